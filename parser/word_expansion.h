@@ -1,0 +1,27 @@
+#pragma once
+// Docker's shell-word expansion for Dockerfile instructions (BuildKit's
+// shell.Lex): $VAR, ${VAR}, ${VAR:-w}, ${VAR-w}, ${VAR:+w}, ${VAR+w},
+// ${VAR:?m}, ${VAR?m}, ${VAR#p}, ${VAR##p}, ${VAR%p}, ${VAR%%p},
+// ${VAR/p/r}; quote removal; the escape character. Throws ubuild::Error
+// (without location: the caller adds the line) on malformed input.
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ubuild::parser {
+
+// Looks a variable up; nullopt means unset.
+using VarLookup = std::function<std::optional<std::string>(std::string_view name)>;
+
+// One word with quotes removed and variables expanded ("a b" stays one word).
+std::string ExpandWord(std::string_view word, const VarLookup& vars, char escape = '\\');
+
+// Splits into words on unquoted whitespace, then expands each (EXPOSE, VOLUME ...).
+std::vector<std::string> ExpandWords(std::string_view text, const VarLookup& vars, char escape = '\\');
+
+// Lookup over "K=V" strings, later entries winning.
+VarLookup LookupFromEnv(const std::vector<std::string>& env);
+
+}  // namespace ubuild::parser

@@ -1,0 +1,34 @@
+#pragma once
+// imagedb: config JSON bytes stored under their SHA-256, the image id.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/digest.h"
+
+namespace ubuild::store {
+
+class ImageStore {
+ public:
+  explicit ImageStore(std::filesystem::path root);
+
+  // Stores the exact bytes; id = sha256(bytes). Idempotent. The caller must
+  // have registered every layer named by rootfs.diff_ids first.
+  Digest Put(const std::string& config_bytes, const std::optional<Digest>& parent = {});
+  std::string GetConfig(const Digest& id) const;  // throws if missing or corrupt
+  bool Exists(const Digest& id) const;
+  std::optional<Digest> Parent(const Digest& id) const;
+  std::vector<Digest> Children(const Digest& id) const;
+  std::vector<Digest> List() const;
+  void Remove(const Digest& id);
+  // Resolves a full id ("sha256:<hex>" or "<hex>") or a unique hex prefix.
+  std::optional<Digest> ResolveId(const std::string& ref) const;
+  // Free-form per-image metadata under imagedb/metadata/sha256/<id>/<key>.
+  void SetMetadata(const Digest& id, const std::string& key, const std::string& value);
+  std::optional<std::string> GetMetadata(const Digest& id, const std::string& key) const;
+
+ private:
+  std::filesystem::path root_;
+};
+
+}  // namespace ubuild::store

@@ -1,0 +1,68 @@
+#pragma once
+// layerdb + overlay2: layers registered under their chain_id (design.md §3).
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/byte_stream.h"
+#include "store/digest.h"
+#include "store/layer_tar.h"
+
+namespace ubuild::store {
+
+struct Layer {
+  Digest chain_id;
+  Digest diff_id;
+  std::optional<Digest> parent;      // parent chain_id
+  uint64_t size = 0;                 // bytes of file content
+  std::string cache_id;
+  std::string link;                  // 26-char name in overlay2/l/
+  std::filesystem::path diff_dir;    // ROOT/overlay2/<cache-id>/diff
+};
+
+// A layer being made: overlay2/<cache-id>/{diff,work} exist, nothing is
+// registered yet. Commit or Discard it; a crash leaves it to be cleaned on
+// the next Store::Open (it has no "committed" file).
+struct PendingLayer {
+  std::string cache_id;
+  std::filesystem::path dir;         // ROOT/overlay2/<cache-id>
+  std::filesystem::path diff_dir;    // upperdir
+  std::filesystem::path work_dir;    // overlay workdir
+};
+
+class LayerStore {
+ public:
+  explicit LayerStore(std::filesystem::path root);  // ROOT
+
+  std::optional<Layer> Get(const Digest& chain_id) const;
+  // Bottom to top, for a chain's top chain_id. Throws if any is missing.
+  std::vector<Layer> Chain(const Digest& top_chain_id) const;
+  // Absolute overlay lowerdir paths for mounting on top of `top` (nearest
+  // first), as ROOT/overlay2/l/<LINK>. Empty when top is nullopt (scratch).
+  std::vector<std::filesystem::path> LowerDirs(const std::optional<Digest>& top) const;
+
+  PendingLayer CreatePending();
+  void Discard(PendingLayer& pending);
+  // Writes the layer tar (hash + tar-split), computes diff_id and chain_id
+  // and registers it. Returns nullopt — and discards the pending dir — when
+  // the diff is empty (diff_id == kEmptyLayerDiffId). If the chain_id
+  // already exists the existing layer is returned and the pending dir removed.
+  std::optional<Layer> Commit(PendingLayer& pending, const std::optional<Digest>& parent,
+                              const LayerTarOptions& options = {});
+  // Applies a layer tar (load/import) on top of `parent`, verifying the digest
+  // against expected_diff_id when given. Registers it (shared if it exists).
+  Layer Register(ByteSource& tar, const std::optional<Digest>& parent,
+                 const std::optional<Digest>& expected_diff_id, const std::string& what);
+  // Streams the layer's tar (replaying tar-split), verifying the diff_id.
+  void WriteTar(const Layer& layer, ByteSink& out) const;
+  // Deletes a layer (caller has made sure no image or child layer uses it).
+  void Remove(const Digest& chain_id);
+  std::vector<Digest> List() const;
+
+ private:
+  std::filesystem::path root_;
+};
+
+}  // namespace ubuild::store

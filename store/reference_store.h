@@ -1,0 +1,30 @@
+#pragma once
+// repositories.json: tags -> image ids, with Docker's name and tag rules.
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/digest.h"
+
+namespace ubuild::store {
+
+// "hello" -> "hello:latest"; validates repository (lowercase, Docker's
+// grammar) and tag ([A-Za-z0-9_][A-Za-z0-9_.-]{0,127}); throws ubuild::Error.
+std::string NormalizeReference(const std::string& ref);
+
+class ReferenceStore {
+ public:
+  explicit ReferenceStore(std::filesystem::path root);
+
+  void Tag(const std::string& ref, const Digest& image_id);  // moves an existing tag
+  bool Untag(const std::string& ref);
+  std::optional<Digest> Get(const std::string& ref) const;   // normalizes ref
+  std::map<std::string, Digest> All() const;                 // "name:tag" -> id
+  std::vector<std::string> TagsOf(const Digest& image_id) const;
+
+ private:
+  std::filesystem::path root_;
+};
+
+}  // namespace ubuild::store
