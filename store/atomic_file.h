@@ -2,6 +2,8 @@
 // Durable writes: temp name in the same directory, write, fsync, rename,
 // fsync the directory. Readers see the old file or the new one, never half.
 #include <filesystem>
+#include <optional>
+#include <string>
 #include <string_view>
 
 namespace ubuild::store {
@@ -9,5 +11,11 @@ namespace ubuild::store {
 void WriteFileAtomic(const std::filesystem::path& path, std::string_view bytes);
 std::string ReadFile(const std::filesystem::path& path);  // throws ubuild::Error naming the path
 void FsyncDir(const std::filesystem::path& dir);
+
+// Writes and fsyncs `path` in place: for files inside a staging directory
+// that becomes visible as a whole by a later rename.
+void WriteFileDurable(const std::filesystem::path& path, std::string_view bytes);
+// nullopt when the file does not exist; other failures throw.
+std::optional<std::string> ReadFileIfExists(const std::filesystem::path& path);
 
 }  // namespace ubuild::store

@@ -1,5 +1,6 @@
 #pragma once
 // imagedb: config JSON bytes stored under their SHA-256, the image id.
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>

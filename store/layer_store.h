@@ -60,8 +60,13 @@ class LayerStore {
   // Deletes a layer (caller has made sure no image or child layer uses it).
   void Remove(const Digest& chain_id);
   std::vector<Digest> List() const;
+  // The layerdb "size" alone (cheap, for listings); nullopt if no such layer.
+  std::optional<uint64_t> SizeOf(const Digest& chain_id) const;
 
  private:
+  // The shared tail of Commit and Register: staging files, link, rename.
+  Layer Finish(PendingLayer& pending, const Digest& diff_id, uint64_t size, const std::optional<Digest>& parent);
+
   std::filesystem::path root_;
 };
 

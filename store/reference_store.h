@@ -1,5 +1,6 @@
 #pragma once
 // repositories.json: tags -> image ids, with Docker's name and tag rules.
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
@@ -12,6 +13,8 @@ namespace ubuild::store {
 // "hello" -> "hello:latest"; validates repository (lowercase, Docker's
 // grammar) and tag ([A-Za-z0-9_][A-Za-z0-9_.-]{0,127}); throws ubuild::Error.
 std::string NormalizeReference(const std::string& ref);
+// "hello:latest" -> "hello" (the repository key in repositories.json).
+std::string RepositoryOf(const std::string& normalized_ref);
 
 class ReferenceStore {
  public:

@@ -40,6 +40,7 @@ class Store {
   Store(std::filesystem::path root, int lock_fd);
   std::filesystem::path root_;
   int lock_fd_ = -1;
+  bool writer_ = false;  // holds the exclusive lock and the dirty marker
   LayerStore layers_;
   ImageStore images_;
   ReferenceStore refs_;

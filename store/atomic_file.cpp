@@ -1,0 +1,109 @@
+#include "store/atomic_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <string>
+
+#include "store/error.h"
+#include "store/layout.h"
+#include "store/random_name.h"
+
+namespace ubuild::store {
+
+namespace {
+
+void WriteAll(int fd, std::string_view bytes, const std::filesystem::path& path) {
+  const char* p = bytes.data();
+  size_t left = bytes.size();
+  while (left > 0) {
+    ssize_t n = ::write(fd, p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw SysError("write", path.string(), errno);
+    }
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+}
+
+}  // namespace
+
+void WriteFileDurable(const std::filesystem::path& path, std::string_view bytes) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw SysError("open", path.string(), errno);
+  try {
+    WriteAll(fd, bytes, path);
+    if (::fsync(fd) != 0) throw SysError("fsync", path.string(), errno);
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  if (::close(fd) != 0) throw SysError("close", path.string(), errno);
+}
+
+void WriteFileAtomic(const std::filesystem::path& path, std::string_view bytes) {
+  std::filesystem::path tmp =
+      path.parent_path() / (std::string(layout::kTempPrefix) + path.filename().string() + "-" + RandomHex(6));
+  try {
+    WriteFileDurable(tmp, bytes);
+    if (::rename(tmp.c_str(), path.c_str()) != 0) throw SysError("rename", tmp.string(), errno);
+  } catch (...) {
+    ::unlink(tmp.c_str());
+    throw;
+  }
+  FsyncDir(path.parent_path());
+}
+
+namespace {
+
+// Reads all of an open fd, then closes it.
+std::string ReadAndClose(int fd, const std::filesystem::path& path) {
+  std::string out;
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && st.st_size > 0) out.reserve(static_cast<size_t>(st.st_size));
+  char buf[16384];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      ::close(fd);
+      throw SysError("read", path.string(), err);
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+}  // namespace
+
+std::string ReadFile(const std::filesystem::path& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw SysError("open", path.string(), errno);
+  return ReadAndClose(fd, path);
+}
+
+std::optional<std::string> ReadFileIfExists(const std::filesystem::path& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT || errno == ENOTDIR) return std::nullopt;
+    throw SysError("open", path.string(), errno);
+  }
+  return ReadAndClose(fd, path);
+}
+
+void FsyncDir(const std::filesystem::path& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) throw SysError("open", dir.string(), errno);
+  int rc = ::fsync(fd);
+  int err = errno;
+  ::close(fd);
+  if (rc != 0) throw SysError("fsync", dir.string(), err);
+}
+
+}  // namespace ubuild::store

@@ -1,0 +1,286 @@
+// layerdb + overlay2, as moby's layer store and overlay2 driver lay them out.
+//
+// Commit order (a reader never sees a half-made layer):
+//   overlay2/<cache-id>/{diff,work}  made by CreatePending, flock'd while pending
+//   layerdb/tmp/<cache-id>/          staging: tar-split, then diff, size, cache-id, parent
+//   overlay2/<cache-id>/{link,lower}, overlay2/l/<LINK>
+//   rename layerdb/tmp/<cache-id> -> layerdb/sha256/<chain>   <- the commit point
+//   overlay2/<cache-id>/committed
+// `committed` comes after the rename so that every overlay2 dir without it is
+// either still pending or named by a layerdb entry (the sweep in recovery.cpp
+// restores the marker then); an unnamed, unlocked one is garbage.
+#include "store/layer_store.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "store/atomic_file.h"
+#include "store/chain_id.h"
+#include "store/error.h"
+#include "store/layout.h"
+#include "store/pending_lock.h"
+#include "store/random_name.h"
+#include "store/tar_split.h"
+
+namespace ubuild::store {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool PathExists(const fs::path& p) {
+  struct stat st {};
+  return ::lstat(p.c_str(), &st) == 0;
+}
+
+void MakeDir(const fs::path& p, mode_t mode) {
+  if (::mkdir(p.c_str(), mode) != 0) throw SysError("mkdir", p.string(), errno);
+}
+
+void RemoveTree(const fs::path& p) {
+  std::error_code ec;
+  fs::remove_all(p, ec);
+  if (ec) throw Error("cannot remove: " + ec.message(), p.string());
+}
+
+uint64_t ParseSize(const std::string& text, const fs::path& where) {
+  if (text.empty()) throw Error("empty layer size", where.string());
+  uint64_t v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') throw Error("corrupt layer size \"" + text + "\"", where.string());
+    v = v * 10 + static_cast<uint64_t>(c - '0');
+  }
+  return v;
+}
+
+// The digest string in a layerdb file, reported with the file's path if bad.
+Digest ParseDigestFile(const fs::path& file) {
+  std::string text = ReadFile(file);
+  if (!Digest::IsValid(text)) throw Error("corrupt layer record \"" + text + "\"", file.string());
+  return Digest::Parse(text);
+}
+
+}  // namespace
+
+LayerStore::LayerStore(fs::path root) : root_(std::move(root)) {}
+
+std::optional<Layer> LayerStore::Get(const Digest& chain_id) const {
+  fs::path dir = layout::LayerDir(root_, chain_id);
+  auto diff = ReadFileIfExists(dir / layout::kLayerDiffFile);
+  if (!diff) return std::nullopt;
+  Layer l;
+  l.chain_id = chain_id;
+  if (!Digest::IsValid(*diff)) throw Error("corrupt layer record \"" + *diff + "\"", (dir / "diff").string());
+  l.diff_id = Digest::Parse(*diff);
+  if (PathExists(dir / layout::kLayerParentFile)) l.parent = ParseDigestFile(dir / layout::kLayerParentFile);
+  l.size = ParseSize(ReadFile(dir / layout::kLayerSizeFile), dir / layout::kLayerSizeFile);
+  l.cache_id = ReadFile(dir / layout::kLayerCacheIdFile);
+  if (!layout::IsCacheId(l.cache_id)) {
+    throw Error("corrupt cache-id \"" + l.cache_id + "\"", (dir / layout::kLayerCacheIdFile).string());
+  }
+  l.link = ReadFileIfExists(layout::CacheLinkFile(root_, l.cache_id)).value_or("");
+  l.diff_dir = layout::CacheDiff(root_, l.cache_id);
+  return l;
+}
+
+std::optional<uint64_t> LayerStore::SizeOf(const Digest& chain_id) const {
+  fs::path file = layout::LayerDir(root_, chain_id) / layout::kLayerSizeFile;
+  auto text = ReadFileIfExists(file);
+  if (!text) return std::nullopt;
+  return ParseSize(*text, file);
+}
+
+std::vector<Layer> LayerStore::Chain(const Digest& top_chain_id) const {
+  std::vector<Layer> chain;
+  std::optional<Digest> next = top_chain_id;
+  while (next) {
+    auto layer = Get(*next);
+    if (!layer) throw Error("layer " + next->str() + " is not in the store");
+    next = layer->parent;
+    chain.push_back(std::move(*layer));
+  }
+  std::reverse(chain.begin(), chain.end());
+  return chain;
+}
+
+std::vector<fs::path> LayerStore::LowerDirs(const std::optional<Digest>& top) const {
+  std::vector<fs::path> out;
+  if (!top) return out;
+  std::vector<Layer> chain = Chain(*top);
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+    if (it->link.empty()) throw Error("layer has no link name", layout::CacheDir(root_, it->cache_id).string());
+    out.push_back(layout::LinkPath(root_, it->link));
+  }
+  return out;
+}
+
+PendingLayer LayerStore::CreatePending() {
+  PendingLayer p;
+  p.cache_id = RandomHex(32);
+  p.dir = layout::CacheDir(root_, p.cache_id);
+  p.diff_dir = layout::CacheDiff(root_, p.cache_id);
+  p.work_dir = layout::CacheWork(root_, p.cache_id);
+  MakeDir(p.dir, 0710);
+  try {
+    LockPendingDir(p.cache_id, p.dir);
+    MakeDir(p.diff_dir, 0755);
+    MakeDir(p.work_dir, 0700);
+  } catch (...) {
+    UnlockPendingDir(p.cache_id);
+    std::error_code ec;
+    fs::remove_all(p.dir, ec);
+    throw;
+  }
+  return p;
+}
+
+void LayerStore::Discard(PendingLayer& pending) {
+  if (pending.cache_id.empty()) return;
+  RemoveTree(layout::LayerDbTmp(root_) / pending.cache_id);
+  RemoveTree(pending.dir);
+  UnlockPendingDir(pending.cache_id);
+  pending = PendingLayer{};
+}
+
+std::optional<Layer> LayerStore::Commit(PendingLayer& pending, const std::optional<Digest>& parent,
+                                        const LayerTarOptions& options) {
+  try {
+    if (parent && !Get(*parent)) throw Error("parent layer " + parent->str() + " is not in the store");
+    fs::path staging = layout::LayerDbTmp(root_) / pending.cache_id;
+    MakeDir(staging, 0700);
+    TarSplitWriter split(staging / layout::kLayerTarSplitFile);
+    LayerTarResult tar = WriteLayerTar(pending.diff_dir, nullptr, &split, options);
+    split.Close();
+    if (tar.diff_id.str() == kEmptyLayerDiffId) {
+      Discard(pending);
+      return std::nullopt;
+    }
+    return Finish(pending, tar.diff_id, tar.content_size, parent);
+  } catch (...) {
+    Discard(pending);
+    throw;
+  }
+}
+
+Layer LayerStore::Register(ByteSource& tar, const std::optional<Digest>& parent,
+                           const std::optional<Digest>& expected_diff_id, const std::string& what) {
+  if (parent && !Get(*parent)) throw Error("parent layer " + parent->str() + " is not in the store", what);
+  PendingLayer pending = CreatePending();
+  try {
+    fs::path staging = layout::LayerDbTmp(root_) / pending.cache_id;
+    MakeDir(staging, 0700);
+    TarSplitWriter split(staging / layout::kLayerTarSplitFile);
+    LayerTarResult applied = ApplyLayerTar(tar, pending.diff_dir, &split, what);
+    split.Close();
+    if (expected_diff_id && applied.diff_id != *expected_diff_id) {
+      throw Error("layer digest mismatch: expected " + expected_diff_id->str() + ", got " + applied.diff_id.str(),
+                  what);
+    }
+    return Finish(pending, applied.diff_id, applied.content_size, parent);
+  } catch (...) {
+    Discard(pending);
+    throw;
+  }
+}
+
+Layer LayerStore::Finish(PendingLayer& pending, const Digest& diff_id, uint64_t size,
+                         const std::optional<Digest>& parent) {
+  Digest chain_id = NextChainId(parent, diff_id);
+  if (auto existing = Get(chain_id)) {
+    Discard(pending);
+    return *existing;
+  }
+  const std::string cache_id = pending.cache_id;
+  fs::path staging = layout::LayerDbTmp(root_) / cache_id;
+  WriteFileDurable(staging / layout::kLayerDiffFile, diff_id.str());
+  WriteFileDurable(staging / layout::kLayerSizeFile, std::to_string(size));
+  WriteFileDurable(staging / layout::kLayerCacheIdFile, cache_id);
+  std::optional<Layer> parent_layer;
+  if (parent) {
+    parent_layer = Get(*parent);
+    if (!parent_layer) throw Error("parent layer " + parent->str() + " is not in the store");
+    WriteFileDurable(staging / layout::kLayerParentFile, parent->str());
+  }
+  FsyncDir(staging);
+
+  std::string link;
+  do {
+    link = RandomLinkName();
+  } while (PathExists(layout::LinkPath(root_, link)));
+  // The link file before the symlink: the sweep finds symlinks through it.
+  WriteFileDurable(layout::CacheLinkFile(root_, cache_id), link);
+  fs::path link_path = layout::LinkPath(root_, link);
+  if (::symlink(layout::LinkTarget(cache_id).c_str(), link_path.c_str()) != 0) {
+    throw SysError("symlink", link_path.string(), errno);
+  }
+  if (parent_layer) {
+    std::string lower = "l/" + parent_layer->link;
+    if (auto below = ReadFileIfExists(layout::CacheLowerFile(root_, parent_layer->cache_id))) lower += ":" + *below;
+    WriteFileDurable(layout::CacheLowerFile(root_, cache_id), lower);
+  } else {
+    // Docker keeps no workdir for a base layer: nothing is ever mounted with it as upper.
+    RemoveTree(pending.work_dir);
+  }
+  FsyncDir(layout::LinkDir(root_));
+  FsyncDir(pending.dir);
+
+  fs::path final_dir = layout::LayerDir(root_, chain_id);
+  if (::rename(staging.c_str(), final_dir.c_str()) != 0) throw SysError("rename", staging.string(), errno);
+  // Registered now: a failure from here on must not discard the directory.
+  PendingLayer done = pending;
+  pending = PendingLayer{};
+  FsyncDir(layout::LayerDbDir(root_));
+  WriteFileDurable(layout::CacheCommittedFile(root_, done.cache_id), "");
+  FsyncDir(done.dir);
+  UnlockPendingDir(done.cache_id);
+  auto layer = Get(chain_id);
+  if (!layer) throw Error("layer vanished right after commit", final_dir.string());
+  return *layer;
+}
+
+void LayerStore::WriteTar(const Layer& layer, ByteSink& out) const {
+  fs::path split = layout::LayerDir(root_, layer.chain_id) / layout::kLayerTarSplitFile;
+  Digest got = ReplayTarSplit(split, layer.diff_dir, out);
+  if (got != layer.diff_id) {
+    throw Error("layer " + layer.chain_id.str() + " no longer matches its diff_id: replay gives " + got.str() +
+                    ", want " + layer.diff_id.str() + " (files under the diff directory changed)",
+                layer.diff_dir.string());
+  }
+}
+
+void LayerStore::Remove(const Digest& chain_id) {
+  auto layer = Get(chain_id);
+  if (!layer) return;
+  // Unmark first, then unregister, then delete: a crash at any point leaves
+  // either a registered layer (marker restored by the sweep) or garbage.
+  fs::path committed = layout::CacheCommittedFile(root_, layer->cache_id);
+  if (::unlink(committed.c_str()) != 0 && errno != ENOENT) throw SysError("unlink", committed.string(), errno);
+  if (PathExists(layout::CacheDir(root_, layer->cache_id))) FsyncDir(layout::CacheDir(root_, layer->cache_id));
+  fs::path doomed = layout::LayerDbTmp(root_) / ("rm-" + chain_id.hex());
+  RemoveTree(doomed);
+  fs::path dir = layout::LayerDir(root_, chain_id);
+  if (::rename(dir.c_str(), doomed.c_str()) != 0) throw SysError("rename", dir.string(), errno);
+  FsyncDir(layout::LayerDbDir(root_));
+  if (!layer->link.empty()) {
+    fs::path link = layout::LinkPath(root_, layer->link);
+    if (::unlink(link.c_str()) != 0 && errno != ENOENT) throw SysError("unlink", link.string(), errno);
+  }
+  RemoveTree(layout::CacheDir(root_, layer->cache_id));
+  RemoveTree(doomed);
+}
+
+std::vector<Digest> LayerStore::List() const {
+  std::vector<Digest> out;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(layout::LayerDbDir(root_), ec)) {
+    std::string name = entry.path().filename().string();
+    if (layout::IsCacheId(name)) out.push_back(Digest::FromHex(name));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace ubuild::store

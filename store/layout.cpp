@@ -1,0 +1,55 @@
+#include "store/layout.h"
+
+namespace ubuild::store::layout {
+
+fs::path LockFile(const fs::path& root) { return root / "lock"; }
+fs::path DirtyMarker(const fs::path& root) { return root / "dirty"; }
+
+fs::path ImageRoot(const fs::path& root) { return root / "image" / "overlay2"; }
+fs::path RepositoriesJson(const fs::path& root) { return ImageRoot(root) / "repositories.json"; }
+
+fs::path ImageContentDir(const fs::path& root) { return ImageRoot(root) / "imagedb" / "content" / "sha256"; }
+fs::path ImageContent(const fs::path& root, const Digest& id) { return ImageContentDir(root) / id.hex(); }
+fs::path ImageMetadataRoot(const fs::path& root) { return ImageRoot(root) / "imagedb" / "metadata" / "sha256"; }
+fs::path ImageMetadataDir(const fs::path& root, const Digest& id) { return ImageMetadataRoot(root) / id.hex(); }
+fs::path ImageMetadataFile(const fs::path& root, const Digest& id, std::string_view key) {
+  return ImageMetadataDir(root, id) / key;
+}
+
+fs::path LayerDbDir(const fs::path& root) { return ImageRoot(root) / "layerdb" / "sha256"; }
+fs::path LayerDir(const fs::path& root, const Digest& chain_id) { return LayerDbDir(root) / chain_id.hex(); }
+fs::path LayerDbTmp(const fs::path& root) { return ImageRoot(root) / "layerdb" / "tmp"; }
+
+fs::path Overlay2Dir(const fs::path& root) { return root / "overlay2"; }
+fs::path LinkDir(const fs::path& root) { return Overlay2Dir(root) / "l"; }
+fs::path LinkPath(const fs::path& root, std::string_view link) { return LinkDir(root) / link; }
+std::string LinkTarget(std::string_view cache_id) { return "../" + std::string(cache_id) + "/diff"; }
+fs::path CacheDir(const fs::path& root, std::string_view cache_id) { return Overlay2Dir(root) / cache_id; }
+fs::path CacheDiff(const fs::path& root, std::string_view cache_id) { return CacheDir(root, cache_id) / "diff"; }
+fs::path CacheWork(const fs::path& root, std::string_view cache_id) { return CacheDir(root, cache_id) / "work"; }
+fs::path CacheMerged(const fs::path& root, std::string_view cache_id) { return CacheDir(root, cache_id) / "merged"; }
+fs::path CacheLinkFile(const fs::path& root, std::string_view cache_id) { return CacheDir(root, cache_id) / "link"; }
+fs::path CacheLowerFile(const fs::path& root, std::string_view cache_id) { return CacheDir(root, cache_id) / "lower"; }
+fs::path CacheCommittedFile(const fs::path& root, std::string_view cache_id) {
+  return CacheDir(root, cache_id) / "committed";
+}
+
+bool IsTempName(std::string_view file_name) { return file_name.substr(0, kTempPrefix.size()) == kTempPrefix; }
+
+bool IsCacheId(std::string_view name) {
+  if (name.size() != 64) return false;
+  for (char c : name) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+bool IsLinkName(std::string_view name) {
+  if (name.size() != 26) return false;
+  for (char c : name) {
+    if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z'))) return false;
+  }
+  return true;
+}
+
+}  // namespace ubuild::store::layout

@@ -1,0 +1,62 @@
+#pragma once
+// The one place that knows where store records live (design.md §3). Every
+// other file asks here instead of joining path strings itself, so the
+// layout — the same one Docker's overlay2 store uses — is written down once.
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "store/digest.h"
+
+namespace ubuild::store::layout {
+
+namespace fs = std::filesystem;
+
+// ROOT/lock: flock'd by every command (shared to read, exclusive to write).
+fs::path LockFile(const fs::path& root);
+// ROOT/dirty: exists while a writer runs; found at open => a writer died.
+fs::path DirtyMarker(const fs::path& root);
+
+// ROOT/image/overlay2
+fs::path ImageRoot(const fs::path& root);
+fs::path RepositoriesJson(const fs::path& root);
+
+// imagedb
+fs::path ImageContentDir(const fs::path& root);  // imagedb/content/sha256
+fs::path ImageContent(const fs::path& root, const Digest& id);
+fs::path ImageMetadataRoot(const fs::path& root);  // imagedb/metadata/sha256
+fs::path ImageMetadataDir(const fs::path& root, const Digest& id);
+fs::path ImageMetadataFile(const fs::path& root, const Digest& id, std::string_view key);
+
+// layerdb
+fs::path LayerDbDir(const fs::path& root);  // layerdb/sha256
+fs::path LayerDir(const fs::path& root, const Digest& chain_id);
+fs::path LayerDbTmp(const fs::path& root);  // layerdb/tmp (staging)
+inline constexpr std::string_view kLayerDiffFile = "diff";
+inline constexpr std::string_view kLayerParentFile = "parent";
+inline constexpr std::string_view kLayerSizeFile = "size";
+inline constexpr std::string_view kLayerCacheIdFile = "cache-id";
+inline constexpr std::string_view kLayerTarSplitFile = "tar-split.json.gz";
+
+// overlay2
+fs::path Overlay2Dir(const fs::path& root);                        // ROOT/overlay2
+fs::path LinkDir(const fs::path& root);                            // ROOT/overlay2/l
+fs::path LinkPath(const fs::path& root, std::string_view link);    // ROOT/overlay2/l/<LINK>
+std::string LinkTarget(std::string_view cache_id);                 // "../<cache-id>/diff"
+fs::path CacheDir(const fs::path& root, std::string_view cache_id);
+fs::path CacheDiff(const fs::path& root, std::string_view cache_id);
+fs::path CacheWork(const fs::path& root, std::string_view cache_id);
+fs::path CacheMerged(const fs::path& root, std::string_view cache_id);
+fs::path CacheLinkFile(const fs::path& root, std::string_view cache_id);
+fs::path CacheLowerFile(const fs::path& root, std::string_view cache_id);
+fs::path CacheCommittedFile(const fs::path& root, std::string_view cache_id);
+
+// Names of the temporary files WriteFileAtomic creates next to their target.
+inline constexpr std::string_view kTempPrefix = ".tmp-";
+bool IsTempName(std::string_view file_name);
+
+// A cache-id or link as ubuild makes them (64 lowercase hex / 26 of [A-Z0-9]).
+bool IsCacheId(std::string_view name);
+bool IsLinkName(std::string_view name);
+
+}  // namespace ubuild::store::layout

@@ -1,0 +1,12 @@
+#pragma once
+// The sweep Store::Open runs after a writer died mid-command: removes staging
+// dirs, temp files and pending layer dirs nobody holds, and restores the
+// `committed` marker of a layer that was registered just before the crash.
+// REQUIRES: the caller holds ROOT/lock exclusively.
+#include <filesystem>
+
+namespace ubuild::store {
+
+void RemoveLeftovers(const std::filesystem::path& root);
+
+}  // namespace ubuild::store

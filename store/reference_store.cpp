@@ -1,0 +1,234 @@
+// repositories.json, as Docker's refstore keeps it:
+//   {"Repositories":{"hello":{"hello:latest":"sha256:<id>"}}}
+// Names follow the distribution/reference grammar; errors use Docker's words.
+#include "store/reference_store.h"
+
+#include <nlohmann/json.hpp>
+
+#include "store/atomic_file.h"
+#include "store/error.h"
+#include "store/layout.h"
+
+namespace ubuild::store {
+
+namespace {
+
+bool IsLowerAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+bool IsAlnum(char c) { return IsLowerAlnum(c) || (c >= 'A' && c <= 'Z'); }
+bool IsWordChar(char c) { return IsAlnum(c) || c == '_'; }
+
+// path-component := [a-z0-9]+ ((?:[._]|__|[-]*)[a-z0-9]+)*
+bool IsPathComponent(std::string_view s) {
+  size_t i = 0;
+  auto alnum_run = [&] {
+    size_t start = i;
+    while (i < s.size() && IsLowerAlnum(s[i])) ++i;
+    return i > start;
+  };
+  if (!alnum_run()) return false;
+  while (i < s.size()) {
+    if (s[i] == '.') {
+      ++i;
+    } else if (s[i] == '_') {
+      ++i;
+      if (i < s.size() && s[i] == '_') ++i;
+    } else if (s[i] == '-') {
+      while (i < s.size() && s[i] == '-') ++i;
+    } else {
+      return false;
+    }
+    if (!alnum_run()) return false;
+  }
+  return true;
+}
+
+// domain := domain-component ('.' domain-component)* (':' [0-9]+)?
+// domain-component := [a-zA-Z0-9] | [a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]
+bool IsDomain(std::string_view s) {
+  size_t colon = s.find(':');
+  std::string_view host = s.substr(0, colon);
+  if (colon != std::string_view::npos) {
+    std::string_view port = s.substr(colon + 1);
+    if (port.empty()) return false;
+    for (char c : port) {
+      if (c < '0' || c > '9') return false;
+    }
+  }
+  size_t start = 0;
+  for (;;) {
+    size_t dot = host.find('.', start);
+    std::string_view comp = host.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+    if (comp.empty() || !IsAlnum(comp.front()) || !IsAlnum(comp.back())) return false;
+    for (char c : comp) {
+      if (!IsAlnum(c) && c != '-') return false;
+    }
+    if (dot == std::string_view::npos) return true;
+    start = dot + 1;
+  }
+}
+
+bool IsTag(std::string_view t) {
+  if (t.empty() || t.size() > 128 || !IsWordChar(t[0])) return false;
+  for (char c : t) {
+    if (!IsWordChar(c) && c != '.' && c != '-') return false;
+  }
+  return true;
+}
+
+bool IsHex64(std::string_view s) {
+  if (s.size() != 64) return false;
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+bool PathIsValid(std::string_view path) {
+  size_t start = 0;
+  for (;;) {
+    size_t slash = path.find('/', start);
+    std::string_view comp =
+        path.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
+    if (!IsPathComponent(comp)) return false;
+    if (slash == std::string_view::npos) return true;
+    start = slash + 1;
+  }
+}
+
+std::string ToLower(std::string s) {
+  for (char& c : s) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return s;
+}
+
+const char* kInvalid = "invalid reference format";
+
+}  // namespace
+
+std::string NormalizeReference(const std::string& ref) {
+  if (ref.empty()) throw Error(std::string(kInvalid) + ": repository name must have at least one component");
+  if (ref.find('@') != std::string::npos) {
+    throw Error("digest references are not supported: " + ref);
+  }
+  if (IsHex64(ref)) {
+    throw Error("invalid repository name (" + ref + "), cannot specify 64-byte hexadecimal strings");
+  }
+  std::string name = ref;
+  std::string tag = "latest";
+  size_t colon = ref.rfind(':');
+  size_t slash = ref.rfind('/');
+  if (colon != std::string::npos && (slash == std::string::npos || colon > slash)) {
+    name = ref.substr(0, colon);
+    tag = ref.substr(colon + 1);
+    if (!IsTag(tag)) throw Error(kInvalid);
+  }
+  std::string domain;
+  std::string path = name;
+  size_t first = name.find('/');
+  if (first != std::string::npos) {
+    std::string head = name.substr(0, first);
+    if (head.find_first_of(".:") != std::string::npos || head == "localhost") {
+      domain = head;
+      path = name.substr(first + 1);
+    }
+  }
+  if (!domain.empty() && !IsDomain(domain)) throw Error(kInvalid);
+  if (path.empty()) throw Error(kInvalid);
+  if (!PathIsValid(path)) {
+    if (PathIsValid(ToLower(path))) throw Error(std::string(kInvalid) + ": repository name must be lowercase");
+    throw Error(kInvalid);
+  }
+  if (name.size() > 255) throw Error("repository name must not be more than 255 characters");
+  // Docker shows references in their familiar form: docker.io/library/x is x.
+  if (domain == "docker.io" || domain == "index.docker.io") domain.clear();
+  if (domain.empty() && path.rfind("library/", 0) == 0 && path.find('/', 8) == std::string::npos) {
+    path = path.substr(8);
+  }
+  return (domain.empty() ? path : domain + "/" + path) + ":" + tag;
+}
+
+std::string RepositoryOf(const std::string& normalized_ref) {
+  return normalized_ref.substr(0, normalized_ref.rfind(':'));
+}
+
+namespace {
+
+using Repositories = std::map<std::string, std::map<std::string, std::string>>;
+
+Repositories Load(const std::filesystem::path& root) {
+  auto path = layout::RepositoriesJson(root);
+  auto text = ReadFileIfExists(path);
+  Repositories repos;
+  if (!text) return repos;
+  try {
+    auto j = nlohmann::json::parse(*text);
+    for (auto& [repo, tags] : j.at("Repositories").items()) {
+      for (auto& [ref, id] : tags.items()) repos[repo][ref] = id.get<std::string>();
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(std::string("corrupt reference store: ") + e.what(), path.string());
+  }
+  return repos;
+}
+
+void Save(const std::filesystem::path& root, const Repositories& repos) {
+  nlohmann::json j = nlohmann::json::object();
+  j["Repositories"] = nlohmann::json::object();
+  for (const auto& [repo, tags] : repos) {
+    if (tags.empty()) continue;
+    j["Repositories"][repo] = tags;
+  }
+  WriteFileAtomic(layout::RepositoriesJson(root), j.dump());
+}
+
+}  // namespace
+
+ReferenceStore::ReferenceStore(std::filesystem::path root) : root_(std::move(root)) {}
+
+void ReferenceStore::Tag(const std::string& ref, const Digest& image_id) {
+  std::string normalized = NormalizeReference(ref);
+  Repositories repos = Load(root_);
+  auto& slot = repos[RepositoryOf(normalized)][normalized];
+  if (slot == image_id.str()) return;
+  slot = image_id.str();
+  Save(root_, repos);
+}
+
+bool ReferenceStore::Untag(const std::string& ref) {
+  std::string normalized = NormalizeReference(ref);
+  Repositories repos = Load(root_);
+  auto it = repos.find(RepositoryOf(normalized));
+  if (it == repos.end() || it->second.erase(normalized) == 0) return false;
+  if (it->second.empty()) repos.erase(it);
+  Save(root_, repos);
+  return true;
+}
+
+std::optional<Digest> ReferenceStore::Get(const std::string& ref) const {
+  std::string normalized = NormalizeReference(ref);
+  Repositories repos = Load(root_);
+  auto it = repos.find(RepositoryOf(normalized));
+  if (it == repos.end()) return std::nullopt;
+  auto t = it->second.find(normalized);
+  if (t == it->second.end()) return std::nullopt;
+  return Digest::Parse(t->second);
+}
+
+std::map<std::string, Digest> ReferenceStore::All() const {
+  std::map<std::string, Digest> out;
+  for (const auto& [repo, tags] : Load(root_)) {
+    for (const auto& [ref, id] : tags) out.emplace(ref, Digest::Parse(id));
+  }
+  return out;
+}
+
+std::vector<std::string> ReferenceStore::TagsOf(const Digest& image_id) const {
+  std::vector<std::string> out;
+  for (const auto& [ref, id] : All()) {
+    if (id == image_id) out.push_back(ref);
+  }
+  return out;
+}
+
+}  // namespace ubuild::store
