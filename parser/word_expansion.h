@@ -21,6 +21,10 @@ std::string ExpandWord(std::string_view word, const VarLookup& vars, char escape
 // Splits into words on unquoted whitespace, then expands each (EXPOSE, VOLUME ...).
 std::vector<std::string> ExpandWords(std::string_view text, const VarLookup& vars, char escape = '\\');
 
+// A heredoc body (COPY <<EOF with an unquoted delimiter): only `$` is
+// special and `\` escapes; quotes are data. BuildKit's SkipProcessQuotes mode.
+std::string ExpandHeredoc(std::string_view body, const VarLookup& vars);
+
 // Lookup over "K=V" strings, later entries winning.
 VarLookup LookupFromEnv(const std::vector<std::string>& env);
 
