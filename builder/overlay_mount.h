@@ -1,0 +1,32 @@
+#pragma once
+// An overlay mount (libmount) of a fresh upperdir on a chain of lower layers,
+// with the options that keep the upperdir a faithful diff (design.md §4).
+// RAII: the destructor unmounts (lazily if busy).
+#include <filesystem>
+#include <vector>
+
+namespace ubuild::builder {
+
+class OverlayMount {
+ public:
+  // lower: nearest first; empty means FROM scratch (an empty dir is used).
+  OverlayMount(const std::vector<std::filesystem::path>& lower, const std::filesystem::path& upper,
+               const std::filesystem::path& work, const std::filesystem::path& merged);
+  ~OverlayMount();
+  OverlayMount(const OverlayMount&) = delete;
+  OverlayMount& operator=(const OverlayMount&) = delete;
+
+  const std::filesystem::path& merged() const { return merged_; }
+  void Unmount();  // throws ubuild::Error; idempotent
+
+  // The upperdir of the live OverlayMount at `merged`, or empty. Lets
+  // RunInContainer take the mount points it created back out of the layer.
+  static std::filesystem::path UpperDirOf(const std::filesystem::path& merged);
+
+ private:
+  std::filesystem::path merged_;
+  std::filesystem::path scratch_lower_;  // created for an empty lower list
+  bool mounted_ = false;
+};
+
+}  // namespace ubuild::builder
