@@ -36,6 +36,7 @@ struct RunInstr {
   std::vector<Heredoc> heredocs;
   std::string network;     // --network= value, empty if none
   std::vector<std::string> mounts;  // --mount= values (not supported by the classic builder)
+  std::string security;    // --security= value ("sandbox"/"insecure"), empty if none
 };
 struct CopyInstr {         // COPY and ADD
   bool is_add = false;
@@ -43,7 +44,12 @@ struct CopyInstr {         // COPY and ADD
   std::string dest;
   std::string chown, chmod, from;   // flag values, empty if absent
   bool link = false;                // --link
-  std::vector<Heredoc> heredocs;    // COPY <<EOF /dest: sources name heredocs
+  std::string checksum;             // ADD --checksum=
+  bool keep_git_dir = false;        // ADD --keep-git-dir
+  // COPY <<EOF /dest: a source written `<<EOF` names a heredoc; it is listed
+  // here (content already tab-stripped for <<-) and NOT in `sources`, as
+  // BuildKit splits SourcePaths from SourceContents.
+  std::vector<Heredoc> heredocs;
 };
 struct EnvInstr { std::vector<KeyValue> vars; };          // values unexpanded, quotes kept
 struct LabelInstr { std::vector<KeyValue> labels; };
@@ -91,6 +97,7 @@ struct Dockerfile {
   std::string filename;
   char escape = '\\';
   std::vector<ArgInstr> meta_args;       // ARGs before the first FROM
+  std::vector<int> meta_arg_lines;       // line of each meta_args entry, for errors
   std::vector<Stage> stages;
 };
 
