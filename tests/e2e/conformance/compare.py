@@ -1,0 +1,276 @@
+#!/usr/bin/env python3
+"""Compare two saved image archives the way the conformance suite needs.
+
+Both Docker 20.10's legacy `docker save` output (<id>.json, <dir>/layer.tar)
+and ubuild's OCI+manifest.json output carry a manifest.json naming the config
+and the layer tars, so only manifest.json is trusted for paths.
+
+  compare.py [--case C] [--known FILE] [--base-diff-id D] EXPECTED ACTUAL
+      EXPECTED is Docker's archive (the ground truth), ACTUAL ubuild's.
+      Exit 1 on a difference not listed in FILE for case C.
+  compare.py --expect FILE ARCHIVE
+      Check selected layer entries and the layer count against FILE.
+  compare.py --dump [--base-diff-id D] ARCHIVE
+      Print a markdown summary (config, history, layer entries).
+
+Timestamps (created, mtimes), uname/gname and container-specific config
+fields (Hostname, Image, ...) are deliberately not compared.
+"""
+
+import argparse
+import fnmatch
+import gzip
+import hashlib
+import io
+import json
+import sys
+import tarfile
+
+CONFIG_FIELDS = ["Env", "Cmd", "Entrypoint", "WorkingDir", "User", "Labels",
+                 "ExposedPorts", "Volumes", "StopSignal", "Healthcheck",
+                 "Shell", "OnBuild", "ArgsEscaped"]
+TOP_FIELDS = ["author", "architecture", "os"]
+HISTORY_FIELDS = ["created_by", "empty_layer", "comment", "author"]
+ABSENT = "<absent>"
+
+TYPE_NAMES = {
+    tarfile.REGTYPE: "file", tarfile.AREGTYPE: "file", tarfile.CONTTYPE: "file",
+    tarfile.DIRTYPE: "dir", tarfile.SYMTYPE: "symlink", tarfile.LNKTYPE: "hardlink",
+    tarfile.CHRTYPE: "char", tarfile.BLKTYPE: "block", tarfile.FIFOTYPE: "fifo",
+}
+
+
+class Image:
+    def __init__(self, path):
+        self.path = path
+        with tarfile.open(path, "r:*") as outer:
+            members = {self._norm(m.name): m for m in outer.getmembers()}
+
+            def read(name):
+                m = members.get(self._norm(name))
+                if m is None:
+                    raise SystemExit(f"{path}: member {name} named by manifest.json is missing")
+                return outer.extractfile(m).read()
+
+            manifest = json.loads(read("manifest.json"))
+            if not isinstance(manifest, list) or not manifest:
+                raise SystemExit(f"{path}: manifest.json holds no image")
+            entry = manifest[0]
+            self.repo_tags = entry.get("RepoTags") or []
+            self.config = json.loads(read(entry["Config"]))
+            self.layers = [self._entries(read(p), p) for p in entry.get("Layers") or []]
+            self.layer_digests = ["sha256:" + hashlib.sha256(read(p)).hexdigest()
+                                  for p in entry.get("Layers") or []]
+
+    @staticmethod
+    def _norm(name):
+        while name.startswith("./"):
+            name = name[2:]
+        return name.rstrip("/")
+
+    @staticmethod
+    def _entries(data, where):
+        if data[:2] == b"\x1f\x8b":
+            data = gzip.decompress(data)
+        out = {}
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as tf:
+            for m in tf:
+                path = Image._norm(m.name)
+                e = {
+                    "type": TYPE_NAMES.get(m.type, "type" + m.type.decode(errors="replace")),
+                    "mode": "%04o" % (m.mode & 0o7777),
+                    "uid": m.uid,
+                    "gid": m.gid,
+                }
+                if m.isreg():
+                    content = tf.extractfile(m).read()
+                    e["size"] = m.size
+                    e["sha256"] = hashlib.sha256(content).hexdigest()
+                if m.issym() or m.islnk():
+                    e["link"] = Image._norm(m.linkname) if m.islnk() else m.linkname
+                if m.ischr() or m.isblk():
+                    e["dev"] = f"{m.devmajor}:{m.devminor}"
+                xattrs = {k[len("SCHILY.xattr."):]: v for k, v in m.pax_headers.items()
+                          if k.startswith("SCHILY.xattr.")}
+                if xattrs:
+                    e["xattrs"] = xattrs
+                if path in out:
+                    e["duplicate"] = True
+                out[path] = e
+        return out
+
+
+def jget(obj, key):
+    if not isinstance(obj, dict) or key not in obj:
+        return ABSENT
+    return obj[key]
+
+
+def fmt(v):
+    return v if v == ABSENT else json.dumps(v, sort_keys=True)
+
+
+def entry_line(path, e):
+    name = path + ("/" if e["type"] == "dir" else "")
+    s = f'{e["type"]:8} {e["mode"]} {e["uid"]}:{e["gid"]}'
+    if "size" in e:
+        s += f' {e["size"]:>7} {e["sha256"][:12]}'
+    s += f" {name}"
+    if "link" in e:
+        s += (" -> " if e["type"] == "symlink" else " => ") + e["link"]
+    if "dev" in e:
+        s += f' dev {e["dev"]}'
+    if "xattrs" in e:
+        s += " xattrs " + json.dumps(e["xattrs"], sort_keys=True)
+    return s
+
+
+def diff_images(exp, act, base_diff_id):
+    """Yields (field, expected, actual) for every difference."""
+    for k in TOP_FIELDS:
+        if jget(exp.config, k) != jget(act.config, k):
+            yield k, fmt(jget(exp.config, k)), fmt(jget(act.config, k))
+    ec, ac = exp.config.get("config") or {}, act.config.get("config") or {}
+    for k in CONFIG_FIELDS:
+        if jget(ec, k) != jget(ac, k):
+            yield f"config.{k}", fmt(jget(ec, k)), fmt(jget(ac, k))
+
+    eh, ah = exp.config.get("history") or [], act.config.get("history") or []
+    if len(eh) != len(ah):
+        yield "history.length", str(len(eh)), str(len(ah))
+    for i in range(max(len(eh), len(ah))):
+        for k in HISTORY_FIELDS:
+            ev = jget(eh[i], k) if i < len(eh) else ABSENT
+            av = jget(ah[i], k) if i < len(ah) else ABSENT
+            # Docker omits empty_layer:false and empty comment/author.
+            if k == "empty_layer":
+                ev = ev if ev != ABSENT else False
+                av = av if av != ABSENT else False
+            elif ev in ("", ABSENT) and av in ("", ABSENT):
+                continue
+            if ev != av:
+                yield f"history[{i}].{k}", fmt(ev), fmt(av)
+
+    ed = (exp.config.get("rootfs") or {}).get("diff_ids") or []
+    ad = (act.config.get("rootfs") or {}).get("diff_ids") or []
+    if len(exp.layers) != len(act.layers):
+        yield "layers.count", str(len(exp.layers)), str(len(act.layers))
+    if len(ed) != len(ad):
+        yield "rootfs.diff_ids.count", str(len(ed)), str(len(ad))
+    if base_diff_id and ed and ed[0] == base_diff_id and (not ad or ad[0] != base_diff_id):
+        yield "rootfs.diff_ids[0]", base_diff_id, ad[0] if ad else ABSENT
+    for img, name in ((exp, "expected"), (act, "actual")):
+        ids = (img.config.get("rootfs") or {}).get("diff_ids") or []
+        if ids != img.layer_digests:
+            yield f"rootfs.diff_ids.match_layer_tars[{name}]", "layer tar digests", \
+                "config diff_ids differ from the archive's layer tars"
+
+    for i in range(min(len(exp.layers), len(act.layers))):
+        el, al = exp.layers[i], act.layers[i]
+        for path in sorted(set(el) | set(al)):
+            if path not in al:
+                yield f"layer[{i}]:{path}", entry_line(path, el[path]), "missing"
+            elif path not in el:
+                yield f"layer[{i}]:{path}", "missing", entry_line(path, al[path])
+            elif el[path] != al[path]:
+                for k in sorted(set(el[path]) | set(al[path])):
+                    if el[path].get(k) != al[path].get(k):
+                        yield (f"layer[{i}]:{path}.{k}",
+                               fmt(el[path].get(k, ABSENT)), fmt(al[path].get(k, ABSENT)))
+
+
+def load_known(path, case):
+    if not path:
+        return []
+    with open(path) as fh:
+        known = json.load(fh)
+    return [k for k in known if fnmatch.fnmatchcase(case or "", k["case"])]
+
+
+def cmd_compare(args):
+    exp, act = Image(args.archives[0]), Image(args.archives[1])
+    known = load_known(args.known, args.case)
+    unexpected = 0
+    label = args.case or args.archives[1]
+    for field, ev, av in diff_images(exp, act, args.base_diff_id):
+        reason = next((k["reason"] for k in known if fnmatch.fnmatchcase(field, k["field"])), None)
+        tag = f"known: {reason}" if reason else "DIFF"
+        if not reason:
+            unexpected += 1
+        print(f"  [{label}] {tag} {field}\n      docker: {ev}\n      ubuild: {av}")
+    return 1 if unexpected else 0
+
+
+def cmd_expect(args):
+    img = Image(args.archives[0])
+    with open(args.expect) as fh:
+        spec = json.load(fh)
+    bad = 0
+
+    def fail(msg):
+        nonlocal bad
+        bad += 1
+        print(f"  [{args.case or args.archives[0]}] EXPECT {msg}")
+
+    if "layer_count" in spec and len(img.layers) != spec["layer_count"]:
+        fail(f"layer count {len(img.layers)}, want {spec['layer_count']}")
+    for want in spec.get("layers", []):
+        i, path = want["layer"], want["path"].rstrip("/")
+        if i >= len(img.layers) or path not in img.layers[i]:
+            fail(f"layer[{i}]:{path} missing")
+            continue
+        got = img.layers[i][path]
+        for k, v in want.items():
+            if k in ("layer", "path"):
+                continue
+            if got.get(k) != v:
+                fail(f"layer[{i}]:{path}.{k} = {fmt(got.get(k, ABSENT))}, want {fmt(v)}")
+    return 1 if bad else 0
+
+
+def cmd_dump(args):
+    img = Image(args.archives[0])
+    c = img.config
+    cfg = c.get("config") or {}
+    print("config:\n```json")
+    shown = {k: jget(c, k) for k in TOP_FIELDS if jget(c, k) != ABSENT}
+    shown["config"] = {k: cfg[k] for k in CONFIG_FIELDS if k in cfg}
+    print(json.dumps(shown, indent=1, sort_keys=True))
+    print("```\n\nhistory (created_by | empty_layer):\n```")
+    for h in c.get("history") or []:
+        extra = f' comment={h["comment"]!r}' if h.get("comment") else ""
+        print(f'{h.get("created_by", "")!r} | {h.get("empty_layer", False)}{extra}')
+    print("```\n\nlayers:")
+    ids = (c.get("rootfs") or {}).get("diff_ids") or []
+    for i, layer in enumerate(img.layers):
+        did = ids[i] if i < len(ids) else "?"
+        if args.base_diff_id and did == args.base_diff_id:
+            print(f"- layer {i}: imported busybox base ({len(layer)} entries)")
+            continue
+        print(f"- layer {i} ({len(layer)} entries):\n```")
+        for path in layer:  # archive order, as the engine wrote it
+            print(entry_line(path, layer[path]))
+        print("```")
+    return 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--case")
+    ap.add_argument("--known", help="known_differences.json")
+    ap.add_argument("--base-diff-id", help="diff_id of the imported base layer")
+    ap.add_argument("--expect", help="expect.json: check ARCHIVE's entries")
+    ap.add_argument("--dump", action="store_true", help="print a markdown summary of ARCHIVE")
+    ap.add_argument("archives", nargs="+")
+    args = ap.parse_args()
+    if args.dump or args.expect:
+        if len(args.archives) != 1:
+            ap.error("--dump and --expect take one archive")
+        return cmd_dump(args) if args.dump else cmd_expect(args)
+    if len(args.archives) != 2:
+        ap.error("give the Docker archive and the ubuild archive")
+    return cmd_compare(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

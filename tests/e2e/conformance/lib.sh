@@ -1,0 +1,114 @@
+# Shared by tests/e2e/test_conformance.sh and tests/bench/build_bench.sh:
+# a private Docker engine and the busybox-static base rootfs.
+# Source it; call conf_setup_tmp first, it sets T and installs the cleanup trap.
+
+# Debian's client matches the 20.10 engine; a newer client elsewhere in PATH
+# would print BuildKit deprecation noise and negotiate a different API.
+if [[ -x /usr/bin/docker ]]; then DOCKER_CLI=/usr/bin/docker; else DOCKER_CLI=docker; fi
+
+conf_cleanup() {
+  local rc=$?
+  if [[ -n "${T:-}" && -f "$T/dockerd.bgpid" ]]; then
+    local pid; pid=$(cat "$T/dockerd.bgpid" 2>/dev/null || true)
+    if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
+      kill "$pid" 2>/dev/null || true
+      for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -9 "$pid" 2>/dev/null || true
+    fi
+  fi
+  if [[ -n "${T:-}" && -d "$T" ]]; then
+    # dockerd or ubuild may leave overlay mounts behind after a crash.
+    grep -o " $T/[^ ]*" /proc/self/mounts 2>/dev/null | sort -r | while read -r m; do
+      umount -l "$m" 2>/dev/null || true
+    done
+    rm -rf "$T" 2>/dev/null || true
+  fi
+  return $rc
+}
+
+conf_setup_tmp() {
+  T=$(mktemp -d /tmp/ubuild-conf.XXXXXX)
+  trap conf_cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+}
+
+docker_cli() { "$DOCKER_CLI" -H "unix://$T/docker.sock" "$@"; }
+
+start_dockerd() {
+  mkdir -p "$T/data" "$T/exec"
+  dockerd --iptables=false --ip6tables=false --bridge=none \
+    --data-root "$T/data" --exec-root "$T/exec" -H "unix://$T/docker.sock" \
+    --pidfile "$T/dockerd.pid" >"$T/dockerd.log" 2>&1 &
+  local pid=$!
+  # dockerd owns dockerd.pid (it refuses to start if the file exists).
+  echo "$pid" >"$T/dockerd.bgpid"
+  for _ in $(seq 1 300); do
+    if [[ -S "$T/docker.sock" ]] && docker_cli version >/dev/null 2>&1; then
+      return 0
+    fi
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "dockerd exited; log:" >&2; tail -30 "$T/dockerd.log" >&2; return 1
+    fi
+    sleep 0.1
+  done
+  echo "dockerd did not answer within 30 s; log:" >&2; tail -30 "$T/dockerd.log" >&2
+  return 1
+}
+
+# Applets the cases and benchmarks call; each becomes bin/<name> -> busybox.
+CONF_APPLETS="sh ash cat chmod chown cp echo env false grep id ln ls mkdir mv
+printf pwd rm rmdir sed sleep stat tar test touch true whoami wc head seq dd
+find sha256sum gzip vi hostname mkfifo"
+
+# Writes a reproducible busybox-static rootfs tar to $1 (sorted, 0:0 unless
+# stated, fixed mtime), so that docker import and ubuild import must agree
+# on its diff_id.
+make_busybox_rootfs() {
+  local out=$1 busybox=${BUSYBOX_STATIC:-/bin/busybox}
+  if ! file -L "$busybox" 2>/dev/null | grep -q 'statically linked'; then
+    if ! ldd "$busybox" 2>&1 | grep -q 'not a dynamic'; then
+      echo "need a static busybox (Debian busybox-static) at $busybox" >&2; return 1
+    fi
+  fi
+  python3 - "$out" "$busybox" $CONF_APPLETS <<'PY'
+import io, sys, tarfile
+out, busybox, applets = sys.argv[1], sys.argv[2], sorted(set(sys.argv[3:]))
+MTIME = 1700000000
+entries = []
+def d(path, mode=0o755, uid=0, gid=0):
+    entries.append((path, tarfile.DIRTYPE, mode, uid, gid, None, ""))
+def f(path, data, mode=0o644, uid=0, gid=0):
+    entries.append((path, tarfile.REGTYPE, mode, uid, gid, data, ""))
+def l(path, target):
+    entries.append((path, tarfile.SYMTYPE, 0o777, 0, 0, None, target))
+for p in ["bin", "dev", "etc", "home", "proc", "sys", "usr", "usr/bin", "var"]:
+    d(p)
+d("root", 0o700)
+d("tmp", 0o1777)
+d("home/app", 0o755, 1000, 1000)
+f("bin/busybox", open(busybox, "rb").read(), 0o755)
+for a in applets:
+    l("bin/" + a, "busybox")
+f("etc/passwd", b"root:x:0:0:root:/root:/bin/sh\n"
+                b"nobody:x:65534:65534:nobody:/nonexistent:/bin/false\n"
+                b"app:x:1000:1000:app:/home/app:/bin/sh\n")
+f("etc/group", b"root:x:0:\nnogroup:x:65534:\napp:x:1000:\n")
+entries.sort(key=lambda e: e[0].encode())
+with open(out, "wb") as fh:
+    with tarfile.open(fileobj=fh, mode="w", format=tarfile.PAX_FORMAT) as tf:
+        for path, typ, mode, uid, gid, data, target in entries:
+            ti = tarfile.TarInfo(path)
+            ti.type, ti.mode, ti.uid, ti.gid, ti.mtime = typ, mode, uid, gid, MTIME
+            ti.uname = ti.gname = ""
+            ti.linkname = target
+            if data is not None:
+                ti.size = len(data)
+                tf.addfile(ti, io.BytesIO(data))
+            else:
+                tf.addfile(ti)
+PY
+}
+
+# diff_id of an uncompressed layer tar.
+tar_diff_id() { echo "sha256:$(sha256sum "$1" | cut -d' ' -f1)"; }
