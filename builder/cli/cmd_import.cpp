@@ -1,0 +1,121 @@
+// ubuild import FILE|- [NAME[:TAG]]: a rootfs tarball becomes a one-layer
+// image, as `docker import` makes it. The layer is the tarball's decompressed
+// bytes, hashed while applied, so the diff_id equals docker's for the same file.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <ctime>
+#include <iostream>
+#include <optional>
+
+#include "builder/cli/command_args.h"
+#include "builder/cli/commands.h"
+#include "builder/cli/go_json.h"
+#include "store/byte_stream.h"
+#include "store/decompressing_source.h"
+#include "store/error.h"
+#include "store/reference_store.h"
+#include "store/rfc3339.h"
+#include "store/store.h"
+
+namespace ubuild::cli {
+
+namespace {
+
+std::string GoArch() {
+#if defined(__x86_64__)
+  return "amd64";
+#elif defined(__aarch64__)
+  return "arm64";
+#elif defined(__i386__)
+  return "386";
+#elif defined(__arm__)
+  return "arm";
+#elif defined(__powerpc64__) && defined(__LITTLE_ENDIAN__)
+  return "ppc64le";
+#elif defined(__s390x__)
+  return "s390x";
+#elif defined(__riscv) && __riscv_xlen == 64
+  return "riscv64";
+#else
+  return "unknown";
+#endif
+}
+
+// "created": SOURCE_DATE_EPOCH when set (reproducible imports), else now.
+std::string CreatedNow() {
+  if (const char* sde = std::getenv("SOURCE_DATE_EPOCH"); sde != nullptr && *sde != '\0') {
+    char* end = nullptr;
+    long long v = std::strtoll(sde, &end, 10);
+    if (*end != '\0' || v < 0) throw Error("SOURCE_DATE_EPOCH must be a non-negative integer, got \"" + std::string(sde) + "\"");
+    return store::FormatRfc3339Nano(v);
+  }
+  return store::NowRfc3339Nano();
+}
+
+// The config docker import writes (keys sorted at the top level, container
+// config fields in Go struct order, unset ones null).
+std::string ImportConfig(const store::Digest& diff_id, const std::string& comment, const std::string& created) {
+  nlohmann::ordered_json config = {
+      {"Hostname", ""},      {"Domainname", ""},    {"User", ""},        {"AttachStdin", false},
+      {"AttachStdout", false}, {"AttachStderr", false}, {"Tty", false},    {"OpenStdin", false},
+      {"StdinOnce", false},  {"Env", nullptr},      {"Cmd", nullptr},    {"Image", ""},
+      {"Volumes", nullptr},  {"WorkingDir", ""},    {"Entrypoint", nullptr}, {"OnBuild", nullptr},
+      {"Labels", nullptr},
+  };
+  nlohmann::ordered_json history_entry = {{"created", created}, {"comment", comment}};
+  nlohmann::ordered_json image = {
+      {"architecture", GoArch()},
+      {"comment", comment},
+      {"config", config},
+      {"created", created},
+      {"history", nlohmann::ordered_json::array({history_entry})},
+      {"os", "linux"},
+      {"rootfs", {{"type", "layers"}, {"diff_ids", nlohmann::ordered_json::array({diff_id.str()})}}},
+  };
+  return GoJsonDump(image);
+}
+
+}  // namespace
+
+int CmdImport(const GlobalOptions& g, const Args& args) {
+  ParsedArgs p = ParseCommandArgs("import", args, {{"message", 'm', true}});
+  if (p.positional.empty() || p.positional.size() > 2) {
+    throw UsageError("import needs FILE|- and optionally NAME[:TAG]");
+  }
+  const std::string& source = p.positional[0];
+  std::optional<std::string> ref;
+  if (p.positional.size() == 2) ref = store::NormalizeReference(p.positional[1]);  // before touching the store
+
+  int fd = 0;
+  if (source != "-") {
+    fd = ::open(source.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw SysError("open", source, errno);
+  }
+  struct FdCloser {
+    int fd;
+    ~FdCloser() {
+      if (fd > 0) ::close(fd);
+    }
+  } closer{fd};
+
+  std::string comment = p.values.count("message") ? p.values["message"] : "Imported from " + source;
+  std::string created = CreatedNow();
+
+  auto s = store::Store::Open(g.root, store::Store::Mode::kWrite);
+  store::FdSource raw(fd, source == "-" ? "stdin" : source);
+  store::DecompressingSource tar(raw, source);
+  // Layer, then image, then tag: a reader never sees a name without its image.
+  store::Layer layer = s.layers().Register(tar, std::nullopt, std::nullopt, source);
+  store::Digest id = s.images().Put(ImportConfig(layer.diff_id, comment, created));
+  if (ref) {
+    s.refs().Tag(*ref, id);
+    s.images().SetMetadata(id, "lastUpdated", store::NowRfc3339Nano());
+  }
+  std::cout << id.str() << "\n";
+  return 0;
+}
+
+}  // namespace ubuild::cli

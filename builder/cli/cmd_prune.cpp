@@ -1,0 +1,68 @@
+// ubuild prune [-f]: removes dangling images (no tag, no child), repeatedly,
+// then layers no image uses; prints what went and the space freed.
+#include <iostream>
+#include <map>
+#include <optional>
+#include <set>
+
+#include "builder/cli/command_args.h"
+#include "builder/cli/commands.h"
+#include "builder/cli/human_format.h"
+#include "store/image_usage.h"
+#include "store/store.h"
+
+namespace ubuild::cli {
+
+int CmdPrune(const GlobalOptions& g, const Args& args) {
+  // -f is accepted for docker's muscle memory; ubuild never asks.
+  ParsedArgs p = ParseCommandArgs("prune", args, {{"force", 'f'}});
+  if (!p.positional.empty()) throw UsageError("prune takes no arguments");
+  auto s = store::Store::Open(g.root, store::Store::Mode::kWrite);
+
+  // One pass over the records, then a worklist: deleting a dangling image
+  // may leave its parent dangling too.
+  std::set<store::Digest> tagged;
+  for (const auto& [ref, id] : s.refs().All()) tagged.insert(id);
+  std::map<store::Digest, std::optional<store::Digest>> parent_of;
+  std::map<store::Digest, size_t> children;
+  for (const store::Digest& id : s.images().List()) {
+    parent_of[id] = s.images().Parent(id);
+    children[id];
+    if (parent_of[id]) ++children[*parent_of[id]];
+  }
+  std::vector<store::Digest> work;
+  for (const auto& [id, n] : children) {
+    if (n == 0 && !tagged.count(id) && parent_of.count(id)) work.push_back(id);
+  }
+  std::vector<store::Digest> deleted_images;
+  while (!work.empty()) {
+    store::Digest id = work.back();
+    work.pop_back();
+    s.images().Remove(id);
+    deleted_images.push_back(id);
+    auto parent = parent_of[id];
+    if (parent && parent_of.count(*parent) && --children[*parent] == 0 && !tagged.count(*parent)) {
+      work.push_back(*parent);
+    }
+  }
+  std::vector<store::RemovedLayer> layers = store::RemoveUnusedLayers(s);
+
+  uint64_t freed = 0;
+  if (!deleted_images.empty()) {
+    std::cout << "Deleted Images:\n";
+    for (const auto& id : deleted_images) std::cout << "deleted: " << id.str() << "\n";
+    std::cout << "\n";
+  }
+  if (!layers.empty()) {
+    std::cout << "Deleted Layers:\n";
+    for (const auto& l : layers) {
+      std::cout << "deleted: " << l.chain_id.str() << "\n";
+      freed += l.size;
+    }
+    std::cout << "\n";
+  }
+  std::cout << "Total reclaimed space: " << HumanSize(freed) << "\n";
+  return 0;
+}
+
+}  // namespace ubuild::cli

@@ -1,0 +1,86 @@
+#include "builder/cli/layer_changes.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+
+#include <algorithm>
+
+#include "store/error.h"
+
+namespace ubuild::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool IsWhiteout(const struct stat& st) {
+  return S_ISCHR(st.st_mode) && major(st.st_rdev) == 0 && minor(st.st_rdev) == 0;
+}
+
+bool IsOpaque(const fs::path& dir) {
+  char v[4];
+  ssize_t n = ::lgetxattr(dir.c_str(), "trusted.overlay.opaque", v, sizeof v);
+  return n == 1 && v[0] == 'y';
+}
+
+std::vector<std::string> SortedNames(const fs::path& dir) {
+  std::vector<std::string> names;
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) throw SysError("opendir", dir.string(), errno);
+  while (struct dirent* e = ::readdir(d)) {
+    std::string n = e->d_name;
+    if (n != "." && n != "..") names.push_back(std::move(n));
+  }
+  ::closedir(d);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// Whether `rel` is visible in the union of `lower` (nearest first).
+bool ExistsBelow(const std::string& rel, const std::vector<fs::path>& lower) {
+  for (const fs::path& root : lower) {
+    struct stat st {};
+    if (::lstat((root / rel).c_str(), &st) == 0) return !IsWhiteout(st);
+    // Not in this layer: an ancestor here may still hide everything below.
+    size_t pos = 0;
+    while ((pos = rel.find('/', pos)) != std::string::npos) {
+      fs::path ancestor = root / rel.substr(0, pos);
+      ++pos;
+      if (::lstat(ancestor.c_str(), &st) != 0) break;
+      if (!S_ISDIR(st.st_mode)) return false;  // a whiteout or a file replaced the dir
+      if (IsOpaque(ancestor)) return false;
+    }
+  }
+  return false;
+}
+
+void Walk(const fs::path& diff_dir, const std::string& rel_dir, bool under_opaque, const std::vector<fs::path>& lower,
+          std::vector<LayerChange>& out) {
+  fs::path dir = rel_dir.empty() ? diff_dir : diff_dir / rel_dir;
+  for (const std::string& name : SortedNames(dir)) {
+    std::string rel = rel_dir.empty() ? name : rel_dir + "/" + name;
+    struct stat st {};
+    if (::lstat((diff_dir / rel).c_str(), &st) != 0) throw SysError("lstat", (diff_dir / rel).string(), errno);
+    if (IsWhiteout(st)) {
+      out.push_back({'D', "/" + rel});
+      continue;
+    }
+    bool existed = !under_opaque && ExistsBelow(rel, lower);
+    bool opaque = S_ISDIR(st.st_mode) && IsOpaque(diff_dir / rel);
+    if (opaque) out.push_back({'D', "/" + rel + "/*"});
+    out.push_back({existed ? 'M' : 'A', "/" + rel});
+    if (S_ISDIR(st.st_mode)) Walk(diff_dir, rel, under_opaque || opaque, lower, out);
+  }
+}
+
+}  // namespace
+
+std::vector<LayerChange> ListLayerChanges(const fs::path& diff_dir, const std::vector<fs::path>& lower) {
+  std::vector<LayerChange> out;
+  Walk(diff_dir, "", false, lower, out);
+  return out;
+}
+
+}  // namespace ubuild::cli

@@ -1,0 +1,24 @@
+#include "store/image_removal.h"
+
+#include "store/store.h"
+
+namespace ubuild::store {
+
+bool ImageIsUnreferenced(const Store& store, const Digest& id) {
+  return store.refs().TagsOf(id).empty() && store.images().Children(id).empty();
+}
+
+std::vector<Digest> DeleteImageAndBareParents(Store& store, const Digest& id) {
+  std::vector<Digest> deleted;
+  std::optional<Digest> next = id;
+  while (next && store.images().Exists(*next)) {
+    std::optional<Digest> parent = store.images().Parent(*next);
+    store.images().Remove(*next);
+    deleted.push_back(*next);
+    next = parent;
+    if (next && !ImageIsUnreferenced(store, *next)) break;
+  }
+  return deleted;
+}
+
+}  // namespace ubuild::store

@@ -1,0 +1,20 @@
+#pragma once
+// Deleting an image the way Docker's ImageDelete does: the image goes, then
+// each parent that is left with no tag and no other child. Tags are the
+// caller's business (they go first); layers are swept afterwards by
+// RemoveUnusedLayers.
+// REQUIRES: the store is open for writing.
+#include <vector>
+
+#include "store/digest.h"
+
+namespace ubuild::store {
+
+class Store;
+
+// True when nothing keeps the image: no tag and no child image.
+bool ImageIsUnreferenced(const Store& store, const Digest& id);
+// Removes `id` and its newly unreferenced parents; returns them in order.
+std::vector<Digest> DeleteImageAndBareParents(Store& store, const Digest& id);
+
+}  // namespace ubuild::store
