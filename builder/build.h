@@ -1,0 +1,16 @@
+#pragma once
+// A whole build: Dockerfile -> stages -> steps -> the target's image, tagged.
+#include <iosfwd>
+
+#include "builder/build_options.h"
+#include "store/digest.h"
+#include "store/store.h"
+
+namespace ubuild::builder {
+
+// Builds and tags; returns the image id. Throws ubuild::Error (located at
+// the Dockerfile line where it can be) and leaves the store as it was
+// before the failing step: steps committed earlier stay, as cache.
+store::Digest Build(const BuildOptions& options, store::Store& store, std::ostream& out);
+
+}  // namespace ubuild::builder

@@ -1,0 +1,40 @@
+#pragma once
+// Build arguments as Docker's classic builder scopes them: values from
+// --build-arg, meta ARGs (before the first FROM, visible only to FROM lines
+// unless redeclared in a stage), and the ARGs declared in the current stage.
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace ubuild::builder {
+
+class BuildArgs {
+ public:
+  explicit BuildArgs(std::map<std::string, std::string> from_options);
+
+  void AddMetaArg(const std::string& name, const std::optional<std::string>& default_value);
+  // ARG inside a stage: makes `name` visible from here on.
+  void Declare(const std::string& name, const std::optional<std::string>& default_value);
+  // A fresh stage sees no stage ARGs, only meta args for its FROM line.
+  void ResetStage();
+
+  // Value an ARG resolves to: --build-arg, else its default, else the meta arg's value.
+  std::optional<std::string> Value(const std::string& name) const;
+  // Meta args with values, for expanding FROM.
+  std::vector<std::string> MetaEnv() const;
+  // "K=V" for every declared ARG that has a value and is not shadowed by an
+  // ENV key in `env` (Docker's FilterAllowed), sorted by key.
+  std::vector<std::string> Allowed(const std::vector<std::string>& env) const;
+  // --build-arg names never consumed by any ARG (Docker warns about them).
+  std::vector<std::string> Unused() const;
+
+ private:
+  std::map<std::string, std::string> options_;
+  std::map<std::string, std::optional<std::string>> meta_;
+  std::map<std::string, std::optional<std::string>> declared_;
+  std::set<std::string> consumed_;
+};
+
+}  // namespace ubuild::builder

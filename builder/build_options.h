@@ -1,0 +1,28 @@
+#pragma once
+// What `ubuild build` was asked to do, after the command line is parsed.
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ubuild::builder {
+
+enum class Progress { kAuto, kPlain, kQuiet };
+
+struct BuildOptions {
+  std::filesystem::path context;
+  std::filesystem::path dockerfile;     // empty: CONTEXT/Dockerfile
+  bool dockerfile_from_stdin = false;   // -f -
+  std::string dockerfile_text;          // filled when read from stdin
+  std::vector<std::string> tags;        // normalized by the store when tagging
+  std::map<std::string, std::string> build_args;
+  std::string target;
+  bool no_cache = false;
+  bool network_none = false;
+  std::map<std::string, std::string> labels;
+  std::filesystem::path iidfile;
+  Progress progress = Progress::kAuto;
+};
+
+}  // namespace ubuild::builder

@@ -1,0 +1,62 @@
+#pragma once
+// .dockerignore with Docker's pattern rules (moby/patternmatcher): comments,
+// `!` exceptions (last match wins), `**`, leading `/` and `./` dropped,
+// a matching directory excludes everything under it unless an exception could
+// re-include something inside.
+//
+// Paths are judged the way docker's context walk judges them (checked
+// against Docker 20.10 + CLI 28): top-down, each path using its parent
+// directory's per-pattern results (patternmatcher.MatchesUsingParentResults),
+// and an excluded directory is entered only if some exception pattern's text
+// starts with "<dir>/". Dockerfile and .dockerignore get no special case: the
+// daemon drops them from the context when the patterns exclude them.
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace ubuild::builder {
+
+class DockerIgnore {
+ public:
+  DockerIgnore() = default;
+  // Lines as in a .dockerignore file (comments, blanks, `/x`, `./x` handled).
+  // Throws ubuild::Error for a malformed pattern or a lone "!".
+  explicit DockerIgnore(const std::vector<std::string>& patterns);
+  // Reads CONTEXT/.dockerignore if present.
+  static DockerIgnore Load(const std::filesystem::path& context_dir);
+
+  // rel: path relative to the context, '/' separated, no leading "./".
+  // True if the path is not part of the build context (it, or a directory
+  // above it that the walk would not enter, is excluded).
+  bool Excluded(const std::string& rel) const;
+  // True if some exception pattern could re-include a path below `rel_dir`
+  // (so an excluded directory must still be walked).
+  bool HasExceptionsUnder(const std::string& rel_dir) const;
+
+  bool empty() const { return patterns_.empty(); }
+
+  // Incremental form for tree walks: per-pattern results of a directory,
+  // handed to its children. A default WalkState is "no parent information"
+  // (a top-level path).
+  struct WalkState {
+    std::vector<char> parent_matched;
+  };
+  // Whether `rel` itself matches (is excluded), given its parent's state;
+  // fills `self` for use by rel's children.
+  bool MatchInWalk(const std::string& rel, const WalkState& parent, WalkState* self) const;
+  // Replays the walk from the root down to `rel`: false if the walk would
+  // never reach `rel` (an ancestor excluded with no exception under it).
+  // On true, `*excluded` says whether rel itself is excluded and `*state` is
+  // rel's state for its children.
+  bool Reach(const std::string& rel, bool* excluded, WalkState* state) const;
+
+ private:
+  struct Pattern;
+  std::vector<std::string> raw_;
+  std::vector<std::pair<std::string, bool>> patterns_;  // (cleaned pattern, is_exception)
+  std::vector<std::shared_ptr<const Pattern>> compiled_;
+  bool has_exceptions_ = false;
+};
+
+}  // namespace ubuild::builder
