@@ -51,8 +51,9 @@ class DockerIgnore {
   // rel's state for its children.
   bool Reach(const std::string& rel, bool* excluded, WalkState* state) const;
 
+  struct Pattern;  // one compiled pattern (defined in dockerignore.cpp)
+
  private:
-  struct Pattern;
   std::vector<std::string> raw_;
   std::vector<std::pair<std::string, bool>> patterns_;  // (cleaned pattern, is_exception)
   std::vector<std::shared_ptr<const Pattern>> compiled_;
