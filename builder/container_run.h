@@ -16,10 +16,10 @@ struct RunSpec {
   std::vector<std::string> argv;         // already shell-prefixed if shell form
   std::vector<std::string> env;          // "K=V"
   std::string user;                      // USER spec, resolved inside rootfs; "" = root
-  std::string workdir = "/";             // created (owned by user) if missing
+  std::string workdir = "/";             // created if missing (root:root 0755, as Docker does), kept in the layer
   bool network_none = false;
   std::string hostname;                  // deterministic, not host-specific
-  std::vector<std::string> volumes;      // dirs to create before running
+  std::vector<std::string> volumes;      // dirs to create before running (kept in the layer)
 };
 
 // Returns the process's exit code (128+N for a signal). Throws ubuild::Error

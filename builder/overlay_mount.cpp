@@ -21,9 +21,13 @@ namespace {
 
 // merged -> upper of every live OverlayMount, so RunInContainer can clean the
 // mount points it had to create out of the layer without widening RunSpec.
+struct LiveMount {
+  fs::path upper;
+  std::vector<std::function<void()>> at_unmount;
+};
 std::mutex registry_mutex;
-std::map<fs::path, fs::path>& Registry() {
-  static std::map<fs::path, fs::path> registry;
+std::map<fs::path, LiveMount>& Registry() {
+  static std::map<fs::path, LiveMount> registry;
   return registry;
 }
 
@@ -208,7 +212,7 @@ OverlayMount::OverlayMount(const std::vector<fs::path>& lower_in, const fs::path
   }
   mounted_ = true;
   std::lock_guard lock(registry_mutex);
-  Registry()[merged_] = upper;
+  Registry()[merged_] = LiveMount{upper, {}};
 }
 
 OverlayMount::~OverlayMount() {
@@ -230,8 +234,16 @@ void OverlayMount::Unmount() {
       }
     }
     mounted_ = false;
-    std::lock_guard lock(registry_mutex);
-    Registry().erase(merged_);
+    std::vector<std::function<void()>> pending;
+    {
+      std::lock_guard lock(registry_mutex);
+      auto it = Registry().find(merged_);
+      if (it != Registry().end()) {
+        pending = std::move(it->second.at_unmount);
+        Registry().erase(it);
+      }
+    }
+    for (auto& fn : pending) fn();
   }
   if (!scratch_lower_.empty()) {
     std::error_code ec;
@@ -243,7 +255,13 @@ void OverlayMount::Unmount() {
 fs::path OverlayMount::UpperDirOf(const fs::path& merged) {
   std::lock_guard lock(registry_mutex);
   auto it = Registry().find(fs::absolute(merged).lexically_normal());
-  return it == Registry().end() ? fs::path() : it->second;
+  return it == Registry().end() ? fs::path() : it->second.upper;
+}
+
+void OverlayMount::AtUnmount(const fs::path& merged, std::function<void()> fn) {
+  std::lock_guard lock(registry_mutex);
+  auto it = Registry().find(fs::absolute(merged).lexically_normal());
+  if (it != Registry().end()) it->second.at_unmount.push_back(std::move(fn));
 }
 
 }  // namespace ubuild::builder

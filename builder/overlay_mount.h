@@ -3,6 +3,7 @@
 // with the options that keep the upperdir a faithful diff (design.md §4).
 // RAII: the destructor unmounts (lazily if busy).
 #include <filesystem>
+#include <functional>
 #include <vector>
 
 namespace ubuild::builder {
@@ -22,6 +23,10 @@ class OverlayMount {
   // The upperdir of the live OverlayMount at `merged`, or empty. Lets
   // RunInContainer take the mount points it created back out of the layer.
   static std::filesystem::path UpperDirOf(const std::filesystem::path& merged);
+
+  // Runs `fn` right after the overlay at `merged` is unmounted (changing the
+  // upperdir under a live overlay leaves its cache stale). No-op if none.
+  static void AtUnmount(const std::filesystem::path& merged, std::function<void()> fn);
 
  private:
   std::filesystem::path merged_;

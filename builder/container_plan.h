@@ -1,0 +1,58 @@
+#pragma once
+// Everything the container's init does between clone() and exec(), worked
+// out in the parent as plain data: the child then runs only system calls
+// (no allocation, no locks), which stays correct even when the builder has
+// other threads at clone time.
+#include <sys/types.h>
+
+#include <deque>
+#include <string>
+#include <vector>
+
+namespace ubuild::builder {
+
+struct SetupOp {
+  enum Kind { kMount, kMkdir, kMknod, kSymlink };
+  Kind kind = kMount;
+  const char* source = nullptr;  // kMount: source; kSymlink: link target; kMknod: host node to bind if mknod fails
+  const char* target = nullptr;  // absolute host path (under the rootfs, before pivot_root)
+  const char* fstype = nullptr;
+  unsigned long flags = 0;
+  const char* data = nullptr;
+  mode_t mode = 0;
+  dev_t dev = 0;
+  bool optional = false;  // failure is ignored (e.g. sysfs where not permitted)
+};
+
+struct ContainerPlan {
+  const char* rootfs = nullptr;
+  std::vector<SetupOp> ops;
+  bool network_none = false;
+  const char* hostname = nullptr;
+  const char* workdir = nullptr;  // inside the container
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::vector<gid_t> groups;
+  int last_cap = 40;
+  std::vector<char*> argv;        // null-terminated
+  std::vector<char*> envp;        // null-terminated
+  std::vector<const char*> exec_candidates;  // argv[0] or PATH entries joined with it
+  const char* not_found_message = nullptr;   // full line for stderr
+  bool searched_path = false;
+  int error_fd = -1;  // write end; CLOEXEC, so EOF at a successful exec
+
+  // Stable C strings for the fields above.
+  const char* Keep(std::string s) { return strings_.emplace_back(std::move(s)).c_str(); }
+  char* KeepMutable(std::string s) { return strings_.emplace_back(std::move(s)).data(); }
+
+ private:
+  std::deque<std::string> strings_;
+};
+
+// Adds the tmpfs /dev with the standard nodes, /dev/pts, /dev/shm, /dev/mqueue.
+void AddDeviceOps(ContainerPlan& plan, const std::string& dev_dir);
+
+// The container's init: clone() entry point, `arg` is the ContainerPlan.
+int ContainerInit(void* arg);
+
+}  // namespace ubuild::builder
