@@ -161,7 +161,10 @@ OnbuildInstr ParseOnbuild(const Node& node) {
   static const std::regex kOnbuildPrefix(R"(^\s*[oO][nN][bB][uU][iI][lL][dD]\s*)");
   OnbuildInstr onbuild;
   onbuild.expression = std::regex_replace(node.original, kOnbuildPrefix, "", std::regex_constants::format_first_only);
-  for (const Heredoc& heredoc : node.inner->heredocs) onbuild.expression += "\n" + heredoc.content + heredoc.name;
+  // The grammar may hang a trigger's heredocs on either node; BuildKit
+  // appends them to the text so the trigger re-parses whole.
+  const std::vector<Heredoc>& heredocs = node.heredocs.empty() ? node.inner->heredocs : node.heredocs;
+  for (const Heredoc& heredoc : heredocs) onbuild.expression += "\n" + heredoc.content + heredoc.name;
   return onbuild;
 }
 
