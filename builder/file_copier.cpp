@@ -1,0 +1,311 @@
+#include "builder/file_copier.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "store/error.h"
+
+namespace ubuild::builder {
+
+namespace {
+
+std::string Show(const std::string& rel) { return "/" + rel; }
+
+std::vector<std::string> Names(int dir_fd, const std::string& rel) {
+  int dup_fd = fcntl(dir_fd, F_DUPFD_CLOEXEC, 0);
+  if (dup_fd < 0) throw SysError("dup", rel, errno);
+  DIR* d = fdopendir(dup_fd);
+  if (!d) {
+    close(dup_fd);
+    throw SysError("opendir", rel, errno);
+  }
+  std::vector<std::string> names;
+  while (struct dirent* e = readdir(d)) {
+    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+    names.emplace_back(e->d_name);
+  }
+  closedir(d);
+  return names;
+}
+
+std::vector<std::string> Split(const std::string& rel) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < rel.size()) {
+    size_t j = rel.find('/', i);
+    if (j == std::string::npos) j = rel.size();
+    if (j > i) out.push_back(rel.substr(i, j - i));
+    i = j + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+FileCopier::FileCopier(int root_fd, CopyOwner owner, std::optional<mode_t> chmod)
+    : root_fd_(root_fd), owner_(owner), chmod_(chmod) {}
+
+Fd FileCopier::MkdirAll(const std::string& rel, uid_t uid, gid_t gid, bool* created) {
+  if (created) *created = false;
+  Fd cur(OpenInRootAt(root_fd_, "", O_RDONLY | O_DIRECTORY));
+  if (!cur.valid()) throw SysError("open", "/", errno);
+  std::string prefix;
+  for (const std::string& comp : Split(rel)) {
+    prefix = JoinRel(prefix, comp);
+    int fd = OpenInRootAt(root_fd_, prefix, O_RDONLY | O_DIRECTORY);
+    if (fd >= 0) {
+      cur = Fd(fd);
+      if (created) *created = false;
+      continue;
+    }
+    if (errno == ENOTDIR) throw Error("mkdir " + Show(prefix) + ": not a directory");
+    if (errno != ENOENT) throw SysError("open", Show(prefix), errno);
+    if (mkdirat(cur.get(), comp.c_str(), 0755) != 0) {
+      if (errno == EEXIST) throw Error("mkdir " + Show(prefix) + ": a dangling symlink or non-directory is in the way");
+      throw SysError("mkdir", Show(prefix), errno);
+    }
+    fd = openat(cur.get(), comp.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) throw SysError("open", Show(prefix), errno);
+    cur = Fd(fd);
+    if (fchown(cur.get(), uid, gid) != 0) throw SysError("chown", Show(prefix), errno);
+    if (fchmod(cur.get(), 0755) != 0) throw SysError("chmod", Show(prefix), errno);
+    if (created) *created = true;
+  }
+  return cur;
+}
+
+void FileCopier::RemoveExisting(int dir_fd, const std::string& name, const std::string& rel) {
+  struct stat st {};
+  if (fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (errno == ENOENT) return;
+    throw SysError("stat", Show(rel), errno);
+  }
+  if (S_ISDIR(st.st_mode)) {
+    Fd sub(openat(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!sub.valid()) throw SysError("open", Show(rel), errno);
+    for (const std::string& child : Names(sub.get(), rel)) RemoveExisting(sub.get(), child, JoinRel(rel, child));
+    if (unlinkat(dir_fd, name.c_str(), AT_REMOVEDIR) != 0) throw SysError("rmdir", Show(rel), errno);
+    return;
+  }
+  if (unlinkat(dir_fd, name.c_str(), 0) != 0) throw SysError("unlink", Show(rel), errno);
+}
+
+void FileCopier::CopyData(int in, int out, off_t size, const std::string& rel) {
+  off_t done = 0;
+  if (try_copy_file_range_) {
+    while (done < size) {
+      ssize_t n = copy_file_range(in, nullptr, out, nullptr, static_cast<size_t>(size - done), 0);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        if (done == 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP ||
+                          errno == EBADF || errno == EPERM)) {
+          try_copy_file_range_ = false;  // this pair of filesystems can't: read/write from now on
+          break;
+        }
+        throw SysError("copy_file_range", Show(rel), errno);
+      }
+      if (n == 0) return;  // the source shrank
+      done += n;
+    }
+    if (try_copy_file_range_) return;
+  }
+  static thread_local std::vector<char> buf(1 << 17);
+  for (;;) {
+    ssize_t n = read(in, buf.data(), buf.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw SysError("read", Show(rel), errno);
+    }
+    if (n == 0) break;
+    ssize_t off = 0;
+    while (off < n) {
+      ssize_t w = write(out, buf.data() + off, static_cast<size_t>(n - off));
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        throw SysError("write", Show(rel), errno);
+      }
+      off += w;
+    }
+  }
+}
+
+void FileCopier::ApplyMeta(int fd, const std::string& rel, const struct stat& st, bool is_symlink, int dir_fd,
+                           const std::string& name) {
+  const uid_t uid = owner_.set ? owner_.uid : st.st_uid;
+  const gid_t gid = owner_.set ? owner_.gid : st.st_gid;
+  mode_t mode = st.st_mode & 07777;
+  if (chmod_) {
+    mode = *chmod_;
+  } else if (owner_.set && S_ISREG(st.st_mode)) {
+    // Docker chowns after writing; chown(2) drops these from regular files.
+    mode &= ~static_cast<mode_t>(S_ISUID);
+    if (mode & S_IXGRP) mode &= ~static_cast<mode_t>(S_ISGID);
+  }
+  const struct timespec times[2] = {st.st_atim, st.st_mtim};
+  if (is_symlink) {
+    if (fchownat(dir_fd, name.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) != 0) throw SysError("lchown", Show(rel), errno);
+    if (utimensat(dir_fd, name.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) throw SysError("utimes", Show(rel), errno);
+    return;
+  }
+  if (fd >= 0) {
+    if (fchown(fd, uid, gid) != 0) throw SysError("chown", Show(rel), errno);
+    if (fchmod(fd, mode) != 0) throw SysError("chmod", Show(rel), errno);
+    if (futimens(fd, times) != 0) throw SysError("utimes", Show(rel), errno);
+    return;
+  }
+  if (fchownat(dir_fd, name.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) != 0) throw SysError("chown", Show(rel), errno);
+  if (fchmodat(dir_fd, name.c_str(), mode, 0) != 0) throw SysError("chmod", Show(rel), errno);
+  if (utimensat(dir_fd, name.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) throw SysError("utimes", Show(rel), errno);
+}
+
+void FileCopier::CopyContents(int src_fd, const std::string& src_rel, int dst_fd, const std::string& dst_rel,
+                              const DockerIgnore* ignore, const DockerIgnore::WalkState* state) {
+  for (const std::string& name : Names(src_fd, src_rel)) {
+    struct stat st {};
+    if (fstatat(src_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      if (errno == ENOENT) continue;
+      throw SysError("stat", JoinRel(src_rel, name), errno);
+    }
+    CopyEntry(src_fd, name, st, JoinRel(src_rel, name), dst_fd, name, JoinRel(dst_rel, name), ignore, state);
+  }
+}
+
+void FileCopier::CopyEntry(int src_dir_fd, const std::string& name, const struct stat& st, const std::string& src_rel,
+                           int dst_dir_fd, const std::string& name_in_dst, const std::string& dst_rel,
+                           const DockerIgnore* ignore, const DockerIgnore::WalkState* state) {
+  if (S_ISSOCK(st.st_mode)) return;  // Docker's tar writer skips sockets
+  DockerIgnore::WalkState child_state;
+  bool entered_only = false;
+  if (ignore && state) {
+    if (ignore->MatchInWalk(src_rel, *state, &child_state)) {
+      if (!S_ISDIR(st.st_mode) || !ignore->HasExceptionsUnder(src_rel)) return;
+      entered_only = true;  // only a parent of re-included paths
+    }
+  }
+  const char* dname = name_in_dst.c_str();
+
+  if (S_ISDIR(st.st_mode)) {
+    if (mkdirat(dst_dir_fd, dname, 0700) != 0) {
+      if (errno != EEXIST) throw SysError("mkdir", Show(dst_rel), errno);
+      struct stat cur {};
+      if (fstatat(dst_dir_fd, dname, &cur, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(cur.st_mode)) {
+        RemoveExisting(dst_dir_fd, name_in_dst, dst_rel);
+        if (mkdirat(dst_dir_fd, dname, 0700) != 0) throw SysError("mkdir", Show(dst_rel), errno);
+      }
+    }
+    Fd src(openat(src_dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!src.valid()) throw SysError("open", src_rel, errno);
+    Fd dst(openat(dst_dir_fd, dname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!dst.valid()) throw SysError("open", Show(dst_rel), errno);
+    CopyContents(src.get(), src_rel, dst.get(), dst_rel, ignore, ignore && state ? &child_state : nullptr);
+    if (entered_only) {
+      struct stat fake = st;
+      fake.st_mode = S_IFDIR | 0755;
+      fake.st_uid = fake.st_gid = 0;
+      ApplyMeta(dst.get(), dst_rel, fake, false, dst_dir_fd, name_in_dst);
+    } else {
+      ApplyMeta(dst.get(), dst_rel, st, false, dst_dir_fd, name_in_dst);
+    }
+    return;
+  }
+
+  if (S_ISREG(st.st_mode)) {
+    if (st.st_nlink > 1) {
+      auto key = std::make_pair(st.st_dev, st.st_ino);
+      auto it = links_.find(key);
+      if (it != links_.end()) {
+        if (linkat(root_fd_, it->second.c_str(), dst_dir_fd, dname, 0) != 0) {
+          if (errno != EEXIST) throw SysError("link", Show(dst_rel), errno);
+          RemoveExisting(dst_dir_fd, name_in_dst, dst_rel);
+          if (linkat(root_fd_, it->second.c_str(), dst_dir_fd, dname, 0) != 0)
+            throw SysError("link", Show(dst_rel), errno);
+        }
+        return;
+      }
+      links_[key] = dst_rel;
+    }
+    Fd in(openat(src_dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY));
+    if (!in.valid()) throw SysError("open", src_rel, errno);
+    const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+    Fd out(openat(dst_dir_fd, dname, flags, 0600));
+    if (!out.valid()) {
+      if (errno != EEXIST) throw SysError("create", Show(dst_rel), errno);
+      RemoveExisting(dst_dir_fd, name_in_dst, dst_rel);
+      out = Fd(openat(dst_dir_fd, dname, flags, 0600));
+      if (!out.valid()) throw SysError("create", Show(dst_rel), errno);
+    }
+    CopyData(in.get(), out.get(), st.st_size, dst_rel);
+    ApplyMeta(out.get(), dst_rel, st, false, dst_dir_fd, name_in_dst);
+    if (!owner_.set) {
+      char cap[1024];
+      ssize_t n = fgetxattr(in.get(), "security.capability", cap, sizeof(cap));
+      if (n > 0 && fsetxattr(out.get(), "security.capability", cap, static_cast<size_t>(n), 0) != 0) {
+        throw SysError("setxattr security.capability", Show(dst_rel), errno);
+      }
+    }
+    return;
+  }
+
+  if (S_ISLNK(st.st_mode)) {
+    std::string target(static_cast<size_t>(st.st_size) + 256, '\0');
+    ssize_t n = readlinkat(src_dir_fd, name.c_str(), target.data(), target.size());
+    if (n < 0) throw SysError("readlink", src_rel, errno);
+    target.resize(static_cast<size_t>(n));
+    if (symlinkat(target.c_str(), dst_dir_fd, dname) != 0) {
+      if (errno != EEXIST) throw SysError("symlink", Show(dst_rel), errno);
+      RemoveExisting(dst_dir_fd, name_in_dst, dst_rel);
+      if (symlinkat(target.c_str(), dst_dir_fd, dname) != 0) throw SysError("symlink", Show(dst_rel), errno);
+    }
+    ApplyMeta(-1, dst_rel, st, true, dst_dir_fd, name_in_dst);
+    return;
+  }
+
+  // fifo, character or block device
+  const mode_t type = st.st_mode & S_IFMT;
+  if (mknodat(dst_dir_fd, dname, type | 0600, st.st_rdev) != 0) {
+    if (errno != EEXIST) throw SysError("mknod", Show(dst_rel), errno);
+    RemoveExisting(dst_dir_fd, name_in_dst, dst_rel);
+    if (mknodat(dst_dir_fd, dname, type | 0600, st.st_rdev) != 0) throw SysError("mknod", Show(dst_rel), errno);
+  }
+  ApplyMeta(-1, dst_rel, st, false, dst_dir_fd, name_in_dst);
+}
+
+void FileCopier::WriteFile(int dst_dir_fd, const std::string& name, const std::string& dst_rel,
+                           const std::string& content, mode_t mode) {
+  const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+  Fd out(openat(dst_dir_fd, name.c_str(), flags, 0600));
+  if (!out.valid()) {
+    if (errno != EEXIST) throw SysError("create", Show(dst_rel), errno);
+    RemoveExisting(dst_dir_fd, name, dst_rel);
+    out = Fd(openat(dst_dir_fd, name.c_str(), flags, 0600));
+    if (!out.valid()) throw SysError("create", Show(dst_rel), errno);
+  }
+  size_t off = 0;
+  while (off < content.size()) {
+    ssize_t w = write(out.get(), content.data() + off, content.size() - off);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      throw SysError("write", Show(dst_rel), errno);
+    }
+    off += static_cast<size_t>(w);
+  }
+  struct stat st {};
+  st.st_mode = S_IFREG | mode;
+  clock_gettime(CLOCK_REALTIME, &st.st_mtim);
+  st.st_atim = st.st_mtim;
+  ApplyMeta(out.get(), dst_rel, st, false, dst_dir_fd, name);
+}
+
+void FileCopier::FixNewDir(int dir_fd, const std::string& rel) {
+  if (owner_.set && fchown(dir_fd, owner_.uid, owner_.gid) != 0) throw SysError("chown", Show(rel), errno);
+  if (chmod_ && fchmod(dir_fd, *chmod_) != 0) throw SysError("chmod", Show(rel), errno);
+}
+
+}  // namespace ubuild::builder

@@ -1,0 +1,58 @@
+#pragma once
+// Paths inside a tree that must not be left: the build context (a symlink
+// or "../" leading out is an error) and an image root (symlinks resolve with
+// the root as "/", as Docker's FollowSymlinkInScope and the kernel's
+// openat2(RESOLVE_IN_ROOT) do).
+#include <sys/stat.h>
+
+#include <string>
+#include <string_view>
+
+namespace ubuild::builder {
+
+// Owning file descriptor.
+class Fd {
+ public:
+  Fd() = default;
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd();
+  Fd(Fd&& o) noexcept : fd_(o.release()) {}
+  Fd& operator=(Fd&& o) noexcept;
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+  bool valid() const { return fd_ >= 0; }
+  int release() {
+    int f = fd_;
+    fd_ = -1;
+    return f;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+struct ResolvedPath {
+  std::string rel;       // canonical, '/'-separated, "" for the root itself
+  bool exists = false;   // rel names an existing entry (st is then valid, followed)
+  bool escaped = false;  // (non-clamping mode) resolution tried to leave the tree
+  struct stat st {};
+};
+
+// Resolves `path` (relative to the tree; a leading '/' means the tree root)
+// component by component, following every symlink including the last.
+// clamp = true: ".." at the root stays at the root and absolute link targets
+// restart at the root (image semantics). clamp = false: either one sets
+// `escaped` (build-context semantics). A missing component ends the walk; the
+// remaining components are appended lexically so `rel` still says where the
+// path points. Throws ubuild::Error on a symlink loop or an I/O error.
+ResolvedPath ResolveInTree(int root_fd, std::string_view path, bool clamp);
+
+// openat2(dir_fd, path, flags, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS):
+// fd or -1 with errno.
+int OpenInRootAt(int root_fd, const std::string& path, int flags, unsigned mode = 0);
+
+// Joins '/'-separated relative paths ("" is the root).
+std::string JoinRel(const std::string& a, const std::string& b);
+
+}  // namespace ubuild::builder
