@@ -8,20 +8,26 @@ if [[ -x /usr/bin/docker ]]; then DOCKER_CLI=/usr/bin/docker; else DOCKER_CLI=do
 
 conf_cleanup() {
   local rc=$?
-  if [[ -n "${T:-}" && -f "$T/dockerd.bgpid" ]]; then
-    local pid; pid=$(cat "$T/dockerd.bgpid" 2>/dev/null || true)
+  set +e  # every step below must run, whatever failed before
+  # dockerd first, then the containerd it started (it may outlive dockerd
+  # for a moment and keep files under $T busy).
+  local pidfile pid
+  for pidfile in "${T:-}/dockerd.bgpid" "${T:-}/exec/containerd/containerd.pid"; do
+    [[ -n "${T:-}" && -f "$pidfile" ]] || continue
+    pid=$(cat "$pidfile" 2>/dev/null || true)
     if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
       kill "$pid" 2>/dev/null || true
       for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
       kill -9 "$pid" 2>/dev/null || true
     fi
-  fi
+  done
   if [[ -n "${T:-}" && -d "$T" ]]; then
     # dockerd or ubuild may leave overlay mounts behind after a crash.
     grep -o " $T/[^ ]*" /proc/self/mounts 2>/dev/null | sort -r | while read -r m; do
       umount -l "$m" 2>/dev/null || true
-    done
-    rm -rf "$T" 2>/dev/null || true
+    done || true
+    for _ in 1 2 3 4 5; do rm -rf "$T" 2>/dev/null && break; sleep 1; done
+    [[ -d "$T" ]] && echo "warning: could not remove $T" >&2
   fi
   return $rc
 }
