@@ -1,0 +1,112 @@
+// `ubuild save [-o FILE] REF...`: images -> a docker-load tarball
+// (store/image_archive_writer.h). To a file it writes a temporary name in
+// the same directory and renames it into place only once the archive is
+// complete, so a failed save never leaves a truncated FILE behind.
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <filesystem>
+#include <optional>
+
+#include "builder/cli/commands.h"
+#include "store/error.h"
+#include "store/image_archive_writer.h"
+#include "store/store.h"
+
+namespace ubuild::cli {
+
+namespace {
+
+using store::Digest;
+using store::ImageToSave;
+
+// A ref names an image through a tag (which the archive then carries) or
+// by id (saved untagged, as `docker save <id>` does).
+std::vector<ImageToSave> ResolveImages(const store::Store& s, const std::vector<std::string>& refs) {
+  std::vector<ImageToSave> out;
+  for (const std::string& ref : refs) {
+    std::optional<std::string> tag;
+    std::optional<Digest> id;
+    try {
+      if ((id = s.refs().Get(ref))) tag = store::NormalizeReference(ref);
+    } catch (const Error&) {
+      // Not a valid name; it may still be an id.
+    }
+    if (!id) id = s.Resolve(ref);
+    if (!id) throw Error("no such image", ref);
+    auto it = std::find_if(out.begin(), out.end(), [&](const ImageToSave& i) { return i.id == *id; });
+    if (it == out.end()) {
+      out.push_back(ImageToSave{*id, {}});
+      it = out.end() - 1;
+    }
+    if (tag && std::find(it->tags.begin(), it->tags.end(), *tag) == it->tags.end()) it->tags.push_back(*tag);
+  }
+  return out;
+}
+
+void SaveToFile(const store::Store& s, const std::vector<ImageToSave>& images, const std::filesystem::path& file) {
+  std::filesystem::path dir = file.parent_path().empty() ? std::filesystem::path(".") : file.parent_path();
+  std::string tmp = (dir / ("." + file.filename().string() + ".ubuild-XXXXXX")).string();
+  int fd = ::mkstemp(tmp.data());
+  if (fd < 0) throw SysError("create", tmp, errno);
+  try {
+    store::FdSink sink(fd, file.string());
+    store::WriteImageArchive(s, images, sink);
+    if (::fchmod(fd, 0644) != 0) throw SysError("chmod", tmp, errno);
+    if (::close(fd) != 0) {
+      fd = -1;
+      throw SysError("close", tmp, errno);
+    }
+    fd = -1;
+    if (::rename(tmp.c_str(), file.c_str()) != 0) throw SysError("rename", file.string(), errno);
+  } catch (...) {
+    if (fd >= 0) ::close(fd);
+    ::unlink(tmp.c_str());
+    throw;
+  }
+}
+
+}  // namespace
+
+int CmdSave(const GlobalOptions& g, const Args& args) {
+  std::optional<std::string> output;
+  std::vector<std::string> refs;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "-o" || a == "--output") {
+      if (i + 1 >= args.size()) throw UsageError("save: " + a + " needs a file name");
+      output = args[++i];
+    } else if (a.rfind("--output=", 0) == 0) {
+      output = a.substr(9);
+    } else if (a.size() > 2 && a.rfind("-o", 0) == 0 && a[2] != '-') {
+      output = a.substr(a[2] == '=' ? 3 : 2);
+    } else if (a == "--") {
+      refs.insert(refs.end(), args.begin() + static_cast<long>(i) + 1, args.end());
+      break;
+    } else if (!a.empty() && a[0] == '-') {
+      throw UsageError("save: unknown option " + a);
+    } else {
+      refs.push_back(a);
+    }
+  }
+  if (refs.empty()) throw UsageError("save: needs at least one image (usage: ubuild save [-o FILE] REF...)");
+  if (output && output->empty()) throw UsageError("save: -o needs a file name");
+  if (!output && ::isatty(STDOUT_FILENO)) {
+    throw Error("refusing to write an image archive to a terminal: use -o FILE or redirect standard output");
+  }
+
+  store::Store s = store::Store::Open(g.root, store::Store::Mode::kRead);
+  std::vector<ImageToSave> images = ResolveImages(s, refs);
+  if (output) {
+    SaveToFile(s, images, *output);
+  } else {
+    store::FdSink sink(STDOUT_FILENO, "standard output");
+    store::WriteImageArchive(s, images, sink);
+  }
+  return 0;
+}
+
+}  // namespace ubuild::cli

@@ -1,0 +1,184 @@
+#include "store/image_archive_writer.h"
+
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "store/chain_id.h"
+#include "store/error.h"
+#include "store/layout.h"
+#include "store/oci_media_types.h"
+#include "store/reference_forms.h"
+#include "store/store.h"
+#include "store/tar_archive_output.h"
+#include "store/tar_split_size.h"
+
+namespace ubuild::store {
+
+namespace {
+
+using ordered_json = nlohmann::ordered_json;
+
+constexpr const char* kBlobDir = "blobs/sha256/";
+
+std::string BlobPath(const Digest& d) { return kBlobDir + d.hex(); }
+
+struct Blob {
+  Digest digest;
+  uint64_t size = 0;
+  std::string bytes;             // config and manifest blobs
+  std::optional<Layer> layer;    // layer blobs stream from the store
+};
+
+struct PreparedImage {
+  const ImageToSave* request = nullptr;
+  std::vector<Digest> diff_ids;
+  Digest manifest_digest;
+  uint64_t manifest_size = 0;
+};
+
+std::vector<Digest> DiffIdsOf(const std::string& config, const Digest& id) {
+  nlohmann::json j = nlohmann::json::parse(config, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) throw Error("image config is not a JSON object", id.str());
+  std::vector<Digest> out;
+  auto rootfs = j.find("rootfs");
+  if (rootfs == j.end() || !rootfs->is_object()) return out;
+  auto ids = rootfs->find("diff_ids");
+  if (ids == rootfs->end() || ids->is_null()) return out;
+  if (!ids->is_array()) throw Error("rootfs.diff_ids is not an array", id.str());
+  for (const auto& d : *ids) {
+    if (!d.is_string()) throw Error("rootfs.diff_ids holds a non-string", id.str());
+    out.push_back(Digest::Parse(d.get<std::string>()));
+  }
+  return out;
+}
+
+ordered_json Descriptor(std::string_view media_type, const Digest& d, uint64_t size) {
+  ordered_json j;
+  j["mediaType"] = media_type;
+  j["digest"] = d.str();
+  j["size"] = size;
+  return j;
+}
+
+std::filesystem::path TarSplitPath(const Store& store, const Layer& layer) {
+  return layout::LayerDir(store.root(), layer.chain_id) / layout::kLayerTarSplitFile;
+}
+
+// Streams a layer into its archive member, counting and hashing nothing
+// itself: LayerStore::WriteTar verifies the diff_id, the member sink
+// refuses bytes beyond the announced size and EndFile checks the count.
+void WriteLayerBlob(const Store& store, TarArchiveOutput& tar, const Blob& blob) {
+  ByteSink& sink = tar.BeginFile(BlobPath(blob.digest), blob.size);
+  store.layers().WriteTar(*blob.layer, sink);
+  tar.EndFile();
+}
+
+}  // namespace
+
+void WriteImageArchive(const Store& store, const std::vector<ImageToSave>& images, ByteSink& out) {
+  if (images.empty()) throw Error("no images to save");
+
+  std::vector<Blob> blobs;  // archive order
+  std::set<Digest> seen;
+  auto add_blob = [&](Blob b) {
+    if (seen.insert(b.digest).second) blobs.push_back(std::move(b));
+  };
+
+  std::vector<PreparedImage> prepared;
+  for (const ImageToSave& img : images) {
+    PreparedImage p;
+    p.request = &img;
+    std::string config = store.images().GetConfig(img.id);
+    p.diff_ids = DiffIdsOf(config, img.id);
+
+    std::vector<Layer> chain;
+    if (!p.diff_ids.empty()) chain = store.layers().Chain(ChainIds(p.diff_ids).back());
+    if (chain.size() != p.diff_ids.size()) {
+      throw Error("layer chain has " + std::to_string(chain.size()) + " layers, config names " +
+                      std::to_string(p.diff_ids.size()),
+                  img.id.str());
+    }
+
+    ordered_json manifest;
+    manifest["schemaVersion"] = 2;
+    manifest["mediaType"] = media_type::kOciManifest;
+    manifest["config"] = Descriptor(media_type::kOciConfig, img.id, config.size());
+    manifest["layers"] = ordered_json::array();
+    std::vector<Blob> layer_blobs;
+    for (size_t i = 0; i < chain.size(); ++i) {
+      if (chain[i].diff_id != p.diff_ids[i]) {
+        throw Error("layer " + std::to_string(i) + " of the store has diff_id " + chain[i].diff_id.str() +
+                        ", config says " + p.diff_ids[i].str(),
+                    img.id.str());
+      }
+      Blob b;
+      b.digest = chain[i].diff_id;
+      b.size = TarSplitTarSize(TarSplitPath(store, chain[i]));
+      b.layer = chain[i];
+      manifest["layers"].push_back(Descriptor(media_type::kOciLayer, b.digest, b.size));
+      layer_blobs.push_back(std::move(b));
+    }
+    std::string manifest_bytes = manifest.dump();
+    p.manifest_digest = Sha256Of(manifest_bytes);
+    p.manifest_size = manifest_bytes.size();
+
+    Blob cb;
+    cb.digest = img.id;
+    cb.size = config.size();
+    cb.bytes = std::move(config);
+    add_blob(std::move(cb));
+    Blob mb;
+    mb.digest = p.manifest_digest;
+    mb.size = manifest_bytes.size();
+    mb.bytes = std::move(manifest_bytes);
+    add_blob(std::move(mb));
+    for (Blob& b : layer_blobs) add_blob(std::move(b));
+    prepared.push_back(std::move(p));
+  }
+
+  // index.json, manifest.json and repositories, as Docker 25's saveSession
+  // writes them.
+  ordered_json index;
+  index["schemaVersion"] = 2;
+  index["mediaType"] = media_type::kOciIndex;
+  index["manifests"] = ordered_json::array();
+  ordered_json docker_manifest = ordered_json::array();
+  ordered_json repositories = ordered_json::object();
+  for (const PreparedImage& p : prepared) {
+    ordered_json untagged = Descriptor(media_type::kOciManifest, p.manifest_digest, p.manifest_size);
+    for (const std::string& tag : p.request->tags) {
+      ordered_json d = untagged;
+      auto [name, t] = SplitNameTag(tag);
+      d["annotations"][annotation::kImageName] = FullyQualifiedReference(tag);
+      d["annotations"][annotation::kRefName] = t;
+      index["manifests"].push_back(std::move(d));
+      if (!p.diff_ids.empty()) repositories[name][t] = p.diff_ids.back().hex();
+    }
+    if (p.request->tags.empty()) index["manifests"].push_back(untagged);
+
+    ordered_json item;
+    item["Config"] = BlobPath(p.request->id);
+    item["RepoTags"] = p.request->tags.empty() ? ordered_json(nullptr) : ordered_json(p.request->tags);
+    item["Layers"] = ordered_json::array();
+    for (const Digest& d : p.diff_ids) item["Layers"].push_back(BlobPath(d));
+    docker_manifest.push_back(std::move(item));
+  }
+
+  TarArchiveOutput tar(out);
+  tar.AddFile("oci-layout", R"({"imageLayoutVersion": "1.0.0"})");
+  tar.AddFile("index.json", index.dump());
+  tar.AddFile("manifest.json", docker_manifest.dump() + "\n");
+  if (!repositories.empty()) tar.AddFile("repositories", repositories.dump() + "\n");
+  tar.AddDirectory("blobs/");
+  tar.AddDirectory(kBlobDir);
+  for (const Blob& b : blobs) {
+    if (b.layer) {
+      WriteLayerBlob(store, tar, b);
+    } else {
+      tar.AddFile(BlobPath(b.digest), b.bytes);
+    }
+  }
+  tar.Close();
+}
+
+}  // namespace ubuild::store
