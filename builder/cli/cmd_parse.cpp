@@ -1,0 +1,53 @@
+// `ubuild parse [FILE|-]`: print a Dockerfile's raw parse tree in BuildKit's
+// dump format, so it can be compared with the reference parser.
+#include <cerrno>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+
+#include "builder/cli/commands.h"
+#include "parser/ast.h"
+#include "store/error.h"
+
+namespace ubuild::cli {
+namespace {
+
+std::string ReadAll(std::istream& in, const std::string& name) {
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw SysError("read", name, errno);
+  return text.str();
+}
+
+}  // namespace
+
+int CmdParse(const GlobalOptions& /*g*/, const Args& args) {
+  std::string path = "Dockerfile";
+  size_t positional = 0;
+  for (const std::string& a : args) {
+    if (a == "-h" || a == "--help") {
+      std::cout << "usage: ubuild parse [FILE|-]\n"
+                   "Print the Dockerfile's parse tree (default ./Dockerfile, - for stdin).\n";
+      return 0;
+    }
+    if (a.size() > 1 && a[0] == '-') throw UsageError("parse: unknown option " + a);
+    if (++positional > 1) throw UsageError("parse takes at most one FILE");
+    path = a;
+  }
+
+  std::string text;
+  std::string name = path;
+  if (path == "-") {
+    name = "<stdin>";
+    text = ReadAll(std::cin, name);
+  } else {
+    std::ifstream file(path, std::ios::binary);
+    if (!file) throw SysError("open", path, errno);
+    text = ReadAll(file, path);
+  }
+  std::cout << parser::Dump(parser::Parse(text, name));
+  return 0;
+}
+
+}  // namespace ubuild::cli
