@@ -1,0 +1,208 @@
+// COPY/ADD source hashes against values Docker 20.10's classic builder wrote
+// into image history (docker build with DOCKER_BUILDKIT=0, same trees), and
+// the context digest cache.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "builder/copy_step.h"
+#include "builder/source_hash.h"
+#include "copy_test_tree.h"
+#include "store/digest.h"
+#include "store/error.h"
+
+namespace ubuild::builder {
+namespace {
+
+using testing::MakeDir;
+using testing::Symlink;
+using testing::TempDir;
+using testing::WriteFile;
+
+std::string Hash(const std::filesystem::path& ctx, std::vector<std::string> sources, const DockerIgnore* ignore = nullptr,
+                 const std::filesystem::path* cache = nullptr) {
+  CopySpec spec;
+  spec.sources = std::move(sources);
+  spec.dest = "/x/";
+  spec.source_root = ctx;
+  spec.ignore = ignore;
+  return SourceHash(spec, cache);
+}
+
+TEST(SourceHashTest, MatchesDockerForContextFiles) {
+  TempDir t;
+  testing::MakeDockerVectorContext(t.path());
+  EXPECT_EQ(Hash(t.path(), {"a.txt"}), "file:00ec16333078d287782d462baefc8bb9eb0231dc3aefba3ca3e2f7e5cf0cadda");
+  EXPECT_EQ(Hash(t.path(), {"run.sh"}), "file:6bc7450abdb81502e5d3c59e8de34ba9fc176b72c44a687e3b50fd3408053b69");
+  // A named symlink hashes as the file it points to.
+  EXPECT_EQ(Hash(t.path(), {"toplink"}), "file:00ec16333078d287782d462baefc8bb9eb0231dc3aefba3ca3e2f7e5cf0cadda");
+  EXPECT_EQ(Hash(t.path(), {"*.txt"}), "file:00ec16333078d287782d462baefc8bb9eb0231dc3aefba3ca3e2f7e5cf0cadda");
+  EXPECT_EQ(Hash(t.path(), {"/a.txt"}), "file:00ec16333078d287782d462baefc8bb9eb0231dc3aefba3ca3e2f7e5cf0cadda");
+}
+
+TEST(SourceHashTest, MatchesDockerForDirectoriesWithLinks) {
+  TempDir t;
+  testing::MakeDockerVectorContext(t.path());
+  // Hard link entry, symlinks resolved to their targets, a dangling one as
+  // its path string, modes 0750/0600.
+  EXPECT_EQ(Hash(t.path(), {"d"}), "dir:10620e33f7a26bfefd147289ddb9b0e21c2c9493cf7a9ec3e3d5e0496ecd116f");
+  EXPECT_EQ(Hash(t.path(), {"d/"}), "dir:10620e33f7a26bfefd147289ddb9b0e21c2c9493cf7a9ec3e3d5e0496ecd116f");
+  // setuid is part of the hashed mode.
+  EXPECT_EQ(Hash(t.path(), {"e"}), "dir:66ec5e115acd441f162cdf37857cba47c3dff488666eed05372ab8d3bd9239d5");
+  EXPECT_EQ(Hash(t.path(), {"."}), "dir:74d5e5d5a6355ba35df1ca58f05903c6a24235b1c4e506a94a011deea4ac818f");
+}
+
+TEST(SourceHashTest, MatchesDockerForSeveralSources) {
+  TempDir t;
+  testing::MakeDockerVectorContext(t.path());
+  EXPECT_EQ(Hash(t.path(), {"a.txt", "run.sh"}),
+            "multi:f8489dd9cbe13d7d8cfe292f8f9aceb3caefb85e68e7f3915eaee20fa372f9e7");
+}
+
+TEST(SourceHashTest, MatchesDockerWithDockerignoreAndGlobs) {
+  TempDir t;
+  const auto& c = t.path();
+  MakeDir(c / "priv", 0700);
+  MakeDir(c / "priv/in", 0755);
+  WriteFile(c / "priv/in/x", "p");
+  MakeDir(c / "g/sub");
+  WriteFile(c / "g/a1", "g1");
+  WriteFile(c / "g/b2", "g2");
+  WriteFile(c / "g/sub/s", "s");
+  MakeDir(c / "logs/keep");
+  WriteFile(c / "logs/a.log", "l");
+  WriteFile(c / "logs/keep/k.log", "k");
+  WriteFile(c / "g/sub/ignored.log", "zzz");
+  WriteFile(c / ".dockerignore", "# comment\n**/*.log\n!logs/keep\n/ign\nDockerfile\n.dockerignore\n");
+  DockerIgnore ignore = DockerIgnore::Load(c);
+  EXPECT_EQ(Hash(c, {"priv"}, &ignore), "dir:b43d2d682d038a1e5fbf00320656d1f6022dee65fb269e366892621a38d031b5");
+  // g/sub/ignored.log is excluded, so g hashes as Docker's did without it.
+  EXPECT_EQ(Hash(c, {"g"}, &ignore), "dir:ee45cc3af2d67d60182b6c554d8bb8afa62f50d2feb7cddfd51480d99f3e584c");
+  EXPECT_EQ(Hash(c, {"g/sub/s"}, &ignore), "file:52671507cce453a38f112e24bd3228a54a92d87dbca71d62e714bdf14b5e92ca");
+  EXPECT_EQ(Hash(c, {"g/*"}, &ignore), "multi:724fdb7213c3621870cac37a8a4b68700e9e3d0163d68d80085035f1889f0fb0");
+  EXPECT_NE(Hash(c, {"g"}), Hash(c, {"g"}, &ignore));
+}
+
+TEST(SourceHashTest, MatchesDockerForAnotherImage) {
+  // COPY --from=t1 of the tree Docker produced for `COPY d /d1/`.
+  TempDir t;
+  const auto& r = t.path();
+  WriteFile(r / "a.txt", "hello\n");
+  MakeDir(r / "d1");
+  WriteFile(r / "d1/f1", "one");
+  ASSERT_EQ(link((r / "d1/f1").c_str(), (r / "d1/hard").c_str()), 0);
+  Symlink("f1", r / "d1/link");
+  Symlink("../a.txt", r / "d1/uplink");
+  Symlink("nowhere", r / "d1/dangling");
+  MakeDir(r / "d1/sub", 0750);
+  WriteFile(r / "d1/sub/f2", "two", 0600);
+  CopySpec spec;
+  spec.from_image = true;
+  spec.source_root = r;
+  spec.dest = "/x";
+  spec.sources = {"/a.txt"};
+  EXPECT_EQ(SourceHash(spec, nullptr), "file:e67a8d185479f7c3fcbec734cd78a33cd4a6734f53cd16060dd441c6f018e1f8");
+  spec.sources = {"/d1"};
+  EXPECT_EQ(SourceHash(spec, nullptr), "dir:34e29a048ae97dc761fc8aa0fff638379d32fb232e153eb9b21351e203890411");
+}
+
+TEST(SourceHashTest, IgnoresMtimeButNotContentModeOrOwnerOfImageFiles) {
+  TempDir t;
+  WriteFile(t.path() / "d/f", "abc");
+  const std::string before = Hash(t.path(), {"d"});
+  struct timespec times[2] = {{1000, 0}, {1000, 0}};
+  ASSERT_EQ(utimensat(AT_FDCWD, (t.path() / "d/f").c_str(), times, 0), 0);
+  EXPECT_EQ(Hash(t.path(), {"d"}), before);
+  ASSERT_EQ(chmod((t.path() / "d/f").c_str(), 0600), 0);
+  const std::string chmodded = Hash(t.path(), {"d"});
+  EXPECT_NE(chmodded, before);
+  WriteFile(t.path() / "d/f", "abd", 0600);
+  EXPECT_NE(Hash(t.path(), {"d"}), chmodded);
+}
+
+TEST(SourceHashTest, ErrorsNameTheSource) {
+  TempDir t;
+  WriteFile(t.path() / "ctx/a", "a");
+  WriteFile(t.path() / "outside", "o");
+  Symlink("../outside", t.path() / "ctx/up");
+  Symlink("/etc/passwd", t.path() / "ctx/abs");
+  const auto ctx = t.path() / "ctx";
+  auto message = [&](std::vector<std::string> sources) {
+    try {
+      Hash(ctx, std::move(sources));
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(message({"nothere"}),
+            "COPY failed: file not found in build context or excluded by .dockerignore: stat nothere: file does not exist");
+  EXPECT_EQ(message({"*.nomatch"}), "COPY failed: no source files were specified");
+  EXPECT_EQ(message({"../outside"}), "COPY failed: forbidden path outside the build context: ../outside");
+  EXPECT_EQ(message({"up"}), "COPY failed: forbidden path outside the build context: up");
+  EXPECT_EQ(message({"abs"}), "COPY failed: forbidden path outside the build context: abs");
+}
+
+// The digest cache: an unchanged context is hashed without reading any file,
+// a touched file is reread and hashes the same, an edited one differently.
+TEST(SourceHashTest, DigestCacheAvoidsRereadingUnchangedFiles) {
+  TempDir t;
+  const auto ctx = t.path() / "ctx";
+  const auto cache = t.path() / "cache";
+  for (int i = 0; i < 40; ++i) WriteFile(ctx / "src" / ("f" + std::to_string(i)), "content " + std::to_string(i));
+  // Entries younger than the filesystem clock's granularity are not trusted.
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));
+
+  const uint64_t r0 = SourceHashContentReads();
+  const std::string cold = Hash(ctx, {"src"}, nullptr, &cache);
+  EXPECT_EQ(SourceHashContentReads() - r0, 40u);
+  EXPECT_EQ(cold, Hash(ctx, {"src"}));  // same as without a cache
+
+  const uint64_t r1 = SourceHashContentReads();
+  EXPECT_EQ(Hash(ctx, {"src"}, nullptr, &cache), cold);
+  EXPECT_EQ(SourceHashContentReads() - r1, 0u);
+
+  struct timespec times[2] = {{2000, 0}, {2000, 0}};
+  ASSERT_EQ(utimensat(AT_FDCWD, (ctx / "src/f7").c_str(), times, 0), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  const uint64_t r2 = SourceHashContentReads();
+  EXPECT_EQ(Hash(ctx, {"src"}, nullptr, &cache), cold);
+  EXPECT_EQ(SourceHashContentReads() - r2, 1u);
+
+  WriteFile(ctx / "src/f8", "CONTENT 8");  // same size, new content
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  const uint64_t r3 = SourceHashContentReads();
+  EXPECT_NE(Hash(ctx, {"src"}, nullptr, &cache), cold);
+  EXPECT_EQ(SourceHashContentReads() - r3, 1u);
+}
+
+TEST(SourceHashTest, CorruptDigestCacheIsIgnored) {
+  TempDir t;
+  const auto ctx = t.path() / "ctx";
+  const auto cache = t.path() / "cache";
+  WriteFile(ctx / "f", "data");
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  const std::string good = Hash(ctx, {"f"}, nullptr, &cache);
+  for (const auto& e : std::filesystem::directory_iterator(cache)) {
+    WriteFile(e.path(), "ubuild-context-digests v1\n1 2 3 4 nothex\n");
+  }
+  EXPECT_EQ(Hash(ctx, {"f"}, nullptr, &cache), good);
+}
+
+TEST(SourceHashTest, TarsumHeaderFieldOrder) {
+  TarsumHeader h;
+  h.name = "a.txt";
+  h.mode = 0644;
+  h.size = 6;
+  store::Sha256 sha;
+  HashTarsumHeader(h, &sha);
+  sha.Update("hello\n");
+  EXPECT_EQ(sha.Final().hex(), "00ec16333078d287782d462baefc8bb9eb0231dc3aefba3ca3e2f7e5cf0cadda");
+}
+
+}  // namespace
+}  // namespace ubuild::builder
