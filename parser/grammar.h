@@ -267,12 +267,13 @@ struct heredoc_bare_marker : seq< heredoc_fd, two< '<' >, heredoc_chomp, eof > {
 // off), backslash escapes resolved.
 struct hn_escape : seq< one< '\\' >, any > {};
 struct hn_trailing_backslash : seq< one< '\\' >, eof > {};
-struct hn_quote_mark : one< '\'', '"' > {};
+struct hn_squote_mark : one< '\'' > {};
+struct hn_dquote_mark : one< '"' > {};
 struct hn_squote_text : star< not_one< '\'' > > {};
-struct hn_squote : seq< hn_quote_mark, hn_squote_text, hn_quote_mark > {};
+struct hn_squote : seq< hn_squote_mark, hn_squote_text, hn_squote_mark > {};
 struct hn_dquote_escape : seq< one< '\\' >, one< '"', '$', '\\' > > {};
 struct hn_dquote_char : not_one< '"' > {};
-struct hn_dquote : seq< hn_quote_mark, star< sor< hn_dquote_escape, hn_dquote_char > >, hn_quote_mark > {};
+struct hn_dquote : seq< hn_dquote_mark, star< sor< hn_dquote_escape, hn_dquote_char > >, hn_dquote_mark > {};
 struct hn_plain : any {};
 struct heredoc_name : seq< star< sor< hn_escape, hn_trailing_backslash, hn_squote, hn_dquote, hn_plain > >, eof > {};
 

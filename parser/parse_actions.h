@@ -517,18 +517,19 @@ struct HeredocNameAction<g::hn_escape> {
 };
 
 template <>
-struct HeredocNameAction<g::hn_quote_mark> {
+struct HeredocNameAction<g::hn_squote> {
   template <typename ActionInput>
   static void apply(const ActionInput& in, HeredocNameState& st) {
-    st.raw += in.string_view();
+    const std::string_view quoted = in.string_view();
+    st.name += quoted.substr(1, quoted.size() - 2);
+    st.raw += quoted;
   }
 };
 
 template <>
-struct HeredocNameAction<g::hn_squote_text> {
+struct HeredocNameAction<g::hn_dquote_mark> {
   template <typename ActionInput>
   static void apply(const ActionInput& in, HeredocNameState& st) {
-    st.name += in.string_view();
     st.raw += in.string_view();
   }
 };
