@@ -203,7 +203,7 @@ store::Digest Build(const BuildOptions& options, store::Store& store, std::ostre
     if (!triggers.empty()) {
       log.Line("# Executing " + std::to_string(triggers.size()) + " build trigger" +
                (triggers.size() > 1 ? "s" : ""));
-      st.config.config()["OnBuild"] = Json::array();
+      st.config.config()["OnBuild"] = nullptr;
       for (const std::string& t : triggers) {
         parser::LocatedInstruction li = parser::ParseSingleInstruction(t, dockerfile_name, stage.line);
         CheckInterrupted();
