@@ -58,6 +58,26 @@ void RunOp(const ContainerPlan& plan, const SetupOp& op) {
     case SetupOp::kSymlink:
       if (::symlink(op.source, op.target) != 0 && errno != EEXIST) Fail(plan, "symlink", op.target, errno);
       return;
+    case SetupOp::kMask: {
+      // Absent on this kernel: nothing to hide.
+      struct stat st {};
+      if (::stat(op.target, &st) != 0) return;
+      const int rc = S_ISDIR(st.st_mode)
+                         ? ::mount("tmpfs", op.target, "tmpfs", MS_RDONLY, "size=0k")
+                         : ::mount(op.source, op.target, nullptr, MS_BIND, nullptr);
+      if (rc != 0) Fail(plan, "mask", op.target, errno);
+      return;
+    }
+    case SetupOp::kReadOnly: {
+      struct stat st {};
+      if (::stat(op.target, &st) != 0) return;
+      if (::mount(op.target, op.target, nullptr, MS_BIND | MS_REC, nullptr) != 0 ||
+          ::mount(op.target, op.target, nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                  nullptr) != 0) {
+        Fail(plan, "remount read-only", op.target, errno);
+      }
+      return;
+    }
     case SetupOp::kMknod:
       if (::mknod(op.target, op.mode, op.dev) == 0) {
         ::chmod(op.target, op.mode & 07777);

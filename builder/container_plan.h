@@ -12,7 +12,7 @@
 namespace ubuild::builder {
 
 struct SetupOp {
-  enum Kind { kMount, kMkdir, kMknod, kSymlink };
+  enum Kind { kMount, kMkdir, kMknod, kSymlink, kMask, kReadOnly };
   Kind kind = kMount;
   const char* source = nullptr;  // kMount: source; kSymlink: link target; kMknod: host node to bind if mknod fails
   const char* target = nullptr;  // absolute host path (under the rootfs, before pivot_root)
@@ -48,6 +48,11 @@ struct ContainerPlan {
  private:
   std::deque<std::string> strings_;
 };
+
+// Docker's masked and read-only paths of /proc and /sys (moby's
+// oci.DefaultLinuxSpec), so a RUN cannot read host kernel internals or
+// write to /proc/sys. `proc` and `sys` are the mount points under the rootfs.
+void AddProcMasks(ContainerPlan& plan, const std::string& proc, const std::string& sys);
 
 // Adds the tmpfs /dev with the standard nodes, /dev/pts, /dev/shm, /dev/mqueue.
 void AddDeviceOps(ContainerPlan& plan, const std::string& dev_dir);

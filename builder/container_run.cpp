@@ -119,11 +119,13 @@ int RunInContainer(const RunSpec& spec) {
 
   ContainerPlan plan;
   plan.rootfs = plan.Keep(rootfs.string());
-  AddMount(plan, "proc", points.Ensure("/proc", true), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr, false);
+  const fs::path proc = points.Ensure("/proc", true);
+  const fs::path sys = points.Ensure("/sys", true);
+  AddMount(plan, "proc", proc, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr, false);
   // sysfs may be refused (e.g. sharing the host's network namespace inside
   // another container); a RUN can live without it.
-  AddMount(plan, "sysfs", points.Ensure("/sys", true), "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY,
-           nullptr, true);
+  AddMount(plan, "sysfs", sys, "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, nullptr, true);
+  AddProcMasks(plan, proc.string(), sys.string());
   AddDeviceOps(plan, points.Ensure("/dev", true).string());
   AddBind(plan, etc.hosts(), points.Ensure("/etc/hosts", false));
   AddBind(plan, etc.resolv_conf(), points.Ensure("/etc/resolv.conf", false));

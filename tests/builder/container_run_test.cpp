@@ -245,6 +245,18 @@ TEST_F(ContainerRunTest, CapabilitiesAreDockersDefault) {
   EXPECT_EQ(Out("caps2"), "CapEff:\t0000000000000000\nCapBnd:\t00000000a80425fb\n");
 }
 
+TEST_F(ContainerRunTest, KernelInternalsAreMaskedAndProcSysReadOnly) {
+  ASSERT_EQ(Run("wc -c < /proc/timer_list > /tmp/timer_list; ls /proc/acpi | wc -l > /tmp/acpi; echo 1 > /proc/sys/kernel/hostname 2>/dev/null || echo ro > /tmp/ro;"
+                " ls /sys/firmware | wc -l > /tmp/fw; cat /proc/sys/kernel/ostype > /tmp/ostype"),
+            0);
+  // Present on every kernel with CONFIG_TIMER_LIST / ACPI; hidden here.
+  if (fs::exists("/proc/timer_list")) { EXPECT_EQ(Out("timer_list"), "0\n"); }
+  if (fs::exists("/proc/acpi")) { EXPECT_EQ(Out("acpi"), "0\n"); }
+  EXPECT_EQ(Out("ro"), "ro\n");
+  if (fs::exists("/sys/firmware")) { EXPECT_EQ(Out("fw"), "0\n"); }
+  EXPECT_EQ(Out("ostype"), "Linux\n");
+}
+
 TEST_F(ContainerRunTest, MissingWorkdirAndVolumesAreCreatedInTheLayer) {
   ASSERT_EQ(Run("pwd > /tmp/pwd", [](RunSpec& s) {
               s.workdir = "/srv/app";
