@@ -1,0 +1,44 @@
+# Shared by the end-to-end tests: a private store root with a busybox base
+# image, store snapshots, and assertions. Source it after `set -euo pipefail`.
+: "${UBUILD_BIN:?UBUILD_BIN must name the built ubuild binary}"
+: "${UBUILD_SOURCE_DIR:?UBUILD_SOURCE_DIR must name the source tree}"
+
+E2E_TMP=$(mktemp -d /tmp/ubuild-e2e.XXXXXX)
+e2e_cleanup() {
+  local rc=$?
+  grep -o " $E2E_TMP/[^ ]*" /proc/self/mounts 2>/dev/null | sort -r | while read -r m; do umount -l "$m" || true; done
+  rm -rf "$E2E_TMP"
+  return $rc
+}
+trap e2e_cleanup EXIT
+ROOT=$E2E_TMP/root
+FAILS=0
+PASSES=0
+
+ub() { "$UBUILD_BIN" --root "$ROOT" "$@"; }
+
+# A busybox base image named busybox:latest in $ROOT.
+e2e_base_image() {
+  bash "$UBUILD_SOURCE_DIR/examples/busybox-rootfs.sh" "$E2E_TMP/busybox.tar"
+  ub import "$E2E_TMP/busybox.tar" busybox >/dev/null
+}
+
+# Everything a reader could see in the store: paths, types, sizes, link
+# targets and file checksums (the lock file and the per-file digest cache aside).
+store_snapshot() {
+  (cd "$ROOT" && find . -path ./lock -prune -o -path ./image/overlay2/buildcache/context -prune -o \
+     -printf '%p %y %s %l\n' | sort
+   cd "$ROOT" && find . -type f ! -name lock ! -path './image/overlay2/buildcache/context/*' -print0 |
+     sort -z | xargs -0 -r sha256sum)
+}
+
+pass() { PASSES=$((PASSES + 1)); echo "ok: $*"; }
+fail() { FAILS=$((FAILS + 1)); echo "FAIL: $*"; }
+check() {  # check "description" command...
+  local what=$1; shift
+  if "$@"; then pass "$what"; else fail "$what"; fi
+}
+e2e_finish() {
+  echo "$PASSES passed, $FAILS failed"
+  [[ $FAILS -eq 0 ]]
+}

@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# End-to-end: `ubuild build` on real overlay mounts, as root, against a
+# busybox base imported into a private store. Covers the hello example,
+# the build cache, multi-stage builds, failures (message + store unchanged)
+# and interruption.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+e2e_base_image
+ctx=$E2E_TMP/ctx
+
+# --- the hello example -------------------------------------------------------
+out=$(ub build -t hello "$UBUILD_SOURCE_DIR/examples/hello" 2>&1) || { echo "$out"; exit 1; }
+echo "$out"
+check "hello builds and is tagged" grep -q "Successfully tagged hello:latest" <<<"$out"
+id=$(ub inspect hello | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Id"])')
+check "image id is the sha256 of the stored config" \
+  test "$id" = "sha256:$(sha256sum "$ROOT/image/overlay2/imagedb/content/sha256/${id#sha256:}" | cut -d' ' -f1)"
+hist=$(ub history --no-trunc hello)
+check "RUN history text" grep -q '/bin/sh -c echo "built on $(uname -s)" > /app/built.txt' <<<"$hist"
+check "COPY history text" grep -Eq '/bin/sh -c #\(nop\) COPY file:[0-9a-f]{64} in \. ' <<<"$hist"
+check "ENV history text" grep -q '/bin/sh -c #(nop)  ENV GREETING=hello from ubuild' <<<"$hist"
+cfg=$(ub inspect hello)
+check "CMD in config" python3 -c '
+import json,sys; c=json.loads(sys.argv[1])[0]["Config"]
+assert c["Cmd"]==["sh","-c","cat /app/greeting.txt; echo \"$GREETING\""], c["Cmd"]
+assert c["WorkingDir"]=="/app" and "GREETING=hello from ubuild" in c["Env"], c' "$cfg"
+
+# --- cache ------------------------------------------------------------------
+out2=$(ub build -t hello "$UBUILD_SOURCE_DIR/examples/hello" 2>&1)
+check "unchanged rebuild uses the cache for every step" test "$(grep -c 'Using cache' <<<"$out2")" -eq 6
+id2=$(ub inspect hello | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Id"])')
+check "unchanged rebuild gives the same id" test "$id" = "$id2"
+cp -r "$UBUILD_SOURCE_DIR/examples/hello" "$ctx"
+touch -d '2001-01-01' "$ctx/greeting.txt"
+out3=$(ub build -t hello2 "$ctx" 2>&1)
+check "touching a file keeps the cache" test "$(grep -c 'Using cache' <<<"$out3")" -eq 6
+echo "changed" >"$ctx/greeting.txt"
+out4=$(ub build -t hello2 "$ctx" 2>&1)
+check "changing a file redoes its COPY and what follows only" test "$(grep -c 'Using cache' <<<"$out4")" -eq 3
+out5=$(ub build --no-cache -q "$ctx" 2>&1)
+check "--no-cache -q prints only the id" grep -Eqx 'sha256:[0-9a-f]{64}' <<<"$out5"
+
+# --- multi-stage, --target, COPY --from, WORKDIR layers ----------------------
+rm -rf "$ctx"; mkdir -p "$ctx"
+cat >"$ctx/Dockerfile" <<'DF'
+ARG BASE=busybox
+FROM $BASE AS builder
+RUN mkdir -p /out && echo artifact > /out/a.txt
+FROM builder AS unused
+RUN exit 1
+FROM busybox
+WORKDIR /srv/app
+COPY --from=builder /out/a.txt ./
+RUN cat /srv/app/a.txt > /srv/app/seen.txt
+DF
+check "multi-stage build skips stages the target does not need" ub build -t multi "$ctx"
+layers=$(ub inspect multi | python3 -c 'import json,sys; print(len(json.load(sys.stdin)[0]["RootFS"]["Layers"]))')
+check "new WORKDIR, COPY and RUN each add a layer (1+3)" test "$layers" = 4
+check "--target builds up to the named stage" ub build -q --target builder -t onlybuilder "$ctx"
+
+# --- failures: clear message, located, store unchanged ------------------------
+expect_failure() {  # expect_failure NAME PATTERN DOCKERFILE [files...]
+  local name=$1 pattern=$2 dockerfile=$3
+  rm -rf "$ctx"; mkdir -p "$ctx"
+  printf '%s\n' "$dockerfile" >"$ctx/Dockerfile"
+  shift 3
+  for f in "$@"; do echo "content of $f" >"$ctx/$f"; done
+  local before after msg rc=0
+  before=$(store_snapshot)
+  msg=$(ub build -t failing "$ctx" 2>&1) || rc=$?
+  after=$(store_snapshot)
+  if [[ $rc -eq 0 ]]; then fail "$name: build succeeded"; return; fi
+  if ! grep -q "ubuild: .*$pattern" <<<"$msg"; then fail "$name: message: $msg"; return; fi
+  if [[ "$before" != "$after" ]]; then fail "$name: store changed"; diff <(echo "$before") <(echo "$after") | head; return; fi
+  pass "$name ($(grep 'ubuild:' <<<"$msg" | head -1))"
+}
+expect_failure "failing RUN" "Dockerfile:2: The command '/bin/sh -c exit 3' returned a non-zero code: 3" \
+  $'FROM busybox\nRUN exit 3'
+expect_failure "missing COPY source" "Dockerfile:2:.*nope" $'FROM busybox\nCOPY nope /x'
+expect_failure "bad --chown user" "Dockerfile:2:.*nosuchuser" $'FROM busybox\nCOPY --chown=nosuchuser f /f' f
+expect_failure "unknown stage" "Dockerfile:2:.*nostage" $'FROM busybox\nCOPY --from=nostage /a /b'
+expect_failure "missing base image" "Dockerfile:1:.*ubuild import" $'FROM nosuchimage:1.0\nRUN true'
+expect_failure "syntax error" "Dockerfile:2:" $'FROM busybox\nCOPY --chown=1 onlyone'
+expect_failure "unknown instruction" "Dockerfile:2:.*unknown instruction" $'FROM busybox\nFROBNICATE x'
+rm -rf "$ctx"; mkdir -p "$ctx"; ln -s ../../../../etc/passwd "$ctx/link"
+printf 'FROM busybox\nCOPY link /x\n' >"$ctx/Dockerfile"
+before=$(store_snapshot); rc=0; msg=$(ub build "$ctx" 2>&1) || rc=$?
+check "source symlink leaving the context is refused, store unchanged" \
+  test $rc -ne 0 -a "$before" = "$(store_snapshot)"
+echo "$msg" | tail -1
+
+# A symlink in the image must not redirect COPY's write to the host.
+rm -rf "$ctx"; mkdir -p "$ctx"; echo payload >"$ctx/f"
+hostdir=$E2E_TMP/host-target
+printf 'FROM busybox\nRUN ln -s %s /escape\nCOPY f /escape/f\n' "$hostdir" >"$ctx/Dockerfile"
+mkdir -p "$hostdir"
+ub build -q "$ctx" >/dev/null 2>&1 || true
+check "COPY through an image symlink stays inside the image" test ! -e "$hostdir/f"
+
+# --- interruption ------------------------------------------------------------
+rm -rf "$ctx"; mkdir -p "$ctx"
+printf 'FROM busybox\nRUN sleep 60\n' >"$ctx/Dockerfile"
+before=$(store_snapshot)
+ub build "$ctx" >"$E2E_TMP/int.log" 2>&1 &
+pid=$!
+sleep 2
+kill -INT $pid
+rc=0; wait $pid || rc=$?
+check "SIGINT during RUN exits 130" test $rc -eq 130
+check "SIGINT leaves the store as it was" test "$before" = "$(store_snapshot)"
+check "no mounts left behind" bash -c "! grep -q '$ROOT' /proc/self/mounts"
+check "no sleep process left" bash -c "! pgrep -f 'sleep 60' >/dev/null"
+
+e2e_finish
