@@ -1,0 +1,453 @@
+// ApplyLayerTar: unpacks a layer tar into an empty upperdir-format diff
+// directory (design.md §4-§5), hashing the raw stream and recording its
+// tar-split on the way.
+#include <archive.h>
+#include <archive_entry.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <exception>
+#include <memory>
+#include <vector>
+
+#include "store/base64.h"
+#include "store/crc64.h"
+#include "store/error.h"
+#include "store/layer_tar.h"
+#include "store/tar_split.h"
+
+namespace ubuild::store {
+
+namespace {
+
+constexpr size_t kReadChunk = 128 * 1024;
+constexpr size_t kMaxSegmentLine = 1024 * 1024;
+constexpr const char* kWhiteoutPrefix = ".wh.";
+constexpr const char* kWhiteoutMetaPrefix = ".wh..wh.";
+constexpr const char* kOpaqueMarker = ".wh..wh..opq";
+
+// Feeds libarchive from the ByteSource and sees every raw byte: all of them
+// go into the digest; those that are not file payload are kept until they
+// can be handed to tar-split as segments. Only bytes from `keep_from_` on are
+// retained, so memory stays at about one read chunk plus one header.
+class RawTee {
+ public:
+  RawTee(ByteSource& in, TarSplitWriter* split) : in_(in), split_(split), buffer_(kReadChunk) {}
+
+  static la_ssize_t OnRead(struct archive* a, void* self, const void** out) {
+    auto* t = static_cast<RawTee*>(self);
+    try {
+      size_t n = t->Pull();
+      *out = t->buffer_.data();
+      return static_cast<la_ssize_t>(n);
+    } catch (...) {
+      t->error_ = std::current_exception();
+      archive_set_error(a, EIO, "read failed");
+      return -1;
+    }
+  }
+
+  // Reads one chunk from the source into buffer_; 0 at the end.
+  size_t Pull() {
+    size_t n = in_.Read(buffer_.data(), buffer_.size());
+    sha_.Update(buffer_.data(), n);
+    if (split_ != nullptr && frontier_ + n > keep_from_) {
+      size_t skip = frontier_ >= keep_from_ ? 0 : static_cast<size_t>(keep_from_ - frontier_);
+      retained_.append(buffer_.data() + skip, n - skip);
+    }
+    frontier_ += n;
+    return n;
+  }
+
+  // Everything before `pos` that is not payload is one tar-split segment.
+  void SegmentUpTo(uint64_t pos) {
+    if (split_ == nullptr) return;
+    size_t len = static_cast<size_t>(pos - keep_from_);
+    if (pos < keep_from_ || len > retained_.size()) throw Error("tar stream positions out of step (internal error)");
+    for (size_t off = 0; off < len || (len == 0 && off == 0); off += kMaxSegmentLine) {
+      split_->Segment(retained_.data() + off, std::min(kMaxSegmentLine, len - off));
+      if (len == 0) break;
+    }
+    retained_.erase(0, len);
+    keep_from_ = pos;
+  }
+
+  // The next `len` bytes are a file payload: tar-split names them instead.
+  void SkipPayload(uint64_t len) {
+    keep_from_ += len;
+    retained_.erase(0, static_cast<size_t>(std::min<uint64_t>(len, retained_.size())));
+  }
+
+  // After the end-of-archive marker: the rest of the stream, trailing zeros
+  // included, is digested (as Docker does) and kept as the last segment.
+  void Drain() {
+    while (Pull() > 0) {
+      if (retained_.size() > kMaxSegmentLine) SegmentUpTo(keep_from_ + retained_.size());
+    }
+    SegmentUpTo(frontier_);
+  }
+
+  std::exception_ptr TakeError() { return std::exchange(error_, nullptr); }
+  uint64_t size() const { return frontier_; }
+  Digest Final() { return sha_.Final(); }
+
+ private:
+  ByteSource& in_;
+  TarSplitWriter* split_;
+  std::vector<char> buffer_;
+  Sha256 sha_;
+  uint64_t frontier_ = 0;   // raw bytes read from the source
+  uint64_t keep_from_ = 0;  // start of the not-yet-recorded, non-payload bytes
+  std::string retained_;    // raw bytes [keep_from_, frontier_)
+  std::exception_ptr error_;
+};
+
+struct DirTime {
+  std::string path;
+  struct timespec mtime;
+};
+
+class Applier {
+ public:
+  Applier(const std::filesystem::path& root, struct archive* a, RawTee& tee, TarSplitWriter* split,
+          const std::string& what)
+      : root_(root.string()), a_(a), tee_(tee), split_(split), what_(what), buffer_(kReadChunk) {}
+
+  void Entry(struct archive_entry* e);
+  void Finish();
+  uint64_t content_size() const { return content_size_; }
+
+ private:
+  [[noreturn]] void Reject(const std::string& entry, const std::string& why) const {
+    throw Error("entry \"" + entry + "\": " + why, what_);
+  }
+  // Cleans a member name to components; rejects absolute paths and "..".
+  std::vector<std::string> Components(const std::string& entry, const std::string& name) const;
+  std::string Join(const std::vector<std::string>& parts, size_t n) const;
+  // Makes sure the parent directories of parts[0..n) exist as real
+  // directories inside the root (creating missing ones like Docker does).
+  void PrepareParents(const std::string& entry, const std::vector<std::string>& parts, size_t n);
+  void RemoveExisting(const std::string& path, bool keep_dir, bool* kept_dir);
+  uint64_t WriteRegular(const std::string& entry, const std::string& path, struct archive_entry* e);
+  void ApplyMetadata(const std::string& entry, const std::string& path, struct archive_entry* e, bool is_dir);
+  void ReadPayload(const std::string& entry, struct archive_entry* e, int fd, const std::string& path);
+
+  std::string root_;
+  struct archive* a_;
+  RawTee& tee_;
+  TarSplitWriter* split_;
+  const std::string& what_;
+  std::vector<char> buffer_;
+  std::vector<DirTime> dir_times_;
+  std::string verified_parent_;  // last parent known to be a real directory chain
+  uint64_t content_size_ = 0;
+};
+
+std::vector<std::string> Applier::Components(const std::string& entry, const std::string& name) const {
+  if (!name.empty() && name[0] == '/') Reject(entry, "absolute path in a layer tar");
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (start <= name.size()) {
+    size_t end = name.find('/', start);
+    if (end == std::string::npos) end = name.size();
+    std::string part = name.substr(start, end - start);
+    start = end + 1;
+    if (part.empty() || part == ".") continue;
+    if (part == "..") Reject(entry, "\"..\" would leave the layer directory");
+    parts.push_back(std::move(part));
+  }
+  return parts;
+}
+
+std::string Applier::Join(const std::vector<std::string>& parts, size_t n) const {
+  std::string path = root_;
+  for (size_t i = 0; i < n; ++i) path += "/" + parts[i];
+  return path;
+}
+
+void Applier::PrepareParents(const std::string& entry, const std::vector<std::string>& parts, size_t n) {
+  std::string path = Join(parts, n);
+  if (path == verified_parent_) return;
+  std::string prefix = root_;
+  for (size_t i = 0; i < n; ++i) {
+    prefix += "/" + parts[i];
+    struct stat st;
+    if (::lstat(prefix.c_str(), &st) != 0) {
+      if (errno != ENOENT) throw SysError("lstat", prefix, errno);
+      if (::mkdir(prefix.c_str(), 0755) != 0) throw SysError("mkdir", prefix, errno);
+      continue;
+    }
+    if (S_ISLNK(st.st_mode)) {
+      Reject(entry, "path goes through the symlink " + prefix.substr(root_.size() + 1) + " written earlier in the layer");
+    }
+    if (!S_ISDIR(st.st_mode)) Reject(entry, "parent " + prefix.substr(root_.size() + 1) + " is not a directory");
+  }
+  verified_parent_ = path;
+}
+
+void Applier::RemoveExisting(const std::string& path, bool keep_dir, bool* kept_dir) {
+  struct stat st;
+  if (kept_dir != nullptr) *kept_dir = false;
+  if (::lstat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return;
+    throw SysError("lstat", path, errno);
+  }
+  if (keep_dir && S_ISDIR(st.st_mode)) {
+    if (kept_dir != nullptr) *kept_dir = true;
+    return;
+  }
+  // A later entry replaces an earlier one, as when Docker applies a layer.
+  std::error_code ec;
+  std::filesystem::remove_all(path, ec);
+  if (ec) throw SysError("remove", path, ec.value());
+  verified_parent_.clear();
+}
+
+void Applier::ReadPayload(const std::string& entry, struct archive_entry* e, int fd, const std::string& path) {
+  const la_int64_t size = archive_entry_size(e);
+  Crc64Iso crc;
+  la_int64_t total = 0;
+  for (;;) {
+    la_ssize_t n = archive_read_data(a_, buffer_.data(), buffer_.size());
+    if (n < 0) {
+      if (std::exception_ptr err = tee_.TakeError()) std::rethrow_exception(err);
+      Reject(entry, std::string("cannot read file data: ") + archive_error_string(a_));
+    }
+    if (n == 0) break;
+    if (split_ != nullptr) crc.Update(buffer_.data(), static_cast<size_t>(n));
+    const char* p = buffer_.data();
+    size_t left = static_cast<size_t>(n);
+    while (fd >= 0 && left > 0) {
+      ssize_t w = ::write(fd, p, left);
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        throw SysError("write", path, errno);
+      }
+      p += w;
+      left -= static_cast<size_t>(w);
+    }
+    total += n;
+  }
+  if (total != size) Reject(entry, "file data is " + std::to_string(total) + " bytes, header says " + std::to_string(size));
+  if (split_ != nullptr) {
+    split_->File(archive_entry_pathname(e), static_cast<uint64_t>(size),
+                 size > 0 ? Base64Encode(crc.BigEndianBytes()) : std::string());
+  }
+  content_size_ += static_cast<uint64_t>(size);
+}
+
+uint64_t Applier::WriteRegular(const std::string& entry, const std::string& path, struct archive_entry* e) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) throw SysError("create", path, errno);
+  try {
+    ReadPayload(entry, e, fd, path);
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  if (::close(fd) != 0) throw SysError("close", path, errno);
+  return static_cast<uint64_t>(archive_entry_size(e));
+}
+
+void Applier::ApplyMetadata(const std::string& entry, const std::string& path, struct archive_entry* e, bool is_dir) {
+  const mode_t type = archive_entry_filetype(e);
+  if (::lchown(path.c_str(), static_cast<uid_t>(archive_entry_uid(e)), static_cast<gid_t>(archive_entry_gid(e))) != 0) {
+    throw SysError("lchown", path, errno);
+  }
+  // After chown, which clears setuid/setgid.
+  if (type != AE_IFLNK && ::chmod(path.c_str(), archive_entry_perm(e)) != 0) throw SysError("chmod", path, errno);
+  archive_entry_xattr_reset(e);
+  const char* name;
+  const void* value;
+  size_t size;
+  while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
+    std::string key = name;
+    // Overlay's own attributes would change what the layer means.
+    if (key.rfind("trusted.overlay.", 0) == 0) continue;
+    if (::lsetxattr(path.c_str(), name, value, size, 0) != 0) {
+      // Like Docker: a filesystem or file type that cannot hold the
+      // attribute (user.* on a symlink) does not fail the layer.
+      if (errno == ENOTSUP || errno == EPERM) continue;
+      throw SysError("setxattr " + key, path, errno);
+    }
+  }
+  struct timespec times[2];
+  times[1].tv_sec = archive_entry_mtime(e);
+  times[1].tv_nsec = archive_entry_mtime_nsec(e);
+  times[0] = times[1];
+  if (is_dir) {
+    dir_times_.push_back({path, times[1]});
+  } else if (::utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) {
+    throw SysError("utimensat", path, errno);
+  }
+  (void)entry;
+}
+
+void Applier::Entry(struct archive_entry* e) {
+  const char* raw = archive_entry_pathname(e);
+  if (raw == nullptr) throw Error("tar member without a name", what_);
+  const std::string entry = raw;
+  if (archive_entry_sparse_count(e) > 0) Reject(entry, "sparse files are not supported in layers");
+  std::vector<std::string> parts = Components(entry, entry);
+  const mode_t type = archive_entry_filetype(e);
+  const char* hardlink = archive_entry_hardlink(e);
+  const bool is_regular = type == AE_IFREG && hardlink == nullptr;
+
+  auto skip_data = [&] {
+    if (is_regular) {
+      ReadPayload(entry, e, -1, {});
+    } else {
+      if (split_ != nullptr) split_->File(entry, 0);
+      if (archive_read_data_skip(a_) != ARCHIVE_OK) Reject(entry, "cannot skip data");
+    }
+  };
+
+  if (parts.empty()) {
+    // "./": the layer's root directory itself.
+    if (type != AE_IFDIR || hardlink != nullptr) Reject(entry, "the layer root must be a directory");
+    skip_data();
+    ApplyMetadata(entry, root_, e, true);
+    return;
+  }
+  const std::string base = parts.back();
+  PrepareParents(entry, parts, parts.size() - 1);
+  const std::string parent = Join(parts, parts.size() - 1);
+
+  if (base.rfind(kWhiteoutPrefix, 0) == 0) {
+    skip_data();
+    if (base == kOpaqueMarker) {
+      if (::lsetxattr(parent.c_str(), "trusted.overlay.opaque", "y", 1, 0) != 0) {
+        throw SysError("setxattr trusted.overlay.opaque", parent, errno);
+      }
+      return;
+    }
+    if (base.rfind(kWhiteoutMetaPrefix, 0) == 0) return;  // other AUFS metadata: ignored, as Docker does
+    const std::string target_name = base.substr(4);
+    if (target_name.empty() || target_name == "." || target_name == "..") Reject(entry, "bad whiteout name");
+    const std::string target = parent + "/" + target_name;
+    RemoveExisting(target, false, nullptr);
+    if (::mknod(target.c_str(), S_IFCHR, makedev(0, 0)) != 0) throw SysError("mknod", target, errno);
+    if (::lchown(target.c_str(), static_cast<uid_t>(archive_entry_uid(e)), static_cast<gid_t>(archive_entry_gid(e))) != 0) {
+      throw SysError("lchown", target, errno);
+    }
+    struct timespec times[2];
+    times[1].tv_sec = archive_entry_mtime(e);
+    times[1].tv_nsec = archive_entry_mtime_nsec(e);
+    times[0] = times[1];
+    if (::utimensat(AT_FDCWD, target.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) throw SysError("utimensat", target, errno);
+    return;
+  }
+
+  const std::string path = parent + "/" + base;
+  bool kept_dir = false;
+  RemoveExisting(path, type == AE_IFDIR && hardlink == nullptr, &kept_dir);
+
+  if (hardlink != nullptr) {
+    std::vector<std::string> target_parts = Components(entry, hardlink);
+    if (target_parts.empty()) Reject(entry, "hard link to the layer root");
+    // Every directory on the way to the target must be real, and the target
+    // must be something this layer already wrote.
+    std::string prefix = root_;
+    for (size_t i = 0; i + 1 < target_parts.size(); ++i) {
+      prefix += "/" + target_parts[i];
+      struct stat st;
+      if (::lstat(prefix.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+        Reject(entry, std::string("hard link target \"") + hardlink + "\" is not inside the layer");
+      }
+    }
+    const std::string target = Join(target_parts, target_parts.size());
+    struct stat st;
+    if (::lstat(target.c_str(), &st) != 0) Reject(entry, std::string("hard link target \"") + hardlink + "\" is not in the layer");
+    if (S_ISDIR(st.st_mode)) Reject(entry, std::string("hard link to a directory \"") + hardlink + "\"");
+    skip_data();
+    if (::link(target.c_str(), path.c_str()) != 0) throw SysError("link", path, errno);
+    return;
+  }
+
+  switch (type) {
+    case AE_IFDIR:
+      if (!kept_dir && ::mkdir(path.c_str(), 0700) != 0) throw SysError("mkdir", path, errno);
+      skip_data();
+      ApplyMetadata(entry, path, e, true);
+      return;
+    case AE_IFREG:
+      WriteRegular(entry, path, e);
+      break;
+    case AE_IFLNK: {
+      const char* target = archive_entry_symlink(e);
+      if (target == nullptr) Reject(entry, "symlink without a target");
+      skip_data();
+      if (::symlink(target, path.c_str()) != 0) throw SysError("symlink", path, errno);
+      break;
+    }
+    case AE_IFCHR:
+    case AE_IFBLK:
+    case AE_IFIFO: {
+      skip_data();
+      dev_t dev = type == AE_IFIFO ? 0 : makedev(archive_entry_rdevmajor(e), archive_entry_rdevminor(e));
+      if (::mknod(path.c_str(), type | 0600, dev) != 0) throw SysError("mknod", path, errno);
+      break;
+    }
+    default:
+      Reject(entry, "unsupported file type");
+  }
+  ApplyMetadata(entry, path, e, false);
+}
+
+void Applier::Finish() {
+  // Children first: creating entries inside a directory changes its mtime.
+  for (auto it = dir_times_.rbegin(); it != dir_times_.rend(); ++it) {
+    struct timespec times[2] = {it->mtime, it->mtime};
+    if (::utimensat(AT_FDCWD, it->path.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) {
+      throw SysError("utimensat", it->path, errno);
+    }
+  }
+}
+
+}  // namespace
+
+LayerTarResult ApplyLayerTar(ByteSource& in, const std::filesystem::path& diff_dir, TarSplitWriter* split,
+                             const std::string& what) {
+  struct archive* a = archive_read_new();
+  if (a == nullptr) throw Error("out of memory");
+  std::unique_ptr<struct archive, int (*)(struct archive*)> guard(a, archive_read_free);
+  // Plain tar only: the diff_id is the digest of the uncompressed tar, so
+  // decompression belongs to the caller.
+  archive_read_support_format_tar(a);
+  RawTee tee(in, split);
+  auto fail = [&](const std::string& doing) {
+    if (std::exception_ptr e = tee.TakeError()) std::rethrow_exception(e);
+    const char* msg = archive_error_string(a);
+    throw Error(doing + ": " + (msg != nullptr ? msg : "not a tar archive"), what);
+  };
+  if (archive_read_open2(a, &tee, nullptr, &RawTee::OnRead, nullptr, nullptr) != ARCHIVE_OK) fail("cannot read layer tar");
+
+  Applier applier(diff_dir, a, tee, split, what);
+  for (;;) {
+    struct archive_entry* e = nullptr;
+    int r = archive_read_next_header(a, &e);
+    if (r == ARCHIVE_EOF) break;
+    if (r < ARCHIVE_WARN) fail("bad layer tar");
+    // The raw position just past the header blocks (pax/GNU extensions
+    // included): everything before it since the last payload is a segment.
+    la_int64_t payload_start = archive_filter_bytes(a, -1);
+    tee.SegmentUpTo(static_cast<uint64_t>(payload_start));
+    const bool regular = archive_entry_filetype(e) == AE_IFREG && archive_entry_hardlink(e) == nullptr;
+    if (regular) tee.SkipPayload(static_cast<uint64_t>(archive_entry_size(e)));
+    applier.Entry(e);
+  }
+  tee.Drain();
+  applier.Finish();
+  LayerTarResult result;
+  result.tar_size = tee.size();
+  result.content_size = applier.content_size();
+  result.diff_id = tee.Final();
+  return result;
+}
+
+}  // namespace ubuild::store

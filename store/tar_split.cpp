@@ -1,0 +1,293 @@
+#include "store/tar_split.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "store/base64.h"
+#include "store/crc64.h"
+#include "store/error.h"
+#include "store/json_line.h"
+
+namespace ubuild::store {
+
+namespace {
+
+constexpr size_t kFlushAt = 64 * 1024;
+constexpr size_t kCopyBuffer = 256 * 1024;
+
+std::string ArchiveMessage(struct archive* a) {
+  const char* s = archive_error_string(a);
+  return s != nullptr ? s : "unknown libarchive error";
+}
+
+// A payload name must stay inside the diff directory; tar-split files are
+// ours, but a damaged one must not make replay read outside the layer.
+bool IsSafeRelative(const std::string& name) {
+  if (name.empty() || name[0] == '/') return false;
+  size_t start = 0;
+  while (start <= name.size()) {
+    size_t end = name.find('/', start);
+    if (end == std::string::npos) end = name.size();
+    if (name.compare(start, end - start, "..") == 0) return false;
+    start = end + 1;
+  }
+  return true;
+}
+
+}  // namespace
+
+struct TarSplitWriter::Impl {
+  std::string path;
+  int fd = -1;
+  struct archive* a = nullptr;
+  std::string pending;
+  int64_t position = 0;
+
+  [[noreturn]] void Fail(const std::string& doing) {
+    throw Error("tar-split: " + doing + ": " + ArchiveMessage(a), path);
+  }
+
+  void Flush() {
+    if (pending.empty()) return;
+    if (archive_write_data(a, pending.data(), pending.size()) < 0) Fail("write");
+    pending.clear();
+  }
+
+  void Line(std::string line) {
+    pending += line;
+    pending += '\n';
+    if (pending.size() >= kFlushAt) Flush();
+  }
+
+  void Release() {
+    if (a != nullptr) archive_write_free(a);
+    a = nullptr;
+    if (fd >= 0) ::close(fd);
+    fd = -1;
+  }
+};
+
+TarSplitWriter::TarSplitWriter(const std::filesystem::path& gz_path) : impl_(std::make_unique<Impl>()) {
+  Impl& s = *impl_;
+  s.path = gz_path.string();
+  s.fd = ::open(s.path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (s.fd < 0) throw SysError("open", s.path, errno);
+  s.a = archive_write_new();
+  if (s.a == nullptr) {
+    s.Release();
+    throw Error("tar-split: out of memory", s.path);
+  }
+  try {
+    if (archive_write_add_filter_gzip(s.a) != ARCHIVE_OK) s.Fail("gzip");
+    // No name or time in the gzip header: the same layer gives the same file.
+    archive_write_set_filter_option(s.a, "gzip", "timestamp", nullptr);
+    if (archive_write_set_format_raw(s.a) != ARCHIVE_OK) s.Fail("format");
+    archive_write_set_bytes_in_last_block(s.a, 1);
+    if (archive_write_open_fd(s.a, s.fd) != ARCHIVE_OK) s.Fail("open");
+    struct archive_entry* e = archive_entry_new();
+    archive_entry_set_pathname(e, "tar-split.json");
+    archive_entry_set_filetype(e, AE_IFREG);
+    archive_entry_set_perm(e, 0644);
+    int r = archive_write_header(s.a, e);
+    archive_entry_free(e);
+    if (r != ARCHIVE_OK) s.Fail("header");
+  } catch (...) {
+    s.Release();
+    throw;
+  }
+}
+
+TarSplitWriter::~TarSplitWriter() { impl_->Release(); }
+
+void TarSplitWriter::Segment(const void* data, size_t len) {
+  std::string line = "{\"type\":2,\"payload\":\"";
+  line += Base64Encode(std::string_view(static_cast<const char*>(data), len));
+  line += "\",\"position\":" + std::to_string(impl_->position++) + "}";
+  impl_->Line(std::move(line));
+}
+
+void TarSplitWriter::File(const std::string& name, uint64_t size, const std::string& crc64_base64) {
+  // Field order and omitempty rules of tar-split's storage.Entry.
+  std::string line = "{\"type\":1";
+  if (IsValidUtf8(name)) {
+    if (!name.empty()) line += ",\"name\":" + GoJsonQuote(name);
+  } else {
+    line += ",\"name_raw\":\"" + Base64Encode(name) + "\"";
+  }
+  if (size != 0) line += ",\"size\":" + std::to_string(size);
+  line += ",\"payload\":";
+  line += crc64_base64.empty() ? "null" : "\"" + crc64_base64 + "\"";
+  line += ",\"position\":" + std::to_string(impl_->position++) + "}";
+  impl_->Line(std::move(line));
+}
+
+void TarSplitWriter::Close() {
+  Impl& s = *impl_;
+  if (s.a == nullptr) throw Error("tar-split: already closed", s.path);
+  s.Flush();
+  if (archive_write_close(s.a) != ARCHIVE_OK) s.Fail("close");
+  archive_write_free(s.a);
+  s.a = nullptr;
+  if (::fsync(s.fd) != 0) throw SysError("fsync", s.path, errno);
+  if (::close(s.fd) != 0) {
+    s.fd = -1;
+    throw SysError("close", s.path, errno);
+  }
+  s.fd = -1;
+}
+
+namespace {
+
+class LineReader {
+ public:
+  explicit LineReader(const std::string& path) : path_(path) {
+    a_ = archive_read_new();
+    if (a_ == nullptr) throw Error("tar-split: out of memory", path_);
+    archive_read_support_filter_gzip(a_);
+    archive_read_support_format_raw(a_);
+    struct archive_entry* e = nullptr;
+    if (archive_read_open_filename(a_, path_.c_str(), 64 * 1024) != ARCHIVE_OK ||
+        archive_read_next_header(a_, &e) != ARCHIVE_OK) {
+      std::string msg = ArchiveMessage(a_);
+      archive_read_free(a_);
+      throw Error("cannot read tar-split: " + msg, path_);
+    }
+  }
+  ~LineReader() { archive_read_free(a_); }
+
+  bool Next(std::string& line) {
+    for (;;) {
+      size_t nl = buf_.find('\n', pos_);
+      if (nl != std::string::npos) {
+        line.assign(buf_, pos_, nl - pos_);
+        pos_ = nl + 1;
+        return true;
+      }
+      buf_.erase(0, pos_);
+      pos_ = 0;
+      if (eof_) {
+        if (buf_.empty()) return false;
+        line.swap(buf_);
+        buf_.clear();
+        return true;
+      }
+      char chunk[64 * 1024];
+      la_ssize_t n = archive_read_data(a_, chunk, sizeof chunk);
+      if (n < 0) throw Error("cannot read tar-split: " + ArchiveMessage(a_), path_);
+      if (n == 0) eof_ = true;
+      buf_.append(chunk, static_cast<size_t>(n));
+    }
+  }
+
+ private:
+  std::string path_;
+  struct archive* a_;
+  std::string buf_;
+  size_t pos_ = 0;
+  bool eof_ = false;
+};
+
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+}  // namespace
+
+Digest ReplayTarSplit(const std::filesystem::path& gz_path, const std::filesystem::path& diff_dir, ByteSink& out) {
+  const std::string where = gz_path.string();
+  LineReader lines(where);
+  Sha256 sha;
+  std::vector<char> buffer(kCopyBuffer);
+  std::string line;
+  uint64_t line_no = 0;
+  while (lines.Next(line)) {
+    ++line_no;
+    if (line.empty()) continue;
+    nlohmann::json entry;
+    try {
+      entry = nlohmann::json::parse(line);
+    } catch (const nlohmann::json::exception& e) {
+      throw Error("tar-split line " + std::to_string(line_no) + " is not JSON: " + e.what(), where);
+    }
+    if (!entry.is_object() || !entry.contains("type") || !entry["type"].is_number_integer()) {
+      throw Error("tar-split line " + std::to_string(line_no) + " has no type", where);
+    }
+    const int type = entry["type"].get<int>();
+    const auto& payload = entry.contains("payload") ? entry["payload"] : nlohmann::json();
+    if (!payload.is_string() && !payload.is_null()) {
+      throw Error("tar-split line " + std::to_string(line_no) + ": payload is neither string nor null", where);
+    }
+    if (type == 2) {
+      std::string raw = payload.is_string() ? Base64Decode(payload.get<std::string>()) : std::string();
+      sha.Update(raw);
+      out.Write(raw.data(), raw.size());
+      continue;
+    }
+    if (type != 1) throw Error("tar-split line " + std::to_string(line_no) + ": unknown type " + std::to_string(type), where);
+    int64_t size = entry.value("size", int64_t{0});
+    if (size < 0) throw Error("tar-split line " + std::to_string(line_no) + ": negative size", where);
+    if (size == 0) continue;  // directories, links, empty files: no payload
+    std::string name;
+    if (entry.contains("name_raw") && entry["name_raw"].is_string()) {
+      name = Base64Decode(entry["name_raw"].get<std::string>());
+    } else if (entry.contains("name") && entry["name"].is_string()) {
+      name = entry["name"].get<std::string>();
+    }
+    while (name.size() > 2 && name.compare(0, 2, "./") == 0) name.erase(0, 2);
+    if (!IsSafeRelative(name)) {
+      throw Error("tar-split entry \"" + name + "\" is not a path inside the layer", where);
+    }
+    const std::string file = (diff_dir / name).string();
+    Fd fd(::open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    if (fd.get() < 0) {
+      if (errno == ENOENT || errno == ELOOP) {
+        throw Error("layer file " + name + " is missing from the diff directory; cannot reproduce the layer tar", file);
+      }
+      throw SysError("open", file, errno);
+    }
+    struct stat st;
+    if (::fstat(fd.get(), &st) != 0) throw SysError("fstat", file, errno);
+    if (!S_ISREG(st.st_mode)) throw Error("layer file " + name + " is no longer a regular file; cannot reproduce the layer tar", file);
+    if (st.st_size != size) {
+      throw Error("layer file " + name + " has " + std::to_string(st.st_size) + " bytes, the layer tar recorded " +
+                      std::to_string(size) + "; the diff directory changed",
+                  file);
+    }
+    Crc64Iso crc;
+    int64_t left = size;
+    while (left > 0) {
+      ssize_t n = ::read(fd.get(), buffer.data(), static_cast<size_t>(std::min<int64_t>(left, buffer.size())));
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        throw SysError("read", file, errno);
+      }
+      if (n == 0) throw Error("layer file " + name + " shrank while it was read", file);
+      crc.Update(buffer.data(), static_cast<size_t>(n));
+      sha.Update(buffer.data(), static_cast<size_t>(n));
+      out.Write(buffer.data(), static_cast<size_t>(n));
+      left -= n;
+    }
+    if (payload.is_string() && Base64Decode(payload.get<std::string>()) != crc.BigEndianBytes()) {
+      throw Error("layer file " + name + " does not have the content the layer tar recorded (crc64 mismatch); the diff directory changed",
+                  file);
+    }
+  }
+  return sha.Final();
+}
+
+}  // namespace ubuild::store

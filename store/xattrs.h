@@ -1,0 +1,12 @@
+#pragma once
+// Extended attributes of a path itself (never following a symlink).
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace ubuild::store {
+
+// Name -> value pairs sorted by name; empty when the filesystem has none.
+std::vector<std::pair<std::string, std::string>> ReadXattrs(const std::string& path);
+
+}  // namespace ubuild::store
