@@ -1,0 +1,46 @@
+#include "builder/build_args.h"
+
+#include <gtest/gtest.h>
+
+namespace ubuild::builder {
+namespace {
+
+// The ARG scoping case of the conformance suite (20-arg-scoping), as
+// Docker 20.10 recorded it.
+TEST(BuildArgs, MetaArgVisibleOnlyAfterRedeclaration) {
+  BuildArgs args({});
+  args.AddMetaArg("G", std::string("global"));
+  EXPECT_TRUE(args.Allowed({}).empty());
+  args.Declare("G", std::nullopt);
+  EXPECT_EQ(args.Allowed({}), (std::vector<std::string>{"G=global"}));
+  args.Declare("L", std::nullopt);
+  args.Declare("M", std::string("default"));
+  EXPECT_EQ(args.Allowed({}), (std::vector<std::string>{"G=global", "M=default"}));
+  args.Declare("G", std::string("redeclared"));
+  EXPECT_EQ(args.Allowed({"M=from-env"}), (std::vector<std::string>{"G=redeclared"}));
+}
+
+TEST(BuildArgs, CommandLineOverridesDefaults) {
+  BuildArgs args({{"A", "1"}, {"C", "cli"}});
+  args.Declare("A", std::nullopt);
+  args.Declare("B", std::nullopt);
+  args.Declare("C", std::string("3"));
+  EXPECT_EQ(args.Allowed({}), (std::vector<std::string>{"A=1", "C=cli"}));
+}
+
+TEST(BuildArgs, SortedAsStringsLikeDocker) {
+  BuildArgs args({});
+  args.Declare("A", std::string("y"));
+  args.Declare("A1", std::string("x"));
+  EXPECT_EQ(args.Allowed({}), (std::vector<std::string>{"A1=x", "A=y"}));
+}
+
+TEST(BuildArgs, ResetStageForgetsStageArgs) {
+  BuildArgs args({});
+  args.Declare("X", std::string("1"));
+  args.ResetStage();
+  EXPECT_TRUE(args.Allowed({}).empty());
+}
+
+}  // namespace
+}  // namespace ubuild::builder
