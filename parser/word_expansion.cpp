@@ -7,6 +7,7 @@
 
 #include <map>
 
+#include "parser/go_quote.h"
 #include "parser/shell_pattern.h"
 #include "store/error.h"
 
@@ -188,7 +189,16 @@ class Lexer {
     return vars_(name);
   }
 
+  // Nesting (${A:-${B:-...}}) recurses; a bound keeps hostile input from
+  // exhausting the stack.
+  static constexpr int kMaxDepth = 256;
+
   std::string ProcessDollar() {
+    if (++depth_ > kMaxDepth) throw Error("syntax error: substitutions nested too deeply");
+    struct Leave {
+      int& depth;
+      ~Leave() { --depth; }
+    } leave{depth_};
     Next();  // '$'
     if (Peek() != '{') {
       std::string name = ProcessName();
@@ -265,25 +275,8 @@ class Lexer {
   const VarLookup& vars_;
   Options opt_;
   size_t pos_ = 0;
+  int depth_ = 0;
 };
-
-// Go's %q for the message prefix, enough for the ASCII words seen here.
-std::string Quote(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    if (c == '\t') {
-      out += "\\t";
-      continue;
-    }
-    out += c;
-  }
-  return out + "\"";
-}
 
 std::string Process(std::string_view text, const VarLookup& vars, Options options,
                     std::vector<std::string>* words) {
@@ -291,7 +284,7 @@ std::string Process(std::string_view text, const VarLookup& vars, Options option
   try {
     return lexer.ProcessUntil(kEof, false, words);
   } catch (const Error& e) {
-    throw Error("failed to process " + Quote(text) + ": " + e.what());
+    throw Error("failed to process " + GoQuote(text) + ": " + e.what());
   }
 }
 

@@ -200,6 +200,15 @@ TEST(WordExpansion, LookupFromEnvLaterEntriesWin) {
   EXPECT_EQ(vars("a"), std::nullopt);  // names are case-sensitive on Linux
 }
 
+TEST(WordExpansion, DeepNestingIsAnErrorNotACrash) {
+  std::string ok, deep;
+  for (int i = 0; i < 100; ++i) ok += "${A:-";
+  ok += "x" + std::string(100, '}');
+  EXPECT_EQ(W(ok), "x");
+  for (int i = 0; i < 100000; ++i) deep += "${A:-";
+  EXPECT_THROW(W(deep), Error);
+}
+
 TEST(WordExpansion, NullLookupMeansNothingIsSet) {
   EXPECT_EQ(ExpandWord("a${X:-d}$Y", VarLookup()), "ad");
 }
