@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -50,7 +51,23 @@ std::vector<std::string> Split(const std::string& rel) {
 }  // namespace
 
 FileCopier::FileCopier(int root_fd, CopyOwner owner, std::optional<mode_t> chmod)
-    : root_fd_(root_fd), owner_(owner), chmod_(chmod) {}
+    : root_fd_(root_fd), owner_(owner), chmod_(chmod) {
+  umask_ = umask(022);
+  umask(umask_);
+  euid_ = geteuid();
+  egid_ = getegid();
+}
+
+mode_t FileCopier::FinalMode(const struct stat& st) const {
+  mode_t mode = st.st_mode & 07777;
+  if (chmod_) return *chmod_;
+  if (owner_.set && S_ISREG(st.st_mode)) {
+    // Docker chowns after writing; chown(2) drops these from regular files.
+    mode &= ~static_cast<mode_t>(S_ISUID);
+    if (mode & S_IXGRP) mode &= ~static_cast<mode_t>(S_ISGID);
+  }
+  return mode;
+}
 
 Fd FileCopier::MkdirAll(const std::string& rel, uid_t uid, gid_t gid, bool* created) {
   if (created) *created = false;
@@ -99,7 +116,8 @@ void FileCopier::RemoveExisting(int dir_fd, const std::string& name, const std::
 
 void FileCopier::CopyData(int in, int out, off_t size, const std::string& rel) {
   off_t done = 0;
-  if (try_copy_file_range_) {
+  // copy_file_range pays a setup cost that read+write beats for small files.
+  if (try_copy_file_range_ && size >= (off_t{1} << 16)) {
     while (done < size) {
       ssize_t n = copy_file_range(in, nullptr, out, nullptr, static_cast<size_t>(size - done), 0);
       if (n < 0) {
@@ -116,9 +134,11 @@ void FileCopier::CopyData(int in, int out, off_t size, const std::string& rel) {
     }
     if (try_copy_file_range_) return;
   }
+  // Exactly `size` bytes (the size Docker's tar header would carry).
   static thread_local std::vector<char> buf(1 << 17);
-  for (;;) {
-    ssize_t n = read(in, buf.data(), buf.size());
+  while (done < size) {
+    const size_t want = static_cast<size_t>(std::min<off_t>(size - done, static_cast<off_t>(buf.size())));
+    ssize_t n = read(in, buf.data(), want);
     if (n < 0) {
       if (errno == EINTR) continue;
       throw SysError("read", Show(rel), errno);
@@ -133,21 +153,15 @@ void FileCopier::CopyData(int in, int out, off_t size, const std::string& rel) {
       }
       off += w;
     }
+    done += n;
   }
 }
 
 void FileCopier::ApplyMeta(int fd, const std::string& rel, const struct stat& st, bool is_symlink, int dir_fd,
-                           const std::string& name) {
+                           const std::string& name, int created_mode) {
   const uid_t uid = owner_.set ? owner_.uid : st.st_uid;
   const gid_t gid = owner_.set ? owner_.gid : st.st_gid;
-  mode_t mode = st.st_mode & 07777;
-  if (chmod_) {
-    mode = *chmod_;
-  } else if (owner_.set && S_ISREG(st.st_mode)) {
-    // Docker chowns after writing; chown(2) drops these from regular files.
-    mode &= ~static_cast<mode_t>(S_ISUID);
-    if (mode & S_IXGRP) mode &= ~static_cast<mode_t>(S_ISGID);
-  }
+  const mode_t mode = FinalMode(st);
   const struct timespec times[2] = {st.st_atim, st.st_mtim};
   if (is_symlink) {
     if (fchownat(dir_fd, name.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) != 0) throw SysError("lchown", Show(rel), errno);
@@ -155,8 +169,10 @@ void FileCopier::ApplyMeta(int fd, const std::string& rel, const struct stat& st
     return;
   }
   if (fd >= 0) {
-    if (fchown(fd, uid, gid) != 0) throw SysError("chown", Show(rel), errno);
-    if (fchmod(fd, mode) != 0) throw SysError("chmod", Show(rel), errno);
+    // We run as root: a new entry is already 0:0 unless its directory is setgid.
+    const bool owner_ok = created_mode >= 0 && uid == euid_ && gid == egid_ && !parent_setgid_;
+    if (!owner_ok && fchown(fd, uid, gid) != 0) throw SysError("chown", Show(rel), errno);
+    if (static_cast<int>(mode) != created_mode && fchmod(fd, mode) != 0) throw SysError("chmod", Show(rel), errno);
     if (futimens(fd, times) != 0) throw SysError("utimes", Show(rel), errno);
     return;
   }
@@ -167,7 +183,10 @@ void FileCopier::ApplyMeta(int fd, const std::string& rel, const struct stat& st
 
 void FileCopier::CopyContents(int src_fd, const std::string& src_rel, int dst_fd, const std::string& dst_rel,
                               const DockerIgnore* ignore, const DockerIgnore::WalkState* state) {
+  struct stat dst_st {};
+  const bool setgid = fstat(dst_fd, &dst_st) != 0 || (dst_st.st_mode & S_ISGID) != 0;
   for (const std::string& name : Names(src_fd, src_rel)) {
+    parent_setgid_ = setgid;  // (a recursive call changed it)
     struct stat st {};
     if (fstatat(src_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
       if (errno == ENOENT) continue;
@@ -234,15 +253,20 @@ void FileCopier::CopyEntry(int src_dir_fd, const std::string& name, const struct
     Fd in(openat(src_dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY));
     if (!in.valid()) throw SysError("open", src_rel, errno);
     const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
-    Fd out(openat(dst_dir_fd, dname, flags, 0600));
+    // Created with its final permissions when the umask leaves them intact,
+    // saving a chmod per file.
+    const mode_t want = FinalMode(st);
+    const mode_t create = (want & 0777) == want ? want : 0600;
+    const int created_mode = static_cast<int>(create & ~umask_);
+    Fd out(openat(dst_dir_fd, dname, flags, create));
     if (!out.valid()) {
       if (errno != EEXIST) throw SysError("create", Show(dst_rel), errno);
       RemoveExisting(dst_dir_fd, name_in_dst, dst_rel);
-      out = Fd(openat(dst_dir_fd, dname, flags, 0600));
+      out = Fd(openat(dst_dir_fd, dname, flags, create));
       if (!out.valid()) throw SysError("create", Show(dst_rel), errno);
     }
     CopyData(in.get(), out.get(), st.st_size, dst_rel);
-    ApplyMeta(out.get(), dst_rel, st, false, dst_dir_fd, name_in_dst);
+    ApplyMeta(out.get(), dst_rel, st, false, dst_dir_fd, name_in_dst, created_mode);
     if (!owner_.set) {
       char cap[1024];
       ssize_t n = fgetxattr(in.get(), "security.capability", cap, sizeof(cap));

@@ -70,8 +70,10 @@ class FileCopier {
   void RemoveExisting(int dir_fd, const std::string& name, const std::string& rel);
 
  private:
+  // `created_mode`: the permission bits the entry got at creation (-1: unknown).
   void ApplyMeta(int fd, const std::string& rel, const struct stat& st, bool is_symlink, int dir_fd,
-                 const std::string& name);
+                 const std::string& name, int created_mode = -1);
+  mode_t FinalMode(const struct stat& st) const;
   void CopyData(int in, int out, off_t size, const std::string& rel);
 
   int root_fd_;
@@ -79,6 +81,12 @@ class FileCopier {
   std::optional<mode_t> chmod_;
   std::map<std::pair<dev_t, ino_t>, std::string> links_;  // source inode -> first dest rel
   bool try_copy_file_range_ = true;
+  mode_t umask_ = 022;
+  uid_t euid_ = 0;
+  gid_t egid_ = 0;
+  // Whether new entries in the directory being filled inherit a group
+  // (setgid directory), so a chown to 0:0 can't be skipped.
+  bool parent_setgid_ = true;
 };
 
 }  // namespace ubuild::builder

@@ -275,9 +275,7 @@ void TreeSums::WalkDir(const std::string& rel, int dir_fd, const DockerIgnore::W
       by_path_[child] = sum;
       sums->push_back(std::move(sum));
     } else {
-      std::string sum = EntrySum(child, st, nullptr);
-      by_path_[child] = sum;
-      sums->push_back(std::move(sum));
+      sums->push_back(EntrySum(child, st, nullptr));  // a symlink to it recomputes (cheap: digest cache)
     }
     if (S_ISDIR(st.st_mode)) {
       Fd sub(openat(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));

@@ -119,8 +119,20 @@ Store::Store(Store&& other) noexcept
 
 Store::~Store() {
   if (lock_fd_ < 0) return;
-  // A writer unwinding from an error keeps the marker: the next open sweeps.
-  if (writer_ && std::uncaught_exceptions() == 0) ::unlink(layout::DirtyMarker(root_).c_str());
+  if (writer_) {
+    // A writer unwinding from an error sweeps what it left half-made before
+    // it lets go of the lock, so a failed command leaves the store as it
+    // was. Only a killed process leaves the marker for the next open.
+    bool clean = true;
+    if (std::uncaught_exceptions() != 0) {
+      try {
+        RemoveLeftovers(root_);
+      } catch (...) {
+        clean = false;
+      }
+    }
+    if (clean) ::unlink(layout::DirtyMarker(root_).c_str());
+  }
   ::close(lock_fd_);
 }
 

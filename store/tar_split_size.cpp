@@ -30,8 +30,10 @@ uint64_t EntrySize(std::string_view line, const std::string& where) {
   if (j.is_discarded() || !j.is_object()) throw Error("tar-split: line is not a JSON object", where);
   int type = j.value("type", 0);
   if (type == 1) {
+    // "size" is omitempty in tar-split's Go struct: an empty file has none.
     auto it = j.find("size");
-    if (it == j.end() || !it->is_number_integer() || it->get<int64_t>() < 0) {
+    if (it == j.end()) return 0;
+    if (!it->is_number_integer() || it->get<int64_t>() < 0) {
       throw Error("tar-split: file entry without a size", where);
     }
     return it->get<uint64_t>();

@@ -3,7 +3,9 @@
 // the same directory and renames it into place only once the archive is
 // complete, so a failed save never leaves a truncated FILE behind.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
