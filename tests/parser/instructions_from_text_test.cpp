@@ -62,6 +62,26 @@ TEST(InstructionsFromText, CopyHeredocBecomesContent) {
   EXPECT_EQ(expanded.heredocs[0].content, "hello world\n");
 }
 
+TEST(InstructionsFromText, QuotedAndChompedHeredocSources) {
+  Dockerfile df = FromText(
+      "FROM scratch\n"
+      "COPY <<-\"TWO\" <<'THREE' /x/\n"
+      "\tkeep $X\n"
+      "\tTWO\n"
+      "three\n"
+      "THREE\n");
+  const auto& copy = std::get<CopyInstr>(df.stages[0].instructions[0].instr);
+  EXPECT_TRUE(copy.sources.empty());
+  ASSERT_EQ(copy.heredocs.size(), 2u);
+  EXPECT_EQ(copy.heredocs[0].name, "TWO");
+  EXPECT_EQ(copy.heredocs[0].content, "keep $X\n");
+  EXPECT_FALSE(copy.heredocs[0].expand);
+  EXPECT_EQ(copy.heredocs[1].name, "THREE");
+  CopyInstr expanded =
+      std::get<CopyInstr>(Expand(df.stages[0].instructions[0], LookupFromEnv({"X=1"}), '\\', "Dockerfile").instr);
+  EXPECT_EQ(expanded.heredocs[0].content, "keep $X\n");
+}
+
 TEST(InstructionsFromText, OnbuildTriggerReparses) {
   Dockerfile df = FromText(
       "FROM scratch\n"
