@@ -1,6 +1,7 @@
 #include "store/base64.h"
 
 #include <array>
+#include <cstdint>
 
 #include "store/error.h"
 
@@ -24,25 +25,31 @@ const std::array<int8_t, 256>& DecodeTable() {
 
 std::string Base64Encode(std::string_view bytes) {
   std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
+  Base64Append(out, bytes);
+  return out;
+}
+
+void Base64Append(std::string& out, std::string_view bytes) {
+  const size_t old = out.size();
+  out.resize(old + (bytes.size() + 2) / 3 * 4);
+  char* o = out.data() + old;
+  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
   size_t i = 0;
-  auto at = [&](size_t k) { return static_cast<uint32_t>(static_cast<unsigned char>(bytes[k])); };
   for (; i + 3 <= bytes.size(); i += 3) {
-    uint32_t v = at(i) << 16 | at(i + 1) << 8 | at(i + 2);
-    out += kAlphabet[v >> 18];
-    out += kAlphabet[(v >> 12) & 63];
-    out += kAlphabet[(v >> 6) & 63];
-    out += kAlphabet[v & 63];
+    uint32_t v = uint32_t(p[i]) << 16 | uint32_t(p[i + 1]) << 8 | p[i + 2];
+    *o++ = kAlphabet[v >> 18];
+    *o++ = kAlphabet[(v >> 12) & 63];
+    *o++ = kAlphabet[(v >> 6) & 63];
+    *o++ = kAlphabet[v & 63];
   }
   size_t rest = bytes.size() - i;
   if (rest > 0) {
-    uint32_t v = at(i) << 16 | (rest == 2 ? at(i + 1) << 8 : 0);
-    out += kAlphabet[v >> 18];
-    out += kAlphabet[(v >> 12) & 63];
-    out += rest == 2 ? kAlphabet[(v >> 6) & 63] : '=';
-    out += '=';
+    uint32_t v = uint32_t(p[i]) << 16 | (rest == 2 ? uint32_t(p[i + 1]) << 8 : 0);
+    *o++ = kAlphabet[v >> 18];
+    *o++ = kAlphabet[(v >> 12) & 63];
+    *o++ = rest == 2 ? kAlphabet[(v >> 6) & 63] : '=';
+    *o++ = '=';
   }
-  return out;
 }
 
 std::string Base64Decode(std::string_view text) {
