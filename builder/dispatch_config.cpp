@@ -141,19 +141,26 @@ std::string Apply(BuildContext& ctx, StageState& st, const LocatedInstruction& i
           c["StopSignal"] = i.signal;
           return "STOPSIGNAL " + i.signal;
         } else if constexpr (std::is_same_v<T, parser::HealthcheckInstr>) {
-          if (i.none) {
-            c["Healthcheck"] = Json{{"Test", Json::array({"NONE"})}};
-            return HealthcheckText({"NONE"}, 0, 0, 0, 0);
-          }
+          std::vector<std::string> test = i.none ? std::vector<std::string>{"NONE"} : i.test;
+          // Docker's commit merges the new healthcheck with the image's:
+          // options left at zero keep the previous HEALTHCHECK's values.
+          const Json previous = c["Healthcheck"].is_object() ? c["Healthcheck"] : Json::object();
           Json hc = Json::object();
-          hc["Test"] = StringArray(i.test);
-          if (i.interval_ns) hc["Interval"] = i.interval_ns;
-          if (i.timeout_ns) hc["Timeout"] = i.timeout_ns;
-          if (i.start_period_ns) hc["StartPeriod"] = i.start_period_ns;
-          if (i.start_interval_ns) hc["StartInterval"] = i.start_interval_ns;
-          if (i.retries) hc["Retries"] = i.retries;
+          hc["Test"] = StringArray(test);
+          auto set = [&](const char* field, int64_t v) {
+            if (v != 0) {
+              hc[field] = v;
+            } else if (previous.contains(field)) {
+              hc[field] = previous[field];
+            }
+          };
+          set("Interval", i.interval_ns);
+          set("Timeout", i.timeout_ns);
+          set("StartPeriod", i.start_period_ns);
+          set("StartInterval", i.start_interval_ns);
+          set("Retries", i.retries);
           c["Healthcheck"] = hc;
-          return HealthcheckText(i.test, i.interval_ns, i.timeout_ns, i.start_period_ns, i.retries);
+          return HealthcheckText(test, i.interval_ns, i.timeout_ns, i.start_period_ns, i.retries);
         } else if constexpr (std::is_same_v<T, parser::ShellInstr>) {
           c["Shell"] = StringArray(i.shell);
           return "SHELL " + GoList(i.shell);

@@ -74,6 +74,8 @@ void CommitStep(BuildContext& ctx, StageState& st, const store::Digest& key, con
   HistoryEntry h;
   h.created = created;
   h.created_by = created_by;
+  // Docker stamps every entry after MAINTAINER with the author.
+  h.author = next.author;
   h.empty_layer = !layer.has_value();
   next.history().push_back(h);
   next.created = created;
