@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
+#include <iostream>
 
 #include "builder/capabilities.h"
 #include "builder/container_etc_files.h"
@@ -138,6 +140,9 @@ int RunInContainer(const RunSpec& spec) {
   plan.uid = user.uid;
   plan.gid = user.gid;
   for (unsigned g : user.supplementary_gids) plan.groups.push_back(g);
+  // runc (under Docker) gives a user listed in no group its primary group as
+  // the supplementary list, so `id` shows groups=1000(app) there too.
+  if (plan.groups.empty()) plan.groups.push_back(user.gid);
   plan.last_cap = LastCapability();
   PlanExec(plan, spec);
 
@@ -146,6 +151,12 @@ int RunInContainer(const RunSpec& spec) {
   Fd error_read(pipe_fds[0]);
   Fd error_write(pipe_fds[1]);
   plan.error_fd = error_write.get();
+
+  // The builder's buffered "Step N/M : RUN …" must come before the
+  // command's own output, which goes straight to the shared descriptors.
+  std::cout.flush();
+  std::cerr.flush();
+  std::fflush(nullptr);
 
   void* stack = ::mmap(nullptr, kStackSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
   if (stack == MAP_FAILED) throw SysError("mmap", "", errno);

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <iostream>
 #include <functional>
 #include <memory>
 #include <thread>
@@ -172,6 +173,26 @@ TEST_F(ContainerRunTest, MissingExecutableIs127WithAMessage) {
             "exec: \"no-such-tool\": executable file not found in $PATH\n"
             "exec: \"/bin/missing\": stat /bin/missing: no such file or directory\n"
             "exec: \"/etc/passwd\": permission denied\n");
+}
+
+// Output streams live through the inherited descriptors, after whatever the
+// builder had buffered.
+TEST_F(ContainerRunTest, OutputGoesStraightToOurStdoutInOrder) {
+  Mount();
+  const fs::path out = P("stdout");
+  std::cout.flush();
+  const int saved = ::dup(1);
+  const int fd = ::open(out.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
+  ::dup2(fd, 1);
+  ::close(fd);
+  std::cout << "Step 1/1 : RUN echo during\n";
+  const int rc = RunInContainer(Spec("echo during; echo to-stderr >&2"));
+  std::cout << "after\n";
+  std::cout.flush();
+  ::dup2(saved, 1);
+  ::close(saved);
+  EXPECT_EQ(rc, 0);
+  EXPECT_EQ(ReadFile(out), "Step 1/1 : RUN echo during\nduring\nafter\n");
 }
 
 TEST_F(ContainerRunTest, ExecFormSearchesTheContainersPath) {
