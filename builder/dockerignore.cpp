@@ -23,6 +23,7 @@ struct DockerIgnore::Pattern {
   std::string cleaned;
   std::vector<Token> tokens;
   bool exclusion = false;
+  size_t depth = 1;  // components of the cleaned pattern
 
   bool Match(const std::string& path) const;
 
@@ -209,6 +210,7 @@ std::shared_ptr<DockerIgnore::Pattern> Compile(const std::string& cleaned, bool 
   auto p = std::make_shared<P>();
   p->cleaned = cleaned;
   p->exclusion = exclusion;
+  for (char c : cleaned) p->depth += c == '/';
   P::Kind kind = P::Kind::kExact;
   auto literal = [&](const std::string& s) {
     if (!p->tokens.empty() && p->tokens.back().tok == P::Tok::kLiteral) {
@@ -284,30 +286,29 @@ std::shared_ptr<DockerIgnore::Pattern> Compile(const std::string& cleaned, bool 
 }  // namespace
 
 bool DockerIgnore::MatchInWalk(const std::string& rel, const WalkState& parent, WalkState* self) const {
-  const bool have_parent = !parent.parent_matched.empty();
-  WalkState out;
-  out.parent_matched.assign(compiled_.size(), 0);
+  (void)parent;
+  // patternmatcher.Matches: an inclusion is skipped once matched, an
+  // exception until something matched; a pattern that misses the path may
+  // still match the path's ancestor at the pattern's own depth.
+  const size_t parent_end = rel.rfind('/');
+  size_t parent_depth = 0;
+  if (parent_end != std::string::npos) {
+    parent_depth = 1;
+    for (size_t i = 0; i < parent_end; ++i) parent_depth += rel[i] == '/';
+  }
   bool matched = false;
   for (size_t i = 0; i < compiled_.size(); ++i) {
     const Pattern& pat = *compiled_[i];
-    bool match = have_parent && parent.parent_matched[i];
-    if (!match) {
-      // Like patternmatcher: an inclusion is skipped once matched, an
-      // exception until something matched; the skipped slot stays false.
-      if (pat.exclusion != matched) continue;
-      match = pat.Match(rel);
-      if (!match && !have_parent) {
-        size_t slash = rel.find('/');
-        while (slash != std::string::npos && !match) {
-          match = pat.Match(rel.substr(0, slash));
-          slash = rel.find('/', slash + 1);
-        }
-      }
+    if (pat.exclusion != matched) continue;
+    bool match = pat.Match(rel);
+    if (!match && parent_depth > 0 && pat.depth <= parent_depth) {
+      size_t cut = 0;
+      for (size_t k = 0; k < pat.depth; ++k) cut = rel.find('/', k == 0 ? 0 : cut + 1);
+      match = pat.Match(rel.substr(0, cut));
     }
-    out.parent_matched[i] = match;
     if (match) matched = !pat.exclusion;
   }
-  if (self) *self = std::move(out);
+  if (self) self->parent_matched.clear();
   return matched;
 }
 

@@ -4,12 +4,15 @@
 // a matching directory excludes everything under it unless an exception could
 // re-include something inside.
 //
-// Paths are judged the way docker's context walk judges them (checked
-// against Docker 20.10 + CLI 28): top-down, each path using its parent
-// directory's per-pattern results (patternmatcher.MatchesUsingParentResults),
-// and an excluded directory is entered only if some exception pattern's text
-// starts with "<dir>/". Dockerfile and .dockerignore get no special case: the
-// daemon drops them from the context when the patterns exclude them.
+// Paths are judged the way the docker 20.10 CLI (Debian's docker.io, the
+// conformance reference) builds the context tar, checked against it: a
+// top-down walk where each path is matched on its own (patternmatcher's
+// Matches: the path, or its parent prefix of the pattern's depth), and an
+// excluded directory is entered only if some exception pattern's text starts
+// with "<dir>/". (CLI >= 23 matches with the parent's per-pattern results
+// instead, which differs: `**/*.log` + `!logs/keep` keeps logs/keep/k.log
+// here, drops it there.) Dockerfile and .dockerignore get no special case:
+// the daemon drops them from the context when the patterns exclude them.
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -36,9 +39,9 @@ class DockerIgnore {
 
   bool empty() const { return patterns_.empty(); }
 
-  // Incremental form for tree walks: per-pattern results of a directory,
-  // handed to its children. A default WalkState is "no parent information"
-  // (a top-level path).
+  // Incremental form for tree walks: what a directory hands to its children.
+  // (The 20.10 rules need nothing from the parent; the state keeps walks
+  // independent of which rule set is in force.)
   struct WalkState {
     std::vector<char> parent_matched;
   };

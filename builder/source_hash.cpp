@@ -158,7 +158,9 @@ std::string TreeSums::EntrySum(const std::string& rel, const struct stat& st, co
   if (S_ISDIR(st.st_mode)) h.name += '/';
   h.typeflag = TypeFlag(st.st_mode);
   if (context) {
-    h.mode = st.st_mode & 07777;
+    // The 20.10 CLI's context tar carries Go's file-type bits in the mode
+    // (0100644 for a plain file; CLI >= 23 drops them), and tarsum hashes it.
+    h.mode = (st.st_mode & 07777) | TypeBits(st.st_mode);
   } else {
     h.mode = (st.st_mode & 07777) | TypeBits(st.st_mode);
     h.uid = st.st_uid;

@@ -1,11 +1,13 @@
 #pragma once
 // The COPY/ADD source hash of Docker's classic builder (design.md §6), as
-// its two kinds of source compute it (checked against Docker 20.10):
+// its two kinds of source compute it (checked against Debian's docker.io
+// 20.10, client and daemon):
 //
 // - the build context (remotecontext.archiveContext): the tarsum v1 sum of
 //   each entry of the tar the client sent: uid/gid 0, mode = permission,
-//   setuid/setgid/sticky bits only, no uname/gname, a second link to an inode
-//   is a hardlink entry without content;
+//   setuid/setgid/sticky and file-type bits (a CLI >= 23 would send no type
+//   bits), no uname/gname, a second link to an inode is a hardlink entry
+//   without content;
 // - another stage or image (--from, remotecontext.lazySource): the same
 //   header built from the file itself: real uid/gid, mode with the file type
 //   bits, uname/gname as the host's user database names them, no hardlink

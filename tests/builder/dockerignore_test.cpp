@@ -1,5 +1,5 @@
 // .dockerignore matching: moby/patternmatcher pattern kinds, the ignore-file
-// normalisation, and the walk semantics observed with Docker 20.10 + CLI 28.
+// normalisation, and the walk semantics observed with the docker 20.10 CLI.
 #include <gtest/gtest.h>
 
 #include "builder/dockerignore.h"
@@ -89,15 +89,19 @@ TEST(DockerIgnoreTest, ExcludedDirectoryEnteredOnlyForLiteralExceptions) {
   EXPECT_TRUE(glob.Excluded("docs/keep.txt"));
 }
 
-TEST(DockerIgnoreTest, ChildUsesParentResultsLikeDockersWalk) {
-  // Observed with Docker: logs/keep is re-included but logs/keep/k.log stays
-  // excluded, because the exception was never evaluated for logs/keep's
-  // ancestors (patternmatcher.MatchesUsingParentResults).
+TEST(DockerIgnoreTest, EachPathMatchedOnItsOwnLikeThe2010Cli) {
+  // Observed with the 20.10 CLI: `!logs/keep` re-includes logs/keep and,
+  // through the parent prefix at the pattern's depth, logs/keep/k.log too.
   DockerIgnore ig({"**/*.log", "!logs/keep"});
   EXPECT_FALSE(ig.Excluded("logs/keep"));
-  EXPECT_TRUE(ig.Excluded("logs/keep/k.log"));
+  EXPECT_FALSE(ig.Excluded("logs/keep/k.log"));
+  EXPECT_TRUE(ig.Excluded("logs/a.log"));
   EXPECT_TRUE(ig.Excluded("root.log"));
   EXPECT_FALSE(ig.Excluded("logs/t.txt"));
+  // Only the ancestor at the pattern's own depth is tried.
+  DockerIgnore deep({"a", "!a/b"});
+  EXPECT_FALSE(deep.Excluded("a/b/c"));
+  EXPECT_TRUE(deep.Excluded("a/x"));
 }
 
 TEST(DockerIgnoreTest, LoadsFromContext) {

@@ -1,6 +1,6 @@
 // COPY/ADD source hashes against values Docker 20.10's classic builder wrote
-// into image history (docker build with DOCKER_BUILDKIT=0, same trees), and
-// the context digest cache.
+// into image history (Debian's docker.io 20.10 client and daemon,
+// DOCKER_BUILDKIT=0, same trees), and the context digest cache.
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -36,12 +36,12 @@ std::string Hash(const std::filesystem::path& ctx, std::vector<std::string> sour
 TEST(SourceHashTest, MatchesDockerForContextFiles) {
   TempDir t;
   testing::MakeDockerVectorContext(t.path());
-  EXPECT_EQ(Hash(t.path(), {"a.txt"}), "file:00ec16333078d287782d462baefc8bb9eb0231dc3aefba3ca3e2f7e5cf0cadda");
-  EXPECT_EQ(Hash(t.path(), {"run.sh"}), "file:6bc7450abdb81502e5d3c59e8de34ba9fc176b72c44a687e3b50fd3408053b69");
+  EXPECT_EQ(Hash(t.path(), {"a.txt"}), "file:679c43c79a56cffbb3b002bda3050542c152a2f09757a0f1a9578871f7cda00d");
+  EXPECT_EQ(Hash(t.path(), {"run.sh"}), "file:f19fc3ed27198dbb3294fbc11ce91a64f70351dc368d13bf5eaacd8142b07cf2");
   // A named symlink hashes as the file it points to.
-  EXPECT_EQ(Hash(t.path(), {"toplink"}), "file:00ec16333078d287782d462baefc8bb9eb0231dc3aefba3ca3e2f7e5cf0cadda");
-  EXPECT_EQ(Hash(t.path(), {"*.txt"}), "file:00ec16333078d287782d462baefc8bb9eb0231dc3aefba3ca3e2f7e5cf0cadda");
-  EXPECT_EQ(Hash(t.path(), {"/a.txt"}), "file:00ec16333078d287782d462baefc8bb9eb0231dc3aefba3ca3e2f7e5cf0cadda");
+  EXPECT_EQ(Hash(t.path(), {"toplink"}), "file:679c43c79a56cffbb3b002bda3050542c152a2f09757a0f1a9578871f7cda00d");
+  EXPECT_EQ(Hash(t.path(), {"*.txt"}), "file:679c43c79a56cffbb3b002bda3050542c152a2f09757a0f1a9578871f7cda00d");
+  EXPECT_EQ(Hash(t.path(), {"/a.txt"}), "file:679c43c79a56cffbb3b002bda3050542c152a2f09757a0f1a9578871f7cda00d");
 }
 
 TEST(SourceHashTest, MatchesDockerForDirectoriesWithLinks) {
@@ -49,18 +49,18 @@ TEST(SourceHashTest, MatchesDockerForDirectoriesWithLinks) {
   testing::MakeDockerVectorContext(t.path());
   // Hard link entry, symlinks resolved to their targets, a dangling one as
   // its path string, modes 0750/0600.
-  EXPECT_EQ(Hash(t.path(), {"d"}), "dir:10620e33f7a26bfefd147289ddb9b0e21c2c9493cf7a9ec3e3d5e0496ecd116f");
-  EXPECT_EQ(Hash(t.path(), {"d/"}), "dir:10620e33f7a26bfefd147289ddb9b0e21c2c9493cf7a9ec3e3d5e0496ecd116f");
+  EXPECT_EQ(Hash(t.path(), {"d"}), "dir:4b9f88f5bfab8936940cb7c40af1267c40df457e0349ffd5adb3b94c41b1192a");
+  EXPECT_EQ(Hash(t.path(), {"d/"}), "dir:4b9f88f5bfab8936940cb7c40af1267c40df457e0349ffd5adb3b94c41b1192a");
   // setuid is part of the hashed mode.
-  EXPECT_EQ(Hash(t.path(), {"e"}), "dir:66ec5e115acd441f162cdf37857cba47c3dff488666eed05372ab8d3bd9239d5");
-  EXPECT_EQ(Hash(t.path(), {"."}), "dir:74d5e5d5a6355ba35df1ca58f05903c6a24235b1c4e506a94a011deea4ac818f");
+  EXPECT_EQ(Hash(t.path(), {"e"}), "dir:a49a9b56a2292b3e80bb57066b74b6e5a19cc10c37691396fd20357acdd77f66");
+  EXPECT_EQ(Hash(t.path(), {"."}), "dir:2d41a606d877e581b9b7f4ebc133c2061ac9caa10f4c820d4090390206382dd8");
 }
 
 TEST(SourceHashTest, MatchesDockerForSeveralSources) {
   TempDir t;
   testing::MakeDockerVectorContext(t.path());
   EXPECT_EQ(Hash(t.path(), {"a.txt", "run.sh"}),
-            "multi:f8489dd9cbe13d7d8cfe292f8f9aceb3caefb85e68e7f3915eaee20fa372f9e7");
+            "multi:53a5b920fff622b008473242c5a22a54bc8487ab435cf6376eb4b8869a0e9733");
 }
 
 TEST(SourceHashTest, MatchesDockerWithDockerignoreAndGlobs) {
@@ -79,11 +79,11 @@ TEST(SourceHashTest, MatchesDockerWithDockerignoreAndGlobs) {
   WriteFile(c / "g/sub/ignored.log", "zzz");
   WriteFile(c / ".dockerignore", "# comment\n**/*.log\n!logs/keep\n/ign\nDockerfile\n.dockerignore\n");
   DockerIgnore ignore = DockerIgnore::Load(c);
-  EXPECT_EQ(Hash(c, {"priv"}, &ignore), "dir:b43d2d682d038a1e5fbf00320656d1f6022dee65fb269e366892621a38d031b5");
+  EXPECT_EQ(Hash(c, {"priv"}, &ignore), "dir:463e7934e02a81fc29d107321154d755c26824e27b2689091172c158047e83d3");
   // g/sub/ignored.log is excluded, so g hashes as Docker's did without it.
-  EXPECT_EQ(Hash(c, {"g"}, &ignore), "dir:ee45cc3af2d67d60182b6c554d8bb8afa62f50d2feb7cddfd51480d99f3e584c");
-  EXPECT_EQ(Hash(c, {"g/sub/s"}, &ignore), "file:52671507cce453a38f112e24bd3228a54a92d87dbca71d62e714bdf14b5e92ca");
-  EXPECT_EQ(Hash(c, {"g/*"}, &ignore), "multi:724fdb7213c3621870cac37a8a4b68700e9e3d0163d68d80085035f1889f0fb0");
+  EXPECT_EQ(Hash(c, {"g"}, &ignore), "dir:2abb3888e8327663fc6721c8ea9efdca4c164babd6449eb698702c9e7d4900d8");
+  EXPECT_EQ(Hash(c, {"g/sub/s"}, &ignore), "file:2e45d99ba68041756e1a8e63621cb709390908900fffa4396f5b0817a04d519b");
+  EXPECT_EQ(Hash(c, {"g/*"}, &ignore), "multi:f01ff96c8482fcbd744387ad6a1b7df59b9dc4211add14701dec29bb6582f588");
   EXPECT_NE(Hash(c, {"g"}), Hash(c, {"g"}, &ignore));
 }
 
