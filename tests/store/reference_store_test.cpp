@@ -1,0 +1,68 @@
+#include <gtest/gtest.h>
+
+#include "store/atomic_file.h"
+#include "store/error.h"
+#include "store/layout.h"
+#include "store/reference_store.h"
+#include "tests/store/store_test_dir.h"
+
+namespace ubuild::store {
+namespace {
+
+const Digest kA = Digest::FromHex(std::string(64, 'a'));
+const Digest kB = Digest::FromHex(std::string(64, 'b'));
+
+class ReferenceStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override { std::filesystem::create_directories(layout::ImageRoot(dir_.path())); }
+  std::string File() { return ReadFile(layout::RepositoriesJson(dir_.path())); }
+  testing::TestDir dir_;
+  ReferenceStore refs_{dir_.path()};
+};
+
+TEST_F(ReferenceStoreTest, FileHasDockersExactShape) {
+  refs_.Tag("hello", kA);
+  EXPECT_EQ(File(), "{\"Repositories\":{\"hello\":{\"hello:latest\":\"sha256:" + std::string(64, 'a') + "\"}}}");
+}
+
+TEST_F(ReferenceStoreTest, TagMovesAndUntagRemovesEmptyRepositories) {
+  refs_.Tag("hello:1", kA);
+  refs_.Tag("hello:2", kA);
+  refs_.Tag("hello:1", kB);
+  EXPECT_EQ(refs_.Get("hello:1"), kB);
+  EXPECT_EQ(refs_.TagsOf(kA), std::vector<std::string>{"hello:2"});
+  EXPECT_TRUE(refs_.Untag("hello:1"));
+  EXPECT_FALSE(refs_.Untag("hello:1"));
+  EXPECT_TRUE(refs_.Untag("hello:2"));
+  EXPECT_EQ(File(), "{\"Repositories\":{}}");
+  EXPECT_EQ(refs_.Get("hello:2"), std::nullopt);
+}
+
+TEST_F(ReferenceStoreTest, GetNormalizes) {
+  refs_.Tag("docker.io/library/busybox", kA);
+  EXPECT_EQ(refs_.Get("busybox"), kA);
+  EXPECT_EQ(refs_.Get("busybox:latest"), kA);
+  auto all = refs_.All();
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all.begin()->first, "busybox:latest");
+}
+
+TEST_F(ReferenceStoreTest, InvalidNameLeavesFileUntouched) {
+  refs_.Tag("hello", kA);
+  std::string before = File();
+  EXPECT_THROW(refs_.Tag("Hello", kB), Error);
+  EXPECT_EQ(File(), before);
+}
+
+TEST_F(ReferenceStoreTest, CorruptFileIsReportedWithItsPath) {
+  WriteFileAtomic(layout::RepositoriesJson(dir_.path()), "{not json");
+  try {
+    refs_.Get("hello");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.where(), layout::RepositoriesJson(dir_.path()).string());
+  }
+}
+
+}  // namespace
+}  // namespace ubuild::store
