@@ -33,15 +33,46 @@ using namespace tao::pegtl;
 // BuildKit's reWhitespace, [\t\v\f\r ]: what separates keyword and fields.
 struct ws : one< ' ', '\t', '\v', '\f', '\r' > {};
 // Go's unicode.IsSpace beyond ASCII: U+0085, U+00A0, U+1680, U+2000-U+200A,
-// U+2028, U+2029, U+202F, U+205F, U+3000 (UTF-8 encoded).
-struct wide_space : sor< seq< one< '\xC2' >, one< '\x85', '\xA0' > >,
-                         seq< one< '\xE1' >, one< '\x9A' >, one< '\x80' > >,
-                         seq< one< '\xE2' >, sor< seq< one< '\x80' >, sor< range< '\x80', '\x8A' >, one< '\xA8', '\xA9', '\xAF' > > >,
-                                                  seq< one< '\x81' >, one< '\x9F' > > > >,
-                         seq< one< '\xE3' >, one< '\x80' >, one< '\x80' > > > {};
+// U+2028, U+2029, U+202F, U+205F, U+3000 (UTF-8 encoded). A hand-written
+// rule because it is tried at nearly every byte.
+struct wide_space
+{
+   using rule_t = wide_space;
+   using subs_t = empty_list;
+   template< typename ParseInput >
+   static bool match( ParseInput& in )
+   {
+      const std::size_t n = in.size( 3 );
+      if( n < 2 ) {
+         return false;
+      }
+      const auto b = [ & ]( std::size_t i ) { return static_cast< unsigned char >( in.peek_char( i ) ); };
+      std::size_t width = 0;
+      if( b( 0 ) == 0xC2 ) {
+         width = ( b( 1 ) == 0x85 || b( 1 ) == 0xA0 ) ? 2 : 0;
+      }
+      else if( n >= 3 && b( 0 ) == 0xE1 ) {
+         width = ( b( 1 ) == 0x9A && b( 2 ) == 0x80 ) ? 3 : 0;
+      }
+      else if( n >= 3 && b( 0 ) == 0xE2 ) {
+         const bool u20xx = b( 1 ) == 0x80 && ( b( 2 ) <= 0x8A || b( 2 ) == 0xA8 || b( 2 ) == 0xA9 || b( 2 ) == 0xAF );
+         width = ( u20xx || ( b( 1 ) == 0x81 && b( 2 ) == 0x9F ) ) ? 3 : 0;
+      }
+      else if( n >= 3 && b( 0 ) == 0xE3 ) {
+         width = ( b( 1 ) == 0x80 && b( 2 ) == 0x80 ) ? 3 : 0;
+      }
+      if( width == 0 || ( width == 3 && b( 2 ) < 0x80 ) ) {
+         return false;
+      }
+      in.bump( width );
+      return true;
+   }
+};
 // unicode.IsSpace without '\n', which never occurs inside a line.
 struct uspace : sor< ws, wide_space > {};
-struct non_space : seq< not_at< uspace >, any > {};
+// Bytes that can neither be a space nor start a wide one: the fast path.
+struct plain_byte : not_one< ' ', '\t', '\n', '\v', '\f', '\r', '\xC2', '\xE1', '\xE2', '\xE3' > {};
+struct non_space : sor< plain_byte, seq< not_at< uspace >, any > > {};
 
 // A line ends with any run of '\r' and then '\n' or the end of input: the
 // bytes Go's bytes.TrimRight(line, "\r\n") drops.
@@ -70,7 +101,8 @@ struct directives : star< directive > {};
 template< char E > struct continuation : seq< one< E >, star< one< ' ', '\t' > >, line_end > {};
 template< char E > struct escaped_escape_at_end : seq< one< E >, one< E >, star< one< ' ', '\t' > >, at< line_end > > {};
 template< char E > struct piece_text
-   : star< sor< escaped_escape_at_end< E >, seq< not_at< sor< continuation< E >, line_end > >, any > > > {};
+   : star< sor< plus< not_one< E, '\r', '\n' > >, escaped_escape_at_end< E >,
+                seq< not_at< sor< continuation< E >, line_end > >, any > > > {};
 
 struct comment_line : seq< star< uspace >, one< '#' >, rest_of_line > {};
 struct blank_line : seq< star< uspace >, line_end > {};
@@ -144,8 +176,7 @@ struct directive_prefix : seq< opt< bom >, directives > {};
 
 // The keyword ends at [\t\v\f\r ]; other Unicode spaces end it only when
 // nothing but spaces follows (BuildKit trims the line first).
-struct keyword_char : seq< not_at< uspace >, any > {};
-struct keyword : plus< sor< plus< keyword_char >, seq< plus< wide_space >, not_at< eof > > > > {};
+struct keyword : plus< sor< plus< non_space >, seq< plus< wide_space >, not_at< eof > > > > {};
 
 // Flags: words starting with "--" before the arguments. Quotes are removed,
 // a backslash takes the next byte literally, "--" alone ends the flags.
@@ -173,10 +204,10 @@ template< char E > struct w_escape_end : seq< one< E >, eof > {};
 template< char E > struct w_escape : seq< one< E >, any > {};
 struct w_squote : seq< one< '\'' >, until< sor< one< '\'' >, eof > > > {};
 template< char E > struct w_dquote
-   : seq< one< '"' >, star< sor< w_escape_end< E >, w_escape< E >, not_one< '"' > > >, opt< one< '"' > > > {};
-template< char E > struct w_plain : seq< not_at< uspace >, not_one< '"', '\'', E > > {};
+   : seq< one< '"' >, star< sor< plus< not_one< '"', E > >, w_escape_end< E >, w_escape< E > > >, opt< one< '"' > > > {};
+template< char E > struct w_plain : plus< not_at< one< '"', '\'', E > >, non_space > {};
 template< char E > struct word
-   : plus< sor< w_escape_end< E >, w_escape< E >, w_squote, w_dquote< E >, w_plain< E > > > {};
+   : plus< sor< w_plain< E >, w_escape_end< E >, w_escape< E >, w_squote, w_dquote< E > > > {};
 template< char E > struct words : seq< star< uspace >, star< word< E >, star< uspace > >, eof > {};
 
 // parseStringsWhitespaceDelimited: fields split at [\t\v\f\r ]+, no quoting.
@@ -251,7 +282,7 @@ struct top_array : seq< jws, one< '[' >, jws, opt< element, jws, star< one< ',' 
 struct sh_escape : seq< one< '\\' >, opt< any > > {};
 struct sh_squote : seq< one< '\'' >, until< one< '\'' > > > {};
 struct sh_dquote : seq< one< '"' >, until< one< '"' >, sor< seq< one< '\\' >, any >, any > > > {};
-struct sh_plain : seq< not_at< uspace >, not_one< '\'', '"', '\\' > > {};
+struct sh_plain : plus< not_at< one< '\'', '"', '\\' > >, non_space > {};
 struct sh_word : plus< sor< sh_escape, sh_squote, sh_dquote, sh_plain > > {};
 struct sh_words : seq< star< uspace >, star< sh_word, star< uspace > >, eof > {};
 

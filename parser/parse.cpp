@@ -53,7 +53,7 @@ std::string AsciiLower(std::string s) {
 
 template <typename Rule, template <typename...> class Action, typename State>
 bool ParseText(std::string_view text, State& state) {
-  pegtl::memory_input<> in(text.data(), text.size(), "line");
+  pegtl::memory_input<pegtl::tracking_mode::lazy> in(text.data(), text.size(), "line");
   return pegtl::parse<Rule, Action>(in, state);
 }
 
