@@ -108,13 +108,15 @@ TEST_F(StoreOpenTest, SweepSparesAPendingLayerInUse) {
   EXPECT_FALSE(fs::exists(pending_dir));
 }
 
-TEST_F(StoreOpenTest, WriterThatThrowsLeavesTheMarkerForTheSweep) {
+TEST_F(StoreOpenTest, WriterThatThrowsSweepsBeforeUnlocking) {
   try {
     auto s = Store::Open(root_, Store::Mode::kWrite);
+    fs::create_directories(layout::LayerDbTmp(root_) / "half-made");
     throw Error("boom");
   } catch (const Error&) {
   }
-  EXPECT_TRUE(fs::exists(layout::DirtyMarker(root_)));
+  EXPECT_FALSE(fs::exists(layout::LayerDbTmp(root_) / "half-made"));
+  EXPECT_FALSE(fs::exists(layout::DirtyMarker(root_)));
 }
 
 TEST_F(StoreOpenTest, NoPermissionNamesTheRight) {
