@@ -20,6 +20,7 @@
 #include "store/error.h"
 #include "store/layer_tar.h"
 #include "store/tar_split.h"
+#include "store/utf8_locale.h"
 
 namespace ubuild::store {
 
@@ -413,6 +414,7 @@ void Applier::Finish() {
 
 LayerTarResult ApplyLayerTar(ByteSource& in, const std::filesystem::path& diff_dir, TarSplitWriter* split,
                              const std::string& what) {
+  ScopedUtf8Locale utf8;
   struct archive* a = archive_read_new();
   if (a == nullptr) throw Error("out of memory");
   std::unique_ptr<struct archive, int (*)(struct archive*)> guard(a, archive_read_free);

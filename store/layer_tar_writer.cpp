@@ -22,6 +22,7 @@
 #include "store/layer_tar.h"
 #include "store/layer_tar_stream.h"
 #include "store/tar_split.h"
+#include "store/utf8_locale.h"
 #include "store/xattrs.h"
 
 namespace ubuild::store {
@@ -233,6 +234,7 @@ void LayerWalker::WriteOne(const std::string& rel_dir, const std::string& name) 
 
 LayerTarResult WriteLayerTar(const std::filesystem::path& diff_dir, ByteSink* out, TarSplitWriter* split,
                              const LayerTarOptions& options) {
+  ScopedUtf8Locale utf8;
   struct archive* a = archive_write_new();
   if (a == nullptr) throw Error("out of memory");
   // On an error path the archive must not write its end blocks into a

@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "store/utf8_locale.h"
+
 namespace ubuild::store::testing {
 
 class TempDir {
@@ -88,6 +90,7 @@ struct TarMember {
 
 inline std::vector<TarMember> ListTar(const std::string& bytes) {
   std::vector<TarMember> out;
+  ScopedUtf8Locale utf8;  // PAX names are UTF-8, as the layer code reads them
   struct archive* a = archive_read_new();
   archive_read_support_format_tar(a);
   if (archive_read_open_memory(a, bytes.data(), bytes.size()) != ARCHIVE_OK) {

@@ -2,6 +2,8 @@
 #include <sys/sysmacros.h>
 #include <sys/time.h>
 
+#include <clocale>
+
 #include "store/digest.h"
 #include "store/error.h"
 #include "store/layer_tar.h"
@@ -217,6 +219,23 @@ TEST(LayerTarWriter, SameTreeSameDigest) {
     SetMtime(d->path() / "x", 1234);
   }
   EXPECT_EQ(WriteLayerTar(a.path(), nullptr, nullptr).diff_id, WriteLayerTar(b.path(), nullptr, nullptr).diff_id);
+}
+
+TEST(LayerTarWriter, BytesDoNotDependOnTheLocale) {
+  TempDir dir;
+  WriteFile(dir / "caf\xc3\xa9", "utf-8 name");
+  WriteFile(dir / "latin\xff", "not utf-8");
+  std::string previous = std::setlocale(LC_ALL, nullptr);
+  std::setlocale(LC_ALL, "C");
+  StringSink in_c;
+  WriteLayerTar(dir.path(), &in_c, nullptr);
+  ASSERT_NE(std::setlocale(LC_ALL, "C.UTF-8"), nullptr);
+  StringSink in_utf8;
+  WriteLayerTar(dir.path(), &in_utf8, nullptr);
+  std::setlocale(LC_ALL, previous.c_str());
+  EXPECT_TRUE(in_c.out == in_utf8.out);
+  // The UTF-8 name is stored as Go's archive/tar stores it: a plain PAX path.
+  EXPECT_NE(in_c.out.find("path=caf\xc3\xa9\n"), std::string::npos);
 }
 
 TEST(LayerTarWriter, MissingDirectoryIsAnError) {

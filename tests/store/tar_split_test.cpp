@@ -178,6 +178,28 @@ TEST(TarSplit, ReplayFailsWhenAFileChanged) {
   EXPECT_THROW(ReplayTarSplit(meta / "ts.json.gz", dir.path(), sink3), Error);
 }
 
+TEST(TarSplit, NonUtf8NamesUseNameRaw) {
+  TempDir dir, meta, back;
+  WriteFile(dir / "latin\xff", "bytes");
+  StringSink tar;
+  {
+    TarSplitWriter split(meta / "ts.json.gz");
+    WriteLayerTar(dir.path(), &tar, &split);
+    split.Close();
+  }
+  std::string text = Gunzip(meta / "ts.json.gz");
+  EXPECT_NE(text.find("\"name_raw\":\"" + Base64Encode("latin\xff") + "\""), std::string::npos) << text;
+  StringSink replayed;
+  ReplayTarSplit(meta / "ts.json.gz", dir.path(), replayed);
+  EXPECT_TRUE(replayed.out == tar.out);
+  // Applied elsewhere, the same bytes come back from the new diff dir.
+  StringSource in(tar.out);
+  ApplyLayerTar(in, back.path(), nullptr, "non-utf8");
+  StringSink again;
+  ReplayTarSplit(meta / "ts.json.gz", back.path(), again);
+  EXPECT_TRUE(again.out == tar.out);
+}
+
 TEST(TarSplit, MissingOrCorruptFileIsAnError) {
   TempDir dir;
   StringSink sink;
