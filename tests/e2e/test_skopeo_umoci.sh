@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# End-to-end with the containers/image tools: skopeo reads ubuild's archive
+# as a docker-archive, copies it to an OCI layout, umoci unpacks that layout
+# to the same files as the image's merged layers, and ubuild loads the OCI
+# layout (as a tar) back with the same id.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+tools=$UBUILD_SOURCE_DIR/tests/e2e/archive_tools.py
+for tool in skopeo umoci; do
+  command -v "$tool" >/dev/null || { echo "$tool is not installed" >&2; exit 1; }
+done
+e2e_base_image
+
+ctx=$E2E_TMP/ctx
+mkdir -p "$ctx/sub"
+echo "copied" >"$ctx/sub/file"
+cat >"$ctx/Dockerfile" <<'DF'
+FROM busybox
+COPY sub /opt/sub
+RUN mkdir -p /var/data && echo run > /var/data/x && ln -s /opt/sub/file /var/data/link \
+ && rm /etc/group && rm -rf /home/app && chmod 4755 /opt/sub/file
+CMD ["echo", "hello"]
+DF
+ub build -q -t multi:1 "$ctx" >/dev/null
+id=$(ub inspect multi:1 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Id"])')
+ub save -o "$E2E_TMP/multi.tar" multi:1
+
+out=$(skopeo inspect "docker-archive:$E2E_TMP/multi.tar" 2>&1) && rc=0 || rc=$?
+check "skopeo inspect docker-archive: succeeds" test "$rc" -eq 0
+check "skopeo sees the image's layers" python3 -c '
+import json,sys; j=json.loads(sys.argv[1]); assert len(j["Layers"]) == 3, j; assert j["Os"] == "linux", j' "$out"
+cfg_sha=$(skopeo inspect --config --raw "docker-archive:$E2E_TMP/multi.tar" | sha256sum | cut -d' ' -f1)
+check "skopeo's config bytes are the image id" test "sha256:$cfg_sha" = "$id"
+
+oci=$E2E_TMP/oci
+check "skopeo copy docker-archive: -> oci:" skopeo copy -q "docker-archive:$E2E_TMP/multi.tar" "oci:$oci:multi"
+check "the OCI layout keeps the config" test -f "$oci/blobs/sha256/${id#sha256:}"
+umoci unpack --image "$oci:multi" "$E2E_TMP/bundle" >/dev/null
+python3 "$tools" tree "$E2E_TMP/bundle/rootfs" >"$E2E_TMP/umoci.list"
+mkdir -p "$E2E_TMP/merged"
+python3 "$tools" merged "$E2E_TMP/multi.tar" "$E2E_TMP/merged"
+python3 "$tools" tree "$E2E_TMP/merged" >"$E2E_TMP/merged.list"
+check "umoci unpack gives the image's merged layers" diff "$E2E_TMP/merged.list" "$E2E_TMP/umoci.list"
+check "the whiteout applied" test ! -e "$E2E_TMP/bundle/rootfs/etc/group" -a ! -e "$E2E_TMP/bundle/rootfs/home/app"
+check "the RUN's file is there" grep -q run "$E2E_TMP/bundle/rootfs/var/data/x"
+
+# The OCI layout skopeo wrote, as a tar, loads back with the same id.
+tar -C "$oci" -cf "$E2E_TMP/oci.tar" .
+R2=$E2E_TMP/root-oci
+out=$("$UBUILD_BIN" --root "$R2" load -i "$E2E_TMP/oci.tar" 2>&1) && rc=0 || rc=$?
+echo "$out"
+check "ubuild loads skopeo's OCI layout" test "$rc" -eq 0
+got=$("$UBUILD_BIN" --root "$R2" images -q --no-trunc | head -1)
+check "with the same id ($got)" test "$got" = "$id"
+# skopeo names the OCI image "multi:2" when asked: the ref.name carries a tag.
+skopeo copy -q "docker-archive:$E2E_TMP/multi.tar" "oci:$E2E_TMP/oci2:multi:2"
+tar -C "$E2E_TMP/oci2" -cf "$E2E_TMP/oci2.tar" .
+out=$("$UBUILD_BIN" --root "$R2" load -i "$E2E_TMP/oci2.tar" 2>&1)
+check "an OCI ref.name with a tag names the image ($out)" test "$out" = "Loaded image: multi:2"
+# And back the other way: skopeo copy oci: -> docker-archive: loads too.
+skopeo copy -q "oci:$oci:multi" "docker-archive:$E2E_TMP/back.tar:multi:back"
+R3=$E2E_TMP/root-back
+"$UBUILD_BIN" --root "$R3" load -i "$E2E_TMP/back.tar" >/dev/null
+check "skopeo's docker-archive loads with the same id" \
+  test "$("$UBUILD_BIN" --root "$R3" inspect multi:back | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Id"])')" = "$id"
+
+e2e_finish
