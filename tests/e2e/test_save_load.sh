@@ -102,17 +102,18 @@ for cut in 700 4000 $((size / 3)) $((size / 2)) $((size - 2000)); do
   head -c "$cut" "$E2E_TMP/a.tar" >"$E2E_TMP/cut.tar"
   refused "truncated at $cut" "$E2E_TMP/cut.tar"
 done
-gzip -c "$E2E_TMP/a.tar" | head -c $((size / 4)) >"$E2E_TMP/cut.tar.gz"
+gzip -c "$E2E_TMP/a.tar" >"$E2E_TMP/a.tar.gz"
+head -c $((size / 4)) "$E2E_TMP/a.tar.gz" >"$E2E_TMP/cut.tar.gz"
 refused "truncated gzip" "$E2E_TMP/cut.tar.gz"
 top_layer=$(python3 -c '
 import json,sys,tarfile
 print(json.load(tarfile.open(sys.argv[1]).extractfile("manifest.json"))[0]["Layers"][-1])' "$E2E_TMP/a.tar")
 python3 "$tools" flip "$E2E_TMP/a.tar" "$E2E_TMP/flip-layer.tar" "$top_layer"
-refused "corrupted top layer" "$E2E_TMP/flip-layer.tar" "digest"
+refused "corrupted top layer" "$E2E_TMP/flip-layer.tar" "layer sha256:"
 python3 "$tools" flip "$E2E_TMP/a.tar" "$E2E_TMP/flip-base.tar" "$(python3 -c '
 import json,sys,tarfile
 print(json.load(tarfile.open(sys.argv[1]).extractfile("manifest.json"))[0]["Layers"][0])' "$E2E_TMP/a.tar")"
-refused "corrupted shared base layer" "$E2E_TMP/flip-base.tar" "digest"
+refused "corrupted shared base layer" "$E2E_TMP/flip-base.tar" "layer sha256:"
 for kind in dotdot symlink absolute; do
   python3 "$tools" evil "$E2E_TMP/evil-$kind.tar" "$kind"
   refused "layer escaping by $kind" "$E2E_TMP/evil-$kind.tar"
