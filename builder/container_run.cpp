@@ -107,7 +107,7 @@ class Fd {
 int RunInContainer(const RunSpec& spec) {
   if (int sig = InterruptSignal()) throw Error("interrupted", "", InterruptExitCode(sig));
   if (spec.argv.empty()) throw Error("RUN: empty command");
-  const fs::path rootfs = fs::absolute(spec.rootfs).lexically_normal();
+  const fs::path rootfs = fs::weakly_canonical(fs::absolute(spec.rootfs));
 
   const ResolvedUser user = ResolveUser(rootfs, spec.user);
   MountPoints points(rootfs, OverlayMount::UpperDirOf(rootfs));

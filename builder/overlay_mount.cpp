@@ -151,7 +151,7 @@ void MountWithFsconfig(const std::vector<fs::path>& lower, const fs::path& upper
 
 OverlayMount::OverlayMount(const std::vector<fs::path>& lower_in, const fs::path& upper_in, const fs::path& work_in,
                            const fs::path& merged_in)
-    : merged_(fs::absolute(merged_in).lexically_normal()) {
+    : merged_(fs::weakly_canonical(fs::absolute(merged_in))) {
   std::vector<fs::path> lower;
   for (const auto& dir : lower_in) lower.push_back(fs::absolute(dir).lexically_normal());
   const fs::path upper = fs::absolute(upper_in).lexically_normal();
@@ -254,13 +254,13 @@ void OverlayMount::Unmount() {
 
 fs::path OverlayMount::UpperDirOf(const fs::path& merged) {
   std::lock_guard lock(registry_mutex);
-  auto it = Registry().find(fs::absolute(merged).lexically_normal());
+  auto it = Registry().find(fs::weakly_canonical(fs::absolute(merged)));
   return it == Registry().end() ? fs::path() : it->second.upper;
 }
 
 void OverlayMount::AtUnmount(const fs::path& merged, std::function<void()> fn) {
   std::lock_guard lock(registry_mutex);
-  auto it = Registry().find(fs::absolute(merged).lexically_normal());
+  auto it = Registry().find(fs::weakly_canonical(fs::absolute(merged)));
   if (it != Registry().end()) it->second.at_unmount.push_back(std::move(fn));
 }
 

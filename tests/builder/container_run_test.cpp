@@ -130,6 +130,30 @@ TEST_F(ContainerRunTest, DanglingSymlinkMountPointIsResolvedInsideAndCleaned) {
   EXPECT_EQ(ListTree(P("upper")), (std::vector<std::string>{"tmp", "tmp/resolv"}));
 }
 
+// A plain directory as rootfs is its own diff: the mount points go again too.
+TEST_F(ContainerRunTest, PlainDirectoryRootfsIsCleanedToo) {
+  const auto before = ListTree(P("lower"));
+  RunSpec spec = Spec("touch /tmp/plain");
+  spec.rootfs = P("lower");
+  ASSERT_EQ(RunInContainer(spec), 0);
+  auto expected = before;
+  expected.push_back("tmp/plain");
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(ListTree(P("lower")), expected);
+}
+
+// Reached through a symlink, the overlay is still recognised, so the copied
+// up etc/ is taken back out.
+TEST_F(ContainerRunTest, RootfsThroughASymlink) {
+  Mount();
+  fs::create_symlink(P("merged"), P("merged-link"));
+  RunSpec spec = Spec("true");
+  spec.rootfs = P("merged-link");
+  ASSERT_EQ(RunInContainer(spec), 0);
+  Unmount();
+  EXPECT_EQ(ListTree(P("upper")), std::vector<std::string>{});
+}
+
 TEST_F(ContainerRunTest, ExitCodesAndSignals) {
   EXPECT_EQ(Run("exit 3"), 3);
   EXPECT_EQ(Run("false"), 1);
