@@ -134,8 +134,8 @@ class Applier {
   // directories inside the root (creating missing ones like Docker does).
   void PrepareParents(const std::string& entry, const std::vector<std::string>& parts, size_t n);
   void RemoveExisting(const std::string& path, bool keep_dir, bool* kept_dir);
-  uint64_t WriteRegular(const std::string& entry, const std::string& path, struct archive_entry* e);
-  void ApplyMetadata(const std::string& entry, const std::string& path, struct archive_entry* e, bool is_dir);
+  void WriteRegular(const std::string& entry, const std::string& path, struct archive_entry* e);
+  void ApplyMetadata(const std::string& path, struct archive_entry* e, bool is_dir);
   void ReadPayload(const std::string& entry, struct archive_entry* e, int fd, const std::string& path);
 
   std::string root_;
@@ -242,7 +242,7 @@ void Applier::ReadPayload(const std::string& entry, struct archive_entry* e, int
   content_size_ += static_cast<uint64_t>(size);
 }
 
-uint64_t Applier::WriteRegular(const std::string& entry, const std::string& path, struct archive_entry* e) {
+void Applier::WriteRegular(const std::string& entry, const std::string& path, struct archive_entry* e) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) throw SysError("create", path, errno);
   try {
@@ -252,10 +252,9 @@ uint64_t Applier::WriteRegular(const std::string& entry, const std::string& path
     throw;
   }
   if (::close(fd) != 0) throw SysError("close", path, errno);
-  return static_cast<uint64_t>(archive_entry_size(e));
 }
 
-void Applier::ApplyMetadata(const std::string& entry, const std::string& path, struct archive_entry* e, bool is_dir) {
+void Applier::ApplyMetadata(const std::string& path, struct archive_entry* e, bool is_dir) {
   const mode_t type = archive_entry_filetype(e);
   if (::lchown(path.c_str(), static_cast<uid_t>(archive_entry_uid(e)), static_cast<gid_t>(archive_entry_gid(e))) != 0) {
     throw SysError("lchown", path, errno);
@@ -286,7 +285,6 @@ void Applier::ApplyMetadata(const std::string& entry, const std::string& path, s
   } else if (::utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) {
     throw SysError("utimensat", path, errno);
   }
-  (void)entry;
 }
 
 void Applier::Entry(struct archive_entry* e) {
@@ -312,7 +310,7 @@ void Applier::Entry(struct archive_entry* e) {
     // "./": the layer's root directory itself.
     if (type != AE_IFDIR || hardlink != nullptr) Reject(entry, "the layer root must be a directory");
     skip_data();
-    ApplyMetadata(entry, root_, e, true);
+    ApplyMetadata(root_, e, true);
     return;
   }
   const std::string base = parts.back();
@@ -374,7 +372,7 @@ void Applier::Entry(struct archive_entry* e) {
     case AE_IFDIR:
       if (!kept_dir && ::mkdir(path.c_str(), 0700) != 0) throw SysError("mkdir", path, errno);
       skip_data();
-      ApplyMetadata(entry, path, e, true);
+      ApplyMetadata(path, e, true);
       return;
     case AE_IFREG:
       WriteRegular(entry, path, e);
@@ -397,7 +395,7 @@ void Applier::Entry(struct archive_entry* e) {
     default:
       Reject(entry, "unsupported file type");
   }
-  ApplyMetadata(entry, path, e, false);
+  ApplyMetadata(path, e, false);
 }
 
 void Applier::Finish() {
