@@ -11,7 +11,8 @@ namespace ubuild::parser {
 
 struct Heredoc {
   std::string name;     // the delimiter word, without quotes
-  std::string content;  // body, each line ending in '\n' (tabs stripped for <<-)
+  std::string content;  // body, each line ending in '\n' (tabs stripped for <<-); bytes
+                        // as in the file, so a CRLF Dockerfile gives "\r\n" (as BuildKit)
   bool expand = true;   // false when the delimiter was quoted (<<"EOF", <<'EOF')
   bool chomp = false;   // <<- : leading tabs were stripped
 };
@@ -26,7 +27,8 @@ struct Node {
   //  - FROM, EXPOSE, ...: whitespace-separated words.
   std::vector<std::string> args;
   bool json_form = false;
-  std::vector<Heredoc> heredocs;
+  std::vector<Heredoc> heredocs;   // RUN/COPY/ADD in shell form; for ONBUILD RUN <<EOF
+                                   // they sit here, on the ONBUILD node (as BuildKit)
   std::unique_ptr<Node> inner;     // ONBUILD's wrapped instruction
   int start_line = 0;              // 1-based, of the keyword
   int end_line = 0;                // last physical line of the instruction
