@@ -166,29 +166,27 @@ int RunInContainer(const RunSpec& spec) {
   const int clone_errno = errno;
   ::munmap(stack, kStackSize);
   if (pid < 0) throw SysError("clone", rootfs.string(), clone_errno);
-  SetRunningContainer(pid);
-  error_write.Close();
-
-  // The pipe reaches EOF when the command is exec'd (CLOEXEC) or init exits.
-  std::string setup_error;
-  char buf[1024];
-  while (true) {
-    const ssize_t n = ::read(error_read.get(), buf, sizeof buf);
-    if (n > 0) {
-      setup_error.append(buf, static_cast<size_t>(n));
-      continue;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    break;
-  }
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) {
-      SetRunningContainer(0);
-      throw SysError("waitpid", rootfs.string(), errno);
+  std::string setup_error;
+  {
+    RunningContainer running(pid);
+    error_write.Close();
+
+    // The pipe reaches EOF when the command is exec'd (CLOEXEC) or init exits.
+    char buf[1024];
+    while (true) {
+      const ssize_t n = ::read(error_read.get(), buf, sizeof buf);
+      if (n > 0) {
+        setup_error.append(buf, static_cast<size_t>(n));
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      break;
+    }
+    while (::waitpid(pid, &status, 0) < 0) {
+      if (errno != EINTR) throw SysError("waitpid", rootfs.string(), errno);
     }
   }
-  SetRunningContainer(0);
   points.Cleanup();
 
   if (int sig = InterruptSignal()) throw Error("interrupted", "", InterruptExitCode(sig));

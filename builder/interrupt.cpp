@@ -2,18 +2,25 @@
 
 #include <signal.h>
 
+#include <atomic>
+
 #include "builder/container_run.h"
 
 namespace ubuild::builder {
 namespace {
 
-volatile sig_atomic_t g_signal = 0;
-volatile sig_atomic_t g_container = 0;
+constexpr int kSlots = 64;
+std::atomic<int> g_signal{0};
+std::atomic<pid_t> g_running[kSlots];
+static_assert(std::atomic<pid_t>::is_always_lock_free, "the signal handler needs lock-free atomics");
 
 void OnInterrupt(int sig) {
-  if (g_signal == 0) g_signal = sig;
-  const pid_t pid = g_container;
-  if (pid > 0) ::kill(pid, SIGKILL);
+  int none = 0;
+  g_signal.compare_exchange_strong(none, sig);
+  for (auto& slot : g_running) {
+    const pid_t pid = slot.load();
+    if (pid > 0) ::kill(pid, SIGKILL);
+  }
 }
 
 }  // namespace
@@ -29,12 +36,23 @@ void InstallInterruptHandlers() {
   ::sigaction(SIGTERM, &sa, nullptr);
 }
 
-int InterruptSignal() { return g_signal; }
+int InterruptSignal() { return g_signal.load(); }
 
-void SetRunningContainer(pid_t init_pid) {
-  g_container = init_pid;
-  // A signal that arrived while the container was being started found no pid to kill.
-  if (init_pid > 0 && g_signal != 0) ::kill(init_pid, SIGKILL);
+RunningContainer::RunningContainer(pid_t init_pid) : pid_(init_pid) {
+  for (int i = 0; i < kSlots; ++i) {
+    pid_t empty = 0;
+    if (g_running[i].compare_exchange_strong(empty, init_pid)) {
+      slot_ = i;
+      break;
+    }
+  }
+  // A signal that came before registration found no pid to kill. (With
+  // every slot taken, PR_SET_PDEATHSIG still ends it when ubuild exits.)
+  if (g_signal.load() != 0) ::kill(pid_, SIGKILL);
+}
+
+RunningContainer::~RunningContainer() {
+  if (slot_ >= 0) g_running[slot_].store(0);
 }
 
 int InterruptExitCode(int sig) { return 128 + sig; }

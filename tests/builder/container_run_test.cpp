@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <iostream>
@@ -363,6 +364,40 @@ TEST_F(ContainerRunTest, InterruptKillsTheWholeTree) {
   for (int i = 0; i < 50 && !FindProcesses(marker).empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   EXPECT_TRUE(FindProcesses(marker).empty());
   EXPECT_EQ(CountMountsUnder(P("merged")), 0);
+}
+
+// Two RUNs at once (parallel stages): one SIGINT stops both.
+TEST_F(ContainerRunTest, InterruptKillsEveryRunningContainer) {
+  Mount();
+  for (const char* d : {"upper2", "work2", "merged2"}) fs::create_directories(P(d));
+  OverlayMount second({P("lower")}, P("upper2"), P("work2"), P("merged2"));
+  const std::string marker = std::string("sleep\0" "31339\0", 12);
+  auto body = [&] {
+    InstallInterruptHandlers();
+    std::atomic<int> codes[2] = {0, 0};
+    auto run = [&](int i, const fs::path& rootfs) {
+      RunSpec spec = Spec("sleep 31339");
+      spec.rootfs = rootfs;
+      try {
+        codes[i] = RunInContainer(spec);
+      } catch (const Error& e) {
+        codes[i] = e.exit_code();
+      }
+    };
+    std::thread a(run, 0, P("merged"));
+    std::thread b(run, 1, P("merged2"));
+    for (int i = 0; i < 200 && FindProcesses(marker).size() < 2; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ::kill(::getpid(), SIGINT);
+    a.join();
+    b.join();
+    ::_exit(codes[0] == 130 && codes[1] == 130 ? 130 : 1);
+  };
+  ASSERT_EXIT(body(),
+      ::testing::ExitedWithCode(130), "");
+  for (int i = 0; i < 50 && !FindProcesses(marker).empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_TRUE(FindProcesses(marker).empty());
 }
 
 }  // namespace
