@@ -24,7 +24,7 @@ g++ -std=c++20 -O2 -I"$SRC_DIR" -o "$BIN" "$SRC_DIR/tests/bench/copy_bench.cpp" 
 now() { date +%s.%N; }
 secs() { echo "$2 - $1" | bc -l; }
 best() { sort -g | head -1; }
-ratio() { echo "scale=1; $1 / $2" | bc -l; }
+ratio() { if [ "$(echo "$2 > 0" | bc -l)" = 1 ]; then echo "scale=1; $1 / $2" | bc -l; else echo inf; fi; }
 
 make_small() {  # 20,000 files of 64..300 bytes in 200 directories
   local d="$1"; mkdir -p "$d"
@@ -45,31 +45,42 @@ make_big() {  # 512 files of 1 MiB
 
 bench() {  # name context-dir source
   local name="$1" ctx="$2" src="$3"
-  local cache="$WORK/cache-$name" hc=() hw=() cp_t=() cpa_t=()
+  local cache="$WORK/cache-$name" hc=() hw=() cp_t=() cpa_t=() hcc=() hwc=() cpc=() cpac=()
   sleep 0.3  # let the files age past the digest cache's racy window
   for r in $(seq 1 "$RUNS"); do
     rm -rf "$cache"
-    hc+=("$("$BIN" hash "$ctx" "$src" "$cache" | cut -d' ' -f1)")
-    hw+=("$("$BIN" hash "$ctx" "$src" "$cache" | cut -d' ' -f1)")
+    read -r w c _ < <("$BIN" hash "$ctx" "$src" "$cache"); hc+=("$w"); hcc+=("$c")
+    read -r w c _ < <("$BIN" hash "$ctx" "$src" "$cache"); hw+=("$w"); hwc+=("$c")
     rm -rf "$WORK/root-$name"; mkdir -p "$WORK/root-$name"
-    cp_t+=("$("$BIN" copy "$ctx" "$src" "$WORK/root-$name" /dest/ | cut -d' ' -f1)")
+    read -r w c _ < <("$BIN" copy "$ctx" "$src" "$WORK/root-$name" /dest/); cp_t+=("$w"); cpc+=("$c")
     rm -rf "$WORK/cpa-$name"; sync
-    local t0; t0=$(now); cp -a "$ctx/$src" "$WORK/cpa-$name"; local t1; t1=$(now)
-    cpa_t+=("$(secs "$t0" "$t1")")
+    read -r w u s < <( { /usr/bin/time -f '%e %U %S' cp -a "$ctx/$src" "$WORK/cpa-$name"; } 2>&1 >/dev/null | tail -1)
+    cpa_t+=("$w"); cpac+=("$(echo "$u + $s" | bc -l)")
   done
-  local c w x a
-  c=$(printf '%s\n' "${hc[@]}" | best); w=$(printf '%s\n' "${hw[@]}" | best)
-  x=$(printf '%s\n' "${cp_t[@]}" | best); a=$(printf '%s\n' "${cpa_t[@]}" | best)
-  printf '%-16s hash cold %8.4fs  hash warm %8.4fs (%sx faster than cold)  copy %8.4fs  cp -a %8.4fs  copy/cp-a %s\n' \
-    "$name" "$c" "$w" "$(ratio "$c" "$w")" "$x" "$a" "$(echo "scale=2; $x / $a" | bc -l)"
-  diff -r "$ctx/$src" "$WORK/root-$name/dest" > /dev/null && echo "  (copied tree identical in content to the source)"
+  local hcw hww cw aw hcu hwu cu au
+  hcw=$(printf '%s\n' "${hc[@]}" | best); hww=$(printf '%s\n' "${hw[@]}" | best)
+  cw=$(printf '%s\n' "${cp_t[@]}" | best); aw=$(printf '%s\n' "${cpa_t[@]}" | best)
+  hcu=$(printf '%s\n' "${hcc[@]}" | best); hwu=$(printf '%s\n' "${hwc[@]}" | best)
+  cu=$(printf '%s\n' "${cpc[@]}" | best); au=$(printf '%s\n' "${cpac[@]}" | best)
+  echo "$name (best of $RUNS; wall / cpu seconds)"
+  printf '  SourceHash cold (no digest cache) %8.3f / %6.3f\n' "$hcw" "$hcu"
+  printf '  SourceHash warm (digest cache)    %8.3f / %6.3f   cold/warm: wall %sx, cpu %sx\n' "$hww" "$hwu" \
+    "$(ratio "$hcw" "$hww")" "$(ratio "$hcu" "$hwu")"
+  printf '  ExecuteCopy                       %8.3f / %6.3f\n' "$cw" "$cu"
+  printf '  cp -a                             %8.3f / %6.3f   ExecuteCopy/cp-a: wall %s, cpu %s\n' "$aw" "$au" \
+    "$(echo "scale=2; $cw / $aw" | bc -l)" "$(echo "scale=2; $cu / $au" | bc -l)"
+  if diff -r "$ctx/$src" "$WORK/root-$name/dest" > /dev/null; then
+    echo "  copied tree identical in content to the source"
+  else
+    echo "  COPIED TREE DIFFERS FROM THE SOURCE"; exit 1
+  fi
 }
 
 echo "# generating trees"
 make_small "$WORK/ctx-small/src"
 make_big "$WORK/ctx-big/src"
 df -T "$WORK" | tail -1 | awk '{print "# filesystem: " $2}'
-echo "# best of $RUNS runs"
+echo "# $(nproc) cpus, load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 bench small-20000 "$WORK/ctx-small" src
 bench big-512x1MiB "$WORK/ctx-big" src
 [ -z "${1:-}" ] && rm -rf "$WORK"
