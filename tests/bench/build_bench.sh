@@ -54,7 +54,7 @@ echo "setting up: private dockerd, busybox base in every store"
 start_dockerd
 make_busybox_rootfs "$T/rootfs.tar"
 docker_cli import "$T/rootfs.tar" busybox:local >/dev/null
-ubuild import "$T/rootfs.tar" busybox:local >/dev/null
+ubuild import - busybox:local <"$T/rootfs.tar" >/dev/null
 if [[ $HAVE_BUILDAH == 1 ]]; then
   docker_cli save -o "$T/base-docker.tar" busybox:local
   bah pull --quiet "docker-archive:$T/base-docker.tar" >/dev/null

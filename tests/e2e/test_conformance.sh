@@ -71,7 +71,8 @@ if [[ "$got" != "$BASE_DIFF_ID" ]]; then
   echo "docker import gave diff_id $got, want $BASE_DIFF_ID" >&2; exit 1
 fi
 if [[ $DOCKER_ONLY == 0 && $SECOND == ubuild ]]; then
-  ubuild import "$T/rootfs.tar" busybox:local >"$T/out/ubuild-import.log" 2>&1 || {
+  # From stdin, as the docker CLI sends it: both histories say "Imported from -".
+  ubuild import - busybox:local <"$T/rootfs.tar" >"$T/out/ubuild-import.log" 2>&1 || {
     echo "ubuild import failed:" >&2; cat "$T/out/ubuild-import.log" >&2; exit 1; }
   ubuild save -o "$T/out/ubuild-base.tar" busybox:local
   got=$(python3 - "$T/out/ubuild-base.tar" <<'PY'
