@@ -1,6 +1,7 @@
 // `ubuild parse [FILE|-]`: print a Dockerfile's raw parse tree in BuildKit's
 // dump format, so it can be compared with the reference parser.
 #include <cerrno>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -42,6 +43,8 @@ int CmdParse(const GlobalOptions& /*g*/, const Args& args) {
     name = "<stdin>";
     text = ReadAll(std::cin, name);
   } else {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) throw SysError("read", path, EISDIR);
     std::ifstream file(path, std::ios::binary);
     if (!file) throw SysError("open", path, errno);
     text = ReadAll(file, path);
