@@ -13,6 +13,7 @@
 #include <cstring>
 #include <memory>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "store/base64.h"
@@ -40,10 +41,16 @@ struct InodeKeyHash {
   size_t operator()(const InodeKey& k) const { return std::hash<uint64_t>()(k.ino * 1000003u ^ k.dev); }
 };
 
-class FdCloser {
+class Fd {
  public:
-  explicit FdCloser(int fd) : fd_(fd) {}
-  ~FdCloser() { ::close(fd_); }
+  explicit Fd(int fd = -1) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+  int release() { return std::exchange(fd_, -1); }
 
  private:
   int fd_;
@@ -59,13 +66,15 @@ class LayerWalker {
   }
   ~LayerWalker() { archive_entry_free(entry_); }
 
-  void WalkDir(const std::string& rel);  // rel: "" or "dir/sub/"
+  // rel: "" or "dir/sub/"; `fd` (owned) is that directory, or -1 to open it.
+  // Entries are looked up relative to it, so a file costs no path walk.
+  void WalkDir(const std::string& rel, int fd = -1);
   uint64_t content_size() const { return content_size_; }
 
  private:
-  void WriteOne(const std::string& rel_dir, const std::string& name);
+  void WriteOne(int dir_fd, const std::string& rel_dir, const std::string& name);
   void WriteHeader(const std::string& tar_name);
-  void WriteFileData(const std::string& path, uint64_t size, Crc64Iso* crc);
+  void WriteFileData(int fd, const std::string& path, uint64_t size, Crc64Iso* crc);
   void EndEntry(const std::string& tar_name, uint64_t size, const Crc64Iso* crc);
   int64_t Clamp(int64_t t) const {
     return options_.clamp_mtime && t > *options_.clamp_mtime ? *options_.clamp_mtime : t;
@@ -89,12 +98,19 @@ void LayerWalker::Fail(const std::string& doing, const std::string& tar_name) {
   throw Error("layer tar: " + doing + ": " + (msg != nullptr ? msg : "libarchive error"), Full(tar_name));
 }
 
-void LayerWalker::WalkDir(const std::string& rel) {
+void LayerWalker::WalkDir(const std::string& rel, int fd) {
   const std::string dir = Full(rel);
+  Fd dir_fd(fd >= 0 ? fd : ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (dir_fd.get() < 0) throw SysError("open", dir, errno);
   std::vector<std::string> names;
   {
-    DIR* d = ::opendir(dir.c_str());
-    if (d == nullptr) throw SysError("opendir", dir, errno);
+    int list_fd = ::dup(dir_fd.get());
+    if (list_fd < 0) throw SysError("dup", dir, errno);
+    DIR* d = ::fdopendir(list_fd);
+    if (d == nullptr) {
+      ::close(list_fd);
+      throw SysError("opendir", dir, errno);
+    }
     errno = 0;
     while (struct dirent* de = ::readdir(d)) {
       if (std::strcmp(de->d_name, ".") != 0 && std::strcmp(de->d_name, "..") != 0) names.emplace_back(de->d_name);
@@ -106,7 +122,7 @@ void LayerWalker::WalkDir(const std::string& rel) {
   }
   // Byte order (std::string compares as unsigned char), as Go's filepath.Walk.
   std::sort(names.begin(), names.end());
-  for (const std::string& name : names) WriteOne(rel, name);
+  for (const std::string& name : names) WriteOne(dir_fd.get(), rel, name);
 }
 
 void LayerWalker::WriteHeader(const std::string& tar_name) {
@@ -122,10 +138,7 @@ void LayerWalker::EndEntry(const std::string& tar_name, uint64_t size, const Crc
   }
 }
 
-void LayerWalker::WriteFileData(const std::string& path, uint64_t size, Crc64Iso* crc) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) throw SysError("open", path, errno);
-  FdCloser closer(fd);
+void LayerWalker::WriteFileData(int fd, const std::string& path, uint64_t size, Crc64Iso* crc) {
   stream_.BeginPayload();
   uint64_t left = size;
   while (left > 0) {
@@ -142,11 +155,11 @@ void LayerWalker::WriteFileData(const std::string& path, uint64_t size, Crc64Iso
   stream_.EndPayload();
 }
 
-void LayerWalker::WriteOne(const std::string& rel_dir, const std::string& name) {
+void LayerWalker::WriteOne(int dir_fd, const std::string& rel_dir, const std::string& name) {
   const std::string rel = rel_dir + name;
   const std::string path = Full(rel);
   struct stat st;
-  if (::lstat(path.c_str(), &st) != 0) throw SysError("lstat", path, errno);
+  if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) throw SysError("lstat", path, errno);
   // Sockets cannot be stored in a tar; Docker leaves them out too.
   if (S_ISSOCK(st.st_mode)) return;
 
@@ -173,8 +186,13 @@ void LayerWalker::WriteOne(const std::string& rel_dir, const std::string& name) 
   archive_entry_set_uid(entry_, st.st_uid);
   archive_entry_set_gid(entry_, st.st_gid);
 
+  // Files and directories are opened here (their data or entries are read
+  // anyway) and their xattrs read through the descriptor.
+  const bool open_it = S_ISREG(st.st_mode) || is_dir;
+  Fd fd(open_it ? ::openat(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | (is_dir ? O_DIRECTORY : 0)) : -1);
+  if (open_it && fd.get() < 0) throw SysError("open", path, errno);
   bool opaque = false;
-  for (const auto& [key, value] : ReadXattrs(path)) {
+  for (const auto& [key, value] : fd.get() >= 0 ? ReadXattrs(fd.get(), path) : ReadXattrs(path)) {
     if (key.rfind("trusted.overlay.", 0) == 0) {
       if (is_dir && key == kOpaqueXattr && value == "y") opaque = true;
       continue;
@@ -208,7 +226,7 @@ void LayerWalker::WriteOne(const std::string& rel_dir, const std::string& name) 
 
   WriteHeader(tar_name);
   Crc64Iso crc;
-  if (size > 0) WriteFileData(path, size, stream_.split() != nullptr ? &crc : nullptr);
+  if (size > 0) WriteFileData(fd.get(), path, size, stream_.split() != nullptr ? &crc : nullptr);
   content_size_ += size;
   EndEntry(tar_name, size, &crc);
 
@@ -226,7 +244,7 @@ void LayerWalker::WriteOne(const std::string& rel_dir, const std::string& name) 
     WriteHeader(marker);
     EndEntry(marker, 0, nullptr);
   }
-  if (is_dir) WalkDir(tar_name);
+  if (is_dir) WalkDir(tar_name, fd.release());
 }
 
 }  // namespace
