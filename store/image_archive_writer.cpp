@@ -7,6 +7,7 @@
 #include "store/error.h"
 #include "store/layout.h"
 #include "store/oci_media_types.h"
+#include "store/pipelined_sink.h"
 #include "store/reference_forms.h"
 #include "store/store.h"
 #include "store/tar_archive_output.h"
@@ -64,12 +65,14 @@ std::filesystem::path TarSplitPath(const Store& store, const Layer& layer) {
   return layout::LayerDir(store.root(), layer.chain_id) / layout::kLayerTarSplitFile;
 }
 
-// Streams a layer into its archive member, counting and hashing nothing
-// itself: LayerStore::WriteTar verifies the diff_id, the member sink
+// Streams a layer into its archive member — replay and hashing on this
+// thread, archive writes on another — counting and hashing nothing itself: LayerStore::WriteTar verifies the diff_id, the member sink
 // refuses bytes beyond the announced size and EndFile checks the count.
 void WriteLayerBlob(const Store& store, TarArchiveOutput& tar, const Blob& blob) {
   ByteSink& sink = tar.BeginFile(BlobPath(blob.digest), blob.size);
-  store.layers().WriteTar(*blob.layer, sink);
+  PipelinedSink pipe(sink);
+  store.layers().WriteTar(*blob.layer, pipe);
+  pipe.Finish();
   tar.EndFile();
 }
 
