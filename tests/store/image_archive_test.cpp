@@ -17,6 +17,7 @@
 #include "store/image_archive_writer.h"
 #include "store/layer_tar.h"
 #include "store/layout.h"
+#include "store/pipelined_sink.h"
 #include "store/reference_forms.h"
 #include "store/spooled_archive.h"
 #include "store/store.h"
@@ -132,6 +133,37 @@ TEST(TarArchiveOutput, RefusesMoreOrFewerBytesThanAnnounced) {
   EXPECT_THROW(f.Write("abcd", 4), Error);
   f.Write("ab", 2);
   EXPECT_THROW(tar.EndFile(), Error);
+}
+
+TEST(PipelinedSink, KeepsOrderAcrossChunks) {
+  StringSink out;
+  std::string expect;
+  {
+    PipelinedSink pipe(out);
+    for (int i = 0; i < 5000; ++i) {
+      std::string piece(static_cast<size_t>(i % 1777) + 1, static_cast<char>('a' + i % 26));
+      pipe.Write(piece.data(), piece.size());
+      expect += piece;
+    }
+    pipe.Finish();
+  }
+  EXPECT_EQ(out.out.size(), expect.size());
+  EXPECT_TRUE(out.out == expect);
+}
+
+TEST(PipelinedSink, ConsumerErrorReachesTheProducer) {
+  class FailingSink : public ByteSink {
+   public:
+    void Write(const void*, size_t) override { throw Error("disk full", "out"); }
+  } failing;
+  PipelinedSink pipe(failing);
+  std::string mib(1 << 20, 'x');
+  EXPECT_THROW(
+      {
+        for (int i = 0; i < 64; ++i) pipe.Write(mib.data(), mib.size());
+        pipe.Finish();
+      },
+      Error);
 }
 
 TEST(TarSplitTarSize, EqualsTheReplayedLength) {
