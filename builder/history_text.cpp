@@ -2,38 +2,13 @@
 
 #include <cstdio>
 
+#include "parser/go_quote.h"
+
 namespace ubuild::builder {
 
 namespace {
 
-// strconv.Quote for the strings Dockerfiles hold. TODO(dedupe): parser has the
-// same rule for `ubuild parse`; use one implementation once both exist.
-std::string Quote(const std::string& s) {
-  std::string out = "\"";
-  for (size_t i = 0; i < s.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      case '\a': out += "\\a"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\v': out += "\\v"; break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\x%02x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
-}
+std::string Quote(const std::string& s) { return parser::GoQuote(s); }
 
 std::string Join(const std::vector<std::string>& v, const char* sep) {
   std::string out;
