@@ -16,7 +16,7 @@ if ! "$ubuild" inspect busybox >/dev/null 2>&1; then
 fi
 "$ubuild" build -t hello "$here"
 "$ubuild" history hello
-out=${HELLO_TAR:-$work/hello.tar}
+out=${HELLO_TAR:-/tmp/ubuild-hello.tar}
 "$ubuild" save -o "$out" hello
 echo "saved hello:latest to $out ($(stat -c %s "$out") bytes)"
 if command -v docker >/dev/null && docker info >/dev/null 2>&1; then
