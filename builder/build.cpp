@@ -232,6 +232,16 @@ store::Digest Build(const BuildOptions& options, store::Store& store, std::ostre
     // FROM scratch with nothing after it: Docker refuses too.
     throw Error::At(dockerfile_name, df.stages[target].line, "no image was generated: the stage has no instructions");
   }
+  // SOURCE_DATE_EPOCH is ubuild's own knob, not a Dockerfile ARG.
+  std::vector<std::string> unused;
+  for (const std::string& name : base_args.Unused()) {
+    if (name != "SOURCE_DATE_EPOCH") unused.push_back(name);
+  }
+  if (!unused.empty()) {
+    std::string list;
+    for (const auto& n : unused) list += (list.empty() ? "" : " ") + n;
+    log.Line("[Warning] One or more build-args [" + list + "] were not consumed");
+  }
   store::Digest id = *result.image_id;
   if (!log.quiet()) out << "Successfully built " << ShortId(id.str()) << "\n";
   for (const std::string& tag : options.tags) {

@@ -8,12 +8,12 @@ BuildArgs::BuildArgs(std::map<std::string, std::string> from_options) : options_
 
 void BuildArgs::AddMetaArg(const std::string& name, const std::optional<std::string>& default_value) {
   meta_[name] = default_value;
-  consumed_.insert(name);
+  consumed_->insert(name);
 }
 
 void BuildArgs::Declare(const std::string& name, const std::optional<std::string>& default_value) {
   declared_[name] = default_value;
-  consumed_.insert(name);
+  consumed_->insert(name);
 }
 
 void BuildArgs::ResetStage() { declared_.clear(); }
@@ -58,7 +58,7 @@ std::vector<std::string> BuildArgs::Allowed(const std::vector<std::string>& env)
 std::vector<std::string> BuildArgs::Unused() const {
   std::vector<std::string> out;
   for (const auto& [name, value] : options_) {
-    if (consumed_.count(name) == 0) out.push_back(name);
+    if (consumed_->count(name) == 0) out.push_back(name);
   }
   return out;
 }

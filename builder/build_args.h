@@ -3,6 +3,7 @@
 // --build-arg, meta ARGs (before the first FROM, visible only to FROM lines
 // unless redeclared in a stage), and the ARGs declared in the current stage.
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -34,7 +35,9 @@ class BuildArgs {
   std::map<std::string, std::string> options_;
   std::map<std::string, std::optional<std::string>> meta_;
   std::map<std::string, std::optional<std::string>> declared_;
-  std::set<std::string> consumed_;
+  // Shared by every copy (one per stage), so the build can tell at the end
+  // which --build-arg no stage declared.
+  std::shared_ptr<std::set<std::string>> consumed_ = std::make_shared<std::set<std::string>>();
 };
 
 }  // namespace ubuild::builder

@@ -44,3 +44,16 @@ TEST(BuildArgs, ResetStageForgetsStageArgs) {
 
 }  // namespace
 }  // namespace ubuild::builder
+
+namespace ubuild::builder {
+namespace {
+
+TEST(BuildArgs, UnusedSeenAcrossStageCopies) {
+  BuildArgs base({{"USED", "1"}, {"NEVER", "2"}});
+  BuildArgs stage = base;  // the builder copies the args for each stage
+  stage.Declare("USED", std::nullopt);
+  EXPECT_EQ(base.Unused(), (std::vector<std::string>{"NEVER"}));
+}
+
+}  // namespace
+}  // namespace ubuild::builder
