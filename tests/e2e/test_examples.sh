@@ -56,7 +56,7 @@ exec "$REAL_UBUILD" "${args[@]}"
 SH
 chmod +x "$E2E_TMP/noisy-ubuild"
 rc=0
-REAL_UBUILD=$UBUILD_BIN UBUILD_BIN=$E2E_TMP/noisy-ubuild bash "$ex/reproducible-ci/run.sh" >"$E2E_TMP/noisy.log" 2>&1 || rc=$?
+env REAL_UBUILD="$UBUILD_BIN" UBUILD_BIN="$E2E_TMP/noisy-ubuild" bash "$ex/reproducible-ci/run.sh" >"$E2E_TMP/noisy.log" 2>&1 || rc=$?
 check "reproducible-ci: exits non-zero when the builds differ" test "$rc" -ne 0
 check "reproducible-ci: names the differing image id" has "$E2E_TMP/noisy.log" "^DIFFERENT image id"
 

@@ -107,6 +107,7 @@ check "another epoch: created is that instant" \
   < <(ubr "$root5" inspect repro)
 
 # --- a bad value: clear error, store unchanged --------------------------------
+# shellcheck disable=SC2034  # store_snapshot (lib.sh) reads $ROOT
 ROOT=$root5
 before=$(store_snapshot)
 rc=0
