@@ -87,7 +87,7 @@ std::optional<Layer> LayerStore::Get(const Digest& chain_id) const {
 }
 
 std::optional<uint64_t> LayerStore::SizeOf(const Digest& chain_id) const {
-  fs::path file = layout::LayerDir(root_, chain_id) / layout::kLayerSizeFile;
+  fs::path file = layout::LayerDir(root_, chain_id).native() + "/" + std::string(layout::kLayerSizeFile);
   auto text = ReadFileIfExists(file);
   if (!text) return std::nullopt;
   return ParseSize(*text, file);

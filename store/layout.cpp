@@ -2,6 +2,28 @@
 
 namespace ubuild::store::layout {
 
+namespace {
+
+// One string join instead of a chain of path appends: listings call these
+// thousands of times and each append re-parses the path.
+fs::path Join(const fs::path& root, std::string_view rel) {
+  std::string s = root.native();
+  if (s.empty() || s.back() != '/') s += '/';
+  s += rel;
+  return fs::path(std::move(s));
+}
+
+fs::path Join(const fs::path& root, std::string_view rel, std::string_view name) {
+  std::string s = root.native();
+  if (s.empty() || s.back() != '/') s += '/';
+  s += rel;
+  s += '/';
+  s += name;
+  return fs::path(std::move(s));
+}
+
+}  // namespace
+
 fs::path LockFile(const fs::path& root) { return root / "lock"; }
 fs::path DirtyMarker(const fs::path& root) { return root / "dirty"; }
 
@@ -9,15 +31,19 @@ fs::path ImageRoot(const fs::path& root) { return root / "image" / "overlay2"; }
 fs::path RepositoriesJson(const fs::path& root) { return ImageRoot(root) / "repositories.json"; }
 
 fs::path ImageContentDir(const fs::path& root) { return ImageRoot(root) / "imagedb" / "content" / "sha256"; }
-fs::path ImageContent(const fs::path& root, const Digest& id) { return ImageContentDir(root) / id.hex(); }
+fs::path ImageContent(const fs::path& root, const Digest& id) {
+  return Join(root, "image/overlay2/imagedb/content/sha256", id.hex());
+}
 fs::path ImageMetadataRoot(const fs::path& root) { return ImageRoot(root) / "imagedb" / "metadata" / "sha256"; }
 fs::path ImageMetadataDir(const fs::path& root, const Digest& id) { return ImageMetadataRoot(root) / id.hex(); }
 fs::path ImageMetadataFile(const fs::path& root, const Digest& id, std::string_view key) {
-  return ImageMetadataDir(root, id) / key;
+  return Join(root, "image/overlay2/imagedb/metadata/sha256/" + id.hex(), key);
 }
 
 fs::path LayerDbDir(const fs::path& root) { return ImageRoot(root) / "layerdb" / "sha256"; }
-fs::path LayerDir(const fs::path& root, const Digest& chain_id) { return LayerDbDir(root) / chain_id.hex(); }
+fs::path LayerDir(const fs::path& root, const Digest& chain_id) {
+  return Join(root, "image/overlay2/layerdb/sha256", chain_id.hex());
+}
 fs::path LayerDbTmp(const fs::path& root) { return ImageRoot(root) / "layerdb" / "tmp"; }
 
 fs::path Overlay2Dir(const fs::path& root) { return root / "overlay2"; }
