@@ -101,7 +101,10 @@ int CmdImport(const GlobalOptions& g, const Args& args) {
     }
   } closer{fd};
 
-  std::string comment = p.values.count("message") ? p.values["message"] : "Imported from " + source;
+  // The docker CLI streams a local file to the engine, which records
+  // "Imported from -" whatever its path; so does ubuild, which also keeps the
+  // base image id independent of where the tarball lies (reproducible builds).
+  std::string comment = p.values.count("message") ? p.values["message"] : "Imported from -";
   std::string created = CreatedNow();
 
   auto s = store::Store::Open(g.root, store::Store::Mode::kWrite);

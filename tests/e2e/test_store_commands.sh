@@ -25,7 +25,7 @@ IMG=$ROOT/image/overlay2
 eq "$ID" "sha256:$(sha256sum < "$IMG/imagedb/content/sha256/${ID#sha256:}" | cut -d' ' -f1)" "image id = sha256 of config"
 CONFIG=$(cat "$IMG/imagedb/content/sha256/${ID#sha256:}")
 case "$CONFIG" in
-  '{"architecture":"'*'","comment":"Imported from '"$W"'/rootfs.tar.gz","config":{"Hostname":""'*'"created":"2023-11-14T22:13:20Z","history":[{"created":"2023-11-14T22:13:20Z","comment":"Imported from '"$W"'/rootfs.tar.gz"}],"os":"linux","rootfs":{"type":"layers","diff_ids":["'"$DIFF"'"]}}') ;;
+  '{"architecture":"'*'","comment":"Imported from -","config":{"Hostname":""'*'"created":"2023-11-14T22:13:20Z","history":[{"created":"2023-11-14T22:13:20Z","comment":"Imported from -"}],"os":"linux","rootfs":{"type":"layers","diff_ids":["'"$DIFF"'"]}}') ;;
   *) fail "config bytes: $CONFIG" ;;
 esac
 # Same input, same SOURCE_DATE_EPOCH: same id.
