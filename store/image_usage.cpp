@@ -10,9 +10,18 @@
 
 namespace ubuild::store {
 
-uint64_t ImageSize(const LayerStore& layers, const std::vector<Digest>& diff_ids) {
+uint64_t ImageSize(const LayerStore& layers, const std::vector<Digest>& diff_ids,
+                   std::map<Digest, uint64_t>* memo) {
   uint64_t total = 0;
-  for (const Digest& chain : ChainIds(diff_ids)) total += layers.SizeOf(chain).value_or(0);
+  for (const Digest& chain : ChainIds(diff_ids)) {
+    if (memo != nullptr) {
+      auto it = memo->find(chain);
+      if (it == memo->end()) it = memo->emplace(chain, layers.SizeOf(chain).value_or(0)).first;
+      total += it->second;
+    } else {
+      total += layers.SizeOf(chain).value_or(0);
+    }
+  }
   return total;
 }
 

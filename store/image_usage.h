@@ -4,6 +4,7 @@
 // needs any more (used by rmi and prune).
 // REQUIRES for RemoveUnusedLayers: the store is open for writing.
 #include <cstdint>
+#include <map>
 #include <set>
 #include <vector>
 
@@ -14,7 +15,10 @@ namespace ubuild::store {
 class Store;
 class LayerStore;
 
-uint64_t ImageSize(const LayerStore& layers, const std::vector<Digest>& diff_ids);
+// Bytes of file content in the image's layers. `memo` (nullable) remembers
+// layer sizes across calls: images listed together share most layers.
+uint64_t ImageSize(const LayerStore& layers, const std::vector<Digest>& diff_ids,
+                   std::map<Digest, uint64_t>* memo = nullptr);
 
 // Every chain_id some image's rootfs names (whole chains, base to top).
 std::set<Digest> LayersInUse(const Store& store);

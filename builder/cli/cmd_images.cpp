@@ -51,6 +51,7 @@ int CmdImages(const GlobalOptions& g, const Args& args) {
   // unless -a, as docker does. Parents are read only if some image is untagged.
   std::optional<std::set<store::Digest>> parents;
   std::vector<Row> rows;
+  std::map<store::Digest, uint64_t> layer_sizes;
   for (const store::Digest& id : ids) {
     auto t = tags.find(id);
     bool tagged = t != tags.end();
@@ -69,7 +70,7 @@ int CmdImages(const GlobalOptions& g, const Args& args) {
     base.id = id;
     base.created = view.created;
     base.created_unix = store::ParseRfc3339(view.created).value_or(0);
-    base.size = store::ImageSize(s.layers(), view.diff_ids);
+    base.size = store::ImageSize(s.layers(), view.diff_ids, &layer_sizes);
     if (!tagged) {
       base.repository = base.tag = "<none>";
       rows.push_back(base);
