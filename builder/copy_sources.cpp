@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "builder/directory_names.h"
 #include "builder/go_glob.h"
 #include "builder/rooted_path.h"
 #include "store/error.h"
@@ -35,23 +36,6 @@ std::vector<std::string> SplitSlash(const std::string& s) {
   return out;
 }
 
-std::vector<std::string> SortedNames(int dir_fd, const std::string& rel) {
-  int dup_fd = fcntl(dir_fd, F_DUPFD_CLOEXEC, 0);
-  if (dup_fd < 0) throw SysError("dup", rel, errno);
-  DIR* d = fdopendir(dup_fd);
-  if (!d) {
-    close(dup_fd);
-    throw SysError("opendir", rel, errno);
-  }
-  std::vector<std::string> names;
-  while (struct dirent* e = readdir(d)) {
-    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-    names.emplace_back(e->d_name);
-  }
-  closedir(d);
-  std::sort(names.begin(), names.end());
-  return names;
-}
 
 // Docker walks the whole tree (lexical order, symlinks not followed) and
 // keeps every path the pattern matches. A path can only match at the
@@ -67,7 +51,7 @@ class GlobWalk {
 
   void Walk(int dir_fd, const std::string& rel, size_t depth, const DockerIgnore::WalkState& state,
             std::vector<std::string>* out) {
-    for (const std::string& name : SortedNames(dir_fd, rel)) {
+    for (const std::string& name : SortedDirectoryNames(dir_fd, rel)) {
       const std::string child = JoinRel(rel, name);
       struct stat st {};
       if (fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;

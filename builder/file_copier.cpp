@@ -11,6 +11,7 @@
 #include <cstring>
 #include <vector>
 
+#include "builder/directory_names.h"
 #include "store/error.h"
 
 namespace ubuild::builder {
@@ -19,22 +20,6 @@ namespace {
 
 std::string Show(const std::string& rel) { return "/" + rel; }
 
-std::vector<std::string> Names(int dir_fd, const std::string& rel) {
-  int dup_fd = fcntl(dir_fd, F_DUPFD_CLOEXEC, 0);
-  if (dup_fd < 0) throw SysError("dup", rel, errno);
-  DIR* d = fdopendir(dup_fd);
-  if (!d) {
-    close(dup_fd);
-    throw SysError("opendir", rel, errno);
-  }
-  std::vector<std::string> names;
-  while (struct dirent* e = readdir(d)) {
-    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-    names.emplace_back(e->d_name);
-  }
-  closedir(d);
-  return names;
-}
 
 std::vector<std::string> Split(const std::string& rel) {
   std::vector<std::string> out;
@@ -107,7 +92,7 @@ void FileCopier::RemoveExisting(int dir_fd, const std::string& name, const std::
   if (S_ISDIR(st.st_mode)) {
     Fd sub(openat(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!sub.valid()) throw SysError("open", Show(rel), errno);
-    for (const std::string& child : Names(sub.get(), rel)) RemoveExisting(sub.get(), child, JoinRel(rel, child));
+    for (const std::string& child : SortedDirectoryNames(sub.get(), rel)) RemoveExisting(sub.get(), child, JoinRel(rel, child));
     if (unlinkat(dir_fd, name.c_str(), AT_REMOVEDIR) != 0) throw SysError("rmdir", Show(rel), errno);
     return;
   }
@@ -185,7 +170,7 @@ void FileCopier::CopyContents(int src_fd, const std::string& src_rel, int dst_fd
                               const DockerIgnore* ignore, const DockerIgnore::WalkState* state) {
   struct stat dst_st {};
   const bool setgid = fstat(dst_fd, &dst_st) != 0 || (dst_st.st_mode & S_ISGID) != 0;
-  for (const std::string& name : Names(src_fd, src_rel)) {
+  for (const std::string& name : SortedDirectoryNames(src_fd, src_rel)) {
     parent_setgid_ = setgid;  // (a recursive call changed it)
     struct stat st {};
     if (fstatat(src_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {

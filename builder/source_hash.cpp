@@ -16,6 +16,7 @@
 #include <mutex>
 
 #include "builder/context_digest_cache.h"
+#include "builder/directory_names.h"
 #include "builder/rooted_path.h"
 #include "store/digest.h"
 #include "store/error.h"
@@ -234,21 +235,7 @@ std::string TreeSums::SymlinkSum(const std::string& rel) {
 
 void TreeSums::WalkDir(const std::string& rel, int dir_fd, const DockerIgnore::WalkState& state,
                        std::vector<std::string>* sums, std::vector<std::string>* links) {
-  int dup_fd = fcntl(dir_fd, F_DUPFD_CLOEXEC, 0);
-  if (dup_fd < 0) throw SysError("dup", rel, errno);
-  DIR* d = fdopendir(dup_fd);
-  if (!d) {
-    close(dup_fd);
-    throw SysError("opendir", rel, errno);
-  }
-  std::vector<std::string> names;
-  errno = 0;
-  while (struct dirent* e = readdir(d)) {
-    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-    names.emplace_back(e->d_name);
-  }
-  closedir(d);
-  std::sort(names.begin(), names.end());
+  const std::vector<std::string> names = SortedDirectoryNames(dir_fd, rel);
 
   for (const std::string& name : names) {
     const std::string child = JoinRel(rel, name);
