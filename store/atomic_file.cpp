@@ -106,4 +106,9 @@ void FsyncDir(const std::filesystem::path& dir) {
   if (rc != 0) throw SysError("fsync", dir.string(), err);
 }
 
+bool PathExists(const std::filesystem::path& path) {
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
 }  // namespace ubuild::store

@@ -20,11 +20,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool PathExists(const fs::path& p) {
-  struct stat st {};
-  return ::lstat(p.c_str(), &st) == 0;
-}
-
 // The layers a config names, checked the way moby's image store does before
 // accepting it: well-formed rootfs, no more non-empty history entries than
 // layers, and every layer of the chain registered.

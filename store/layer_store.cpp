@@ -31,11 +31,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool PathExists(const fs::path& p) {
-  struct stat st {};
-  return ::lstat(p.c_str(), &st) == 0;
-}
-
 void MakeDir(const fs::path& p, mode_t mode) {
   if (::mkdir(p.c_str(), mode) != 0) throw SysError("mkdir", p.string(), errno);
 }

@@ -24,11 +24,6 @@ void RemoveTree(const fs::path& p) {
   if (ec) throw Error("cannot remove leftover: " + ec.message(), p.string());
 }
 
-bool PathExists(const fs::path& p) {
-  struct stat st {};
-  return ::lstat(p.c_str(), &st) == 0;
-}
-
 void RemoveTempFilesIn(const fs::path& dir) {
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {

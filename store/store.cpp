@@ -43,11 +43,6 @@ void CreateLayout(const fs::path& root) {
   }
 }
 
-bool PathExists(const fs::path& p) {
-  struct stat st {};
-  return ::lstat(p.c_str(), &st) == 0;
-}
-
 int OpenLockFile(const fs::path& root, Store::Mode mode) {
   fs::path lock = layout::LockFile(root);
   int fd = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
