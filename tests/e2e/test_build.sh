@@ -99,7 +99,7 @@ check "COPY through an image symlink stays inside the image" test ! -e "$hostdir
 
 # --- interruption ------------------------------------------------------------
 rm -rf "$ctx"; mkdir -p "$ctx"
-printf 'FROM busybox\nRUN sleep 60\n' >"$ctx/Dockerfile"
+printf 'FROM busybox\nRUN sleep 4177\n' >"$ctx/Dockerfile"
 before=$(store_snapshot)
 # exec: the signal must reach ubuild itself, not a subshell around it.
 (exec "$UBUILD_BIN" --root "$ROOT" build "$ctx" >"$E2E_TMP/int.log" 2>&1) &
@@ -110,6 +110,6 @@ rc=0; wait $pid || rc=$?
 check "SIGINT during RUN exits 130" test $rc -eq 130
 check "SIGINT leaves the store as it was" test "$before" = "$(store_snapshot)"
 check "no mounts left behind" bash -c "! grep -q '$ROOT' /proc/self/mounts"
-check "no sleep process left" bash -c "! pgrep -fx 'sleep 60' >/dev/null"
+check "no sleep process left" bash -c "! pgrep -fx 'sleep 4177' >/dev/null"
 
 e2e_finish
