@@ -38,9 +38,21 @@ struct Sha256::Impl {
   EVP_MD_CTX* ctx = nullptr;
 };
 
+namespace {
+
+// OpenSSL 3 looks an algorithm up in its provider tables on every implicit
+// use of EVP_sha256(); fetching it once keeps small hashes (ids, cache keys)
+// cheap. Never freed: it lives as long as the process.
+const EVP_MD* Sha256Algorithm() {
+  static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return md != nullptr ? md : EVP_sha256();
+}
+
+}  // namespace
+
 Sha256::Sha256() : impl_(std::make_unique<Impl>()) {
   impl_->ctx = EVP_MD_CTX_new();
-  if (impl_->ctx == nullptr || EVP_DigestInit_ex(impl_->ctx, EVP_sha256(), nullptr) != 1) {
+  if (impl_->ctx == nullptr || EVP_DigestInit_ex(impl_->ctx, Sha256Algorithm(), nullptr) != 1) {
     throw Error("OpenSSL: cannot initialise SHA-256");
   }
 }
