@@ -27,9 +27,12 @@ class TarSplitWriter {
 };
 
 // Writes the original tar to `out`, reading payloads from diff_dir. Throws
-// ubuild::Error if a payload is missing or has a different size; the
-// caller verifies the resulting digest against the layer's diff_id.
+// ubuild::Error if a payload is missing or has a different size, and — with
+// check_crc — if its content no longer matches the crc64 tar-split recorded,
+// naming the file. A caller that verifies the returned digest against the
+// layer's diff_id anyway (LayerStore::WriteTar) can skip the crc64 pass,
+// which costs as much CPU as the SHA-256 itself on large layers.
 Digest ReplayTarSplit(const std::filesystem::path& gz_path, const std::filesystem::path& diff_dir,
-                      ByteSink& out);
+                      ByteSink& out, bool check_crc = true);
 
 }  // namespace ubuild::store
