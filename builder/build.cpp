@@ -115,7 +115,7 @@ void BeginStage(BuildContext& ctx, StageState& st, const parser::FromInstr& from
     std::vector<store::Digest> diffs;
     for (const auto& d : st.config.diff_ids()) diffs.push_back(store::Digest::Parse(d));
     st.top_chain = store::ChainIds(diffs).back();
-    if (!ctx.store.layers().Get(*st.top_chain)) {
+    if (!ctx.store.layers().Exists(*st.top_chain)) {
       throw Error::At(ctx.dockerfile_name, line, "base image \"" + from.image + "\" is missing layers in the store");
     }
   }

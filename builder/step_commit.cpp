@@ -56,7 +56,7 @@ bool ProbeCache(BuildContext& ctx, StageState& st, const store::Digest& key) {
     BuildArgs keep = st.args;
     bool cmd_set = st.cmd_set;
     MoveTo(ctx, st, *hit);
-    if (st.top_chain && !ctx.store.layers().Get(*st.top_chain)) return false;
+    if (st.top_chain && !ctx.store.layers().Exists(*st.top_chain)) return false;
     st.args = keep;
     st.cmd_set = cmd_set;
   } catch (const Error&) {

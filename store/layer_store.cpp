@@ -62,6 +62,11 @@ Digest ParseDigestFile(const fs::path& file) {
 
 LayerStore::LayerStore(fs::path root) : root_(std::move(root)) {}
 
+bool LayerStore::Exists(const Digest& chain_id) const {
+  // layerdb/sha256/<chain>/diff appears with the rename that commits a layer.
+  return PathExists(layout::LayerDir(root_, chain_id) / layout::kLayerDiffFile);
+}
+
 std::optional<Layer> LayerStore::Get(const Digest& chain_id) const {
   fs::path dir = layout::LayerDir(root_, chain_id);
   auto diff = ReadFileIfExists(dir / layout::kLayerDiffFile);

@@ -37,6 +37,8 @@ class LayerStore {
   explicit LayerStore(std::filesystem::path root);  // ROOT
 
   std::optional<Layer> Get(const Digest& chain_id) const;
+  // Registered? One stat, for hot paths (cache hits) that need no details.
+  bool Exists(const Digest& chain_id) const;
   // Bottom to top, for a chain's top chain_id. Throws if any is missing.
   std::vector<Layer> Chain(const Digest& top_chain_id) const;
   // Absolute overlay lowerdir paths for mounting on top of `top` (nearest
