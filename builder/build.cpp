@@ -16,7 +16,6 @@
 #include "parser/instructions.h"
 #include "parser/meta_args.h"
 #include "store/atomic_file.h"
-#include "store/chain_id.h"
 #include "store/error.h"
 
 namespace ubuild::builder {
@@ -111,10 +110,8 @@ void BeginStage(BuildContext& ctx, StageState& st, const parser::FromInstr& from
     st.config = ImageConfig::Parse(ctx.store.images().GetConfig(*id), id->str());
     st.image_id = id;
   }
-  if (!st.config.diff_ids().empty()) {
-    std::vector<store::Digest> diffs;
-    for (const auto& d : st.config.diff_ids()) diffs.push_back(store::Digest::Parse(d));
-    st.top_chain = store::ChainIds(diffs).back();
+  st.top_chain = TopChainId(st.config);
+  if (st.top_chain) {
     if (!ctx.store.layers().Exists(*st.top_chain)) {
       throw Error::At(ctx.dockerfile_name, line, "base image \"" + from.image + "\" is missing layers in the store");
     }

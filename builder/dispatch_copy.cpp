@@ -5,26 +5,18 @@
 #include "builder/history_text.h"
 #include "builder/layer_step.h"
 #include "builder/step_commit.h"
-#include "store/chain_id.h"
 #include "store/error.h"
 
 namespace ubuild::builder {
 
 namespace {
 
-std::optional<store::Digest> TopChain(const ImageConfig& config) {
-  if (config.diff_ids().empty()) return std::nullopt;
-  std::vector<store::Digest> diffs;
-  for (const auto& d : config.diff_ids()) diffs.push_back(store::Digest::Parse(d));
-  return store::ChainIds(diffs).back();
-}
-
 // --from names an earlier stage (by name or index) or any image in the store.
 std::optional<store::Digest> FromChain(BuildContext& ctx, const parser::LocatedInstruction& in,
                                        const std::string& from) {
   std::string key = from;
   for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (auto it = ctx.stages_by_name.find(key); it != ctx.stages_by_name.end()) return TopChain(it->second.config);
+  if (auto it = ctx.stages_by_name.find(key); it != ctx.stages_by_name.end()) return TopChainId(it->second.config);
   std::optional<store::Digest> id;
   try {
     id = ctx.store.Resolve(from);
@@ -36,7 +28,7 @@ std::optional<store::Digest> FromChain(BuildContext& ctx, const parser::LocatedI
                                  ": no stage or image of that name (stages must come before their use; "
                                  "get an image with 'ubuild load' or 'ubuild import')");
   }
-  return TopChain(ImageConfig::Parse(ctx.store.images().GetConfig(*id), id->str()));
+  return TopChainId(ImageConfig::Parse(ctx.store.images().GetConfig(*id), id->str()));
 }
 
 void CopyFrom(BuildContext& ctx, StageState& st, const parser::LocatedInstruction& in, CopySpec& spec,

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "store/chain_id.h"
 #include "store/error.h"
 
 namespace ubuild::builder {
@@ -182,6 +183,13 @@ void ImageConfig::SetEnv(const std::string& key, const std::string& value) {
     }
   }
   env.push_back(key + "=" + value);
+}
+
+std::optional<store::Digest> TopChainId(const ImageConfig& config) {
+  if (config.diff_ids().empty()) return std::nullopt;
+  std::vector<store::Digest> diffs;
+  for (const auto& d : config.diff_ids()) diffs.push_back(store::Digest::Parse(d));
+  return store::ChainIds(diffs).back();
 }
 
 std::string FormatCreated(int64_t seconds, long nanoseconds) {

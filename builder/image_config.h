@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "store/digest.h"
+
 namespace ubuild::builder {
 
 using Json = nlohmann::ordered_json;
@@ -58,6 +60,10 @@ class ImageConfig {
   std::vector<std::string> diff_ids_;
   std::vector<HistoryEntry> history_;
 };
+
+// chain_id of the config's top layer (design.md §2); nullopt with no layers.
+// Throws ubuild::Error if a diff_id is malformed.
+std::optional<store::Digest> TopChainId(const ImageConfig& config);
 
 // Go's time.Time JSON form (RFC 3339 with nanoseconds, trailing zeros trimmed).
 std::string FormatCreated(int64_t seconds, long nanoseconds);

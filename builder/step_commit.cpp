@@ -1,6 +1,5 @@
 #include "builder/step_commit.h"
 
-#include "store/chain_id.h"
 #include "store/error.h"
 
 namespace ubuild::builder {
@@ -37,12 +36,7 @@ namespace {
 void MoveTo(BuildContext& ctx, StageState& st, const store::Digest& id) {
   st.config = ImageConfig::Parse(ctx.store.images().GetConfig(id), id.str());
   st.image_id = id;
-  st.top_chain.reset();
-  if (!st.config.diff_ids().empty()) {
-    std::vector<store::Digest> diffs;
-    for (const auto& d : st.config.diff_ids()) diffs.push_back(store::Digest::Parse(d));
-    st.top_chain = store::ChainIds(diffs).back();
-  }
+  st.top_chain = TopChainId(st.config);
 }
 
 }  // namespace
