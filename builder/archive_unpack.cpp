@@ -71,7 +71,7 @@ bool IsTarArchive(int fd) {
 void UnpackArchive(int fd, int root_fd, const std::string& dest_rel, const std::string& what) {
   ArchivePtr a = OpenTar(fd);
   if (!a) throw Error("cannot read archive", what);
-  FileCopier dirs(root_fd, CopyOwner{}, std::nullopt);
+  FileCopier dirs(root_fd, -1, CopyOwner{}, std::nullopt);
   struct DirTimes {
     std::string rel;
     struct timespec times[2];

@@ -90,7 +90,7 @@ std::string SourceHash(const CopySpec& spec, const std::filesystem::path* digest
   return "multi:" + store::Sha256Of(joined).hex();
 }
 
-void ExecuteCopy(const CopySpec& spec, const std::filesystem::path& rootfs) {
+void ExecuteCopy(const CopySpec& spec, const std::filesystem::path& rootfs, const std::filesystem::path& upper) {
   Fd src_root = OpenTree(spec.source_root, spec.from_image ? "source image" : "build context");
   std::vector<CopySource> sources = ResolveCopySources(spec, src_root.get());
   const std::optional<mode_t> chmod = ParseChmod(spec.chmod);
@@ -109,12 +109,15 @@ void ExecuteCopy(const CopySpec& spec, const std::filesystem::path& rootfs) {
   const uid_t parent_uid = owner.set ? owner.uid : 0;
   const gid_t parent_gid = owner.set ? owner.gid : 0;
 
-  FileCopier copier(root.get(), owner, chmod);
+  Fd upper_fd;
+  if (!upper.empty()) upper_fd = OpenTree(upper, "layer upperdir");
+  FileCopier copier(root.get(), upper_fd.get(), owner, chmod);
   const std::string dest = NormalizeCopyDest(spec);
   const bool dest_slash = !dest.empty() && dest.back() == '/';
   const DockerIgnore* ignore = spec.from_image || !spec.ignore || spec.ignore->empty() ? nullptr : spec.ignore;
 
   for (const CopySource& s : sources) {
+    copier.Finish();  // the previous source, before this one may overwrite it
     copier.ResetLinks();
     ResolvedPath d = ResolveInTree(root.get(), dest, /*clamp=*/true);
     const bool dest_is_dir = d.exists && S_ISDIR(d.st.st_mode);
@@ -128,7 +131,7 @@ void ExecuteCopy(const CopySpec& spec, const std::filesystem::path& rootfs) {
       if (!src.valid()) throw SysError("open", s.orig, errno);
       DockerIgnore::WalkState state;
       if (ignore && !s.rel.empty()) ignore->Reach(s.rel, nullptr, &state);
-      copier.CopyContents(src.get(), s.rel, dst.get(), d.rel, ignore, ignore ? &state : nullptr);
+      copier.CopyContents(src.get(), s.rel, dst.get(), d.rel, ignore, ignore ? &state : nullptr, created);
       if (created) copier.FixNewDir(dst.get(), d.rel);
       continue;
     }
@@ -155,6 +158,7 @@ void ExecuteCopy(const CopySpec& spec, const std::filesystem::path& rootfs) {
     Fd src_parent = OpenParent(src_root.get(), s.rel);
     copier.CopyEntry(src_parent.get(), GoBase(s.rel), s.st, s.rel, parent.get(), name, target, nullptr, nullptr);
   }
+  copier.Finish();
 }
 
 }  // namespace ubuild::builder

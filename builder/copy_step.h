@@ -35,7 +35,9 @@ struct CopySpec {
 // content digests keyed by (path, inode, size, mtime, ctime).
 std::string SourceHash(const CopySpec& spec, const std::filesystem::path* digest_cache_dir);
 
-// Copies into `rootfs` (the merged overlay dir). Throws ubuild::Error.
-void ExecuteCopy(const CopySpec& spec, const std::filesystem::path& rootfs);
+// Copies into `rootfs` (the merged overlay dir). `upper`: that mount's
+// upperdir, where directories this copy creates are filled directly; empty
+// to write everything through the mount. Throws ubuild::Error.
+void ExecuteCopy(const CopySpec& spec, const std::filesystem::path& rootfs, const std::filesystem::path& upper = {});
 
 }  // namespace ubuild::builder

@@ -4,6 +4,7 @@
 #include "builder/dispatch.h"
 #include "builder/history_text.h"
 #include "builder/layer_step.h"
+#include "builder/overlay_mount.h"
 #include "builder/step_commit.h"
 #include "store/error.h"
 
@@ -48,7 +49,7 @@ void CopyFrom(BuildContext& ctx, StageState& st, const parser::LocatedInstructio
   if (ProbeCache(ctx, st, key)) return;
   std::optional<store::Layer> layer = MakeLayer(ctx, st, [&](const std::filesystem::path& rootfs) {
     try {
-      ExecuteCopy(spec, rootfs);
+      ExecuteCopy(spec, rootfs, OverlayMount::UpperDirOf(rootfs));
     } catch (const Error& e) {
       if (!e.where().empty()) throw;
       throw StepError(ctx, in, e.what());

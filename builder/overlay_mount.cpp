@@ -3,9 +3,11 @@
 #include <fcntl.h>
 #include <libmount/libmount.h>
 #include <sys/mount.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -49,6 +51,19 @@ std::string FidelityOptions() {
   return out;
 }
 
+bool KernelHasVolatile() {
+  static const bool has = [] {
+    struct utsname u {};
+    if (::uname(&u) != 0) return false;
+    int major = 0, minor = 0;
+    if (std::sscanf(u.release, "%d.%d", &major, &minor) != 2) return false;
+    return major > 5 || (major == 5 && minor >= 10);
+  }();
+  return has;
+}
+
+std::string SpeedOptions() { return KernelHasVolatile() ? ",volatile" : ""; }
+
 std::string JoinLower(const std::vector<fs::path>& lower, const fs::path& base) {
   std::string out;
   for (const auto& dir : lower) {
@@ -62,7 +77,7 @@ std::string Options(const std::vector<fs::path>& lower, const fs::path& upper, c
                     const fs::path& base) {
   auto rel = [&](const fs::path& p) { return base.empty() ? p.string() : p.lexically_relative(base).string(); };
   return "lowerdir=" + JoinLower(lower, base) + ",upperdir=" + rel(upper) + ",workdir=" + rel(work) +
-         FidelityOptions();
+         FidelityOptions() + SpeedOptions();
 }
 
 bool IsUnder(const fs::path& p, const fs::path& dir) {
@@ -132,6 +147,11 @@ void MountWithFsconfig(const std::vector<fs::path>& lower, const fs::path& upper
   for (const char* name : {"redirect_dir", "metacopy", "index"}) {
     if (KernelKnowsOption(name)) set(name, "off");
   }
+  if (KernelHasVolatile() && ::fsconfig(fsfd, FSCONFIG_SET_FLAG, "volatile", nullptr, 0) != 0) {
+    const int err = errno;
+    ::close(fsfd);
+    throw SysError("fsconfig volatile", merged.string(), err);
+  }
   if (::fsconfig(fsfd, FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0) {
     const int err = errno;
     ::close(fsfd);
@@ -151,7 +171,7 @@ void MountWithFsconfig(const std::vector<fs::path>& lower, const fs::path& upper
 
 OverlayMount::OverlayMount(const std::vector<fs::path>& lower_in, const fs::path& upper_in, const fs::path& work_in,
                            const fs::path& merged_in)
-    : merged_(fs::weakly_canonical(fs::absolute(merged_in))) {
+    : merged_(fs::weakly_canonical(fs::absolute(merged_in))), work_(fs::absolute(work_in).lexically_normal()) {
   std::vector<fs::path> lower;
   for (const auto& dir : lower_in) lower.push_back(fs::absolute(dir).lexically_normal());
   const fs::path upper = fs::absolute(upper_in).lexically_normal();
@@ -234,6 +254,10 @@ void OverlayMount::Unmount() {
       }
     }
     mounted_ = false;
+    // A volatile mount leaves work/work/incompat/volatile, and overlay
+    // refuses that workdir until it is gone; Docker's layers have none.
+    std::error_code ec;
+    fs::remove_all(work_ / "work" / "incompat", ec);
     std::vector<std::function<void()>> pending;
     {
       std::lock_guard lock(registry_mutex);

@@ -2,6 +2,11 @@
 // An overlay mount (libmount) of a fresh upperdir on a chain of lower layers,
 // with the options that keep the upperdir a faithful diff (design.md §4).
 // RAII: the destructor unmounts (lazily if busy).
+//
+// Mounted `volatile` where the kernel has it (5.10+): unmounting then does
+// not sync the whole upper filesystem, and fsync inside a RUN is free. The
+// layer's data still reaches the disk before it is registered, because
+// LayerStore::Commit syncs the filesystem while it hashes the layer.
 #include <filesystem>
 #include <functional>
 #include <vector>
@@ -30,6 +35,7 @@ class OverlayMount {
 
  private:
   std::filesystem::path merged_;
+  std::filesystem::path work_;
   std::filesystem::path scratch_lower_;  // created for an empty lower list
   bool mounted_ = false;
 };

@@ -138,4 +138,16 @@ int OpenInRootAt(int root_fd, const std::string& path, int flags, unsigned mode)
   }
 }
 
+int OpenBeneathAt(int dir_fd, const std::string& path, int flags) {
+  struct open_how how {};
+  how.flags = static_cast<unsigned long long>(flags) | O_CLOEXEC;
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV;
+  const char* p = path.empty() ? "." : path.c_str();
+  for (;;) {
+    long fd = syscall(SYS_openat2, dir_fd, p, &how, sizeof(how));
+    if (fd >= 0) return static_cast<int>(fd);
+    if (errno != EAGAIN && errno != EINTR) return -1;
+  }
+}
+
 }  // namespace ubuild::builder

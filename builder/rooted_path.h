@@ -52,6 +52,12 @@ ResolvedPath ResolveInTree(int root_fd, std::string_view path, bool clamp);
 // fd or -1 with errno.
 int OpenInRootAt(int root_fd, const std::string& path, int flags, unsigned mode = 0);
 
+// openat2(dir_fd, path, flags, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+// RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV): for a path known to be a plain
+// descent of real directories (an overlay upperdir's counterpart of a
+// canonical path). fd or -1 with errno.
+int OpenBeneathAt(int dir_fd, const std::string& path, int flags);
+
 // Joins '/'-separated relative paths ("" is the root).
 std::string JoinRel(const std::string& a, const std::string& b);
 

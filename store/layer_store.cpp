@@ -20,6 +20,7 @@
 #include "store/atomic_file.h"
 #include "store/chain_id.h"
 #include "store/error.h"
+#include "store/filesystem_sync.h"
 #include "store/layout.h"
 #include "store/pending_lock.h"
 #include "store/random_name.h"
@@ -151,9 +152,14 @@ std::optional<Layer> LayerStore::Commit(PendingLayer& pending, const std::option
     if (parent && !Get(*parent)) throw Error("parent layer " + parent->str() + " is not in the store");
     fs::path staging = layout::LayerDbTmp(root_) / pending.cache_id;
     MakeDir(staging, 0700);
+    // The files reach the disk while the tar stream is hashed (the builder's
+    // overlay mounts are volatile and skip the sync at unmount); the layer
+    // is registered only after both.
+    FilesystemSync sync(pending.diff_dir);
     TarSplitWriter split(staging / layout::kLayerTarSplitFile);
     LayerTarResult tar = WriteLayerTar(pending.diff_dir, nullptr, &split, options);
     split.Close();
+    sync.Wait();
     if (tar.diff_id.str() == kEmptyLayerDiffId) {
       Discard(pending);
       return std::nullopt;

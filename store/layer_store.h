@@ -51,6 +51,7 @@ class LayerStore {
   // and registers it. Returns nullopt — and discards the pending dir — when
   // the diff is empty (diff_id == kEmptyLayerDiffId). If the chain_id
   // already exists the existing layer is returned and the pending dir removed.
+  // The diff dir's filesystem is synced before the layer is registered.
   std::optional<Layer> Commit(PendingLayer& pending, const std::optional<Digest>& parent,
                               const LayerTarOptions& options = {});
   // Applies a layer tar (load/import) on top of `parent`, verifying the digest

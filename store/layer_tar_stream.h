@@ -10,6 +10,7 @@
 #include <string>
 #include <utility>
 
+#include "store/background_sha256.h"
 #include "store/byte_stream.h"
 #include "store/digest.h"
 #include "store/tar_split.h"
@@ -41,7 +42,7 @@ class LayerTarStream {
 
   ByteSink* out_;
   TarSplitWriter* split_;
-  Sha256 sha_;
+  BackgroundSha256 sha_;
   uint64_t size_ = 0;
   bool in_payload_ = false;
   std::string segment_;

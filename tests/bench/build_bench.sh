@@ -70,6 +70,14 @@ build_buildah() {
   bah build --isolation chroot --layers --pull=never -t bench "$@" "$ctx" >"$T/last.log" 2>&1
 }
 
+# ext4 without a journal (this VM's root filesystem) passes over every inode
+# freed in the last minute each time it allocates a new one, so a build right
+# after a mass deletion (Docker removes its copy of the context after every
+# build; each case removes its context at the end) creates files several
+# times slower, whichever tool it is. Each tool's block of file-heavy builds
+# therefore starts after a sync and that minute. SETTLE_SECONDS=0 skips it.
+settle() { sync; sleep "${SETTLE_SECONDS:-61}"; }
+
 now_ns() { date +%s%N; }
 median() { sort -n | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print int((a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
 
@@ -156,6 +164,7 @@ PY
   echo "(b) COPY of 20,000 small files"
   declare -A cold warm edit
   for tool in "${tools[@]}"; do
+    settle
     cold[$tool]=$(measure "$tool" "$RUNS" : "$B" --no-cache)
     measure "$tool" 1 : "$B" >/dev/null
     warm[$tool]=$(measure "$tool" "$REBUILD_RUNS" : "$B")
@@ -180,6 +189,7 @@ if [[ -z "$ONLY" || $ONLY == c ]]; then
   echo "(c) COPY of 512 x 1 MiB"
   declare -A cold
   for tool in "${tools[@]}"; do
+    settle
     cold[$tool]=$(measure "$tool" "$RUNS" : "$C" --no-cache)
     echo "  $tool: cold ${cold[$tool]} ms"
   done
