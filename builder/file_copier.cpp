@@ -195,7 +195,7 @@ void FileCopier::CopyEntry(int src_dir_fd, const std::string& name, const struct
   struct stat dst_st {};
   const bool setgid = fstat(dst_dir_fd, &dst_st) != 0 || (dst_st.st_mode & S_ISGID) != 0;
   CopyEntryIn(Dup(src_dir_fd, src_rel), name, st, src_rel, Dup(dst_dir_fd, Show(dst_rel)), name_in_dst, dst_rel,
-              setgid, ignore, state);
+              setgid, ignore, state, nullptr);
 }
 
 void FileCopier::Finish() {
@@ -214,14 +214,29 @@ void FileCopier::CopyContentsIn(const Dir& src, const std::string& src_rel, cons
                                 const DockerIgnore::WalkState* state) {
   struct stat dst_st {};
   const bool setgid = fstat(dst.get(), &dst_st) != 0 || (dst_st.st_mode & S_ISGID) != 0;
+  FileBatch batch{src, dst, setgid, {}, 0};
   for (const std::string& name : SortedDirectoryNames(src.get(), src_rel)) {
     struct stat st {};
     if (fstatat(src.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
       if (errno == ENOENT) continue;
       throw SysError("stat", JoinRel(src_rel, name), errno);
     }
-    CopyEntryIn(src, name, st, JoinRel(src_rel, name), dst, name, JoinRel(dst_rel, name), setgid, ignore, state);
+    CopyEntryIn(src, name, st, JoinRel(src_rel, name), dst, name, JoinRel(dst_rel, name), setgid, ignore, state,
+                &batch);
   }
+  Flush(batch);
+}
+
+void FileCopier::Flush(FileBatch& batch) {
+  if (batch.items.empty()) return;
+  auto items = std::make_shared<std::vector<FileBatch::Item>>(std::move(batch.items));
+  batch.items.clear();
+  batch.bytes = 0;
+  jobs_.Submit([this, items, src = batch.src, dst = batch.dst, setgid = batch.parent_setgid] {
+    for (const FileBatch::Item& f : *items) {
+      CopyFile(src.get(), f.name, f.st, f.src_rel, dst.get(), f.name_in_dst, f.dst_rel, setgid);
+    }
+  });
 }
 
 void FileCopier::HardLink(const std::string& first_rel, const Dir& dst_dir, const std::string& name_in_dst,
@@ -248,7 +263,7 @@ void FileCopier::HardLink(const std::string& first_rel, const Dir& dst_dir, cons
 void FileCopier::CopyEntryIn(const Dir& src_dir, const std::string& name, const struct stat& st,
                              const std::string& src_rel, const Dir& dst_dir, const std::string& name_in_dst,
                              const std::string& dst_rel, bool parent_setgid, const DockerIgnore* ignore,
-                             const DockerIgnore::WalkState* state) {
+                             const DockerIgnore::WalkState* state, FileBatch* batch) {
   if (S_ISSOCK(st.st_mode)) return;  // Docker's tar writer skips sockets
   DockerIgnore::WalkState child_state;
   bool entered_only = false;
@@ -308,9 +323,11 @@ void FileCopier::CopyEntryIn(const Dir& src_dir, const std::string& name, const 
       CopyFile(src_dir.get(), name, st, src_rel, dst_fd, name_in_dst, dst_rel, parent_setgid);
       return;
     }
-    jobs_.Submit([this, src_dir, name, st, src_rel, dst_dir, name_in_dst, dst_rel, parent_setgid] {
-      CopyFile(src_dir.get(), name, st, src_rel, dst_dir.get(), name_in_dst, dst_rel, parent_setgid);
-    });
+    FileBatch single{src_dir, dst_dir, parent_setgid, {}, 0};
+    FileBatch& into = batch != nullptr ? *batch : single;
+    into.items.push_back(FileBatch::Item{name, src_rel, name_in_dst, dst_rel, st});
+    into.bytes += st.st_size;
+    if (batch == nullptr || into.bytes >= kBatchBytes || into.items.size() >= kBatchFiles) Flush(into);
     return;
   }
 

@@ -105,15 +105,32 @@ class FileCopier {
     struct stat st;
     bool upper;
   };
+  // Regular files of one directory, copied by one job: files created in one
+  // directory queue on its lock, so jobs split by directory rather than by
+  // file, except where the data is large enough to be worth copying apart.
+  struct FileBatch {
+    struct Item {
+      std::string name, src_rel, name_in_dst, dst_rel;
+      struct stat st;
+    };
+    Dir src, dst;
+    bool parent_setgid = true;
+    std::vector<Item> items;
+    off_t bytes = 0;
+  };
+  static constexpr off_t kBatchBytes = 1 << 20;
+  static constexpr size_t kBatchFiles = 4096;
 
   static Dir Dup(int fd, const std::string& what);
   // The upperdir's directory for `rel`, or an invalid Fd.
   Fd OpenUpper(const std::string& rel) const;
   void CopyContentsIn(const Dir& src, const std::string& src_rel, const Dir& dst, const std::string& dst_rel,
                       const DockerIgnore* ignore, const DockerIgnore::WalkState* state);
+  // `batch`: where a regular file of src_dir goes (null: a job of its own).
   void CopyEntryIn(const Dir& src_dir, const std::string& name, const struct stat& st, const std::string& src_rel,
                    const Dir& dst_dir, const std::string& name_in_dst, const std::string& dst_rel, bool parent_setgid,
-                   const DockerIgnore* ignore, const DockerIgnore::WalkState* state);
+                   const DockerIgnore* ignore, const DockerIgnore::WalkState* state, FileBatch* batch);
+  void Flush(FileBatch& batch);
   // A regular file; runs on any thread.
   void CopyFile(int src_dir_fd, const std::string& name, const struct stat& st, const std::string& src_rel,
                 int dst_dir_fd, const std::string& name_in_dst, const std::string& dst_rel, bool parent_setgid);
