@@ -8,6 +8,8 @@
 # (b) COPY of 20,000 small files: cold, unchanged rebuild, after editing one file
 # (c) COPY of 512 x 1 MiB: cold
 # Each figure is the median wall time of N runs (default 3; rebuilds 5).
+# In (b) and (c) each tool's block starts after `sync` and a minute's pause
+# (see settle() below for why); SETTLE_SECONDS=0 skips the pause.
 # UBUILD_BIN defaults to build/ubuild in the repository. Starts and stops a
 # private dockerd; buildah uses a private storage root. --strict exits 1 if a
 # target ratio is missed.
