@@ -7,8 +7,8 @@
 # (a) 30 instructions (10 ENV, 10 RUN, 10 COPY): cold (--no-cache), unchanged rebuild
 # (b) COPY of 20,000 small files: cold, unchanged rebuild, after editing one file
 # (c) COPY of 512 x 1 MiB: cold
-# Each figure is the median wall time of N runs (default 3; rebuilds 5).
-# In (b) and (c) each tool's block starts after `sync` and a minute's pause
+# Each figure is the median wall time of N runs (default 3; rebuilds 5),
+# cold runs after one untimed warm-up build per tool. In (b) and (c) each tool's block starts after `sync` and a minute's pause
 # (see settle() below for why); SETTLE_SECONDS=0 skips the pause.
 # UBUILD_BIN defaults to build/ubuild in the repository. Starts and stops a
 # private dockerd; buildah uses a private storage root. --strict exits 1 if a
@@ -97,8 +97,15 @@ measure() {
     t1=$(now_ns)
     times+=($(((t1 - t0) / 1000000)))
   done
+  echo "    $tool, each run: ${times[*]} ms" >&2
   printf '%s\n' "${times[@]}" | median
 }
+
+# One untimed --no-cache build before a tool's timed cold builds, for every
+# tool alike: it fills what a first run fills (ubuild's digest cache of the
+# context, Docker's and buildah's own first-use state) and takes the first
+# hit of the file system's state after the previous block.
+warm_up() { "build_$1" "$2" --no-cache >/dev/null 2>&1 || true; }
 
 RESULTS=()
 MISSES=0
@@ -138,6 +145,7 @@ if [[ -z "$ONLY" || $ONLY == a ]]; then
   echo "(a) 30 instructions"
   declare -A cold warm
   for tool in "${tools[@]}"; do
+    warm_up "$tool" "$A"
     cold[$tool]=$(measure "$tool" "$RUNS" : "$A" --no-cache)
     measure "$tool" 1 : "$A" >/dev/null  # fill the cache
     warm[$tool]=$(measure "$tool" "$REBUILD_RUNS" : "$A")
@@ -167,6 +175,7 @@ PY
   declare -A cold warm edit
   for tool in "${tools[@]}"; do
     settle
+    warm_up "$tool" "$B"
     cold[$tool]=$(measure "$tool" "$RUNS" : "$B" --no-cache)
     measure "$tool" 1 : "$B" >/dev/null
     warm[$tool]=$(measure "$tool" "$REBUILD_RUNS" : "$B")
@@ -192,6 +201,7 @@ if [[ -z "$ONLY" || $ONLY == c ]]; then
   declare -A cold
   for tool in "${tools[@]}"; do
     settle
+    warm_up "$tool" "$C"
     cold[$tool]=$(measure "$tool" "$RUNS" : "$C" --no-cache)
     echo "  $tool: cold ${cold[$tool]} ms"
   done
