@@ -18,7 +18,7 @@ RUNS="${RUNS:-3}"
 
 echo "# building driver in $WORK"
 g++ -std=c++20 -O2 -I"$SRC_DIR" -o "$BIN" "$SRC_DIR/tests/bench/copy_bench.cpp" \
-  "$SRC_DIR"/builder/{go_glob,dockerignore,rooted_path,context_digest_cache,source_hash,copy_sources,file_copier,parallel_jobs,archive_unpack,copy_step,user_lookup,in_root}.cpp \
+  "$SRC_DIR"/builder/{go_glob,dockerignore,rooted_path,context_digest_cache,source_hash,copy_sources,directory_names,file_copier,parallel_jobs,archive_unpack,copy_step,user_lookup,in_root}.cpp \
   "$SRC_DIR"/store/{digest,error}.cpp -lcrypto -larchive -lpthread
 
 now() { date +%s.%N; }
