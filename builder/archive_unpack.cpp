@@ -40,11 +40,6 @@ std::string Base(const std::string& rel) {
   return s == std::string::npos ? rel : rel.substr(s + 1);
 }
 
-std::string Dir(const std::string& rel) {
-  size_t s = rel.rfind('/');
-  return s == std::string::npos ? "" : rel.substr(0, s);
-}
-
 // A member name as a clean path relative to the destination, or throws.
 std::string MemberPath(const char* raw, const std::string& what) {
   std::string name = raw ? raw : "";
@@ -89,7 +84,7 @@ void UnpackArchive(int fd, int root_fd, const std::string& dest_rel, const std::
 
     // The member's parent, created like Docker (0755, root) and resolved
     // inside the image root.
-    ResolvedPath parent = ResolveInTree(root_fd, JoinRel(dest_rel, Dir(member)), /*clamp=*/true);
+    ResolvedPath parent = ResolveInTree(root_fd, JoinRel(dest_rel, ParentRel(member)), /*clamp=*/true);
     Fd pdir = dirs.MkdirAll(parent.rel, 0, 0, nullptr);
     const std::string name = Base(member);
     const std::string rel = JoinRel(parent.rel, name);
@@ -152,7 +147,7 @@ void UnpackArchive(int fd, int root_fd, const std::string& dest_rel, const std::
       const char* target = archive_entry_symlink(e);
       std::string t = target ? target : "";
       if (!t.empty() && t[0] != '/') {
-        std::string joined = GoClean(JoinRel(Dir(member), t));
+        std::string joined = GoClean(JoinRel(ParentRel(member), t));
         if (joined == ".." || joined.rfind("../", 0) == 0) {
           throw Error("invalid symlink " + member + " -> " + t + ": points outside the destination", what);
         }

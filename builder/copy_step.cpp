@@ -42,11 +42,6 @@ std::string GoBase(std::string p) {
   return p.empty() ? "." : p;
 }
 
-std::string DirOf(const std::string& rel) {
-  size_t s = rel.rfind('/');
-  return s == std::string::npos ? "" : rel.substr(0, s);
-}
-
 std::string HeredocSum(const CopySource& s) {
   TarsumHeader h;
   h.name = s.orig;
@@ -60,8 +55,8 @@ std::string HeredocSum(const CopySource& s) {
 
 // An fd for the directory holding `rel` in a source tree (canonical path).
 Fd OpenParent(int root_fd, const std::string& rel) {
-  Fd fd(OpenInRootAt(root_fd, DirOf(rel), O_RDONLY | O_DIRECTORY));
-  if (!fd.valid()) throw SysError("open", DirOf(rel).empty() ? "." : DirOf(rel), errno);
+  Fd fd(OpenInRootAt(root_fd, ParentRel(rel), O_RDONLY | O_DIRECTORY));
+  if (!fd.valid()) throw SysError("open", ParentRel(rel).empty() ? "." : ParentRel(rel), errno);
   return fd;
 }
 
@@ -149,7 +144,7 @@ void ExecuteCopy(const CopySpec& spec, const std::filesystem::path& rootfs, cons
     // One file: into dest if it ends in '/' or is a directory, else as dest.
     std::string target = (dest_slash || dest_is_dir) ? JoinRel(d.rel, GoBase(s.orig)) : d.rel;
     if (target.empty()) throw Error("cannot copy " + s.orig + " over the root directory");
-    Fd parent = copier.MkdirAll(DirOf(target), parent_uid, parent_gid, nullptr);
+    Fd parent = copier.MkdirAll(ParentRel(target), parent_uid, parent_gid, nullptr);
     const std::string name = GoBase(target);
     if (s.heredoc) {
       copier.WriteFile(parent.get(), name, target, s.content, 0644);

@@ -246,8 +246,7 @@ void FileCopier::HardLink(const std::string& first_rel, const Dir& dst_dir, cons
   Fd merged_parent;
   int parent = dst_dir.get();
   if (dst_dir.upper) {
-    const size_t slash = dst_rel.rfind('/');
-    const std::string parent_rel = slash == std::string::npos ? "" : dst_rel.substr(0, slash);
+    const std::string parent_rel = ParentRel(dst_rel);
     merged_parent = Fd(OpenInRootAt(root_fd_, parent_rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW));
     if (!merged_parent.valid()) throw SysError("open", Show(parent_rel), errno);
     parent = merged_parent.get();

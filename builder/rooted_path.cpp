@@ -150,4 +150,9 @@ int OpenBeneathAt(int dir_fd, const std::string& path, int flags) {
   }
 }
 
+std::string ParentRel(const std::string& rel) {
+  const size_t s = rel.rfind('/');
+  return s == std::string::npos ? "" : rel.substr(0, s);
+}
+
 }  // namespace ubuild::builder

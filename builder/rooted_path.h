@@ -61,4 +61,7 @@ int OpenBeneathAt(int dir_fd, const std::string& path, int flags);
 // Joins '/'-separated relative paths ("" is the root).
 std::string JoinRel(const std::string& a, const std::string& b);
 
+// The directory part of a canonical relative path ("" for a top-level name).
+std::string ParentRel(const std::string& rel);
+
 }  // namespace ubuild::builder
