@@ -8,15 +8,15 @@
 #include <set>
 #include <sstream>
 
-#include "builder/build_log.h"
-#include "builder/container_run.h"
-#include "builder/dispatch.h"
-#include "builder/stage_state.h"
+#include "builder/dispatch/build_log.h"
+#include "builder/run/interrupt.h"
+#include "builder/dispatch/dispatch.h"
+#include "builder/dispatch/stage_state.h"
 #include "parser/ast.h"
 #include "parser/instructions.h"
 #include "parser/meta_args.h"
 #include "store/atomic_file.h"
-#include "store/error.h"
+#include "store/base/error.h"
 
 namespace ubuild::builder {
 

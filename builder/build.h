@@ -2,7 +2,7 @@
 // A whole build: Dockerfile -> stages -> steps -> the target's image, tagged.
 #include <iosfwd>
 
-#include "builder/build_options.h"
+#include "builder/dispatch/build_options.h"
 #include "store/digest.h"
 #include "store/store.h"
 

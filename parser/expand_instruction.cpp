@@ -5,7 +5,7 @@
 
 #include <type_traits>
 
-#include "store/error.h"
+#include "store/base/error.h"
 
 namespace ubuild::parser {
 namespace {

@@ -13,7 +13,7 @@
 
 #include "parser/duration.h"
 #include "parser/flag_parser.h"
-#include "store/error.h"
+#include "store/base/error.h"
 
 namespace ubuild::parser {
 namespace {

@@ -1,7 +1,7 @@
 #include "parser/meta_args.h"
 
 #include "parser/word_expansion.h"
-#include "store/error.h"
+#include "store/base/error.h"
 
 namespace ubuild::parser {
 

@@ -11,7 +11,7 @@
 #include "parser/go_quote.h"
 #include "parser/grammar.h"
 #include "parser/parse_actions.h"
-#include "store/error.h"
+#include "store/base/error.h"
 
 namespace ubuild::parser {
 namespace detail {

@@ -11,7 +11,7 @@
 #include "parser/ast.h"
 #include "parser/go_utf8.h"
 #include "parser/grammar.h"
-#include "store/error.h"
+#include "store/base/error.h"
 
 namespace ubuild::parser::detail {
 

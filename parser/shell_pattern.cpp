@@ -3,7 +3,7 @@
 // characters gives the same shortest/longest answers without a regex engine.
 #include "parser/shell_pattern.h"
 
-#include "store/error.h"
+#include "store/base/error.h"
 
 namespace ubuild::parser {
 namespace {

@@ -9,7 +9,7 @@
 
 #include "parser/go_quote.h"
 #include "parser/shell_pattern.h"
-#include "store/error.h"
+#include "store/base/error.h"
 
 namespace ubuild::parser {
 namespace {

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "store/chain_id.h"
-#include "store/error.h"
+#include "store/base/error.h"
 #include "store/oci_media_types.h"
 #include "store/reference_forms.h"
 #include "store/reference_store.h"

@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <string>
 
-#include "store/error.h"
+#include "store/base/error.h"
 #include "store/layout.h"
 #include "store/random_name.h"
 

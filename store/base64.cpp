@@ -3,7 +3,7 @@
 #include <array>
 #include <cstdint>
 
-#include "store/error.h"
+#include "store/base/error.h"
 
 namespace ubuild::store {
 

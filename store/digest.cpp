@@ -2,7 +2,7 @@
 
 #include <openssl/evp.h>
 
-#include "store/error.h"
+#include "store/base/error.h"
 
 namespace ubuild::store {
 

@@ -7,7 +7,7 @@
 
 #include "store/archive_image_plan.h"
 #include "store/decompressing_source.h"
-#include "store/error.h"
+#include "store/base/error.h"
 #include "store/layout.h"
 #include "store/load_transaction.h"
 #include "store/spooled_archive.h"

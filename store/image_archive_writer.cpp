@@ -4,7 +4,7 @@
 #include <set>
 
 #include "store/chain_id.h"
-#include "store/error.h"
+#include "store/base/error.h"
 #include "store/layout.h"
 #include "store/oci_media_types.h"
 #include "store/pipelined_sink.h"

@@ -1,6 +1,6 @@
 #include "store/image_config_view.h"
 
-#include "store/error.h"
+#include "store/base/error.h"
 
 namespace ubuild::store {
 

@@ -11,7 +11,7 @@
 
 #include "store/atomic_file.h"
 #include "store/chain_id.h"
-#include "store/error.h"
+#include "store/base/error.h"
 #include "store/layout.h"
 
 namespace ubuild::store {

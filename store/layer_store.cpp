@@ -19,7 +19,7 @@
 
 #include "store/atomic_file.h"
 #include "store/chain_id.h"
-#include "store/error.h"
+#include "store/base/error.h"
 #include "store/filesystem_sync.h"
 #include "store/layout.h"
 #include "store/pending_lock.h"

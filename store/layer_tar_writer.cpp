@@ -18,7 +18,7 @@
 
 #include "store/base64.h"
 #include "store/crc64.h"
-#include "store/error.h"
+#include "store/base/error.h"
 #include "store/layer_tar.h"
 #include "store/layer_tar_stream.h"
 #include "store/tar_split.h"

@@ -2,7 +2,7 @@
 
 #include <iostream>
 
-#include "store/error.h"
+#include "store/base/error.h"
 #include "store/store.h"
 
 namespace ubuild::store {

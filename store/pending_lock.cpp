@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <map>
 
-#include "store/error.h"
+#include "store/base/error.h"
 
 namespace ubuild::store {
 

@@ -5,7 +5,7 @@
 #include <cerrno>
 #include <vector>
 
-#include "store/error.h"
+#include "store/base/error.h"
 
 namespace ubuild::store {
 

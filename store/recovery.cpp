@@ -8,7 +8,7 @@
 #include <string>
 
 #include "store/atomic_file.h"
-#include "store/error.h"
+#include "store/base/error.h"
 #include "store/layout.h"
 #include "store/pending_lock.h"
 

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "store/atomic_file.h"
-#include "store/error.h"
+#include "store/base/error.h"
 #include "store/layout.h"
 
 namespace ubuild::store {

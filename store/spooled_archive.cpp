@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "store/error.h"
+#include "store/base/error.h"
 
 namespace ubuild::store {
 

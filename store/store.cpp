@@ -14,7 +14,7 @@
 #include <exception>
 
 #include "store/atomic_file.h"
-#include "store/error.h"
+#include "store/base/error.h"
 #include "store/layout.h"
 #include "store/recovery.h"
 

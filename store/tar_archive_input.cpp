@@ -3,7 +3,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
-#include "store/error.h"
+#include "store/base/error.h"
 
 namespace ubuild::store {
 

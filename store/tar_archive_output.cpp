@@ -6,7 +6,7 @@
 #include <exception>
 #include <memory>
 
-#include "store/error.h"
+#include "store/base/error.h"
 
 namespace ubuild::store {
 

@@ -17,7 +17,7 @@
 
 #include "store/base64.h"
 #include "store/crc64.h"
-#include "store/error.h"
+#include "store/base/error.h"
 #include "store/json_line.h"
 
 namespace ubuild::store {

@@ -10,7 +10,7 @@
 
 #include "store/byte_stream.h"
 #include "store/decompressing_source.h"
-#include "store/error.h"
+#include "store/base/error.h"
 
 namespace ubuild::store {
 

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 
-#include "store/error.h"
+#include "store/base/error.h"
 
 namespace ubuild::store {
 

@@ -7,7 +7,7 @@
 
 #include "builder/build.h"
 #include "builder/cli/commands.h"
-#include "store/error.h"
+#include "store/base/error.h"
 #include "store/reference_store.h"
 #include "store/store.h"
 

@@ -8,7 +8,7 @@
 #include "builder/cli/human_format.h"
 #include "builder/cli/table_writer.h"
 #include "store/chain_id.h"
-#include "store/error.h"
+#include "store/base/error.h"
 #include "store/image_config_view.h"
 #include "store/layout.h"
 #include "store/store.h"

@@ -15,7 +15,7 @@
 #include "builder/cli/go_json.h"
 #include "store/byte_stream.h"
 #include "store/decompressing_source.h"
-#include "store/error.h"
+#include "store/base/error.h"
 #include "store/reference_store.h"
 #include "store/rfc3339.h"
 #include "store/store.h"

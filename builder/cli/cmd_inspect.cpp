@@ -5,7 +5,7 @@
 #include "builder/cli/commands.h"
 #include "builder/cli/go_json.h"
 #include "store/chain_id.h"
-#include "store/error.h"
+#include "store/base/error.h"
 #include "store/image_config_view.h"
 #include "store/image_usage.h"
 #include "store/layout.h"

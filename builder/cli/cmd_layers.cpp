@@ -10,7 +10,7 @@
 #include "builder/cli/human_format.h"
 #include "builder/cli/layer_changes.h"
 #include "store/chain_id.h"
-#include "store/error.h"
+#include "store/base/error.h"
 #include "store/image_config_view.h"
 #include "store/layout.h"
 #include "store/store.h"

@@ -9,7 +9,7 @@
 #include <optional>
 
 #include "builder/cli/commands.h"
-#include "store/error.h"
+#include "store/base/error.h"
 #include "store/image_archive_reader.h"
 #include "store/store.h"
 

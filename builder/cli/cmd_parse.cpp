@@ -9,7 +9,7 @@
 
 #include "builder/cli/commands.h"
 #include "parser/ast.h"
-#include "store/error.h"
+#include "store/base/error.h"
 
 namespace ubuild::cli {
 namespace {

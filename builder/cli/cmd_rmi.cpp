@@ -6,7 +6,7 @@
 #include "builder/cli/command_args.h"
 #include "builder/cli/commands.h"
 #include "builder/cli/human_format.h"
-#include "store/error.h"
+#include "store/base/error.h"
 #include "store/image_removal.h"
 #include "store/image_usage.h"
 #include "store/reference_store.h"

@@ -1,7 +1,7 @@
 // ubuild tag SRC DST: DST (Docker's name rules, ":latest" implied) names SRC's image.
 #include "builder/cli/command_args.h"
 #include "builder/cli/commands.h"
-#include "store/error.h"
+#include "store/base/error.h"
 #include "store/reference_store.h"
 #include "store/rfc3339.h"
 #include "store/store.h"

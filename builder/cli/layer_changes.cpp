@@ -7,7 +7,7 @@
 
 #include <algorithm>
 
-#include "store/error.h"
+#include "store/base/error.h"
 
 namespace ubuild::cli {
 

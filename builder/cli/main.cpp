@@ -5,7 +5,7 @@
 #include <map>
 
 #include "builder/cli/commands.h"
-#include "store/error.h"
+#include "store/base/error.h"
 #include "store/store.h"
 
 namespace {

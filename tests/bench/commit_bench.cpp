@@ -7,7 +7,7 @@
 #include <chrono>
 #include <cstdio>
 
-#include "store/error.h"
+#include "store/base/error.h"
 #include "store/layer_tar.h"
 #include "store/tar_split.h"
 

@@ -11,8 +11,8 @@
 #include <filesystem>
 #include <string>
 
-#include "builder/copy_step.h"
-#include "store/error.h"
+#include "builder/copy/copy_step.h"
+#include "store/base/error.h"
 
 int main(int argc, char** argv) {
   using ubuild::builder::CopySpec;

@@ -1,4 +1,4 @@
-#include "builder/build_args.h"
+#include "builder/dispatch/build_args.h"
 
 #include <gtest/gtest.h>
 

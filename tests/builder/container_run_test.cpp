@@ -1,4 +1,5 @@
-#include "builder/container_run.h"
+#include "builder/run/container_run.h"
+#include "builder/run/interrupt.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -15,9 +16,9 @@
 #include <memory>
 #include <thread>
 
-#include "builder/overlay_mount.h"
+#include "builder/rootfs/overlay_mount.h"
 #include "busybox_rootfs.h"
-#include "store/error.h"
+#include "store/base/error.h"
 
 namespace ubuild::builder {
 namespace {

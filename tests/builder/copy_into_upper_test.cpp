@@ -7,8 +7,8 @@
 
 #include <gtest/gtest.h>
 
-#include "builder/copy_step.h"
-#include "builder/overlay_mount.h"
+#include "builder/copy/copy_step.h"
+#include "builder/rootfs/overlay_mount.h"
 #include "copy_test_tree.h"
 
 namespace ubuild::builder {

@@ -8,9 +8,9 @@
 
 #include <gtest/gtest.h>
 
-#include "builder/copy_step.h"
+#include "builder/copy/copy_step.h"
 #include "copy_test_tree.h"
-#include "store/error.h"
+#include "store/base/error.h"
 
 namespace ubuild::builder {
 namespace {

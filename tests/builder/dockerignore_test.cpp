@@ -2,10 +2,10 @@
 // normalisation, and the walk semantics observed with the docker 20.10 CLI.
 #include <gtest/gtest.h>
 
-#include "builder/dockerignore.h"
-#include "builder/go_glob.h"
+#include "builder/copy/dockerignore.h"
+#include "builder/copy/go_glob.h"
 #include "copy_test_tree.h"
-#include "store/error.h"
+#include "store/base/error.h"
 
 namespace ubuild::builder {
 namespace {

@@ -1,4 +1,4 @@
-#include "builder/history_text.h"
+#include "builder/dispatch/history_text.h"
 
 #include <gtest/gtest.h>
 

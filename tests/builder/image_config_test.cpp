@@ -1,8 +1,8 @@
-#include "builder/image_config.h"
+#include "builder/dispatch/image_config.h"
 
 #include <gtest/gtest.h>
 
-#include "store/error.h"
+#include "store/base/error.h"
 
 namespace ubuild::builder {
 namespace {

@@ -1,4 +1,4 @@
-#include "builder/overlay_mount.h"
+#include "builder/rootfs/overlay_mount.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -9,7 +9,7 @@
 #include <fstream>
 
 #include "busybox_rootfs.h"
-#include "store/error.h"
+#include "store/base/error.h"
 
 namespace ubuild::builder {
 namespace {

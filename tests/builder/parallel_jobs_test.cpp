@@ -1,4 +1,4 @@
-#include "builder/parallel_jobs.h"
+#include "builder/copy/parallel_jobs.h"
 
 #include <gtest/gtest.h>
 

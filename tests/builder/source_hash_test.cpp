@@ -9,11 +9,11 @@
 
 #include <gtest/gtest.h>
 
-#include "builder/copy_step.h"
-#include "builder/source_hash.h"
+#include "builder/copy/copy_step.h"
+#include "builder/copy/source_hash.h"
 #include "copy_test_tree.h"
 #include "store/digest.h"
-#include "store/error.h"
+#include "store/base/error.h"
 
 namespace ubuild::builder {
 namespace {

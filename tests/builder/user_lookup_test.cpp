@@ -1,9 +1,9 @@
-#include "builder/user_lookup.h"
+#include "builder/rootfs/user_lookup.h"
 
 #include <gtest/gtest.h>
 
 #include "busybox_rootfs.h"
-#include "store/error.h"
+#include "store/base/error.h"
 
 namespace ubuild::builder {
 namespace {

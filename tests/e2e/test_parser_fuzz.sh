@@ -22,7 +22,7 @@ sources=(
   "$src/parser/dump.cpp"
   "$src/parser/go_quote.cpp"
   "$src/parser/go_utf8.cpp"
-  "$src/store/error.cpp"
+  "$src/store/base/error.cpp"
 )
 "$clangxx" -std=c++20 -O1 -g -I"$src" \
   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \

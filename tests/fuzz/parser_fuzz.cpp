@@ -6,7 +6,7 @@
 #include <string>
 
 #include "parser/ast.h"
-#include "store/error.h"
+#include "store/base/error.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "store/error.h"
+#include "store/base/error.h"
 
 namespace ubuild::parser {
 namespace {

@@ -4,7 +4,7 @@
 
 #include "parser/expand_instruction.h"
 #include "parser/instructions.h"
-#include "store/error.h"
+#include "store/base/error.h"
 
 namespace ubuild::parser {
 namespace {

@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "parser/duration.h"
-#include "store/error.h"
+#include "store/base/error.h"
 
 namespace ubuild::parser {
 namespace {

@@ -1,7 +1,7 @@
 // Every syntax error: a clear message located at "Dockerfile:LINE".
 #include <gtest/gtest.h>
 
-#include "store/error.h"
+#include "store/base/error.h"
 #include "tests/parser/parse_test_util.h"
 
 namespace ubuild::parser {

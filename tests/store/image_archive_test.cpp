@@ -12,7 +12,7 @@
 #include "store/archive_image_plan.h"
 #include "store/byte_stream.h"
 #include "store/chain_id.h"
-#include "store/error.h"
+#include "store/base/error.h"
 #include "store/image_archive_reader.h"
 #include "store/image_archive_writer.h"
 #include "store/layer_tar.h"

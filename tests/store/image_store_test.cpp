@@ -2,7 +2,7 @@
 
 #include "store/atomic_file.h"
 #include "store/chain_id.h"
-#include "store/error.h"
+#include "store/base/error.h"
 #include "store/image_store.h"
 #include "store/layout.h"
 #include "tests/store/store_test_dir.h"

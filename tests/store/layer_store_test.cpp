@@ -7,7 +7,7 @@
 #include "store/atomic_file.h"
 #include "store/byte_stream.h"
 #include "store/chain_id.h"
-#include "store/error.h"
+#include "store/base/error.h"
 #include "store/layer_store.h"
 #include "store/layer_tar.h"
 #include "store/layout.h"

@@ -6,7 +6,7 @@
 #include <cstring>
 #include <map>
 
-#include "store/error.h"
+#include "store/base/error.h"
 #include "store/layer_tar.h"
 #include "store/tar_split.h"
 #include "store/xattrs.h"

@@ -5,7 +5,7 @@
 #include <clocale>
 
 #include "store/digest.h"
-#include "store/error.h"
+#include "store/base/error.h"
 #include "store/layer_tar.h"
 #include "tests/store/layer_tar_test_util.h"
 

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "store/atomic_file.h"
-#include "store/error.h"
+#include "store/base/error.h"
 #include "store/layout.h"
 #include "store/reference_store.h"
 #include "tests/store/store_test_dir.h"

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "store/error.h"
+#include "store/base/error.h"
 #include "store/reference_store.h"
 
 namespace ubuild::store {

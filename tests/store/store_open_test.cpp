@@ -7,7 +7,7 @@
 #include <fstream>
 
 #include "store/atomic_file.h"
-#include "store/error.h"
+#include "store/base/error.h"
 #include "store/layout.h"
 #include "store/recovery.h"
 #include "store/store.h"

@@ -5,7 +5,7 @@
 
 #include "store/crc64.h"
 #include "store/base64.h"
-#include "store/error.h"
+#include "store/base/error.h"
 #include "store/layer_tar.h"
 #include "tests/store/layer_tar_test_util.h"
 

@@ -1,0 +1,300 @@
+#include "builder/copy/source_hash.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <map>
+#include <cstring>
+#include <mutex>
+
+#include "builder/copy/context_digest_cache.h"
+#include "builder/copy/directory_names.h"
+#include "builder/rootfs/rooted_path.h"
+#include "store/digest.h"
+#include "store/base/error.h"
+
+namespace ubuild::builder {
+
+namespace {
+
+std::atomic<uint64_t> g_content_reads{0};
+
+constexpr long long kTypeBitsReg = 0100000, kTypeBitsDir = 040000, kTypeBitsLnk = 0120000,
+                    kTypeBitsChr = 020000, kTypeBitsBlk = 060000, kTypeBitsFifo = 010000;
+
+// Go's tar.FileInfoHeader names owners through the daemon host's user
+// database; an id with no entry gets an empty name.
+std::string HostUserName(unsigned uid) {
+  static std::mutex mu;
+  static std::map<unsigned, std::string> cache;
+  std::lock_guard<std::mutex> lock(mu);
+  if (auto it = cache.find(uid); it != cache.end()) return it->second;
+  struct passwd pw {};
+  struct passwd* res = nullptr;
+  std::vector<char> buf(16384);
+  std::string name;
+  if (getpwuid_r(uid, &pw, buf.data(), buf.size(), &res) == 0 && res) name = res->pw_name;
+  cache[uid] = name;
+  return name;
+}
+
+std::string HostGroupName(unsigned gid) {
+  static std::mutex mu;
+  static std::map<unsigned, std::string> cache;
+  std::lock_guard<std::mutex> lock(mu);
+  if (auto it = cache.find(gid); it != cache.end()) return it->second;
+  struct group gr {};
+  struct group* res = nullptr;
+  std::vector<char> buf(16384);
+  std::string name;
+  if (getgrgid_r(gid, &gr, buf.data(), buf.size(), &res) == 0 && res) name = res->gr_name;
+  cache[gid] = name;
+  return name;
+}
+
+char TypeFlag(mode_t m) {
+  if (S_ISREG(m)) return '0';
+  if (S_ISDIR(m)) return '5';
+  if (S_ISLNK(m)) return '2';
+  if (S_ISCHR(m)) return '3';
+  if (S_ISBLK(m)) return '4';
+  if (S_ISFIFO(m)) return '6';
+  return 0;  // sockets: not representable in a tar, skipped like Docker's archiver does
+}
+
+long long TypeBits(mode_t m) {
+  if (S_ISREG(m)) return kTypeBitsReg;
+  if (S_ISDIR(m)) return kTypeBitsDir;
+  if (S_ISLNK(m)) return kTypeBitsLnk;
+  if (S_ISCHR(m)) return kTypeBitsChr;
+  if (S_ISBLK(m)) return kTypeBitsBlk;
+  if (S_ISFIFO(m)) return kTypeBitsFifo;
+  return 0;
+}
+
+std::string ReadLinkAt(int root_fd, const std::string& rel, const struct stat& st) {
+  std::string target(static_cast<size_t>(st.st_size) + 256, '\0');
+  ssize_t n = readlinkat(root_fd, rel.c_str(), target.data(), target.size());
+  if (n < 0) throw SysError("readlink", rel, errno);
+  target.resize(static_cast<size_t>(n));
+  return target;
+}
+
+// Only security.capability travels in Docker's tars (archive.ReadSecurityXattrToTarHeader).
+void AddCapability(int fd, TarsumHeader* h) {
+  char buf[1024];
+  ssize_t n = fgetxattr(fd, "security.capability", buf, sizeof(buf));
+  if (n > 0) h->xattrs.emplace_back("security.capability", std::string(buf, static_cast<size_t>(n)));
+}
+
+bool SameFile(const struct stat& a, const struct stat& b) {
+  return a.st_ino == b.st_ino && a.st_dev == b.st_dev && a.st_size == b.st_size &&
+         a.st_mtim.tv_sec == b.st_mtim.tv_sec && a.st_mtim.tv_nsec == b.st_mtim.tv_nsec &&
+         a.st_ctim.tv_sec == b.st_ctim.tv_sec && a.st_ctim.tv_nsec == b.st_ctim.tv_nsec;
+}
+
+std::string HashStrings(std::vector<std::string> sums) {
+  std::sort(sums.begin(), sums.end());
+  store::Sha256 sha;
+  for (size_t i = 0; i < sums.size(); ++i) {
+    if (i > 0) sha.Update(",", 1);
+    sha.Update(sums[i]);
+  }
+  return sha.Final().hex();
+}
+
+}  // namespace
+
+void HashTarsumHeader(const TarsumHeader& h, store::Sha256* sha) {
+  std::string s;
+  s.reserve(128 + h.name.size() + h.linkname.size());
+  s += "name";
+  s += h.name;
+  s += "mode";
+  s += std::to_string(h.mode);
+  s += "uid";
+  s += std::to_string(h.uid);
+  s += "gid";
+  s += std::to_string(h.gid);
+  s += "size";
+  s += std::to_string(h.size);
+  s += "typeflag";
+  s += h.typeflag;
+  s += "linkname";
+  s += h.linkname;
+  s += "uname";
+  s += h.uname;
+  s += "gname";
+  s += h.gname;
+  s += "devmajor";
+  s += std::to_string(h.devmajor);
+  s += "devminor";
+  s += std::to_string(h.devminor);
+  auto xattrs = h.xattrs;
+  std::sort(xattrs.begin(), xattrs.end());
+  for (const auto& [k, v] : xattrs) {
+    s += k;
+    s += v;
+  }
+  sha->Update(s);
+}
+
+uint64_t SourceHashContentReads() { return g_content_reads.load(); }
+
+TreeSums::TreeSums(int root_fd, SourceTree kind, const DockerIgnore* ignore, ContextDigestCache* cache)
+    : root_fd_(root_fd), kind_(kind), ignore_(ignore && !ignore->empty() ? ignore : nullptr), cache_(cache) {}
+
+std::string TreeSums::EntrySum(const std::string& rel, const struct stat& st, const std::string* hardlink_to) {
+  const bool context = kind_ == SourceTree::kContext;
+  TarsumHeader h;
+  h.name = rel.empty() ? "." : rel;
+  if (S_ISDIR(st.st_mode)) h.name += '/';
+  h.typeflag = TypeFlag(st.st_mode);
+  if (context) {
+    // The 20.10 CLI's context tar carries Go's file-type bits in the mode
+    // (0100644 for a plain file; CLI >= 23 drops them), and tarsum hashes it.
+    h.mode = (st.st_mode & 07777) | TypeBits(st.st_mode);
+  } else {
+    h.mode = (st.st_mode & 07777) | TypeBits(st.st_mode);
+    h.uid = st.st_uid;
+    h.gid = st.st_gid;
+    h.uname = HostUserName(st.st_uid);
+    h.gname = HostGroupName(st.st_gid);
+  }
+  if (S_ISLNK(st.st_mode)) h.linkname = ReadLinkAt(root_fd_, rel, st);
+  if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+    h.devmajor = major(st.st_rdev);
+    h.devminor = minor(st.st_rdev);
+  }
+  if (hardlink_to) {
+    h.typeflag = '1';
+    h.linkname = *hardlink_to;
+  }
+  const bool with_content = S_ISREG(st.st_mode) && !hardlink_to;
+  if (!with_content) {
+    store::Sha256 sha;
+    HashTarsumHeader(h, &sha);
+    return sha.Final().hex();
+  }
+  h.size = st.st_size;
+  std::string cached;
+  if (context && cache_ && cache_->Lookup(rel, st, &cached)) return cached;
+
+  Fd fd(openat(root_fd_, rel.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY));
+  if (!fd.valid()) throw SysError("open", rel, errno);
+  struct stat before {};
+  if (fstat(fd.get(), &before) != 0) throw SysError("stat", rel, errno);
+  h.size = before.st_size;
+  AddCapability(fd.get(), &h);
+  store::Sha256 sha;
+  HashTarsumHeader(h, &sha);
+  g_content_reads.fetch_add(1);
+  static thread_local std::vector<char> buf(1 << 16);
+  for (;;) {
+    ssize_t n = read(fd.get(), buf.data(), buf.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw SysError("read", rel, errno);
+    }
+    if (n == 0) break;
+    sha.Update(buf.data(), static_cast<size_t>(n));
+  }
+  std::string hex = sha.Final().hex();
+  struct stat after {};
+  if (context && cache_ && fstat(fd.get(), &after) == 0 && SameFile(before, after) && SameFile(st, after)) {
+    cache_->Store(rel, after, hex);
+  }
+  return hex;
+}
+
+std::string TreeSums::SymlinkSum(const std::string& rel) {
+  ResolvedPath r = ResolveInTree(root_fd_, rel, /*clamp=*/true);
+  if (kind_ == SourceTree::kContext) {
+    // The sums come from the tar the client sent: no entry for the root,
+    // none for an excluded path, none for a path that does not exist.
+    if (!r.exists || r.rel.empty() || (ignore_ && ignore_->Excluded(r.rel))) return rel;
+    if (auto it = by_path_.find(r.rel); it != by_path_.end()) return it->second;
+    std::string sum = EntrySum(r.rel, r.st, nullptr);
+    by_path_[r.rel] = sum;
+    return sum;
+  }
+  if (!r.exists) return r.rel;
+  if (auto it = by_path_.find(r.rel); it != by_path_.end()) return it->second;
+  std::string sum = EntrySum(r.rel, r.st, nullptr);
+  by_path_[r.rel] = sum;
+  return sum;
+}
+
+void TreeSums::WalkDir(const std::string& rel, int dir_fd, const DockerIgnore::WalkState& state,
+                       std::vector<std::string>* sums, std::vector<std::string>* links) {
+  const std::vector<std::string> names = SortedDirectoryNames(dir_fd, rel);
+
+  for (const std::string& name : names) {
+    const std::string child = JoinRel(rel, name);
+    struct stat st {};
+    if (fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      if (errno == ENOENT) continue;
+      throw SysError("stat", child, errno);
+    }
+    if (TypeFlag(st.st_mode) == 0) continue;
+    DockerIgnore::WalkState child_state;
+    bool excluded = ignore_ && ignore_->MatchInWalk(child, state, &child_state);
+    bool entered_only = false;
+    if (excluded) {
+      if (!S_ISDIR(st.st_mode) || !ignore_->HasExceptionsUnder(child)) continue;
+      entered_only = true;  // not in the sent tar; it exists only as a parent of re-included paths
+    }
+    if (entered_only) {
+      sums->push_back(child);
+    } else if (S_ISLNK(st.st_mode)) {
+      links->push_back(child);
+      continue;
+    } else if (kind_ == SourceTree::kContext && S_ISREG(st.st_mode) && st.st_nlink > 1) {
+      std::string key = std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
+      auto [it, inserted] = first_link_.emplace(key, child);
+      std::string sum = EntrySum(child, st, inserted ? nullptr : &it->second);
+      by_path_[child] = sum;
+      sums->push_back(std::move(sum));
+    } else {
+      sums->push_back(EntrySum(child, st, nullptr));  // a symlink to it recomputes (cheap: digest cache)
+    }
+    if (S_ISDIR(st.st_mode)) {
+      Fd sub(openat(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+      if (!sub.valid()) throw SysError("open", child, errno);
+      WalkDir(child, sub.get(), child_state, sums, links);
+    }
+  }
+}
+
+std::string TreeSums::SourceHash(const std::string& rel, const struct stat& st) {
+  if (!S_ISDIR(st.st_mode)) return "file:" + EntrySum(rel, st, nullptr);
+  std::vector<std::string> sums, links;
+  DockerIgnore::WalkState state;
+  if (!rel.empty()) {
+    bool excluded = false;
+    if (ignore_ && !ignore_->Reach(rel, &excluded, &state)) excluded = true;
+    if (excluded) {
+      sums.push_back(rel);
+    } else {
+      std::string sum = EntrySum(rel, st, nullptr);
+      by_path_[rel] = sum;
+      sums.push_back(std::move(sum));
+    }
+  }
+  Fd dir(rel.empty() ? fcntl(root_fd_, F_DUPFD_CLOEXEC, 0)
+                     : openat(root_fd_, rel.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!dir.valid()) throw SysError("open", rel.empty() ? "." : rel, errno);
+  WalkDir(rel, dir.get(), state, &sums, &links);
+  for (const std::string& link : links) sums.push_back(SymlinkSum(link));
+  return "dir:" + HashStrings(std::move(sums));
+}
+
+}  // namespace ubuild::builder

@@ -1,0 +1,83 @@
+#pragma once
+// The COPY/ADD source hash of Docker's classic builder (design.md §6), as
+// its two kinds of source compute it (checked against Debian's docker.io
+// 20.10, client and daemon):
+//
+// - the build context (remotecontext.archiveContext): the tarsum v1 sum of
+//   each entry of the tar the client sent: uid/gid 0, mode = permission,
+//   setuid/setgid/sticky and file-type bits (a CLI >= 23 would send no type
+//   bits), no uname/gname, a second link to an inode is a hardlink entry
+//   without content;
+// - another stage or image (--from, remotecontext.lazySource): the same
+//   header built from the file itself: real uid/gid, mode with the file type
+//   bits, uname/gname as the host's user database names them, no hardlink
+//   entries.
+//
+// A symlink met inside a directory contributes the sum of what it resolves
+// to (inside the tree); if that does not exist, a path string instead (the
+// link's own path for the context, the resolved path for an image).
+// `dir:` = SHA-256 of the sorted per-path sums (the dir itself included,
+// unless it is the tree root) joined with ","; `file:` = the file's sum.
+#include <sys/stat.h>
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "builder/copy/dockerignore.h"
+
+namespace ubuild::store {
+class Sha256;
+}
+
+namespace ubuild::builder {
+
+class ContextDigestCache;
+
+// The fields pkg/tarsum v1 hashes for one tar entry, in its order; each is
+// written as key then value with no separator, xattrs last sorted by name.
+struct TarsumHeader {
+  std::string name;  // tar name: relative, directories end in '/'
+  long long mode = 0;
+  long long uid = 0, gid = 0, size = 0;
+  char typeflag = '0';
+  std::string linkname;
+  std::string uname, gname;
+  long long devmajor = 0, devminor = 0;
+  std::vector<std::pair<std::string, std::string>> xattrs;
+};
+void HashTarsumHeader(const TarsumHeader& h, store::Sha256* sha);
+
+enum class SourceTree { kContext, kImage };
+
+// Sums over one tree (context dir or image rootfs) opened as `root_fd`.
+class TreeSums {
+ public:
+  // ignore: context only (may be null); cache: context only (may be null).
+  TreeSums(int root_fd, SourceTree kind, const DockerIgnore* ignore, ContextDigestCache* cache);
+
+  // "file:<hex>" or "dir:<hex>" for an existing, canonical (symlink-free)
+  // path `rel` whose lstat is `st`.
+  std::string SourceHash(const std::string& rel, const struct stat& st);
+
+ private:
+  std::string EntrySum(const std::string& rel, const struct stat& st, const std::string* hardlink_to);
+  std::string SymlinkSum(const std::string& rel);
+  void WalkDir(const std::string& rel, int dir_fd, const DockerIgnore::WalkState& state,
+               std::vector<std::string>* sums, std::vector<std::string>* links);
+
+  int root_fd_;
+  SourceTree kind_;
+  const DockerIgnore* ignore_;
+  ContextDigestCache* cache_;
+  std::unordered_map<std::string, std::string> by_path_;         // rel -> sum, for symlink targets
+  std::unordered_map<std::string, std::string> first_link_;      // "dev:ino" -> first rel (context)
+};
+
+// Number of regular files whose content the hashing code has read since the
+// process started (lets tests prove that a warm digest cache reads nothing).
+uint64_t SourceHashContentReads();
+
+}  // namespace ubuild::builder

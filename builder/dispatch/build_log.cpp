@@ -1,0 +1,41 @@
+#include "builder/dispatch/build_log.h"
+
+#include <cstdio>
+#include <ostream>
+
+namespace ubuild::builder {
+
+std::string ShortId(const std::string& id) {
+  std::string hex = id.rfind("sha256:", 0) == 0 ? id.substr(7) : id;
+  return hex.substr(0, 12);
+}
+
+void BuildLog::Step(int n, int total, const std::string& text) {
+  step_start_ = std::chrono::steady_clock::now();
+  if (quiet_) return;
+  out_ << "Step " << n << "/" << total << " : " << text << "\n";
+  // RUN output is written by the container straight to our stdout: flush first
+  // so the two streams interleave in order.
+  out_.flush();
+}
+
+void BuildLog::UsingCache() {
+  if (!quiet_) out_ << " ---> Using cache\n";
+}
+
+void BuildLog::StepDone(const std::string& image_id) {
+  if (quiet_) return;
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - step_start_).count();
+  char t[32];
+  std::snprintf(t, sizeof t, "%.3fs", secs);
+  out_ << " ---> " << ShortId(image_id) << " (" << t << ")\n";
+  out_.flush();
+}
+
+void BuildLog::Line(const std::string& text) {
+  if (!quiet_) out_ << text << "\n";
+}
+
+void BuildLog::Flush() { out_.flush(); }
+
+}  // namespace ubuild::builder

@@ -1,0 +1,104 @@
+// RUN: the command runs in its own namespaces on a fresh upperdir stacked on
+// the stage's layers; the upperdir becomes the step's layer.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "builder/run/container_run.h"
+#include "builder/dispatch/dispatch.h"
+#include "builder/dispatch/history_text.h"
+#include "builder/dispatch/layer_step.h"
+#include "builder/dispatch/step_commit.h"
+#include "store/base/error.h"
+
+namespace ubuild::builder {
+
+namespace {
+
+std::string Join(const std::vector<std::string>& v) {
+  std::string out;
+  for (size_t i = 0; i < v.size(); ++i) out += (i ? " " : "") + v[i];
+  return out;
+}
+
+// argv for the command: exec form as written, shell form through SHELL.
+// `RUN <<EOF` (a lone heredoc) runs the heredoc's body as the shell script.
+std::vector<std::string> CommandArgv(const BuildContext& ctx, const StageState& st,
+                                     const parser::LocatedInstruction& in, const parser::RunInstr& run) {
+  if (!run.heredocs.empty()) {
+    std::string line = Join(run.cmd.args);
+    const parser::Heredoc& h = run.heredocs.front();
+    if (run.heredocs.size() != 1 || line.find("<<") != 0 || line.find(h.name) == std::string::npos ||
+        line.find_first_of(" \t") != std::string::npos) {
+      throw StepError(ctx, in,
+                      "RUN with heredocs: only a lone `RUN <<EOF` script is supported by ubuild so far");
+    }
+    std::vector<std::string> argv = st.Shell();
+    argv.push_back(h.content);
+    return argv;
+  }
+  if (!run.cmd.prepend_shell) return run.cmd.args;
+  std::vector<std::string> argv = st.Shell();
+  argv.push_back(Join(run.cmd.args));
+  return argv;
+}
+
+// -q keeps the command's output off the console, as docker build -q does.
+class QuietOutput {
+ public:
+  explicit QuietOutput(bool quiet) {
+    if (!quiet) return;
+    int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (null < 0) return;
+    saved_out_ = dup(1);
+    saved_err_ = dup(2);
+    dup2(null, 1);
+    dup2(null, 2);
+    close(null);
+  }
+  ~QuietOutput() {
+    if (saved_out_ >= 0) dup2(saved_out_, 1), close(saved_out_);
+    if (saved_err_ >= 0) dup2(saved_err_, 2), close(saved_err_);
+  }
+
+ private:
+  int saved_out_ = -1, saved_err_ = -1;
+};
+
+}  // namespace
+
+void DispatchRun(BuildContext& ctx, StageState& st, const parser::LocatedInstruction& in,
+                 const parser::RunInstr& run) {
+  if (!run.mounts.empty()) throw StepError(ctx, in, "RUN --mount is not supported by ubuild yet");
+  std::vector<std::string> argv = CommandArgv(ctx, st, in, run);
+  std::vector<std::string> env = st.config.Env();
+  std::vector<std::string> build_args = st.args.Allowed(env);
+  std::string created_by = RunCreatedBy(build_args, argv);
+  store::Digest key = StepCacheKey(st, created_by);
+  if (ProbeCache(ctx, st, key)) return;
+
+  RunSpec spec;
+  spec.argv = argv;
+  spec.env = env;
+  spec.env.insert(spec.env.end(), build_args.begin(), build_args.end());
+  spec.user = st.config.config().value("User", "");
+  spec.workdir = st.config.config().value("WorkingDir", "");
+  if (spec.workdir.empty()) spec.workdir = "/";
+  spec.network_none = ctx.options.network_none || run.network == "none";
+  spec.hostname = "ubuild";
+  if (const Json& vols = st.config.config()["Volumes"]; vols.is_object()) {
+    for (auto it = vols.begin(); it != vols.end(); ++it) spec.volumes.push_back(it.key());
+  }
+  int code = 0;
+  std::optional<store::Layer> layer = MakeLayer(ctx, st, [&](const std::filesystem::path& rootfs) {
+    spec.rootfs = rootfs;
+    QuietOutput quiet(ctx.log.quiet());
+    code = RunInContainer(spec);
+    if (code != 0) {
+      // Throwing from inside MakeLayer discards the upperdir.
+      throw StepError(ctx, in, "The command '" + Join(argv) + "' returned a non-zero code: " + std::to_string(code));
+    }
+  });
+  CommitStep(ctx, st, key, created_by, layer);
+}
+
+}  // namespace ubuild::builder

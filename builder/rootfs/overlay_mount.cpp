@@ -1,0 +1,291 @@
+#include "builder/rootfs/overlay_mount.h"
+
+#include <fcntl.h>
+#include <libmount/libmount.h>
+#include <sys/mount.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <system_error>
+
+#include "store/base/error.h"
+
+namespace ubuild::builder {
+namespace fs = std::filesystem;
+
+namespace {
+
+// merged -> upper of every live OverlayMount, so RunInContainer can clean the
+// mount points it had to create out of the layer without widening RunSpec.
+struct LiveMount {
+  fs::path upper;
+  std::vector<std::function<void()>> at_unmount;
+};
+std::mutex registry_mutex;
+std::map<fs::path, LiveMount>& Registry() {
+  static std::map<fs::path, LiveMount> registry;
+  return registry;
+}
+
+// A kernel that predates a feature has no parameter for it and would reject
+// the option; the feature is then off anyway. Without sysfs, assume a modern kernel.
+bool KernelKnowsOption(const char* name) {
+  std::error_code ec;
+  if (!fs::exists("/sys/module/overlay/parameters", ec)) return true;
+  return fs::exists(fs::path("/sys/module/overlay/parameters") / name, ec);
+}
+
+// The options that keep upperdir a faithful diff (design.md §4): no renamed
+// directories recorded as redirects, no metadata-only copy-ups, no index.
+std::string FidelityOptions() {
+  std::string out;
+  for (const char* name : {"redirect_dir", "metacopy", "index"}) {
+    if (KernelKnowsOption(name)) out += std::string(",") + name + "=off";
+  }
+  return out;
+}
+
+bool KernelHasVolatile() {
+  static const bool has = [] {
+    struct utsname u {};
+    if (::uname(&u) != 0) return false;
+    int major = 0, minor = 0;
+    if (std::sscanf(u.release, "%d.%d", &major, &minor) != 2) return false;
+    return major > 5 || (major == 5 && minor >= 10);
+  }();
+  return has;
+}
+
+std::string SpeedOptions() { return KernelHasVolatile() ? ",volatile" : ""; }
+
+std::string JoinLower(const std::vector<fs::path>& lower, const fs::path& base) {
+  std::string out;
+  for (const auto& dir : lower) {
+    if (!out.empty()) out += ':';
+    out += base.empty() ? dir.string() : dir.lexically_relative(base).string();
+  }
+  return out;
+}
+
+std::string Options(const std::vector<fs::path>& lower, const fs::path& upper, const fs::path& work,
+                    const fs::path& base) {
+  auto rel = [&](const fs::path& p) { return base.empty() ? p.string() : p.lexically_relative(base).string(); };
+  return "lowerdir=" + JoinLower(lower, base) + ",upperdir=" + rel(upper) + ",workdir=" + rel(work) +
+         FidelityOptions() + SpeedOptions();
+}
+
+bool IsUnder(const fs::path& p, const fs::path& dir) {
+  const fs::path rel = p.lexically_relative(dir);
+  return !rel.empty() && *rel.begin() != "..";
+}
+
+fs::path CommonParent(const std::vector<fs::path>& paths) {
+  fs::path common = paths.front();
+  for (const auto& p : paths) {
+    while (!IsUnder(p, common) && common != common.root_path()) common = common.parent_path();
+  }
+  return common;
+}
+
+// Overlay paths must not contain the option separators; the kernel would
+// split them silently into other layers.
+void CheckPath(const fs::path& p) {
+  const std::string s = p.string();
+  if (s.find_first_of(":,") != std::string::npos) {
+    throw Error("overlay layer path contains ':' or ','", s);
+  }
+}
+
+struct ContextDeleter {
+  void operator()(libmnt_context* c) const { mnt_free_context(c); }
+};
+
+void MountWithLibmount(const std::string& options, const fs::path& merged) {
+  std::unique_ptr<libmnt_context, ContextDeleter> cxt(mnt_new_context());
+  if (!cxt) throw Error("mnt_new_context failed", merged.string());
+  // No /sbin/mount.overlay helper, no mtab/utab bookkeeping, no path rewriting:
+  // the options are exactly what the kernel gets.
+  mnt_context_disable_helpers(cxt.get(), 1);
+  mnt_context_disable_mtab(cxt.get(), 1);
+  mnt_context_disable_canonicalize(cxt.get(), 1);
+  mnt_context_set_fstype(cxt.get(), "overlay");
+  mnt_context_set_source(cxt.get(), "overlay");
+  mnt_context_set_target(cxt.get(), merged.c_str());
+  mnt_context_set_options(cxt.get(), options.c_str());
+  const int rc = mnt_context_mount(cxt.get());
+  if (rc == 0 && mnt_context_get_status(cxt.get()) == 1) return;
+  if (mnt_context_syscall_called(cxt.get())) {
+    throw SysError("mount overlay", merged.string(), mnt_context_get_syscall_errno(cxt.get()));
+  }
+  char buf[BUFSIZ] = {};
+  mnt_context_get_excode(cxt.get(), rc, buf, sizeof buf);
+  throw Error(std::string("mount overlay: ") + (buf[0] ? buf : "libmount failed"), merged.string());
+}
+
+// The new mount API takes each lower layer as its own "lowerdir+" parameter
+// (Linux 6.8+), so no page-size limit applies to the stack as a whole.
+void MountWithFsconfig(const std::vector<fs::path>& lower, const fs::path& upper, const fs::path& work,
+                       const fs::path& merged) {
+  const int fsfd = ::fsopen("overlay", FSOPEN_CLOEXEC);
+  if (fsfd < 0) throw SysError("fsopen overlay", merged.string(), errno);
+  auto set = [&](const char* key, const std::string& value) {
+    if (::fsconfig(fsfd, FSCONFIG_SET_STRING, key, value.c_str(), 0) != 0) {
+      const int err = errno;
+      ::close(fsfd);
+      throw SysError(std::string("fsconfig ") + key, value, err);
+    }
+  };
+  for (const auto& dir : lower) set("lowerdir+", dir.string());
+  set("upperdir", upper.string());
+  set("workdir", work.string());
+  for (const char* name : {"redirect_dir", "metacopy", "index"}) {
+    if (KernelKnowsOption(name)) set(name, "off");
+  }
+  if (KernelHasVolatile() && ::fsconfig(fsfd, FSCONFIG_SET_FLAG, "volatile", nullptr, 0) != 0) {
+    const int err = errno;
+    ::close(fsfd);
+    throw SysError("fsconfig volatile", merged.string(), err);
+  }
+  if (::fsconfig(fsfd, FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0) {
+    const int err = errno;
+    ::close(fsfd);
+    throw SysError("mount overlay", merged.string(), err);
+  }
+  const int mfd = ::fsmount(fsfd, FSMOUNT_CLOEXEC, 0);
+  const int err = errno;
+  ::close(fsfd);
+  if (mfd < 0) throw SysError("fsmount overlay", merged.string(), err);
+  const int rc = ::move_mount(mfd, "", AT_FDCWD, merged.c_str(), MOVE_MOUNT_F_EMPTY_PATH);
+  const int merr = errno;
+  ::close(mfd);
+  if (rc != 0) throw SysError("move_mount overlay", merged.string(), merr);
+}
+
+}  // namespace
+
+OverlayMount::OverlayMount(const std::vector<fs::path>& lower_in, const fs::path& upper_in, const fs::path& work_in,
+                           const fs::path& merged_in)
+    : merged_(fs::weakly_canonical(fs::absolute(merged_in))), work_(fs::absolute(work_in).lexically_normal()) {
+  std::vector<fs::path> lower;
+  for (const auto& dir : lower_in) lower.push_back(fs::absolute(dir).lexically_normal());
+  const fs::path upper = fs::absolute(upper_in).lexically_normal();
+  const fs::path work = fs::absolute(work_in).lexically_normal();
+  if (lower.empty()) {
+    // FROM scratch: overlay needs at least one lower layer.
+    std::string tmpl = (fs::temp_directory_path() / "ubuild-scratch-XXXXXX").string();
+    if (!::mkdtemp(tmpl.data())) throw SysError("mkdtemp", tmpl, errno);
+    scratch_lower_ = tmpl;
+    lower.push_back(scratch_lower_);
+  }
+  try {
+    for (const auto& p : lower) CheckPath(p);
+    CheckPath(upper);
+    CheckPath(work);
+    CheckPath(merged_);
+
+    // The kernel copies mount(2) options into one page.
+    const size_t limit = static_cast<size_t>(::sysconf(_SC_PAGESIZE)) - 1;
+    const std::string absolute = Options(lower, upper, work, {});
+    if (absolute.size() <= limit) {
+      MountWithLibmount(absolute, merged_);
+    } else {
+      // Docker's trick: short l/<LINK> names relative to the common parent,
+      // resolved by the kernel against our cwd at mount time.
+      std::vector<fs::path> all = lower;
+      all.push_back(upper);
+      all.push_back(work);
+      const fs::path base = CommonParent(all);
+      const std::string relative = Options(lower, upper, work, base);
+      if (relative.size() <= limit && base != base.root_path()) {
+        const int cwd = ::open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (cwd < 0) throw SysError("open", ".", errno);
+        if (::chdir(base.c_str()) != 0) {
+          const int err = errno;
+          ::close(cwd);
+          throw SysError("chdir", base.string(), err);
+        }
+        try {
+          MountWithLibmount(relative, merged_);
+        } catch (...) {
+          (void)!::fchdir(cwd);
+          ::close(cwd);
+          throw;
+        }
+        (void)!::fchdir(cwd);
+        ::close(cwd);
+      } else {
+        MountWithFsconfig(lower, upper, work, merged_);
+      }
+    }
+  } catch (...) {
+    if (!scratch_lower_.empty()) {
+      std::error_code ec;
+      fs::remove(scratch_lower_, ec);
+    }
+    throw;
+  }
+  mounted_ = true;
+  std::lock_guard lock(registry_mutex);
+  Registry()[merged_] = LiveMount{upper, {}};
+}
+
+OverlayMount::~OverlayMount() {
+  try {
+    Unmount();
+  } catch (...) {
+    // Destructors must not throw; a lazy detach was already attempted.
+  }
+}
+
+void OverlayMount::Unmount() {
+  if (mounted_) {
+    if (::umount2(merged_.c_str(), UMOUNT_NOFOLLOW) != 0) {
+      const int err = errno;
+      // Still busy (a straggler holding a file open): detach now, the kernel
+      // finishes when the last user goes, and the upperdir is complete already.
+      if (err != EBUSY || ::umount2(merged_.c_str(), MNT_DETACH | UMOUNT_NOFOLLOW) != 0) {
+        throw SysError("umount", merged_.string(), err);
+      }
+    }
+    mounted_ = false;
+    // A volatile mount leaves work/work/incompat/volatile, and overlay
+    // refuses that workdir until it is gone; Docker's layers have none.
+    std::error_code ec;
+    fs::remove_all(work_ / "work" / "incompat", ec);
+    std::vector<std::function<void()>> pending;
+    {
+      std::lock_guard lock(registry_mutex);
+      auto it = Registry().find(merged_);
+      if (it != Registry().end()) {
+        pending = std::move(it->second.at_unmount);
+        Registry().erase(it);
+      }
+    }
+    for (auto& fn : pending) fn();
+  }
+  if (!scratch_lower_.empty()) {
+    std::error_code ec;
+    fs::remove(scratch_lower_, ec);
+    scratch_lower_.clear();
+  }
+}
+
+fs::path OverlayMount::UpperDirOf(const fs::path& merged) {
+  std::lock_guard lock(registry_mutex);
+  auto it = Registry().find(fs::weakly_canonical(fs::absolute(merged)));
+  return it == Registry().end() ? fs::path() : it->second.upper;
+}
+
+void OverlayMount::AtUnmount(const fs::path& merged, std::function<void()> fn) {
+  std::lock_guard lock(registry_mutex);
+  auto it = Registry().find(fs::weakly_canonical(fs::absolute(merged)));
+  if (it != Registry().end()) it->second.at_unmount.push_back(std::move(fn));
+}
+
+}  // namespace ubuild::builder

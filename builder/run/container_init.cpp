@@ -1,0 +1,202 @@
+// The container side of RunInContainer: runs as PID 1 of the new PID
+// namespace, in its own mount/UTS/IPC (and maybe network) namespaces, and
+// execs the RUN command itself, as Docker's classic builder does (no extra
+// init: `echo $$` prints 1, and PID 1's signal rules are Docker's). Orphans
+// are reaped by the kernel when PID 1 exits, which ends the namespace.
+#include <fcntl.h>
+#include <net/if.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "builder/run/capabilities.h"
+#include "builder/run/container_plan.h"
+
+namespace ubuild::builder {
+namespace {
+
+// Appends to a fixed buffer without allocating.
+struct Line {
+  char buf[1024];
+  size_t len = 0;
+  Line& operator<<(const char* s) {
+    while (s && *s && len + 1 < sizeof buf) buf[len++] = *s++;
+    buf[len] = '\0';
+    return *this;
+  }
+};
+
+[[noreturn]] void Fail(const ContainerPlan& plan, const char* what, const char* path, int err) {
+  Line line;
+  line << "container setup: " << what;
+  if (path) line << " " << path;
+  line << ": " << std::strerror(err);
+  ssize_t ignored = ::write(plan.error_fd, line.buf, line.len);
+  (void)ignored;
+  ::_exit(125);
+}
+
+void RunOp(const ContainerPlan& plan, const SetupOp& op) {
+  switch (op.kind) {
+    case SetupOp::kMount:
+      if (::mount(op.source, op.target, op.fstype, op.flags, op.data) != 0 && !op.optional) {
+        Fail(plan, "mount", op.target, errno);
+      }
+      return;
+    case SetupOp::kMkdir:
+      if (::mkdir(op.target, op.mode) != 0 && errno != EEXIST) Fail(plan, "mkdir", op.target, errno);
+      ::chmod(op.target, op.mode);
+      return;
+    case SetupOp::kSymlink:
+      if (::symlink(op.source, op.target) != 0 && errno != EEXIST) Fail(plan, "symlink", op.target, errno);
+      return;
+    case SetupOp::kMask: {
+      // Absent on this kernel: nothing to hide.
+      struct stat st {};
+      if (::stat(op.target, &st) != 0) return;
+      const int rc = S_ISDIR(st.st_mode)
+                         ? ::mount("tmpfs", op.target, "tmpfs", MS_RDONLY, "size=0k")
+                         : ::mount(op.source, op.target, nullptr, MS_BIND, nullptr);
+      if (rc != 0) Fail(plan, "mask", op.target, errno);
+      return;
+    }
+    case SetupOp::kReadOnly: {
+      struct stat st {};
+      if (::stat(op.target, &st) != 0) return;
+      if (::mount(op.target, op.target, nullptr, MS_BIND | MS_REC, nullptr) != 0 ||
+          ::mount(op.target, op.target, nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                  nullptr) != 0) {
+        Fail(plan, "remount read-only", op.target, errno);
+      }
+      return;
+    }
+    case SetupOp::kMknod:
+      if (::mknod(op.target, op.mode, op.dev) == 0) {
+        ::chmod(op.target, op.mode & 07777);
+        return;
+      }
+      // Without CAP_MKNOD (nested in another container): bind the host's node.
+      {
+        const int fd = ::open(op.target, O_CREAT | O_WRONLY | O_CLOEXEC, 0666);
+        if (fd < 0) Fail(plan, "create", op.target, errno);
+        ::close(fd);
+        if (::mount(op.source, op.target, nullptr, MS_BIND, nullptr) != 0) Fail(plan, "bind", op.target, errno);
+      }
+      return;
+  }
+}
+
+void LoopbackUp(const ContainerPlan& plan) {
+  const int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (s < 0) Fail(plan, "socket", nullptr, errno);
+  ifreq ifr{};
+  std::strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
+  if (::ioctl(s, SIOCGIFFLAGS, &ifr) != 0) Fail(plan, "SIOCGIFFLAGS", "lo", errno);
+  ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP | IFF_RUNNING);
+  if (::ioctl(s, SIOCSIFFLAGS, &ifr) != 0) Fail(plan, "SIOCSIFFLAGS", "lo", errno);
+  ::close(s);
+}
+
+const char* ErrorText(int err) {
+  switch (err) {
+    case ENOENT: return "no such file or directory";
+    case EACCES: return "permission denied";
+    case ENOEXEC: return "exec format error";
+    case ENOTDIR: return "not a directory";
+    default: return std::strerror(err);
+  }
+}
+
+}  // namespace
+
+int ContainerInit(void* arg) {
+  const ContainerPlan& plan = *static_cast<const ContainerPlan*>(arg);
+
+  // The container dies with the builder even if the builder is SIGKILLed.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  // Nothing of the builder's signal state leaks into the RUN command.
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  for (int sig = 1; sig < NSIG; ++sig) {
+    if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
+  }
+
+  // RUN has no stdin, as in Docker's classic builder.
+  const int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (devnull < 0) Fail(plan, "open", "/dev/null", errno);
+  if (::dup2(devnull, 0) < 0) Fail(plan, "dup2", "/dev/null", errno);
+  ::close(devnull);
+
+  ::umask(0);
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) Fail(plan, "make-private", "/", errno);
+  if (::mount(plan.rootfs, plan.rootfs, nullptr, MS_BIND | MS_REC, nullptr) != 0) {
+    Fail(plan, "bind", plan.rootfs, errno);
+  }
+  for (const SetupOp& op : plan.ops) RunOp(plan, op);
+  if (plan.network_none) LoopbackUp(plan);
+  if (plan.hostname && ::sethostname(plan.hostname, std::strlen(plan.hostname)) != 0) {
+    Fail(plan, "sethostname", plan.hostname, errno);
+  }
+
+  if (::chdir(plan.rootfs) != 0) Fail(plan, "chdir", plan.rootfs, errno);
+  if (::syscall(SYS_pivot_root, ".", ".") != 0) Fail(plan, "pivot_root", plan.rootfs, errno);
+  // The old root is now stacked under "."; detach it so the host is gone.
+  if (::umount2(".", MNT_DETACH) != 0) Fail(plan, "umount old root", nullptr, errno);
+  if (::chdir("/") != 0) Fail(plan, "chdir", "/", errno);
+  if (::chdir(plan.workdir) != 0) Fail(plan, "chdir", plan.workdir, errno);
+
+  if (int rc = DropBoundingSet(plan.last_cap); rc != 0) Fail(plan, "drop capabilities", nullptr, -rc);
+  // Raw system calls: glibc's wrappers would try to sync credentials with
+  // threads of the builder that do not exist in this cloned process.
+  if (::syscall(SYS_setgroups, plan.groups.size(), plan.groups.data()) != 0) Fail(plan, "setgroups", nullptr, errno);
+  if (::syscall(SYS_setgid, plan.gid) != 0) Fail(plan, "setgid", nullptr, errno);
+  if (::syscall(SYS_setuid, plan.uid) != 0) Fail(plan, "setuid", nullptr, errno);
+  if (plan.uid == 0) {
+    if (int rc = LimitToDefaultSet(); rc != 0) Fail(plan, "capset", nullptr, -rc);
+  }
+  // A change of credentials clears the parent-death signal.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  ::umask(022);
+  ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+
+  int first_error = 0;
+  for (const char* candidate : plan.exec_candidates) {
+    ::execve(candidate, plan.argv.data(), plan.envp.data());
+    const int err = errno;
+    if (err == ENOENT || err == ENOTDIR || err == ELOOP || err == ENAMETOOLONG) {
+      if (first_error == 0 || first_error == ENOENT) first_error = err;
+      continue;
+    }
+    if (err == EACCES && plan.searched_path) {
+      first_error = err;  // keep looking, like execvp, but report it if nothing runs
+      continue;
+    }
+    first_error = err;
+    break;
+  }
+  const bool not_found = first_error == 0 || first_error == ENOENT || first_error == ENOTDIR ||
+                         first_error == ELOOP || first_error == ENAMETOOLONG;
+  Line line;
+  if (plan.searched_path && not_found) {
+    line << plan.not_found_message;
+  } else {
+    line << "exec: \"" << plan.argv[0] << "\": ";
+    if (first_error == ENOENT) line << "stat " << plan.argv[0] << ": ";
+    line << ErrorText(first_error);
+  }
+  line << "\n";
+  ssize_t ignored = ::write(2, line.buf, line.len);
+  (void)ignored;
+  ::_exit(not_found ? 127 : 126);
+}
+
+}  // namespace ubuild::builder

@@ -1,0 +1,199 @@
+#include "builder/run/container_run.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <iostream>
+
+#include "builder/run/capabilities.h"
+#include "builder/run/container_etc_files.h"
+#include "builder/run/container_plan.h"
+#include "builder/run/interrupt.h"
+#include "builder/run/mount_points.h"
+#include "builder/rootfs/overlay_mount.h"
+#include "builder/rootfs/user_lookup.h"
+#include "store/base/error.h"
+
+namespace ubuild::builder {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+constexpr size_t kStackSize = 256 * 1024;
+
+std::string PathOf(const std::vector<std::string>& env) {
+  for (auto it = env.rbegin(); it != env.rend(); ++it) {
+    if (it->rfind("PATH=", 0) == 0) return it->substr(5);
+  }
+  return kDefaultPath;
+}
+
+// Where execve is tried, in order: argv[0] itself if it has a slash, else
+// each PATH entry of the container's environment (not the builder's).
+void PlanExec(ContainerPlan& plan, const RunSpec& spec) {
+  for (const auto& a : spec.argv) plan.argv.push_back(plan.KeepMutable(a));
+  plan.argv.push_back(nullptr);
+  for (const auto& e : spec.env) plan.envp.push_back(plan.KeepMutable(e));
+  plan.envp.push_back(nullptr);
+  const std::string& cmd = spec.argv.front();
+  if (cmd.find('/') != std::string::npos) {
+    plan.exec_candidates.push_back(plan.Keep(cmd));
+  } else {
+    plan.searched_path = true;
+    const std::string path = PathOf(spec.env);
+    size_t start = 0;
+    while (start <= path.size()) {
+      size_t end = path.find(':', start);
+      if (end == std::string::npos) end = path.size();
+      std::string dir = path.substr(start, end - start);
+      if (dir.empty()) dir.assign(1, '.');  // (a literal trips GCC 12 -Wrestrict)
+      if (!cmd.empty()) plan.exec_candidates.push_back(plan.Keep(dir + "/" + cmd));
+      start = end + 1;
+    }
+  }
+  plan.not_found_message = plan.Keep("exec: \"" + cmd + "\": executable file not found in $PATH");
+}
+
+void AddBind(ContainerPlan& plan, const fs::path& source, const fs::path& target) {
+  SetupOp op;
+  op.kind = SetupOp::kMount;
+  op.source = plan.Keep(source.string());
+  op.target = plan.Keep(target.string());
+  op.flags = MS_BIND;
+  plan.ops.push_back(op);
+}
+
+void AddMount(ContainerPlan& plan, const char* source, const fs::path& target, const char* type,
+              unsigned long flags, const char* data, bool optional) {
+  SetupOp op;
+  op.kind = SetupOp::kMount;
+  op.source = source;
+  op.target = plan.Keep(target.string());
+  op.fstype = type;
+  op.flags = flags;
+  op.data = data;
+  op.optional = optional;
+  plan.ops.push_back(op);
+}
+
+std::string ContainerPath(const std::string& p) { return p.empty() || p[0] != '/' ? "/" + p : p; }
+
+class Fd {
+ public:
+  explicit Fd(int fd = -1) : fd_(fd) {}
+  ~Fd() { Close(); }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+  void Close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_;
+};
+
+}  // namespace
+
+int RunInContainer(const RunSpec& spec) {
+  if (int sig = InterruptSignal()) throw Error("interrupted", "", InterruptExitCode(sig));
+  if (spec.argv.empty()) throw Error("RUN: empty command");
+  const fs::path rootfs = fs::weakly_canonical(fs::absolute(spec.rootfs));
+
+  const ResolvedUser user = ResolveUser(rootfs, spec.user);
+  MountPoints points(rootfs, OverlayMount::UpperDirOf(rootfs));
+  // WORKDIR and VOLUME directories belong in the layer, as in Docker.
+  for (const auto& v : spec.volumes) points.EnsureKeptDirectory(ContainerPath(v));
+  const std::string workdir = ContainerPath(spec.workdir.empty() ? "/" : spec.workdir);
+  points.EnsureKeptDirectory(workdir);
+
+  const std::string hostname = spec.hostname.empty() ? "localhost" : spec.hostname;
+  ContainerEtcFiles etc(hostname);
+
+  ContainerPlan plan;
+  plan.rootfs = plan.Keep(rootfs.string());
+  const fs::path proc = points.Ensure("/proc", true);
+  const fs::path sys = points.Ensure("/sys", true);
+  AddMount(plan, "proc", proc, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr, false);
+  // sysfs may be refused (e.g. sharing the host's network namespace inside
+  // another container); a RUN can live without it.
+  AddMount(plan, "sysfs", sys, "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, nullptr, true);
+  AddProcMasks(plan, proc.string(), sys.string());
+  AddDeviceOps(plan, points.Ensure("/dev", true).string());
+  AddBind(plan, etc.hosts(), points.Ensure("/etc/hosts", false));
+  AddBind(plan, etc.resolv_conf(), points.Ensure("/etc/resolv.conf", false));
+  AddBind(plan, etc.hostname(), points.Ensure("/etc/hostname", false));
+  points.Snapshot();
+
+  plan.network_none = spec.network_none;
+  plan.hostname = plan.Keep(hostname);
+  plan.workdir = plan.Keep(workdir);
+  plan.uid = user.uid;
+  plan.gid = user.gid;
+  for (unsigned g : user.supplementary_gids) plan.groups.push_back(g);
+  // runc (under Docker) gives a user listed in no group its primary group as
+  // the supplementary list, so `id` shows groups=1000(app) there too.
+  if (plan.groups.empty()) plan.groups.push_back(user.gid);
+  plan.last_cap = LastCapability();
+  PlanExec(plan, spec);
+
+  int pipe_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw SysError("pipe", "", errno);
+  Fd error_read(pipe_fds[0]);
+  Fd error_write(pipe_fds[1]);
+  plan.error_fd = error_write.get();
+
+  // The builder's buffered "Step N/M : RUN …" must come before the
+  // command's own output, which goes straight to the shared descriptors.
+  std::cout.flush();
+  std::cerr.flush();
+  std::fflush(nullptr);
+
+  void* stack = ::mmap(nullptr, kStackSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  if (stack == MAP_FAILED) throw SysError("mmap", "", errno);
+  int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
+  if (spec.network_none) flags |= CLONE_NEWNET;
+  const pid_t pid = ::clone(ContainerInit, static_cast<char*>(stack) + kStackSize, flags, &plan);
+  const int clone_errno = errno;
+  ::munmap(stack, kStackSize);
+  if (pid < 0) throw SysError("clone", rootfs.string(), clone_errno);
+  int status = 0;
+  std::string setup_error;
+  {
+    RunningContainer running(pid);
+    error_write.Close();
+
+    // The pipe reaches EOF when the command is exec'd (CLOEXEC) or init exits.
+    char buf[1024];
+    while (true) {
+      const ssize_t n = ::read(error_read.get(), buf, sizeof buf);
+      if (n > 0) {
+        setup_error.append(buf, static_cast<size_t>(n));
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      break;
+    }
+    while (::waitpid(pid, &status, 0) < 0) {
+      if (errno != EINTR) throw SysError("waitpid", rootfs.string(), errno);
+    }
+  }
+  points.Cleanup();
+
+  if (int sig = InterruptSignal()) throw Error("interrupted", "", InterruptExitCode(sig));
+  if (!setup_error.empty()) throw Error(setup_error, rootfs.string());
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return 255;
+}
+
+}  // namespace ubuild::builder

@@ -1,0 +1,30 @@
+#pragma once
+// Runs one RUN command in its own namespaces on an already mounted rootfs
+// (design.md §4; issue 4 "RUN"): mount/PID/UTS/IPC namespaces (+ network
+// namespace with only lo for network none), pivot_root, /proc, a tmpfs /dev
+// with the standard nodes, /dev/pts, /dev/shm, generated /etc/hosts,
+// /etc/resolv.conf and /etc/hostname bind-mounted (never committed), Docker's
+// default capability set, USER and WORKDIR applied. Output streams live.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace ubuild::builder {
+
+struct RunSpec {
+  std::filesystem::path rootfs;          // the merged overlay dir
+  std::vector<std::string> argv;         // already shell-prefixed if shell form
+  std::vector<std::string> env;          // "K=V"
+  std::string user;                      // USER spec, resolved inside rootfs; "" = root
+  std::string workdir = "/";             // created if missing (root:root 0755, as Docker does), kept in the layer
+  bool network_none = false;
+  std::string hostname;                  // deterministic, not host-specific
+  std::vector<std::string> volumes;      // dirs to create before running (kept in the layer)
+};
+
+// Returns the process's exit code (128+N for a signal). Throws ubuild::Error
+// on setup failure. Killed (whole tree) when ubuild gets SIGINT/SIGTERM, and
+// then throws Error with exit code 130/143 (see interrupt.h).
+int RunInContainer(const RunSpec& spec);
+
+}  // namespace ubuild::builder

@@ -1,0 +1,204 @@
+#include "builder/run/mount_points.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <deque>
+#include <set>
+
+#include "builder/rootfs/overlay_mount.h"
+#include "store/base/error.h"
+
+namespace ubuild::builder {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string Join(const std::vector<std::string>& parts, size_t n) {
+  std::string out;
+  for (size_t i = 0; i < n; ++i) {
+    if (i) out += '/';
+    out += parts[i];
+  }
+  return out;
+}
+
+std::deque<std::string> Components(const std::string& path) {
+  std::deque<std::string> out;
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string::npos) end = path.size();
+    if (end > start) out.emplace_back(path.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+bool SameTime(const timespec& a, const timespec& b) { return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec; }
+
+size_t Depth(const std::string& rel) { return static_cast<size_t>(std::count(rel.begin(), rel.end(), '/')); }
+
+}  // namespace
+
+MountPoints::MountPoints(const fs::path& rootfs, const fs::path& upper) : rootfs_(rootfs), upper_(upper) {
+  root_fd_ = ::open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root_fd_ < 0) throw SysError("open", rootfs.string(), errno);
+}
+
+MountPoints::~MountPoints() {
+  Cleanup();
+  if (root_fd_ >= 0) ::close(root_fd_);
+}
+
+fs::path MountPoints::DiffPath(const std::string& rel) const { return (upper_.empty() ? rootfs_ : upper_) / rel; }
+
+// Directories that exist only below the upperdir get copied up when we create
+// something inside them; they are ours to remove as long as nothing else
+// lands in them.
+void MountPoints::NoteCopyUps(const std::vector<std::string>& stack) {
+  if (upper_.empty()) return;
+  for (size_t n = 1; n <= stack.size(); ++n) {
+    const std::string rel = Join(stack, n);
+    struct stat st {};
+    if (::lstat((upper_ / rel).c_str(), &st) == 0) continue;
+    const bool known = std::any_of(entries_.begin(), entries_.end(), [&](const Entry& e) { return e.rel == rel; });
+    if (!known) entries_.push_back({rel, true, true});
+  }
+}
+
+std::string MountPoints::Walk(const std::string& path, bool directory, bool record) {
+  std::deque<std::string> todo = Components(path);
+  std::vector<std::string> stack;
+  int links = 0;
+  while (!todo.empty()) {
+    std::string c = std::move(todo.front());
+    todo.pop_front();
+    if (c == ".") continue;
+    if (c == "..") {
+      if (!stack.empty()) stack.pop_back();
+      continue;
+    }
+    const bool last = todo.empty();
+    stack.push_back(c);
+    const std::string rel = Join(stack, stack.size());
+    struct stat st {};
+    if (::fstatat(root_fd_, rel.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+      if (S_ISLNK(st.st_mode)) {
+        if (++links > 40) throw SysError("resolve", "/" + path, ELOOP);
+        std::string target(4096, '\0');
+        const ssize_t n = ::readlinkat(root_fd_, rel.c_str(), target.data(), target.size());
+        if (n < 0) throw SysError("readlink", "/" + rel, errno);
+        target.resize(static_cast<size_t>(n));
+        stack.pop_back();
+        if (!target.empty() && target[0] == '/') stack.clear();
+        auto more = Components(target);
+        todo.insert(todo.begin(), more.begin(), more.end());
+        continue;
+      }
+      if (!last && !S_ISDIR(st.st_mode)) throw SysError("mkdir", "/" + rel, ENOTDIR);
+      continue;
+    }
+    if (errno != ENOENT) throw SysError("stat", "/" + rel, errno);
+    stack.pop_back();
+    if (record) NoteCopyUps(stack);
+    stack.push_back(c);
+    const bool make_dir = !last || directory;
+    if (make_dir) {
+      if (::mkdirat(root_fd_, rel.c_str(), 0755) != 0) throw SysError("mkdir", "/" + rel, errno);
+      // Exactly 0755 whatever our umask, as Docker's MkdirAll under its daemon umask.
+      ::fchmodat(root_fd_, rel.c_str(), 0755, 0);
+    } else {
+      const int fd = ::openat(root_fd_, rel.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+      if (fd < 0) throw SysError("create", "/" + rel, errno);
+      ::close(fd);
+    }
+    if (record) entries_.push_back({rel, make_dir, false});
+  }
+  return Join(stack, stack.size());
+}
+
+fs::path MountPoints::Ensure(const std::string& path, bool directory) {
+  const std::string rel = Walk(path, directory, true);
+  return rel.empty() ? rootfs_ : rootfs_ / rel;
+}
+
+fs::path MountPoints::EnsureKeptDirectory(const std::string& path) {
+  const std::string rel = Walk(path, true, false);
+  return rel.empty() ? rootfs_ : rootfs_ / rel;
+}
+
+void MountPoints::Snapshot() {
+  for (auto& e : entries_) e.snapped = ::lstat(DiffPath(e.rel).c_str(), &e.snap) == 0;
+}
+
+void MountPoints::Cleanup() {
+  if (cleaned_ || root_fd_ < 0) return;
+  cleaned_ = true;
+  // Decide first, remove after: removing a child changes its parent's mtime.
+  std::vector<Entry*> order;
+  for (auto& e : entries_) order.push_back(&e);
+  std::stable_sort(order.begin(), order.end(), [](const Entry* a, const Entry* b) { return Depth(a->rel) > Depth(b->rel); });
+  std::set<std::string> removable;
+  for (Entry* e : order) {
+    if (!e->snapped) continue;
+    struct stat now {};
+    if (::lstat(DiffPath(e->rel).c_str(), &now) != 0) continue;
+    if (now.st_ino != e->snap.st_ino || now.st_mode != e->snap.st_mode || !SameTime(now.st_mtim, e->snap.st_mtim) ||
+        !SameTime(now.st_ctim, e->snap.st_ctim) || (!e->directory && now.st_size != 0)) {
+      continue;
+    }
+    if (e->directory) {
+      bool only_ours = true;
+      if (DIR* d = ::opendir(DiffPath(e->rel).c_str())) {
+        while (dirent* de = ::readdir(d)) {
+          const std::string name = de->d_name;
+          if (name == "." || name == "..") continue;
+          if (!removable.count(e->rel + "/" + name)) only_ours = false;
+        }
+        ::closedir(d);
+      } else {
+        only_ours = false;
+      }
+      if (!only_ours) continue;
+    }
+    removable.insert(e->rel);
+  }
+  struct Deferred {
+    std::string rel;
+    struct stat snap;
+  };
+  std::vector<Deferred> deferred;
+  for (Entry* e : order) {
+    if (!removable.count(e->rel)) continue;
+    if (!e->copied_up) {
+      // Created by us and absent below: removing it through the overlay
+      // leaves no whiteout.
+      ::unlinkat(root_fd_, e->rel.c_str(), e->directory ? AT_REMOVEDIR : 0);
+      continue;
+    }
+    // A copied-up directory cannot be removed through the overlay (that
+    // would whiteout the lower one) nor under it (its cache would go stale):
+    // its unchanged upper copy goes once the overlay is unmounted.
+    Deferred d{e->rel, {}};
+    if (::lstat((upper_ / e->rel).c_str(), &d.snap) == 0) deferred.push_back(d);
+  }
+  if (!deferred.empty()) {
+    OverlayMount::AtUnmount(rootfs_, [upper = upper_, deferred] {
+      for (const auto& d : deferred) {
+        const fs::path p = upper / d.rel;
+        struct stat now {};
+        if (::lstat(p.c_str(), &now) != 0 || now.st_ino != d.snap.st_ino || !SameTime(now.st_mtim, d.snap.st_mtim) ||
+            !SameTime(now.st_ctim, d.snap.st_ctim)) {
+          continue;
+        }
+        ::rmdir(p.c_str());  // fails, as it should, if anything is inside
+      }
+    });
+  }
+}
+
+}  // namespace ubuild::builder

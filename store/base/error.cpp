@@ -1,0 +1,17 @@
+#include "store/base/error.h"
+
+#include <cerrno>
+#include <cstring>
+
+namespace ubuild {
+
+Error SysError(const std::string& call, const std::string& path, int err) {
+  std::string what = call;
+  if (!path.empty()) what += " " + path;
+  what += ": ";
+  what += std::strerror(err);
+  if (err == EACCES || err == EPERM) what += " (ubuild needs root for this: run it as root)";
+  return Error(what);
+}
+
+}  // namespace ubuild
