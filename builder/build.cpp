@@ -90,7 +90,7 @@ void BeginStage(BuildContext& ctx, StageState& st, const parser::FromInstr& from
                     "FROM --platform=" + from.platform + ": ubuild builds for this host only (linux/amd64)");
   }
   if (Lower(from.image) == "scratch") {
-    st.config = ImageConfig::Scratch();
+    st.config = store::ImageConfig::Scratch();
   } else if (auto it = ctx.stages_by_name.find(Lower(from.image)); it != ctx.stages_by_name.end()) {
     st.config = it->second.config;
     st.image_id = it->second.image_id;
@@ -107,10 +107,10 @@ void BeginStage(BuildContext& ctx, StageState& st, const parser::FromInstr& from
                           "\" is not in the store: get it with 'ubuild load -i IMAGE.tar' or "
                           "'ubuild import ROOTFS.tar " + from.image + "'");
     }
-    st.config = ImageConfig::Parse(ctx.store.images().GetConfig(*id), id->str());
+    st.config = store::ImageConfig::Parse(ctx.store.images().GetConfig(*id), id->str());
     st.image_id = id;
   }
-  st.top_chain = TopChainId(st.config);
+  st.top_chain = store::TopChainId(st.config);
   if (st.top_chain) {
     if (!ctx.store.layers().Exists(*st.top_chain)) {
       throw Error::At(ctx.dockerfile_name, line, "base image \"" + from.image + "\" is missing layers in the store");

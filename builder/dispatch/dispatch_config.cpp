@@ -24,8 +24,8 @@ std::vector<std::string> WithShell(const StageState& st, const parser::CommandLi
   return argv;
 }
 
-Json StringArray(const std::vector<std::string>& v) {
-  Json a = Json::array();
+store::Json StringArray(const std::vector<std::string>& v) {
+  store::Json a = store::Json::array();
   for (const auto& s : v) a.push_back(s);
   return a;
 }
@@ -81,8 +81,8 @@ void ValidateSignal(const BuildContext& ctx, const LocatedInstruction& in, const
 
 // Applies the instruction to `st.config` and returns the text Docker records.
 std::string Apply(BuildContext& ctx, StageState& st, const LocatedInstruction& in) {
-  ImageConfig& cfg = st.config;
-  Json& c = cfg.config();
+  store::ImageConfig& cfg = st.config;
+  store::Json& c = cfg.config();
   return std::visit(
       [&](const auto& i) -> std::string {
         using T = std::decay_t<decltype(i)>;
@@ -95,7 +95,7 @@ std::string Apply(BuildContext& ctx, StageState& st, const LocatedInstruction& i
           return text;
         } else if constexpr (std::is_same_v<T, parser::LabelInstr>) {
           std::string text = "LABEL";
-          if (!c["Labels"].is_object()) c["Labels"] = Json::object();
+          if (!c["Labels"].is_object()) c["Labels"] = store::Json::object();
           for (const auto& kv : i.labels) {
             c["Labels"][kv.key] = kv.value;
             text += " " + kv.key + "=" + kv.value;
@@ -116,10 +116,10 @@ std::string Apply(BuildContext& ctx, StageState& st, const LocatedInstruction& i
           if (!st.cmd_set) c["Cmd"] = nullptr;
           return "ENTRYPOINT " + GoQuotedList(ep);
         } else if constexpr (std::is_same_v<T, parser::ExposeInstr>) {
-          if (!c["ExposedPorts"].is_object()) c["ExposedPorts"] = Json::object();
+          if (!c["ExposedPorts"].is_object()) c["ExposedPorts"] = store::Json::object();
           std::vector<std::string> words = i.ports;
           for (const auto& p : words) {
-            for (const auto& key : PortKeys(ctx, in, p)) c["ExposedPorts"][key] = Json::object();
+            for (const auto& key : PortKeys(ctx, in, p)) c["ExposedPorts"][key] = store::Json::object();
           }
           // Docker 20.10 records the words as written, sorted (design.md §6).
           std::sort(words.begin(), words.end());
@@ -127,10 +127,10 @@ std::string Apply(BuildContext& ctx, StageState& st, const LocatedInstruction& i
           for (const auto& w : words) text += " " + w;
           return text;
         } else if constexpr (std::is_same_v<T, parser::VolumeInstr>) {
-          if (!c["Volumes"].is_object()) c["Volumes"] = Json::object();
+          if (!c["Volumes"].is_object()) c["Volumes"] = store::Json::object();
           for (const auto& v : i.paths) {
             if (v.empty()) throw StepError(ctx, in, "VOLUME specified can not be an empty string");
-            c["Volumes"][v] = Json::object();
+            c["Volumes"][v] = store::Json::object();
           }
           return "VOLUME " + GoList(i.paths);
         } else if constexpr (std::is_same_v<T, parser::UserInstr>) {
@@ -144,8 +144,8 @@ std::string Apply(BuildContext& ctx, StageState& st, const LocatedInstruction& i
           std::vector<std::string> test = i.none ? std::vector<std::string>{"NONE"} : i.test;
           // Docker's commit merges the new healthcheck with the image's:
           // options left at zero keep the previous HEALTHCHECK's values.
-          const Json previous = c["Healthcheck"].is_object() ? c["Healthcheck"] : Json::object();
-          Json hc = Json::object();
+          const store::Json previous = c["Healthcheck"].is_object() ? c["Healthcheck"] : store::Json::object();
+          store::Json hc = store::Json::object();
           hc["Test"] = StringArray(test);
           auto set = [&](const char* field, int64_t v) {
             if (v != 0) {
@@ -165,7 +165,7 @@ std::string Apply(BuildContext& ctx, StageState& st, const LocatedInstruction& i
           c["Shell"] = StringArray(i.shell);
           return "SHELL " + GoList(i.shell);
         } else if constexpr (std::is_same_v<T, parser::OnbuildInstr>) {
-          if (!c["OnBuild"].is_array()) c["OnBuild"] = Json::array();
+          if (!c["OnBuild"].is_array()) c["OnBuild"] = store::Json::array();
           c["OnBuild"].push_back(i.expression);
           return "ONBUILD " + i.expression;
         } else if constexpr (std::is_same_v<T, parser::ArgInstr>) {
@@ -194,7 +194,7 @@ void DispatchConfig(BuildContext& ctx, StageState& st, const parser::LocatedInst
   store::Digest key = StepCacheKey(before, created_by);
   BuildArgs args = st.args;
   bool cmd_set = st.cmd_set;
-  ImageConfig edited = st.config;
+  store::ImageConfig edited = st.config;
   st = before;
   if (ProbeCache(ctx, st, key)) {
     st.args = args;

@@ -17,7 +17,7 @@ std::optional<store::Digest> FromChain(BuildContext& ctx, const parser::LocatedI
                                        const std::string& from) {
   std::string key = from;
   for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (auto it = ctx.stages_by_name.find(key); it != ctx.stages_by_name.end()) return TopChainId(it->second.config);
+  if (auto it = ctx.stages_by_name.find(key); it != ctx.stages_by_name.end()) return store::TopChainId(it->second.config);
   std::optional<store::Digest> id;
   try {
     id = ctx.store.Resolve(from);
@@ -29,7 +29,7 @@ std::optional<store::Digest> FromChain(BuildContext& ctx, const parser::LocatedI
                                  ": no stage or image of that name (stages must come before their use; "
                                  "get an image with 'ubuild load' or 'ubuild import')");
   }
-  return TopChainId(ImageConfig::Parse(ctx.store.images().GetConfig(*id), id->str()));
+  return store::TopChainId(store::ImageConfig::Parse(ctx.store.images().GetConfig(*id), id->str()));
 }
 
 void CopyFrom(BuildContext& ctx, StageState& st, const parser::LocatedInstruction& in, CopySpec& spec,

@@ -86,7 +86,7 @@ void DispatchWorkdir(BuildContext& ctx, StageState& st, const parser::LocatedIns
   StageState before = st;
   st.config.config()["WorkingDir"] = path;
   store::Digest key = StepCacheKey(before, created_by);
-  ImageConfig edited = st.config;
+  store::ImageConfig edited = st.config;
   st = before;
   if (ProbeCache(ctx, st, key)) return;
   std::optional<store::Layer> layer =

@@ -12,7 +12,7 @@
 #include "builder/dispatch/build_log.h"
 #include "builder/dispatch/build_options.h"
 #include "builder/copy/dockerignore.h"
-#include "builder/dispatch/image_config.h"
+#include "store/image_config.h"
 #include "store/build_cache.h"
 #include "store/digest.h"
 #include "store/store.h"
@@ -22,7 +22,7 @@ namespace ubuild::builder {
 // A finished stage, for FROM <stage> and COPY --from=<stage>.
 struct StageResult {
   std::optional<store::Digest> image_id;  // nullopt: scratch with no steps
-  ImageConfig config = ImageConfig::Scratch();
+  store::ImageConfig config = store::ImageConfig::Scratch();
 };
 
 // Build-wide: shared by every stage and step.
@@ -40,7 +40,7 @@ struct BuildContext {
 };
 
 struct StageState {
-  ImageConfig config = ImageConfig::Scratch();
+  store::ImageConfig config = store::ImageConfig::Scratch();
   std::optional<store::Digest> image_id;   // the current image (parent of the next step)
   std::optional<store::Digest> top_chain;  // chain_id of the top layer
   BuildArgs args;

@@ -18,7 +18,7 @@ std::vector<std::string> StageState::ExpansionEnv() const {
 }
 
 store::Digest StepCacheKey(const StageState& st, const std::string& created_by) {
-  Json key = Json::object();
+  store::Json key = store::Json::object();
   key["parent"] = st.image_id ? st.image_id->str() : "";
   key["config"] = st.config.config();
   key["author"] = st.config.author;
@@ -27,16 +27,16 @@ store::Digest StepCacheKey(const StageState& st, const std::string& created_by) 
 }
 
 std::string StepCreated(const BuildContext& ctx) {
-  if (ctx.source_date_epoch) return FormatCreated(*ctx.source_date_epoch, 0);
-  return NowCreated();
+  if (ctx.source_date_epoch) return store::FormatCreated(*ctx.source_date_epoch, 0);
+  return store::NowCreated();
 }
 
 namespace {
 
 void MoveTo(BuildContext& ctx, StageState& st, const store::Digest& id) {
-  st.config = ImageConfig::Parse(ctx.store.images().GetConfig(id), id.str());
+  st.config = store::ImageConfig::Parse(ctx.store.images().GetConfig(id), id.str());
   st.image_id = id;
-  st.top_chain = TopChainId(st.config);
+  st.top_chain = store::TopChainId(st.config);
 }
 
 }  // namespace
@@ -63,9 +63,9 @@ bool ProbeCache(BuildContext& ctx, StageState& st, const store::Digest& key) {
 
 void CommitStep(BuildContext& ctx, StageState& st, const store::Digest& key, const std::string& created_by,
                 const std::optional<store::Layer>& layer) {
-  ImageConfig next = st.config;
+  store::ImageConfig next = st.config;
   std::string created = StepCreated(ctx);
-  HistoryEntry h;
+  store::HistoryEntry h;
   h.created = created;
   h.created_by = created_by;
   // Docker stamps every entry after MAINTAINER with the author.

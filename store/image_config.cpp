@@ -1,4 +1,4 @@
-#include "builder/dispatch/image_config.h"
+#include "store/image_config.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -7,7 +7,7 @@
 #include "store/chain_id.h"
 #include "store/base/error.h"
 
-namespace ubuild::builder {
+namespace ubuild::store {
 
 namespace {
 
@@ -185,11 +185,11 @@ void ImageConfig::SetEnv(const std::string& key, const std::string& value) {
   env.push_back(key + "=" + value);
 }
 
-std::optional<store::Digest> TopChainId(const ImageConfig& config) {
+std::optional<Digest> TopChainId(const ImageConfig& config) {
   if (config.diff_ids().empty()) return std::nullopt;
-  std::vector<store::Digest> diffs;
-  for (const auto& d : config.diff_ids()) diffs.push_back(store::Digest::Parse(d));
-  return store::ChainIds(diffs).back();
+  std::vector<Digest> diffs;
+  for (const auto& d : config.diff_ids()) diffs.push_back(Digest::Parse(d));
+  return ChainIds(diffs).back();
 }
 
 std::string FormatCreated(int64_t seconds, long nanoseconds) {
@@ -215,4 +215,4 @@ std::string NowCreated() {
   return FormatCreated(ts.tv_sec, ts.tv_nsec);
 }
 
-}  // namespace ubuild::builder
+}  // namespace ubuild::store

@@ -1,10 +1,10 @@
-#include "builder/dispatch/image_config.h"
+#include "store/image_config.h"
 
 #include <gtest/gtest.h>
 
 #include "store/base/error.h"
 
-namespace ubuild::builder {
+namespace ubuild::store {
 namespace {
 
 TEST(ImageConfig, ScratchHasDockersNullsAndOrder) {
@@ -60,4 +60,4 @@ TEST(ImageConfig, CreatedFormat) {
 }
 
 }  // namespace
-}  // namespace ubuild::builder
+}  // namespace ubuild::store

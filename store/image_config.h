@@ -11,7 +11,7 @@
 
 #include "store/digest.h"
 
-namespace ubuild::builder {
+namespace ubuild::store {
 
 using Json = nlohmann::ordered_json;
 
@@ -63,10 +63,10 @@ class ImageConfig {
 
 // chain_id of the config's top layer (design.md §2); nullopt with no layers.
 // Throws ubuild::Error if a diff_id is malformed.
-std::optional<store::Digest> TopChainId(const ImageConfig& config);
+std::optional<Digest> TopChainId(const ImageConfig& config);
 
 // Go's time.Time JSON form (RFC 3339 with nanoseconds, trailing zeros trimmed).
 std::string FormatCreated(int64_t seconds, long nanoseconds);
 std::string NowCreated();
 
-}  // namespace ubuild::builder
+}  // namespace ubuild::store
