@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
 
@@ -22,9 +26,11 @@ TEST(ParallelJobs, RunsEveryJobBeforeWaitReturns) {
 TEST(ParallelJobs, WaitRethrowsTheFailureAndLaterSubmitsStop) {
   ParallelJobs jobs(2);
   std::atomic<int> ran{0};
-  jobs.Submit([] { throw std::runtime_error("job 0 failed"); });
   bool stopped = false;
   try {
+    // Inside the try: a worker may fail job 0 before its own Submit returns,
+    // and that Submit then rethrows.
+    jobs.Submit([] { throw std::runtime_error("job 0 failed"); });
     for (int i = 0; i < 100000; ++i) {
       jobs.Submit([&] {
         std::this_thread::yield();
@@ -40,21 +46,45 @@ TEST(ParallelJobs, WaitRethrowsTheFailureAndLaterSubmitsStop) {
   EXPECT_LT(ran.load(), 100000);  // the producer heard about the failure early
 }
 
+// Queued jobs are dropped, not run, when the pool is destroyed. The one
+// worker is held inside a first job until the queued jobs' captures are
+// destroyed, which happens exactly when the pool drops them: a pool that runs
+// them on destruction would instead see the hold time out and run all ten.
 TEST(ParallelJobs, DestroyingWithQueuedJobsDropsThem) {
-  std::atomic<int> ran{0};
+  std::mutex mu;
+  std::condition_variable cv;
+  bool dropped = false;
+  class DropSignal {
+   public:
+    DropSignal(std::mutex& mu, std::condition_variable& cv, bool& dropped) : mu_(mu), cv_(cv), dropped_(dropped) {}
+    DropSignal(const DropSignal&) = delete;
+    ~DropSignal() {
+      std::lock_guard lock(mu_);
+      dropped_ = true;
+      cv_.notify_all();
+    }
+
+   private:
+    std::mutex& mu_;
+    std::condition_variable& cv_;
+    bool& dropped_;
+  };
+  std::atomic<int> queued_ran{0};
+  bool hold_timed_out = false;
   {
     ParallelJobs jobs(1);
-    for (int i = 0; i < 50; ++i) {
-      jobs.Submit([&] {
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-        ran.fetch_add(1);
-      });
+    jobs.Submit([&] {
+      std::unique_lock lock(mu);
+      hold_timed_out = !cv.wait_for(lock, std::chrono::seconds(2), [&] { return dropped; });
+    });
+    auto signal = std::make_shared<DropSignal>(mu, cv, dropped);
+    for (int i = 0; i < 10; ++i) {  // well under the queue bound: the submitter runs none itself
+      jobs.Submit([&, signal] { queued_ran.fetch_add(1); });
     }
+    signal.reset();  // from here on only the queued jobs hold it
   }
-  EXPECT_LE(ran.load(), 50);
-  const int after = ran.load();
-  std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  EXPECT_EQ(ran.load(), after);  // nothing runs once the pool is gone
+  EXPECT_EQ(queued_ran.load(), 0);
+  EXPECT_FALSE(hold_timed_out) << "the queued jobs were not dropped while the worker was busy";
 }
 
 }  // namespace

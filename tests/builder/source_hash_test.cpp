@@ -180,6 +180,8 @@ TEST(SourceHashTest, DigestCacheAvoidsRereadingUnchangedFiles) {
   EXPECT_EQ(SourceHashContentReads() - r3, 1u);
 }
 
+// A cache file with a malformed line is dropped whole: its other lines are
+// not used either, so a wrong digest in them cannot leak into the hash.
 TEST(SourceHashTest, CorruptDigestCacheIsIgnored) {
   TempDir t;
   const auto ctx = t.path() / "ctx";
@@ -187,10 +189,22 @@ TEST(SourceHashTest, CorruptDigestCacheIsIgnored) {
   WriteFile(ctx / "f", "data");
   std::this_thread::sleep_for(std::chrono::milliseconds(250));
   const std::string good = Hash(ctx, {"f"}, nullptr, &cache);
-  for (const auto& e : std::filesystem::directory_iterator(cache)) {
-    WriteFile(e.path(), "ubuild-context-digests v1\n1 2 3 4 nothex\n");
-  }
+
+  // The file the cache keeps for this context (context_digest_cache.h).
+  const auto file = cache / store::Sha256Of(std::filesystem::absolute(ctx).lexically_normal().string()).hex();
+  ASSERT_TRUE(std::filesystem::is_regular_file(file)) << "no cache written at " << file;
+  std::string text = testing::ReadFile(file);
+  const std::string hex = good.substr(good.find(':') + 1);
+  const size_t at = text.find(" " + hex + " f\n");
+  ASSERT_NE(at, std::string::npos) << text;
+  const uint64_t r0 = SourceHashContentReads();
   EXPECT_EQ(Hash(ctx, {"f"}, nullptr, &cache), good);
+  EXPECT_EQ(SourceHashContentReads() - r0, 0u);  // the intact cache is used
+
+  text.replace(at + 1, 64, std::string(64, '0'));
+  WriteFile(file, text + "1 2 3 4 nothex\n");
+  EXPECT_EQ(Hash(ctx, {"f"}, nullptr, &cache), good);
+  EXPECT_EQ(SourceHashContentReads() - r0, 1u);  // f was read again
 }
 
 TEST(SourceHashTest, TarsumHeaderFieldOrder) {

@@ -55,6 +55,9 @@ for tool in dockerd python3; do
 done
 
 conf_setup_tmp
+# Any mtime older than this was not made by a build: compare.py holds both
+# engines to it (the contexts are copied with cp -a, keeping the checkout's).
+BUILT_AFTER=$(date +%s)
 mkdir -p "$T/ctx" "$T/out"
 [[ -n "$KEEP" ]] && mkdir -p "$KEEP"
 
@@ -243,15 +246,19 @@ for CASEDIR in "$CONF"/cases/*/; do
   if [[ $DOCKER_ONLY == 0 && ${#FAILED[@]} == "$nfail_before" ]]; then
     if [[ -n "$PARENT_TAG" ]]; then
       python3 "$CONF/compare.py" --case "$CASE/parent" --known "$CONF/known_differences.json" \
-        --base-diff-id "$BASE_DIFF_ID" "$T/out/$CASE.parent.docker.tar" "$T/out/$CASE.parent.$SECOND.tar" ||
+        --base-diff-id "$BASE_DIFF_ID" --built-after "$BUILT_AFTER" \
+        "$T/out/$CASE.parent.docker.tar" "$T/out/$CASE.parent.$SECOND.tar" ||
         fail "parent image differs from Docker's"
     fi
     if [[ -n "$DOCKER_FAILS" && $SECOND == ubuild ]]; then
       python3 "$CONF/compare.py" --case "$CASE" --expect "$CASEDIR/expect.json" "$T/out/$CASE.$SECOND.tar" ||
         fail "ubuild image does not match expect.json"
     elif [[ -z "$DOCKER_FAILS" ]]; then
+      parents=()
+      [[ -n "$PARENT_TAG" ]] && parents=(--parents "$T/out/$CASE.parent.docker.tar" "$T/out/$CASE.parent.$SECOND.tar")
       python3 "$CONF/compare.py" --case "$CASE" --known "$CONF/known_differences.json" \
-        --base-diff-id "$BASE_DIFF_ID" "$T/out/$CASE.docker.tar" "$T/out/$CASE.$SECOND.tar" ||
+        --base-diff-id "$BASE_DIFF_ID" --built-after "$BUILT_AFTER" "${parents[@]}" \
+        "$T/out/$CASE.docker.tar" "$T/out/$CASE.$SECOND.tar" ||
         fail "image differs from Docker's"
     fi
   fi

@@ -250,6 +250,7 @@ class ArchiveTest : public ::testing::Test {
 
   // Loading `bytes` must fail and leave dst_ exactly as it was.
   void ExpectRejected(const std::string& bytes, const std::string& message_part) {
+    ASSERT_FALSE(message_part.empty()) << "name the error expected: any error would do otherwise";
     std::string before = Listing(dst_.root());
     try {
       Load(bytes);
@@ -415,6 +416,46 @@ TEST_F(ArchiveTest, LoadsDocker2010LegacyFormat) {
   EXPECT_TRUE(dst_.layers().Get(l2_.chain_id));
 }
 
+// A layer the store already holds is not taken on trust: the archive's copy
+// is hashed anyway, and a damaged one fails the load (the stored layer stays,
+// nothing new is added). Docker 20.10's layout, so that no blob digest in a
+// path or an OCI manifest could catch the damage first.
+TEST_F(ArchiveTest, LayerAlreadyInTheStoreIsRecheckedOnLoad) {
+  Load(Save({{base_id_, {"base:1"}}}));
+  ASSERT_TRUE(dst_.layers().Get(l1_.chain_id));
+  StringSink l1, l2;
+  src_.layers().WriteTar(l1_, l1);
+  src_.layers().WriteTar(l2_, l2);
+  auto legacy = [&](const std::string& first_layer) {
+    StringSink sink;
+    TarArchiveOutput tar(sink);
+    tar.AddDirectory("aaaa/");
+    tar.AddFile("aaaa/layer.tar", first_layer);
+    tar.AddDirectory("bbbb/");
+    tar.AddFile("bbbb/layer.tar", l2.out);
+    tar.AddFile(app_id_.hex() + ".json", src_.images().GetConfig(app_id_));
+    tar.AddFile("manifest.json", R"([{"Config":")" + app_id_.hex() +
+                                     R"(.json","RepoTags":["app:latest"],"Layers":["aaaa/layer.tar","bbbb/layer.tar"]}])");
+    tar.Close();
+    return sink.out;
+  };
+  // Same length, one byte of file data changed: only hashing tells.
+  std::string damaged = l1.out;
+  size_t at = damaged.find("echo tool");
+  ASSERT_NE(at, std::string::npos);
+  damaged[at] = 'E';
+  ExpectRejected(legacy(damaged), "layer does not match its diff_id");
+  EXPECT_TRUE(dst_.layers().Get(l1_.chain_id));
+  EXPECT_FALSE(dst_.layers().Get(l2_.chain_id));
+  EXPECT_FALSE(dst_.refs().Get("app:latest"));
+
+  // The same archive undamaged loads: the rejection above was the recheck's.
+  auto loaded = Load(legacy(l1.out));
+  ASSERT_EQ(loaded.size(), 1u);
+  EXPECT_EQ(loaded[0].id, app_id_);
+  EXPECT_TRUE(dst_.layers().Get(l2_.chain_id));
+}
+
 // A plain OCI layout: no manifest.json; index.json -> nested index ->
 // per-platform manifests.
 TEST_F(ArchiveTest, LoadsPlainOciLayoutThroughNestedIndex) {
@@ -526,14 +567,14 @@ TEST_F(ArchiveTest, RejectsLayerEscapingItsRoot) {
     tar.AddFile("blobs/sha256/" + diff.hex(), evil.out);
     tar.Close();
   }
-  ExpectRejected(sink.out, "");
+  ExpectRejected(sink.out, "entry \"../../escaped\": \"..\" would leave the layer directory");
   EXPECT_FALSE(fs::exists(dst_.root().parent_path() / "escaped"));
   EXPECT_FALSE(fs::exists(dst_.root() / "escaped"));
   EXPECT_FALSE(fs::exists(dst_.root() / "overlay2/escaped"));
 }
 
 TEST_F(ArchiveTest, RejectsWhatIsNotAnImageArchive) {
-  ExpectRejected("this is not a tar archive at all, just text. " + std::string(2000, 'x'), "");
+  ExpectRejected("this is not a tar archive at all, just text. " + std::string(2000, 'x'), "not a tar archive");
   StringSink sink;
   {
     TarArchiveOutput tar(sink);

@@ -3,6 +3,7 @@
 #include <sys/time.h>
 
 #include <clocale>
+#include <optional>
 
 #include "store/digest.h"
 #include "store/base/error.h"
@@ -161,6 +162,33 @@ TEST(LayerTarWriter, EntryHeaders) {
   EXPECT_EQ(out.out.find("LIBARCHIVE"), std::string::npos);
   EXPECT_EQ(out.out.find("trusted.overlay"), std::string::npos);
   EXPECT_EQ(out.out.find("root"), std::string::npos);
+}
+
+// Docker's overlay whiteout converter builds the opaque marker's header from
+// scratch: the directory's permission bits and owner, but no ModTime, and Go's
+// tar writer stores a zero time.Time as 0. So the marker's mtime is 0 whatever
+// the directory's, and a SOURCE_DATE_EPOCH clamp leaves it alone.
+TEST(LayerTarWriter, OpaqueMarkerHasZeroMtime) {
+  TempDir dir;
+  std::filesystem::create_directory(dir / "opq");
+  WriteFile(dir / "opq/kept", "k");
+  SetXattr(dir / "opq", "trusted.overlay.opaque", "y");
+  SetMtime(dir / "opq/kept", 1500000000);
+  SetMtime(dir / "opq", 1500000000);
+  for (std::optional<int64_t> clamp : {std::optional<int64_t>(), std::optional<int64_t>(1400000000)}) {
+    SCOPED_TRACE(clamp ? "clamped" : "not clamped");
+    LayerTarOptions options;
+    options.clamp_mtime = clamp;
+    StringSink out;
+    WriteLayerTar(dir.path(), &out, nullptr, options);
+    auto members = ListTar(out.out);
+    const TarMember* d = Find(members, "opq/");
+    const TarMember* marker = Find(members, "opq/.wh..wh..opq");
+    ASSERT_TRUE(d);
+    ASSERT_TRUE(marker);
+    EXPECT_EQ(d->mtime, clamp.value_or(1500000000));
+    EXPECT_EQ(marker->mtime, 0);
+  }
 }
 
 TEST(LayerTarWriter, PlainUstarHeaderWhenNothingNeedsPax) {

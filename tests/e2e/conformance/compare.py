@@ -5,7 +5,8 @@ Both Docker 20.10's legacy `docker save` output (<id>.json, <dir>/layer.tar)
 and ubuild's OCI+manifest.json output carry a manifest.json naming the config
 and the layer tars, so only manifest.json is trusted for paths.
 
-  compare.py [--case C] [--known FILE] [--base-diff-id D] EXPECTED ACTUAL
+  compare.py [--case C] [--known FILE] [--base-diff-id D] [--built-after T]
+             [--parents EXPECTED_PARENT ACTUAL_PARENT] EXPECTED ACTUAL
       EXPECTED is Docker's archive (the ground truth), ACTUAL ubuild's.
       Exit 1 on a difference not listed in FILE for case C.
   compare.py --expect FILE ARCHIVE
@@ -13,8 +14,24 @@ and the layer tars, so only manifest.json is trusted for paths.
   compare.py --dump [--base-diff-id D] ARCHIVE
       Print a markdown summary (config, history, layer entries).
 
-Timestamps (created, mtimes), uname/gname and container-specific config
-fields (Hostname, Image, ...) are deliberately not compared.
+Layer entries are compared field by field and in archive order. An entry's
+mtime is compared when it is deterministic: when either engine wrote one
+older than --built-after T (the suite's start), it came from the context, a
+tarball, the base image or Docker's fixed opaque-marker time (0), not from
+the build's clock, so both must agree. Mtimes of what the build made (RUN
+output, new directories, whiteouts: a whiteout's mtime is its overlay
+device's, so the rm's time) are not compared, nor are `created`,
+uname/gname and container-specific config fields (Hostname, Image, ...).
+
+diff_ids are compared where the layer bytes can be identical: a layer both
+engines took unchanged from the same tar (the imported base, wherever it
+sits in the chain) and, with --parents, the layers a child inherits from its
+parent image. A layer Docker 20.10 wrote itself cannot match: its tar
+headers carry user and group names looked up in the daemon host's
+/etc/passwd (uid 1000 is whatever that host calls it), Go's encoding of the
+numeric fields (NUL-terminated octal) and Go 1.8 file-type bits in the mode
+field (0100644), so its bytes depend on the host; ubuild writes no names and
+libarchive's encoding. Its entries are compared instead.
 """
 
 import argparse
@@ -59,6 +76,7 @@ class Image:
             self.repo_tags = entry.get("RepoTags") or []
             self.config = json.loads(read(entry["Config"]))
             self.layers = [self._entries(read(p), p) for p in entry.get("Layers") or []]
+            self.diff_ids = (self.config.get("rootfs") or {}).get("diff_ids") or []
             self.layer_digests = ["sha256:" + hashlib.sha256(read(p)).hexdigest()
                                   for p in entry.get("Layers") or []]
 
@@ -81,6 +99,7 @@ class Image:
                     "mode": "%04o" % (m.mode & 0o7777),
                     "uid": m.uid,
                     "gid": m.gid,
+                    "mtime": m.mtime,  # compared only where deterministic, see diff_mtime
                 }
                 if m.isreg():
                     content = tf.extractfile(m).read()
@@ -125,7 +144,23 @@ def entry_line(path, e):
     return s
 
 
-def diff_images(exp, act, base_diff_id):
+def diff_order(i, el, al):
+    """The entries both layers hold must come in the same order."""
+    common_e = [p for p in el if p in al]
+    common_a = [p for p in al if p in el]
+    for k, (pe, pa) in enumerate(zip(common_e, common_a)):
+        if pe != pa:
+            yield f"layer[{i}].order", f"entry {k}: {pe}", f"entry {k}: {pa}"
+            return
+
+
+def diff_mtime(i, path, ee, ae, built_after):
+    em, am = ee["mtime"], ae["mtime"]
+    if built_after is not None and (em < built_after or am < built_after) and em != am:
+        yield f"layer[{i}]:{path}.mtime", str(em), str(am)
+
+
+def diff_images(exp, act, base_diff_id, built_after=None, parents=None):
     """Yields (field, expected, actual) for every difference."""
     for k in TOP_FIELDS:
         if jget(exp.config, k) != jget(act.config, k):
@@ -151,29 +186,38 @@ def diff_images(exp, act, base_diff_id):
             if ev != av:
                 yield f"history[{i}].{k}", fmt(ev), fmt(av)
 
-    ed = (exp.config.get("rootfs") or {}).get("diff_ids") or []
-    ad = (act.config.get("rootfs") or {}).get("diff_ids") or []
+    ed, ad = exp.diff_ids, act.diff_ids
     if len(exp.layers) != len(act.layers):
         yield "layers.count", str(len(exp.layers)), str(len(act.layers))
     if len(ed) != len(ad):
         yield "rootfs.diff_ids.count", str(len(ed)), str(len(ad))
-    if base_diff_id and ed and ed[0] == base_diff_id and (not ad or ad[0] != base_diff_id):
-        yield "rootfs.diff_ids[0]", base_diff_id, ad[0] if ad else ABSENT
+    # The imported base's layer is the same bytes in both stores.
+    for i, d in enumerate(ed):
+        if d == base_diff_id and (i >= len(ad) or ad[i] != d):
+            yield f"rootfs.diff_ids[{i}]", d, ad[i] if i < len(ad) else ABSENT
     for img, name in ((exp, "expected"), (act, "actual")):
-        ids = (img.config.get("rootfs") or {}).get("diff_ids") or []
-        if ids != img.layer_digests:
+        if img.diff_ids != img.layer_digests:
             yield f"rootfs.diff_ids.match_layer_tars[{name}]", "layer tar digests", \
                 "config diff_ids differ from the archive's layer tars"
+    # A child keeps its parent's layers byte for byte, in each engine.
+    if parents:
+        for img, parent, name in ((exp, parents[0], "expected"), (act, parents[1], "actual")):
+            n = len(parent.diff_ids)
+            if img.diff_ids[:n] != parent.diff_ids:
+                yield (f"rootfs.diff_ids[:{n}].parent[{name}]", json.dumps(parent.diff_ids),
+                       json.dumps(img.diff_ids[:n]))
 
     for i in range(min(len(exp.layers), len(act.layers))):
         el, al = exp.layers[i], act.layers[i]
+        yield from diff_order(i, el, al)
         for path in sorted(set(el) | set(al)):
             if path not in al:
                 yield f"layer[{i}]:{path}", entry_line(path, el[path]), "missing"
             elif path not in el:
                 yield f"layer[{i}]:{path}", "missing", entry_line(path, al[path])
-            elif el[path] != al[path]:
-                for k in sorted(set(el[path]) | set(al[path])):
+            else:
+                yield from diff_mtime(i, path, el[path], al[path], built_after)
+                for k in sorted((set(el[path]) | set(al[path])) - {"mtime"}):
                     if el[path].get(k) != al[path].get(k):
                         yield (f"layer[{i}]:{path}.{k}",
                                fmt(el[path].get(k, ABSENT)), fmt(al[path].get(k, ABSENT)))
@@ -189,10 +233,11 @@ def load_known(path, case):
 
 def cmd_compare(args):
     exp, act = Image(args.archives[0]), Image(args.archives[1])
+    parents = [Image(p) for p in args.parents] if args.parents else None
     known = load_known(args.known, args.case)
     unexpected = 0
     label = args.case or args.archives[1]
-    for field, ev, av in diff_images(exp, act, args.base_diff_id):
+    for field, ev, av in diff_images(exp, act, args.base_diff_id, args.built_after, parents):
         reason = next((k["reason"] for k in known if fnmatch.fnmatchcase(field, k["field"])), None)
         tag = f"known: {reason}" if reason else "DIFF"
         if not reason:
@@ -259,6 +304,10 @@ def main():
     ap.add_argument("--case")
     ap.add_argument("--known", help="known_differences.json")
     ap.add_argument("--base-diff-id", help="diff_id of the imported base layer")
+    ap.add_argument("--built-after", type=int, metavar="T",
+                    help="Unix time before any build began: older mtimes must match")
+    ap.add_argument("--parents", nargs=2, metavar=("EXPECTED_PARENT", "ACTUAL_PARENT"),
+                    help="the parent images the two images were built FROM")
     ap.add_argument("--expect", help="expect.json: check ARCHIVE's entries")
     ap.add_argument("--dump", action="store_true", help="print a markdown summary of ARCHIVE")
     ap.add_argument("archives", nargs="+")
