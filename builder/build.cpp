@@ -85,16 +85,16 @@ std::string ReadDockerfile(const BuildOptions& options, std::string* name) {
 
 // FROM: the base image (scratch, an earlier stage, or an image in the store),
 // with Docker's default PATH added when the base has none.
-void BeginStage(BuildContext& ctx, StageImage& st, const parser::FromInstr& from, int line) {
+void BeginStage(BuildContext& ctx, StageImage& image, const parser::FromInstr& from, int line) {
   if (!from.platform.empty() && Lower(from.platform) != "linux/amd64" && Lower(from.platform) != "linux") {
     throw Error::At(ctx.dockerfile_name, line,
                     "FROM --platform=" + from.platform + ": ubuild builds for this host only (linux/amd64)");
   }
   if (Lower(from.image) == "scratch") {
-    st.config = store::ImageConfig::Scratch();
+    image.config = store::ImageConfig::Scratch();
   } else if (auto it = ctx.stages_by_name.find(Lower(from.image)); it != ctx.stages_by_name.end()) {
-    st.config = it->second.config;
-    st.id = it->second.image_id;
+    image.config = it->second.config;
+    image.id = it->second.image_id;
   } else {
     std::optional<store::Digest> id;
     try {
@@ -108,20 +108,20 @@ void BeginStage(BuildContext& ctx, StageImage& st, const parser::FromInstr& from
                           "\" is not in the store: get it with 'ubuild load -i IMAGE.tar' or "
                           "'ubuild import ROOTFS.tar " + from.image + "'");
     }
-    st.config = store::ImageConfig::Parse(ctx.store.images().GetConfig(*id), id->str());
-    st.id = id;
+    image.config = store::ImageConfig::Parse(ctx.store.images().GetConfig(*id), id->str());
+    image.id = id;
   }
-  st.top_chain = store::TopChainId(st.config);
-  if (st.top_chain) {
-    if (!ctx.store.layers().Exists(*st.top_chain)) {
+  image.top_chain = store::TopChainId(image.config);
+  if (image.top_chain) {
+    if (!ctx.store.layers().Exists(*image.top_chain)) {
       throw Error::At(ctx.dockerfile_name, line, "base image \"" + from.image + "\" is missing layers in the store");
     }
   }
-  if (!st.config.GetEnv("PATH")) {
-    st.config.SetEnv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+  if (!image.config.GetEnv("PATH")) {
+    image.config.SetEnv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
   }
-  st.config.config()["OpenStdin"] = false;
-  st.config.config()["StdinOnce"] = false;
+  image.config.config()["OpenStdin"] = false;
+  image.config.config()["StdinOnce"] = false;
 }
 
 void CheckInterrupted() {
@@ -190,6 +190,20 @@ Plan MakePlan(const BuildOptions& options, const Source& src) {
   return plan;
 }
 
+// ONBUILD triggers of the base run first, then leave the config. Errors
+// are located at the FROM line.
+void RunTriggers(BuildContext& ctx, StageState& st, int from_line) {
+  std::vector<std::string> triggers = st.image.config.StringList("OnBuild");
+  if (triggers.empty()) return;
+  ctx.log.Line("# Executing " + std::to_string(triggers.size()) + " build trigger" + (triggers.size() > 1 ? "s" : ""));
+  st.image.config.config()["OnBuild"] = nullptr;
+  for (const std::string& t : triggers) {
+    parser::LocatedInstruction li = parser::ParseSingleInstruction(t, ctx.dockerfile_name, from_line);
+    CheckInterrupted();
+    Dispatch(ctx, st, li);
+  }
+}
+
 // FROM, the base's ONBUILD triggers, the stage's instructions (and the
 // trailer for the target); `step` counts the log's steps across stages.
 StageResult RunStage(BuildContext& ctx, const Source& src, const Plan& plan, size_t i, const BuildArgs& base_args,
@@ -205,19 +219,7 @@ StageResult RunStage(BuildContext& ctx, const Source& src, const Plan& plan, siz
     ctx.log.Line(" ---> scratch");
   }
 
-  // ONBUILD triggers of the base run first, then leave the config.
-  std::vector<std::string> triggers = st.image.config.StringList("OnBuild");
-  if (!triggers.empty()) {
-    ctx.log.Line("# Executing " + std::to_string(triggers.size()) + " build trigger" +
-                 (triggers.size() > 1 ? "s" : ""));
-    st.image.config.config()["OnBuild"] = nullptr;
-    for (const std::string& t : triggers) {
-      parser::LocatedInstruction li = parser::ParseSingleInstruction(t, src.dockerfile_name, stage.line);
-      CheckInterrupted();
-      Dispatch(ctx, st, li);
-    }
-  }
-
+  RunTriggers(ctx, st, stage.line);
   for (const parser::LocatedInstruction& li : stage.instructions) {
     CheckInterrupted();
     ctx.log.Step(++step, plan.total_steps, li.original);

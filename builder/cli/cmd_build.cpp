@@ -3,6 +3,7 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include "builder/build.h"
@@ -35,69 +36,70 @@ const std::vector<FlagSpec> kBuildFlags = {
     {"iidfile", 0, true}, {"quiet", 'q'},       {"progress", 0, true},
 };
 
-}  // namespace
+// One flag, as docker build reads it.
+void ApplyFlag(builder::BuildOptions& o, const std::string& flag, const std::string& v) {
+  if (flag == "tag") {
+    store::NormalizeReference(v);  // a bad tag fails before any work
+    o.tags.push_back(v);
+  } else if (flag == "file") {
+    if (v == "-") {
+      o.dockerfile_from_stdin = true;
+    } else {
+      o.dockerfile = v;
+    }
+  } else if (flag == "build-arg") {
+    auto eq = v.find('=');
+    if (eq == std::string::npos) {
+      // Docker: a bare name takes its value from the environment, if set.
+      if (const char* env = std::getenv(v.c_str())) o.build_args[v] = env;
+    } else {
+      if (eq == 0) throw UsageError("--build-arg " + v + ": the name is empty");
+      o.build_args[v.substr(0, eq)] = v.substr(eq + 1);
+    }
+  } else if (flag == "target") {
+    o.target = v;
+  } else if (flag == "no-cache") {
+    o.no_cache = true;
+  } else if (flag == "network") {
+    if (v == "none") {
+      o.network_none = true;
+    } else if (v != "host" && v != "default") {
+      throw UsageError("--network " + v + ": ubuild supports host and none");
+    }
+  } else if (flag == "label") {
+    auto eq = v.find('=');
+    o.labels[v.substr(0, eq)] = eq == std::string::npos ? "" : v.substr(eq + 1);
+  } else if (flag == "iidfile") {
+    o.iidfile = v;
+  } else if (flag == "quiet") {
+    o.progress = builder::Progress::kQuiet;
+  } else if (flag == "progress") {
+    if (v == "quiet") {
+      o.progress = builder::Progress::kQuiet;
+    } else if (v == "plain") {
+      o.progress = builder::Progress::kPlain;
+    } else if (v != "auto" && v != "tty") {
+      throw UsageError("--progress " + v + ": want auto, plain or quiet");
+    }
+  }
+}
 
-int CmdBuild(const GlobalOptions& g, const Args& args) {
+// The build's options; nullopt when -h asks for the usage instead. Flags
+// act in the order given: -h stops at once, a bad tag fails before a later
+// unknown flag, and --tag, --build-arg and --label repeat.
+std::optional<builder::BuildOptions> ReadOptions(const Args& args) {
   builder::BuildOptions o;
   std::vector<std::string> positional;
-  // Flags act in the order given: -h stops at once, a bad tag fails before
-  // a later unknown flag, and --tag, --build-arg and --label repeat.
   FlagReader reader("build", args, kBuildFlags);
   FlagItem item;
   try {
     while (reader.Next(&item)) {
       if (item.flag == nullptr) {
         positional.push_back(item.value);
-        continue;
-      }
-      const std::string& flag = item.flag->long_name;
-      const std::string& v = item.value;
-      if (flag == "help") {
-        std::cout << kBuildUsage;
-        return 0;
-      } else if (flag == "tag") {
-        store::NormalizeReference(v);  // a bad tag fails before any work
-        o.tags.push_back(v);
-      } else if (flag == "file") {
-        if (v == "-") {
-          o.dockerfile_from_stdin = true;
-        } else {
-          o.dockerfile = v;
-        }
-      } else if (flag == "build-arg") {
-        auto eq = v.find('=');
-        if (eq == std::string::npos) {
-          // Docker: a bare name takes its value from the environment, if set.
-          if (const char* env = std::getenv(v.c_str())) o.build_args[v] = env;
-        } else {
-          if (eq == 0) throw UsageError("--build-arg " + v + ": the name is empty");
-          o.build_args[v.substr(0, eq)] = v.substr(eq + 1);
-        }
-      } else if (flag == "target") {
-        o.target = v;
-      } else if (flag == "no-cache") {
-        o.no_cache = true;
-      } else if (flag == "network") {
-        if (v == "none") {
-          o.network_none = true;
-        } else if (v != "host" && v != "default") {
-          throw UsageError("--network " + v + ": ubuild supports host and none");
-        }
-      } else if (flag == "label") {
-        auto eq = v.find('=');
-        o.labels[v.substr(0, eq)] = eq == std::string::npos ? "" : v.substr(eq + 1);
-      } else if (flag == "iidfile") {
-        o.iidfile = v;
-      } else if (flag == "quiet") {
-        o.progress = builder::Progress::kQuiet;
-      } else if (flag == "progress") {
-        if (v == "quiet") {
-          o.progress = builder::Progress::kQuiet;
-        } else if (v == "plain") {
-          o.progress = builder::Progress::kPlain;
-        } else if (v != "auto" && v != "tty") {
-          throw UsageError("--progress " + v + ": want auto, plain or quiet");
-        }
+      } else if (item.flag->long_name == "help") {
+        return std::nullopt;
+      } else {
+        ApplyFlag(o, item.flag->long_name, item.value);
       }
     }
   } catch (const FlagError& e) {
@@ -119,8 +121,19 @@ int CmdBuild(const GlobalOptions& g, const Args& args) {
     ss << std::cin.rdbuf();
     o.dockerfile_text = ss.str();
   }
+  return o;
+}
+
+}  // namespace
+
+int CmdBuild(const GlobalOptions& g, const Args& args) {
+  std::optional<builder::BuildOptions> options = ReadOptions(args);
+  if (!options) {
+    std::cout << kBuildUsage;
+    return 0;
+  }
   store::Store store = store::Store::Open(g.root, store::Store::Mode::kWrite);
-  builder::Build(o, store, std::cout);
+  builder::Build(*options, store, std::cout);
   return 0;
 }
 
