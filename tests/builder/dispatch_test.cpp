@@ -146,6 +146,20 @@ TEST_F(DispatchTest, ChangedCopySourceMissesFromTheCopy) {
   EXPECT_NE(changed.config.diff_ids().at(0), first.config.diff_ids().at(0));
 }
 
+TEST_F(DispatchTest, CachedImageMissingItsLayerIsRebuiltOnTheStageImage) {
+  Built first = BuildText("FROM scratch\nENV A=1\nRUN make\nLABEL x=y\n");
+  std::optional<store::Digest> top = store::TopChainId(first.config);
+  ASSERT_TRUE(top.has_value());
+  store_.layers().Remove(*top);
+  Built again = BuildText("FROM scratch\nENV A=1\nRUN make\nLABEL x=y\n");
+  EXPECT_EQ(again.cached, (std::vector<bool>{true, false, true}));
+  EXPECT_EQ(runtime_.runs.size(), 2u);
+  // The RUN went on ENV's image (no layers), not on the broken cached one.
+  EXPECT_TRUE(runtime_.lowers.at(1).empty());
+  EXPECT_EQ(again.id, first.id);
+  EXPECT_TRUE(store_.layers().Exists(*top));
+}
+
 TEST_F(DispatchTest, NoCacheRebuildsEveryStepToTheSameImage) {
   WriteFile(context_ / "f", "one");
   Built first = BuildText(CacheDockerfile());
