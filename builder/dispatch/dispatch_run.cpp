@@ -1,8 +1,10 @@
-// RUN: the command runs in its own namespaces on a fresh upperdir stacked on
-// the stage's layers; the upperdir becomes the step's layer.
+// RUN: the command runs in its own namespaces (the build's StepRuntime) on a
+// fresh upperdir stacked on the stage's layers; the upperdir becomes the
+// step's layer.
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "builder/run/container_run.h"
 #include "builder/dispatch/dispatch.h"
 #include "builder/dispatch/history_text.h"
 #include "builder/dispatch/layer_step.h"
