@@ -11,6 +11,7 @@
 #include "builder/dispatch/build_log.h"
 #include "builder/run/interrupt.h"
 #include "builder/dispatch/dispatch.h"
+#include "builder/dispatch/real_step_runtime.h"
 #include "builder/dispatch/stage_state.h"
 #include "parser/ast.h"
 #include "parser/instructions.h"
@@ -84,16 +85,16 @@ std::string ReadDockerfile(const BuildOptions& options, std::string* name) {
 
 // FROM: the base image (scratch, an earlier stage, or an image in the store),
 // with Docker's default PATH added when the base has none.
-void BeginStage(BuildContext& ctx, StageState& st, const parser::FromInstr& from, int line) {
+void BeginStage(BuildContext& ctx, StageImage& image, const parser::FromInstr& from, int line) {
   if (!from.platform.empty() && Lower(from.platform) != "linux/amd64" && Lower(from.platform) != "linux") {
     throw Error::At(ctx.dockerfile_name, line,
                     "FROM --platform=" + from.platform + ": ubuild builds for this host only (linux/amd64)");
   }
   if (Lower(from.image) == "scratch") {
-    st.config = store::ImageConfig::Scratch();
+    image.config = store::ImageConfig::Scratch();
   } else if (auto it = ctx.stages_by_name.find(Lower(from.image)); it != ctx.stages_by_name.end()) {
-    st.config = it->second.config;
-    st.image_id = it->second.image_id;
+    image.config = it->second.config;
+    image.id = it->second.image_id;
   } else {
     std::optional<store::Digest> id;
     try {
@@ -107,127 +108,139 @@ void BeginStage(BuildContext& ctx, StageState& st, const parser::FromInstr& from
                           "\" is not in the store: get it with 'ubuild load -i IMAGE.tar' or "
                           "'ubuild import ROOTFS.tar " + from.image + "'");
     }
-    st.config = store::ImageConfig::Parse(ctx.store.images().GetConfig(*id), id->str());
-    st.image_id = id;
+    image.config = store::ImageConfig::Parse(ctx.store.images().GetConfig(*id), id->str());
+    image.id = id;
   }
-  st.top_chain = store::TopChainId(st.config);
-  if (st.top_chain) {
-    if (!ctx.store.layers().Exists(*st.top_chain)) {
+  image.top_chain = store::TopChainId(image.config);
+  if (image.top_chain) {
+    if (!ctx.store.layers().Exists(*image.top_chain)) {
       throw Error::At(ctx.dockerfile_name, line, "base image \"" + from.image + "\" is missing layers in the store");
     }
   }
-  if (!st.config.GetEnv("PATH")) {
-    st.config.SetEnv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+  if (!image.config.GetEnv("PATH")) {
+    image.config.SetEnv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
   }
-  st.config.config()["OpenStdin"] = false;
-  st.config.config()["StdinOnce"] = false;
+  image.config.config()["OpenStdin"] = false;
+  image.config.config()["StdinOnce"] = false;
 }
 
 void CheckInterrupted() {
   if (int sig = InterruptSignal()) throw Error("build interrupted", "", 128 + sig);
 }
 
-}  // namespace
-
-store::Digest Build(const BuildOptions& options, store::Store& store, std::ostream& out) {
-  InstallInterruptHandlers();
-  BuildLog log(out, options.progress == Progress::kQuiet);
+// The Dockerfile read and parsed, with each stage's FROM expanded.
+struct Source {
   std::string dockerfile_name;
-  std::string text = ReadDockerfile(options, &dockerfile_name);
-  parser::Ast ast = parser::Parse(text, dockerfile_name);
-  parser::Dockerfile df = parser::ToInstructions(ast);
-  if (df.stages.empty()) throw Error::At(dockerfile_name, 1, "no FROM instruction: a Dockerfile must start with FROM");
-
-  BuildContext ctx{options, store, store::BuildCache(store.root(), store.images()), log, dockerfile_name, df.escape,
-                   DockerIgnore::Load(options.context), store.root() / "image" / "overlay2" / "buildcache" / "context",
-                   SourceDateEpoch(options), {}};
-
-  std::vector<std::string> meta_env = parser::ResolveMetaArgs(df, options.build_args);
+  parser::Dockerfile df;
   std::vector<parser::FromInstr> froms;
-  for (const parser::Stage& stage : df.stages) {
-    froms.push_back(parser::ExpandFrom(stage, meta_env, df.escape, dockerfile_name));
+};
+
+Source Read(const BuildOptions& options) {
+  Source src;
+  std::string text = ReadDockerfile(options, &src.dockerfile_name);
+  parser::Ast ast = parser::Parse(text, src.dockerfile_name);
+  src.df = parser::ToInstructions(ast);
+  if (src.df.stages.empty()) {
+    throw Error::At(src.dockerfile_name, 1, "no FROM instruction: a Dockerfile must start with FROM");
   }
-  size_t target = df.stages.size() - 1;
+  std::vector<std::string> meta_env = parser::ResolveMetaArgs(src.df, options.build_args);
+  for (const parser::Stage& stage : src.df.stages) {
+    src.froms.push_back(parser::ExpandFrom(stage, meta_env, src.df.escape, src.dockerfile_name));
+  }
+  return src;
+}
+
+// What to build: the target stage, the stages it needs, the --label step
+// appended to it, and the step count the log shows.
+struct Plan {
+  size_t target = 0;
+  std::vector<bool> needed;
+  std::vector<parser::LocatedInstruction> trailer;
+  int total_steps = 0;
+};
+
+Plan MakePlan(const BuildOptions& options, const Source& src) {
+  const parser::Dockerfile& df = src.df;
+  Plan plan;
+  plan.target = df.stages.size() - 1;
   if (!options.target.empty()) {
-    auto it = std::find_if(froms.begin(), froms.end(),
+    auto it = std::find_if(src.froms.begin(), src.froms.end(),
                            [&](const parser::FromInstr& f) { return f.stage_name == Lower(options.target); });
-    if (it == froms.end()) throw Error("failed to reach build target " + options.target + " in Dockerfile");
-    target = static_cast<size_t>(it - froms.begin());
+    if (it == src.froms.end()) throw Error("failed to reach build target " + options.target + " in Dockerfile");
+    plan.target = static_cast<size_t>(it - src.froms.begin());
   }
-  std::vector<bool> needed = NeededStages(df, froms, target);
+  plan.needed = NeededStages(df, src.froms, plan.target);
 
   // --label: a LABEL step at the end of the target stage, as docker build adds one.
-  std::vector<parser::LocatedInstruction> trailer;
   if (!options.labels.empty()) {
     parser::LabelInstr label;
     for (const auto& [k, v] : options.labels) label.labels.push_back({k, v});
     parser::LocatedInstruction li;
     li.instr = label;
     li.keyword = "LABEL";
-    li.line = df.stages[target].line;
+    li.line = df.stages[plan.target].line;
     li.original = "LABEL (from --label)";
-    trailer.push_back(li);
+    plan.trailer.push_back(li);
   }
 
-  int total = 0;
-  for (size_t i = 0; i <= target; ++i) {
-    if (needed[i]) total += 1 + static_cast<int>(df.stages[i].instructions.size());
+  for (size_t i = 0; i <= plan.target; ++i) {
+    if (plan.needed[i]) plan.total_steps += 1 + static_cast<int>(df.stages[i].instructions.size());
   }
-  total += static_cast<int>(trailer.size());
+  plan.total_steps += static_cast<int>(plan.trailer.size());
+  return plan;
+}
 
-  BuildArgs base_args(options.build_args);
-  for (const auto& meta : df.meta_args) {
-    for (const auto& a : meta.args) base_args.AddMetaArg(a.name, a.default_value);
+// ONBUILD triggers of the base run first, then leave the config. Errors
+// are located at the FROM line.
+void RunTriggers(BuildContext& ctx, StageState& st, int from_line) {
+  std::vector<std::string> triggers = st.image.config.StringList("OnBuild");
+  if (triggers.empty()) return;
+  ctx.log.Line("# Executing " + std::to_string(triggers.size()) + " build trigger" + (triggers.size() > 1 ? "s" : ""));
+  st.image.config.config()["OnBuild"] = nullptr;
+  for (const std::string& t : triggers) {
+    parser::LocatedInstruction li = parser::ParseSingleInstruction(t, ctx.dockerfile_name, from_line);
+    CheckInterrupted();
+    Dispatch(ctx, st, li);
+  }
+}
+
+// FROM, the base's ONBUILD triggers, the stage's instructions (and the
+// trailer for the target); `step` counts the log's steps across stages.
+StageResult RunStage(BuildContext& ctx, const Source& src, const Plan& plan, size_t i, const BuildArgs& base_args,
+                     int& step) {
+  const parser::Stage& stage = src.df.stages[i];
+  StageState st(base_args);
+  st.args.ResetStage();
+  ctx.log.Step(++step, plan.total_steps, stage.original.empty() ? "FROM " + src.froms[i].image : stage.original);
+  BeginStage(ctx, st.image, src.froms[i], stage.line);
+  if (st.image.id) {
+    ctx.log.StepDone(st.image.id->str());
+  } else {
+    ctx.log.Line(" ---> scratch");
   }
 
-  int step = 0;
-  StageResult result;
-  for (size_t i = 0; i <= target; ++i) {
-    if (!needed[i]) continue;
-    const parser::Stage& stage = df.stages[i];
-    StageState st(base_args);
-    st.args.ResetStage();
-    log.Step(++step, total, stage.original.empty() ? "FROM " + froms[i].image : stage.original);
-    BeginStage(ctx, st, froms[i], stage.line);
-    if (st.image_id) {
-      log.StepDone(st.image_id->str());
-    } else {
-      log.Line(" ---> scratch");
-    }
-
-    // ONBUILD triggers of the base run first, then leave the config.
-    std::vector<std::string> triggers = st.config.StringList("OnBuild");
-    if (!triggers.empty()) {
-      log.Line("# Executing " + std::to_string(triggers.size()) + " build trigger" +
-               (triggers.size() > 1 ? "s" : ""));
-      st.config.config()["OnBuild"] = nullptr;
-      for (const std::string& t : triggers) {
-        parser::LocatedInstruction li = parser::ParseSingleInstruction(t, dockerfile_name, stage.line);
-        CheckInterrupted();
-        Dispatch(ctx, st, li);
-      }
-    }
-
-    for (const parser::LocatedInstruction& li : stage.instructions) {
-      CheckInterrupted();
-      log.Step(++step, total, li.original);
+  RunTriggers(ctx, st, stage.line);
+  for (const parser::LocatedInstruction& li : stage.instructions) {
+    CheckInterrupted();
+    ctx.log.Step(++step, plan.total_steps, li.original);
+    Dispatch(ctx, st, li);
+  }
+  if (i == plan.target) {
+    for (const auto& li : plan.trailer) {
+      ctx.log.Step(++step, plan.total_steps, li.original);
       Dispatch(ctx, st, li);
     }
-    if (i == target) {
-      for (const auto& li : trailer) {
-        log.Step(++step, total, li.original);
-        Dispatch(ctx, st, li);
-      }
-    }
-    result.config = st.config;
-    result.image_id = st.image_id;
-    ctx.stages_by_name[std::to_string(i)] = result;
-    if (!froms[i].stage_name.empty()) ctx.stages_by_name[froms[i].stage_name] = result;
   }
+  return StageResult{st.image.id, st.image.config};
+}
 
+// The target's image: warnings, "Successfully built", tags, --iidfile.
+store::Digest Finish(const BuildOptions& options, store::Store& store, BuildLog& log, std::ostream& out,
+                     const Source& src, const Plan& plan, const BuildArgs& base_args, const StageResult& result) {
   if (!result.image_id) {
     // FROM scratch with nothing after it: Docker refuses too.
-    throw Error::At(dockerfile_name, df.stages[target].line, "no image was generated: the stage has no instructions");
+    throw Error::At(src.dockerfile_name, src.df.stages[plan.target].line,
+                    "no image was generated: the stage has no instructions");
   }
   // SOURCE_DATE_EPOCH is ubuild's own knob, not a Dockerfile ARG.
   std::vector<std::string> unused;
@@ -248,6 +261,37 @@ store::Digest Build(const BuildOptions& options, store::Store& store, std::ostre
   if (!options.iidfile.empty()) store::WriteFileAtomic(options.iidfile, id.str());
   if (log.quiet()) out << id.str() << "\n";
   return id;
+}
+
+}  // namespace
+
+store::Digest Build(const BuildOptions& options, store::Store& store, std::ostream& out) {
+  RealStepRuntime runtime;
+  return Build(options, store, runtime, out);
+}
+
+store::Digest Build(const BuildOptions& options, store::Store& store, StepRuntime& runtime, std::ostream& out) {
+  InstallInterruptHandlers();
+  BuildLog log(out, options.progress == Progress::kQuiet);
+  const Source src = Read(options);
+  BuildContext ctx{options, store, store::BuildCache(store.root(), store.images()), log, runtime,
+                   src.dockerfile_name, src.df.escape, DockerIgnore::Load(options.context),
+                   store.root() / "image" / "overlay2" / "buildcache" / "context", SourceDateEpoch(options), {}};
+  const Plan plan = MakePlan(options, src);
+
+  BuildArgs base_args(options.build_args);
+  for (const auto& meta : src.df.meta_args) {
+    for (const auto& a : meta.args) base_args.AddMetaArg(a.name, a.default_value);
+  }
+  int step = 0;
+  StageResult result;
+  for (size_t i = 0; i <= plan.target; ++i) {
+    if (!plan.needed[i]) continue;
+    result = RunStage(ctx, src, plan, i, base_args, step);
+    ctx.stages_by_name[std::to_string(i)] = result;
+    if (!src.froms[i].stage_name.empty()) ctx.stages_by_name[src.froms[i].stage_name] = result;
+  }
+  return Finish(options, store, log, out, src, plan, base_args, result);
 }
 
 }  // namespace ubuild::builder

@@ -3,6 +3,7 @@
 #include <iosfwd>
 
 #include "builder/dispatch/build_options.h"
+#include "builder/dispatch/step_runtime.h"
 #include "store/digest.h"
 #include "store/store.h"
 
@@ -12,5 +13,8 @@ namespace ubuild::builder {
 // the Dockerfile line where it can be) and leaves the store as it was
 // before the failing step: steps committed earlier stay, as cache.
 store::Digest Build(const BuildOptions& options, store::Store& store, std::ostream& out);
+
+// The same with mounts and processes through `runtime` (a fake in tests).
+store::Digest Build(const BuildOptions& options, store::Store& store, StepRuntime& runtime, std::ostream& out);
 
 }  // namespace ubuild::builder

@@ -151,12 +151,18 @@ CopyInstr ParseCopy(const Node& node, bool is_add) {
   return copy;
 }
 
+// The instructions an ONBUILD trigger may not be: checked when ONBUILD is
+// written and again when a child image runs the trigger, as Docker does.
+void CheckTrigger(const std::string& keyword) {
+  const std::string trigger = Upper(keyword);
+  if (trigger == "ONBUILD") throw Error("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
+  if (trigger == "MAINTAINER" || trigger == "FROM") throw Error(trigger + " isn't allowed as an ONBUILD trigger");
+}
+
 OnbuildInstr ParseOnbuild(const Node& node) {
   if (!node.inner) throw AtLeastOneArgument("ONBUILD");
   NoFlags(node);
-  const std::string trigger = Upper(node.inner->keyword);
-  if (trigger == "ONBUILD") throw Error("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
-  if (trigger == "MAINTAINER" || trigger == "FROM") throw Error(trigger + " isn't allowed as an ONBUILD trigger");
+  CheckTrigger(node.inner->keyword);
   // The trigger is kept as text and parsed again when a child image runs it.
   static const std::regex kOnbuildPrefix(R"(^\s*[oO][nN][bB][uU][iI][lL][dD]\s*)");
   OnbuildInstr onbuild;
@@ -358,8 +364,8 @@ LocatedInstruction ParseSingleInstruction(const std::string& text, const std::st
   }
   if (ast.nodes.size() != 1) throw Error("expected exactly one instruction, got " + std::to_string(ast.nodes.size()), where);
   const Node& node = ast.nodes.front();
-  if (node.keyword == "from") throw Error("FROM isn't allowed as an ONBUILD trigger", where);
   try {
+    CheckTrigger(node.keyword);
     LocatedInstruction located = Locate(ParseCommand(node), node);
     located.line = line;
     return located;

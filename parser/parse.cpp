@@ -174,13 +174,13 @@ Node ParseInstructionLine(std::string_view line, char escape, const std::string&
       }
       break;
     case ArgsKind::kSubCommand:
-      if (nested) at.Fail("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
-      if (!args.empty()) {
+      // Which triggers are allowed is ONBUILD's rule, in instructions.cpp.
+      // Here only the depth is bounded: a trigger's own ONBUILD (which that
+      // rule rejects) keeps its text unparsed, so the recursion stops.
+      if (nested) {
+        if (!args.empty()) node.args.emplace_back(args);
+      } else if (!args.empty()) {
         node.inner = std::make_unique<Node>(ParseInstructionLine(args, escape, filename, line_no, true));
-        const std::string& trigger = node.inner->keyword;
-        if (trigger == "from" || trigger == "maintainer") {
-          at.Fail((trigger == "from" ? "FROM" : "MAINTAINER") + std::string(" isn't allowed as an ONBUILD trigger"));
-        }
       }
       break;
   }

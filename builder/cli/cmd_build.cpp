@@ -3,9 +3,11 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include "builder/build.h"
+#include "builder/cli/command_args.h"
 #include "builder/cli/commands.h"
 #include "store/base/error.h"
 #include "store/reference_store.h"
@@ -28,82 +30,82 @@ constexpr const char* kBuildUsage =
     "  -q, --quiet              print only the image id\n"
     "      --progress MODE      auto, plain or quiet\n";
 
-}  // namespace
+const std::vector<FlagSpec> kBuildFlags = {
+    {"help", 'h'},      {"tag", 't', true},    {"file", 'f', true},    {"build-arg", 0, true},
+    {"target", 0, true}, {"no-cache", 0},       {"network", 0, true},   {"label", 0, true},
+    {"iidfile", 0, true}, {"quiet", 'q'},       {"progress", 0, true},
+};
 
-int CmdBuild(const GlobalOptions& g, const Args& args) {
+// One flag, as docker build reads it.
+void ApplyFlag(builder::BuildOptions& o, const std::string& flag, const std::string& v) {
+  if (flag == "tag") {
+    store::NormalizeReference(v);  // a bad tag fails before any work
+    o.tags.push_back(v);
+  } else if (flag == "file") {
+    if (v == "-") {
+      o.dockerfile_from_stdin = true;
+    } else {
+      o.dockerfile = v;
+    }
+  } else if (flag == "build-arg") {
+    auto eq = v.find('=');
+    if (eq == std::string::npos) {
+      // Docker: a bare name takes its value from the environment, if set.
+      if (const char* env = std::getenv(v.c_str())) o.build_args[v] = env;
+    } else {
+      if (eq == 0) throw UsageError("--build-arg " + v + ": the name is empty");
+      o.build_args[v.substr(0, eq)] = v.substr(eq + 1);
+    }
+  } else if (flag == "target") {
+    o.target = v;
+  } else if (flag == "no-cache") {
+    o.no_cache = true;
+  } else if (flag == "network") {
+    if (v == "none") {
+      o.network_none = true;
+    } else if (v != "host" && v != "default") {
+      throw UsageError("--network " + v + ": ubuild supports host and none");
+    }
+  } else if (flag == "label") {
+    auto eq = v.find('=');
+    o.labels[v.substr(0, eq)] = eq == std::string::npos ? "" : v.substr(eq + 1);
+  } else if (flag == "iidfile") {
+    o.iidfile = v;
+  } else if (flag == "quiet") {
+    o.progress = builder::Progress::kQuiet;
+  } else if (flag == "progress") {
+    if (v == "quiet") {
+      o.progress = builder::Progress::kQuiet;
+    } else if (v == "plain") {
+      o.progress = builder::Progress::kPlain;
+    } else if (v != "auto" && v != "tty") {
+      throw UsageError("--progress " + v + ": want auto, plain or quiet");
+    }
+  }
+}
+
+// The build's options; nullopt when -h asks for the usage instead. Flags
+// act in the order given: -h stops at once, a bad tag fails before a later
+// unknown flag, and --tag, --build-arg and --label repeat.
+std::optional<builder::BuildOptions> ReadOptions(const Args& args) {
   builder::BuildOptions o;
   std::vector<std::string> positional;
-  for (size_t i = 0; i < args.size(); ++i) {
-    std::string a = args[i];
-    std::string value;
-    bool has_inline = false;
-    if (a.rfind("--", 0) == 0 && a.find('=') != std::string::npos) {
-      value = a.substr(a.find('=') + 1);
-      a = a.substr(0, a.find('='));
-      has_inline = true;
-    }
-    auto next = [&]() -> std::string {
-      if (has_inline) return value;
-      if (i + 1 >= args.size()) throw UsageError("option " + a + " needs a value");
-      return args[++i];
-    };
-    if (a == "-h" || a == "--help") {
-      std::cout << kBuildUsage;
-      return 0;
-    } else if (a == "-t" || a == "--tag") {
-      std::string tag = next();
-      store::NormalizeReference(tag);  // a bad tag fails before any work
-      o.tags.push_back(tag);
-    } else if (a == "-f" || a == "--file") {
-      std::string f = next();
-      if (f == "-") {
-        o.dockerfile_from_stdin = true;
+  FlagReader reader("build", args, kBuildFlags);
+  FlagItem item;
+  try {
+    while (reader.Next(&item)) {
+      if (item.flag == nullptr) {
+        positional.push_back(item.value);
+      } else if (item.flag->long_name == "help") {
+        return std::nullopt;
       } else {
-        o.dockerfile = f;
+        ApplyFlag(o, item.flag->long_name, item.value);
       }
-    } else if (a == "--build-arg") {
-      std::string kv = next();
-      auto eq = kv.find('=');
-      if (eq == std::string::npos) {
-        // Docker: a bare name takes its value from the environment, if set.
-        if (const char* v = std::getenv(kv.c_str())) o.build_args[kv] = v;
-      } else {
-        if (eq == 0) throw UsageError("--build-arg " + kv + ": the name is empty");
-        o.build_args[kv.substr(0, eq)] = kv.substr(eq + 1);
-      }
-    } else if (a == "--target") {
-      o.target = next();
-    } else if (a == "--no-cache") {
-      o.no_cache = true;
-    } else if (a == "--network") {
-      std::string n = next();
-      if (n == "none") {
-        o.network_none = true;
-      } else if (n != "host" && n != "default") {
-        throw UsageError("--network " + n + ": ubuild supports host and none");
-      }
-    } else if (a == "--label") {
-      std::string kv = next();
-      auto eq = kv.find('=');
-      o.labels[kv.substr(0, eq)] = eq == std::string::npos ? "" : kv.substr(eq + 1);
-    } else if (a == "--iidfile") {
-      o.iidfile = next();
-    } else if (a == "-q" || a == "--quiet") {
-      o.progress = builder::Progress::kQuiet;
-    } else if (a == "--progress") {
-      std::string p = next();
-      if (p == "quiet") {
-        o.progress = builder::Progress::kQuiet;
-      } else if (p == "plain") {
-        o.progress = builder::Progress::kPlain;
-      } else if (p != "auto" && p != "tty") {
-        throw UsageError("--progress " + p + ": want auto, plain or quiet");
-      }
-    } else if (a.size() > 1 && a[0] == '-') {
-      throw UsageError("unknown option " + a + " for build");
-    } else {
-      positional.push_back(args[i]);
     }
+  } catch (const FlagError& e) {
+    // build's own wording, which predates the shared parser's.
+    if (e.kind == FlagError::Kind::kNeedsValue) throw UsageError("option " + e.word + " needs a value");
+    throw UsageError("unknown option " + e.word + " for build");
   }
   if (positional.size() != 1) {
     throw UsageError(positional.empty() ? "build needs a CONTEXT directory (e.g. .)"
@@ -119,8 +121,19 @@ int CmdBuild(const GlobalOptions& g, const Args& args) {
     ss << std::cin.rdbuf();
     o.dockerfile_text = ss.str();
   }
+  return o;
+}
+
+}  // namespace
+
+int CmdBuild(const GlobalOptions& g, const Args& args) {
+  std::optional<builder::BuildOptions> options = ReadOptions(args);
+  if (!options) {
+    std::cout << kBuildUsage;
+    return 0;
+  }
   store::Store store = store::Store::Open(g.root, store::Store::Mode::kWrite);
-  builder::Build(o, store, std::cout);
+  builder::Build(*options, store, std::cout);
   return 0;
 }
 

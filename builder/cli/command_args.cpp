@@ -2,66 +2,101 @@
 
 namespace ubuild::cli {
 
+FlagReader::FlagReader(std::string command, const Args& args, const std::vector<FlagSpec>& specs)
+    : command_(std::move(command)), args_(args), specs_(specs) {}
+
+const FlagSpec* FlagReader::ByLong(const std::string& name) const {
+  for (const auto& s : specs_) {
+    if (s.long_name == name) return &s;
+  }
+  return nullptr;
+}
+
+const FlagSpec* FlagReader::ByShort(char c) const {
+  for (const auto& s : specs_) {
+    if (s.short_name == c) return &s;
+  }
+  return nullptr;
+}
+
+// The next flag of a "-abc" word; a value flag takes the rest of the word
+// or, when it ends the word, the next one.
+bool FlagReader::NextShort(FlagItem* item) {
+  const std::string& word = args_[next_ - 1];
+  const char c = word[short_pos_++];
+  const FlagSpec* spec = ByShort(c);
+  if (spec == nullptr) {
+    throw FlagError(FlagError::Kind::kUnknown, word,
+                    command_ + ": unknown shorthand flag: '" + std::string(1, c) + "' in " + word);
+  }
+  *item = FlagItem{spec, "", false};
+  if (spec->takes_value) {
+    item->value = word.substr(short_pos_);
+    short_pos_ = word.size();
+    if (item->value.empty()) {
+      if (next_ >= args_.size()) {
+        throw FlagError(FlagError::Kind::kNeedsValue, "-" + std::string(1, c),
+                        command_ + ": flag needs an argument: -" + std::string(1, c));
+      }
+      item->value = args_[next_++];
+    }
+  }
+  if (short_pos_ >= word.size()) short_pos_ = 0;
+  return true;
+}
+
+bool FlagReader::Next(FlagItem* item) {
+  if (short_pos_ > 0) return NextShort(item);
+  if (next_ >= args_.size()) return false;
+  const std::string& a = args_[next_++];
+  if (!operands_only_ && a == "--") {
+    operands_only_ = true;
+    return Next(item);
+  }
+  if (operands_only_ || a.size() < 2 || a[0] != '-') {
+    *item = FlagItem{nullptr, a, false};
+    return true;
+  }
+  if (a[1] != '-') {
+    short_pos_ = 1;
+    return NextShort(item);
+  }
+  std::string name = a.substr(2), value;
+  const size_t eq = name.find('=');
+  const bool inline_value = eq != std::string::npos;
+  if (inline_value) {
+    value = name.substr(eq + 1);
+    name = name.substr(0, eq);
+  }
+  const FlagSpec* spec = ByLong(name);
+  if (spec == nullptr) throw FlagError(FlagError::Kind::kUnknown, "--" + name, command_ + ": unknown flag: --" + name);
+  if (spec->takes_value && !inline_value) {
+    if (next_ >= args_.size()) {
+      throw FlagError(FlagError::Kind::kNeedsValue, "--" + name, command_ + ": flag needs an argument: --" + name);
+    }
+    value = args_[next_++];
+  }
+  *item = FlagItem{spec, value, inline_value && !spec->takes_value};
+  return true;
+}
+
 ParsedArgs ParseCommandArgs(const std::string& command, const Args& args, const std::vector<FlagSpec>& specs) {
   ParsedArgs out;
-  auto by_long = [&](const std::string& name) -> const FlagSpec* {
-    for (const auto& s : specs) {
-      if (s.long_name == name) return &s;
+  FlagReader reader(command, args, specs);
+  FlagItem item;
+  while (reader.Next(&item)) {
+    if (item.flag == nullptr) {
+      out.positional.push_back(item.value);
+      continue;
     }
-    return nullptr;
-  };
-  auto by_short = [&](char c) -> const FlagSpec* {
-    for (const auto& s : specs) {
-      if (s.short_name == c) return &s;
+    const std::string& name = item.flag->long_name;
+    if (item.inline_value && item.value != "true") {
+      if (item.value != "false") throw UsageError(command + ": invalid value \"" + item.value + "\" for --" + name);
+      out.flags.erase(name);
+      continue;
     }
-    return nullptr;
-  };
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "--") {
-      out.positional.insert(out.positional.end(), args.begin() + static_cast<long>(i) + 1, args.end());
-      break;
-    }
-    if (a.size() > 2 && a.compare(0, 2, "--") == 0) {
-      std::string name = a.substr(2), value;
-      size_t eq = name.find('=');
-      bool inline_value = eq != std::string::npos;
-      if (inline_value) {
-        value = name.substr(eq + 1);
-        name = name.substr(0, eq);
-      }
-      const FlagSpec* spec = by_long(name);
-      if (spec == nullptr) throw UsageError(command + ": unknown flag: --" + name);
-      if (spec->takes_value) {
-        if (!inline_value) {
-          if (i + 1 >= args.size()) throw UsageError(command + ": flag needs an argument: --" + name);
-          value = args[++i];
-        }
-        out.values[name] = value;
-      } else if (inline_value && value != "true") {
-        if (value != "false") throw UsageError(command + ": invalid value \"" + value + "\" for --" + name);
-        out.flags.erase(name);
-        continue;
-      }
-      out.flags.insert(name);
-    } else if (a.size() > 1 && a[0] == '-') {
-      for (size_t k = 1; k < a.size(); ++k) {
-        const FlagSpec* spec = by_short(a[k]);
-        if (spec == nullptr) throw UsageError(command + ": unknown shorthand flag: '" + std::string(1, a[k]) + "' in " + a);
-        out.flags.insert(spec->long_name);
-        if (spec->takes_value) {
-          std::string value = a.substr(k + 1);
-          if (value.empty()) {
-            if (i + 1 >= args.size()) throw UsageError(command + ": flag needs an argument: -" + std::string(1, a[k]));
-            value = args[++i];
-          }
-          out.values[spec->long_name] = value;
-          break;
-        }
-      }
-    } else {
-      out.positional.push_back(a);
-    }
+    if (item.flag->takes_value) out.values[name] = item.value;
+    out.flags.insert(name);
   }
   return out;
 }

@@ -1,7 +1,12 @@
 #pragma once
-// Flag parsing for the store commands: boolean flags with short and long
-// spellings (short ones may be combined, "-qa"), "--" ends flags, anything
-// else starting with '-' (except "-" alone, stdin) is a usage error.
+// Flag parsing for the commands: flags with short and long spellings (short
+// ones may be combined, "-qa"; a value may follow "--name=", the next word,
+// or a short flag directly, "-Hfalse"), "--" ends flags, anything else
+// starting with '-' (except "-" alone, stdin) is a usage error.
+//
+// FlagReader yields flags and operands one at a time in command-line order,
+// for commands whose flags repeat or act as they come (build);
+// ParseCommandArgs collects them for the rest.
 #include <map>
 #include <set>
 #include <string>
@@ -11,6 +16,48 @@
 
 namespace ubuild::cli {
 
+struct FlagSpec {
+  std::string long_name;   // "quiet"
+  char short_name = 0;     // 'q' or 0
+  bool takes_value = false;
+};
+
+// A flag that is not in the spec, or one missing its value. `word` is the
+// flag as written ("--tag", "-t", "-qx"), for commands that word it their way.
+struct FlagError : UsageError {
+  enum class Kind { kUnknown, kNeedsValue };
+  FlagError(Kind k, std::string w, const std::string& message)
+      : UsageError(message), kind(k), word(std::move(w)) {}
+  Kind kind;
+  std::string word;
+};
+
+// One flag or operand.
+struct FlagItem {
+  const FlagSpec* flag = nullptr;  // nullptr: an operand, in `value`
+  std::string value;               // the value of a value flag, or an operand
+  bool inline_value = false;       // "--name=value" on a flag without a value: value holds it
+};
+
+class FlagReader {
+ public:
+  FlagReader(std::string command, const Args& args, const std::vector<FlagSpec>& specs);
+  // The next flag or operand; false at the end. Throws FlagError.
+  bool Next(FlagItem* item);
+
+ private:
+  const FlagSpec* ByLong(const std::string& name) const;
+  const FlagSpec* ByShort(char c) const;
+  bool NextShort(FlagItem* item);
+
+  std::string command_;
+  const Args& args_;
+  const std::vector<FlagSpec>& specs_;
+  size_t next_ = 0;           // next word of args_
+  size_t short_pos_ = 0;      // inside args_[next_ - 1] while > 0: the next short flag
+  bool operands_only_ = false;  // after "--"
+};
+
 struct ParsedArgs {
   std::set<std::string> flags;             // canonical (long) names that were given
   std::map<std::string, std::string> values;  // long name -> value, for value flags
@@ -18,12 +65,8 @@ struct ParsedArgs {
   bool Has(const std::string& name) const { return flags.count(name) != 0; }
 };
 
-struct FlagSpec {
-  std::string long_name;   // "quiet"
-  char short_name = 0;     // 'q' or 0
-  bool takes_value = false;
-};
-
+// All flags at once; a repeated value flag keeps its last value, and a
+// boolean flag takes "--name=true" or "--name=false".
 ParsedArgs ParseCommandArgs(const std::string& command, const Args& args, const std::vector<FlagSpec>& specs);
 
 }  // namespace ubuild::cli

@@ -79,132 +79,158 @@ void ValidateSignal(const BuildContext& ctx, const LocatedInstruction& in, const
   throw StepError(ctx, in, "Invalid signal: " + sig);
 }
 
-// Applies the instruction to `st.config` and returns the text Docker records.
-std::string Apply(BuildContext& ctx, StageState& st, const LocatedInstruction& in) {
-  store::ImageConfig& cfg = st.config;
-  store::Json& c = cfg.config();
-  return std::visit(
-      [&](const auto& i) -> std::string {
-        using T = std::decay_t<decltype(i)>;
-        if constexpr (std::is_same_v<T, parser::EnvInstr>) {
-          std::string text = "ENV";
-          for (const auto& kv : i.vars) {
-            cfg.SetEnv(kv.key, kv.value);
-            text += " " + kv.key + "=" + kv.value;
-          }
-          return text;
-        } else if constexpr (std::is_same_v<T, parser::LabelInstr>) {
-          std::string text = "LABEL";
-          if (!c["Labels"].is_object()) c["Labels"] = store::Json::object();
-          for (const auto& kv : i.labels) {
-            c["Labels"][kv.key] = kv.value;
-            text += " " + kv.key + "=" + kv.value;
-          }
-          return text;
-        } else if constexpr (std::is_same_v<T, parser::MaintainerInstr>) {
-          cfg.author = i.name;
-          return "MAINTAINER " + i.name;
-        } else if constexpr (std::is_same_v<T, parser::CmdInstr>) {
-          std::vector<std::string> cmd = WithShell(st, i.cmd);
-          c["Cmd"] = StringArray(cmd);
-          st.cmd_set = true;
-          return "CMD " + GoQuotedList(cmd);
-        } else if constexpr (std::is_same_v<T, parser::EntrypointInstr>) {
-          std::vector<std::string> ep = WithShell(st, i.cmd);
-          c["Entrypoint"] = StringArray(ep);
-          // An inherited CMD was written for the old entrypoint.
-          if (!st.cmd_set) c["Cmd"] = nullptr;
-          return "ENTRYPOINT " + GoQuotedList(ep);
-        } else if constexpr (std::is_same_v<T, parser::ExposeInstr>) {
-          if (!c["ExposedPorts"].is_object()) c["ExposedPorts"] = store::Json::object();
-          std::vector<std::string> words = i.ports;
-          for (const auto& p : words) {
-            for (const auto& key : PortKeys(ctx, in, p)) c["ExposedPorts"][key] = store::Json::object();
-          }
-          // Docker 20.10 records the words as written, sorted (design.md §6).
-          std::sort(words.begin(), words.end());
-          std::string text = "EXPOSE";
-          for (const auto& w : words) text += " " + w;
-          return text;
-        } else if constexpr (std::is_same_v<T, parser::VolumeInstr>) {
-          if (!c["Volumes"].is_object()) c["Volumes"] = store::Json::object();
-          for (const auto& v : i.paths) {
-            if (v.empty()) throw StepError(ctx, in, "VOLUME specified can not be an empty string");
-            c["Volumes"][v] = store::Json::object();
-          }
-          return "VOLUME " + GoList(i.paths);
-        } else if constexpr (std::is_same_v<T, parser::UserInstr>) {
-          c["User"] = i.user;
-          return "USER " + i.user;
-        } else if constexpr (std::is_same_v<T, parser::StopsignalInstr>) {
-          ValidateSignal(ctx, in, i.signal);
-          c["StopSignal"] = i.signal;
-          return "STOPSIGNAL " + i.signal;
-        } else if constexpr (std::is_same_v<T, parser::HealthcheckInstr>) {
-          std::vector<std::string> test = i.none ? std::vector<std::string>{"NONE"} : i.test;
-          // Docker's commit merges the new healthcheck with the image's:
-          // options left at zero keep the previous HEALTHCHECK's values.
-          const store::Json previous = c["Healthcheck"].is_object() ? c["Healthcheck"] : store::Json::object();
-          store::Json hc = store::Json::object();
-          hc["Test"] = StringArray(test);
-          auto set = [&](const char* field, int64_t v) {
-            if (v != 0) {
-              hc[field] = v;
-            } else if (previous.contains(field)) {
-              hc[field] = previous[field];
-            }
-          };
-          set("Interval", i.interval_ns);
-          set("Timeout", i.timeout_ns);
-          set("StartPeriod", i.start_period_ns);
-          set("StartInterval", i.start_interval_ns);
-          set("Retries", i.retries);
-          c["Healthcheck"] = hc;
-          return HealthcheckText(test, i.interval_ns, i.timeout_ns, i.start_period_ns, i.retries);
-        } else if constexpr (std::is_same_v<T, parser::ShellInstr>) {
-          c["Shell"] = StringArray(i.shell);
-          return "SHELL " + GoList(i.shell);
-        } else if constexpr (std::is_same_v<T, parser::OnbuildInstr>) {
-          if (!c["OnBuild"].is_array()) c["OnBuild"] = store::Json::array();
-          c["OnBuild"].push_back(i.expression);
-          return "ONBUILD " + i.expression;
-        } else if constexpr (std::is_same_v<T, parser::ArgInstr>) {
-          std::string text = "ARG";
-          for (const auto& a : i.args) {
-            st.args.Declare(a.name, a.default_value);
-            text += " " + a.name;
-            if (a.default_value) text += "=" + *a.default_value;
-          }
-          return text;
-        } else {
-          throw StepError(ctx, in, in.keyword + " is not a config instruction");
-        }
-      },
-      in.instr);
+// What a config instruction works on: the config it edits (a copy of the
+// stage's, so the parent image stays intact for the cache key and the
+// commit) and the walk state it may advance (ARG, CMD).
+struct Edit {
+  BuildContext& ctx;
+  StageState& st;
+  const LocatedInstruction& in;
+  store::ImageConfig& cfg;
+  store::Json& c() const { return cfg.config(); }
+};
+
+// One Apply per config instruction: edits the config and returns the text
+// Docker records.
+std::string Apply(const Edit& e, const parser::EnvInstr& i) {
+  std::string text = "ENV";
+  for (const auto& kv : i.vars) {
+    e.cfg.SetEnv(kv.key, kv.value);
+    text += " " + kv.key + "=" + kv.value;
+  }
+  return text;
+}
+
+std::string Apply(const Edit& e, const parser::LabelInstr& i) {
+  store::Json& c = e.c();
+  std::string text = "LABEL";
+  if (!c["Labels"].is_object()) c["Labels"] = store::Json::object();
+  for (const auto& kv : i.labels) {
+    c["Labels"][kv.key] = kv.value;
+    text += " " + kv.key + "=" + kv.value;
+  }
+  return text;
+}
+
+std::string Apply(const Edit& e, const parser::MaintainerInstr& i) {
+  e.cfg.author = i.name;
+  return "MAINTAINER " + i.name;
+}
+
+std::string Apply(const Edit& e, const parser::CmdInstr& i) {
+  std::vector<std::string> cmd = WithShell(e.st, i.cmd);
+  e.c()["Cmd"] = StringArray(cmd);
+  e.st.cmd_set = true;
+  return "CMD " + GoQuotedList(cmd);
+}
+
+std::string Apply(const Edit& e, const parser::EntrypointInstr& i) {
+  std::vector<std::string> ep = WithShell(e.st, i.cmd);
+  e.c()["Entrypoint"] = StringArray(ep);
+  // An inherited CMD was written for the old entrypoint.
+  if (!e.st.cmd_set) e.c()["Cmd"] = nullptr;
+  return "ENTRYPOINT " + GoQuotedList(ep);
+}
+
+std::string Apply(const Edit& e, const parser::ExposeInstr& i) {
+  store::Json& c = e.c();
+  if (!c["ExposedPorts"].is_object()) c["ExposedPorts"] = store::Json::object();
+  std::vector<std::string> words = i.ports;
+  for (const auto& p : words) {
+    for (const auto& key : PortKeys(e.ctx, e.in, p)) c["ExposedPorts"][key] = store::Json::object();
+  }
+  // Docker 20.10 records the words as written, sorted (design.md §6).
+  std::sort(words.begin(), words.end());
+  std::string text = "EXPOSE";
+  for (const auto& w : words) text += " " + w;
+  return text;
+}
+
+std::string Apply(const Edit& e, const parser::VolumeInstr& i) {
+  store::Json& c = e.c();
+  if (!c["Volumes"].is_object()) c["Volumes"] = store::Json::object();
+  for (const auto& v : i.paths) {
+    if (v.empty()) throw StepError(e.ctx, e.in, "VOLUME specified can not be an empty string");
+    c["Volumes"][v] = store::Json::object();
+  }
+  return "VOLUME " + GoList(i.paths);
+}
+
+std::string Apply(const Edit& e, const parser::UserInstr& i) {
+  e.c()["User"] = i.user;
+  return "USER " + i.user;
+}
+
+std::string Apply(const Edit& e, const parser::StopsignalInstr& i) {
+  ValidateSignal(e.ctx, e.in, i.signal);
+  e.c()["StopSignal"] = i.signal;
+  return "STOPSIGNAL " + i.signal;
+}
+
+std::string Apply(const Edit& e, const parser::HealthcheckInstr& i) {
+  store::Json& c = e.c();
+  std::vector<std::string> test = i.none ? std::vector<std::string>{"NONE"} : i.test;
+  // Docker's commit merges the new healthcheck with the image's:
+  // options left at zero keep the previous HEALTHCHECK's values.
+  const store::Json previous = c["Healthcheck"].is_object() ? c["Healthcheck"] : store::Json::object();
+  store::Json hc = store::Json::object();
+  hc["Test"] = StringArray(test);
+  auto set = [&](const char* field, int64_t v) {
+    if (v != 0) {
+      hc[field] = v;
+    } else if (previous.contains(field)) {
+      hc[field] = previous[field];
+    }
+  };
+  set("Interval", i.interval_ns);
+  set("Timeout", i.timeout_ns);
+  set("StartPeriod", i.start_period_ns);
+  set("StartInterval", i.start_interval_ns);
+  set("Retries", i.retries);
+  c["Healthcheck"] = hc;
+  return HealthcheckText(test, i.interval_ns, i.timeout_ns, i.start_period_ns, i.retries);
+}
+
+std::string Apply(const Edit& e, const parser::ShellInstr& i) {
+  e.c()["Shell"] = StringArray(i.shell);
+  return "SHELL " + GoList(i.shell);
+}
+
+std::string Apply(const Edit& e, const parser::OnbuildInstr& i) {
+  store::Json& c = e.c();
+  if (!c["OnBuild"].is_array()) c["OnBuild"] = store::Json::array();
+  c["OnBuild"].push_back(i.expression);
+  return "ONBUILD " + i.expression;
+}
+
+std::string Apply(const Edit& e, const parser::ArgInstr& i) {
+  std::string text = "ARG";
+  for (const auto& a : i.args) {
+    e.st.args.Declare(a.name, a.default_value);
+    text += " " + a.name;
+    if (a.default_value) text += "=" + *a.default_value;
+  }
+  return text;
+}
+
+// FROM, RUN, COPY and WORKDIR have dispatchers of their own.
+template <typename Instr>
+std::string Apply(const Edit& e, const Instr&) {
+  throw StepError(e.ctx, e.in, e.in.keyword + " is not a config instruction");
 }
 
 }  // namespace
 
 void DispatchConfig(BuildContext& ctx, StageState& st, const parser::LocatedInstruction& in) {
-  StageState before = st;
-  std::string text = Apply(ctx, st, in);
+  store::ImageConfig next = st.image.config;
+  const Edit edit{ctx, st, in, next};
+  std::string text = std::visit([&](const auto& instr) { return Apply(edit, instr); }, in.instr);
   // Docker builds the comment from the edited config, so SHELL's own entry
   // already shows the new shell.
-  std::string created_by = NopCreatedBy(st.Shell(), text);
-  store::Digest key = StepCacheKey(before, created_by);
-  BuildArgs args = st.args;
-  bool cmd_set = st.cmd_set;
-  store::ImageConfig edited = st.config;
-  st = before;
-  if (ProbeCache(ctx, st, key)) {
-    st.args = args;
-    st.cmd_set = cmd_set;
-    return;
-  }
-  st.config = std::move(edited);
-  st.args = args;
-  st.cmd_set = cmd_set;
-  CommitStep(ctx, st, key, created_by, std::nullopt);
+  std::string created_by = NopCreatedBy(ShellOf(next), text);
+  store::Digest key = StepCacheKey(st.image, created_by);
+  if (ProbeCache(ctx, key, st.image)) return;
+  CommitStep(ctx, st.image, std::move(next), key, created_by, std::nullopt);
 }
 
 }  // namespace ubuild::builder

@@ -45,9 +45,9 @@ void CopyFrom(BuildContext& ctx, StageState& st, const parser::LocatedInstructio
   if (!spec.chown.empty()) flags += "--chown=" + spec.chown;
   if (!spec.chmod.empty()) flags += (flags.empty() ? "" : " ") + std::string("--chmod=") + spec.chmod;
   std::string created_by = NopCreatedByOneSpace(st.Shell(), name + " " + flags + hash + " in " + spec.dest + " ");
-  store::Digest key = StepCacheKey(st, created_by);
-  if (ProbeCache(ctx, st, key)) return;
-  std::optional<store::Layer> layer = MakeLayer(ctx, st, [&](const std::filesystem::path& rootfs) {
+  store::Digest key = StepCacheKey(st.image, created_by);
+  if (ProbeCache(ctx, key, st.image)) return;
+  std::optional<store::Layer> layer = MakeLayer(ctx, st.image.top_chain, [&](const std::filesystem::path& rootfs) {
     try {
       ExecuteCopy(spec, rootfs, OverlayMount::UpperDirOf(rootfs));
     } catch (const Error& e) {
@@ -55,7 +55,7 @@ void CopyFrom(BuildContext& ctx, StageState& st, const parser::LocatedInstructio
       throw StepError(ctx, in, e.what());
     }
   });
-  CommitStep(ctx, st, key, created_by, layer);
+  CommitStep(ctx, st.image, st.image.config, key, created_by, layer);
 }
 
 }  // namespace
@@ -66,7 +66,7 @@ void DispatchCopy(BuildContext& ctx, StageState& st, const parser::LocatedInstru
   spec.is_add = copy.is_add;
   spec.sources = copy.sources;
   spec.dest = copy.dest;
-  spec.workdir = st.config.config().value("WorkingDir", "");
+  spec.workdir = st.image.config.config().value("WorkingDir", "");
   if (spec.workdir.empty()) spec.workdir = "/";
   spec.chown = copy.chown;
   spec.chmod = copy.chmod;

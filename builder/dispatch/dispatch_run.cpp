@@ -1,5 +1,6 @@
-// RUN: the command runs in its own namespaces on a fresh upperdir stacked on
-// the stage's layers; the upperdir becomes the step's layer.
+// RUN: the command runs in its own namespaces (the build's StepRuntime) on a
+// fresh upperdir stacked on the stage's layers; the upperdir becomes the
+// step's layer.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -70,35 +71,36 @@ void DispatchRun(BuildContext& ctx, StageState& st, const parser::LocatedInstruc
                  const parser::RunInstr& run) {
   if (!run.mounts.empty()) throw StepError(ctx, in, "RUN --mount is not supported by ubuild yet");
   std::vector<std::string> argv = CommandArgv(ctx, st, in, run);
-  std::vector<std::string> env = st.config.Env();
+  const store::ImageConfig& config = st.image.config;
+  std::vector<std::string> env = config.Env();
   std::vector<std::string> build_args = st.args.Allowed(env);
   std::string created_by = RunCreatedBy(build_args, argv);
-  store::Digest key = StepCacheKey(st, created_by);
-  if (ProbeCache(ctx, st, key)) return;
+  store::Digest key = StepCacheKey(st.image, created_by);
+  if (ProbeCache(ctx, key, st.image)) return;
 
   RunSpec spec;
   spec.argv = argv;
   spec.env = env;
   spec.env.insert(spec.env.end(), build_args.begin(), build_args.end());
-  spec.user = st.config.config().value("User", "");
-  spec.workdir = st.config.config().value("WorkingDir", "");
+  spec.user = config.config().value("User", "");
+  spec.workdir = config.config().value("WorkingDir", "");
   if (spec.workdir.empty()) spec.workdir = "/";
   spec.network_none = ctx.options.network_none || run.network == "none";
   spec.hostname = "ubuild";
-  if (const store::Json& vols = st.config.config()["Volumes"]; vols.is_object()) {
+  if (const store::Json& vols = config.config()["Volumes"]; vols.is_object()) {
     for (auto it = vols.begin(); it != vols.end(); ++it) spec.volumes.push_back(it.key());
   }
   int code = 0;
-  std::optional<store::Layer> layer = MakeLayer(ctx, st, [&](const std::filesystem::path& rootfs) {
+  std::optional<store::Layer> layer = MakeLayer(ctx, st.image.top_chain, [&](const std::filesystem::path& rootfs) {
     spec.rootfs = rootfs;
     QuietOutput quiet(ctx.log.quiet());
-    code = RunInContainer(spec);
+    code = ctx.runtime.Run(spec);
     if (code != 0) {
       // Throwing from inside MakeLayer discards the upperdir.
       throw StepError(ctx, in, "The command '" + Join(argv) + "' returned a non-zero code: " + std::to_string(code));
     }
   });
-  CommitStep(ctx, st, key, created_by, layer);
+  CommitStep(ctx, st.image, st.image.config, key, created_by, layer);
 }
 
 }  // namespace ubuild::builder

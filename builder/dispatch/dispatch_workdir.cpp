@@ -78,21 +78,17 @@ void MkdirAllInRoot(const std::filesystem::path& rootfs, const std::string& path
 void DispatchWorkdir(BuildContext& ctx, StageState& st, const parser::LocatedInstruction& in,
                      const parser::WorkdirInstr& wd) {
   if (wd.path.empty()) throw StepError(ctx, in, "WORKDIR requires exactly one argument");
-  std::string current = st.config.config().value("WorkingDir", "");
+  std::string current = st.image.config.config().value("WorkingDir", "");
   std::string path = wd.path[0] == '/' ? wd.path : (current.empty() ? "/" : current) + "/" + wd.path;
   path = CleanAbsolute(path);
   std::string created_by = NopCreatedByOneSpace(st.Shell(), "WORKDIR " + path);
-
-  StageState before = st;
-  st.config.config()["WorkingDir"] = path;
-  store::Digest key = StepCacheKey(before, created_by);
-  store::ImageConfig edited = st.config;
-  st = before;
-  if (ProbeCache(ctx, st, key)) return;
+  store::Digest key = StepCacheKey(st.image, created_by);
+  if (ProbeCache(ctx, key, st.image)) return;
   std::optional<store::Layer> layer =
-      MakeLayer(ctx, st, [&](const std::filesystem::path& rootfs) { MkdirAllInRoot(rootfs, path); });
-  st.config = std::move(edited);
-  CommitStep(ctx, st, key, created_by, layer);
+      MakeLayer(ctx, st.image.top_chain, [&](const std::filesystem::path& rootfs) { MkdirAllInRoot(rootfs, path); });
+  store::ImageConfig next = st.image.config;
+  next.config()["WorkingDir"] = path;
+  CommitStep(ctx, st.image, std::move(next), key, created_by, layer);
 }
 
 }  // namespace ubuild::builder

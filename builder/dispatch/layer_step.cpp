@@ -1,6 +1,5 @@
 #include "builder/dispatch/layer_step.h"
 
-#include "builder/rootfs/overlay_mount.h"
 #include "store/base/error.h"
 
 namespace ubuild::builder {
@@ -29,34 +28,25 @@ class PendingGuard {
   bool released_ = false;
 };
 
-void WithMount(BuildContext& ctx, const std::optional<store::Digest>& top_chain, store::PendingLayer& pending,
-               const std::function<void(const std::filesystem::path&)>& fn) {
-  std::filesystem::path merged = pending.dir / "merged";
-  std::filesystem::create_directories(merged);
-  OverlayMount mount(ctx.store.layers().LowerDirs(top_chain), pending.diff_dir, pending.work_dir, merged);
-  fn(merged);
-  mount.Unmount();
-}
-
 }  // namespace
 
-std::optional<store::Layer> MakeLayer(BuildContext& ctx, const StageState& st,
+std::optional<store::Layer> MakeLayer(BuildContext& ctx, const std::optional<store::Digest>& top_chain,
                                       const std::function<void(const std::filesystem::path&)>& work) {
   store::LayerStore& layers = ctx.store.layers();
   PendingGuard guard(layers, layers.CreatePending());
-  WithMount(ctx, st.top_chain, guard.get(), work);
+  ctx.runtime.WithRootfs(layers.LowerDirs(top_chain), guard.get(), work);
   store::LayerTarOptions opts;
   opts.clamp_mtime = ctx.source_date_epoch;
   // Commit consumes or removes the pending dir in every outcome.
   guard.Release();
-  return layers.Commit(guard.get(), st.top_chain, opts);
+  return layers.Commit(guard.get(), top_chain, opts);
 }
 
 void WithImageRootfs(BuildContext& ctx, const std::optional<store::Digest>& top_chain,
                      const std::function<void(const std::filesystem::path&)>& fn) {
   store::LayerStore& layers = ctx.store.layers();
   PendingGuard guard(layers, layers.CreatePending());
-  WithMount(ctx, top_chain, guard.get(), fn);
+  ctx.runtime.WithRootfs(layers.LowerDirs(top_chain), guard.get(), fn);
 }
 
 }  // namespace ubuild::builder

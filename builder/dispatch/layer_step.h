@@ -1,8 +1,8 @@
 #pragma once
 // A step that changes files: a fresh upperdir stacked on the stage's layers,
-// mounted, handed to `work`, unmounted, then committed as a layer (nullopt
-// when nothing changed). On any error or interrupt the upperdir is removed
-// and the store is as it was.
+// shown as a rootfs by the build's StepRuntime, handed to `work`, then
+// committed as a layer (nullopt when nothing changed). On any error or
+// interrupt the upperdir is removed and the store is as it was.
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -12,11 +12,11 @@
 
 namespace ubuild::builder {
 
-std::optional<store::Layer> MakeLayer(BuildContext& ctx, const StageState& st,
+std::optional<store::Layer> MakeLayer(BuildContext& ctx, const std::optional<store::Digest>& top_chain,
                                       const std::function<void(const std::filesystem::path& rootfs)>& work);
 
-// Mounts an image's layers read-only-in-effect (a throwaway upperdir) for
-// reading files out of it (COPY --from). `fn` gets the rootfs path.
+// Shows an image's layers with a throwaway upperdir, for reading files out
+// of it (COPY --from). `fn` gets the rootfs path.
 void WithImageRootfs(BuildContext& ctx, const std::optional<store::Digest>& top_chain,
                      const std::function<void(const std::filesystem::path& rootfs)>& fn);
 

@@ -1,7 +1,8 @@
 #pragma once
-// What the builder knows while it walks one stage: the image so far (config,
-// id, top layer), the build args in scope, and the build-wide services every
-// step uses (store, cache, log). Dispatchers read and advance it.
+// What the builder knows while it walks one stage: the image so far (what a
+// cache hit replaces), the walk state a hit leaves alone (build args in
+// scope, whether this stage set CMD), and the build-wide services every step
+// uses (store, cache, log, the step runtime). Dispatchers read and advance it.
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -11,6 +12,7 @@
 #include "builder/dispatch/build_args.h"
 #include "builder/dispatch/build_log.h"
 #include "builder/dispatch/build_options.h"
+#include "builder/dispatch/step_runtime.h"
 #include "builder/copy/dockerignore.h"
 #include "store/image_config.h"
 #include "store/build_cache.h"
@@ -31,6 +33,7 @@ struct BuildContext {
   store::Store& store;
   store::BuildCache cache;
   BuildLog& log;
+  StepRuntime& runtime;                         // mounts and processes (faked in tests)
   std::string dockerfile_name;                  // for error locations
   char escape = '\\';
   DockerIgnore ignore;
@@ -39,16 +42,25 @@ struct BuildContext {
   std::map<std::string, StageResult> stages_by_name;  // lower-case name and decimal index
 };
 
-struct StageState {
+// The image a stage has reached: the parent of its next step. A cache hit
+// replaces it whole; a commit advances it.
+struct StageImage {
   store::ImageConfig config = store::ImageConfig::Scratch();
-  std::optional<store::Digest> image_id;   // the current image (parent of the next step)
+  std::optional<store::Digest> id;         // nullopt: scratch, no step yet
   std::optional<store::Digest> top_chain;  // chain_id of the top layer
+};
+
+// The shell of shell-form commands: the config's Shell, else /bin/sh -c.
+std::vector<std::string> ShellOf(const store::ImageConfig& config);
+
+struct StageState {
+  StageImage image;
   BuildArgs args;
   bool cmd_set = false;                    // this stage set CMD (ENTRYPOINT keeps it)
 
   explicit StageState(BuildArgs a) : args(std::move(a)) {}
 
-  std::vector<std::string> Shell() const;  // config Shell, else /bin/sh -c
+  std::vector<std::string> Shell() const { return ShellOf(image.config); }
   // Env used to expand words: the config's Env plus the allowed build args.
   std::vector<std::string> ExpansionEnv() const;
 };

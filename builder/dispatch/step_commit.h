@@ -2,6 +2,8 @@
 // The two ends of every step: the cache probe before it does any work, and
 // the commit after — a new image whose parent is the current one, with one
 // more history entry and, when the step changed files, one more layer.
+// Both touch only the stage's image; the walk state (args, cmd_set) is the
+// dispatcher's.
 #include <optional>
 #include <string>
 
@@ -12,16 +14,18 @@ namespace ubuild::builder {
 
 // The cache key of a step: parent image, the config the step starts from,
 // its created_by text (which already carries build args and source hashes).
-store::Digest StepCacheKey(const StageState& st, const std::string& created_by);
+store::Digest StepCacheKey(const StageImage& parent, const std::string& created_by);
 
-// On a hit (and without --no-cache) moves the stage to the cached image,
-// prints "Using cache" and returns true.
-bool ProbeCache(BuildContext& ctx, StageState& st, const store::Digest& key);
+// On a hit (and without --no-cache) replaces `image` with the cached one,
+// prints "Using cache" and returns true. A miss leaves `image` as it was.
+bool ProbeCache(BuildContext& ctx, const store::Digest& key, StageImage& image);
 
-// Records the step: appends history (empty_layer when `layer` is nullopt),
-// appends the layer's diff_id, stores the new config, records the cache key.
-void CommitStep(BuildContext& ctx, StageState& st, const store::Digest& key, const std::string& created_by,
-                const std::optional<store::Layer>& layer);
+// Records the step on top of `image` (the parent) and moves `image` to the
+// result: `next` is the config after the step's edits; appends history
+// (empty_layer when `layer` is nullopt) and the layer's diff_id, stores the
+// new config and records the cache key.
+void CommitStep(BuildContext& ctx, StageImage& image, store::ImageConfig next, const store::Digest& key,
+                const std::string& created_by, const std::optional<store::Layer>& layer);
 
 // Created timestamp for new history entries and configs.
 std::string StepCreated(const BuildContext& ctx);

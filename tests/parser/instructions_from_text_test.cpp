@@ -116,6 +116,26 @@ TEST(InstructionsFromText, SingleInstructionErrorsAreLocatedAtTheTrigger) {
   EXPECT_THROW(ParseSingleInstruction("FROM x", "Dockerfile", 1), Error);
 }
 
+// ONBUILD's trigger rules live in instructions.cpp; the grammar accepts the text.
+TEST(InstructionsFromText, OnbuildTriggerRules) {
+  EXPECT_NO_THROW(Parse("FROM a\nONBUILD ONBUILD RUN x\n", "Dockerfile"));
+  EXPECT_EQ(ErrorOf("FROM a\nONBUILD ONBUILD RUN x\n"),
+            "Dockerfile:2: Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
+  EXPECT_EQ(ErrorOf("FROM a\nONBUILD ONBUILD ONBUILD RUN x\n"),
+            "Dockerfile:2: Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
+  EXPECT_EQ(ErrorOf("FROM a\nONBUILD FROM b\n"), "Dockerfile:2: FROM isn't allowed as an ONBUILD trigger");
+  EXPECT_EQ(ErrorOf("FROM a\nONBUILD MAINTAINER me\n"), "Dockerfile:2: MAINTAINER isn't allowed as an ONBUILD trigger");
+  // A trigger is checked again when a child runs it (an image may come from elsewhere).
+  for (const char* trigger : {"FROM x", "MAINTAINER me", "ONBUILD RUN x"}) {
+    try {
+      ParseSingleInstruction(trigger, "Dockerfile", 4);
+      ADD_FAILURE() << trigger << " was accepted as a trigger";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.where(), "Dockerfile:4") << trigger;
+    }
+  }
+}
+
 TEST(InstructionsFromText, ErrorsNameFileAndLine) {
   EXPECT_EQ(ErrorOf("FROM a\n\nCOPY --foo=1 a b\n"), "Dockerfile:3: unknown flag: --foo");
   EXPECT_EQ(ErrorOf("FROM a\nCOPY onlyone\n"),

@@ -40,11 +40,6 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"# escape=x\nFROM a\n", "Dockerfile:1", "invalid escape token 'x' does not match ` or \\"},
         ErrorCase{"# escape=`\n# escape=\\\nFROM a\n", "Dockerfile:2", "only one escape parser directive can be used"},
         ErrorCase{"FROM a\nRUN <<EOF\necho\n", "Dockerfile:2", "unterminated heredoc: no line \"EOF\" ends it"},
-        ErrorCase{"FROM a\nONBUILD ONBUILD RUN x\n", "Dockerfile:2",
-                  "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed"},
-        ErrorCase{"FROM a\nONBUILD FROM b\n", "Dockerfile:2", "FROM isn't allowed as an ONBUILD trigger"},
-        ErrorCase{"FROM a\nONBUILD MAINTAINER me\n", "Dockerfile:2",
-                  "MAINTAINER isn't allowed as an ONBUILD trigger"},
         ErrorCase{"FROM a\n\\\n", "Dockerfile:2", "expected an instruction"}));
 
 }  // namespace
