@@ -1,6 +1,7 @@
 #include "builder/dispatch/step_commit.h"
 
 #include "store/base/error.h"
+#include "store/source_date_epoch.h"
 
 namespace ubuild::builder {
 
@@ -23,12 +24,11 @@ store::Digest StepCacheKey(const StageState& st, const std::string& created_by) 
   key["config"] = st.config.config();
   key["author"] = st.config.author;
   key["created_by"] = created_by;
-  return store::Sha256Of(key.dump());
+  return store::Sha256Of(key.dump(-1, ' ', false, store::Json::error_handler_t::replace));
 }
 
 std::string StepCreated(const BuildContext& ctx) {
-  if (ctx.source_date_epoch) return store::FormatCreated(*ctx.source_date_epoch, 0);
-  return store::NowCreated();
+  return store::CreatedAt(ctx.source_date_epoch);
 }
 
 namespace {
@@ -75,7 +75,7 @@ void CommitStep(BuildContext& ctx, StageState& st, const store::Digest& key, con
   next.created = created;
   // The container config records which image a step ran on, as Docker's does.
   next.config()["Image"] = st.image_id ? st.image_id->str() : "";
-  if (layer) next.diff_ids().push_back(layer->diff_id.str());
+  if (layer) next.diff_ids().push_back(layer->diff_id);
   store::Digest id = ctx.store.images().Put(next.Serialize(), st.image_id);
   ctx.cache.Record(key, id);
   st.config = std::move(next);
