@@ -1,5 +1,9 @@
 #include "store/container_config.h"
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
 namespace ubuild::store {
 
 namespace {
@@ -69,6 +73,23 @@ Json ModelledFields(const Json& in) {
   return out;
 }
 
+// Keys of nested objects in byte order, as Go writes the maps (Labels,
+// Volumes, ExposedPorts) whatever order the stored config has.
+Json SortedKeys(const Json& v) {
+  if (v.is_array()) {
+    Json out = Json::array();
+    for (const Json& e : v) out.push_back(SortedKeys(e));
+    return out;
+  }
+  if (!v.is_object()) return v;
+  std::vector<std::string> keys;
+  for (auto it = v.begin(); it != v.end(); ++it) keys.push_back(it.key());
+  std::sort(keys.begin(), keys.end());
+  Json out = Json::object();
+  for (const std::string& k : keys) out[k] = SortedKeys(v.at(k));
+  return out;
+}
+
 }  // namespace
 
 Json StoredContainerConfig(const Json& in) {
@@ -80,6 +101,10 @@ Json StoredContainerConfig(const Json& in) {
   return out;
 }
 
-Json InspectedContainerConfig(const Json& in) { return ModelledFields(in); }
+Json InspectedContainerConfig(const Json& in) {
+  Json out = ModelledFields(in);
+  for (auto& [key, value] : out.items()) value = SortedKeys(value);
+  return out;
+}
 
 }  // namespace ubuild::store

@@ -15,7 +15,10 @@ using Json = nlohmann::ordered_json;
 // A non-object gives the config of FROM scratch.
 Json StoredContainerConfig(const Json& in);
 
-// As `docker image inspect` shows it: the modelled fields only, in Go order.
+// As `docker image inspect` shows it: the modelled fields only, in Go order,
+// keys of the objects inside sorted (Docker marshals Labels, Volumes and
+// ExposedPorts as Go maps; Healthcheck is a struct, whose field order Docker
+// keeps and this does not).
 // `in` is a stored config (StoredContainerConfig); a non-object gives all zeros.
 Json InspectedContainerConfig(const Json& in);
 
