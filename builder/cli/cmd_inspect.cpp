@@ -18,30 +18,30 @@ namespace {
 using ojson = nlohmann::ordered_json;
 
 ojson InspectOne(const store::Store& s, const store::Digest& id, const std::vector<std::string>& tags) {
-  auto view = store::ImageConfig::Parse(s.images().GetConfig(id), store::layout::ImageContent(s.root(), id).string());
+  auto config = store::ImageConfig::Parse(s.images().GetConfig(id), store::layout::ImageContent(s.root(), id).string());
   ojson j = ojson::object();
   j["Id"] = id.str();
   j["RepoTags"] = tags;
   j["RepoDigests"] = ojson::array();
   auto parent = s.images().Parent(id);
   j["Parent"] = parent ? parent->str() : "";
-  j["Comment"] = view.comment;
-  j["Created"] = view.created;
-  j["Container"] = view.OtherString("container");
-  j["ContainerConfig"] = store::InspectedContainerConfig(view.container_config());
-  j["DockerVersion"] = view.OtherString("docker_version");
-  j["Author"] = view.author;
-  j["Config"] = view.Held("config", ojson::value_t::object) ? store::InspectedContainerConfig(view.config()) : ojson(nullptr);
-  j["Architecture"] = view.Held("architecture", ojson::value_t::string) ? view.architecture : "";
-  if (auto v = view.OtherString("variant"); !v.empty()) j["Variant"] = v;
-  j["Os"] = view.Held("os", ojson::value_t::string) ? view.os : "";
-  uint64_t size = store::ImageSize(s.layers(), view.diff_ids());
+  j["Comment"] = config.comment;
+  j["Created"] = config.created;
+  j["Container"] = config.OtherString("container");
+  j["ContainerConfig"] = store::InspectedContainerConfig(config.container_config());
+  j["DockerVersion"] = config.OtherString("docker_version");
+  j["Author"] = config.author;
+  j["Config"] = config.Held("config", ojson::value_t::object) ? store::InspectedContainerConfig(config.config()) : ojson(nullptr);
+  j["Architecture"] = config.Held("architecture", ojson::value_t::string) ? config.architecture : "";
+  if (auto v = config.OtherString("variant"); !v.empty()) j["Variant"] = v;
+  j["Os"] = config.Held("os", ojson::value_t::string) ? config.os : "";
+  uint64_t size = store::ImageSize(s.layers(), config.diff_ids());
   j["Size"] = size;
   j["VirtualSize"] = size;
 
   ojson data = nullptr;
-  if (!view.diff_ids().empty()) {
-    std::vector<store::Digest> chain_ids = store::ChainIds(view.diff_ids());
+  if (!config.diff_ids().empty()) {
+    std::vector<store::Digest> chain_ids = store::ChainIds(config.diff_ids());
     std::vector<store::Layer> chain = s.layers().Chain(chain_ids.back());
     const store::Layer& top = chain.back();
     data = ojson::object();
@@ -57,7 +57,7 @@ ojson InspectOne(const store::Store& s, const store::Digest& id, const std::vect
   }
   j["GraphDriver"] = {{"Data", data}, {"Name", "overlay2"}};
   ojson layers = ojson::array();
-  for (const auto& d : view.diff_ids()) layers.push_back(d.str());
+  for (const auto& d : config.diff_ids()) layers.push_back(d.str());
   j["RootFS"] = {{"Type", "layers"}, {"Layers", layers}};
   j["Metadata"] = {{"LastTagTime", s.images().GetMetadata(id, "lastUpdated").value_or("0001-01-01T00:00:00Z")}};
   return j;
