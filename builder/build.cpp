@@ -18,6 +18,7 @@
 #include "parser/meta_args.h"
 #include "store/atomic_file.h"
 #include "store/base/error.h"
+#include "store/source_date_epoch.h"
 
 namespace ubuild::builder {
 
@@ -29,17 +30,8 @@ std::string Lower(std::string s) {
 }
 
 std::optional<int64_t> SourceDateEpoch(const BuildOptions& options) {
-  std::string value;
-  if (auto it = options.build_args.find("SOURCE_DATE_EPOCH"); it != options.build_args.end()) {
-    value = it->second;
-  } else if (const char* env = std::getenv("SOURCE_DATE_EPOCH"); env != nullptr) {
-    value = env;
-  }
-  if (value.empty()) return std::nullopt;
-  if (!std::all_of(value.begin(), value.end(), ::isdigit) || value.size() > 18) {
-    throw Error("SOURCE_DATE_EPOCH must be a number of seconds, got \"" + value + "\"");
-  }
-  return std::stoll(value);
+  auto it = options.build_args.find("SOURCE_DATE_EPOCH");
+  return store::SourceDateEpoch(it != options.build_args.end() ? std::optional(it->second) : std::nullopt);
 }
 
 // Which stages the target needs: itself, the stages its FROM names, and

@@ -7,6 +7,7 @@
 
 #include "store/chain_id.h"
 #include "store/base/error.h"
+#include "store/image_config.h"
 #include "store/oci_media_types.h"
 #include "store/reference_forms.h"
 #include "store/reference_store.h"
@@ -238,17 +239,7 @@ void SetConfig(ImagePlan& plan, std::string config, const std::string& what) {
   if (!rootfs.is_object() || rootfs.value("type", "") != "layers") {
     throw Error("config " + id.str() + " has no rootfs of type \"layers\"", what);
   }
-  std::vector<Digest> diff_ids;
-  const json& ids = rootfs.value("diff_ids", json::array());
-  if (!ids.is_array() && !ids.is_null()) throw Error("config " + id.str() + ": diff_ids is not an array", what);
-  if (ids.is_array()) {
-    for (const json& d : ids) {
-      if (!d.is_string() || !Digest::IsValid(d.get<std::string>())) {
-        throw Error("config " + id.str() + ": bad diff_id " + d.dump(), what);
-      }
-      diff_ids.push_back(Digest::Parse(d.get<std::string>()));
-    }
-  }
+  std::vector<Digest> diff_ids = ParseDiffIds(j, what + ": config " + id.str());
   plan.id = id;
   plan.config = std::move(config);
   plan.diff_ids = diff_ids;

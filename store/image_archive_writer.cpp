@@ -5,6 +5,7 @@
 
 #include "store/chain_id.h"
 #include "store/base/error.h"
+#include "store/image_config.h"
 #include "store/layout.h"
 #include "store/oci_media_types.h"
 #include "store/pipelined_sink.h"
@@ -36,22 +37,6 @@ struct PreparedImage {
   Digest manifest_digest;
   uint64_t manifest_size = 0;
 };
-
-std::vector<Digest> DiffIdsOf(const std::string& config, const Digest& id) {
-  nlohmann::json j = nlohmann::json::parse(config, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) throw Error("image config is not a JSON object", id.str());
-  std::vector<Digest> out;
-  auto rootfs = j.find("rootfs");
-  if (rootfs == j.end() || !rootfs->is_object()) return out;
-  auto ids = rootfs->find("diff_ids");
-  if (ids == rootfs->end() || ids->is_null()) return out;
-  if (!ids->is_array()) throw Error("rootfs.diff_ids is not an array", id.str());
-  for (const auto& d : *ids) {
-    if (!d.is_string()) throw Error("rootfs.diff_ids holds a non-string", id.str());
-    out.push_back(Digest::Parse(d.get<std::string>()));
-  }
-  return out;
-}
 
 ordered_json Descriptor(std::string_view media_type, const Digest& d, uint64_t size) {
   ordered_json j;
@@ -92,7 +77,7 @@ void WriteImageArchive(const Store& store, const std::vector<ImageToSave>& image
     PreparedImage p;
     p.request = &img;
     std::string config = store.images().GetConfig(img.id);
-    p.diff_ids = DiffIdsOf(config, img.id);
+    p.diff_ids = ParseDiffIds(config, img.id.str());
 
     std::vector<Layer> chain;
     if (!p.diff_ids.empty()) chain = store.layers().Chain(ChainIds(p.diff_ids).back());

@@ -1,75 +1,25 @@
 #include "store/image_config.h"
 
 #include <algorithm>
-#include <cstdio>
-#include <ctime>
 
-#include "store/chain_id.h"
 #include "store/base/error.h"
+#include "store/chain_id.h"
+#include "store/go_json.h"
 
 namespace ubuild::store {
 
 namespace {
 
-// Go struct order of Docker's container.Config, with the fields that are
-// omitempty marked: they are written only when set.
-struct ConfigField {
-  const char* name;
-  bool omit_empty;
-};
-constexpr ConfigField kConfigFields[] = {
-    {"Hostname", false},    {"Domainname", false}, {"User", false},         {"AttachStdin", false},
-    {"AttachStdout", false}, {"AttachStderr", false}, {"ExposedPorts", true}, {"Tty", false},
-    {"OpenStdin", false},   {"StdinOnce", false},  {"Env", false},          {"Cmd", false},
-    {"Healthcheck", true},  {"ArgsEscaped", true}, {"Image", false},        {"Volumes", false},
-    {"WorkingDir", false},  {"Entrypoint", false}, {"NetworkDisabled", true}, {"MacAddress", true},
-    {"OnBuild", false},     {"Labels", false},     {"StopSignal", true},    {"StopTimeout", true},
-    {"Shell", true},
-};
-
-bool IsEmptyValue(const Json& v) {
-  if (v.is_null()) return true;
-  if (v.is_boolean()) return !v.get<bool>();
-  if (v.is_string()) return v.get<std::string>().empty();
-  if (v.is_array() || v.is_object()) return v.empty();
-  if (v.is_number()) return v.get<double>() == 0;
-  return false;
-}
-
-Json ZeroValue(const std::string& name) {
-  if (name == "AttachStdin" || name == "AttachStdout" || name == "AttachStderr" || name == "Tty" ||
-      name == "OpenStdin" || name == "StdinOnce") {
-    return false;
-  }
-  if (name == "Hostname" || name == "Domainname" || name == "User" || name == "Image" ||
-      name == "WorkingDir") {
-    return "";
-  }
-  return nullptr;
-}
-
-Json CanonicalConfig(const Json& in) {
-  Json out = Json::object();
-  for (const ConfigField& f : kConfigFields) {
-    auto it = in.find(f.name);
-    if (f.omit_empty) {
-      if (it != in.end() && !IsEmptyValue(*it)) out[f.name] = *it;
-    } else {
-      out[f.name] = it != in.end() ? *it : ZeroValue(f.name);
-    }
-  }
-  // Fields a newer engine wrote that ubuild does not model keep their place at the end.
-  for (auto it = in.begin(); it != in.end(); ++it) {
-    if (!out.contains(it.key())) out[it.key()] = it.value();
-  }
-  return out;
+// Per-build details of the engine that made an image: a child image does not inherit them.
+bool IsEngineField(const std::string& k) {
+  return k == "container_config" || k == "container" || k == "docker_version" || k == "id" || k == "parent";
 }
 
 }  // namespace
 
 ImageConfig ImageConfig::Scratch() {
   ImageConfig c;
-  c.config_ = CanonicalConfig(Json::object());
+  c.config_ = StoredContainerConfig(nullptr);
   return c;
 }
 
@@ -82,14 +32,18 @@ ImageConfig ImageConfig::Parse(const std::string& bytes, const std::string& what
   }
   if (!j.is_object()) throw Error("image config is not a JSON object", what);
   ImageConfig c;
+  c.config_ = StoredContainerConfig(nullptr);
   try {
     for (auto it = j.begin(); it != j.end(); ++it) {
       const std::string& k = it.key();
       const Json& v = it.value();
+      c.held_[k] = v.type();
       if (k == "config") {
-        c.config_ = CanonicalConfig(v.is_object() ? v : Json::object());
+        c.config_ = StoredContainerConfig(v);
       } else if (k == "author") {
         c.author = v.get<std::string>();
+      } else if (k == "comment") {
+        c.comment = v.get<std::string>();
       } else if (k == "created") {
         c.created = v.get<std::string>();
       } else if (k == "architecture") {
@@ -97,7 +51,7 @@ ImageConfig ImageConfig::Parse(const std::string& bytes, const std::string& what
       } else if (k == "os") {
         c.os = v.get<std::string>();
       } else if (k == "rootfs") {
-        for (const auto& d : v.value("diff_ids", Json::array())) c.diff_ids_.push_back(d.get<std::string>());
+        c.diff_ids_ = ParseDiffIds(j, what);
       } else if (k == "history") {
         for (const auto& h : v) {
           HistoryEntry e;
@@ -108,9 +62,10 @@ ImageConfig ImageConfig::Parse(const std::string& bytes, const std::string& what
           e.empty_layer = h.value("empty_layer", false);
           c.history_.push_back(e);
         }
-      } else if (k == "container_config" || k == "container" || k == "docker_version" || k == "id" ||
-                 k == "parent") {
-        // Per-build details of the engine that made the base; a child image does not inherit them.
+      } else if (k == "container_config") {
+        c.container_config_ = v;
+      } else if (IsEngineField(k)) {
+        c.engine_[k] = v;
       } else {
         c.extra_[k] = v;
       }
@@ -118,17 +73,16 @@ ImageConfig ImageConfig::Parse(const std::string& bytes, const std::string& what
   } catch (const nlohmann::json::exception& e) {
     throw Error(std::string("malformed image config: ") + e.what(), what);
   }
-  if (c.config_.is_null()) c.config_ = CanonicalConfig(Json::object());
   return c;
 }
 
 std::string ImageConfig::Serialize() const {
   // Docker marshals the image through a map, so top-level keys come out sorted.
-  Json top = Json::object();
   std::vector<std::pair<std::string, Json>> fields;
   fields.emplace_back("architecture", architecture);
   if (!author.empty()) fields.emplace_back("author", author);
-  fields.emplace_back("config", CanonicalConfig(config_));
+  if (!comment.empty()) fields.emplace_back("comment", comment);
+  fields.emplace_back("config", StoredContainerConfig(config_));
   fields.emplace_back("created", created);
   Json history = Json::array();
   for (const HistoryEntry& e : history_) {
@@ -142,14 +96,27 @@ std::string ImageConfig::Serialize() const {
   }
   fields.emplace_back("history", history);
   fields.emplace_back("os", os);
-  Json rootfs = Json::object();
-  rootfs["type"] = "layers";
-  rootfs["diff_ids"] = diff_ids_;
-  fields.emplace_back("rootfs", rootfs);
+  Json diff_ids = Json::array();
+  for (const Digest& d : diff_ids_) diff_ids.push_back(d.str());
+  fields.emplace_back("rootfs", Json{{"type", "layers"}, {"diff_ids", diff_ids}});
   for (auto it = extra_.begin(); it != extra_.end(); ++it) fields.emplace_back(it.key(), it.value());
   std::sort(fields.begin(), fields.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  Json top = Json::object();
   for (auto& [k, v] : fields) top[k] = std::move(v);
-  return top.dump();
+  return GoJson(top);
+}
+
+std::string ImageConfig::OtherString(const char* key) const {
+  for (const Json* fields : {&extra_, &engine_}) {
+    auto it = fields->find(key);
+    if (it != fields->end() && it->is_string()) return it->get<std::string>();
+  }
+  return "";
+}
+
+bool ImageConfig::Held(const char* key, Json::value_t kind) const {
+  auto it = held_.find(key);
+  return it != held_.end() && it->second == kind;
 }
 
 std::vector<std::string> ImageConfig::StringList(const char* field) const {
@@ -185,34 +152,39 @@ void ImageConfig::SetEnv(const std::string& key, const std::string& value) {
   env.push_back(key + "=" + value);
 }
 
+template <class JsonT>
+std::vector<Digest> ParseDiffIds(const JsonT& document, const std::string& where) {
+  std::vector<Digest> out;
+  if (!document.is_object()) throw Error("image config is not a JSON object", where);
+  auto rootfs = document.find("rootfs");
+  if (rootfs == document.end() || rootfs->is_null()) return out;
+  if (!rootfs->is_object()) throw Error("image config: rootfs is not an object", where);
+  auto ids = rootfs->find("diff_ids");
+  if (ids == rootfs->end() || ids->is_null()) return out;
+  if (!ids->is_array()) throw Error("image config: rootfs.diff_ids is not an array", where);
+  for (const auto& d : *ids) {
+    if (!d.is_string() || !Digest::IsValid(d.template get<std::string>())) {
+      throw Error("image config: bad entry in rootfs.diff_ids: " +
+                      d.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                  where);
+    }
+    out.push_back(Digest::Parse(d.template get<std::string>()));
+  }
+  return out;
+}
+
+template std::vector<Digest> ParseDiffIds(const nlohmann::json&, const std::string&);
+template std::vector<Digest> ParseDiffIds(const nlohmann::ordered_json&, const std::string&);
+
+std::vector<Digest> ParseDiffIds(const std::string& config_bytes, const std::string& where) {
+  nlohmann::json j = nlohmann::json::parse(config_bytes, nullptr, false);
+  if (j.is_discarded()) throw Error("image config is not valid JSON", where);
+  return ParseDiffIds(j, where);
+}
+
 std::optional<Digest> TopChainId(const ImageConfig& config) {
   if (config.diff_ids().empty()) return std::nullopt;
-  std::vector<Digest> diffs;
-  for (const auto& d : config.diff_ids()) diffs.push_back(Digest::Parse(d));
-  return ChainIds(diffs).back();
-}
-
-std::string FormatCreated(int64_t seconds, long nanoseconds) {
-  std::time_t t = static_cast<std::time_t>(seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::string out = buf;
-  if (nanoseconds != 0) {
-    char frac[16];
-    std::snprintf(frac, sizeof frac, ".%09ld", nanoseconds);
-    std::string f = frac;
-    while (f.back() == '0') f.pop_back();
-    out += f;
-  }
-  return out + "Z";
-}
-
-std::string NowCreated() {
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return FormatCreated(ts.tv_sec, ts.tv_nsec);
+  return ChainIds(config.diff_ids()).back();
 }
 
 }  // namespace ubuild::store

@@ -1,19 +1,21 @@
 #pragma once
-// The image config a build step edits: Docker's image JSON (architecture, os,
-// config, created, history, rootfs) held as JSON so fields ubuild does not
-// know survive a rebuild, and serialized in ONE canonical order so the same
-// image always gives the same bytes — hence the same id (design.md §2, §6).
+// The image config — Docker's image JSON (architecture, os, config, created,
+// history, rootfs) — the one model every command reads and writes it through:
+// build edits it, import makes one, inspect/history/images/layers read it.
+// Fields ubuild does not model are kept as read, so they survive a rebuild,
+// and Serialize writes ONE canonical form with Go's encoder, so the same image
+// always gives the same bytes, hence the same id (design.md §2, §6).
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "store/container_config.h"
 #include "store/digest.h"
 
 namespace ubuild::store {
-
-using Json = nlohmann::ordered_json;
 
 struct HistoryEntry {
   std::string created;     // RFC 3339, UTC
@@ -32,41 +34,59 @@ class ImageConfig {
   static ImageConfig Parse(const std::string& bytes, const std::string& what);
 
   // Canonical bytes: top-level keys sorted as Docker's Go map marshalling
-  // sorts them, container config keys in Go struct order, no whitespace.
+  // sorts them, container config keys in Go struct order, no whitespace,
+  // strings escaped as Go escapes them. Per-build fields of the engine that
+  // made a base (container, container_config, docker_version) are not written:
+  // a child image does not inherit them.
   std::string Serialize() const;
 
   // The container config ("config"), edited in place by the dispatchers.
   Json& config() { return config_; }
   const Json& config() const { return config_; }
+  // The engine's "container_config"; null when absent.
+  const Json& container_config() const { return container_config_; }
 
   std::vector<std::string> Env() const;                 // config.Env or empty
   void SetEnv(const std::string& key, const std::string& value);  // replaces or appends
   std::optional<std::string> GetEnv(const std::string& key) const;
   std::vector<std::string> StringList(const char* field) const;   // null -> {}
 
-  std::vector<std::string>& diff_ids() { return diff_ids_; }
-  const std::vector<std::string>& diff_ids() const { return diff_ids_; }
+  std::vector<Digest>& diff_ids() { return diff_ids_; }
+  const std::vector<Digest>& diff_ids() const { return diff_ids_; }
   std::vector<HistoryEntry>& history() { return history_; }
   const std::vector<HistoryEntry>& history() const { return history_; }
 
+  // A top-level string ubuild does not model ("variant", "container",
+  // "docker_version"); "" when absent or not a string.
+  std::string OtherString(const char* key) const;
+  // Whether the parsed bytes held this top-level field with a value of that
+  // kind (an absent "config" shows as null in inspect, a zero one does not).
+  bool Held(const char* key, Json::value_t kind) const;
+
   std::string author;
+  std::string comment;
   std::string created;
   std::string architecture = "amd64";
   std::string os = "linux";
 
  private:
   Json config_;
-  Json extra_ = Json::object();  // top-level fields ubuild does not model, kept as read
-  std::vector<std::string> diff_ids_;
+  Json container_config_;
+  Json extra_ = Json::object();   // top-level fields ubuild does not model, written back as read
+  Json engine_ = Json::object();  // the engine's per-build fields, read but never written
+  std::vector<Digest> diff_ids_;
   std::vector<HistoryEntry> history_;
+  std::map<std::string, Json::value_t> held_;
 };
 
-// chain_id of the config's top layer (design.md §2); nullopt with no layers.
-// Throws ubuild::Error if a diff_id is malformed.
-std::optional<Digest> TopChainId(const ImageConfig& config);
+// rootfs.diff_ids of a config document, bottom layer first; none when rootfs
+// or diff_ids is absent or null. The one reader of diff_ids, for the commands
+// that need only them. Throws ubuild::Error naming `where` unless they are digests.
+template <class JsonT>
+std::vector<Digest> ParseDiffIds(const JsonT& document, const std::string& where);
+std::vector<Digest> ParseDiffIds(const std::string& config_bytes, const std::string& where);
 
-// Go's time.Time JSON form (RFC 3339 with nanoseconds, trailing zeros trimmed).
-std::string FormatCreated(int64_t seconds, long nanoseconds);
-std::string NowCreated();
+// chain_id of the config's top layer (design.md §2); nullopt with no layers.
+std::optional<Digest> TopChainId(const ImageConfig& config);
 
 }  // namespace ubuild::store

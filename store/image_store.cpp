@@ -12,6 +12,7 @@
 #include "store/atomic_file.h"
 #include "store/chain_id.h"
 #include "store/base/error.h"
+#include "store/image_config.h"
 #include "store/layout.h"
 
 namespace ubuild::store {
@@ -31,15 +32,7 @@ void CheckLayersExist(const fs::path& root, const std::string& config_bytes) {
     throw Error(std::string("image config is not valid JSON: ") + e.what());
   }
   if (!j.is_object()) throw Error("image config is not a JSON object");
-  std::vector<Digest> diff_ids;
-  if (auto rootfs = j.find("rootfs"); rootfs != j.end() && rootfs->is_object()) {
-    if (auto ids = rootfs->find("diff_ids"); ids != rootfs->end() && ids->is_array()) {
-      for (const auto& d : *ids) {
-        if (!d.is_string()) throw Error("image config: rootfs.diff_ids holds a non-string");
-        diff_ids.push_back(Digest::Parse(d.get<std::string>()));
-      }
-    }
-  }
+  std::vector<Digest> diff_ids = ParseDiffIds(j, "");
   if (auto history = j.find("history"); history != j.end() && history->is_array()) {
     size_t non_empty = 0;
     for (const auto& h : *history) {

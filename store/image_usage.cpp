@@ -4,7 +4,7 @@
 #include <map>
 
 #include "store/chain_id.h"
-#include "store/image_config_view.h"
+#include "store/image_config.h"
 #include "store/layout.h"
 #include "store/store.h"
 
@@ -28,8 +28,8 @@ uint64_t ImageSize(const LayerStore& layers, const std::vector<Digest>& diff_ids
 std::set<Digest> LayersInUse(const Store& store) {
   std::set<Digest> used;
   for (const Digest& id : store.images().List()) {
-    auto view = ImageConfigView::Parse(store.images().GetConfig(id), layout::ImageContent(store.root(), id).string());
-    for (const Digest& chain : ChainIds(view.diff_ids)) used.insert(chain);
+    auto diff_ids = ParseDiffIds(store.images().GetConfig(id), layout::ImageContent(store.root(), id).string());
+    for (const Digest& chain : ChainIds(diff_ids)) used.insert(chain);
   }
   return used;
 }

@@ -9,7 +9,7 @@
 #include "builder/cli/table_writer.h"
 #include "store/chain_id.h"
 #include "store/base/error.h"
-#include "store/image_config_view.h"
+#include "store/image_config.h"
 #include "store/layout.h"
 #include "store/store.h"
 
@@ -38,12 +38,12 @@ int CmdHistory(const GlobalOptions& g, const Args& args) {
   auto id = s.Resolve(ref);
   if (!id) throw Error("No such image: " + ref);
   std::string where = store::layout::ImageContent(s.root(), *id).string();
-  auto view = store::ImageConfigView::Parse(s.images().GetConfig(*id), where);
+  auto config = store::ImageConfig::Parse(s.images().GetConfig(*id), where);
 
-  std::vector<store::Digest> chain_ids = store::ChainIds(view.diff_ids);
+  std::vector<store::Digest> chain_ids = store::ChainIds(config.diff_ids());
   std::vector<HistoryRow> rows;
   size_t layer = 0;
-  for (const auto& h : view.history) {
+  for (const auto& h : config.history()) {
     HistoryRow r;
     r.created = h.created;
     r.created_by = h.created_by;

@@ -8,7 +8,7 @@
 #include "builder/cli/commands.h"
 #include "builder/cli/human_format.h"
 #include "builder/cli/table_writer.h"
-#include "store/image_config_view.h"
+#include "store/image_config.h"
 #include "store/image_usage.h"
 #include "store/layout.h"
 #include "store/reference_store.h"
@@ -65,12 +65,12 @@ int CmdImages(const GlobalOptions& g, const Args& args) {
       }
       if (parents->count(id)) continue;
     }
-    auto view = store::ImageConfigView::Parse(s.images().GetConfig(id), store::layout::ImageContent(s.root(), id).string());
+    auto config = store::ImageConfig::Parse(s.images().GetConfig(id), store::layout::ImageContent(s.root(), id).string());
     Row base;
     base.id = id;
-    base.created = view.created;
-    base.created_unix = store::ParseRfc3339(view.created).value_or(0);
-    base.size = store::ImageSize(s.layers(), view.diff_ids, &layer_sizes);
+    base.created = config.created;
+    base.created_unix = store::ParseRfc3339(config.created).value_or(0);
+    base.size = store::ImageSize(s.layers(), config.diff_ids(), &layer_sizes);
     if (!tagged) {
       base.repository = base.tag = "<none>";
       rows.push_back(base);

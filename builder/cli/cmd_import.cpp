@@ -5,19 +5,18 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdlib>
-#include <ctime>
 #include <iostream>
 #include <optional>
 
 #include "builder/cli/command_args.h"
 #include "builder/cli/commands.h"
-#include "builder/cli/go_json.h"
 #include "store/byte_stream.h"
 #include "store/decompressing_source.h"
 #include "store/base/error.h"
 #include "store/reference_store.h"
+#include "store/image_config.h"
 #include "store/rfc3339.h"
+#include "store/source_date_epoch.h"
 #include "store/store.h"
 
 namespace ubuild::cli {
@@ -44,38 +43,19 @@ std::string GoArch() {
 #endif
 }
 
-// "created": SOURCE_DATE_EPOCH when set (reproducible imports), else now.
-std::string CreatedNow() {
-  if (const char* sde = std::getenv("SOURCE_DATE_EPOCH"); sde != nullptr && *sde != '\0') {
-    char* end = nullptr;
-    long long v = std::strtoll(sde, &end, 10);
-    if (*end != '\0' || v < 0) throw Error("SOURCE_DATE_EPOCH must be a non-negative integer, got \"" + std::string(sde) + "\"");
-    return store::FormatRfc3339Nano(v);
-  }
-  return store::NowRfc3339Nano();
-}
-
-// The config docker import writes (keys sorted at the top level, container
-// config fields in Go struct order, unset ones null).
+// The config docker import writes: FROM scratch's, one layer, the message as
+// comment of the image and of its one history entry.
 std::string ImportConfig(const store::Digest& diff_id, const std::string& comment, const std::string& created) {
-  nlohmann::ordered_json config = {
-      {"Hostname", ""},      {"Domainname", ""},    {"User", ""},        {"AttachStdin", false},
-      {"AttachStdout", false}, {"AttachStderr", false}, {"Tty", false},    {"OpenStdin", false},
-      {"StdinOnce", false},  {"Env", nullptr},      {"Cmd", nullptr},    {"Image", ""},
-      {"Volumes", nullptr},  {"WorkingDir", ""},    {"Entrypoint", nullptr}, {"OnBuild", nullptr},
-      {"Labels", nullptr},
-  };
-  nlohmann::ordered_json history_entry = {{"created", created}, {"comment", comment}};
-  nlohmann::ordered_json image = {
-      {"architecture", GoArch()},
-      {"comment", comment},
-      {"config", config},
-      {"created", created},
-      {"history", nlohmann::ordered_json::array({history_entry})},
-      {"os", "linux"},
-      {"rootfs", {{"type", "layers"}, {"diff_ids", nlohmann::ordered_json::array({diff_id.str()})}}},
-  };
-  return GoJsonDump(image);
+  store::ImageConfig config = store::ImageConfig::Scratch();
+  config.architecture = GoArch();
+  config.comment = comment;
+  config.created = created;
+  config.diff_ids().push_back(diff_id);
+  store::HistoryEntry entry;
+  entry.created = created;
+  entry.comment = comment;
+  config.history().push_back(entry);
+  return config.Serialize();
 }
 
 }  // namespace
@@ -105,7 +85,7 @@ int CmdImport(const GlobalOptions& g, const Args& args) {
   // "Imported from -" whatever its path; so does ubuild, which also keeps the
   // base image id independent of where the tarball lies (reproducible builds).
   std::string comment = p.values.count("message") ? p.values["message"] : "Imported from -";
-  std::string created = CreatedNow();
+  std::string created = store::CreatedAt(store::SourceDateEpoch());
 
   auto s = store::Store::Open(g.root, store::Store::Mode::kWrite);
   store::FdSource raw(fd, source == "-" ? "stdin" : source);

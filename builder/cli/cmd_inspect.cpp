@@ -3,10 +3,10 @@
 
 #include "builder/cli/command_args.h"
 #include "builder/cli/commands.h"
-#include "builder/cli/go_json.h"
 #include "store/chain_id.h"
 #include "store/base/error.h"
-#include "store/image_config_view.h"
+#include "store/go_json.h"
+#include "store/image_config.h"
 #include "store/image_usage.h"
 #include "store/layout.h"
 #include "store/store.h"
@@ -17,61 +17,31 @@ namespace {
 
 using ojson = nlohmann::ordered_json;
 
-// container.Config in Go field order; omitempty fields only when present.
-ojson ContainerConfig(const nlohmann::json& in) {
-  struct Field {
-    const char* name;
-    ojson zero;
-    bool omitempty;
-  };
-  static const Field kFields[] = {
-      {"Hostname", "", false},        {"Domainname", "", false},    {"User", "", false},
-      {"AttachStdin", false, false},  {"AttachStdout", false, false}, {"AttachStderr", false, false},
-      {"ExposedPorts", nullptr, true}, {"Tty", false, false},       {"OpenStdin", false, false},
-      {"StdinOnce", false, false},    {"Env", nullptr, false},      {"Cmd", nullptr, false},
-      {"Healthcheck", nullptr, true}, {"ArgsEscaped", nullptr, true}, {"Image", "", false},
-      {"Volumes", nullptr, false},    {"WorkingDir", "", false},    {"Entrypoint", nullptr, false},
-      {"NetworkDisabled", nullptr, true}, {"MacAddress", nullptr, true}, {"OnBuild", nullptr, false},
-      {"Labels", nullptr, false},     {"StopSignal", nullptr, true}, {"StopTimeout", nullptr, true},
-      {"Shell", nullptr, true},
-  };
-  ojson out = ojson::object();
-  for (const Field& f : kFields) {
-    auto it = in.is_object() ? in.find(f.name) : in.end();
-    if (in.is_object() && it != in.end()) {
-      out[f.name] = ojson::parse(it->dump());
-    } else if (!f.omitempty) {
-      out[f.name] = f.zero;
-    }
-  }
-  return out;
-}
-
 ojson InspectOne(const store::Store& s, const store::Digest& id, const std::vector<std::string>& tags) {
-  auto view = store::ImageConfigView::Parse(s.images().GetConfig(id), store::layout::ImageContent(s.root(), id).string());
+  auto config = store::ImageConfig::Parse(s.images().GetConfig(id), store::layout::ImageContent(s.root(), id).string());
   ojson j = ojson::object();
   j["Id"] = id.str();
   j["RepoTags"] = tags;
   j["RepoDigests"] = ojson::array();
   auto parent = s.images().Parent(id);
   j["Parent"] = parent ? parent->str() : "";
-  j["Comment"] = view.comment;
-  j["Created"] = view.created;
-  j["Container"] = view.StringField("container");
-  j["ContainerConfig"] = ContainerConfig(view.container_config());
-  j["DockerVersion"] = view.StringField("docker_version");
-  j["Author"] = view.author;
-  j["Config"] = view.config().is_object() ? ContainerConfig(view.config()) : ojson(nullptr);
-  j["Architecture"] = view.architecture;
-  if (auto v = view.StringField("variant"); !v.empty()) j["Variant"] = v;
-  j["Os"] = view.os;
-  uint64_t size = store::ImageSize(s.layers(), view.diff_ids);
+  j["Comment"] = config.comment;
+  j["Created"] = config.created;
+  j["Container"] = config.OtherString("container");
+  j["ContainerConfig"] = store::InspectedContainerConfig(config.container_config());
+  j["DockerVersion"] = config.OtherString("docker_version");
+  j["Author"] = config.author;
+  j["Config"] = config.Held("config", ojson::value_t::object) ? store::InspectedContainerConfig(config.config()) : ojson(nullptr);
+  j["Architecture"] = config.Held("architecture", ojson::value_t::string) ? config.architecture : "";
+  if (auto v = config.OtherString("variant"); !v.empty()) j["Variant"] = v;
+  j["Os"] = config.Held("os", ojson::value_t::string) ? config.os : "";
+  uint64_t size = store::ImageSize(s.layers(), config.diff_ids());
   j["Size"] = size;
   j["VirtualSize"] = size;
 
   ojson data = nullptr;
-  if (!view.diff_ids.empty()) {
-    std::vector<store::Digest> chain_ids = store::ChainIds(view.diff_ids);
+  if (!config.diff_ids().empty()) {
+    std::vector<store::Digest> chain_ids = store::ChainIds(config.diff_ids());
     std::vector<store::Layer> chain = s.layers().Chain(chain_ids.back());
     const store::Layer& top = chain.back();
     data = ojson::object();
@@ -87,7 +57,7 @@ ojson InspectOne(const store::Store& s, const store::Digest& id, const std::vect
   }
   j["GraphDriver"] = {{"Data", data}, {"Name", "overlay2"}};
   ojson layers = ojson::array();
-  for (const auto& d : view.diff_ids) layers.push_back(d.str());
+  for (const auto& d : config.diff_ids()) layers.push_back(d.str());
   j["RootFS"] = {{"Type", "layers"}, {"Layers", layers}};
   j["Metadata"] = {{"LastTagTime", s.images().GetMetadata(id, "lastUpdated").value_or("0001-01-01T00:00:00Z")}};
   return j;
@@ -118,7 +88,7 @@ int CmdInspect(const GlobalOptions& g, const Args& args) {
     }
     out.push_back(InspectOne(s, *id, tags[*id]));
   }
-  std::cout << GoJsonDump(out, 4) << "\n";
+  std::cout << store::GoJson(out, {.indent = 4, .escape_html = false}) << "\n";
   if (errors.empty()) return 0;
   for (size_t i = 0; i + 1 < errors.size(); ++i) std::cerr << "ubuild: " << errors[i] << "\n";
   throw Error(errors.back());

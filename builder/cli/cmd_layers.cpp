@@ -11,7 +11,7 @@
 #include "builder/cli/layer_changes.h"
 #include "store/chain_id.h"
 #include "store/base/error.h"
-#include "store/image_config_view.h"
+#include "store/image_config.h"
 #include "store/layout.h"
 #include "store/store.h"
 
@@ -24,19 +24,19 @@ int CmdLayers(const GlobalOptions& g, const Args& args) {
   auto s = store::Store::Open(g.root, store::Store::Mode::kRead);
   auto id = s.Resolve(ref);
   if (!id) throw Error("No such image: " + ref);
-  auto view = store::ImageConfigView::Parse(s.images().GetConfig(*id), store::layout::ImageContent(s.root(), *id).string());
+  auto config = store::ImageConfig::Parse(s.images().GetConfig(*id), store::layout::ImageContent(s.root(), *id).string());
 
   // The instruction behind each layer: the non-empty history entries, in order.
   std::vector<std::string> made_by;
-  for (const auto& h : view.history) {
+  for (const auto& h : config.history()) {
     if (!h.empty_layer) made_by.push_back(!h.created_by.empty() ? h.created_by : h.comment);
   }
 
   std::ostringstream out;
   out << "Image " << id->str() << "\n";
   out << "config: " << store::layout::ImageContent(s.root(), *id).string() << "\n";
-  out << view.diff_ids.size() << (view.diff_ids.size() == 1 ? " layer" : " layers") << ", bottom to top\n";
-  std::vector<store::Digest> chain_ids = store::ChainIds(view.diff_ids);
+  out << config.diff_ids().size() << (config.diff_ids().size() == 1 ? " layer" : " layers") << ", bottom to top\n";
+  std::vector<store::Digest> chain_ids = store::ChainIds(config.diff_ids());
   std::vector<std::filesystem::path> lower;  // diff dirs below the current layer, nearest first
   for (size_t i = 0; i < chain_ids.size(); ++i) {
     auto layer = s.layers().Get(chain_ids[i]);

@@ -1,6 +1,7 @@
 #include "builder/dispatch/step_commit.h"
 
 #include "store/base/error.h"
+#include "store/source_date_epoch.h"
 
 namespace ubuild::builder {
 
@@ -10,12 +11,11 @@ store::Digest StepCacheKey(const StageImage& parent, const std::string& created_
   key["config"] = parent.config.config();
   key["author"] = parent.config.author;
   key["created_by"] = created_by;
-  return store::Sha256Of(key.dump());
+  return store::Sha256Of(key.dump(-1, ' ', false, store::Json::error_handler_t::replace));
 }
 
 std::string StepCreated(const BuildContext& ctx) {
-  if (ctx.source_date_epoch) return store::FormatCreated(*ctx.source_date_epoch, 0);
-  return store::NowCreated();
+  return store::CreatedAt(ctx.source_date_epoch);
 }
 
 bool ProbeCache(BuildContext& ctx, const store::Digest& key, StageImage& image) {
@@ -51,7 +51,7 @@ void CommitStep(BuildContext& ctx, StageImage& image, store::ImageConfig next, c
   next.created = created;
   // The container config records which image a step ran on, as Docker's does.
   next.config()["Image"] = image.id ? image.id->str() : "";
-  if (layer) next.diff_ids().push_back(layer->diff_id.str());
+  if (layer) next.diff_ids().push_back(layer->diff_id);
   store::Digest id = ctx.store.images().Put(next.Serialize(), image.id);
   ctx.cache.Record(key, id);
   image.config = std::move(next);

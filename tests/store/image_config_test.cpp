@@ -2,7 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include "store/base/error.h"
+#include "store/container_config.h"
+#include "store/go_json.h"
+#include "store/rfc3339.h"
+#include "store/source_date_epoch.h"
+#include "tests/store/docker_fixture.h"
 
 namespace ubuild::store {
 namespace {
@@ -25,7 +32,7 @@ TEST(ImageConfig, RoundTripIsByteIdentical) {
   c.created = "2023-01-01T00:00:00Z";
   c.SetEnv("PATH", "/bin");
   c.config()["Labels"] = Json{{"b", "2"}, {"a", "1"}};
-  c.diff_ids().push_back("sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef");
+  c.diff_ids().push_back(Digest::Parse("sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef"));
   c.history().push_back({"2023-01-01T00:00:00Z", "/bin/sh -c #(nop)  ENV PATH=/bin", "", "", true});
   std::string once = c.Serialize();
   EXPECT_EQ(ImageConfig::Parse(once, "test").Serialize(), once);
@@ -96,8 +103,104 @@ TEST(ImageConfig, RejectsNonConfig) {
 }
 
 TEST(ImageConfig, CreatedFormat) {
-  EXPECT_EQ(FormatCreated(1672531200, 0), "2023-01-01T00:00:00Z");
-  EXPECT_EQ(FormatCreated(1672531200, 120000000), "2023-01-01T00:00:00.12Z");
+  EXPECT_EQ(FormatRfc3339Nano(1672531200, 0), "2023-01-01T00:00:00Z");
+  EXPECT_EQ(FormatRfc3339Nano(1672531200, 120000000), "2023-01-01T00:00:00.12Z");
+  EXPECT_EQ(CreatedAt(1700000000), "2023-11-14T22:13:20Z");
+}
+
+TEST(ImageConfig, StoredBytesOfDockersImageRoundTrip) {
+  // Docker's config of a RUN and an ENV on an imported base, without the
+  // fields only the engine that ran the build writes: the bytes ubuild would
+  // store for the same image, which parse and serialize back unchanged.
+  Json docker = Json::parse(testing::DockerFixture("config-run.json"));
+  for (const char* engine_field : {"container", "container_config", "docker_version"}) docker.erase(engine_field);
+  std::string stored = GoJson(docker);
+  ImageConfig c = ImageConfig::Parse(stored, "config-run.json");
+  EXPECT_EQ(c.Serialize(), stored);
+  ASSERT_EQ(c.history().size(), 3u);
+  EXPECT_EQ(c.history()[1].created_by.find("/bin/sh -c echo '<a>&b \xC3\xA9"), 0u) << c.history()[1].created_by;
+  EXPECT_NE(stored.find(R"(echo '\u003ca\u003e\u0026b)"), std::string::npos);
+}
+
+TEST(ImageConfig, SerializeEscapesAsDocker) {
+  ImageConfig c = ImageConfig::Scratch();
+  c.SetEnv("A", "x && y <z> \xE2\x80\xA8");
+  c.history().push_back({"1970-01-01T00:00:00Z", "/bin/sh -c a && b", "", "", false});
+  std::string s = c.Serialize();
+  EXPECT_NE(s.find(R"("A=x \u0026\u0026 y \u003cz\u003e \u2028")"), std::string::npos) << s;
+  EXPECT_NE(s.find(R"("created_by":"/bin/sh -c a \u0026\u0026 b")"), std::string::npos) << s;
+  EXPECT_EQ(ImageConfig::Parse(s, "test").Serialize(), s);
+}
+
+TEST(ImageConfig, ReadsWhatTheEngineWroteWithoutWritingIt) {
+  ImageConfig c = ImageConfig::Parse(testing::DockerFixture("config-import.json"), "config-import.json");
+  EXPECT_EQ(c.comment, "msg <a>&b \xC3\xA9 \xE6\x97\xA5\xE6\x9C\xAC \xF0\x9F\x98\x80");
+  EXPECT_EQ(c.OtherString("docker_version"), "20.10.24+dfsg1");
+  EXPECT_EQ(c.container_config().value("Hostname", "?"), "");
+  ASSERT_EQ(c.diff_ids().size(), 1u);
+  EXPECT_EQ(c.diff_ids()[0].str(), "sha256:131101c191cdc4627d29abadaf4bde1aa0920c813829e39a5d25cad066020c2a");
+  EXPECT_TRUE(c.Held("config", Json::value_t::object));
+  EXPECT_FALSE(c.Held("author", Json::value_t::string));
+  std::string out = c.Serialize();
+  EXPECT_EQ(out.find("docker_version"), std::string::npos);
+  EXPECT_EQ(out.find("container_config"), std::string::npos);
+}
+
+TEST(ImageConfig, DiffIdsAreCheckedWhereverRead) {
+  EXPECT_TRUE(ParseDiffIds(std::string(R"({"rootfs":{"type":"layers"}})"), "x").empty());
+  EXPECT_TRUE(ParseDiffIds(std::string(R"({"rootfs":{"type":"layers","diff_ids":null}})"), "x").empty());
+  EXPECT_TRUE(ParseDiffIds(std::string(R"({})"), "x").empty());
+  for (const char* bad : {R"({"rootfs":{"diff_ids":"sha256:00"}})", R"({"rootfs":{"diff_ids":[7]}})",
+                          R"({"rootfs":{"diff_ids":["sha256:00"]}})", R"({"rootfs":[]})", "[]", "{"}) {
+    EXPECT_THROW(ParseDiffIds(std::string(bad), "x"), Error) << bad;
+    if (std::string(bad) != "{") {
+      EXPECT_THROW(ImageConfig::Parse(bad, "x"), Error) << bad;
+    }
+  }
+}
+
+TEST(ContainerConfig, OneTableForStoreAndInspect) {
+  Json in = {{"Cmd", {"sh"}}, {"Future", 7}, {"ExposedPorts", Json::object()}, {"StopTimeout", 0},
+             {"Healthcheck", Json::object()}, {"Hostname", "h"}};
+  Json stored = StoredContainerConfig(in);
+  // omitempty values go when empty; Go pointers (StopTimeout, Healthcheck) only when null.
+  EXPECT_FALSE(stored.contains("ExposedPorts"));
+  EXPECT_EQ(stored["StopTimeout"], 0);
+  EXPECT_EQ(stored["Healthcheck"], Json::object());
+  EXPECT_EQ(stored.begin().key(), "Hostname");
+  EXPECT_EQ((--stored.end()).key(), "Future");  // unknown fields kept, at the end
+  Json inspected = InspectedContainerConfig(stored);
+  EXPECT_FALSE(inspected.contains("Future"));
+  EXPECT_EQ(inspected.size(), stored.size() - 1);
+  EXPECT_EQ(GoJson(InspectedContainerConfig(nullptr)), GoJson(StoredContainerConfig(nullptr)));
+}
+
+TEST(SourceDateEpoch, OneSetOfRules) {
+  EXPECT_EQ(SourceDateEpoch(std::string("0")), 0);
+  EXPECT_EQ(SourceDateEpoch(std::string("1700000000")), 1700000000);
+  EXPECT_EQ(SourceDateEpoch(std::string("")), std::nullopt);
+  for (const char* bad : {"yesterday", "-1", "+5", " 5", "5 ", "1.5", "1234567890123456789"}) {
+    try {
+      SourceDateEpoch(std::string(bad));
+      ADD_FAILURE() << bad << " accepted";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("SOURCE_DATE_EPOCH"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(bad), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(SourceDateEpoch, GivenValueWinsOverTheEnvironment) {
+  ::setenv("SOURCE_DATE_EPOCH", "12", 1);
+  EXPECT_EQ(SourceDateEpoch(), 12);
+  EXPECT_EQ(SourceDateEpoch(std::string("34")), 34);
+  EXPECT_EQ(SourceDateEpoch(std::string("")), std::nullopt);
+  ::setenv("SOURCE_DATE_EPOCH", "", 1);
+  EXPECT_EQ(SourceDateEpoch(), std::nullopt);
+  ::setenv("SOURCE_DATE_EPOCH", "soon", 1);
+  EXPECT_THROW(SourceDateEpoch(), Error);
+  ::unsetenv("SOURCE_DATE_EPOCH");
+  EXPECT_EQ(SourceDateEpoch(), std::nullopt);
 }
 
 }  // namespace

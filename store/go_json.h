@@ -1,0 +1,22 @@
+#pragma once
+// JSON text byte for byte as Go's encoding/json writes it, because the bytes
+// of an image config are its id: Docker 20.10's daemon writes '<', '>', '&'
+// as \u003c \u003e \u0026, U+2028/U+2029 and control characters other than
+// \n \r \t as \uXXXX (\b and \f too), DEL and other non-ASCII as raw UTF-8, and
+// each byte of invalid UTF-8 as U+FFFD. tests/store/testdata/docker-20.10/
+// holds configs the daemon wrote; go_json_test.cpp pins this encoder to them.
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace ubuild::store {
+
+struct GoJsonStyle {
+  int indent = -1;          // < 0: compact (json.Marshal); else MarshalIndent with that many spaces
+  bool escape_html = true;  // false: the engine's API replies (SetEscapeHTML(false)), as `docker inspect` prints
+};
+
+// Numbers keep nlohmann's form; configs hold only integers, where both agree.
+std::string GoJson(const nlohmann::ordered_json& value, GoJsonStyle style = {});
+
+}  // namespace ubuild::store
