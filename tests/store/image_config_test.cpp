@@ -49,7 +49,7 @@ TEST(ImageConfig, HistoryEmptyLayerFollowsGoOmitempty) {
   c.history().push_back({"2023-01-01T00:00:02Z", "/bin/sh -c #(nop)  CMD [\"sh\"]", "me", "why", true});
   const std::string history =
       R"("history":[{"created":"2023-01-01T00:00:00Z","created_by":"/bin/sh -c #(nop)  ENV A=1","empty_layer":true},)"
-      R"({"created":"2023-01-01T00:00:01Z","created_by":"/bin/sh -c echo hi > /f"},)"
+      R"({"created":"2023-01-01T00:00:01Z","created_by":"/bin/sh -c echo hi \u003e /f"},)"
       R"({"created":"2023-01-01T00:00:02Z","author":"me","created_by":"/bin/sh -c #(nop)  CMD [\"sh\"]",)"
       R"("comment":"why","empty_layer":true}])";
   std::string bytes = c.Serialize();
