@@ -17,8 +17,8 @@
 #include <thread>
 
 #include "builder/rootfs/overlay_mount.h"
-#include "busybox_rootfs.h"
 #include "store/base/error.h"
+#include "tests/builder/busybox_rootfs.h"
 
 namespace ubuild::builder {
 namespace {

@@ -8,8 +8,8 @@
 #include <cstdio>
 #include <fstream>
 
-#include "busybox_rootfs.h"
 #include "store/base/error.h"
+#include "tests/builder/busybox_rootfs.h"
 
 namespace ubuild::builder {
 namespace {
