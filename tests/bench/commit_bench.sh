@@ -13,12 +13,11 @@ RSS_LIMIT_KIB=$((64 * 1024))
 WORK=$(mktemp -d /tmp/ubuild-commit-bench.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 
-# The tool needs only the tar code of the store, so it is compiled here from
-# those sources rather than from a build tree.
+# The tool links only the store's library; UBUILD_BUILD_DIR picks the build
+# tree (default: build/ in the repository).
+source "$SRC/tests/build_target.sh"
 echo "compiling commit_bench..."
-g++ -std=c++20 -O2 -I"$SRC" -o "$WORK/commit_bench" "$SRC/tests/bench/commit_bench.cpp" \
-  "$SRC"/store/{byte_stream,crc64,base64,json_line,tar_split,layer_tar_stream,layer_tar_writer,layer_tar_applier,xattrs,digest,error,background_sha256,pipelined_sink}.cpp \
-  -larchive -lcrypto -lpthread
+BIN=$(build_target "$SRC" "${UBUILD_BUILD_DIR:-$SRC/build}" commit_bench)
 
 echo "making datasets in $WORK..."
 mkdir -p "$WORK/big" "$WORK/small"
@@ -60,7 +59,7 @@ for set in big small; do
   for ((i = 0; i < RUNS; i++)); do
     read -r wall cpu < <(measure "$WORK/tar.out" sh -c "tar --sort=name -cf - -C '$WORK' '$set' | sha256sum")
     best_tar=$(min "$best_tar" "$wall"); cpu_tar=$(min "$cpu_tar" "$cpu")
-    read -r wall cpu < <(measure "$WORK/ub.out" "$WORK/commit_bench" "$dir" "$WORK/ts.json.gz")
+    read -r wall cpu < <(measure "$WORK/ub.out" "$BIN" "$dir" "$WORK/ts.json.gz")
     best_ub=$(min "$best_ub" "$wall"); cpu_ub=$(min "$cpu_ub" "$cpu")
     out=$(cat "$WORK/ub.out")
     r=$(sed -n 's/.*max_rss_kib=\([0-9]*\).*/\1/p' <<< "$out")

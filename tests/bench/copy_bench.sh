@@ -7,19 +7,19 @@
 #
 #   tests/bench/copy_bench.sh [WORKDIR]     (default: a fresh dir in /var/tmp)
 #
-# The driver (copy_bench.cpp) is compiled here against the builder sources it
-# needs, -O2, so the script works from a plain checkout.
+# The driver (copy_bench.cpp, linking the COPY room's library) is built in
+# UBUILD_BUILD_DIR (default: build/ in the repository), configured as a
+# Release build if it is not there yet, so the script works from a plain checkout.
 set -euo pipefail
 SRC_DIR="$(cd "$(dirname "$0")/../.." && pwd)"
 WORK="${1:-$(mktemp -d /var/tmp/ubuild-copy-bench.XXXXXX)}"
 mkdir -p "$WORK"
-BIN="$WORK/copy_bench"
 RUNS="${RUNS:-3}"
 
-echo "# building driver in $WORK"
-g++ -std=c++20 -O2 -I"$SRC_DIR" -o "$BIN" "$SRC_DIR/tests/bench/copy_bench.cpp" \
-  "$SRC_DIR"/builder/{go_glob,dockerignore,rooted_path,context_digest_cache,source_hash,copy_sources,directory_names,file_copier,parallel_jobs,archive_unpack,copy_step,user_lookup,in_root}.cpp \
-  "$SRC_DIR"/store/{digest,error}.cpp -lcrypto -larchive -lpthread
+BUILD="${UBUILD_BUILD_DIR:-$SRC_DIR/build}"
+source "$SRC_DIR/tests/build_target.sh"
+echo "# building driver in $BUILD"
+BIN=$(build_target "$SRC_DIR" "$BUILD" copy_bench)
 
 now() { date +%s.%N; }
 secs() { echo "$2 - $1" | bc -l; }

@@ -53,8 +53,6 @@ inline std::vector<std::string> ListTree(const std::filesystem::path& dir) {
   return out;
 }
 
-inline bool IsRoot() { return ::geteuid() == 0; }
-
 // bin/ with busybox and its applets, etc/passwd and etc/group with root,
 // nobody and a user "app" (1000:1000, also in group "extra" 2000), tmp/ 1777.
 inline void MakeBusyboxRootfs(const std::filesystem::path& root) {

@@ -1,8 +1,10 @@
 #!/bin/bash
 # Fuzzes the Dockerfile parser with libFuzzer (clang, ASan + UBSan) for a
 # bounded time. Fails on any crash, hang (>10 s per input), leak or memory
-# blow-up. Compiles the parser sources directly with clang++, so it needs no
-# CMake support. FUZZ_SECONDS overrides the 60 s budget.
+# blow-up. The target (parser_fuzz, linking the parser's library) is built by
+# a CMake build of its own in build-fuzz/ beside the source (clang++,
+# UBUILD_FUZZ=ON), as every object in it needs the sanitizers; UBUILD_FUZZ_DIR
+# overrides that directory. FUZZ_SECONDS overrides the 60 s budget.
 set -euo pipefail
 
 src="${UBUILD_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}"
@@ -16,17 +18,9 @@ fi
 work="$(mktemp -d "${TMPDIR:-/tmp}/ubuild-parser-fuzz.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
-sources=(
-  "$src/tests/fuzz/parser_fuzz.cpp"
-  "$src/parser/parse.cpp"
-  "$src/parser/dump.cpp"
-  "$src/parser/go_quote.cpp"
-  "$src/parser/go_utf8.cpp"
-  "$src/store/base/error.cpp"
-)
-"$clangxx" -std=c++20 -O1 -g -I"$src" \
-  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-  "${sources[@]}" -o "$work/parser_fuzz"
+source "$src/tests/build_target.sh"
+fuzzer=$(build_target "$src" "${UBUILD_FUZZ_DIR:-$src/build-fuzz}" parser_fuzz \
+  -DCMAKE_CXX_COMPILER="$clangxx" -DCMAKE_BUILD_TYPE=Debug -DUBUILD_FUZZ=ON)
 
 # Seeds: small Dockerfiles touching each part of the grammar.
 mkdir -p "$work/corpus"
@@ -42,7 +36,7 @@ seed 'FROM a\nRUN <<EOF\necho hi\nEOF\nCOPY <<X <<-"Y" /dest\nx\nX\n\ty\n\tY\n'
 seed 'FROM a\nRUN --mount=type=cache,target=/c -- echo\nEXPOSE 80/tcp 443\nUSER 1:1\nWORKDIR /w\nSTOPSIGNAL 9\nSHELL ["/bin/bash", "-c"]\nMAINTAINER me\nENTRYPOINT x\n'
 
 cd "$work"
-if ! "$work/parser_fuzz" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 \
+if ! "$fuzzer" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 \
       -max_len=4096 -print_final_stats=1 "$work/corpus" > "$work/fuzz.log" 2>&1; then
   tail -n 60 "$work/fuzz.log" >&2
   for f in "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-*; do

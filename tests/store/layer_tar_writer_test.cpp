@@ -8,6 +8,7 @@
 #include "store/digest.h"
 #include "store/base/error.h"
 #include "store/layer_tar.h"
+#include "tests/needs_root.h"
 #include "tests/store/layer_tar_test_util.h"
 
 namespace ubuild::store {
@@ -79,6 +80,7 @@ TEST(LayerTarWriter, OrderIsParentsFirstThenNameBytes) {
 }
 
 TEST(LayerTarWriter, EntryHeaders) {
+  UBUILD_SKIP_UNLESS_ROOT("chown to other users");
   TempDir dir;
   std::filesystem::create_directory(dir / "dir");
   ASSERT_EQ(::chmod((dir / "dir").c_str(), 02755), 0);

@@ -11,6 +11,7 @@
 #include "store/layout.h"
 #include "store/recovery.h"
 #include "store/store.h"
+#include "tests/needs_root.h"
 #include "tests/store/store_test_dir.h"
 
 namespace ubuild::store {
@@ -120,6 +121,7 @@ TEST_F(StoreOpenTest, WriterThatThrowsSweepsBeforeUnlocking) {
 }
 
 TEST_F(StoreOpenTest, NoPermissionNamesTheRight) {
+  UBUILD_SKIP_UNLESS_ROOT("dropping privileges to nobody");
   fs::create_directories(dir_.path());
   fs::permissions(dir_.path(), fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
                                    fs::perms::others_read | fs::perms::others_exec);

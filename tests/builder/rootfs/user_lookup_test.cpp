@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include "busybox_rootfs.h"
 #include "store/base/error.h"
+#include "tests/builder/busybox_rootfs.h"
 
 namespace ubuild::builder {
 namespace {

@@ -8,8 +8,9 @@
 #include <cstdio>
 #include <fstream>
 
-#include "busybox_rootfs.h"
 #include "store/base/error.h"
+#include "tests/builder/busybox_rootfs.h"
+#include "tests/needs_root.h"
 
 namespace ubuild::builder {
 namespace {
@@ -32,7 +33,7 @@ bool IsMountPoint(const fs::path& p) {
 class OverlayMountTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!ubuild::testing::IsRoot()) GTEST_FAIL() << "overlay tests need root";
+    UBUILD_SKIP_UNLESS_ROOT("overlay mounts");
     for (const char* d : {"upper", "work", "merged"}) fs::create_directories(dir_.path() / d);
   }
   fs::path P(const char* rel) const { return dir_.path() / rel; }

@@ -11,6 +11,7 @@
 #include "builder/copy/copy_step.h"
 #include "copy_test_tree.h"
 #include "store/base/error.h"
+#include "tests/needs_root.h"
 
 namespace ubuild::builder {
 namespace {
@@ -25,6 +26,7 @@ using testing::WriteFile;
 class CopyStepTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    UBUILD_SKIP_UNLESS_ROOT("chown of context files to another user and of copies to 0:0");
     ctx_ = dir_.path() / "ctx";
     root_ = dir_.path() / "rootfs";
     testing::MakeDockerVectorContext(ctx_);

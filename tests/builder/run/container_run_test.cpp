@@ -17,8 +17,9 @@
 #include <thread>
 
 #include "builder/rootfs/overlay_mount.h"
-#include "busybox_rootfs.h"
 #include "store/base/error.h"
+#include "tests/builder/busybox_rootfs.h"
+#include "tests/needs_root.h"
 
 namespace ubuild::builder {
 namespace {
@@ -55,7 +56,7 @@ int CountMountsUnder(const fs::path& dir) {
 class ContainerRunTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!ubuild::testing::IsRoot()) GTEST_FAIL() << "container tests need root";
+    UBUILD_SKIP_UNLESS_ROOT("overlay mounts and namespaces for the container");
     ubuild::testing::MakeBusyboxRootfs(P("lower"));
     for (const char* d : {"upper", "work", "merged"}) fs::create_directories(P(d));
   }

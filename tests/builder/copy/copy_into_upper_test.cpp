@@ -10,6 +10,7 @@
 #include "builder/copy/copy_step.h"
 #include "builder/rootfs/overlay_mount.h"
 #include "copy_test_tree.h"
+#include "tests/needs_root.h"
 
 namespace ubuild::builder {
 namespace {
@@ -29,7 +30,7 @@ void SetMtime(const fs::path& p, time_t t) {
 class CopyIntoUpperTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (geteuid() != 0) GTEST_FAIL() << "overlay tests need root";
+    UBUILD_SKIP_UNLESS_ROOT("overlay mounts");
     for (const char* d : {"lower", "upper", "work", "merged", "ctx"}) fs::create_directories(P(d));
     MakeDir(P("lower/etc"));
     WriteFile(P("lower/etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n");
