@@ -15,7 +15,7 @@
 #include "store/base/error.h"
 #include "store/image_config.h"
 #include "store/store.h"
-#include "tests/builder/copy_test_tree.h"
+#include "tests/builder/copy/copy_test_tree.h"
 #include "tests/builder/fake_step_runtime.h"
 
 namespace ubuild::builder {
