@@ -16,16 +16,15 @@
 #include "parser/instructions.h"
 #include "parser/meta_args.h"
 #include "store/atomic_file.h"
+#include "store/base/default_path.h"
 #include "store/base/error.h"
+#include "store/base/strings.h"
+#include "store/digest.h"
+#include "store/layout.h"
 
 namespace ubuild::builder {
 
 namespace {
-
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
 
 std::optional<int64_t> SourceDateEpoch(const BuildOptions& options) {
   std::string value;
@@ -56,7 +55,7 @@ std::vector<bool> NeededStages(const parser::Dockerfile& df, const std::vector<p
     if (needed[i]) return;
     needed[i] = true;
     auto dep = [&](const std::string& ref) {
-      auto it = by_name.find(Lower(ref));
+      auto it = by_name.find(AsciiLower(ref));
       if (it != by_name.end() && it->second < i) visit(it->second);
     };
     dep(froms[i].image);
@@ -85,13 +84,13 @@ std::string ReadDockerfile(const BuildOptions& options, std::string* name) {
 // FROM: the base image (scratch, an earlier stage, or an image in the store),
 // with Docker's default PATH added when the base has none.
 void BeginStage(BuildContext& ctx, StageState& st, const parser::FromInstr& from, int line) {
-  if (!from.platform.empty() && Lower(from.platform) != "linux/amd64" && Lower(from.platform) != "linux") {
+  if (!from.platform.empty() && AsciiLower(from.platform) != "linux/amd64" && AsciiLower(from.platform) != "linux") {
     throw Error::At(ctx.dockerfile_name, line,
                     "FROM --platform=" + from.platform + ": ubuild builds for this host only (linux/amd64)");
   }
-  if (Lower(from.image) == "scratch") {
+  if (AsciiLower(from.image) == "scratch") {
     st.config = store::ImageConfig::Scratch();
-  } else if (auto it = ctx.stages_by_name.find(Lower(from.image)); it != ctx.stages_by_name.end()) {
+  } else if (auto it = ctx.stages_by_name.find(AsciiLower(from.image)); it != ctx.stages_by_name.end()) {
     st.config = it->second.config;
     st.image_id = it->second.image_id;
   } else {
@@ -117,7 +116,7 @@ void BeginStage(BuildContext& ctx, StageState& st, const parser::FromInstr& from
     }
   }
   if (!st.config.GetEnv("PATH")) {
-    st.config.SetEnv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    st.config.SetEnv("PATH", kDefaultPath);
   }
   st.config.config()["OpenStdin"] = false;
   st.config.config()["StdinOnce"] = false;
@@ -139,7 +138,7 @@ store::Digest Build(const BuildOptions& options, store::Store& store, std::ostre
   if (df.stages.empty()) throw Error::At(dockerfile_name, 1, "no FROM instruction: a Dockerfile must start with FROM");
 
   BuildContext ctx{options, store, store::BuildCache(store.root(), store.images()), log, dockerfile_name, df.escape,
-                   DockerIgnore::Load(options.context), store.root() / "image" / "overlay2" / "buildcache" / "context",
+                   DockerIgnore::Load(options.context), store::layout::ContextDigestCacheDir(store.root()),
                    SourceDateEpoch(options), {}};
 
   std::vector<std::string> meta_env = parser::ResolveMetaArgs(df, options.build_args);
@@ -150,7 +149,7 @@ store::Digest Build(const BuildOptions& options, store::Store& store, std::ostre
   size_t target = df.stages.size() - 1;
   if (!options.target.empty()) {
     auto it = std::find_if(froms.begin(), froms.end(),
-                           [&](const parser::FromInstr& f) { return f.stage_name == Lower(options.target); });
+                           [&](const parser::FromInstr& f) { return f.stage_name == AsciiLower(options.target); });
     if (it == froms.end()) throw Error("failed to reach build target " + options.target + " in Dockerfile");
     target = static_cast<size_t>(it - froms.begin());
   }
@@ -240,7 +239,7 @@ store::Digest Build(const BuildOptions& options, store::Store& store, std::ostre
     log.Line("[Warning] One or more build-args [" + list + "] were not consumed");
   }
   store::Digest id = *result.image_id;
-  if (!log.quiet()) out << "Successfully built " << ShortId(id.str()) << "\n";
+  if (!log.quiet()) out << "Successfully built " << store::ShortId(id.str()) << "\n";
   for (const std::string& tag : options.tags) {
     store.refs().Tag(tag, id);
     if (!log.quiet()) out << "Successfully tagged " << store::NormalizeReference(tag) << "\n";

@@ -19,6 +19,7 @@
 #include "store/base64.h"
 #include "store/crc64.h"
 #include "store/base/error.h"
+#include "store/base/fd.h"
 #include "store/layer_tar.h"
 #include "store/layer_tar_stream.h"
 #include "store/tar_split.h"
@@ -39,21 +40,6 @@ struct InodeKey {
 };
 struct InodeKeyHash {
   size_t operator()(const InodeKey& k) const { return std::hash<uint64_t>()(k.ino * 1000003u ^ k.dev); }
-};
-
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
 };
 
 class LayerWalker {
@@ -104,13 +90,11 @@ void LayerWalker::WalkDir(const std::string& rel, int fd) {
   if (dir_fd.get() < 0) throw SysError("open", dir, errno);
   std::vector<std::string> names;
   {
-    int list_fd = ::dup(dir_fd.get());
-    if (list_fd < 0) throw SysError("dup", dir, errno);
-    DIR* d = ::fdopendir(list_fd);
-    if (d == nullptr) {
-      ::close(list_fd);
-      throw SysError("opendir", dir, errno);
-    }
+    Fd list_fd(::dup(dir_fd.get()));
+    if (!list_fd.valid()) throw SysError("dup", dir, errno);
+    DIR* d = ::fdopendir(list_fd.get());
+    if (d == nullptr) throw SysError("opendir", dir, errno);
+    list_fd.release();  // closedir closes it
     errno = 0;
     while (struct dirent* de = ::readdir(d)) {
       if (std::strcmp(de->d_name, ".") != 0 && std::strcmp(de->d_name, "..") != 0) names.emplace_back(de->d_name);

@@ -15,6 +15,7 @@
 #include "builder/copy/go_glob.h"
 #include "builder/rootfs/rooted_path.h"
 #include "store/base/error.h"
+#include "store/base/lexical_path.h"
 
 namespace ubuild::builder {
 
@@ -44,7 +45,7 @@ std::string Base(const std::string& rel) {
 std::string MemberPath(const char* raw, const std::string& what) {
   std::string name = raw ? raw : "";
   while (!name.empty() && name[0] == '/') name.erase(0, 1);
-  std::string clean = GoClean(name);
+  std::string clean = CleanPath(name);
   if (clean == "..") throw Error("invalid archive member " + name + ": escapes the destination", what);
   if (clean.rfind("../", 0) == 0) throw Error("invalid archive member " + name + ": escapes the destination", what);
   return clean == "." ? "" : clean;
@@ -147,7 +148,7 @@ void UnpackArchive(int fd, int root_fd, const std::string& dest_rel, const std::
       const char* target = archive_entry_symlink(e);
       std::string t = target ? target : "";
       if (!t.empty() && t[0] != '/') {
-        std::string joined = GoClean(JoinRel(ParentRel(member), t));
+        std::string joined = CleanPath(JoinRel(ParentRel(member), t));
         if (joined == ".." || joined.rfind("../", 0) == 0) {
           throw Error("invalid symlink " + member + " -> " + t + ": points outside the destination", what);
         }

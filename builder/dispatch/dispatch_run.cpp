@@ -9,23 +9,18 @@
 #include "builder/dispatch/layer_step.h"
 #include "builder/dispatch/step_commit.h"
 #include "store/base/error.h"
+#include "store/base/strings.h"
 
 namespace ubuild::builder {
 
 namespace {
-
-std::string Join(const std::vector<std::string>& v) {
-  std::string out;
-  for (size_t i = 0; i < v.size(); ++i) out += (i ? " " : "") + v[i];
-  return out;
-}
 
 // argv for the command: exec form as written, shell form through SHELL.
 // `RUN <<EOF` (a lone heredoc) runs the heredoc's body as the shell script.
 std::vector<std::string> CommandArgv(const BuildContext& ctx, const StageState& st,
                                      const parser::LocatedInstruction& in, const parser::RunInstr& run) {
   if (!run.heredocs.empty()) {
-    std::string line = Join(run.cmd.args);
+    std::string line = Join(run.cmd.args, " ");
     const parser::Heredoc& h = run.heredocs.front();
     if (run.heredocs.size() != 1 || line.find("<<") != 0 || line.find(h.name) == std::string::npos ||
         line.find_first_of(" \t") != std::string::npos) {
@@ -38,7 +33,7 @@ std::vector<std::string> CommandArgv(const BuildContext& ctx, const StageState& 
   }
   if (!run.cmd.prepend_shell) return run.cmd.args;
   std::vector<std::string> argv = st.Shell();
-  argv.push_back(Join(run.cmd.args));
+  argv.push_back(Join(run.cmd.args, " "));
   return argv;
 }
 
@@ -95,7 +90,7 @@ void DispatchRun(BuildContext& ctx, StageState& st, const parser::LocatedInstruc
     code = RunInContainer(spec);
     if (code != 0) {
       // Throwing from inside MakeLayer discards the upperdir.
-      throw StepError(ctx, in, "The command '" + Join(argv) + "' returned a non-zero code: " + std::to_string(code));
+      throw StepError(ctx, in, "The command '" + Join(argv, " ") + "' returned a non-zero code: " + std::to_string(code));
     }
   });
   CommitStep(ctx, st, key, created_by, layer);

@@ -31,7 +31,7 @@ class PendingGuard {
 
 void WithMount(BuildContext& ctx, const std::optional<store::Digest>& top_chain, store::PendingLayer& pending,
                const std::function<void(const std::filesystem::path&)>& fn) {
-  std::filesystem::path merged = pending.dir / "merged";
+  const std::filesystem::path& merged = pending.merged_dir;
   std::filesystem::create_directories(merged);
   OverlayMount mount(ctx.store.layers().LowerDirs(top_chain), pending.diff_dir, pending.work_dir, merged);
   fn(merged);

@@ -1,4 +1,4 @@
-#include "builder/cli/layer_changes.h"
+#include "store/layer_changes.h"
 
 #include <dirent.h>
 #include <sys/stat.h>
@@ -8,8 +8,9 @@
 #include <algorithm>
 
 #include "store/base/error.h"
+#include "store/base/lexical_path.h"
 
-namespace ubuild::cli {
+namespace ubuild::store {
 
 namespace fs = std::filesystem;
 
@@ -60,7 +61,7 @@ void Walk(const fs::path& diff_dir, const std::string& rel_dir, bool under_opaqu
           std::vector<LayerChange>& out) {
   fs::path dir = rel_dir.empty() ? diff_dir : diff_dir / rel_dir;
   for (const std::string& name : SortedNames(dir)) {
-    std::string rel = rel_dir.empty() ? name : rel_dir + "/" + name;
+    std::string rel = JoinRel(rel_dir, name);
     struct stat st {};
     if (::lstat((diff_dir / rel).c_str(), &st) != 0) throw SysError("lstat", (diff_dir / rel).string(), errno);
     if (IsWhiteout(st)) {
@@ -83,4 +84,4 @@ std::vector<LayerChange> ListLayerChanges(const fs::path& diff_dir, const std::v
   return out;
 }
 
-}  // namespace ubuild::cli
+}  // namespace ubuild::store
