@@ -123,7 +123,7 @@ const SpooledArchive::Member& SpooledArchive::Resolve(const std::string& path) c
     }
     p = it->second.target;
   }
-  throw Error("too many links resolving archive member " + path, what_);
+  throw Error("too many links resolving archive member \"" + path + "\"", what_);
 }
 
 bool SpooledArchive::Has(const std::string& path) const { return members_.count(path) != 0; }
@@ -136,7 +136,7 @@ std::optional<uint64_t> SpooledArchive::Size(const std::string& path) const {
 std::string SpooledArchive::ReadString(const std::string& path, uint64_t limit) const {
   const Member& m = Resolve(path);
   if (m.size > limit) {
-    throw Error("archive member " + path + " is too large (" + std::to_string(m.size) + " bytes)", what_);
+    throw Error("archive member \"" + path + "\" is too large (" + std::to_string(m.size) + " bytes)", what_);
   }
   if (m.file.empty()) return m.data;
   std::string out;

@@ -306,17 +306,20 @@ Digest ReplayTarSplit(const std::filesystem::path& gz_path, const std::filesyste
     }
     const std::string file = (diff_dir / name).string();
     Fd fd(::open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-    if (fd.get() < 0) {
+    if (!fd.valid()) {
       if (errno == ENOENT || errno == ELOOP) {
-        throw Error("layer file " + name + " is missing from the diff directory; cannot reproduce the layer tar", file);
+        throw Error("layer file \"" + name + "\" is missing from the diff directory; cannot reproduce the layer tar",
+                    file);
       }
       throw SysError("open", file, errno);
     }
     struct stat st;
     if (::fstat(fd.get(), &st) != 0) throw SysError("fstat", file, errno);
-    if (!S_ISREG(st.st_mode)) throw Error("layer file " + name + " is no longer a regular file; cannot reproduce the layer tar", file);
+    if (!S_ISREG(st.st_mode)) {
+      throw Error("layer file \"" + name + "\" is no longer a regular file; cannot reproduce the layer tar", file);
+    }
     if (st.st_size != size) {
-      throw Error("layer file " + name + " has " + std::to_string(st.st_size) + " bytes, the layer tar recorded " +
+      throw Error("layer file \"" + name + "\" has " + std::to_string(st.st_size) + " bytes, the layer tar recorded " +
                       std::to_string(size) + "; the diff directory changed",
                   file);
     }
@@ -328,14 +331,15 @@ Digest ReplayTarSplit(const std::filesystem::path& gz_path, const std::filesyste
         if (errno == EINTR) continue;
         throw SysError("read", file, errno);
       }
-      if (n == 0) throw Error("layer file " + name + " shrank while it was read", file);
+      if (n == 0) throw Error("layer file \"" + name + "\" shrank while it was read", file);
       if (check_crc) crc.Update(buffer.data(), static_cast<size_t>(n));
       sha.Update(buffer.data(), static_cast<size_t>(n));
       out.Write(buffer.data(), static_cast<size_t>(n));
       left -= n;
     }
     if (check_crc && payload.is_string() && Base64Decode(payload.get<std::string>()) != crc.BigEndianBytes()) {
-      throw Error("layer file " + name + " does not have the content the layer tar recorded (crc64 mismatch); the diff directory changed",
+      throw Error("layer file \"" + name +
+                      "\" does not have the content the layer tar recorded (crc64 mismatch); the diff directory changed",
                   file);
     }
   }

@@ -170,7 +170,10 @@ void UnpackArchive(int fd, int root_fd, const std::string& dest_rel, const std::
       size_t xsize = 0;
       while (archive_entry_xattr_next(e, &xname, &xval, &xsize) == ARCHIVE_OK) {
         std::string path = "/proc/self/fd/" + std::to_string(pdir.get()) + "/" + name;
-        lsetxattr(path.c_str(), xname, xval, xsize, 0);
+        // As Docker's Untar: a filesystem that cannot hold it does not fail the copy.
+        if (lsetxattr(path.c_str(), xname, xval, xsize, 0) != 0 && errno != ENOTSUP && errno != EPERM) {
+          throw SysError(std::string("setxattr ") + xname, where, errno);
+        }
       }
       if (utimensat(pdir.get(), name.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) throw SysError("utimes", where, errno);
     }
@@ -178,7 +181,11 @@ void UnpackArchive(int fd, int root_fd, const std::string& dest_rel, const std::
   // Directory times last: creating their children moved them.
   for (auto it = dir_times.rbegin(); it != dir_times.rend(); ++it) {
     Fd d(OpenInRootAt(root_fd, it->rel, O_RDONLY | O_DIRECTORY));
-    if (d.valid()) futimens(d.get(), it->times);
+    if (!d.valid()) {
+      if (errno == ENOENT || errno == ENOTDIR) continue;  // a later member replaced it
+      throw SysError("open", what + ": /" + it->rel, errno);
+    }
+    if (futimens(d.get(), it->times) != 0) throw SysError("utimes", what + ": /" + it->rel, errno);
   }
 }
 

@@ -1,5 +1,7 @@
 #include "builder/dispatch/layer_step.h"
 
+#include <system_error>
+
 #include "builder/rootfs/overlay_mount.h"
 #include "store/base/error.h"
 
@@ -32,7 +34,9 @@ class PendingGuard {
 void WithMount(BuildContext& ctx, const std::optional<store::Digest>& top_chain, store::PendingLayer& pending,
                const std::function<void(const std::filesystem::path&)>& fn) {
   const std::filesystem::path& merged = pending.merged_dir;
-  std::filesystem::create_directories(merged);
+  std::error_code ec;
+  std::filesystem::create_directories(merged, ec);
+  if (ec) throw SysError("mkdir", merged.string(), ec.value());
   OverlayMount mount(ctx.store.layers().LowerDirs(top_chain), pending.diff_dir, pending.work_dir, merged);
   fn(merged);
   mount.Unmount();

@@ -34,6 +34,15 @@ std::map<fs::path, LiveMount>& Registry() {
   return registry;
 }
 
+// The registry key of a mount point: absolute, symlinks resolved.
+fs::path MountKey(const fs::path& merged) {
+  std::error_code ec;
+  fs::path key = fs::absolute(merged, ec);
+  if (!ec) key = fs::weakly_canonical(key, ec);
+  if (ec) throw SysError("realpath", merged.string(), ec.value());
+  return key;
+}
+
 // A kernel that predates a feature has no parameter for it and would reject
 // the option; the feature is then off anyway. Without sysfs, assume a modern kernel.
 bool KernelKnowsOption(const char* name) {
@@ -163,7 +172,7 @@ void MountWithFsconfig(const std::vector<fs::path>& lower, const fs::path& upper
 
 OverlayMount::OverlayMount(const std::vector<fs::path>& lower_in, const fs::path& upper_in, const fs::path& work_in,
                            const fs::path& merged_in)
-    : merged_(fs::weakly_canonical(fs::absolute(merged_in))), work_(fs::absolute(work_in).lexically_normal()) {
+    : merged_(MountKey(merged_in)), work_(fs::absolute(work_in).lexically_normal()) {
   std::vector<fs::path> lower;
   for (const auto& dir : lower_in) lower.push_back(fs::absolute(dir).lexically_normal());
   const fs::path upper = fs::absolute(upper_in).lexically_normal();
@@ -264,13 +273,13 @@ void OverlayMount::Unmount() {
 
 fs::path OverlayMount::UpperDirOf(const fs::path& merged) {
   std::lock_guard lock(registry_mutex);
-  auto it = Registry().find(fs::weakly_canonical(fs::absolute(merged)));
+  auto it = Registry().find(MountKey(merged));
   return it == Registry().end() ? fs::path() : it->second.upper;
 }
 
 void OverlayMount::AtUnmount(const fs::path& merged, std::function<void()> fn) {
   std::lock_guard lock(registry_mutex);
-  auto it = Registry().find(fs::weakly_canonical(fs::absolute(merged)));
+  auto it = Registry().find(MountKey(merged));
   if (it != Registry().end()) it->second.at_unmount.push_back(std::move(fn));
 }
 
