@@ -1,13 +1,15 @@
 #include "store/layer_changes.h"
 
-#include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 
-#include <algorithm>
+#include <cerrno>
 
+#include "store/base/directory_names.h"
 #include "store/base/error.h"
+#include "store/base/fd.h"
 #include "store/base/lexical_path.h"
 
 namespace ubuild::store {
@@ -27,16 +29,9 @@ bool IsOpaque(const fs::path& dir) {
 }
 
 std::vector<std::string> SortedNames(const fs::path& dir) {
-  std::vector<std::string> names;
-  DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) throw SysError("opendir", dir.string(), errno);
-  while (struct dirent* e = ::readdir(d)) {
-    std::string n = e->d_name;
-    if (n != "." && n != "..") names.push_back(std::move(n));
-  }
-  ::closedir(d);
-  std::sort(names.begin(), names.end());
-  return names;
+  const Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) throw SysError("opendir", dir.string(), errno);
+  return SortedDirectoryNames(fd.get(), dir.string());
 }
 
 // Whether `rel` is visible in the union of `lower` (nearest first).

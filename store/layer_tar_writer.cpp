@@ -2,22 +2,19 @@
 // (design.md §5) while hashing it and recording tar-split.
 #include <archive.h>
 #include <archive_entry.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <memory>
 #include <unordered_map>
-#include <utility>
 #include <vector>
 
 #include "store/base64.h"
 #include "store/crc64.h"
+#include "store/base/directory_names.h"
 #include "store/base/error.h"
 #include "store/base/fd.h"
 #include "store/layer_tar.h"
@@ -88,25 +85,7 @@ void LayerWalker::WalkDir(const std::string& rel, int fd) {
   const std::string dir = Full(rel);
   Fd dir_fd(fd >= 0 ? fd : ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (dir_fd.get() < 0) throw SysError("open", dir, errno);
-  std::vector<std::string> names;
-  {
-    Fd list_fd(::dup(dir_fd.get()));
-    if (!list_fd.valid()) throw SysError("dup", dir, errno);
-    DIR* d = ::fdopendir(list_fd.get());
-    if (d == nullptr) throw SysError("opendir", dir, errno);
-    list_fd.release();  // closedir closes it
-    errno = 0;
-    while (struct dirent* de = ::readdir(d)) {
-      if (std::strcmp(de->d_name, ".") != 0 && std::strcmp(de->d_name, "..") != 0) names.emplace_back(de->d_name);
-      errno = 0;
-    }
-    int err = errno;
-    ::closedir(d);
-    if (err != 0) throw SysError("readdir", dir, err);
-  }
-  // Byte order (std::string compares as unsigned char), as Go's filepath.Walk.
-  std::sort(names.begin(), names.end());
-  for (const std::string& name : names) WriteOne(dir_fd.get(), rel, name);
+  for (const std::string& name : SortedDirectoryNames(dir_fd.get(), dir)) WriteOne(dir_fd.get(), rel, name);
 }
 
 void LayerWalker::WriteHeader(const std::string& tar_name) {

@@ -8,9 +8,9 @@
 #include <cerrno>
 #include <cstring>
 
-#include "builder/copy/directory_names.h"
 #include "builder/copy/go_glob.h"
 #include "builder/rootfs/rooted_path.h"
+#include "store/base/directory_names.h"
 #include "store/base/error.h"
 #include "store/base/lexical_path.h"
 

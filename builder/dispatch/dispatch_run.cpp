@@ -9,6 +9,7 @@
 #include "builder/dispatch/layer_step.h"
 #include "builder/dispatch/step_commit.h"
 #include "store/base/error.h"
+#include "store/base/fd.h"
 #include "store/base/strings.h"
 
 namespace ubuild::builder {
@@ -42,21 +43,20 @@ class QuietOutput {
  public:
   explicit QuietOutput(bool quiet) {
     if (!quiet) return;
-    int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
-    if (null < 0) return;
-    saved_out_ = dup(1);
-    saved_err_ = dup(2);
-    dup2(null, 1);
-    dup2(null, 2);
-    close(null);
+    const Fd null(open("/dev/null", O_WRONLY | O_CLOEXEC));
+    if (!null.valid()) return;
+    saved_out_.reset(dup(1));
+    saved_err_.reset(dup(2));
+    dup2(null.get(), 1);
+    dup2(null.get(), 2);
   }
   ~QuietOutput() {
-    if (saved_out_ >= 0) dup2(saved_out_, 1), close(saved_out_);
-    if (saved_err_ >= 0) dup2(saved_err_, 2), close(saved_err_);
+    if (saved_out_.valid()) dup2(saved_out_.get(), 1);
+    if (saved_err_.valid()) dup2(saved_err_.get(), 2);
   }
 
  private:
-  int saved_out_ = -1, saved_err_ = -1;
+  Fd saved_out_, saved_err_;
 };
 
 }  // namespace
