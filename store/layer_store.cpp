@@ -74,7 +74,9 @@ std::optional<Layer> LayerStore::Get(const Digest& chain_id) const {
   if (!diff) return std::nullopt;
   Layer l;
   l.chain_id = chain_id;
-  if (!Digest::IsValid(*diff)) throw Error("corrupt layer record \"" + *diff + "\"", (dir / layout::kLayerDiffFile).string());
+  if (!Digest::IsValid(*diff)) {
+    throw Error("corrupt layer record \"" + *diff + "\"", (dir / layout::kLayerDiffFile).string());
+  }
   l.diff_id = Digest::Parse(*diff);
   if (PathExists(dir / layout::kLayerParentFile)) l.parent = ParseDigestFile(dir / layout::kLayerParentFile);
   l.size = ParseSize(ReadFile(dir / layout::kLayerSizeFile), dir / layout::kLayerSizeFile);

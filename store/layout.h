@@ -31,7 +31,8 @@ fs::path ImageMetadataFile(const fs::path& root, const Digest& id, std::string_v
 // layerdb
 fs::path LayerDbDir(const fs::path& root);  // layerdb/sha256
 fs::path LayerDir(const fs::path& root, const Digest& chain_id);
-fs::path LayerFile(const fs::path& root, const Digest& chain_id, std::string_view name);  // layerdb/sha256/<chain>/<name>
+// layerdb/sha256/<chain>/<name>: one string join, for listings that read a file of every layer.
+fs::path LayerFile(const fs::path& root, const Digest& chain_id, std::string_view name);
 fs::path LayerDbTmp(const fs::path& root);  // layerdb/tmp (staging)
 fs::path LayerStaging(const fs::path& root, std::string_view cache_id);  // layerdb/tmp/<cache-id>
 fs::path LayerRemoval(const fs::path& root, const Digest& chain_id);    // layerdb/tmp/rm-<chain>

@@ -90,7 +90,8 @@ void DispatchRun(BuildContext& ctx, StageState& st, const parser::LocatedInstruc
     code = RunInContainer(spec);
     if (code != 0) {
       // Throwing from inside MakeLayer discards the upperdir.
-      throw StepError(ctx, in, "The command '" + Join(argv, " ") + "' returned a non-zero code: " + std::to_string(code));
+      throw StepError(ctx, in,
+                      "The command '" + Join(argv, " ") + "' returned a non-zero code: " + std::to_string(code));
     }
   });
   CommitStep(ctx, st, key, created_by, layer);

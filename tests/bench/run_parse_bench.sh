@@ -9,5 +9,6 @@ trap 'rm -rf "$out"' EXIT
 "${CXX:-c++}" -std=c++20 -O2 -DNDEBUG -I"$src" \
   "$src/tests/bench/parse_bench.cpp" "$src/parser/parse.cpp" "$src/parser/dump.cpp" \
   "$src/parser/go_quote.cpp" "$src/parser/go_utf8.cpp" "$src/store/base/error.cpp" \
+  "$src/store/base/strings.cpp" \
   -o "$out/parse_bench"
 "$out/parse_bench" "$@"

@@ -23,6 +23,7 @@ sources=(
   "$src/parser/go_quote.cpp"
   "$src/parser/go_utf8.cpp"
   "$src/store/base/error.cpp"
+  "$src/store/base/strings.cpp"
 )
 "$clangxx" -std=c++20 -O1 -g -I"$src" \
   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
