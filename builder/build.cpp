@@ -17,17 +17,16 @@
 #include "parser/instructions.h"
 #include "parser/meta_args.h"
 #include "store/atomic_file.h"
+#include "store/base/default_path.h"
 #include "store/base/error.h"
 #include "store/source_date_epoch.h"
+#include "store/base/strings.h"
+#include "store/digest.h"
+#include "store/layout.h"
 
 namespace ubuild::builder {
 
 namespace {
-
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
 
 std::optional<int64_t> SourceDateEpoch(const BuildOptions& options) {
   auto it = options.build_args.find("SOURCE_DATE_EPOCH");
@@ -49,7 +48,7 @@ std::vector<bool> NeededStages(const parser::Dockerfile& df, const std::vector<p
     if (needed[i]) return;
     needed[i] = true;
     auto dep = [&](const std::string& ref) {
-      auto it = by_name.find(Lower(ref));
+      auto it = by_name.find(AsciiLower(ref));
       if (it != by_name.end() && it->second < i) visit(it->second);
     };
     dep(froms[i].image);
@@ -78,13 +77,13 @@ std::string ReadDockerfile(const BuildOptions& options, std::string* name) {
 // FROM: the base image (scratch, an earlier stage, or an image in the store),
 // with Docker's default PATH added when the base has none.
 void BeginStage(BuildContext& ctx, StageImage& image, const parser::FromInstr& from, int line) {
-  if (!from.platform.empty() && Lower(from.platform) != "linux/amd64" && Lower(from.platform) != "linux") {
+  if (!from.platform.empty() && AsciiLower(from.platform) != "linux/amd64" && AsciiLower(from.platform) != "linux") {
     throw Error::At(ctx.dockerfile_name, line,
                     "FROM --platform=" + from.platform + ": ubuild builds for this host only (linux/amd64)");
   }
-  if (Lower(from.image) == "scratch") {
+  if (AsciiLower(from.image) == "scratch") {
     image.config = store::ImageConfig::Scratch();
-  } else if (auto it = ctx.stages_by_name.find(Lower(from.image)); it != ctx.stages_by_name.end()) {
+  } else if (auto it = ctx.stages_by_name.find(AsciiLower(from.image)); it != ctx.stages_by_name.end()) {
     image.config = it->second.config;
     image.id = it->second.image_id;
   } else {
@@ -110,7 +109,7 @@ void BeginStage(BuildContext& ctx, StageImage& image, const parser::FromInstr& f
     }
   }
   if (!image.config.GetEnv("PATH")) {
-    image.config.SetEnv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    image.config.SetEnv("PATH", kDefaultPath);
   }
   image.config.config()["OpenStdin"] = false;
   image.config.config()["StdinOnce"] = false;
@@ -157,7 +156,7 @@ Plan MakePlan(const BuildOptions& options, const Source& src) {
   plan.target = df.stages.size() - 1;
   if (!options.target.empty()) {
     auto it = std::find_if(src.froms.begin(), src.froms.end(),
-                           [&](const parser::FromInstr& f) { return f.stage_name == Lower(options.target); });
+                           [&](const parser::FromInstr& f) { return f.stage_name == AsciiLower(options.target); });
     if (it == src.froms.end()) throw Error("failed to reach build target " + options.target + " in Dockerfile");
     plan.target = static_cast<size_t>(it - src.froms.begin());
   }
@@ -245,7 +244,7 @@ store::Digest Finish(const BuildOptions& options, store::Store& store, BuildLog&
     log.Line("[Warning] One or more build-args [" + list + "] were not consumed");
   }
   store::Digest id = *result.image_id;
-  if (!log.quiet()) out << "Successfully built " << ShortId(id.str()) << "\n";
+  if (!log.quiet()) out << "Successfully built " << store::ShortId(id.str()) << "\n";
   for (const std::string& tag : options.tags) {
     store.refs().Tag(tag, id);
     if (!log.quiet()) out << "Successfully tagged " << store::NormalizeReference(tag) << "\n";
@@ -268,7 +267,7 @@ store::Digest Build(const BuildOptions& options, store::Store& store, StepRuntim
   const Source src = Read(options);
   BuildContext ctx{options, store, store::BuildCache(store.root(), store.images()), log, runtime,
                    src.dockerfile_name, src.df.escape, DockerIgnore::Load(options.context),
-                   store.root() / "image" / "overlay2" / "buildcache" / "context", SourceDateEpoch(options), {}};
+                   store::layout::ContextDigestCacheDir(store.root()), SourceDateEpoch(options), {}};
   const Plan plan = MakePlan(options, src);
 
   BuildArgs base_args(options.build_args);

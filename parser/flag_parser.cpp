@@ -1,18 +1,9 @@
 #include "parser/flag_parser.h"
 
-#include <algorithm>
-
 #include "store/base/error.h"
+#include "store/base/strings.h"
 
 namespace ubuild::parser {
-namespace {
-
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
-}  // namespace
 
 void FlagParser::Parse(const std::vector<std::string>& flags) {
   for (const std::string& flag : flags) {
@@ -30,7 +21,7 @@ void FlagParser::Parse(const std::vector<std::string>& flags) {
     switch (it->second) {
       case Type::kBool: {
         if (value && value->empty()) throw Error("missing a value on flag: --" + name);
-        std::string lower = value ? Lower(*value) : "true";
+        std::string lower = value ? AsciiLower(*value) : "true";
         if (lower != "true" && lower != "false")
           throw Error("expecting boolean value for flag --" + name + ", not: " + *value);
         values_[name].push_back(lower);

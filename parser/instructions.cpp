@@ -14,6 +14,7 @@
 #include "parser/duration.h"
 #include "parser/flag_parser.h"
 #include "store/base/error.h"
+#include "store/base/strings.h"
 
 namespace ubuild::parser {
 namespace {
@@ -22,10 +23,6 @@ using FlagType = FlagParser::Type;
 
 std::string Upper(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return s;
-}
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
 }
 
@@ -72,8 +69,8 @@ std::vector<KeyValue> KeyValues(const Node& node, const std::string& command) {
 FromInstr ParseFrom(const Node& node) {
   const auto& args = node.args;
   FromInstr from;
-  if (args.size() == 3 && Lower(args[1]) == "as") {
-    from.stage_name = Lower(args[2]);
+  if (args.size() == 3 && AsciiLower(args[1]) == "as") {
+    from.stage_name = AsciiLower(args[2]);
     static const std::regex kValidStageName("^[a-z][a-z0-9-_.]*$");
     if (!std::regex_match(from.stage_name, kValidStageName)) {
       throw Error("invalid name for build stage: \"" + args[2] +

@@ -12,6 +12,7 @@
 #include "parser/grammar.h"
 #include "parser/parse_actions.h"
 #include "store/base/error.h"
+#include "store/base/strings.h"
 
 namespace ubuild::parser {
 namespace detail {
@@ -42,13 +43,6 @@ const std::map<std::string, ArgsKind>& Kinds() {
       {"volume", ArgsKind::kMaybeJsonList}, {"workdir", ArgsKind::kString},
   };
   return kinds;
-}
-
-std::string AsciiLower(std::string s) {
-  for (char& c : s) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return s;
 }
 
 template <typename Rule, template <typename...> class Action, typename State>

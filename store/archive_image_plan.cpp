@@ -231,7 +231,7 @@ std::vector<ImagePlan> ParseDockerManifest(const std::string& text, const std::s
 void SetConfig(ImagePlan& plan, std::string config, const std::string& what) {
   Digest id = Sha256Of(config);
   if (auto named = DigestOfBlobPath(plan.config_path); named && *named != id) {
-    throw Error("config blob " + plan.config_path + " does not match its digest", what);
+    throw Error("config blob \"" + plan.config_path + "\" does not match its digest", what);
   }
   json j = ParseJson(config, what, "config " + id.str());
   if (!j.is_object()) throw Error("config " + id.str() + " is not a JSON object", what);

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "store/base/error.h"
+#include "store/base/fd.h"
 #include "store/layout.h"
 #include "store/random_name.h"
 
@@ -32,16 +33,11 @@ void WriteAll(int fd, std::string_view bytes, const std::filesystem::path& path)
 }  // namespace
 
 void WriteFileDurable(const std::filesystem::path& path, std::string_view bytes) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw SysError("open", path.string(), errno);
-  try {
-    WriteAll(fd, bytes, path);
-    if (::fsync(fd) != 0) throw SysError("fsync", path.string(), errno);
-  } catch (...) {
-    ::close(fd);
-    throw;
-  }
-  if (::close(fd) != 0) throw SysError("close", path.string(), errno);
+  Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (!fd.valid()) throw SysError("open", path.string(), errno);
+  WriteAll(fd.get(), bytes, path);
+  if (::fsync(fd.get()) != 0) throw SysError("fsync", path.string(), errno);
+  fd.Close(path.string());
 }
 
 void WriteFileAtomic(const std::filesystem::path& path, std::string_view bytes) {
@@ -59,51 +55,45 @@ void WriteFileAtomic(const std::filesystem::path& path, std::string_view bytes) 
 
 namespace {
 
-// Reads all of an open fd, then closes it.
-std::string ReadAndClose(int fd, const std::filesystem::path& path) {
+// Reads all of an open file.
+std::string ReadAll(const Fd& fd, const std::filesystem::path& path) {
   std::string out;
   struct stat st {};
-  if (::fstat(fd, &st) == 0 && st.st_size > 0) out.reserve(static_cast<size_t>(st.st_size));
+  if (::fstat(fd.get(), &st) == 0 && st.st_size > 0) out.reserve(static_cast<size_t>(st.st_size));
   char buf[16384];
   for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
+    ssize_t n = ::read(fd.get(), buf, sizeof buf);
     if (n < 0) {
       if (errno == EINTR) continue;
-      int err = errno;
-      ::close(fd);
-      throw SysError("read", path.string(), err);
+      throw SysError("read", path.string(), errno);
     }
     if (n == 0) break;
     out.append(buf, static_cast<size_t>(n));
   }
-  ::close(fd);
   return out;
 }
 
 }  // namespace
 
 std::string ReadFile(const std::filesystem::path& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw SysError("open", path.string(), errno);
-  return ReadAndClose(fd, path);
+  const Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) throw SysError("open", path.string(), errno);
+  return ReadAll(fd, path);
 }
 
 std::optional<std::string> ReadFileIfExists(const std::filesystem::path& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
+  const Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) {
     if (errno == ENOENT || errno == ENOTDIR) return std::nullopt;
     throw SysError("open", path.string(), errno);
   }
-  return ReadAndClose(fd, path);
+  return ReadAll(fd, path);
 }
 
 void FsyncDir(const std::filesystem::path& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) throw SysError("open", dir.string(), errno);
-  int rc = ::fsync(fd);
-  int err = errno;
-  ::close(fd);
-  if (rc != 0) throw SysError("fsync", dir.string(), err);
+  const Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) throw SysError("open", dir.string(), errno);
+  if (::fsync(fd.get()) != 0) throw SysError("fsync", dir.string(), errno);
 }
 
 bool PathExists(const std::filesystem::path& path) {

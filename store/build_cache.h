@@ -19,7 +19,7 @@ class BuildCache {
   void Record(const Digest& key, const Digest& image_id);
 
  private:
-  std::filesystem::path dir_;
+  std::filesystem::path root_;
   const ImageStore& images_;
 };
 

@@ -1,6 +1,6 @@
-#include <cstdlib>
+#include "store/default_root.h"
 
-#include "store/store.h"
+#include <cstdlib>
 
 namespace ubuild::store {
 

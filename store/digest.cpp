@@ -83,4 +83,9 @@ Digest Sha256Of(std::string_view bytes) {
   return h.Final();
 }
 
+std::string ShortId(std::string_view id) {
+  if (id.substr(0, 7) == "sha256:") id.remove_prefix(7);
+  return std::string(id.substr(0, 12));
+}
+
 }  // namespace ubuild::store

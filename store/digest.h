@@ -49,4 +49,7 @@ Digest Sha256Of(std::string_view bytes);
 inline constexpr std::string_view kEmptyLayerDiffId =
     "sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef";
 
+// The 12 hex digits Docker shows for an image id; "sha256:" is optional.
+std::string ShortId(std::string_view id);
+
 }  // namespace ubuild::store

@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <thread>
 
+#include "store/base/fd.h"
+
 namespace ubuild::store {
 
 class FilesystemSync {
@@ -18,7 +20,7 @@ class FilesystemSync {
 
  private:
   std::filesystem::path path_;
-  int fd_ = -1;
+  Fd fd_;
   int error_ = 0;
   std::thread thread_;
 };

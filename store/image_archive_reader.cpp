@@ -174,7 +174,7 @@ void Loader::ReadMembers(ByteSource& in, SpooledArchive& archive) {
       case TarArchiveInput::Kind::kFile:
         break;
     }
-    if (path.empty()) throw Error("archive member escapes the archive: " + e.path, what_);
+    if (path.empty()) throw Error("archive member escapes the archive: \"" + e.path + "\"", what_);
     if (archive.Has(path)) throw Error("duplicate archive member", what_ + ": " + path);
     if (TryStream(path, tar.data())) {
       archive.AddConsumed(path);

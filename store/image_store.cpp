@@ -88,7 +88,7 @@ std::vector<Digest> ImageStore::Children(const Digest& id) const {
     std::string name = entry.path().filename().string();
     if (!layout::IsCacheId(name)) continue;
     Digest child = Digest::FromHex(name);
-    auto parent = ReadFileIfExists(entry.path() / "parent");
+    auto parent = ReadFileIfExists(layout::ImageMetadataFile(root_, child, "parent"));
     if (parent && *parent == id.str() && Exists(child)) out.push_back(child);
   }
   std::sort(out.begin(), out.end());

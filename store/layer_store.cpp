@@ -65,7 +65,7 @@ LayerStore::LayerStore(fs::path root) : root_(std::move(root)) {}
 
 bool LayerStore::Exists(const Digest& chain_id) const {
   // layerdb/sha256/<chain>/diff appears with the rename that commits a layer.
-  return PathExists(layout::LayerDir(root_, chain_id) / layout::kLayerDiffFile);
+  return PathExists(layout::LayerFile(root_, chain_id, layout::kLayerDiffFile));
 }
 
 std::optional<Layer> LayerStore::Get(const Digest& chain_id) const {
@@ -74,7 +74,9 @@ std::optional<Layer> LayerStore::Get(const Digest& chain_id) const {
   if (!diff) return std::nullopt;
   Layer l;
   l.chain_id = chain_id;
-  if (!Digest::IsValid(*diff)) throw Error("corrupt layer record \"" + *diff + "\"", (dir / "diff").string());
+  if (!Digest::IsValid(*diff)) {
+    throw Error("corrupt layer record \"" + *diff + "\"", (dir / layout::kLayerDiffFile).string());
+  }
   l.diff_id = Digest::Parse(*diff);
   if (PathExists(dir / layout::kLayerParentFile)) l.parent = ParseDigestFile(dir / layout::kLayerParentFile);
   l.size = ParseSize(ReadFile(dir / layout::kLayerSizeFile), dir / layout::kLayerSizeFile);
@@ -88,7 +90,7 @@ std::optional<Layer> LayerStore::Get(const Digest& chain_id) const {
 }
 
 std::optional<uint64_t> LayerStore::SizeOf(const Digest& chain_id) const {
-  fs::path file = layout::LayerDir(root_, chain_id).native() + "/" + std::string(layout::kLayerSizeFile);
+  fs::path file = layout::LayerFile(root_, chain_id, layout::kLayerSizeFile);
   auto text = ReadFileIfExists(file);
   if (!text) return std::nullopt;
   return ParseSize(*text, file);
@@ -124,6 +126,7 @@ PendingLayer LayerStore::CreatePending() {
   p.dir = layout::CacheDir(root_, p.cache_id);
   p.diff_dir = layout::CacheDiff(root_, p.cache_id);
   p.work_dir = layout::CacheWork(root_, p.cache_id);
+  p.merged_dir = layout::CacheMerged(root_, p.cache_id);
   MakeDir(p.dir, 0710);
   try {
     LockPendingDir(p.cache_id, p.dir);
@@ -140,7 +143,7 @@ PendingLayer LayerStore::CreatePending() {
 
 void LayerStore::Discard(PendingLayer& pending) {
   if (pending.cache_id.empty()) return;
-  RemoveTree(layout::LayerDbTmp(root_) / pending.cache_id);
+  RemoveTree(layout::LayerStaging(root_, pending.cache_id));
   RemoveTree(pending.dir);
   UnlockPendingDir(pending.cache_id);
   pending = PendingLayer{};
@@ -150,7 +153,7 @@ std::optional<Layer> LayerStore::Commit(PendingLayer& pending, const std::option
                                         const LayerTarOptions& options) {
   try {
     if (parent && !Get(*parent)) throw Error("parent layer " + parent->str() + " is not in the store");
-    fs::path staging = layout::LayerDbTmp(root_) / pending.cache_id;
+    fs::path staging = layout::LayerStaging(root_, pending.cache_id);
     MakeDir(staging, 0700);
     // The files reach the disk while the tar stream is hashed (the builder's
     // overlay mounts are volatile and skip the sync at unmount); the layer
@@ -176,7 +179,7 @@ Layer LayerStore::Register(ByteSource& tar, const std::optional<Digest>& parent,
   if (parent && !Get(*parent)) throw Error("parent layer " + parent->str() + " is not in the store", what);
   PendingLayer pending = CreatePending();
   try {
-    fs::path staging = layout::LayerDbTmp(root_) / pending.cache_id;
+    fs::path staging = layout::LayerStaging(root_, pending.cache_id);
     MakeDir(staging, 0700);
     TarSplitWriter split(staging / layout::kLayerTarSplitFile);
     LayerTarResult applied = ApplyLayerTar(tar, pending.diff_dir, &split, what);
@@ -200,7 +203,7 @@ Layer LayerStore::Finish(PendingLayer& pending, const Digest& diff_id, uint64_t 
     return *existing;
   }
   const std::string cache_id = pending.cache_id;
-  fs::path staging = layout::LayerDbTmp(root_) / cache_id;
+  fs::path staging = layout::LayerStaging(root_, cache_id);
   WriteFileDurable(staging / layout::kLayerDiffFile, diff_id.str());
   WriteFileDurable(staging / layout::kLayerSizeFile, std::to_string(size));
   WriteFileDurable(staging / layout::kLayerCacheIdFile, cache_id);
@@ -248,7 +251,7 @@ Layer LayerStore::Finish(PendingLayer& pending, const Digest& diff_id, uint64_t 
 }
 
 void LayerStore::WriteTar(const Layer& layer, ByteSink& out) const {
-  fs::path split = layout::LayerDir(root_, layer.chain_id) / layout::kLayerTarSplitFile;
+  fs::path split = layout::LayerFile(root_, layer.chain_id, layout::kLayerTarSplitFile);
   // The diff_id check below covers every byte, so the per-file crc64 pass is skipped.
   Digest got = ReplayTarSplit(split, layer.diff_dir, out, /*check_crc=*/false);
   if (got != layer.diff_id) {
@@ -266,7 +269,7 @@ void LayerStore::Remove(const Digest& chain_id) {
   fs::path committed = layout::CacheCommittedFile(root_, layer->cache_id);
   if (::unlink(committed.c_str()) != 0 && errno != ENOENT) throw SysError("unlink", committed.string(), errno);
   if (PathExists(layout::CacheDir(root_, layer->cache_id))) FsyncDir(layout::CacheDir(root_, layer->cache_id));
-  fs::path doomed = layout::LayerDbTmp(root_) / ("rm-" + chain_id.hex());
+  fs::path doomed = layout::LayerRemoval(root_, chain_id);
   RemoveTree(doomed);
   fs::path dir = layout::LayerDir(root_, chain_id);
   if (::rename(dir.c_str(), doomed.c_str()) != 0) throw SysError("rename", dir.string(), errno);

@@ -30,6 +30,7 @@ struct PendingLayer {
   std::filesystem::path dir;         // ROOT/overlay2/<cache-id>
   std::filesystem::path diff_dir;    // upperdir
   std::filesystem::path work_dir;    // overlay workdir
+  std::filesystem::path merged_dir;  // mount point, made by whoever mounts
 };
 
 class LayerStore {

@@ -18,6 +18,7 @@
 #include "store/base64.h"
 #include "store/crc64.h"
 #include "store/base/error.h"
+#include "store/base/fd.h"
 #include "store/layer_tar.h"
 #include "store/tar_split.h"
 #include "store/utf8_locale.h"
@@ -243,15 +244,10 @@ void Applier::ReadPayload(const std::string& entry, struct archive_entry* e, int
 }
 
 void Applier::WriteRegular(const std::string& entry, const std::string& path, struct archive_entry* e) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) throw SysError("create", path, errno);
-  try {
-    ReadPayload(entry, e, fd, path);
-  } catch (...) {
-    ::close(fd);
-    throw;
-  }
-  if (::close(fd) != 0) throw SysError("close", path, errno);
+  Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (!fd.valid()) throw SysError("create", path, errno);
+  ReadPayload(entry, e, fd.get(), path);
+  fd.Close(path);
 }
 
 void Applier::ApplyMetadata(const std::string& path, struct archive_entry* e, bool is_dir) {

@@ -2,23 +2,21 @@
 // (design.md §5) while hashing it and recording tar-split.
 #include <archive.h>
 #include <archive_entry.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <memory>
 #include <unordered_map>
-#include <utility>
 #include <vector>
 
 #include "store/base64.h"
 #include "store/crc64.h"
+#include "store/base/directory_names.h"
 #include "store/base/error.h"
+#include "store/base/fd.h"
 #include "store/layer_tar.h"
 #include "store/layer_tar_stream.h"
 #include "store/tar_split.h"
@@ -39,21 +37,6 @@ struct InodeKey {
 };
 struct InodeKeyHash {
   size_t operator()(const InodeKey& k) const { return std::hash<uint64_t>()(k.ino * 1000003u ^ k.dev); }
-};
-
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
 };
 
 class LayerWalker {
@@ -102,27 +85,7 @@ void LayerWalker::WalkDir(const std::string& rel, int fd) {
   const std::string dir = Full(rel);
   Fd dir_fd(fd >= 0 ? fd : ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (dir_fd.get() < 0) throw SysError("open", dir, errno);
-  std::vector<std::string> names;
-  {
-    int list_fd = ::dup(dir_fd.get());
-    if (list_fd < 0) throw SysError("dup", dir, errno);
-    DIR* d = ::fdopendir(list_fd);
-    if (d == nullptr) {
-      ::close(list_fd);
-      throw SysError("opendir", dir, errno);
-    }
-    errno = 0;
-    while (struct dirent* de = ::readdir(d)) {
-      if (std::strcmp(de->d_name, ".") != 0 && std::strcmp(de->d_name, "..") != 0) names.emplace_back(de->d_name);
-      errno = 0;
-    }
-    int err = errno;
-    ::closedir(d);
-    if (err != 0) throw SysError("readdir", dir, err);
-  }
-  // Byte order (std::string compares as unsigned char), as Go's filepath.Walk.
-  std::sort(names.begin(), names.end());
-  for (const std::string& name : names) WriteOne(dir_fd.get(), rel, name);
+  for (const std::string& name : SortedDirectoryNames(dir_fd.get(), dir)) WriteOne(dir_fd.get(), rel, name);
 }
 
 void LayerWalker::WriteHeader(const std::string& tar_name) {

@@ -6,13 +6,6 @@ namespace {
 
 // One string join instead of a chain of path appends: listings call these
 // thousands of times and each append re-parses the path.
-fs::path Join(const fs::path& root, std::string_view rel) {
-  std::string s = root.native();
-  if (s.empty() || s.back() != '/') s += '/';
-  s += rel;
-  return fs::path(std::move(s));
-}
-
 fs::path Join(const fs::path& root, std::string_view rel, std::string_view name) {
   std::string s = root.native();
   if (s.empty() || s.back() != '/') s += '/';
@@ -44,7 +37,14 @@ fs::path LayerDbDir(const fs::path& root) { return ImageRoot(root) / "layerdb" /
 fs::path LayerDir(const fs::path& root, const Digest& chain_id) {
   return Join(root, "image/overlay2/layerdb/sha256", chain_id.hex());
 }
+fs::path LayerFile(const fs::path& root, const Digest& chain_id, std::string_view name) {
+  return Join(root, "image/overlay2/layerdb/sha256/" + chain_id.hex(), name);
+}
 fs::path LayerDbTmp(const fs::path& root) { return ImageRoot(root) / "layerdb" / "tmp"; }
+fs::path LayerStaging(const fs::path& root, std::string_view cache_id) { return LayerDbTmp(root) / cache_id; }
+fs::path LayerRemoval(const fs::path& root, const Digest& chain_id) {
+  return LayerDbTmp(root) / ("rm-" + chain_id.hex());
+}
 
 fs::path Overlay2Dir(const fs::path& root) { return root / "overlay2"; }
 fs::path LinkDir(const fs::path& root) { return Overlay2Dir(root) / "l"; }
@@ -59,6 +59,12 @@ fs::path CacheLowerFile(const fs::path& root, std::string_view cache_id) { retur
 fs::path CacheCommittedFile(const fs::path& root, std::string_view cache_id) {
   return CacheDir(root, cache_id) / "committed";
 }
+
+fs::path BuildCacheDir(const fs::path& root) { return ImageRoot(root) / "buildcache"; }
+fs::path BuildCacheEntry(const fs::path& root, const Digest& key) {
+  return Join(root, "image/overlay2/buildcache", key.hex());
+}
+fs::path ContextDigestCacheDir(const fs::path& root) { return BuildCacheDir(root) / "context"; }
 
 bool IsTempName(std::string_view file_name) { return file_name.substr(0, kTempPrefix.size()) == kTempPrefix; }
 

@@ -31,7 +31,11 @@ fs::path ImageMetadataFile(const fs::path& root, const Digest& id, std::string_v
 // layerdb
 fs::path LayerDbDir(const fs::path& root);  // layerdb/sha256
 fs::path LayerDir(const fs::path& root, const Digest& chain_id);
+// layerdb/sha256/<chain>/<name>: one string join, for listings that read a file of every layer.
+fs::path LayerFile(const fs::path& root, const Digest& chain_id, std::string_view name);
 fs::path LayerDbTmp(const fs::path& root);  // layerdb/tmp (staging)
+fs::path LayerStaging(const fs::path& root, std::string_view cache_id);  // layerdb/tmp/<cache-id>
+fs::path LayerRemoval(const fs::path& root, const Digest& chain_id);    // layerdb/tmp/rm-<chain>
 inline constexpr std::string_view kLayerDiffFile = "diff";
 inline constexpr std::string_view kLayerParentFile = "parent";
 inline constexpr std::string_view kLayerSizeFile = "size";
@@ -50,6 +54,11 @@ fs::path CacheMerged(const fs::path& root, std::string_view cache_id);
 fs::path CacheLinkFile(const fs::path& root, std::string_view cache_id);
 fs::path CacheLowerFile(const fs::path& root, std::string_view cache_id);
 fs::path CacheCommittedFile(const fs::path& root, std::string_view cache_id);
+
+// build caches, under ROOT/image/overlay2/buildcache
+fs::path BuildCacheDir(const fs::path& root);
+fs::path BuildCacheEntry(const fs::path& root, const Digest& key);  // buildcache/<key-hex>
+fs::path ContextDigestCacheDir(const fs::path& root);             // buildcache/context
 
 // Names of the temporary files WriteFileAtomic creates next to their target.
 inline constexpr std::string_view kTempPrefix = ".tmp-";

@@ -8,42 +8,34 @@
 #include <map>
 
 #include "store/base/error.h"
+#include "store/base/fd.h"
 
 namespace ubuild::store {
 
 namespace {
 
-std::map<std::string, int>& Held() {
-  static std::map<std::string, int> held;
+std::map<std::string, Fd>& Held() {
+  static std::map<std::string, Fd> held;
   return held;
 }
 
 }  // namespace
 
 void LockPendingDir(const std::string& cache_id, const std::filesystem::path& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) throw SysError("open", dir.string(), errno);
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    int err = errno;
-    ::close(fd);
-    throw SysError("flock", dir.string(), err);
-  }
-  Held()[cache_id] = fd;
+  Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) throw SysError("open", dir.string(), errno);
+  if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) throw SysError("flock", dir.string(), errno);
+  Held()[cache_id] = std::move(fd);
 }
 
 void UnlockPendingDir(const std::string& cache_id) {
-  auto it = Held().find(cache_id);
-  if (it == Held().end()) return;
-  ::close(it->second);
-  Held().erase(it);
+  Held().erase(cache_id);
 }
 
 bool PendingDirInUse(const std::filesystem::path& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return false;
-  bool busy = ::flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
-  ::close(fd);
-  return busy;
+  const Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) return false;
+  return ::flock(fd.get(), LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
 }
 
 }  // namespace ubuild::store

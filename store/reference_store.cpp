@@ -7,6 +7,7 @@
 
 #include "store/atomic_file.h"
 #include "store/base/error.h"
+#include "store/base/strings.h"
 #include "store/layout.h"
 
 namespace ubuild::store {
@@ -95,13 +96,6 @@ bool PathIsValid(std::string_view path) {
   }
 }
 
-std::string ToLower(std::string s) {
-  for (char& c : s) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return s;
-}
-
 const char* kInvalid = "invalid reference format";
 
 }  // namespace
@@ -136,7 +130,7 @@ std::string NormalizeReference(const std::string& ref) {
   if (!domain.empty() && !IsDomain(domain)) throw Error(kInvalid);
   if (path.empty()) throw Error(kInvalid);
   if (!PathIsValid(path)) {
-    if (PathIsValid(ToLower(path))) throw Error(std::string(kInvalid) + ": repository name must be lowercase");
+    if (PathIsValid(AsciiLower(path))) throw Error(std::string(kInvalid) + ": repository name must be lowercase");
     throw Error(kInvalid);
   }
   if (name.size() > 255) throw Error("repository name must not be more than 255 characters");

@@ -8,6 +8,8 @@
 #include <cstring>
 
 #include "store/base/error.h"
+#include "store/base/fd.h"
+#include "store/base/lexical_path.h"
 
 namespace ubuild::store {
 
@@ -20,11 +22,10 @@ constexpr int kMaxLinkHops = 16;
 class OwnedFdSource : public ByteSource {
  public:
   OwnedFdSource(int fd, std::string name) : fd_(fd), source_(fd, std::move(name)) {}
-  ~OwnedFdSource() override { ::close(fd_); }
   size_t Read(void* data, size_t len) override { return source_.Read(data, len); }
 
  private:
-  int fd_;
+  Fd fd_;
   FdSource source_;
 };
 
@@ -43,23 +44,12 @@ void WriteAll(int fd, const char* p, size_t len, const std::filesystem::path& pa
 }  // namespace
 
 std::string NormalizeMemberPath(const std::string& path) {
-  std::string out;
-  size_t i = 0;
-  while (i <= path.size()) {
-    size_t j = path.find('/', i);
-    if (j == std::string::npos) j = path.size();
-    std::string part = path.substr(i, j - i);
-    if (part == "..") {
-      if (out.empty()) return "";
-      size_t cut = out.rfind('/');
-      out.erase(cut == std::string::npos ? 0 : cut);
-    } else if (!part.empty() && part != ".") {
-      if (!out.empty()) out += '/';
-      out += part;
-    }
-    i = j + 1;
-  }
-  return out;
+  // A leading '/' does not make a member absolute: "/../x" leaves the root too.
+  std::string_view rel = path;
+  while (!rel.empty() && rel.front() == '/') rel.remove_prefix(1);
+  std::string clean = CleanPath(rel);
+  if (clean == "." || clean == ".." || clean.rfind("../", 0) == 0) return "";
+  return clean;
 }
 
 SpooledArchive::SpooledArchive(const std::filesystem::path& staging_parent, std::string what)
@@ -93,15 +83,10 @@ void SpooledArchive::AddFile(const std::string& path, ByteSource& data, uint64_t
     memory_used_ += m.data.size();
   } else {
     m.file = dir_ / ("m" + std::to_string(spooled_++));
-    int fd = ::open(m.file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) throw SysError("open", m.file.string(), errno);
-    try {
-      for (size_t n; (n = data.Read(buf, sizeof buf)) > 0;) WriteAll(fd, buf, n, m.file);
-    } catch (...) {
-      ::close(fd);
-      throw;
-    }
-    if (::close(fd) != 0) throw SysError("close", m.file.string(), errno);
+    Fd fd(::open(m.file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+    if (!fd.valid()) throw SysError("open", m.file.string(), errno);
+    for (size_t n; (n = data.Read(buf, sizeof buf)) > 0;) WriteAll(fd.get(), buf, n, m.file);
+    fd.Close(m.file.string());
   }
   Add(path, std::move(m));
 }
@@ -138,7 +123,7 @@ const SpooledArchive::Member& SpooledArchive::Resolve(const std::string& path) c
     }
     p = it->second.target;
   }
-  throw Error("too many links resolving archive member " + path, what_);
+  throw Error("too many links resolving archive member \"" + path + "\"", what_);
 }
 
 bool SpooledArchive::Has(const std::string& path) const { return members_.count(path) != 0; }
@@ -151,7 +136,7 @@ std::optional<uint64_t> SpooledArchive::Size(const std::string& path) const {
 std::string SpooledArchive::ReadString(const std::string& path, uint64_t limit) const {
   const Member& m = Resolve(path);
   if (m.size > limit) {
-    throw Error("archive member " + path + " is too large (" + std::to_string(m.size) + " bytes)", what_);
+    throw Error("archive member \"" + path + "\" is too large (" + std::to_string(m.size) + " bytes)", what_);
   }
   if (m.file.empty()) return m.data;
   std::string out;

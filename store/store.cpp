@@ -43,11 +43,13 @@ void CreateLayout(const fs::path& root) {
   }
 }
 
-int OpenLockFile(const fs::path& root, Store::Mode mode) {
+Fd OpenLockFile(const fs::path& root, Store::Mode mode) {
   fs::path lock = layout::LockFile(root);
-  int fd = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0 && mode == Store::Mode::kRead && IsPermissionError(errno)) fd = ::open(lock.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
+  Fd fd(::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+  if (!fd.valid() && mode == Store::Mode::kRead && IsPermissionError(errno)) {
+    fd.reset(::open(lock.c_str(), O_RDONLY | O_CLOEXEC));
+  }
+  if (!fd.valid()) {
     if (IsPermissionError(errno)) {
       throw NoRight(root, mode == Store::Mode::kWrite ? "write access to the store to change it" : "read access to the store");
     }
@@ -70,50 +72,44 @@ Store Store::Open(const fs::path& root, Mode mode) {
   fs::path abs = fs::absolute(root, ec);
   if (ec) abs = root;
   if (mode == Mode::kWrite || !PathExists(layout::LayerDbTmp(abs))) CreateLayout(abs);
-  int fd = OpenLockFile(abs, mode);
-  try {
-    fs::path dirty = layout::DirtyMarker(abs);
-    if (mode == Mode::kWrite) {
-      Flock(fd, LOCK_EX, abs);
-      if (PathExists(dirty)) RemoveLeftovers(abs);
-      WriteFileDurable(dirty, "");
-      FsyncDir(abs);
-    } else {
-      if (PathExists(dirty) && ::flock(fd, LOCK_EX | LOCK_NB) == 0) {
-        // Best effort: a reader without write access just reads.
-        try {
-          RemoveLeftovers(abs);
-          ::unlink(dirty.c_str());
-        } catch (const Error&) {
-        }
+  Fd fd = OpenLockFile(abs, mode);
+  fs::path dirty = layout::DirtyMarker(abs);
+  if (mode == Mode::kWrite) {
+    Flock(fd.get(), LOCK_EX, abs);
+    if (PathExists(dirty)) RemoveLeftovers(abs);
+    WriteFileDurable(dirty, "");
+    FsyncDir(abs);
+  } else {
+    if (PathExists(dirty) && ::flock(fd.get(), LOCK_EX | LOCK_NB) == 0) {
+      // Best effort: a reader without write access just reads.
+      try {
+        RemoveLeftovers(abs);
+        ::unlink(dirty.c_str());
+      } catch (const Error&) {
       }
-      Flock(fd, LOCK_SH, abs);
     }
-  } catch (...) {
-    ::close(fd);
-    throw;
+    Flock(fd.get(), LOCK_SH, abs);
   }
-  Store s(abs, fd);
+  Store s(abs, std::move(fd));
   s.writer_ = mode == Mode::kWrite;
   return s;
 }
 
-Store::Store(fs::path root, int lock_fd)
-    : root_(std::move(root)), lock_fd_(lock_fd), layers_(root_), images_(root_), refs_(root_) {}
+Store::Store(fs::path root, Fd lock_fd)
+    : root_(std::move(root)), lock_fd_(std::move(lock_fd)), layers_(root_), images_(root_), refs_(root_) {}
 
 Store::Store(Store&& other) noexcept
     : root_(std::move(other.root_)),
-      lock_fd_(other.lock_fd_),
+      lock_fd_(std::move(other.lock_fd_)),
       writer_(other.writer_),
       layers_(std::move(other.layers_)),
       images_(std::move(other.images_)),
       refs_(std::move(other.refs_)) {
-  other.lock_fd_ = -1;
   other.writer_ = false;
 }
 
 Store::~Store() {
-  if (lock_fd_ < 0) return;
+  if (!lock_fd_.valid()) return;
   if (writer_) {
     // A writer unwinding from an error sweeps what it left half-made before
     // it lets go of the lock, so a failed command leaves the store as it
@@ -128,7 +124,6 @@ Store::~Store() {
     }
     if (clean) ::unlink(layout::DirtyMarker(root_).c_str());
   }
-  ::close(lock_fd_);
 }
 
 std::optional<Digest> Store::Resolve(const std::string& ref) const {

@@ -6,14 +6,12 @@
 #include <optional>
 #include <string>
 
+#include "store/base/fd.h"
 #include "store/image_store.h"
 #include "store/layer_store.h"
 #include "store/reference_store.h"
 
 namespace ubuild::store {
-
-// ROOT from --root, else $UBUILD_ROOT, else /var/lib/ubuild.
-std::filesystem::path DefaultRoot();
 
 class Store {
  public:
@@ -37,9 +35,9 @@ class Store {
   std::optional<Digest> Resolve(const std::string& ref) const;
 
  private:
-  Store(std::filesystem::path root, int lock_fd);
+  Store(std::filesystem::path root, Fd lock_fd);
   std::filesystem::path root_;
-  int lock_fd_ = -1;
+  Fd lock_fd_;
   bool writer_ = false;  // holds the exclusive lock and the dirty marker
   LayerStore layers_;
   ImageStore images_;

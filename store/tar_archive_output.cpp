@@ -48,7 +48,7 @@ void TarArchiveOutput::Fail(const std::string& doing) {
 
 void TarArchiveOutput::WriteHeader(const std::string& name, bool directory, uint64_t size) {
   if (closed_) throw Error("tar archive already closed", name);
-  if (entry_.open) throw Error("tar archive entry " + entry_.name + " not finished", name);
+  if (entry_.open) throw Error("tar archive entry \"" + entry_.name + "\" not finished", name);
   std::unique_ptr<archive_entry, void (*)(archive_entry*)> e(archive_entry_new(), archive_entry_free);
   if (!e) throw Error("libarchive: cannot allocate an entry", name);
   archive_entry_set_pathname(e.get(), name.c_str());

@@ -18,6 +18,7 @@
 #include "store/base64.h"
 #include "store/crc64.h"
 #include "store/base/error.h"
+#include "store/base/fd.h"
 #include "store/json_line.h"
 
 namespace ubuild::store {
@@ -56,7 +57,7 @@ struct TarSplitWriter::Impl {
   static constexpr size_t kMaxQueued = 4;
 
   std::string path;
-  int fd = -1;
+  Fd fd;
   struct archive* a = nullptr;
   std::string pending;
   int64_t position = 0;
@@ -127,16 +128,15 @@ struct TarSplitWriter::Impl {
       archive_write_free(a);
     }
     a = nullptr;
-    if (fd >= 0) ::close(fd);
-    fd = -1;
+    fd.reset();
   }
 };
 
 TarSplitWriter::TarSplitWriter(const std::filesystem::path& gz_path) : impl_(std::make_unique<Impl>()) {
   Impl& s = *impl_;
   s.path = gz_path.string();
-  s.fd = ::open(s.path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (s.fd < 0) throw SysError("open", s.path, errno);
+  s.fd.reset(::open(s.path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (!s.fd.valid()) throw SysError("open", s.path, errno);
   s.a = archive_write_new();
   if (s.a == nullptr) {
     s.Release();
@@ -151,7 +151,7 @@ TarSplitWriter::TarSplitWriter(const std::filesystem::path& gz_path) : impl_(std
     archive_write_set_filter_option(s.a, "gzip", "compression-level", "1");
     if (archive_write_set_format_raw(s.a) != ARCHIVE_OK) s.Fail("format");
     archive_write_set_bytes_in_last_block(s.a, 1);
-    if (archive_write_open_fd(s.a, s.fd) != ARCHIVE_OK) s.Fail("open");
+    if (archive_write_open_fd(s.a, s.fd.get()) != ARCHIVE_OK) s.Fail("open");
     struct archive_entry* e = archive_entry_new();
     archive_entry_set_pathname(e, "tar-split.json");
     archive_entry_set_filetype(e, AE_IFREG);
@@ -202,9 +202,8 @@ void TarSplitWriter::Close() {
   if (archive_write_close(s.a) != ARCHIVE_OK) s.Fail("close");
   archive_write_free(s.a);
   s.a = nullptr;
-  if (::fsync(s.fd) != 0) throw SysError("fsync", s.path, errno);
-  int fd = std::exchange(s.fd, -1);
-  if (::close(fd) != 0) throw SysError("close", s.path, errno);
+  if (::fsync(s.fd.get()) != 0) throw SysError("fsync", s.path, errno);
+  s.fd.Close(s.path);
 }
 
 namespace {
@@ -258,18 +257,6 @@ class LineReader {
   bool eof_ = false;
 };
 
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 }  // namespace
 
 Digest ReplayTarSplit(const std::filesystem::path& gz_path, const std::filesystem::path& diff_dir, ByteSink& out,
@@ -319,17 +306,20 @@ Digest ReplayTarSplit(const std::filesystem::path& gz_path, const std::filesyste
     }
     const std::string file = (diff_dir / name).string();
     Fd fd(::open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-    if (fd.get() < 0) {
+    if (!fd.valid()) {
       if (errno == ENOENT || errno == ELOOP) {
-        throw Error("layer file " + name + " is missing from the diff directory; cannot reproduce the layer tar", file);
+        throw Error("layer file \"" + name + "\" is missing from the diff directory; cannot reproduce the layer tar",
+                    file);
       }
       throw SysError("open", file, errno);
     }
     struct stat st;
     if (::fstat(fd.get(), &st) != 0) throw SysError("fstat", file, errno);
-    if (!S_ISREG(st.st_mode)) throw Error("layer file " + name + " is no longer a regular file; cannot reproduce the layer tar", file);
+    if (!S_ISREG(st.st_mode)) {
+      throw Error("layer file \"" + name + "\" is no longer a regular file; cannot reproduce the layer tar", file);
+    }
     if (st.st_size != size) {
-      throw Error("layer file " + name + " has " + std::to_string(st.st_size) + " bytes, the layer tar recorded " +
+      throw Error("layer file \"" + name + "\" has " + std::to_string(st.st_size) + " bytes, the layer tar recorded " +
                       std::to_string(size) + "; the diff directory changed",
                   file);
     }
@@ -341,14 +331,15 @@ Digest ReplayTarSplit(const std::filesystem::path& gz_path, const std::filesyste
         if (errno == EINTR) continue;
         throw SysError("read", file, errno);
       }
-      if (n == 0) throw Error("layer file " + name + " shrank while it was read", file);
+      if (n == 0) throw Error("layer file \"" + name + "\" shrank while it was read", file);
       if (check_crc) crc.Update(buffer.data(), static_cast<size_t>(n));
       sha.Update(buffer.data(), static_cast<size_t>(n));
       out.Write(buffer.data(), static_cast<size_t>(n));
       left -= n;
     }
     if (check_crc && payload.is_string() && Base64Decode(payload.get<std::string>()) != crc.BigEndianBytes()) {
-      throw Error("layer file " + name + " does not have the content the layer tar recorded (crc64 mismatch); the diff directory changed",
+      throw Error("layer file \"" + name +
+                      "\" does not have the content the layer tar recorded (crc64 mismatch); the diff directory changed",
                   file);
     }
   }

@@ -11,6 +11,7 @@
 #include "store/byte_stream.h"
 #include "store/decompressing_source.h"
 #include "store/base/error.h"
+#include "store/base/fd.h"
 
 namespace ubuild::store {
 
@@ -52,13 +53,9 @@ uint64_t EntrySize(std::string_view line, const std::string& where) {
 }  // namespace
 
 uint64_t TarSplitTarSize(const std::filesystem::path& gz_path) {
-  int fd = ::open(gz_path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw SysError("open", gz_path.string(), errno);
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
-  FdSource file(fd, gz_path.string());
+  const Fd fd(::open(gz_path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) throw SysError("open", gz_path.string(), errno);
+  FdSource file(fd.get(), gz_path.string());
   DecompressingSource json(file, gz_path.string());
 
   uint64_t total = 0;

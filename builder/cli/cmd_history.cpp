@@ -8,6 +8,7 @@
 #include "builder/cli/human_format.h"
 #include "builder/cli/table_writer.h"
 #include "store/chain_id.h"
+#include "store/digest.h"
 #include "store/base/error.h"
 #include "store/image_config.h"
 #include "store/layout.h"
@@ -64,7 +65,7 @@ int CmdHistory(const GlobalOptions& g, const Args& args) {
   }
 
   bool trunc = !p.Has("no-trunc");
-  auto show_id = [&](const std::string& i) { return trunc && i != "<missing>" ? ShortId(i) : i; };
+  auto show_id = [&](const std::string& i) { return trunc && i != "<missing>" ? store::ShortId(i) : i; };
   if (p.Has("quiet")) {
     std::string out;
     for (const auto& r : rows) out += show_id(r.id) + "\n";

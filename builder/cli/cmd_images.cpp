@@ -8,6 +8,7 @@
 #include "builder/cli/commands.h"
 #include "builder/cli/human_format.h"
 #include "builder/cli/table_writer.h"
+#include "store/digest.h"
 #include "store/image_config.h"
 #include "store/image_usage.h"
 #include "store/layout.h"
@@ -91,7 +92,7 @@ int CmdImages(const GlobalOptions& g, const Args& args) {
   });
 
   bool trunc = !p.Has("no-trunc");
-  auto show_id = [&](const store::Digest& id) { return trunc ? ShortId(id.str()) : id.str(); };
+  auto show_id = [&](const store::Digest& id) { return trunc ? store::ShortId(id.str()) : id.str(); };
   if (p.Has("quiet")) {
     std::string out;
     for (const Row& r : rows) out += show_id(r.id) + "\n";

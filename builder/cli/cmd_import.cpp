@@ -13,6 +13,7 @@
 #include "store/byte_stream.h"
 #include "store/decompressing_source.h"
 #include "store/base/error.h"
+#include "store/base/fd.h"
 #include "store/reference_store.h"
 #include "store/image_config.h"
 #include "store/rfc3339.h"
@@ -69,17 +70,12 @@ int CmdImport(const GlobalOptions& g, const Args& args) {
   std::optional<std::string> ref;
   if (p.positional.size() == 2) ref = store::NormalizeReference(p.positional[1]);  // before touching the store
 
-  int fd = 0;
+  Fd file;  // FILE; "-" is standard input, which stays open
   if (source != "-") {
-    fd = ::open(source.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw SysError("open", source, errno);
+    file.reset(::open(source.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!file.valid()) throw SysError("open", source, errno);
   }
-  struct FdCloser {
-    int fd;
-    ~FdCloser() {
-      if (fd > 0) ::close(fd);
-    }
-  } closer{fd};
+  const int fd = file.valid() ? file.get() : STDIN_FILENO;
 
   // The docker CLI streams a local file to the engine, which records
   // "Imported from -" whatever its path; so does ubuild, which also keeps the

@@ -8,10 +8,10 @@
 #include "builder/cli/command_args.h"
 #include "builder/cli/commands.h"
 #include "builder/cli/human_format.h"
-#include "builder/cli/layer_changes.h"
 #include "store/chain_id.h"
 #include "store/base/error.h"
 #include "store/image_config.h"
+#include "store/layer_changes.h"
 #include "store/layout.h"
 #include "store/store.h"
 
@@ -59,7 +59,9 @@ int CmdLayers(const GlobalOptions& g, const Args& args) {
     out << "  created by: " << (i < made_by.size() ? made_by[i] : "<unknown>") << "\n";
     if (p.Has("files")) {
       out << "  changes:\n";
-      for (const LayerChange& c : ListLayerChanges(layer->diff_dir, lower)) out << "    " << c.kind << " " << c.path << "\n";
+      for (const store::LayerChange& c : store::ListLayerChanges(layer->diff_dir, lower)) {
+        out << "    " << c.kind << " " << c.path << "\n";
+      }
     }
     lower.insert(lower.begin(), layer->diff_dir);
   }

@@ -10,6 +10,7 @@
 
 #include "builder/cli/commands.h"
 #include "store/base/error.h"
+#include "store/base/fd.h"
 #include "store/image_archive_reader.h"
 #include "store/store.h"
 
@@ -34,21 +35,16 @@ int CmdLoad(const GlobalOptions& g, const Args& args) {
   }
   if (input && input->empty()) throw UsageError("load: -i needs a file name");
 
-  int fd = STDIN_FILENO;
+  Fd file;  // -i FILE; standard input stays open
   std::string what = "standard input";
   if (input) {
-    fd = ::open(input->c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw SysError("open", *input, errno);
+    file.reset(::open(input->c_str(), O_RDONLY | O_CLOEXEC));
+    if (!file.valid()) throw SysError("open", *input, errno);
     what = *input;
   } else if (::isatty(STDIN_FILENO)) {
     throw Error("requested load from standard input, but it is a terminal: use -i FILE or redirect standard input");
   }
-  struct Closer {
-    int fd;
-    ~Closer() {
-      if (fd != STDIN_FILENO) ::close(fd);
-    }
-  } closer{fd};
+  const int fd = file.valid() ? file.get() : STDIN_FILENO;
 
   store::Store s = store::Store::Open(g.root, store::Store::Mode::kWrite);
   store::FdSource source(fd, what);

@@ -7,6 +7,7 @@
 #include "builder/cli/commands.h"
 #include "builder/cli/human_format.h"
 #include "store/base/error.h"
+#include "store/digest.h"
 #include "store/image_removal.h"
 #include "store/image_usage.h"
 #include "store/reference_store.h"
@@ -40,11 +41,11 @@ void RemoveOne(store::Store& s, const std::string& ref, bool force) {
     if (tags.size() > 1 || has_children) return;  // still needed
   } else {
     if (has_children) {
-      throw Error("conflict: unable to delete " + ShortId(id->str()) +
+      throw Error("conflict: unable to delete " + store::ShortId(id->str()) +
                   " (cannot be forced) - image has dependent child images");
     }
     if (tags.size() > 1 && !force) {
-      throw Error("conflict: unable to delete " + ShortId(id->str()) +
+      throw Error("conflict: unable to delete " + store::ShortId(id->str()) +
                   " (must be forced) - image is referenced in multiple repositories");
     }
     for (const std::string& t : tags) {

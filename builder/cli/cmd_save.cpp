@@ -15,6 +15,7 @@
 
 #include "builder/cli/commands.h"
 #include "store/base/error.h"
+#include "store/base/fd.h"
 #include "store/image_archive_writer.h"
 #include "store/store.h"
 
@@ -52,20 +53,16 @@ std::vector<ImageToSave> ResolveImages(const store::Store& s, const std::vector<
 void SaveToFile(const store::Store& s, const std::vector<ImageToSave>& images, const std::filesystem::path& file) {
   std::filesystem::path dir = file.parent_path().empty() ? std::filesystem::path(".") : file.parent_path();
   std::string tmp = (dir / ("." + file.filename().string() + ".ubuild-XXXXXX")).string();
-  int fd = ::mkstemp(tmp.data());
-  if (fd < 0) throw SysError("create", tmp, errno);
+  Fd fd(::mkstemp(tmp.data()));
+  if (!fd.valid()) throw SysError("create", tmp, errno);
   try {
-    store::FdSink sink(fd, file.string());
+    store::FdSink sink(fd.get(), file.string());
     store::WriteImageArchive(s, images, sink);
-    if (::fchmod(fd, 0644) != 0) throw SysError("chmod", tmp, errno);
-    if (::close(fd) != 0) {
-      fd = -1;
-      throw SysError("close", tmp, errno);
-    }
-    fd = -1;
+    if (::fchmod(fd.get(), 0644) != 0) throw SysError("chmod", tmp, errno);
+    fd.Close(tmp);
     if (::rename(tmp.c_str(), file.c_str()) != 0) throw SysError("rename", file.string(), errno);
   } catch (...) {
-    if (fd >= 0) ::close(fd);
+    fd.reset();
     ::unlink(tmp.c_str());
     throw;
   }

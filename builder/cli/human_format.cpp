@@ -43,11 +43,6 @@ std::string HumanSize(uint64_t bytes) {
   return buf;
 }
 
-std::string ShortId(const std::string& id) {
-  std::string hex = id.rfind("sha256:", 0) == 0 ? id.substr(7) : id;
-  return hex.substr(0, 12);
-}
-
 std::string Ellipsis(const std::string& s, size_t max_width) {
   // Count UTF-8 code points, not bytes, as Docker counts display runes.
   auto is_lead = [](unsigned char c) { return (c & 0xC0) != 0x80; };

@@ -10,7 +10,6 @@ namespace ubuild::cli {
 std::string HumanDuration(int64_t seconds);        // "3 minutes", "About an hour"
 std::string HumanSince(const std::string& rfc3339);  // "3 minutes ago"; "N/A" if unparsable
 std::string HumanSize(uint64_t bytes);              // decimal units, 3 significant digits: "44.2MB"
-std::string ShortId(const std::string& id);         // "sha256:<hex>" -> first 12 hex
 std::string Ellipsis(const std::string& s, size_t max_width);  // cut to max_width runes ending in "…"
 
 }  // namespace ubuild::cli

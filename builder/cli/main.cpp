@@ -6,7 +6,7 @@
 
 #include "builder/cli/commands.h"
 #include "store/base/error.h"
-#include "store/store.h"
+#include "store/default_root.h"
 
 namespace {
 

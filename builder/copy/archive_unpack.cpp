@@ -15,6 +15,7 @@
 #include "builder/copy/go_glob.h"
 #include "builder/rootfs/rooted_path.h"
 #include "store/base/error.h"
+#include "store/base/lexical_path.h"
 
 namespace ubuild::builder {
 
@@ -44,7 +45,7 @@ std::string Base(const std::string& rel) {
 std::string MemberPath(const char* raw, const std::string& what) {
   std::string name = raw ? raw : "";
   while (!name.empty() && name[0] == '/') name.erase(0, 1);
-  std::string clean = GoClean(name);
+  std::string clean = CleanPath(name);
   if (clean == "..") throw Error("invalid archive member " + name + ": escapes the destination", what);
   if (clean.rfind("../", 0) == 0) throw Error("invalid archive member " + name + ": escapes the destination", what);
   return clean == "." ? "" : clean;
@@ -147,7 +148,7 @@ void UnpackArchive(int fd, int root_fd, const std::string& dest_rel, const std::
       const char* target = archive_entry_symlink(e);
       std::string t = target ? target : "";
       if (!t.empty() && t[0] != '/') {
-        std::string joined = GoClean(JoinRel(ParentRel(member), t));
+        std::string joined = CleanPath(JoinRel(ParentRel(member), t));
         if (joined == ".." || joined.rfind("../", 0) == 0) {
           throw Error("invalid symlink " + member + " -> " + t + ": points outside the destination", what);
         }
@@ -169,7 +170,10 @@ void UnpackArchive(int fd, int root_fd, const std::string& dest_rel, const std::
       size_t xsize = 0;
       while (archive_entry_xattr_next(e, &xname, &xval, &xsize) == ARCHIVE_OK) {
         std::string path = "/proc/self/fd/" + std::to_string(pdir.get()) + "/" + name;
-        lsetxattr(path.c_str(), xname, xval, xsize, 0);
+        // As Docker's Untar: a filesystem that cannot hold it does not fail the copy.
+        if (lsetxattr(path.c_str(), xname, xval, xsize, 0) != 0 && errno != ENOTSUP && errno != EPERM) {
+          throw SysError(std::string("setxattr ") + xname, where, errno);
+        }
       }
       if (utimensat(pdir.get(), name.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) throw SysError("utimes", where, errno);
     }
@@ -177,7 +181,11 @@ void UnpackArchive(int fd, int root_fd, const std::string& dest_rel, const std::
   // Directory times last: creating their children moved them.
   for (auto it = dir_times.rbegin(); it != dir_times.rend(); ++it) {
     Fd d(OpenInRootAt(root_fd, it->rel, O_RDONLY | O_DIRECTORY));
-    if (d.valid()) futimens(d.get(), it->times);
+    if (!d.valid()) {
+      if (errno == ENOENT || errno == ENOTDIR) continue;  // a later member replaced it
+      throw SysError("open", what + ": /" + it->rel, errno);
+    }
+    if (futimens(d.get(), it->times) != 0) throw SysError("utimes", what + ": /" + it->rel, errno);
   }
 }
 

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "store/base/fd.h"
 #include "store/digest.h"
 
 namespace ubuild::builder {
@@ -111,12 +112,12 @@ void ContextDigestCache::Save() {
   std::error_code ec;
   std::filesystem::create_directories(file_.parent_path(), ec);
   std::string tmp = file_.string() + ".tmp." + std::to_string(getpid());
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return;
+  Fd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  if (!fd.valid()) return;
   size_t off = 0;
   bool ok = true;
   while (off < out.size()) {
-    ssize_t n = write(fd, out.data() + off, out.size() - off);
+    ssize_t n = write(fd.get(), out.data() + off, out.size() - off);
     if (n < 0) {
       if (errno == EINTR) continue;
       ok = false;
@@ -124,7 +125,7 @@ void ContextDigestCache::Save() {
     }
     off += static_cast<size_t>(n);
   }
-  if (close(fd) != 0) ok = false;
+  if (close(fd.release()) != 0) ok = false;  // best effort: a failed save is a cold cache next time
   if (!ok || rename(tmp.c_str(), file_.c_str()) != 0) {
     unlink(tmp.c_str());
     return;

@@ -8,10 +8,11 @@
 #include <cerrno>
 #include <cstring>
 
-#include "builder/copy/directory_names.h"
 #include "builder/copy/go_glob.h"
 #include "builder/rootfs/rooted_path.h"
+#include "store/base/directory_names.h"
 #include "store/base/error.h"
+#include "store/base/lexical_path.h"
 
 namespace ubuild::builder {
 
@@ -88,7 +89,7 @@ CopySource ResolveOne(const CopySpec& spec, int root_fd, const std::string& path
   if (!missing && context && spec.ignore && !spec.ignore->empty()) {
     // Excluded paths were never sent to Docker's daemon: neither the named
     // path nor what it resolves to may be excluded.
-    std::string lexical = GoClean(path);
+    std::string lexical = CleanPath(path);
     if (lexical == ".") lexical.clear();
     missing = (!lexical.empty() && spec.ignore->Excluded(lexical)) ||
               (!r.rel.empty() && spec.ignore->Excluded(r.rel) && !(S_ISDIR(r.st.st_mode) && spec.ignore->HasExceptionsUnder(r.rel)));
@@ -116,7 +117,7 @@ std::string NormalizeCopyDest(const CopySpec& spec) {
   const std::string& dest = spec.dest;
   const bool slash = !dest.empty() && dest.back() == '/';
   if (!dest.empty() && dest[0] == '/') return dest;
-  std::string joined = GoClean("/" + (spec.workdir.empty() ? std::string("/") : spec.workdir) + "/" + dest);
+  std::string joined = CleanPath("/" + (spec.workdir.empty() ? std::string("/") : spec.workdir) + "/" + dest);
   if (slash && joined != "/") joined += '/';
   return joined;
 }

@@ -5,6 +5,7 @@
 
 #include "builder/copy/go_glob.h"
 #include "store/base/error.h"
+#include "store/base/lexical_path.h"
 
 namespace ubuild::builder {
 
@@ -172,12 +173,12 @@ DockerIgnore::DockerIgnore(const std::vector<std::string>& patterns) : raw_(patt
     bool invert = p[0] == '!';
     if (invert) p = TrimSpace(p.substr(1));
     if (!p.empty()) {
-      p = GoClean(p);
+      p = CleanPath(p);
       if (p.size() > 1 && p[0] == '/') p.erase(0, 1);
     }
     if (invert) p = "!" + p;
     // ...then the matcher's own (patternmatcher.New).
-    p = GoClean(TrimSpace(p));
+    p = CleanPath(TrimSpace(p));
     bool exclusion = false;
     if (p[0] == '!') {
       if (p.size() == 1) throw Error("illegal exclusion pattern: \"!\"", ".dockerignore");

@@ -11,7 +11,7 @@
 #include <cstring>
 #include <vector>
 
-#include "builder/copy/directory_names.h"
+#include "store/base/directory_names.h"
 #include "store/base/error.h"
 
 namespace ubuild::builder {

@@ -1,7 +1,5 @@
 #include "builder/copy/go_glob.h"
 
-#include <vector>
-
 #include "store/base/error.h"
 
 namespace ubuild::builder {
@@ -199,36 +197,6 @@ bool HasGoWildcards(std::string_view path) {
     }
   }
   return false;
-}
-
-std::string GoClean(std::string_view path) {
-  if (path.empty()) return ".";
-  const bool rooted = path[0] == '/';
-  std::vector<std::string_view> parts;
-  size_t i = 0;
-  while (i < path.size()) {
-    size_t j = path.find('/', i);
-    if (j == std::string_view::npos) j = path.size();
-    std::string_view part = path.substr(i, j - i);
-    i = j + 1;
-    if (part.empty() || part == ".") continue;
-    if (part == "..") {
-      if (!parts.empty() && parts.back() != "..") {
-        parts.pop_back();
-      } else if (!rooted) {
-        parts.push_back(part);
-      }
-      continue;
-    }
-    parts.push_back(part);
-  }
-  std::string out = rooted ? "/" : "";
-  for (size_t k = 0; k < parts.size(); ++k) {
-    if (k > 0) out += '/';
-    out += parts[k];
-  }
-  if (out.empty()) return ".";
-  return out;
 }
 
 }  // namespace ubuild::builder

@@ -1,7 +1,7 @@
 #pragma once
 // Go's path/filepath rules on Linux, which Docker's classic builder applies to
 // COPY/ADD sources and .dockerignore patterns: Match (`*`, `?`, `[...]`,
-// `\` escapes; `*` and `?` never cross '/') and Clean.
+// `\` escapes; `*` and `?` never cross '/'); Clean is store/base's CleanPath.
 #include <string>
 #include <string_view>
 
@@ -16,8 +16,5 @@ bool GoPatternValid(std::string_view pattern);
 
 // Docker's containsWildcards: an unescaped '*', '?' or '['.
 bool HasGoWildcards(std::string_view path);
-
-// filepath.Clean: lexical, "" -> ".", keeps a leading '/'.
-std::string GoClean(std::string_view path);
 
 }  // namespace ubuild::builder

@@ -16,9 +16,9 @@
 #include <mutex>
 
 #include "builder/copy/context_digest_cache.h"
-#include "builder/copy/directory_names.h"
 #include "builder/rootfs/rooted_path.h"
 #include "store/digest.h"
+#include "store/base/directory_names.h"
 #include "store/base/error.h"
 
 namespace ubuild::builder {

@@ -3,12 +3,9 @@
 #include <cstdio>
 #include <ostream>
 
-namespace ubuild::builder {
+#include "store/digest.h"
 
-std::string ShortId(const std::string& id) {
-  std::string hex = id.rfind("sha256:", 0) == 0 ? id.substr(7) : id;
-  return hex.substr(0, 12);
-}
+namespace ubuild::builder {
 
 void BuildLog::Step(int n, int total, const std::string& text) {
   step_start_ = std::chrono::steady_clock::now();
@@ -28,7 +25,7 @@ void BuildLog::StepDone(const std::string& image_id) {
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - step_start_).count();
   char t[32];
   std::snprintf(t, sizeof t, "%.3fs", secs);
-  out_ << " ---> " << ShortId(image_id) << " (" << t << ")\n";
+  out_ << " ---> " << store::ShortId(image_id) << " (" << t << ")\n";
   out_.flush();
 }
 

@@ -25,6 +25,4 @@ class BuildLog {
   std::chrono::steady_clock::time_point step_start_{};
 };
 
-std::string ShortId(const std::string& id);  // "sha256:abc…" -> first 12 hex
-
 }  // namespace ubuild::builder

@@ -10,23 +10,19 @@
 #include "builder/dispatch/layer_step.h"
 #include "builder/dispatch/step_commit.h"
 #include "store/base/error.h"
+#include "store/base/fd.h"
+#include "store/base/strings.h"
 
 namespace ubuild::builder {
 
 namespace {
-
-std::string Join(const std::vector<std::string>& v) {
-  std::string out;
-  for (size_t i = 0; i < v.size(); ++i) out += (i ? " " : "") + v[i];
-  return out;
-}
 
 // argv for the command: exec form as written, shell form through SHELL.
 // `RUN <<EOF` (a lone heredoc) runs the heredoc's body as the shell script.
 std::vector<std::string> CommandArgv(const BuildContext& ctx, const StageState& st,
                                      const parser::LocatedInstruction& in, const parser::RunInstr& run) {
   if (!run.heredocs.empty()) {
-    std::string line = Join(run.cmd.args);
+    std::string line = Join(run.cmd.args, " ");
     const parser::Heredoc& h = run.heredocs.front();
     if (run.heredocs.size() != 1 || line.find("<<") != 0 || line.find(h.name) == std::string::npos ||
         line.find_first_of(" \t") != std::string::npos) {
@@ -39,7 +35,7 @@ std::vector<std::string> CommandArgv(const BuildContext& ctx, const StageState& 
   }
   if (!run.cmd.prepend_shell) return run.cmd.args;
   std::vector<std::string> argv = st.Shell();
-  argv.push_back(Join(run.cmd.args));
+  argv.push_back(Join(run.cmd.args, " "));
   return argv;
 }
 
@@ -48,21 +44,20 @@ class QuietOutput {
  public:
   explicit QuietOutput(bool quiet) {
     if (!quiet) return;
-    int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
-    if (null < 0) return;
-    saved_out_ = dup(1);
-    saved_err_ = dup(2);
-    dup2(null, 1);
-    dup2(null, 2);
-    close(null);
+    const Fd null(open("/dev/null", O_WRONLY | O_CLOEXEC));
+    if (!null.valid()) return;
+    saved_out_.reset(dup(1));
+    saved_err_.reset(dup(2));
+    dup2(null.get(), 1);
+    dup2(null.get(), 2);
   }
   ~QuietOutput() {
-    if (saved_out_ >= 0) dup2(saved_out_, 1), close(saved_out_);
-    if (saved_err_ >= 0) dup2(saved_err_, 2), close(saved_err_);
+    if (saved_out_.valid()) dup2(saved_out_.get(), 1);
+    if (saved_err_.valid()) dup2(saved_err_.get(), 2);
   }
 
  private:
-  int saved_out_ = -1, saved_err_ = -1;
+  Fd saved_out_, saved_err_;
 };
 
 }  // namespace
@@ -97,7 +92,8 @@ void DispatchRun(BuildContext& ctx, StageState& st, const parser::LocatedInstruc
     code = ctx.runtime.Run(spec);
     if (code != 0) {
       // Throwing from inside MakeLayer discards the upperdir.
-      throw StepError(ctx, in, "The command '" + Join(argv) + "' returned a non-zero code: " + std::to_string(code));
+      throw StepError(ctx, in,
+                      "The command '" + Join(argv, " ") + "' returned a non-zero code: " + std::to_string(code));
     }
   });
   CommitStep(ctx, st.image, st.image.config, key, created_by, layer);

@@ -3,21 +3,13 @@
 #include <cstdio>
 
 #include "parser/go_quote.h"
+#include "store/base/strings.h"
 
 namespace ubuild::builder {
 
 namespace {
 
 std::string Quote(const std::string& s) { return parser::GoQuote(s); }
-
-std::string Join(const std::vector<std::string>& v, const char* sep) {
-  std::string out;
-  for (size_t i = 0; i < v.size(); ++i) {
-    if (i) out += sep;
-    out += v[i];
-  }
-  return out;
-}
 
 // Go's fmtFrac/fmtInt pair from time.Duration.String, for the <1h parts.
 std::string FormatUnit(int64_t v, int64_t unit, int precision) {

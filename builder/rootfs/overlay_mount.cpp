@@ -15,6 +15,7 @@
 #include <system_error>
 
 #include "store/base/error.h"
+#include "store/base/fd.h"
 
 namespace ubuild::builder {
 namespace fs = std::filesystem;
@@ -31,6 +32,15 @@ std::mutex registry_mutex;
 std::map<fs::path, LiveMount>& Registry() {
   static std::map<fs::path, LiveMount> registry;
   return registry;
+}
+
+// The registry key of a mount point: absolute, symlinks resolved.
+fs::path MountKey(const fs::path& merged) {
+  std::error_code ec;
+  fs::path key = fs::absolute(merged, ec);
+  if (!ec) key = fs::weakly_canonical(key, ec);
+  if (ec) throw SysError("realpath", merged.string(), ec.value());
+  return key;
 }
 
 // A kernel that predates a feature has no parameter for it and would reject
@@ -132,13 +142,11 @@ void MountWithLibmount(const std::string& options, const fs::path& merged) {
 // (Linux 6.8+), so no page-size limit applies to the stack as a whole.
 void MountWithFsconfig(const std::vector<fs::path>& lower, const fs::path& upper, const fs::path& work,
                        const fs::path& merged) {
-  const int fsfd = ::fsopen("overlay", FSOPEN_CLOEXEC);
-  if (fsfd < 0) throw SysError("fsopen overlay", merged.string(), errno);
+  const Fd fsfd(::fsopen("overlay", FSOPEN_CLOEXEC));
+  if (!fsfd.valid()) throw SysError("fsopen overlay", merged.string(), errno);
   auto set = [&](const char* key, const std::string& value) {
-    if (::fsconfig(fsfd, FSCONFIG_SET_STRING, key, value.c_str(), 0) != 0) {
-      const int err = errno;
-      ::close(fsfd);
-      throw SysError(std::string("fsconfig ") + key, value, err);
+    if (::fsconfig(fsfd.get(), FSCONFIG_SET_STRING, key, value.c_str(), 0) != 0) {
+      throw SysError(std::string("fsconfig ") + key, value, errno);
     }
   };
   for (const auto& dir : lower) set("lowerdir+", dir.string());
@@ -147,31 +155,24 @@ void MountWithFsconfig(const std::vector<fs::path>& lower, const fs::path& upper
   for (const char* name : {"redirect_dir", "metacopy", "index"}) {
     if (KernelKnowsOption(name)) set(name, "off");
   }
-  if (KernelHasVolatile() && ::fsconfig(fsfd, FSCONFIG_SET_FLAG, "volatile", nullptr, 0) != 0) {
-    const int err = errno;
-    ::close(fsfd);
-    throw SysError("fsconfig volatile", merged.string(), err);
+  if (KernelHasVolatile() && ::fsconfig(fsfd.get(), FSCONFIG_SET_FLAG, "volatile", nullptr, 0) != 0) {
+    throw SysError("fsconfig volatile", merged.string(), errno);
   }
-  if (::fsconfig(fsfd, FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0) {
-    const int err = errno;
-    ::close(fsfd);
-    throw SysError("mount overlay", merged.string(), err);
+  if (::fsconfig(fsfd.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0) {
+    throw SysError("mount overlay", merged.string(), errno);
   }
-  const int mfd = ::fsmount(fsfd, FSMOUNT_CLOEXEC, 0);
-  const int err = errno;
-  ::close(fsfd);
-  if (mfd < 0) throw SysError("fsmount overlay", merged.string(), err);
-  const int rc = ::move_mount(mfd, "", AT_FDCWD, merged.c_str(), MOVE_MOUNT_F_EMPTY_PATH);
-  const int merr = errno;
-  ::close(mfd);
-  if (rc != 0) throw SysError("move_mount overlay", merged.string(), merr);
+  const Fd mfd(::fsmount(fsfd.get(), FSMOUNT_CLOEXEC, 0));
+  if (!mfd.valid()) throw SysError("fsmount overlay", merged.string(), errno);
+  if (::move_mount(mfd.get(), "", AT_FDCWD, merged.c_str(), MOVE_MOUNT_F_EMPTY_PATH) != 0) {
+    throw SysError("move_mount overlay", merged.string(), errno);
+  }
 }
 
 }  // namespace
 
 OverlayMount::OverlayMount(const std::vector<fs::path>& lower_in, const fs::path& upper_in, const fs::path& work_in,
                            const fs::path& merged_in)
-    : merged_(fs::weakly_canonical(fs::absolute(merged_in))), work_(fs::absolute(work_in).lexically_normal()) {
+    : merged_(MountKey(merged_in)), work_(fs::absolute(work_in).lexically_normal()) {
   std::vector<fs::path> lower;
   for (const auto& dir : lower_in) lower.push_back(fs::absolute(dir).lexically_normal());
   const fs::path upper = fs::absolute(upper_in).lexically_normal();
@@ -203,22 +204,16 @@ OverlayMount::OverlayMount(const std::vector<fs::path>& lower_in, const fs::path
       const fs::path base = CommonParent(all);
       const std::string relative = Options(lower, upper, work, base);
       if (relative.size() <= limit && base != base.root_path()) {
-        const int cwd = ::open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (cwd < 0) throw SysError("open", ".", errno);
-        if (::chdir(base.c_str()) != 0) {
-          const int err = errno;
-          ::close(cwd);
-          throw SysError("chdir", base.string(), err);
-        }
+        const Fd cwd(::open(".", O_PATH | O_DIRECTORY | O_CLOEXEC));
+        if (!cwd.valid()) throw SysError("open", ".", errno);
+        if (::chdir(base.c_str()) != 0) throw SysError("chdir", base.string(), errno);
         try {
           MountWithLibmount(relative, merged_);
         } catch (...) {
-          (void)!::fchdir(cwd);
-          ::close(cwd);
+          (void)!::fchdir(cwd.get());
           throw;
         }
-        (void)!::fchdir(cwd);
-        ::close(cwd);
+        (void)!::fchdir(cwd.get());
       } else {
         MountWithFsconfig(lower, upper, work, merged_);
       }
@@ -278,13 +273,13 @@ void OverlayMount::Unmount() {
 
 fs::path OverlayMount::UpperDirOf(const fs::path& merged) {
   std::lock_guard lock(registry_mutex);
-  auto it = Registry().find(fs::weakly_canonical(fs::absolute(merged)));
+  auto it = Registry().find(MountKey(merged));
   return it == Registry().end() ? fs::path() : it->second.upper;
 }
 
 void OverlayMount::AtUnmount(const fs::path& merged, std::function<void()> fn) {
   std::lock_guard lock(registry_mutex);
-  auto it = Registry().find(fs::weakly_canonical(fs::absolute(merged)));
+  auto it = Registry().find(MountKey(merged));
   if (it != Registry().end()) it->second.at_unmount.push_back(std::move(fn));
 }
 

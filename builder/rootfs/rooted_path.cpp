@@ -10,26 +10,9 @@
 #include <vector>
 
 #include "store/base/error.h"
+#include "store/base/strings.h"
 
 namespace ubuild::builder {
-
-Fd::~Fd() {
-  if (fd_ >= 0) close(fd_);
-}
-
-Fd& Fd::operator=(Fd&& o) noexcept {
-  if (this != &o) {
-    if (fd_ >= 0) close(fd_);
-    fd_ = o.release();
-  }
-  return *this;
-}
-
-std::string JoinRel(const std::string& a, const std::string& b) {
-  if (a.empty()) return b;
-  if (b.empty()) return a;
-  return a + "/" + b;
-}
 
 namespace {
 
@@ -47,12 +30,6 @@ void SplitInto(std::string_view path, std::deque<std::string>* out, bool front) 
   } else {
     out->insert(out->end(), parts.begin(), parts.end());
   }
-}
-
-std::string Join(const std::vector<std::string>& parts) {
-  std::string s;
-  for (const auto& p : parts) s = JoinRel(s, p);
-  return s;
 }
 
 }  // namespace
@@ -83,7 +60,7 @@ ResolvedPath ResolveInTree(int root_fd, std::string_view path, bool clamp) {
       done.push_back(c);
       continue;
     }
-    std::string candidate = JoinRel(Join(done), c);
+    std::string candidate = JoinRel(Join(done, "/"), c);
     struct stat st {};
     if (fstatat(root_fd, candidate.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
       if (errno != ENOENT && errno != ENOTDIR) throw SysError("stat", candidate, errno);
@@ -113,7 +90,7 @@ ResolvedPath ResolveInTree(int root_fd, std::string_view path, bool clamp) {
     }
     done.push_back(c);
   }
-  r.rel = Join(done);
+  r.rel = Join(done, "/");
   if (!missing) {
     if (r.rel.empty()) {
       if (fstat(root_fd, &r.st) != 0) throw SysError("stat", ".", errno);
@@ -125,23 +102,15 @@ ResolvedPath ResolveInTree(int root_fd, std::string_view path, bool clamp) {
   return r;
 }
 
-int OpenInRootAt(int root_fd, const std::string& path, int flags, unsigned mode) {
+namespace {
+
+// The one openat2 call. The kernel answers EAGAIN when a rename or mount
+// raced with a RESOLVE_IN_ROOT/RESOLVE_BENEATH lookup, and asks to retry.
+int Openat2(int dir_fd, const std::string& path, int flags, unsigned mode, unsigned long long resolve) {
   struct open_how how {};
   how.flags = static_cast<unsigned long long>(flags) | O_CLOEXEC;
   how.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0;
-  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-  const char* p = path.empty() ? "." : path.c_str();
-  for (;;) {
-    long fd = syscall(SYS_openat2, root_fd, p, &how, sizeof(how));
-    if (fd >= 0) return static_cast<int>(fd);
-    if (errno != EAGAIN && errno != EINTR) return -1;
-  }
-}
-
-int OpenBeneathAt(int dir_fd, const std::string& path, int flags) {
-  struct open_how how {};
-  how.flags = static_cast<unsigned long long>(flags) | O_CLOEXEC;
-  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV;
+  how.resolve = resolve;
   const char* p = path.empty() ? "." : path.c_str();
   for (;;) {
     long fd = syscall(SYS_openat2, dir_fd, p, &how, sizeof(how));
@@ -150,9 +119,15 @@ int OpenBeneathAt(int dir_fd, const std::string& path, int flags) {
   }
 }
 
-std::string ParentRel(const std::string& rel) {
-  const size_t s = rel.rfind('/');
-  return s == std::string::npos ? "" : rel.substr(0, s);
+}  // namespace
+
+int OpenInRootAt(int root_fd, const std::string& path, int flags, unsigned mode) {
+  return Openat2(root_fd, path, flags, mode, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+}
+
+int OpenBeneathAt(int dir_fd, const std::string& path, int flags) {
+  return Openat2(dir_fd, path, flags, 0,
+                 RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV);
 }
 
 }  // namespace ubuild::builder

@@ -8,29 +8,10 @@
 #include <string>
 #include <string_view>
 
+#include "store/base/fd.h"
+#include "store/base/lexical_path.h"
+
 namespace ubuild::builder {
-
-// Owning file descriptor.
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd();
-  Fd(Fd&& o) noexcept : fd_(o.release()) {}
-  Fd& operator=(Fd&& o) noexcept;
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-  int release() {
-    int f = fd_;
-    fd_ = -1;
-    return f;
-  }
-
- private:
-  int fd_ = -1;
-};
 
 struct ResolvedPath {
   std::string rel;       // canonical, '/'-separated, "" for the root itself
@@ -48,8 +29,10 @@ struct ResolvedPath {
 // path points. Throws ubuild::Error on a symlink loop or an I/O error.
 ResolvedPath ResolveInTree(int root_fd, std::string_view path, bool clamp);
 
-// openat2(dir_fd, path, flags, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS):
-// fd or -1 with errno.
+// openat2(root_fd, path, flags, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS): the
+// kernel resolves the image's symlinks (absolute or "..") with the root as
+// "/", so they cannot lead to the host. `path` is inside the root whether or
+// not it starts with '/'. fd (O_CLOEXEC) or -1 with errno.
 int OpenInRootAt(int root_fd, const std::string& path, int flags, unsigned mode = 0);
 
 // openat2(dir_fd, path, flags, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
@@ -57,11 +40,5 @@ int OpenInRootAt(int root_fd, const std::string& path, int flags, unsigned mode 
 // descent of real directories (an overlay upperdir's counterpart of a
 // canonical path). fd or -1 with errno.
 int OpenBeneathAt(int dir_fd, const std::string& path, int flags);
-
-// Joins '/'-separated relative paths ("" is the root).
-std::string JoinRel(const std::string& a, const std::string& b);
-
-// The directory part of a canonical relative path ("" for a top-level name).
-std::string ParentRel(const std::string& rel);
 
 }  // namespace ubuild::builder

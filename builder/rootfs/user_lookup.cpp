@@ -7,8 +7,9 @@
 #include <optional>
 #include <string_view>
 
-#include "builder/rootfs/in_root.h"
+#include "builder/rootfs/rooted_path.h"
 #include "store/base/error.h"
+#include "store/base/fd.h"
 
 namespace ubuild::builder {
 namespace fs = std::filesystem;
@@ -67,29 +68,24 @@ std::string_view Trim(std::string_view s) {
 // Reads ROOT/etc/<name> with the image's symlinks resolved inside ROOT.
 // nullopt when the file does not exist (then only numeric ids resolve).
 std::optional<std::string> ReadImageFile(const fs::path& rootfs, const char* rel) {
-  const int root = ::open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (root < 0) throw SysError("open", rootfs.string(), errno);
-  const int fd = OpenInRoot(root, rel, O_RDONLY);
-  const int err = errno;
-  ::close(root);
-  if (fd < 0) {
-    if (err == ENOENT || err == ENOTDIR) return std::nullopt;
-    throw SysError("open", (rootfs / rel).string(), err);
+  const Fd root(::open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!root.valid()) throw SysError("open", rootfs.string(), errno);
+  const Fd fd(OpenInRootAt(root.get(), rel, O_RDONLY));
+  if (!fd.valid()) {
+    if (errno == ENOENT || errno == ENOTDIR) return std::nullopt;
+    throw SysError("open", (rootfs / rel).string(), errno);
   }
   std::string data;
   char buf[8192];
   while (true) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
+    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
     if (n < 0) {
       if (errno == EINTR) continue;
-      const int rerr = errno;
-      ::close(fd);
-      throw SysError("read", (rootfs / rel).string(), rerr);
+      throw SysError("read", (rootfs / rel).string(), errno);
     }
     if (n == 0) break;
     data.append(buf, static_cast<size_t>(n));
   }
-  ::close(fd);
   return data;
 }
 

@@ -19,14 +19,15 @@
 #include "builder/run/mount_points.h"
 #include "builder/rootfs/overlay_mount.h"
 #include "builder/rootfs/user_lookup.h"
+#include "store/base/default_path.h"
 #include "store/base/error.h"
+#include "store/base/fd.h"
 
 namespace ubuild::builder {
 namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 constexpr size_t kStackSize = 256 * 1024;
 
 std::string PathOf(const std::vector<std::string>& env) {
@@ -85,22 +86,6 @@ void AddMount(ContainerPlan& plan, const char* source, const fs::path& target, c
 }
 
 std::string ContainerPath(const std::string& p) { return p.empty() || p[0] != '/' ? "/" + p : p; }
-
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  ~Fd() { Close(); }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  void Close() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_;
-};
 
 }  // namespace
 
@@ -170,7 +155,7 @@ int RunInContainer(const RunSpec& spec) {
   std::string setup_error;
   {
     RunningContainer running(pid);
-    error_write.Close();
+    error_write.reset();
 
     // The pipe reaches EOF when the command is exec'd (CLOEXEC) or init exits.
     char buf[1024];

@@ -8,23 +8,17 @@
 #include <cerrno>
 #include <deque>
 #include <set>
+#include <span>
 
 #include "builder/rootfs/overlay_mount.h"
 #include "store/base/error.h"
+#include "store/base/fd.h"
+#include "store/base/strings.h"
 
 namespace ubuild::builder {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string Join(const std::vector<std::string>& parts, size_t n) {
-  std::string out;
-  for (size_t i = 0; i < n; ++i) {
-    if (i) out += '/';
-    out += parts[i];
-  }
-  return out;
-}
 
 std::deque<std::string> Components(const std::string& path) {
   std::deque<std::string> out;
@@ -45,13 +39,12 @@ size_t Depth(const std::string& rel) { return static_cast<size_t>(std::count(rel
 }  // namespace
 
 MountPoints::MountPoints(const fs::path& rootfs, const fs::path& upper) : rootfs_(rootfs), upper_(upper) {
-  root_fd_ = ::open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (root_fd_ < 0) throw SysError("open", rootfs.string(), errno);
+  root_fd_.reset(::open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!root_fd_.valid()) throw SysError("open", rootfs.string(), errno);
 }
 
 MountPoints::~MountPoints() {
   Cleanup();
-  if (root_fd_ >= 0) ::close(root_fd_);
 }
 
 fs::path MountPoints::DiffPath(const std::string& rel) const { return (upper_.empty() ? rootfs_ : upper_) / rel; }
@@ -62,7 +55,7 @@ fs::path MountPoints::DiffPath(const std::string& rel) const { return (upper_.em
 void MountPoints::NoteCopyUps(const std::vector<std::string>& stack) {
   if (upper_.empty()) return;
   for (size_t n = 1; n <= stack.size(); ++n) {
-    const std::string rel = Join(stack, n);
+    const std::string rel = Join(std::span(stack).first(n), "/");
     struct stat st {};
     if (::lstat((upper_ / rel).c_str(), &st) == 0) continue;
     const bool known = std::any_of(entries_.begin(), entries_.end(), [&](const Entry& e) { return e.rel == rel; });
@@ -84,13 +77,13 @@ std::string MountPoints::Walk(const std::string& path, bool directory, bool reco
     }
     const bool last = todo.empty();
     stack.push_back(c);
-    const std::string rel = Join(stack, stack.size());
+    const std::string rel = Join(stack, "/");
     struct stat st {};
-    if (::fstatat(root_fd_, rel.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+    if (::fstatat(root_fd_.get(), rel.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
       if (S_ISLNK(st.st_mode)) {
         if (++links > 40) throw SysError("resolve", "/" + path, ELOOP);
         std::string target(4096, '\0');
-        const ssize_t n = ::readlinkat(root_fd_, rel.c_str(), target.data(), target.size());
+        const ssize_t n = ::readlinkat(root_fd_.get(), rel.c_str(), target.data(), target.size());
         if (n < 0) throw SysError("readlink", "/" + rel, errno);
         target.resize(static_cast<size_t>(n));
         stack.pop_back();
@@ -108,17 +101,16 @@ std::string MountPoints::Walk(const std::string& path, bool directory, bool reco
     stack.push_back(c);
     const bool make_dir = !last || directory;
     if (make_dir) {
-      if (::mkdirat(root_fd_, rel.c_str(), 0755) != 0) throw SysError("mkdir", "/" + rel, errno);
+      if (::mkdirat(root_fd_.get(), rel.c_str(), 0755) != 0) throw SysError("mkdir", "/" + rel, errno);
       // Exactly 0755 whatever our umask, as Docker's MkdirAll under its daemon umask.
-      ::fchmodat(root_fd_, rel.c_str(), 0755, 0);
+      if (::fchmodat(root_fd_.get(), rel.c_str(), 0755, 0) != 0) throw SysError("chmod", "/" + rel, errno);
     } else {
-      const int fd = ::openat(root_fd_, rel.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
-      if (fd < 0) throw SysError("create", "/" + rel, errno);
-      ::close(fd);
+      const Fd fd(::openat(root_fd_.get(), rel.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644));
+      if (!fd.valid()) throw SysError("create", "/" + rel, errno);
     }
     if (record) entries_.push_back({rel, make_dir, false});
   }
-  return Join(stack, stack.size());
+  return Join(stack, "/");
 }
 
 fs::path MountPoints::Ensure(const std::string& path, bool directory) {
@@ -136,7 +128,7 @@ void MountPoints::Snapshot() {
 }
 
 void MountPoints::Cleanup() {
-  if (cleaned_ || root_fd_ < 0) return;
+  if (cleaned_ || !root_fd_.valid()) return;
   cleaned_ = true;
   // Decide first, remove after: removing a child changes its parent's mtime.
   std::vector<Entry*> order;
@@ -177,7 +169,7 @@ void MountPoints::Cleanup() {
     if (!e->copied_up) {
       // Created by us and absent below: removing it through the overlay
       // leaves no whiteout.
-      ::unlinkat(root_fd_, e->rel.c_str(), e->directory ? AT_REMOVEDIR : 0);
+      ::unlinkat(root_fd_.get(), e->rel.c_str(), e->directory ? AT_REMOVEDIR : 0);
       continue;
     }
     // A copied-up directory cannot be removed through the overlay (that

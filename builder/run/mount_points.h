@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "store/base/fd.h"
+
 namespace ubuild::builder {
 
 class MountPoints {
@@ -51,7 +53,7 @@ class MountPoints {
 
   std::filesystem::path rootfs_;
   std::filesystem::path upper_;
-  int root_fd_ = -1;
+  Fd root_fd_;
   std::vector<Entry> entries_;
   bool cleaned_ = false;
 };

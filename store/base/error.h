@@ -1,6 +1,6 @@
 #pragma once
-// The one error type of ubuild. It lives in store/, the bottom of the
-// dependency chain, so every module can throw it without reaching upward.
+// The one error type of ubuild. It lives in store/base/, the bottom of the
+// dependency chain, so every room can throw it without reaching upward.
 //
 // `where` says what the error is about — "Dockerfile:7", a store path, an
 // archive member — and may be empty. The CLI catches Error once and prints
@@ -33,7 +33,7 @@ class Error : public std::runtime_error {
   int exit_code_;
 };
 
-// errno-carrying failure of a system call, e.g. SysError("mount", path).
+// errno-carrying failure of a system call, e.g. SysError("mount", path, errno).
 // Names the call and the path, as crun does, plus strerror — never a bare errno.
 Error SysError(const std::string& call, const std::string& path, int err);
 

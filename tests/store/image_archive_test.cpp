@@ -186,6 +186,8 @@ TEST(SpooledArchive, MemberPathsStayInsideTheArchive) {
   EXPECT_EQ(NormalizeMemberPath("a/../b"), "b");
   EXPECT_EQ(NormalizeMemberPath("../etc/passwd"), "");
   EXPECT_EQ(NormalizeMemberPath("a/../../x"), "");
+  EXPECT_EQ(NormalizeMemberPath("/../x"), "");  // a leading '/' does not clamp ".."
+  EXPECT_EQ(NormalizeMemberPath("./"), "");
 }
 
 TEST(ReferenceForms, FamiliarAndFullyQualified) {

@@ -1,4 +1,4 @@
-#include "builder/copy/directory_names.h"
+#include "store/base/directory_names.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -9,19 +9,17 @@
 #include <cstring>
 
 #include "store/base/error.h"
+#include "store/base/fd.h"
 
-namespace ubuild::builder {
+namespace ubuild {
 
 std::vector<std::string> SortedDirectoryNames(int dir_fd, const std::string& what) {
   // fdopendir takes over its fd: give it a duplicate so the caller's stays usable.
-  int dup_fd = fcntl(dir_fd, F_DUPFD_CLOEXEC, 0);
-  if (dup_fd < 0) throw SysError("dup", what, errno);
-  DIR* d = fdopendir(dup_fd);
-  if (!d) {
-    int err = errno;
-    close(dup_fd);
-    throw SysError("opendir", what, err);
-  }
+  Fd dup_fd(fcntl(dir_fd, F_DUPFD_CLOEXEC, 0));
+  if (!dup_fd.valid()) throw SysError("dup", what, errno);
+  DIR* d = fdopendir(dup_fd.get());
+  if (!d) throw SysError("opendir", what, errno);
+  dup_fd.release();  // closedir closes it
   std::vector<std::string> names;
   errno = 0;
   while (struct dirent* e = readdir(d)) {
@@ -35,4 +33,4 @@ std::vector<std::string> SortedDirectoryNames(int dir_fd, const std::string& wha
   return names;
 }
 
-}  // namespace ubuild::builder
+}  // namespace ubuild

@@ -1,15 +1,18 @@
-#include "builder/cli/layer_changes.h"
+#include "store/layer_changes.h"
 
-#include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 
-#include <algorithm>
+#include <cerrno>
 
+#include "store/base/directory_names.h"
 #include "store/base/error.h"
+#include "store/base/fd.h"
+#include "store/base/lexical_path.h"
 
-namespace ubuild::cli {
+namespace ubuild::store {
 
 namespace fs = std::filesystem;
 
@@ -26,16 +29,9 @@ bool IsOpaque(const fs::path& dir) {
 }
 
 std::vector<std::string> SortedNames(const fs::path& dir) {
-  std::vector<std::string> names;
-  DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) throw SysError("opendir", dir.string(), errno);
-  while (struct dirent* e = ::readdir(d)) {
-    std::string n = e->d_name;
-    if (n != "." && n != "..") names.push_back(std::move(n));
-  }
-  ::closedir(d);
-  std::sort(names.begin(), names.end());
-  return names;
+  const Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) throw SysError("opendir", dir.string(), errno);
+  return SortedDirectoryNames(fd.get(), dir.string());
 }
 
 // Whether `rel` is visible in the union of `lower` (nearest first).
@@ -60,7 +56,7 @@ void Walk(const fs::path& diff_dir, const std::string& rel_dir, bool under_opaqu
           std::vector<LayerChange>& out) {
   fs::path dir = rel_dir.empty() ? diff_dir : diff_dir / rel_dir;
   for (const std::string& name : SortedNames(dir)) {
-    std::string rel = rel_dir.empty() ? name : rel_dir + "/" + name;
+    std::string rel = JoinRel(rel_dir, name);
     struct stat st {};
     if (::lstat((diff_dir / rel).c_str(), &st) != 0) throw SysError("lstat", (diff_dir / rel).string(), errno);
     if (IsWhiteout(st)) {
@@ -83,4 +79,4 @@ std::vector<LayerChange> ListLayerChanges(const fs::path& diff_dir, const std::v
   return out;
 }
 
-}  // namespace ubuild::cli
+}  // namespace ubuild::store

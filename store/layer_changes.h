@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace ubuild::cli {
+namespace ubuild::store {
 
 struct LayerChange {
   char kind;         // 'A', 'M' or 'D'
@@ -18,4 +18,4 @@ struct LayerChange {
 std::vector<LayerChange> ListLayerChanges(const std::filesystem::path& diff_dir,
                                           const std::vector<std::filesystem::path>& lower);
 
-}  // namespace ubuild::cli
+}  // namespace ubuild::store

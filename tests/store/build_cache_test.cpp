@@ -1,0 +1,54 @@
+#include "store/build_cache.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "store/base/error.h"
+#include "store/layout.h"
+#include "store/store.h"
+#include "store_test_dir.h"
+
+namespace ubuild::store {
+namespace {
+
+Digest Key(char c) { return Digest::FromHex(std::string(64, c)); }
+
+TEST(BuildCache, RecordsAndFindsAStoredImage) {
+  testing::TestDir dir;
+  Store s = Store::Open(dir.path(), Store::Mode::kWrite);
+  BuildCache cache(s.root(), s.images());
+  const Digest image = s.images().Put(R"({"rootfs":{"type":"layers","diff_ids":[]}})");
+  EXPECT_FALSE(cache.Lookup(Key('a')));
+  cache.Record(Key('a'), image);
+  ASSERT_TRUE(cache.Lookup(Key('a')));
+  EXPECT_EQ(*cache.Lookup(Key('a')), image);
+  EXPECT_TRUE(std::filesystem::exists(layout::BuildCacheEntry(s.root(), Key('a'))));
+}
+
+TEST(BuildCache, AnEntryForAMissingImageIsAMiss) {
+  testing::TestDir dir;
+  Store s = Store::Open(dir.path(), Store::Mode::kWrite);
+  BuildCache cache(s.root(), s.images());
+  cache.Record(Key('b'), Key('c'));  // no such image
+  EXPECT_FALSE(cache.Lookup(Key('b')));
+}
+
+// A failing filesystem call names the call and the path, instead of escaping
+// as std::filesystem::filesystem_error ("internal error" at the CLI).
+TEST(BuildCache, RecordFailureNamesTheDirectory) {
+  testing::TestDir dir;
+  Store s = Store::Open(dir.path(), Store::Mode::kWrite);
+  std::ofstream(layout::BuildCacheDir(s.root())) << "not a directory";
+  BuildCache cache(s.root(), s.images());
+  try {
+    cache.Record(Key('d'), Key('e'));
+    FAIL() << "Record into a file did not throw";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("mkdir " + layout::BuildCacheDir(s.root()).string() + ": ", 0), 0u)
+        << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace ubuild::store
