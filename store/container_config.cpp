@@ -14,10 +14,16 @@ enum class Omit {
   kNull,    // omitempty on a Go pointer: left out only when null
 };
 
+enum class Kind {
+  kValue,
+  kGoMap,  // a Go map: encoding/json writes its keys sorted by their bytes
+};
+
 struct Field {
   const char* name;
   Omit omit;
   Json (*zero)();  // the zero value of a kNever field
+  Kind kind = Kind::kValue;
 };
 
 Json Null() { return nullptr; }
@@ -25,19 +31,31 @@ Json EmptyString() { return ""; }
 Json False() { return false; }
 
 constexpr Field kFields[] = {
-    {"Hostname", Omit::kNever, EmptyString},  {"Domainname", Omit::kNever, EmptyString},
-    {"User", Omit::kNever, EmptyString},      {"AttachStdin", Omit::kNever, False},
-    {"AttachStdout", Omit::kNever, False},    {"AttachStderr", Omit::kNever, False},
-    {"ExposedPorts", Omit::kEmpty, Null},     {"Tty", Omit::kNever, False},
-    {"OpenStdin", Omit::kNever, False},       {"StdinOnce", Omit::kNever, False},
-    {"Env", Omit::kNever, Null},              {"Cmd", Omit::kNever, Null},
-    {"Healthcheck", Omit::kNull, Null},       {"ArgsEscaped", Omit::kEmpty, Null},
-    {"Image", Omit::kNever, EmptyString},     {"Volumes", Omit::kNever, Null},
-    {"WorkingDir", Omit::kNever, EmptyString}, {"Entrypoint", Omit::kNever, Null},
-    {"NetworkDisabled", Omit::kEmpty, Null},  {"MacAddress", Omit::kEmpty, Null},
-    {"OnBuild", Omit::kNever, Null},          {"Labels", Omit::kNever, Null},
-    {"StopSignal", Omit::kEmpty, Null},       {"StopTimeout", Omit::kNull, Null},
-    {"Shell", Omit::kEmpty, Null},
+    {"Hostname",        Omit::kNever, EmptyString},
+    {"Domainname",      Omit::kNever, EmptyString},
+    {"User",            Omit::kNever, EmptyString},
+    {"AttachStdin",     Omit::kNever, False},
+    {"AttachStdout",    Omit::kNever, False},
+    {"AttachStderr",    Omit::kNever, False},
+    {"ExposedPorts",    Omit::kEmpty, Null, Kind::kGoMap},
+    {"Tty",             Omit::kNever, False},
+    {"OpenStdin",       Omit::kNever, False},
+    {"StdinOnce",       Omit::kNever, False},
+    {"Env",             Omit::kNever, Null},
+    {"Cmd",             Omit::kNever, Null},
+    {"Healthcheck",     Omit::kNull,  Null},
+    {"ArgsEscaped",     Omit::kEmpty, Null},
+    {"Image",           Omit::kNever, EmptyString},
+    {"Volumes",         Omit::kNever, Null, Kind::kGoMap},
+    {"WorkingDir",      Omit::kNever, EmptyString},
+    {"Entrypoint",      Omit::kNever, Null},
+    {"NetworkDisabled", Omit::kEmpty, Null},
+    {"MacAddress",      Omit::kEmpty, Null},
+    {"OnBuild",         Omit::kNever, Null},
+    {"Labels",          Omit::kNever, Null, Kind::kGoMap},
+    {"StopSignal",      Omit::kEmpty, Null},
+    {"StopTimeout",     Omit::kNull,  Null},
+    {"Shell",           Omit::kEmpty, Null},
 };
 
 bool IsModelled(const std::string& name) {
@@ -62,17 +80,6 @@ bool Omitted(const Field& f, const Json& v) {
   return false;
 }
 
-// The modelled fields of `in` in Go order.
-Json ModelledFields(const Json& in) {
-  Json out = Json::object();
-  for (const Field& f : kFields) {
-    auto it = in.is_object() ? in.find(f.name) : in.end();
-    Json v = in.is_object() && it != in.end() ? *it : f.zero();
-    if (!Omitted(f, v)) out[f.name] = std::move(v);
-  }
-  return out;
-}
-
 // Keys of nested objects in byte order, as Go writes the maps (Labels,
 // Volumes, ExposedPorts) whatever order the stored config has.
 Json SortedKeys(const Json& v) {
@@ -87,6 +94,18 @@ Json SortedKeys(const Json& v) {
   std::sort(keys.begin(), keys.end());
   Json out = Json::object();
   for (const std::string& k : keys) out[k] = SortedKeys(v.at(k));
+  return out;
+}
+
+// The modelled fields of `in` in Go order.
+Json ModelledFields(const Json& in) {
+  Json out = Json::object();
+  for (const Field& f : kFields) {
+    auto it = in.is_object() ? in.find(f.name) : in.end();
+    Json v = in.is_object() && it != in.end() ? *it : f.zero();
+    if (f.kind == Kind::kGoMap) v = SortedKeys(v);
+    if (!Omitted(f, v)) out[f.name] = std::move(v);
+  }
   return out;
 }
 

@@ -10,7 +10,8 @@ namespace ubuild::store {
 using Json = nlohmann::ordered_json;
 
 // As an image config stores it: every field in Go order, unset ones at their
-// zero value (null, "", false), omitempty ones only when set; fields a newer
+// zero value (null, "", false), omitempty ones only when set, the keys of the
+// Go maps (Labels, Volumes, ExposedPorts) sorted as Go sorts them; fields a newer
 // engine wrote that ubuild does not model keep their place at the end.
 // A non-object gives the config of FROM scratch.
 Json StoredContainerConfig(const Json& in);

@@ -76,6 +76,8 @@ ImageConfig ImageConfig::Parse(const std::string& bytes, const std::string& what
   return c;
 }
 
+void ImageConfig::BecomeChild() { comment.clear(); }
+
 std::string ImageConfig::Serialize() const {
   // Docker marshals the image through a map, so top-level keys come out sorted.
   std::vector<std::pair<std::string, Json>> fields;
@@ -96,9 +98,10 @@ std::string ImageConfig::Serialize() const {
   }
   fields.emplace_back("history", history);
   fields.emplace_back("os", os);
-  Json diff_ids = Json::array();
-  for (const Digest& d : diff_ids_) diff_ids.push_back(d.str());
-  fields.emplace_back("rootfs", Json{{"type", "layers"}, {"diff_ids", diff_ids}});
+  Json rootfs = Json{{"type", "layers"}};
+  // Docker's RootFS.DiffIDs is omitempty: a config with no layers has no "diff_ids".
+  for (const Digest& d : diff_ids_) rootfs["diff_ids"].push_back(d.str());
+  fields.emplace_back("rootfs", rootfs);
   for (auto it = extra_.begin(); it != extra_.end(); ++it) fields.emplace_back(it.key(), it.value());
   std::sort(fields.begin(), fields.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   Json top = Json::object();

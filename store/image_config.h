@@ -33,6 +33,12 @@ class ImageConfig {
   // Parses a stored config. Throws ubuild::Error naming `what` if it is not a config.
   static ImageConfig Parse(const std::string& bytes, const std::string& what);
 
+  // Turns this copy of a parent's config into the config of a child a build
+  // step commits, as Docker's image.NewChildImage does: the parent's top-level
+  // comment (an `import -m` or `commit -m` message) is not carried over; the
+  // parent's history entry keeps it.
+  void BecomeChild();
+
   // Canonical bytes: top-level keys sorted as Docker's Go map marshalling
   // sorts them, container config keys in Go struct order, no whitespace,
   // strings escaped as Go escapes them. Per-build fields of the engine that

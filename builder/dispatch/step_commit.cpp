@@ -40,6 +40,7 @@ bool ProbeCache(BuildContext& ctx, const store::Digest& key, StageImage& image) 
 
 void CommitStep(BuildContext& ctx, StageImage& image, store::ImageConfig next, const store::Digest& key,
                 const std::string& created_by, const std::optional<store::Layer>& layer) {
+  next.BecomeChild();
   std::string created = StepCreated(ctx);
   store::HistoryEntry h;
   h.created = created;

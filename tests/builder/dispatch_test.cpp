@@ -191,7 +191,7 @@ TEST_F(DispatchTest, ConfigInstructionsEditTheConfigAndRecordEmptyLayers) {
   EXPECT_EQ(b.config.author, "me <me@example.com>");
   EXPECT_EQ(c["Env"], store::Json::parse(
                           R"(["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin","A=1","B=two words"])"));
-  EXPECT_EQ(c["Labels"], store::Json::parse(R"({"l":"v","k 2":"w"})"));
+  EXPECT_EQ(c["Labels"], store::Json::parse(R"({"k 2":"w","l":"v"})"));
   EXPECT_EQ(c["Cmd"], store::Json::parse(R"(["run","me"])")) << "ENTRYPOINT keeps a CMD of the same stage";
   EXPECT_EQ(c["Entrypoint"], store::Json::parse(R"(["/ep"])"));
   EXPECT_EQ(c["User"], "app");

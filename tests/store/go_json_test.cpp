@@ -20,7 +20,9 @@ TEST_P(DockerConfigBytes, EncoderGivesDockersBytes) {
 
 INSTANTIATE_TEST_SUITE_P(Docker2010, DockerConfigBytes,
                          ::testing::Values("config-import.json", "config-env-label.json", "config-run.json",
-                                           "config-invalid-utf8.json"));
+                                           "config-invalid-utf8.json", "config-maps.json", "config-scratch-env.json",
+                                           "config-import-base.json", "config-import-child.json",
+                                           "config-label-base.json", "config-label-child.json"));
 
 TEST(GoJson, EscapesAsDockerDidForEachCharacter) {
   // The value of ENV V in Dockerfile.env-label, and what Docker stored for it.
