@@ -4,16 +4,12 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <memory>
 
 #include "builder/copy/archive_unpack.h"
-#include "builder/copy/context_digest_cache.h"
 #include "builder/copy/copy_sources.h"
 #include "builder/copy/file_copier.h"
 #include "builder/rootfs/rooted_path.h"
-#include "builder/copy/source_hash.h"
 #include "builder/rootfs/user_lookup.h"
-#include "store/digest.h"
 #include "store/base/error.h"
 
 namespace ubuild::builder {
@@ -42,17 +38,6 @@ std::string GoBase(std::string p) {
   return p.empty() ? "." : p;
 }
 
-std::string HeredocSum(const CopySource& s) {
-  TarsumHeader h;
-  h.name = s.orig;
-  h.mode = 0644;
-  h.size = static_cast<long long>(s.content.size());
-  store::Sha256 sha;
-  HashTarsumHeader(h, &sha);
-  sha.Update(s.content);
-  return sha.Final().hex();
-}
-
 // An fd for the directory holding `rel` in a source tree (canonical path).
 Fd OpenParent(int root_fd, const std::string& rel) {
   Fd fd(OpenInRootAt(root_fd, ParentRel(rel), O_RDONLY | O_DIRECTORY));
@@ -61,29 +46,6 @@ Fd OpenParent(int root_fd, const std::string& rel) {
 }
 
 }  // namespace
-
-std::string SourceHash(const CopySpec& spec, const std::filesystem::path* digest_cache_dir) {
-  Fd root = OpenTree(spec.source_root, spec.from_image ? "source image" : "build context");
-  std::vector<CopySource> sources = ResolveCopySources(spec, root.get());
-  std::unique_ptr<ContextDigestCache> cache;
-  if (digest_cache_dir && !spec.from_image) {
-    cache = std::make_unique<ContextDigestCache>(*digest_cache_dir, spec.source_root);
-  }
-  TreeSums sums(root.get(), spec.from_image ? SourceTree::kImage : SourceTree::kContext,
-                spec.from_image ? nullptr : spec.ignore, cache.get());
-  std::vector<std::string> hashes;
-  for (const CopySource& s : sources) {
-    hashes.push_back(s.heredoc ? "file:" + HeredocSum(s) : sums.SourceHash(s.rel, s.st));
-  }
-  if (cache) cache->Save();
-  if (hashes.size() == 1) return hashes[0];
-  std::string joined;
-  for (size_t i = 0; i < hashes.size(); ++i) {
-    if (i > 0) joined += ',';
-    joined += hashes[i];
-  }
-  return "multi:" + store::Sha256Of(joined).hex();
-}
 
 void ExecuteCopy(const CopySpec& spec, const std::filesystem::path& rootfs, const std::filesystem::path& upper) {
   Fd src_root = OpenTree(spec.source_root, spec.from_image ? "source image" : "build context");

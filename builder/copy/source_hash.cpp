@@ -12,10 +12,12 @@
 #include <atomic>
 #include <cerrno>
 #include <map>
+#include <memory>
 #include <cstring>
 #include <mutex>
 
 #include "builder/copy/context_digest_cache.h"
+#include "builder/copy/copy_sources.h"
 #include "builder/copy/directory_names.h"
 #include "builder/rootfs/rooted_path.h"
 #include "store/digest.h"
@@ -108,6 +110,17 @@ std::string HashStrings(std::vector<std::string> sums) {
     if (i > 0) sha.Update(",", 1);
     sha.Update(sums[i]);
   }
+  return sha.Final().hex();
+}
+
+std::string HeredocSum(const CopySource& s) {
+  TarsumHeader h;
+  h.name = s.orig;
+  h.mode = 0644;
+  h.size = static_cast<long long>(s.content.size());
+  store::Sha256 sha;
+  HashTarsumHeader(h, &sha);
+  sha.Update(s.content);
   return sha.Final().hex();
 }
 
@@ -295,6 +308,33 @@ std::string TreeSums::SourceHash(const std::string& rel, const struct stat& st) 
   WalkDir(rel, dir.get(), state, &sums, &links);
   for (const std::string& link : links) sums.push_back(SymlinkSum(link));
   return "dir:" + HashStrings(std::move(sums));
+}
+
+std::string SourceHash(const CopySpec& spec, const std::filesystem::path* digest_cache_dir) {
+  Fd root(open(spec.source_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!root.valid()) {
+    throw SysError(std::string("open ") + (spec.from_image ? "source image" : "build context"),
+                   spec.source_root.string(), errno);
+  }
+  std::vector<CopySource> sources = ResolveCopySources(spec, root.get());
+  std::unique_ptr<ContextDigestCache> cache;
+  if (digest_cache_dir && !spec.from_image) {
+    cache = std::make_unique<ContextDigestCache>(*digest_cache_dir, spec.source_root);
+  }
+  TreeSums sums(root.get(), spec.from_image ? SourceTree::kImage : SourceTree::kContext,
+                spec.from_image ? nullptr : spec.ignore, cache.get());
+  std::vector<std::string> hashes;
+  for (const CopySource& s : sources) {
+    hashes.push_back(s.heredoc ? "file:" + HeredocSum(s) : sums.SourceHash(s.rel, s.st));
+  }
+  if (cache) cache->Save();
+  if (hashes.size() == 1) return hashes[0];
+  std::string joined;
+  for (size_t i = 0; i < hashes.size(); ++i) {
+    if (i > 0) joined += ',';
+    joined += hashes[i];
+  }
+  return "multi:" + store::Sha256Of(joined).hex();
 }
 
 }  // namespace ubuild::builder
