@@ -114,9 +114,9 @@ void WriteRegularFile(struct archive* a, const Member& m) {
   if (fchmod(out.get(), m.perm) != 0) throw SysError("chmod", m.where, errno);
 }
 
-// A target may not climb out of the destination, as in Docker's
-// archive.Untar, which joins even an absolute target to the member's
-// directory: so only a relative one is checked.
+// Docker's archive.Untar joins the target to the member's directory, even
+// an absolute one, and refuses a result outside the destination: only a
+// relative target can get there.
 void MakeSymlink(const Member& m) {
   const char* target = archive_entry_symlink(m.e);
   std::string t = target ? target : "";

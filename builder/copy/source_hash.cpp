@@ -165,13 +165,12 @@ uint64_t SourceHashContentReads() { return g_content_reads.load(); }
 TreeSums::TreeSums(int root_fd, SourceTree kind, const DockerIgnore* ignore, ContextDigestCache* cache)
     : root_fd_(root_fd), kind_(kind), ignore_(ignore && !ignore->empty() ? ignore : nullptr), cache_(cache) {}
 
-std::string TreeSums::EntrySum(const std::string& rel, const struct stat& st, const std::string* hardlink_to) {
-  const bool context = kind_ == SourceTree::kContext;
+TarsumHeader TreeSums::Header(const std::string& rel, const struct stat& st, const std::string* hardlink_to) const {
   TarsumHeader h;
   h.name = rel.empty() ? "." : rel;
   if (S_ISDIR(st.st_mode)) h.name += '/';
   h.typeflag = TypeFlag(st.st_mode);
-  if (context) {
+  if (kind_ == SourceTree::kContext) {
     // The 20.10 CLI's context tar carries Go's file-type bits in the mode
     // (0100644 for a plain file; CLI >= 23 drops them), and tarsum hashes it.
     h.mode = (st.st_mode & 07777) | TypeBits(st.st_mode);
@@ -191,16 +190,11 @@ std::string TreeSums::EntrySum(const std::string& rel, const struct stat& st, co
     h.typeflag = '1';
     h.linkname = *hardlink_to;
   }
-  const bool with_content = S_ISREG(st.st_mode) && !hardlink_to;
-  if (!with_content) {
-    store::Sha256 sha;
-    HashTarsumHeader(h, &sha);
-    return sha.Final().hex();
-  }
-  h.size = st.st_size;
-  std::string cached;
-  if (context && cache_ && cache_->Lookup(rel, st, &cached)) return cached;
+  return h;
+}
 
+std::string TreeSums::ContentSum(const std::string& rel, const struct stat& st, TarsumHeader& h) {
+  const bool context = kind_ == SourceTree::kContext;
   Fd fd(openat(root_fd_, rel.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY));
   if (!fd.valid()) throw SysError("open", rel, errno);
   struct stat before {};
@@ -226,6 +220,19 @@ std::string TreeSums::EntrySum(const std::string& rel, const struct stat& st, co
     cache_->Store(rel, after, hex);
   }
   return hex;
+}
+
+std::string TreeSums::EntrySum(const std::string& rel, const struct stat& st, const std::string* hardlink_to) {
+  TarsumHeader h = Header(rel, st, hardlink_to);
+  const bool with_content = S_ISREG(st.st_mode) && !hardlink_to;
+  if (!with_content) {
+    store::Sha256 sha;
+    HashTarsumHeader(h, &sha);
+    return sha.Final().hex();
+  }
+  std::string cached;
+  if (kind_ == SourceTree::kContext && cache_ && cache_->Lookup(rel, st, &cached)) return cached;
+  return ContentSum(rel, st, h);
 }
 
 std::string TreeSums::SymlinkSum(const std::string& rel) {

@@ -74,6 +74,10 @@ class TreeSums {
 
  private:
   std::string EntrySum(const std::string& rel, const struct stat& st, const std::string* hardlink_to);
+  TarsumHeader Header(const std::string& rel, const struct stat& st, const std::string* hardlink_to) const;
+  // Reads the regular file `rel` (lstat `st`) whose header is `h`; stores
+  // the sum in the digest cache if the file did not change meanwhile.
+  std::string ContentSum(const std::string& rel, const struct stat& st, TarsumHeader& h);
   std::string SymlinkSum(const std::string& rel);
   void WalkDir(const std::string& rel, int dir_fd, const DockerIgnore::WalkState& state,
                std::vector<std::string>* sums, std::vector<std::string>* links);

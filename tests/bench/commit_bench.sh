@@ -17,7 +17,7 @@ trap 'rm -rf "$WORK"' EXIT
 # those sources rather than from a build tree.
 echo "compiling commit_bench..."
 g++ -std=c++20 -O2 -I"$SRC" -o "$WORK/commit_bench" "$SRC/tests/bench/commit_bench.cpp" \
-  "$SRC"/store/{byte_stream,crc64,base64,json_line,tar_split,layer_tar_stream,layer_tar_writer,layer_tar_applier,xattrs,digest,error,background_sha256,pipelined_sink}.cpp \
+  "$SRC"/store/{byte_stream,crc64,base64,json_line,tar_split,layer_tar_stream,layer_tar_writer,layer_tar_applier,xattrs,digest,base/error,background_sha256,pipelined_sink}.cpp \
   -larchive -lcrypto -lpthread
 
 echo "making datasets in $WORK..."
