@@ -61,77 +61,86 @@ void WriteLayerBlob(const Store& store, TarArchiveOutput& tar, const Blob& blob)
   tar.EndFile();
 }
 
-}  // namespace
+// The blobs of an archive, each once, in the order they are written.
+class BlobList {
+ public:
+  void Add(Blob b) {
+    if (seen_.insert(b.digest).second) blobs_.push_back(std::move(b));
+  }
+  const std::vector<Blob>& blobs() const { return blobs_; }
 
-void WriteImageArchive(const Store& store, const std::vector<ImageToSave>& images, ByteSink& out) {
-  if (images.empty()) throw Error("no images to save");
+ private:
+  std::vector<Blob> blobs_;
+  std::set<Digest> seen_;
+};
 
-  std::vector<Blob> blobs;  // archive order
-  std::set<Digest> seen;
-  auto add_blob = [&](Blob b) {
-    if (seen.insert(b.digest).second) blobs.push_back(std::move(b));
-  };
+// One image's config, OCI manifest and layers, checked against the store and
+// added to `blobs` in that order.
+PreparedImage PrepareImage(const Store& store, const ImageToSave& img, BlobList& blobs) {
+  PreparedImage p;
+  p.request = &img;
+  std::string config = store.images().GetConfig(img.id);
+  p.diff_ids = ParseDiffIds(config, img.id.str());
 
-  std::vector<PreparedImage> prepared;
-  for (const ImageToSave& img : images) {
-    PreparedImage p;
-    p.request = &img;
-    std::string config = store.images().GetConfig(img.id);
-    p.diff_ids = ParseDiffIds(config, img.id.str());
-
-    std::vector<Layer> chain;
-    if (!p.diff_ids.empty()) chain = store.layers().Chain(ChainIds(p.diff_ids).back());
-    if (chain.size() != p.diff_ids.size()) {
-      throw Error("layer chain has " + std::to_string(chain.size()) + " layers, config names " +
-                      std::to_string(p.diff_ids.size()),
-                  img.id.str());
-    }
-
-    ordered_json manifest;
-    manifest["schemaVersion"] = 2;
-    manifest["mediaType"] = media_type::kOciManifest;
-    manifest["config"] = Descriptor(media_type::kOciConfig, img.id, config.size());
-    manifest["layers"] = ordered_json::array();
-    std::vector<Blob> layer_blobs;
-    for (size_t i = 0; i < chain.size(); ++i) {
-      if (chain[i].diff_id != p.diff_ids[i]) {
-        throw Error("layer " + std::to_string(i) + " of the store has diff_id " + chain[i].diff_id.str() +
-                        ", config says " + p.diff_ids[i].str(),
-                    img.id.str());
-      }
-      Blob b;
-      b.digest = chain[i].diff_id;
-      b.size = TarSplitTarSize(TarSplitPath(store, chain[i]));
-      b.layer = chain[i];
-      manifest["layers"].push_back(Descriptor(media_type::kOciLayer, b.digest, b.size));
-      layer_blobs.push_back(std::move(b));
-    }
-    std::string manifest_bytes = manifest.dump();
-    p.manifest_digest = Sha256Of(manifest_bytes);
-    p.manifest_size = manifest_bytes.size();
-
-    Blob cb;
-    cb.digest = img.id;
-    cb.size = config.size();
-    cb.bytes = std::move(config);
-    add_blob(std::move(cb));
-    Blob mb;
-    mb.digest = p.manifest_digest;
-    mb.size = manifest_bytes.size();
-    mb.bytes = std::move(manifest_bytes);
-    add_blob(std::move(mb));
-    for (Blob& b : layer_blobs) add_blob(std::move(b));
-    prepared.push_back(std::move(p));
+  std::vector<Layer> chain;
+  if (!p.diff_ids.empty()) chain = store.layers().Chain(ChainIds(p.diff_ids).back());
+  if (chain.size() != p.diff_ids.size()) {
+    throw Error("layer chain has " + std::to_string(chain.size()) + " layers, config names " +
+                    std::to_string(p.diff_ids.size()),
+                img.id.str());
   }
 
-  // index.json, manifest.json and repositories, as Docker 25's saveSession
-  // writes them.
+  ordered_json manifest;
+  manifest["schemaVersion"] = 2;
+  manifest["mediaType"] = media_type::kOciManifest;
+  manifest["config"] = Descriptor(media_type::kOciConfig, img.id, config.size());
+  manifest["layers"] = ordered_json::array();
+  std::vector<Blob> layer_blobs;
+  for (size_t i = 0; i < chain.size(); ++i) {
+    if (chain[i].diff_id != p.diff_ids[i]) {
+      throw Error("layer " + std::to_string(i) + " of the store has diff_id " + chain[i].diff_id.str() +
+                      ", config says " + p.diff_ids[i].str(),
+                  img.id.str());
+    }
+    Blob b;
+    b.digest = chain[i].diff_id;
+    b.size = TarSplitTarSize(TarSplitPath(store, chain[i]));
+    b.layer = chain[i];
+    manifest["layers"].push_back(Descriptor(media_type::kOciLayer, b.digest, b.size));
+    layer_blobs.push_back(std::move(b));
+  }
+  std::string manifest_bytes = manifest.dump();
+  p.manifest_digest = Sha256Of(manifest_bytes);
+  p.manifest_size = manifest_bytes.size();
+
+  Blob cb;
+  cb.digest = img.id;
+  cb.size = config.size();
+  cb.bytes = std::move(config);
+  blobs.Add(std::move(cb));
+  Blob mb;
+  mb.digest = p.manifest_digest;
+  mb.size = manifest_bytes.size();
+  mb.bytes = std::move(manifest_bytes);
+  blobs.Add(std::move(mb));
+  for (Blob& b : layer_blobs) blobs.Add(std::move(b));
+  return p;
+}
+
+// index.json, manifest.json and repositories, as Docker 25's saveSession
+// writes them.
+struct ArchiveIndexes {
   ordered_json index;
+  ordered_json docker_manifest = ordered_json::array();
+  ordered_json repositories = ordered_json::object();
+};
+
+ArchiveIndexes MakeIndexes(const std::vector<PreparedImage>& prepared) {
+  ArchiveIndexes out;
+  ordered_json& index = out.index;
   index["schemaVersion"] = 2;
   index["mediaType"] = media_type::kOciIndex;
   index["manifests"] = ordered_json::array();
-  ordered_json docker_manifest = ordered_json::array();
-  ordered_json repositories = ordered_json::object();
   for (const PreparedImage& p : prepared) {
     ordered_json untagged = Descriptor(media_type::kOciManifest, p.manifest_digest, p.manifest_size);
     for (const std::string& tag : p.request->tags) {
@@ -140,7 +149,7 @@ void WriteImageArchive(const Store& store, const std::vector<ImageToSave>& image
       d["annotations"][annotation::kImageName] = FullyQualifiedReference(tag);
       d["annotations"][annotation::kRefName] = t;
       index["manifests"].push_back(std::move(d));
-      if (!p.diff_ids.empty()) repositories[name][t] = p.diff_ids.back().hex();
+      if (!p.diff_ids.empty()) out.repositories[name][t] = p.diff_ids.back().hex();
     }
     if (p.request->tags.empty()) index["manifests"].push_back(untagged);
 
@@ -149,17 +158,28 @@ void WriteImageArchive(const Store& store, const std::vector<ImageToSave>& image
     item["RepoTags"] = p.request->tags.empty() ? ordered_json(nullptr) : ordered_json(p.request->tags);
     item["Layers"] = ordered_json::array();
     for (const Digest& d : p.diff_ids) item["Layers"].push_back(BlobPath(d));
-    docker_manifest.push_back(std::move(item));
+    out.docker_manifest.push_back(std::move(item));
   }
+  return out;
+}
+
+}  // namespace
+
+void WriteImageArchive(const Store& store, const std::vector<ImageToSave>& images, ByteSink& out) {
+  if (images.empty()) throw Error("no images to save");
+  BlobList blobs;
+  std::vector<PreparedImage> prepared;
+  for (const ImageToSave& img : images) prepared.push_back(PrepareImage(store, img, blobs));
+  const ArchiveIndexes indexes = MakeIndexes(prepared);
 
   TarArchiveOutput tar(out);
   tar.AddFile("oci-layout", R"({"imageLayoutVersion": "1.0.0"})");
-  tar.AddFile("index.json", index.dump());
-  tar.AddFile("manifest.json", docker_manifest.dump() + "\n");
-  if (!repositories.empty()) tar.AddFile("repositories", repositories.dump() + "\n");
+  tar.AddFile("index.json", indexes.index.dump());
+  tar.AddFile("manifest.json", indexes.docker_manifest.dump() + "\n");
+  if (!indexes.repositories.empty()) tar.AddFile("repositories", indexes.repositories.dump() + "\n");
   tar.AddDirectory("blobs/");
   tar.AddDirectory(kBlobDir);
-  for (const Blob& b : blobs) {
+  for (const Blob& b : blobs.blobs()) {
     if (b.layer) {
       WriteLayerBlob(store, tar, b);
     } else {

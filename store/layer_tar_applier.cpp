@@ -9,7 +9,6 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <exception>
 #include <memory>
@@ -20,6 +19,7 @@
 #include "store/base/error.h"
 #include "store/base/fd.h"
 #include "store/layer_tar.h"
+#include "store/layer_tar_tee.h"
 #include "store/tar_split.h"
 #include "store/utf8_locale.h"
 
@@ -28,86 +28,9 @@ namespace ubuild::store {
 namespace {
 
 constexpr size_t kReadChunk = 128 * 1024;
-constexpr size_t kMaxSegmentLine = 1024 * 1024;
 constexpr const char* kWhiteoutPrefix = ".wh.";
 constexpr const char* kWhiteoutMetaPrefix = ".wh..wh.";
 constexpr const char* kOpaqueMarker = ".wh..wh..opq";
-
-// Feeds libarchive from the ByteSource and sees every raw byte: all of them
-// go into the digest; those that are not file payload are kept until they
-// can be handed to tar-split as segments. Only bytes from `keep_from_` on are
-// retained, so memory stays at about one read chunk plus one header.
-class RawTee {
- public:
-  RawTee(ByteSource& in, TarSplitWriter* split) : in_(in), split_(split), buffer_(kReadChunk) {}
-
-  static la_ssize_t OnRead(struct archive* a, void* self, const void** out) {
-    auto* t = static_cast<RawTee*>(self);
-    try {
-      size_t n = t->Pull();
-      *out = t->buffer_.data();
-      return static_cast<la_ssize_t>(n);
-    } catch (...) {
-      t->error_ = std::current_exception();
-      archive_set_error(a, EIO, "read failed");
-      return -1;
-    }
-  }
-
-  // Reads one chunk from the source into buffer_; 0 at the end.
-  size_t Pull() {
-    size_t n = in_.Read(buffer_.data(), buffer_.size());
-    sha_.Update(buffer_.data(), n);
-    if (split_ != nullptr && frontier_ + n > keep_from_) {
-      size_t skip = frontier_ >= keep_from_ ? 0 : static_cast<size_t>(keep_from_ - frontier_);
-      retained_.append(buffer_.data() + skip, n - skip);
-    }
-    frontier_ += n;
-    return n;
-  }
-
-  // Everything before `pos` that is not payload is one tar-split segment.
-  void SegmentUpTo(uint64_t pos) {
-    if (split_ == nullptr) return;
-    size_t len = static_cast<size_t>(pos - keep_from_);
-    if (pos < keep_from_ || len > retained_.size()) throw Error("tar stream positions out of step (internal error)");
-    for (size_t off = 0; off < len || (len == 0 && off == 0); off += kMaxSegmentLine) {
-      split_->Segment(retained_.data() + off, std::min(kMaxSegmentLine, len - off));
-      if (len == 0) break;
-    }
-    retained_.erase(0, len);
-    keep_from_ = pos;
-  }
-
-  // The next `len` bytes are a file payload: tar-split names them instead.
-  void SkipPayload(uint64_t len) {
-    keep_from_ += len;
-    retained_.erase(0, static_cast<size_t>(std::min<uint64_t>(len, retained_.size())));
-  }
-
-  // After the end-of-archive marker: the rest of the stream, trailing zeros
-  // included, is digested (as Docker does) and kept as the last segment.
-  void Drain() {
-    while (Pull() > 0) {
-      if (retained_.size() > kMaxSegmentLine) SegmentUpTo(keep_from_ + retained_.size());
-    }
-    SegmentUpTo(frontier_);
-  }
-
-  std::exception_ptr TakeError() { return std::exchange(error_, nullptr); }
-  uint64_t size() const { return frontier_; }
-  Digest Final() { return sha_.Final(); }
-
- private:
-  ByteSource& in_;
-  TarSplitWriter* split_;
-  std::vector<char> buffer_;
-  Sha256 sha_;
-  uint64_t frontier_ = 0;   // raw bytes read from the source
-  uint64_t keep_from_ = 0;  // start of the not-yet-recorded, non-payload bytes
-  std::string retained_;    // raw bytes [keep_from_, frontier_)
-  std::exception_ptr error_;
-};
 
 struct DirTime {
   std::string path;
@@ -116,7 +39,7 @@ struct DirTime {
 
 class Applier {
  public:
-  Applier(const std::filesystem::path& root, struct archive* a, RawTee& tee, TarSplitWriter* split,
+  Applier(const std::filesystem::path& root, struct archive* a, LayerTarTee& tee, TarSplitWriter* split,
           const std::string& what)
       : root_(root.string()), a_(a), tee_(tee), split_(split), what_(what), buffer_(kReadChunk) {}
 
@@ -138,10 +61,19 @@ class Applier {
   void WriteRegular(const std::string& entry, const std::string& path, struct archive_entry* e);
   void ApplyMetadata(const std::string& path, struct archive_entry* e, bool is_dir);
   void ReadPayload(const std::string& entry, struct archive_entry* e, int fd, const std::string& path);
+  // Consumes an entry's data without writing it (tar-split still records it).
+  void SkipData(const std::string& entry, struct archive_entry* e, bool is_regular);
+  // The kinds of entry, each with its parent directories prepared.
+  void Whiteout(const std::string& entry, struct archive_entry* e, bool is_regular, const std::string& parent,
+                const std::string& base);
+  void HardLink(const std::string& entry, struct archive_entry* e, const char* hardlink, const std::string& path);
+  // A directory, file, symlink or device node at `path`, where nothing but a
+  // kept directory (`kept_dir`) remains.
+  void Create(const std::string& entry, struct archive_entry* e, const std::string& path, bool kept_dir);
 
   std::string root_;
   struct archive* a_;
-  RawTee& tee_;
+  LayerTarTee& tee_;
   TarSplitWriter* split_;
   const std::string& what_;
   std::vector<char> buffer_;
@@ -283,6 +215,94 @@ void Applier::ApplyMetadata(const std::string& path, struct archive_entry* e, bo
   }
 }
 
+void Applier::SkipData(const std::string& entry, struct archive_entry* e, bool is_regular) {
+  if (is_regular) {
+    ReadPayload(entry, e, -1, {});
+  } else {
+    if (split_ != nullptr) split_->File(entry, 0);
+    if (archive_read_data_skip(a_) != ARCHIVE_OK) Reject(entry, "cannot skip data");
+  }
+}
+
+void Applier::Whiteout(const std::string& entry, struct archive_entry* e, bool is_regular, const std::string& parent,
+                       const std::string& base) {
+  SkipData(entry, e, is_regular);
+  if (base == kOpaqueMarker) {
+    if (::lsetxattr(parent.c_str(), "trusted.overlay.opaque", "y", 1, 0) != 0) {
+      throw SysError("setxattr trusted.overlay.opaque", parent, errno);
+    }
+    return;
+  }
+  if (base.rfind(kWhiteoutMetaPrefix, 0) == 0) return;  // other AUFS metadata: ignored, as Docker does
+  const std::string target_name = base.substr(4);
+  if (target_name.empty() || target_name == "." || target_name == "..") Reject(entry, "bad whiteout name");
+  const std::string target = parent + "/" + target_name;
+  RemoveExisting(target, false, nullptr);
+  if (::mknod(target.c_str(), S_IFCHR, makedev(0, 0)) != 0) throw SysError("mknod", target, errno);
+  if (::lchown(target.c_str(), static_cast<uid_t>(archive_entry_uid(e)), static_cast<gid_t>(archive_entry_gid(e))) != 0) {
+    throw SysError("lchown", target, errno);
+  }
+  struct timespec times[2];
+  times[1].tv_sec = archive_entry_mtime(e);
+  times[1].tv_nsec = archive_entry_mtime_nsec(e);
+  times[0] = times[1];
+  if (::utimensat(AT_FDCWD, target.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) throw SysError("utimensat", target, errno);
+}
+
+void Applier::HardLink(const std::string& entry, struct archive_entry* e, const char* hardlink,
+                       const std::string& path) {
+  std::vector<std::string> target_parts = Components(entry, hardlink);
+  if (target_parts.empty()) Reject(entry, "hard link to the layer root");
+  // Every directory on the way to the target must be real, and the target
+  // must be something this layer already wrote.
+  std::string prefix = root_;
+  for (size_t i = 0; i + 1 < target_parts.size(); ++i) {
+    prefix += "/" + target_parts[i];
+    struct stat st;
+    if (::lstat(prefix.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+      Reject(entry, std::string("hard link target \"") + hardlink + "\" is not inside the layer");
+    }
+  }
+  const std::string target = Join(target_parts, target_parts.size());
+  struct stat st;
+  if (::lstat(target.c_str(), &st) != 0) Reject(entry, std::string("hard link target \"") + hardlink + "\" is not in the layer");
+  if (S_ISDIR(st.st_mode)) Reject(entry, std::string("hard link to a directory \"") + hardlink + "\"");
+  SkipData(entry, e, false);
+  if (::link(target.c_str(), path.c_str()) != 0) throw SysError("link", path, errno);
+}
+
+void Applier::Create(const std::string& entry, struct archive_entry* e, const std::string& path, bool kept_dir) {
+  const mode_t type = archive_entry_filetype(e);
+  switch (type) {
+    case AE_IFDIR:
+      if (!kept_dir && ::mkdir(path.c_str(), 0700) != 0) throw SysError("mkdir", path, errno);
+      SkipData(entry, e, false);
+      ApplyMetadata(path, e, true);
+      return;
+    case AE_IFREG:
+      WriteRegular(entry, path, e);
+      break;
+    case AE_IFLNK: {
+      const char* target = archive_entry_symlink(e);
+      if (target == nullptr) Reject(entry, "symlink without a target");
+      SkipData(entry, e, false);
+      if (::symlink(target, path.c_str()) != 0) throw SysError("symlink", path, errno);
+      break;
+    }
+    case AE_IFCHR:
+    case AE_IFBLK:
+    case AE_IFIFO: {
+      SkipData(entry, e, false);
+      dev_t dev = type == AE_IFIFO ? 0 : makedev(archive_entry_rdevmajor(e), archive_entry_rdevminor(e));
+      if (::mknod(path.c_str(), type | 0600, dev) != 0) throw SysError("mknod", path, errno);
+      break;
+    }
+    default:
+      Reject(entry, "unsupported file type");
+  }
+  ApplyMetadata(path, e, false);
+}
+
 void Applier::Entry(struct archive_entry* e) {
   const char* raw = archive_entry_pathname(e);
   if (raw == nullptr) throw Error("tar member without a name", what_);
@@ -293,19 +313,10 @@ void Applier::Entry(struct archive_entry* e) {
   const char* hardlink = archive_entry_hardlink(e);
   const bool is_regular = type == AE_IFREG && hardlink == nullptr;
 
-  auto skip_data = [&] {
-    if (is_regular) {
-      ReadPayload(entry, e, -1, {});
-    } else {
-      if (split_ != nullptr) split_->File(entry, 0);
-      if (archive_read_data_skip(a_) != ARCHIVE_OK) Reject(entry, "cannot skip data");
-    }
-  };
-
   if (parts.empty()) {
     // "./": the layer's root directory itself.
     if (type != AE_IFDIR || hardlink != nullptr) Reject(entry, "the layer root must be a directory");
-    skip_data();
+    SkipData(entry, e, false);
     ApplyMetadata(root_, e, true);
     return;
   }
@@ -314,84 +325,17 @@ void Applier::Entry(struct archive_entry* e) {
   const std::string parent = Join(parts, parts.size() - 1);
 
   if (base.rfind(kWhiteoutPrefix, 0) == 0) {
-    skip_data();
-    if (base == kOpaqueMarker) {
-      if (::lsetxattr(parent.c_str(), "trusted.overlay.opaque", "y", 1, 0) != 0) {
-        throw SysError("setxattr trusted.overlay.opaque", parent, errno);
-      }
-      return;
-    }
-    if (base.rfind(kWhiteoutMetaPrefix, 0) == 0) return;  // other AUFS metadata: ignored, as Docker does
-    const std::string target_name = base.substr(4);
-    if (target_name.empty() || target_name == "." || target_name == "..") Reject(entry, "bad whiteout name");
-    const std::string target = parent + "/" + target_name;
-    RemoveExisting(target, false, nullptr);
-    if (::mknod(target.c_str(), S_IFCHR, makedev(0, 0)) != 0) throw SysError("mknod", target, errno);
-    if (::lchown(target.c_str(), static_cast<uid_t>(archive_entry_uid(e)), static_cast<gid_t>(archive_entry_gid(e))) != 0) {
-      throw SysError("lchown", target, errno);
-    }
-    struct timespec times[2];
-    times[1].tv_sec = archive_entry_mtime(e);
-    times[1].tv_nsec = archive_entry_mtime_nsec(e);
-    times[0] = times[1];
-    if (::utimensat(AT_FDCWD, target.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) throw SysError("utimensat", target, errno);
+    Whiteout(entry, e, is_regular, parent, base);
     return;
   }
-
   const std::string path = parent + "/" + base;
   bool kept_dir = false;
   RemoveExisting(path, type == AE_IFDIR && hardlink == nullptr, &kept_dir);
-
   if (hardlink != nullptr) {
-    std::vector<std::string> target_parts = Components(entry, hardlink);
-    if (target_parts.empty()) Reject(entry, "hard link to the layer root");
-    // Every directory on the way to the target must be real, and the target
-    // must be something this layer already wrote.
-    std::string prefix = root_;
-    for (size_t i = 0; i + 1 < target_parts.size(); ++i) {
-      prefix += "/" + target_parts[i];
-      struct stat st;
-      if (::lstat(prefix.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-        Reject(entry, std::string("hard link target \"") + hardlink + "\" is not inside the layer");
-      }
-    }
-    const std::string target = Join(target_parts, target_parts.size());
-    struct stat st;
-    if (::lstat(target.c_str(), &st) != 0) Reject(entry, std::string("hard link target \"") + hardlink + "\" is not in the layer");
-    if (S_ISDIR(st.st_mode)) Reject(entry, std::string("hard link to a directory \"") + hardlink + "\"");
-    skip_data();
-    if (::link(target.c_str(), path.c_str()) != 0) throw SysError("link", path, errno);
-    return;
+    HardLink(entry, e, hardlink, path);
+  } else {
+    Create(entry, e, path, kept_dir);
   }
-
-  switch (type) {
-    case AE_IFDIR:
-      if (!kept_dir && ::mkdir(path.c_str(), 0700) != 0) throw SysError("mkdir", path, errno);
-      skip_data();
-      ApplyMetadata(path, e, true);
-      return;
-    case AE_IFREG:
-      WriteRegular(entry, path, e);
-      break;
-    case AE_IFLNK: {
-      const char* target = archive_entry_symlink(e);
-      if (target == nullptr) Reject(entry, "symlink without a target");
-      skip_data();
-      if (::symlink(target, path.c_str()) != 0) throw SysError("symlink", path, errno);
-      break;
-    }
-    case AE_IFCHR:
-    case AE_IFBLK:
-    case AE_IFIFO: {
-      skip_data();
-      dev_t dev = type == AE_IFIFO ? 0 : makedev(archive_entry_rdevmajor(e), archive_entry_rdevminor(e));
-      if (::mknod(path.c_str(), type | 0600, dev) != 0) throw SysError("mknod", path, errno);
-      break;
-    }
-    default:
-      Reject(entry, "unsupported file type");
-  }
-  ApplyMetadata(path, e, false);
 }
 
 void Applier::Finish() {
@@ -415,13 +359,13 @@ LayerTarResult ApplyLayerTar(ByteSource& in, const std::filesystem::path& diff_d
   // Plain tar only: the diff_id is the digest of the uncompressed tar, so
   // decompression belongs to the caller.
   archive_read_support_format_tar(a);
-  RawTee tee(in, split);
+  LayerTarTee tee(in, split);
   auto fail = [&](const std::string& doing) {
     if (std::exception_ptr e = tee.TakeError()) std::rethrow_exception(e);
     const char* msg = archive_error_string(a);
     throw Error(doing + ": " + (msg != nullptr ? msg : "not a tar archive"), what);
   };
-  if (archive_read_open2(a, &tee, nullptr, &RawTee::OnRead, nullptr, nullptr) != ARCHIVE_OK) fail("cannot read layer tar");
+  if (archive_read_open2(a, &tee, nullptr, &LayerTarTee::OnRead, nullptr, nullptr) != ARCHIVE_OK) fail("cannot read layer tar");
 
   Applier applier(diff_dir, a, tee, split, what);
   for (;;) {

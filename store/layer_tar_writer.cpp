@@ -56,6 +56,15 @@ class LayerWalker {
 
  private:
   void WriteOne(int dir_fd, const std::string& rel_dir, const std::string& name);
+  // The parts of WriteOne, which has set the entry's mtime.
+  void WriteWhiteout(const std::string& tar_name);
+  // Adds the xattrs of `fd` (or of `path` when -1) to the entry; true if a
+  // directory is overlay-opaque.
+  bool AddXattrs(int fd, const std::string& path, bool is_dir);
+  // Hard link or symlink target, device numbers; returns the payload size,
+  // which only the first name of a regular file has.
+  uint64_t SetTypeFields(const struct stat& st, const std::string& rel, const std::string& path);
+  void WriteOpaqueMarker(const std::string& dir_tar_name, const struct stat& st);
   void WriteHeader(const std::string& tar_name);
   void WriteFileData(int fd, const std::string& path, uint64_t size, Crc64Iso* crc);
   void EndEntry(const std::string& tar_name, uint64_t size, const Crc64Iso* crc);
@@ -118,54 +127,32 @@ void LayerWalker::WriteFileData(int fd, const std::string& path, uint64_t size, 
   stream_.EndPayload();
 }
 
-void LayerWalker::WriteOne(int dir_fd, const std::string& rel_dir, const std::string& name) {
-  const std::string rel = rel_dir + name;
-  const std::string path = Full(rel);
-  struct stat st;
-  if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) throw SysError("lstat", path, errno);
-  // Sockets cannot be stored in a tar; Docker leaves them out too.
-  if (S_ISSOCK(st.st_mode)) return;
-
-  archive_entry_clear(entry_);
-  archive_entry_set_mtime(entry_, Clamp(st.st_mtim.tv_sec), 0);
-
-  // An overlay whiteout (0/0 char device) becomes an empty .wh. file.
-  if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) {
-    const std::string tar_name = rel_dir + ".wh." + name;
-    archive_entry_copy_pathname(entry_, tar_name.c_str());
-    archive_entry_set_mode(entry_, AE_IFREG | 0600);
-    archive_entry_set_uid(entry_, 0);
-    archive_entry_set_gid(entry_, 0);
-    archive_entry_set_size(entry_, 0);
-    WriteHeader(tar_name);
-    EndEntry(tar_name, 0, nullptr);
-    return;
-  }
-
-  const bool is_dir = S_ISDIR(st.st_mode);
-  const std::string tar_name = is_dir ? rel + "/" : rel;
+// An overlay whiteout (0/0 char device) becomes an empty .wh. file.
+void LayerWalker::WriteWhiteout(const std::string& tar_name) {
   archive_entry_copy_pathname(entry_, tar_name.c_str());
-  archive_entry_set_mode(entry_, st.st_mode);
-  archive_entry_set_uid(entry_, st.st_uid);
-  archive_entry_set_gid(entry_, st.st_gid);
+  archive_entry_set_mode(entry_, AE_IFREG | 0600);
+  archive_entry_set_uid(entry_, 0);
+  archive_entry_set_gid(entry_, 0);
+  archive_entry_set_size(entry_, 0);
+  WriteHeader(tar_name);
+  EndEntry(tar_name, 0, nullptr);
+}
 
-  // Files and directories are opened here (their data or entries are read
-  // anyway) and their xattrs read through the descriptor.
-  const bool open_it = S_ISREG(st.st_mode) || is_dir;
-  Fd fd(open_it ? ::openat(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | (is_dir ? O_DIRECTORY : 0)) : -1);
-  if (open_it && fd.get() < 0) throw SysError("open", path, errno);
+bool LayerWalker::AddXattrs(int fd, const std::string& path, bool is_dir) {
   bool opaque = false;
-  for (const auto& [key, value] : fd.get() >= 0 ? ReadXattrs(fd.get(), path) : ReadXattrs(path)) {
+  for (const auto& [key, value] : fd >= 0 ? ReadXattrs(fd, path) : ReadXattrs(path)) {
     if (key.rfind("trusted.overlay.", 0) == 0) {
       if (is_dir && key == kOpaqueXattr && value == "y") opaque = true;
       continue;
     }
     archive_entry_xattr_add_entry(entry_, key.c_str(), value.data(), value.size());
   }
+  return opaque;
+}
 
-  uint64_t size = 0;
+uint64_t LayerWalker::SetTypeFields(const struct stat& st, const std::string& rel, const std::string& path) {
   bool hardlink = false;
-  if (!is_dir && st.st_nlink > 1) {
+  if (!S_ISDIR(st.st_mode) && st.st_nlink > 1) {
     auto [it, inserted] = links_.try_emplace(InodeKey{st.st_dev, st.st_ino}, rel);
     if (!inserted) {
       archive_entry_copy_hardlink(entry_, it->second.c_str());
@@ -183,8 +170,55 @@ void LayerWalker::WriteOne(int dir_fd, const std::string& rel_dir, const std::st
     archive_entry_set_rdevmajor(entry_, major(st.st_rdev));
     archive_entry_set_rdevminor(entry_, minor(st.st_rdev));
   } else if (S_ISREG(st.st_mode) && !hardlink) {
-    size = static_cast<uint64_t>(st.st_size);
+    return static_cast<uint64_t>(st.st_size);
   }
+  return 0;
+}
+
+// Docker's marker: a regular file with the directory's permission bits and
+// owner, and a zero mtime.
+void LayerWalker::WriteOpaqueMarker(const std::string& dir_tar_name, const struct stat& st) {
+  const std::string marker = dir_tar_name + ".wh..wh..opq";
+  archive_entry_clear(entry_);
+  archive_entry_copy_pathname(entry_, marker.c_str());
+  archive_entry_set_mode(entry_, AE_IFREG | (st.st_mode & 0777));
+  archive_entry_set_uid(entry_, st.st_uid);
+  archive_entry_set_gid(entry_, st.st_gid);
+  archive_entry_set_mtime(entry_, 0, 0);
+  archive_entry_set_size(entry_, 0);
+  WriteHeader(marker);
+  EndEntry(marker, 0, nullptr);
+}
+
+void LayerWalker::WriteOne(int dir_fd, const std::string& rel_dir, const std::string& name) {
+  const std::string rel = rel_dir + name;
+  const std::string path = Full(rel);
+  struct stat st;
+  if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) throw SysError("lstat", path, errno);
+  // Sockets cannot be stored in a tar; Docker leaves them out too.
+  if (S_ISSOCK(st.st_mode)) return;
+
+  archive_entry_clear(entry_);
+  archive_entry_set_mtime(entry_, Clamp(st.st_mtim.tv_sec), 0);
+  if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) {
+    WriteWhiteout(rel_dir + ".wh." + name);
+    return;
+  }
+
+  const bool is_dir = S_ISDIR(st.st_mode);
+  const std::string tar_name = is_dir ? rel + "/" : rel;
+  archive_entry_copy_pathname(entry_, tar_name.c_str());
+  archive_entry_set_mode(entry_, st.st_mode);
+  archive_entry_set_uid(entry_, st.st_uid);
+  archive_entry_set_gid(entry_, st.st_gid);
+
+  // Files and directories are opened here (their data or entries are read
+  // anyway) and their xattrs read through the descriptor.
+  const bool open_it = S_ISREG(st.st_mode) || is_dir;
+  Fd fd(open_it ? ::openat(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | (is_dir ? O_DIRECTORY : 0)) : -1);
+  if (open_it && fd.get() < 0) throw SysError("open", path, errno);
+  const bool opaque = AddXattrs(fd.get(), path, is_dir);
+  const uint64_t size = SetTypeFields(st, rel, path);
   archive_entry_set_size(entry_, static_cast<la_int64_t>(size));
 
   WriteHeader(tar_name);
@@ -192,21 +226,7 @@ void LayerWalker::WriteOne(int dir_fd, const std::string& rel_dir, const std::st
   if (size > 0) WriteFileData(fd.get(), path, size, stream_.split() != nullptr ? &crc : nullptr);
   content_size_ += size;
   EndEntry(tar_name, size, &crc);
-
-  if (opaque) {
-    // Docker's marker: a regular file with the directory's permission bits
-    // and owner, and a zero mtime.
-    const std::string marker = tar_name + ".wh..wh..opq";
-    archive_entry_clear(entry_);
-    archive_entry_copy_pathname(entry_, marker.c_str());
-    archive_entry_set_mode(entry_, AE_IFREG | (st.st_mode & 0777));
-    archive_entry_set_uid(entry_, st.st_uid);
-    archive_entry_set_gid(entry_, st.st_gid);
-    archive_entry_set_mtime(entry_, 0, 0);
-    archive_entry_set_size(entry_, 0);
-    WriteHeader(marker);
-    EndEntry(marker, 0, nullptr);
-  }
+  if (opaque) WriteOpaqueMarker(tar_name, st);
   if (is_dir) WalkDir(tar_name, fd.release());
 }
 

@@ -51,6 +51,140 @@ std::string MemberPath(const char* raw, const std::string& what) {
   return clean == "." ? "" : clean;
 }
 
+// What the archive says about one member, and where it lands: its parent
+// directory is open and nothing of another kind is left at its name.
+struct Member {
+  struct archive_entry* e;
+  const std::string& what;   // names the archive in errors
+  const std::string& path;   // clean, relative to the destination
+  const std::string& where;  // names the member in errors
+  int pdir;
+  const std::string& name;   // its name in pdir
+  uid_t uid;
+  gid_t gid;
+  mode_t perm;
+};
+
+// atime (mtime when the archive has none), then mtime, as utimensat takes them.
+void EntryTimes(struct archive_entry* e, struct timespec times[2]) {
+  times[0].tv_sec = archive_entry_atime_is_set(e) ? archive_entry_atime(e) : archive_entry_mtime(e);
+  times[0].tv_nsec = archive_entry_atime_is_set(e) ? archive_entry_atime_nsec(e) : archive_entry_mtime_nsec(e);
+  times[1].tv_sec = archive_entry_mtime(e);
+  times[1].tv_nsec = archive_entry_mtime_nsec(e);
+}
+
+void LinkHardlink(int root_fd, const std::string& dest_rel, const Member& m, const char* hardlink) {
+  const std::string target = MemberPath(hardlink, m.what);
+  ResolvedPath t = ResolveInTree(root_fd, JoinRel(dest_rel, target), /*clamp=*/true);
+  if (!t.exists) throw Error("invalid hardlink " + m.path + " -> " + hardlink + ": target not found", m.what);
+  if (linkat(root_fd, t.rel.c_str(), m.pdir, m.name.c_str(), 0) != 0) throw SysError("link", m.where, errno);
+}
+
+// Its times are set last (RestoreDirTimes).
+void MakeDirectory(const Member& m) {
+  if (mkdirat(m.pdir, m.name.c_str(), 0700) != 0 && errno != EEXIST) throw SysError("mkdir", m.where, errno);
+  if (fchownat(m.pdir, m.name.c_str(), m.uid, m.gid, AT_SYMLINK_NOFOLLOW) != 0) throw SysError("chown", m.where, errno);
+  if (fchmodat(m.pdir, m.name.c_str(), m.perm, 0) != 0) throw SysError("chmod", m.where, errno);
+}
+
+// pwrite at the archive's offsets, so the holes of a sparse member stay
+// holes; the final size comes from the header.
+void WriteRegularFile(struct archive* a, const Member& m) {
+  Fd out(openat(m.pdir, m.name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (!out.valid()) throw SysError("create", m.where, errno);
+  const void* buf = nullptr;
+  size_t size = 0;
+  la_int64_t offset = 0;
+  for (;;) {
+    int rr = archive_read_data_block(a, &buf, &size, &offset);
+    if (rr == ARCHIVE_EOF) break;
+    if (rr < ARCHIVE_WARN) throw Error(std::string("cannot read archive: ") + archive_error_string(a), m.where);
+    size_t off = 0;
+    while (off < size) {
+      ssize_t w = pwrite(out.get(), static_cast<const char*>(buf) + off, size - off,
+                         static_cast<off_t>(offset) + static_cast<off_t>(off));
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        throw SysError("write", m.where, errno);
+      }
+      off += static_cast<size_t>(w);
+    }
+  }
+  if (ftruncate(out.get(), static_cast<off_t>(archive_entry_size(m.e))) != 0) throw SysError("truncate", m.where, errno);
+  if (fchown(out.get(), m.uid, m.gid) != 0) throw SysError("chown", m.where, errno);
+  if (fchmod(out.get(), m.perm) != 0) throw SysError("chmod", m.where, errno);
+}
+
+// Docker's archive.Untar joins the target to the member's directory, even
+// an absolute one, and refuses a result outside the destination: only a
+// relative target can get there.
+void MakeSymlink(const Member& m) {
+  const char* target = archive_entry_symlink(m.e);
+  std::string t = target ? target : "";
+  if (!t.empty() && t[0] != '/') {
+    std::string joined = CleanPath(JoinRel(ParentRel(m.path), t));
+    if (joined == ".." || joined.rfind("../", 0) == 0) {
+      throw Error("invalid symlink " + m.path + " -> " + t + ": points outside the destination", m.what);
+    }
+  }
+  if (symlinkat(t.c_str(), m.pdir, m.name.c_str()) != 0) throw SysError("symlink", m.where, errno);
+  if (fchownat(m.pdir, m.name.c_str(), m.uid, m.gid, AT_SYMLINK_NOFOLLOW) != 0) throw SysError("lchown", m.where, errno);
+}
+
+void MakeNode(const Member& m, mode_t type) {
+  if (mknodat(m.pdir, m.name.c_str(), type | 0600, archive_entry_rdev(m.e)) != 0) throw SysError("mknod", m.where, errno);
+  if (fchownat(m.pdir, m.name.c_str(), m.uid, m.gid, AT_SYMLINK_NOFOLLOW) != 0) throw SysError("chown", m.where, errno);
+  if (fchmodat(m.pdir, m.name.c_str(), m.perm, 0) != 0) throw SysError("chmod", m.where, errno);
+}
+
+// Creates a member that is not a directory or a hard link; false for the
+// kinds that are skipped (sockets, unknown types).
+bool MakeNonDirectory(struct archive* a, const Member& m, mode_t type) {
+  if (type == AE_IFREG) {
+    WriteRegularFile(a, m);
+  } else if (type == AE_IFLNK) {
+    MakeSymlink(m);
+  } else if (type == AE_IFCHR || type == AE_IFBLK || type == AE_IFIFO) {
+    MakeNode(m, type);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// xattrs from the archive (Docker applies them), then times.
+void ApplyXattrsAndTimes(const Member& m, const struct timespec times[2]) {
+  archive_entry_xattr_reset(m.e);
+  const char* xname = nullptr;
+  const void* xval = nullptr;
+  size_t xsize = 0;
+  while (archive_entry_xattr_next(m.e, &xname, &xval, &xsize) == ARCHIVE_OK) {
+    std::string path = "/proc/self/fd/" + std::to_string(m.pdir) + "/" + m.name;
+    // As Docker's Untar: a filesystem that cannot hold it does not fail the copy.
+    if (lsetxattr(path.c_str(), xname, xval, xsize, 0) != 0 && errno != ENOTSUP && errno != EPERM) {
+      throw SysError(std::string("setxattr ") + xname, m.where, errno);
+    }
+  }
+  if (utimensat(m.pdir, m.name.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) throw SysError("utimes", m.where, errno);
+}
+
+struct DirTimes {
+  std::string rel;
+  struct timespec times[2];
+};
+
+// Directory times last: creating their children moved them.
+void RestoreDirTimes(int root_fd, const std::vector<DirTimes>& dir_times, const std::string& what) {
+  for (auto it = dir_times.rbegin(); it != dir_times.rend(); ++it) {
+    Fd d(OpenInRootAt(root_fd, it->rel, O_RDONLY | O_DIRECTORY));
+    if (!d.valid()) {
+      if (errno == ENOENT || errno == ENOTDIR) continue;  // a later member replaced it
+      throw SysError("open", what + ": /" + it->rel, errno);
+    }
+    if (futimens(d.get(), it->times) != 0) throw SysError("utimes", what + ": /" + it->rel, errno);
+  }
+}
+
 }  // namespace
 
 bool IsTarArchive(int fd) {
@@ -68,10 +202,6 @@ void UnpackArchive(int fd, int root_fd, const std::string& dest_rel, const std::
   ArchivePtr a = OpenTar(fd);
   if (!a) throw Error("cannot read archive", what);
   FileCopier dirs(root_fd, -1, CopyOwner{}, std::nullopt);
-  struct DirTimes {
-    std::string rel;
-    struct timespec times[2];
-  };
   std::vector<DirTimes> dir_times;
 
   for (;;) {
@@ -99,94 +229,20 @@ void UnpackArchive(int fd, int root_fd, const std::string& dest_rel, const std::
       dirs.RemoveExisting(pdir.get(), name, rel);
     }
 
-    const uid_t uid = static_cast<uid_t>(archive_entry_uid(e));
-    const gid_t gid = static_cast<gid_t>(archive_entry_gid(e));
-    const mode_t perm = archive_entry_perm(e) & 07777;
+    const Member m{e, what, member, where, pdir.get(), name, static_cast<uid_t>(archive_entry_uid(e)),
+                   static_cast<gid_t>(archive_entry_gid(e)), static_cast<mode_t>(archive_entry_perm(e) & 07777)};
     struct timespec times[2];
-    times[0].tv_sec = archive_entry_atime_is_set(e) ? archive_entry_atime(e) : archive_entry_mtime(e);
-    times[0].tv_nsec = archive_entry_atime_is_set(e) ? archive_entry_atime_nsec(e) : archive_entry_mtime_nsec(e);
-    times[1].tv_sec = archive_entry_mtime(e);
-    times[1].tv_nsec = archive_entry_mtime_nsec(e);
-
+    EntryTimes(e, times);
     if (hardlink) {
-      const std::string target = MemberPath(hardlink, what);
-      ResolvedPath t = ResolveInTree(root_fd, JoinRel(dest_rel, target), /*clamp=*/true);
-      if (!t.exists) throw Error("invalid hardlink " + member + " -> " + hardlink + ": target not found", what);
-      if (linkat(root_fd, t.rel.c_str(), pdir.get(), name.c_str(), 0) != 0) throw SysError("link", where, errno);
-      continue;
-    }
-    if (type == AE_IFDIR) {
-      if (mkdirat(pdir.get(), name.c_str(), 0700) != 0 && errno != EEXIST) throw SysError("mkdir", where, errno);
-      if (fchownat(pdir.get(), name.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) != 0) throw SysError("chown", where, errno);
-      if (fchmodat(pdir.get(), name.c_str(), perm, 0) != 0) throw SysError("chmod", where, errno);
+      LinkHardlink(root_fd, dest_rel, m, hardlink);
+    } else if (type == AE_IFDIR) {
+      MakeDirectory(m);
       dir_times.push_back({rel, {times[0], times[1]}});
-    } else if (type == AE_IFREG) {
-      Fd out(openat(pdir.get(), name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-      if (!out.valid()) throw SysError("create", where, errno);
-      const void* buf = nullptr;
-      size_t size = 0;
-      la_int64_t offset = 0;
-      for (;;) {
-        int rr = archive_read_data_block(a.get(), &buf, &size, &offset);
-        if (rr == ARCHIVE_EOF) break;
-        if (rr < ARCHIVE_WARN) throw Error(std::string("cannot read archive: ") + archive_error_string(a.get()), where);
-        size_t off = 0;
-        while (off < size) {
-          ssize_t w = pwrite(out.get(), static_cast<const char*>(buf) + off, size - off,
-                             static_cast<off_t>(offset) + static_cast<off_t>(off));
-          if (w < 0) {
-            if (errno == EINTR) continue;
-            throw SysError("write", where, errno);
-          }
-          off += static_cast<size_t>(w);
-        }
-      }
-      if (ftruncate(out.get(), static_cast<off_t>(archive_entry_size(e))) != 0) throw SysError("truncate", where, errno);
-      if (fchown(out.get(), uid, gid) != 0) throw SysError("chown", where, errno);
-      if (fchmod(out.get(), perm) != 0) throw SysError("chmod", where, errno);
-    } else if (type == AE_IFLNK) {
-      const char* target = archive_entry_symlink(e);
-      std::string t = target ? target : "";
-      if (!t.empty() && t[0] != '/') {
-        std::string joined = CleanPath(JoinRel(ParentRel(member), t));
-        if (joined == ".." || joined.rfind("../", 0) == 0) {
-          throw Error("invalid symlink " + member + " -> " + t + ": points outside the destination", what);
-        }
-      }
-      if (symlinkat(t.c_str(), pdir.get(), name.c_str()) != 0) throw SysError("symlink", where, errno);
-      if (fchownat(pdir.get(), name.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) != 0) throw SysError("lchown", where, errno);
-    } else if (type == AE_IFCHR || type == AE_IFBLK || type == AE_IFIFO) {
-      if (mknodat(pdir.get(), name.c_str(), type | 0600, archive_entry_rdev(e)) != 0) throw SysError("mknod", where, errno);
-      if (fchownat(pdir.get(), name.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) != 0) throw SysError("chown", where, errno);
-      if (fchmodat(pdir.get(), name.c_str(), perm, 0) != 0) throw SysError("chmod", where, errno);
-    } else {
-      continue;  // sockets and unknown kinds: skipped
-    }
-    if (type != AE_IFDIR) {
-      // xattrs from the archive (Docker applies them), then times.
-      archive_entry_xattr_reset(e);
-      const char* xname = nullptr;
-      const void* xval = nullptr;
-      size_t xsize = 0;
-      while (archive_entry_xattr_next(e, &xname, &xval, &xsize) == ARCHIVE_OK) {
-        std::string path = "/proc/self/fd/" + std::to_string(pdir.get()) + "/" + name;
-        // As Docker's Untar: a filesystem that cannot hold it does not fail the copy.
-        if (lsetxattr(path.c_str(), xname, xval, xsize, 0) != 0 && errno != ENOTSUP && errno != EPERM) {
-          throw SysError(std::string("setxattr ") + xname, where, errno);
-        }
-      }
-      if (utimensat(pdir.get(), name.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) throw SysError("utimes", where, errno);
+    } else if (MakeNonDirectory(a.get(), m, type)) {
+      ApplyXattrsAndTimes(m, times);
     }
   }
-  // Directory times last: creating their children moved them.
-  for (auto it = dir_times.rbegin(); it != dir_times.rend(); ++it) {
-    Fd d(OpenInRootAt(root_fd, it->rel, O_RDONLY | O_DIRECTORY));
-    if (!d.valid()) {
-      if (errno == ENOENT || errno == ENOTDIR) continue;  // a later member replaced it
-      throw SysError("open", what + ": /" + it->rel, errno);
-    }
-    if (futimens(d.get(), it->times) != 0) throw SysError("utimes", what + ": /" + it->rel, errno);
-  }
+  RestoreDirTimes(root_fd, dir_times, what);
 }
 
 }  // namespace ubuild::builder

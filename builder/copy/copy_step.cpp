@@ -4,16 +4,12 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <memory>
 
 #include "builder/copy/archive_unpack.h"
-#include "builder/copy/context_digest_cache.h"
 #include "builder/copy/copy_sources.h"
 #include "builder/copy/file_copier.h"
 #include "builder/rootfs/rooted_path.h"
-#include "builder/copy/source_hash.h"
 #include "builder/rootfs/user_lookup.h"
-#include "store/digest.h"
 #include "store/base/error.h"
 
 namespace ubuild::builder {
@@ -42,17 +38,6 @@ std::string GoBase(std::string p) {
   return p.empty() ? "." : p;
 }
 
-std::string HeredocSum(const CopySource& s) {
-  TarsumHeader h;
-  h.name = s.orig;
-  h.mode = 0644;
-  h.size = static_cast<long long>(s.content.size());
-  store::Sha256 sha;
-  HashTarsumHeader(h, &sha);
-  sha.Update(s.content);
-  return sha.Final().hex();
-}
-
 // An fd for the directory holding `rel` in a source tree (canonical path).
 Fd OpenParent(int root_fd, const std::string& rel) {
   Fd fd(OpenInRootAt(root_fd, ParentRel(rel), O_RDONLY | O_DIRECTORY));
@@ -60,49 +45,65 @@ Fd OpenParent(int root_fd, const std::string& rel) {
   return fd;
 }
 
-}  // namespace
-
-std::string SourceHash(const CopySpec& spec, const std::filesystem::path* digest_cache_dir) {
-  Fd root = OpenTree(spec.source_root, spec.from_image ? "source image" : "build context");
-  std::vector<CopySource> sources = ResolveCopySources(spec, root.get());
-  std::unique_ptr<ContextDigestCache> cache;
-  if (digest_cache_dir && !spec.from_image) {
-    cache = std::make_unique<ContextDigestCache>(*digest_cache_dir, spec.source_root);
+// Docker: context files become root's (or --chown's); --from keeps owners
+// unless --chown. A bare --chown=X means X:X.
+CopyOwner OwnerOf(const CopySpec& spec, const std::filesystem::path& rootfs) {
+  if (!spec.chown.empty()) {
+    const std::string who = spec.chown.find(':') == std::string::npos ? spec.chown + ":" + spec.chown : spec.chown;
+    ResolvedUser u = ResolveUser(rootfs, who);
+    return CopyOwner{true, u.uid, u.gid};
   }
-  TreeSums sums(root.get(), spec.from_image ? SourceTree::kImage : SourceTree::kContext,
-                spec.from_image ? nullptr : spec.ignore, cache.get());
-  std::vector<std::string> hashes;
-  for (const CopySource& s : sources) {
-    hashes.push_back(s.heredoc ? "file:" + HeredocSum(s) : sums.SourceHash(s.rel, s.st));
-  }
-  if (cache) cache->Save();
-  if (hashes.size() == 1) return hashes[0];
-  std::string joined;
-  for (size_t i = 0; i < hashes.size(); ++i) {
-    if (i > 0) joined += ',';
-    joined += hashes[i];
-  }
-  return "multi:" + store::Sha256Of(joined).hex();
+  if (!spec.from_image) return CopyOwner{true, 0, 0};
+  return CopyOwner{};
 }
+
+// A directory's contents go into dest; missing dirs up to and including
+// dest are made 0755 root, then dest gets the owner.
+void CopyDirectorySource(FileCopier& copier, int src_root, const CopySource& s, const std::string& dest_rel,
+                         const DockerIgnore* ignore) {
+  bool created = false;
+  Fd dst = copier.MkdirAll(dest_rel, 0, 0, &created);
+  Fd src(OpenInRootAt(src_root, s.rel, O_RDONLY | O_DIRECTORY));
+  if (!src.valid()) throw SysError("open", s.orig, errno);
+  DockerIgnore::WalkState state;
+  if (ignore && !s.rel.empty()) ignore->Reach(s.rel, nullptr, &state);
+  copier.CopyContents(src.get(), s.rel, dst.get(), dest_rel, ignore, ignore ? &state : nullptr, created);
+  if (created) copier.FixNewDir(dst.get(), dest_rel);
+}
+
+// ADD of a local tar archive unpacks it into dest; false if the regular
+// file `s` is not one.
+bool UnpackIfArchive(FileCopier& copier, int src_root, int root, const CopySource& s, const std::string& dest_rel) {
+  Fd in(OpenInRootAt(src_root, s.rel, O_RDONLY | O_NOFOLLOW));
+  if (!in.valid()) throw SysError("open", s.orig, errno);
+  if (!IsTarArchive(in.get())) return false;
+  Fd dst = copier.MkdirAll(dest_rel, 0, 0, nullptr);
+  UnpackArchive(in.get(), root, dest_rel, s.orig);
+  return true;
+}
+
+// One file or heredoc to `target`, its missing parents made with the
+// copy's owner.
+void CopyFileSource(FileCopier& copier, int src_root, const CopySource& s, const std::string& target,
+                    const CopyOwner& owner) {
+  Fd parent = copier.MkdirAll(ParentRel(target), owner.set ? owner.uid : 0, owner.set ? owner.gid : 0, nullptr);
+  const std::string name = GoBase(target);
+  if (s.heredoc) {
+    copier.WriteFile(parent.get(), name, target, s.content, 0644);
+    return;
+  }
+  Fd src_parent = OpenParent(src_root, s.rel);
+  copier.CopyEntry(src_parent.get(), GoBase(s.rel), s.st, s.rel, parent.get(), name, target, nullptr, nullptr);
+}
+
+}  // namespace
 
 void ExecuteCopy(const CopySpec& spec, const std::filesystem::path& rootfs, const std::filesystem::path& upper) {
   Fd src_root = OpenTree(spec.source_root, spec.from_image ? "source image" : "build context");
   std::vector<CopySource> sources = ResolveCopySources(spec, src_root.get());
   const std::optional<mode_t> chmod = ParseChmod(spec.chmod);
   Fd root = OpenTree(rootfs, "image root");
-
-  // Docker: context files become root's (or --chown's); --from keeps owners
-  // unless --chown. A bare --chown=X means X:X.
-  CopyOwner owner;
-  if (!spec.chown.empty()) {
-    const std::string who = spec.chown.find(':') == std::string::npos ? spec.chown + ":" + spec.chown : spec.chown;
-    ResolvedUser u = ResolveUser(rootfs, who);
-    owner = CopyOwner{true, u.uid, u.gid};
-  } else if (!spec.from_image) {
-    owner = CopyOwner{true, 0, 0};
-  }
-  const uid_t parent_uid = owner.set ? owner.uid : 0;
-  const gid_t parent_gid = owner.set ? owner.gid : 0;
+  const CopyOwner owner = OwnerOf(spec, rootfs);
 
   Fd upper_fd;
   if (!upper.empty()) upper_fd = OpenTree(upper, "layer upperdir");
@@ -116,42 +117,16 @@ void ExecuteCopy(const CopySpec& spec, const std::filesystem::path& rootfs, cons
     copier.ResetLinks();
     ResolvedPath d = ResolveInTree(root.get(), dest, /*clamp=*/true);
     const bool dest_is_dir = d.exists && S_ISDIR(d.st.st_mode);
-
     if (!s.heredoc && S_ISDIR(s.st.st_mode)) {
-      // A directory's contents go into dest; missing dirs up to and
-      // including dest are made 0755 root, then dest gets the owner.
-      bool created = false;
-      Fd dst = copier.MkdirAll(d.rel, 0, 0, &created);
-      Fd src(OpenInRootAt(src_root.get(), s.rel, O_RDONLY | O_DIRECTORY));
-      if (!src.valid()) throw SysError("open", s.orig, errno);
-      DockerIgnore::WalkState state;
-      if (ignore && !s.rel.empty()) ignore->Reach(s.rel, nullptr, &state);
-      copier.CopyContents(src.get(), s.rel, dst.get(), d.rel, ignore, ignore ? &state : nullptr, created);
-      if (created) copier.FixNewDir(dst.get(), d.rel);
+      CopyDirectorySource(copier, src_root.get(), s, d.rel, ignore);
       continue;
     }
-
-    if (spec.is_add && !s.heredoc && S_ISREG(s.st.st_mode)) {
-      Fd in(OpenInRootAt(src_root.get(), s.rel, O_RDONLY | O_NOFOLLOW));
-      if (!in.valid()) throw SysError("open", s.orig, errno);
-      if (IsTarArchive(in.get())) {
-        Fd dst = copier.MkdirAll(d.rel, 0, 0, nullptr);
-        UnpackArchive(in.get(), root.get(), d.rel, s.orig);
-        continue;
-      }
-    }
-
+    const bool may_be_archive = spec.is_add && !s.heredoc && S_ISREG(s.st.st_mode);
+    if (may_be_archive && UnpackIfArchive(copier, src_root.get(), root.get(), s, d.rel)) continue;
     // One file: into dest if it ends in '/' or is a directory, else as dest.
     std::string target = (dest_slash || dest_is_dir) ? JoinRel(d.rel, GoBase(s.orig)) : d.rel;
     if (target.empty()) throw Error("cannot copy " + s.orig + " over the root directory");
-    Fd parent = copier.MkdirAll(ParentRel(target), parent_uid, parent_gid, nullptr);
-    const std::string name = GoBase(target);
-    if (s.heredoc) {
-      copier.WriteFile(parent.get(), name, target, s.content, 0644);
-      continue;
-    }
-    Fd src_parent = OpenParent(src_root.get(), s.rel);
-    copier.CopyEntry(src_parent.get(), GoBase(s.rel), s.st, s.rel, parent.get(), name, target, nullptr, nullptr);
+    CopyFileSource(copier, src_root.get(), s, target, owner);
   }
   copier.Finish();
 }

@@ -272,86 +272,99 @@ void FileCopier::CopyEntryIn(const Dir& src_dir, const std::string& name, const 
       entered_only = true;  // only a parent of re-included paths
     }
   }
-  const char* dname = name_in_dst.c_str();
-  const int dst_fd = dst_dir.get();
-
+  const Entry e{src_dir, name, st, src_rel, dst_dir, name_in_dst, dst_rel};
   if (S_ISDIR(st.st_mode)) {
-    bool made = mkdirat(dst_fd, dname, 0700) == 0;
-    if (!made) {
-      if (errno != EEXIST) throw SysError("mkdir", Show(dst_rel), errno);
-      struct stat cur {};
-      if (fstatat(dst_fd, dname, &cur, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(cur.st_mode)) {
-        RemoveExisting(dst_fd, name_in_dst, dst_rel);
-        if (mkdirat(dst_fd, dname, 0700) != 0) throw SysError("mkdir", Show(dst_rel), errno);
-        made = true;
-      }
-    }
-    Fd src(openat(src_dir.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-    if (!src.valid()) throw SysError("open", src_rel, errno);
-    Dir dst;
-    if (made && !dst_dir.upper) {
-      if (Fd upper = OpenUpper(dst_rel); upper.valid()) dst = Dir{std::make_shared<const Fd>(std::move(upper)), true};
-    }
-    if (!dst.fd) {
-      Fd fd(openat(dst_fd, dname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-      if (!fd.valid()) throw SysError("open", Show(dst_rel), errno);
-      dst = Dir{std::make_shared<const Fd>(std::move(fd)), dst_dir.upper};
-    }
-    CopyContentsIn(Dir{std::make_shared<const Fd>(std::move(src)), false}, src_rel, dst, dst_rel, ignore,
-                   ignore && state ? &child_state : nullptr);
-    struct stat meta = st;
-    if (entered_only) {
-      meta.st_mode = S_IFDIR | 0755;
-      meta.st_uid = meta.st_gid = 0;
-    }
-    pending_dirs_.push_back(PendingDirMeta{dst_rel, meta, dst.upper});
-    return;
+    CopyDirectory(e, ignore, ignore && state ? &child_state : nullptr, entered_only);
+  } else if (S_ISREG(st.st_mode)) {
+    CopyRegular(e, parent_setgid, batch);
+  } else if (S_ISLNK(st.st_mode)) {
+    CopySymlink(e);
+  } else {
+    CopyNode(e);
   }
+}
 
-  if (S_ISREG(st.st_mode)) {
-    if (st.st_nlink > 1) {
-      // Linked names are made on this thread, in order, so the first copy
-      // exists before any link to it.
-      auto key = std::make_pair(st.st_dev, st.st_ino);
-      auto it = links_.find(key);
-      if (it != links_.end()) {
-        HardLink(it->second, dst_dir, name_in_dst, dst_rel);
-        return;
-      }
-      links_[key] = dst_rel;
-      CopyFile(src_dir.get(), name, st, src_rel, dst_fd, name_in_dst, dst_rel, parent_setgid);
+void FileCopier::CopyDirectory(const Entry& e, const DockerIgnore* ignore,
+                               const DockerIgnore::WalkState* child_state, bool entered_only) {
+  const char* dname = e.name_in_dst.c_str();
+  const int dst_fd = e.dst_dir.get();
+  bool made = mkdirat(dst_fd, dname, 0700) == 0;
+  if (!made) {
+    if (errno != EEXIST) throw SysError("mkdir", Show(e.dst_rel), errno);
+    struct stat cur {};
+    if (fstatat(dst_fd, dname, &cur, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(cur.st_mode)) {
+      RemoveExisting(dst_fd, e.name_in_dst, e.dst_rel);
+      if (mkdirat(dst_fd, dname, 0700) != 0) throw SysError("mkdir", Show(e.dst_rel), errno);
+      made = true;
+    }
+  }
+  Fd src(openat(e.src_dir.get(), e.name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!src.valid()) throw SysError("open", e.src_rel, errno);
+  Dir dst;
+  if (made && !e.dst_dir.upper) {
+    if (Fd upper = OpenUpper(e.dst_rel); upper.valid()) dst = Dir{std::make_shared<const Fd>(std::move(upper)), true};
+  }
+  if (!dst.fd) {
+    Fd fd(openat(dst_fd, dname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd.valid()) throw SysError("open", Show(e.dst_rel), errno);
+    dst = Dir{std::make_shared<const Fd>(std::move(fd)), e.dst_dir.upper};
+  }
+  CopyContentsIn(Dir{std::make_shared<const Fd>(std::move(src)), false}, e.src_rel, dst, e.dst_rel, ignore,
+                 child_state);
+  struct stat meta = e.st;
+  if (entered_only) {
+    meta.st_mode = S_IFDIR | 0755;
+    meta.st_uid = meta.st_gid = 0;
+  }
+  pending_dirs_.push_back(PendingDirMeta{e.dst_rel, meta, dst.upper});
+}
+
+void FileCopier::CopyRegular(const Entry& e, bool parent_setgid, FileBatch* batch) {
+  if (e.st.st_nlink > 1) {
+    // Linked names are made on this thread, in order, so the first copy
+    // exists before any link to it.
+    auto key = std::make_pair(e.st.st_dev, e.st.st_ino);
+    auto it = links_.find(key);
+    if (it != links_.end()) {
+      HardLink(it->second, e.dst_dir, e.name_in_dst, e.dst_rel);
       return;
     }
-    FileBatch single{src_dir, dst_dir, parent_setgid, {}, 0};
-    FileBatch& into = batch != nullptr ? *batch : single;
-    into.items.push_back(FileBatch::Item{name, src_rel, name_in_dst, dst_rel, st});
-    into.bytes += st.st_size;
-    if (batch == nullptr || into.bytes >= kBatchBytes || into.items.size() >= kBatchFiles) Flush(into);
+    links_[key] = e.dst_rel;
+    CopyFile(e.src_dir.get(), e.name, e.st, e.src_rel, e.dst_dir.get(), e.name_in_dst, e.dst_rel, parent_setgid);
     return;
   }
+  FileBatch single{e.src_dir, e.dst_dir, parent_setgid, {}, 0};
+  FileBatch& into = batch != nullptr ? *batch : single;
+  into.items.push_back(FileBatch::Item{e.name, e.src_rel, e.name_in_dst, e.dst_rel, e.st});
+  into.bytes += e.st.st_size;
+  if (batch == nullptr || into.bytes >= kBatchBytes || into.items.size() >= kBatchFiles) Flush(into);
+}
 
-  if (S_ISLNK(st.st_mode)) {
-    std::string target(static_cast<size_t>(st.st_size) + 256, '\0');
-    ssize_t n = readlinkat(src_dir.get(), name.c_str(), target.data(), target.size());
-    if (n < 0) throw SysError("readlink", src_rel, errno);
-    target.resize(static_cast<size_t>(n));
-    if (symlinkat(target.c_str(), dst_fd, dname) != 0) {
-      if (errno != EEXIST) throw SysError("symlink", Show(dst_rel), errno);
-      RemoveExisting(dst_fd, name_in_dst, dst_rel);
-      if (symlinkat(target.c_str(), dst_fd, dname) != 0) throw SysError("symlink", Show(dst_rel), errno);
-    }
-    ApplyMeta(-1, dst_rel, st, true, dst_fd, name_in_dst);
-    return;
+void FileCopier::CopySymlink(const Entry& e) {
+  const char* dname = e.name_in_dst.c_str();
+  const int dst_fd = e.dst_dir.get();
+  std::string target(static_cast<size_t>(e.st.st_size) + 256, '\0');
+  ssize_t n = readlinkat(e.src_dir.get(), e.name.c_str(), target.data(), target.size());
+  if (n < 0) throw SysError("readlink", e.src_rel, errno);
+  target.resize(static_cast<size_t>(n));
+  if (symlinkat(target.c_str(), dst_fd, dname) != 0) {
+    if (errno != EEXIST) throw SysError("symlink", Show(e.dst_rel), errno);
+    RemoveExisting(dst_fd, e.name_in_dst, e.dst_rel);
+    if (symlinkat(target.c_str(), dst_fd, dname) != 0) throw SysError("symlink", Show(e.dst_rel), errno);
   }
+  ApplyMeta(-1, e.dst_rel, e.st, true, dst_fd, e.name_in_dst);
+}
 
-  // fifo, character or block device
-  const mode_t type = st.st_mode & S_IFMT;
-  if (mknodat(dst_fd, dname, type | 0600, st.st_rdev) != 0) {
-    if (errno != EEXIST) throw SysError("mknod", Show(dst_rel), errno);
-    RemoveExisting(dst_fd, name_in_dst, dst_rel);
-    if (mknodat(dst_fd, dname, type | 0600, st.st_rdev) != 0) throw SysError("mknod", Show(dst_rel), errno);
+void FileCopier::CopyNode(const Entry& e) {
+  const char* dname = e.name_in_dst.c_str();
+  const int dst_fd = e.dst_dir.get();
+  const mode_t type = e.st.st_mode & S_IFMT;
+  if (mknodat(dst_fd, dname, type | 0600, e.st.st_rdev) != 0) {
+    if (errno != EEXIST) throw SysError("mknod", Show(e.dst_rel), errno);
+    RemoveExisting(dst_fd, e.name_in_dst, e.dst_rel);
+    if (mknodat(dst_fd, dname, type | 0600, e.st.st_rdev) != 0) throw SysError("mknod", Show(e.dst_rel), errno);
   }
-  ApplyMeta(-1, dst_rel, st, false, dst_fd, name_in_dst);
+  ApplyMeta(-1, e.dst_rel, e.st, false, dst_fd, e.name_in_dst);
 }
 
 void FileCopier::CopyFile(int src_dir_fd, const std::string& name, const struct stat& st, const std::string& src_rel,

@@ -130,6 +130,26 @@ class FileCopier {
   void CopyEntryIn(const Dir& src_dir, const std::string& name, const struct stat& st, const std::string& src_rel,
                    const Dir& dst_dir, const std::string& name_in_dst, const std::string& dst_rel, bool parent_setgid,
                    const DockerIgnore* ignore, const DockerIgnore::WalkState* state, FileBatch* batch);
+  // One entry of CopyEntryIn: `name` in `src_dir` (whose stat is `st`)
+  // going to `name_in_dst` in `dst_dir`.
+  struct Entry {
+    const Dir& src_dir;
+    const std::string& name;
+    const struct stat& st;
+    const std::string& src_rel;
+    const Dir& dst_dir;
+    const std::string& name_in_dst;
+    const std::string& dst_rel;
+  };
+  // `child_state`: the walk state for the directory's entries (null: no
+  // ignore matching); `entered_only`: ignored itself, copied only for the
+  // re-included paths below it.
+  void CopyDirectory(const Entry& e, const DockerIgnore* ignore, const DockerIgnore::WalkState* child_state,
+                     bool entered_only);
+  void CopyRegular(const Entry& e, bool parent_setgid, FileBatch* batch);
+  void CopySymlink(const Entry& e);
+  // A fifo, character or block device.
+  void CopyNode(const Entry& e);
   void Flush(FileBatch& batch);
   // A regular file; runs on any thread.
   void CopyFile(int src_dir_fd, const std::string& name, const struct stat& st, const std::string& src_rel,

@@ -12,10 +12,12 @@
 #include <atomic>
 #include <cerrno>
 #include <map>
+#include <memory>
 #include <cstring>
 #include <mutex>
 
 #include "builder/copy/context_digest_cache.h"
+#include "builder/copy/copy_sources.h"
 #include "builder/rootfs/rooted_path.h"
 #include "store/digest.h"
 #include "store/base/directory_names.h"
@@ -111,6 +113,17 @@ std::string HashStrings(std::vector<std::string> sums) {
   return sha.Final().hex();
 }
 
+std::string HeredocSum(const CopySource& s) {
+  TarsumHeader h;
+  h.name = s.orig;
+  h.mode = 0644;
+  h.size = static_cast<long long>(s.content.size());
+  store::Sha256 sha;
+  HashTarsumHeader(h, &sha);
+  sha.Update(s.content);
+  return sha.Final().hex();
+}
+
 }  // namespace
 
 void HashTarsumHeader(const TarsumHeader& h, store::Sha256* sha) {
@@ -152,13 +165,12 @@ uint64_t SourceHashContentReads() { return g_content_reads.load(); }
 TreeSums::TreeSums(int root_fd, SourceTree kind, const DockerIgnore* ignore, ContextDigestCache* cache)
     : root_fd_(root_fd), kind_(kind), ignore_(ignore && !ignore->empty() ? ignore : nullptr), cache_(cache) {}
 
-std::string TreeSums::EntrySum(const std::string& rel, const struct stat& st, const std::string* hardlink_to) {
-  const bool context = kind_ == SourceTree::kContext;
+TarsumHeader TreeSums::Header(const std::string& rel, const struct stat& st, const std::string* hardlink_to) const {
   TarsumHeader h;
   h.name = rel.empty() ? "." : rel;
   if (S_ISDIR(st.st_mode)) h.name += '/';
   h.typeflag = TypeFlag(st.st_mode);
-  if (context) {
+  if (kind_ == SourceTree::kContext) {
     // The 20.10 CLI's context tar carries Go's file-type bits in the mode
     // (0100644 for a plain file; CLI >= 23 drops them), and tarsum hashes it.
     h.mode = (st.st_mode & 07777) | TypeBits(st.st_mode);
@@ -178,16 +190,11 @@ std::string TreeSums::EntrySum(const std::string& rel, const struct stat& st, co
     h.typeflag = '1';
     h.linkname = *hardlink_to;
   }
-  const bool with_content = S_ISREG(st.st_mode) && !hardlink_to;
-  if (!with_content) {
-    store::Sha256 sha;
-    HashTarsumHeader(h, &sha);
-    return sha.Final().hex();
-  }
-  h.size = st.st_size;
-  std::string cached;
-  if (context && cache_ && cache_->Lookup(rel, st, &cached)) return cached;
+  return h;
+}
 
+std::string TreeSums::ContentSum(const std::string& rel, const struct stat& st, TarsumHeader& h) {
+  const bool context = kind_ == SourceTree::kContext;
   Fd fd(openat(root_fd_, rel.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY));
   if (!fd.valid()) throw SysError("open", rel, errno);
   struct stat before {};
@@ -213,6 +220,19 @@ std::string TreeSums::EntrySum(const std::string& rel, const struct stat& st, co
     cache_->Store(rel, after, hex);
   }
   return hex;
+}
+
+std::string TreeSums::EntrySum(const std::string& rel, const struct stat& st, const std::string* hardlink_to) {
+  TarsumHeader h = Header(rel, st, hardlink_to);
+  const bool with_content = S_ISREG(st.st_mode) && !hardlink_to;
+  if (!with_content) {
+    store::Sha256 sha;
+    HashTarsumHeader(h, &sha);
+    return sha.Final().hex();
+  }
+  std::string cached;
+  if (kind_ == SourceTree::kContext && cache_ && cache_->Lookup(rel, st, &cached)) return cached;
+  return ContentSum(rel, st, h);
 }
 
 std::string TreeSums::SymlinkSum(const std::string& rel) {
@@ -295,6 +315,33 @@ std::string TreeSums::SourceHash(const std::string& rel, const struct stat& st) 
   WalkDir(rel, dir.get(), state, &sums, &links);
   for (const std::string& link : links) sums.push_back(SymlinkSum(link));
   return "dir:" + HashStrings(std::move(sums));
+}
+
+std::string SourceHash(const CopySpec& spec, const std::filesystem::path* digest_cache_dir) {
+  Fd root(open(spec.source_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!root.valid()) {
+    throw SysError(std::string("open ") + (spec.from_image ? "source image" : "build context"),
+                   spec.source_root.string(), errno);
+  }
+  std::vector<CopySource> sources = ResolveCopySources(spec, root.get());
+  std::unique_ptr<ContextDigestCache> cache;
+  if (digest_cache_dir && !spec.from_image) {
+    cache = std::make_unique<ContextDigestCache>(*digest_cache_dir, spec.source_root);
+  }
+  TreeSums sums(root.get(), spec.from_image ? SourceTree::kImage : SourceTree::kContext,
+                spec.from_image ? nullptr : spec.ignore, cache.get());
+  std::vector<std::string> hashes;
+  for (const CopySource& s : sources) {
+    hashes.push_back(s.heredoc ? "file:" + HeredocSum(s) : sums.SourceHash(s.rel, s.st));
+  }
+  if (cache) cache->Save();
+  if (hashes.size() == 1) return hashes[0];
+  std::string joined;
+  for (size_t i = 0; i < hashes.size(); ++i) {
+    if (i > 0) joined += ',';
+    joined += hashes[i];
+  }
+  return "multi:" + store::Sha256Of(joined).hex();
 }
 
 }  // namespace ubuild::builder

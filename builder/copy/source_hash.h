@@ -13,6 +13,8 @@
 //   bits, uname/gname as the host's user database names them, no hardlink
 //   entries.
 //
+// SourceHash(CopySpec) is the entry point; TreeSums does the per-tree work.
+//
 // A symlink met inside a directory contributes the sum of what it resolves
 // to (inside the tree); if that does not exist, a path string instead (the
 // link's own path for the context, the resolved path for an image).
@@ -21,11 +23,13 @@
 #include <sys/stat.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "builder/copy/copy_spec.h"
 #include "builder/copy/dockerignore.h"
 
 namespace ubuild::store {
@@ -35,6 +39,12 @@ class Sha256;
 namespace ubuild::builder {
 
 class ContextDigestCache;
+
+// Hash of a COPY/ADD's sources without copying: "file:<hex>", "dir:<hex>" or
+// "multi:<hex>" (design.md §6). Throws ubuild::Error for a missing source or
+// one escaping the context. `digest_cache_dir` (nullable) caches per-file
+// content digests keyed by (path, inode, size, mtime, ctime).
+std::string SourceHash(const CopySpec& spec, const std::filesystem::path* digest_cache_dir);
 
 // The fields pkg/tarsum v1 hashes for one tar entry, in its order; each is
 // written as key then value with no separator, xattrs last sorted by name.
@@ -64,6 +74,10 @@ class TreeSums {
 
  private:
   std::string EntrySum(const std::string& rel, const struct stat& st, const std::string* hardlink_to);
+  TarsumHeader Header(const std::string& rel, const struct stat& st, const std::string* hardlink_to) const;
+  // Reads the regular file `rel` (lstat `st`) whose header is `h`; stores
+  // the sum in the digest cache if the file did not change meanwhile.
+  std::string ContentSum(const std::string& rel, const struct stat& st, TarsumHeader& h);
   std::string SymlinkSum(const std::string& rel);
   void WalkDir(const std::string& rel, int dir_fd, const DockerIgnore::WalkState& state,
                std::vector<std::string>* sums, std::vector<std::string>* links);

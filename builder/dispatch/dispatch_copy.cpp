@@ -1,6 +1,7 @@
 // COPY and ADD: files from the context (or another stage or image, with
 // --from) written into a fresh upperdir on the stage's layers.
 #include "builder/copy/copy_step.h"
+#include "builder/copy/source_hash.h"
 #include "builder/dispatch/dispatch.h"
 #include "builder/dispatch/history_text.h"
 #include "builder/dispatch/layer_step.h"

@@ -1,13 +1,11 @@
+#include "builder/run/container_devices.h"
+
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
-#include "builder/run/container_plan.h"
-
 namespace ubuild::builder {
 
-// runc's default device list and /dev mounts, as Docker sets them up for
-// every container (also the classic builder's RUN containers).
 void AddDeviceOps(ContainerPlan& plan, const std::string& dev) {
   auto mount = [&](const char* source, const std::string& target, const char* type, unsigned long flags,
                    const char* data, bool optional) {
@@ -63,22 +61,6 @@ void AddDeviceOps(ContainerPlan& plan, const std::string& dev) {
   symlink("/proc/self/fd/1", dev + "/stdout");
   symlink("/proc/self/fd/2", dev + "/stderr");
   symlink("/proc/kcore", dev + "/core");
-}
-
-void AddProcMasks(ContainerPlan& plan, const std::string& proc, const std::string& sys) {
-  auto add = [&](SetupOp::Kind kind, const std::string& target) {
-    SetupOp op;
-    op.kind = kind;
-    op.target = plan.Keep(target);
-    op.source = "/dev/null";
-    plan.ops.push_back(op);
-  };
-  for (const char* p : {"asound", "acpi", "kcore", "keys", "latency_stats", "timer_list", "timer_stats",
-                        "sched_debug", "scsi"}) {
-    add(SetupOp::kMask, proc + "/" + p);
-  }
-  add(SetupOp::kMask, sys + "/firmware");
-  for (const char* p : {"bus", "fs", "irq", "sys", "sysrq-trigger"}) add(SetupOp::kReadOnly, proc + "/" + p);
 }
 
 }  // namespace ubuild::builder

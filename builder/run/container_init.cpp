@@ -115,14 +115,10 @@ const char* ErrorText(int err) {
   }
 }
 
-}  // namespace
-
-int ContainerInit(void* arg) {
-  const ContainerPlan& plan = *static_cast<const ContainerPlan*>(arg);
-
+// The builder's process state that must not reach the RUN command.
+void ResetInheritedState(const ContainerPlan& plan) {
   // The container dies with the builder even if the builder is SIGKILLed.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  // Nothing of the builder's signal state leaks into the RUN command.
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -135,8 +131,11 @@ int ContainerInit(void* arg) {
   if (devnull < 0) Fail(plan, "open", "/dev/null", errno);
   if (::dup2(devnull, 0) < 0) Fail(plan, "dup2", "/dev/null", errno);
   ::close(devnull);
+}
 
-  ::umask(0);
+// Mounts everything the plan lists under the rootfs, then makes the rootfs
+// "/" and the workdir the current directory.
+void EnterRootfs(const ContainerPlan& plan) {
   if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) Fail(plan, "make-private", "/", errno);
   if (::mount(plan.rootfs, plan.rootfs, nullptr, MS_BIND | MS_REC, nullptr) != 0) {
     Fail(plan, "bind", plan.rootfs, errno);
@@ -153,7 +152,9 @@ int ContainerInit(void* arg) {
   if (::umount2(".", MNT_DETACH) != 0) Fail(plan, "umount old root", nullptr, errno);
   if (::chdir("/") != 0) Fail(plan, "chdir", "/", errno);
   if (::chdir(plan.workdir) != 0) Fail(plan, "chdir", plan.workdir, errno);
+}
 
+void BecomeUser(const ContainerPlan& plan) {
   if (int rc = DropBoundingSet(plan.last_cap); rc != 0) Fail(plan, "drop capabilities", nullptr, -rc);
   // Raw system calls: glibc's wrappers would try to sync credentials with
   // threads of the builder that do not exist in this cloned process.
@@ -165,9 +166,11 @@ int ContainerInit(void* arg) {
   }
   // A change of credentials clears the parent-death signal.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  ::umask(022);
-  ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+}
 
+// Tries the exec candidates as execvp would; returns only if none ran, with
+// the error to report.
+int ExecCommand(const ContainerPlan& plan) {
   int first_error = 0;
   for (const char* candidate : plan.exec_candidates) {
     ::execve(candidate, plan.argv.data(), plan.envp.data());
@@ -183,6 +186,11 @@ int ContainerInit(void* arg) {
     first_error = err;
     break;
   }
+  return first_error;
+}
+
+// Docker's message for a command that did not start, and its exit code.
+[[noreturn]] void ExitNotStarted(const ContainerPlan& plan, int first_error) {
   const bool not_found = first_error == 0 || first_error == ENOENT || first_error == ENOTDIR ||
                          first_error == ELOOP || first_error == ENAMETOOLONG;
   Line line;
@@ -197,6 +205,19 @@ int ContainerInit(void* arg) {
   ssize_t ignored = ::write(2, line.buf, line.len);
   (void)ignored;
   ::_exit(not_found ? 127 : 126);
+}
+
+}  // namespace
+
+int ContainerInit(void* arg) {
+  const ContainerPlan& plan = *static_cast<const ContainerPlan*>(arg);
+  ResetInheritedState(plan);
+  ::umask(0);  // the setup ops' nodes get exactly the plan's modes
+  EnterRootfs(plan);
+  BecomeUser(plan);
+  ::umask(022);  // what a Docker container's process starts with
+  ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+  ExitNotStarted(plan, ExecCommand(plan));
 }
 
 }  // namespace ubuild::builder

@@ -49,14 +49,6 @@ struct ContainerPlan {
   std::deque<std::string> strings_;
 };
 
-// Docker's masked and read-only paths of /proc and /sys (moby's
-// oci.DefaultLinuxSpec), so a RUN cannot read host kernel internals or
-// write to /proc/sys. `proc` and `sys` are the mount points under the rootfs.
-void AddProcMasks(ContainerPlan& plan, const std::string& proc, const std::string& sys);
-
-// Adds the tmpfs /dev with the standard nodes, /dev/pts, /dev/shm, /dev/mqueue.
-void AddDeviceOps(ContainerPlan& plan, const std::string& dev_dir);
-
 // The container's init: clone() entry point, `arg` is the ContainerPlan.
 int ContainerInit(void* arg);
 

@@ -13,10 +13,12 @@
 #include <iostream>
 
 #include "builder/run/capabilities.h"
+#include "builder/run/container_devices.h"
 #include "builder/run/container_etc_files.h"
 #include "builder/run/container_plan.h"
 #include "builder/run/interrupt.h"
 #include "builder/run/mount_points.h"
+#include "builder/run/proc_masks.h"
 #include "builder/rootfs/overlay_mount.h"
 #include "builder/rootfs/user_lookup.h"
 #include "store/base/default_path.h"
@@ -87,6 +89,69 @@ void AddMount(ContainerPlan& plan, const char* source, const fs::path& target, c
 
 std::string ContainerPath(const std::string& p) { return p.empty() || p[0] != '/' ? "/" + p : p; }
 
+// The container's mounts, in the order init makes them: /proc and /sys
+// with their masks, /dev, then the generated /etc files over the image's.
+void PlanMounts(ContainerPlan& plan, MountPoints& points, const ContainerEtcFiles& etc) {
+  const fs::path proc = points.Ensure("/proc", true);
+  const fs::path sys = points.Ensure("/sys", true);
+  AddMount(plan, "proc", proc, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr, false);
+  // sysfs may be refused (e.g. sharing the host's network namespace inside
+  // another container); a RUN can live without it.
+  AddMount(plan, "sysfs", sys, "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, nullptr, true);
+  AddProcMasks(plan, proc.string(), sys.string());
+  AddDeviceOps(plan, points.Ensure("/dev", true).string());
+  AddBind(plan, etc.hosts(), points.Ensure("/etc/hosts", false));
+  AddBind(plan, etc.resolv_conf(), points.Ensure("/etc/resolv.conf", false));
+  AddBind(plan, etc.hostname(), points.Ensure("/etc/hostname", false));
+}
+
+// Who the command runs as, where, and what init execs.
+void PlanProcess(ContainerPlan& plan, const RunSpec& spec, const ResolvedUser& user, const std::string& hostname,
+                 const std::string& workdir) {
+  plan.network_none = spec.network_none;
+  plan.hostname = plan.Keep(hostname);
+  plan.workdir = plan.Keep(workdir);
+  plan.uid = user.uid;
+  plan.gid = user.gid;
+  for (unsigned g : user.supplementary_gids) plan.groups.push_back(g);
+  // runc (under Docker) gives a user listed in no group its primary group as
+  // the supplementary list, so `id` shows groups=1000(app) there too.
+  if (plan.groups.empty()) plan.groups.push_back(user.gid);
+  plan.last_cap = LastCapability();
+  PlanExec(plan, spec);
+}
+
+// Clones the container's init on a stack of its own (freed at once: the
+// child runs on a copy of the address space).
+pid_t StartInit(ContainerPlan& plan, bool network_none, const fs::path& rootfs) {
+  void* stack = ::mmap(nullptr, kStackSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  if (stack == MAP_FAILED) throw SysError("mmap", "", errno);
+  int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
+  if (network_none) flags |= CLONE_NEWNET;
+  const pid_t pid = ::clone(ContainerInit, static_cast<char*>(stack) + kStackSize, flags, &plan);
+  const int clone_errno = errno;
+  ::munmap(stack, kStackSize);
+  if (pid < 0) throw SysError("clone", rootfs.string(), clone_errno);
+  return pid;
+}
+
+// What init reported before it failed; empty once the command is running.
+// The pipe reaches EOF when the command is exec'd (CLOEXEC) or init exits.
+std::string ReadSetupError(int fd) {
+  std::string setup_error;
+  char buf[1024];
+  while (true) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n > 0) {
+      setup_error.append(buf, static_cast<size_t>(n));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    break;
+  }
+  return setup_error;
+}
+
 }  // namespace
 
 int RunInContainer(const RunSpec& spec) {
@@ -106,30 +171,9 @@ int RunInContainer(const RunSpec& spec) {
 
   ContainerPlan plan;
   plan.rootfs = plan.Keep(rootfs.string());
-  const fs::path proc = points.Ensure("/proc", true);
-  const fs::path sys = points.Ensure("/sys", true);
-  AddMount(plan, "proc", proc, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr, false);
-  // sysfs may be refused (e.g. sharing the host's network namespace inside
-  // another container); a RUN can live without it.
-  AddMount(plan, "sysfs", sys, "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, nullptr, true);
-  AddProcMasks(plan, proc.string(), sys.string());
-  AddDeviceOps(plan, points.Ensure("/dev", true).string());
-  AddBind(plan, etc.hosts(), points.Ensure("/etc/hosts", false));
-  AddBind(plan, etc.resolv_conf(), points.Ensure("/etc/resolv.conf", false));
-  AddBind(plan, etc.hostname(), points.Ensure("/etc/hostname", false));
+  PlanMounts(plan, points, etc);
   points.Snapshot();
-
-  plan.network_none = spec.network_none;
-  plan.hostname = plan.Keep(hostname);
-  plan.workdir = plan.Keep(workdir);
-  plan.uid = user.uid;
-  plan.gid = user.gid;
-  for (unsigned g : user.supplementary_gids) plan.groups.push_back(g);
-  // runc (under Docker) gives a user listed in no group its primary group as
-  // the supplementary list, so `id` shows groups=1000(app) there too.
-  if (plan.groups.empty()) plan.groups.push_back(user.gid);
-  plan.last_cap = LastCapability();
-  PlanExec(plan, spec);
+  PlanProcess(plan, spec, user, hostname, workdir);
 
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw SysError("pipe", "", errno);
@@ -143,31 +187,13 @@ int RunInContainer(const RunSpec& spec) {
   std::cerr.flush();
   std::fflush(nullptr);
 
-  void* stack = ::mmap(nullptr, kStackSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-  if (stack == MAP_FAILED) throw SysError("mmap", "", errno);
-  int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
-  if (spec.network_none) flags |= CLONE_NEWNET;
-  const pid_t pid = ::clone(ContainerInit, static_cast<char*>(stack) + kStackSize, flags, &plan);
-  const int clone_errno = errno;
-  ::munmap(stack, kStackSize);
-  if (pid < 0) throw SysError("clone", rootfs.string(), clone_errno);
+  const pid_t pid = StartInit(plan, spec.network_none, rootfs);
   int status = 0;
   std::string setup_error;
   {
     RunningContainer running(pid);
     error_write.reset();
-
-    // The pipe reaches EOF when the command is exec'd (CLOEXEC) or init exits.
-    char buf[1024];
-    while (true) {
-      const ssize_t n = ::read(error_read.get(), buf, sizeof buf);
-      if (n > 0) {
-        setup_error.append(buf, static_cast<size_t>(n));
-        continue;
-      }
-      if (n < 0 && errno == EINTR) continue;
-      break;
-    }
+    setup_error = ReadSetupError(error_read.get());
     while (::waitpid(pid, &status, 0) < 0) {
       if (errno != EINTR) throw SysError("waitpid", rootfs.string(), errno);
     }

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "builder/copy/copy_step.h"
+#include "builder/copy/source_hash.h"
 #include "store/base/error.h"
 
 int main(int argc, char** argv) {
