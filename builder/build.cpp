@@ -108,6 +108,9 @@ void BeginStage(BuildContext& ctx, StageImage& image, const parser::FromInstr& f
       throw Error::At(ctx.dockerfile_name, line, "base image \"" + from.image + "\" is missing layers in the store");
     }
   }
+  // The author is what this stage's MAINTAINER sets: Docker starts each
+  // stage without one, whatever the base recorded.
+  image.config.author.clear();
   if (!image.config.GetEnv("PATH")) {
     image.config.SetEnv("PATH", kDefaultPath);
   }
@@ -141,7 +144,7 @@ Source Read(const BuildOptions& options) {
   return src;
 }
 
-// What to build: the target stage, the stages it needs, the --label step
+// What to build: the target stage, the stages it needs, the --label steps
 // appended to it, and the step count the log shows.
 struct Plan {
   size_t target = 0;
@@ -162,15 +165,14 @@ Plan MakePlan(const BuildOptions& options, const Source& src) {
   }
   plan.needed = NeededStages(df, src.froms, plan.target);
 
-  // --label: a LABEL step at the end of the target stage, as docker build adds one.
-  if (!options.labels.empty()) {
-    parser::LabelInstr label;
-    for (const auto& [k, v] : options.labels) label.labels.push_back({k, v});
+  // --label: one LABEL step per label, in key order, at the end of the
+  // target stage, as Docker's buildLabelOptions adds them.
+  for (const auto& [k, v] : options.labels) {
     parser::LocatedInstruction li;
-    li.instr = label;
+    li.instr = parser::LabelInstr{{{k, v}}};
     li.keyword = "LABEL";
     li.line = df.stages[plan.target].line;
-    li.original = "LABEL (from --label)";
+    li.original = "LABEL " + k + "=" + v;
     plan.trailer.push_back(li);
   }
 
@@ -219,7 +221,8 @@ StageResult RunStage(BuildContext& ctx, const Source& src, const Plan& plan, siz
   if (i == plan.target) {
     for (const auto& li : plan.trailer) {
       ctx.log.Step(++step, plan.total_steps, li.original);
-      Dispatch(ctx, st, li);
+      // Docker takes --label values literally: no variable expansion.
+      DispatchConfig(ctx, st, li);
     }
   }
   return StageResult{st.image.id, st.image.config};

@@ -35,20 +35,29 @@ class DispatchTest : public ::testing::Test {
     store::Digest id;
     std::vector<bool> cached;  // per step after FROM: did it hit the cache?
     store::ImageConfig config;
+    std::string log;
   };
 
   Built BuildText(const std::string& dockerfile, std::map<std::string, std::string> build_args = {},
-                  bool no_cache = false) {
+                  bool no_cache = false, std::map<std::string, std::string> labels = {}) {
     WriteFile(context_ / "Dockerfile", dockerfile);
     BuildOptions options;
     options.context = context_;
     options.build_args = std::move(build_args);
     options.build_args.emplace("SOURCE_DATE_EPOCH", "0");  // same bytes, same ids, build after build
     options.no_cache = no_cache;
+    options.labels = std::move(labels);
     options.progress = Progress::kPlain;
     std::ostringstream log;
     store::Digest id = Build(options, store_, runtime_, log);
-    return Built{id, CachedSteps(log.str()), Config(id)};
+    return Built{id, CachedSteps(log.str()), Config(id), log.str()};
+  }
+
+  // The authors of the history entries, oldest first.
+  static std::vector<std::string> HistoryAuthors(const store::ImageConfig& config) {
+    std::vector<std::string> authors;
+    for (const store::HistoryEntry& h : config.history()) authors.push_back(h.author);
+    return authors;
   }
 
   store::ImageConfig Config(const store::Digest& id) {
@@ -231,6 +240,48 @@ TEST_F(DispatchTest, ConfigInstructionsEditTheConfigAndRecordEmptyLayers) {
     EXPECT_EQ(b.config.history()[i].author, "me <me@example.com>") << "step " << i + 1;
   }
   ASSERT_EQ(b.config.diff_ids().size(), 1u);
+}
+
+TEST_F(DispatchTest, AuthorIsWhatThisStagesMaintainerSet) {
+  Built base = BuildText("FROM scratch\nMAINTAINER me\n");
+  store_.refs().Tag("authbase", base.id);
+  ASSERT_EQ(base.config.author, "me");
+
+  // Docker 20.10 starts each stage without an author: the base's stays on
+  // the base's own history entries only.
+  Built child = BuildText("FROM authbase\nENV A=1\n");
+  EXPECT_EQ(child.config.author, "");
+  EXPECT_EQ(HistoryAuthors(child.config), (std::vector<std::string>{"me", ""}));
+
+  Built stages = BuildText(
+      "FROM scratch AS s1\n"
+      "MAINTAINER me\n"
+      "ENV X=1\n"
+      "FROM s1\n"
+      "ENV A=1\n"
+      "MAINTAINER you\n"
+      "ENV B=2\n");
+  EXPECT_EQ(stages.config.author, "you");
+  EXPECT_EQ(HistoryAuthors(stages.config), (std::vector<std::string>{"me", "me", "", "you", "you"}));
+}
+
+TEST_F(DispatchTest, EachLabelFlagIsALabelStepInKeyOrder) {
+  Built b = BuildText("FROM scratch AS s1\nENV X=1\nFROM s1\nENV A=1\n", {}, false,
+                      {{"q", "cli"}, {"b", "cli"}, {"c", "cli2"}, {"a", "c d"}, {"k", "\"v\" $X"}, {"f", ""}});
+  // As Docker 20.10 logs and records them: key=value as given, unquoted and
+  // unexpanded, one step each, sorted by key.
+  const std::vector<std::string> want = {"LABEL a=c d", "LABEL b=cli", "LABEL c=cli2",
+                                         "LABEL f=",    "LABEL k=\"v\" $X", "LABEL q=cli"};
+  const auto& h = b.config.history();
+  ASSERT_EQ(h.size(), 2 + want.size());
+  for (size_t i = 0; i < want.size(); ++i) {
+    EXPECT_EQ(h[2 + i].created_by, "/bin/sh -c #(nop)  " + want[i]);
+    EXPECT_TRUE(h[2 + i].empty_layer);
+    const std::string line = "Step " + std::to_string(5 + i) + "/10 : " + want[i] + "\n";
+    EXPECT_NE(b.log.find(line), std::string::npos) << line << "in\n" << b.log;
+  }
+  EXPECT_EQ(b.config.config()["Labels"],
+            store::Json::parse(R"({"a":"c d","b":"cli","c":"cli2","f":"","k":"\"v\" $X","q":"cli"})"));
 }
 
 TEST_F(DispatchTest, EntrypointDropsAnInheritedCmd) {

@@ -15,6 +15,7 @@
 #
 # A case directory is the build context. Optional files in it:
 #   args        one K=V per line, passed as --build-arg
+#   labels      one K=V per line, passed as --label
 #   build.conf  shell variables: TARGET (--target), PARENT_TAG (build parent/
 #               first and tag it), CACHE_CHECK (file to edit for the cache
 #               check), DOCKER_FAILS (Docker must fail with this text; ubuild
@@ -162,6 +163,7 @@ reference_case() {
     cat "$CASEDIR/Dockerfile"
     echo '```'
     [[ -f "$CASEDIR/args" ]] && { echo; echo "build args: \`$(tr '\n' ' ' <"$CASEDIR/args")\`"; }
+    [[ -f "$CASEDIR/labels" ]] && { echo; echo "labels: \`$(tr '\n' ' ' <"$CASEDIR/labels")\`"; }
     [[ -n "$TARGET" ]] && { echo; echo "--target $TARGET"; }
     echo
     if [[ -n "$PARENT_TAG" ]]; then
@@ -211,6 +213,9 @@ for CASEDIR in "$CONF"/cases/*/; do
   OPTS=()
   if [[ -f "$CASEDIR/args" ]]; then
     while IFS= read -r line; do [[ -n "$line" ]] && OPTS+=(--build-arg "$line"); done <"$CASEDIR/args"
+  fi
+  if [[ -f "$CASEDIR/labels" ]]; then
+    while IFS= read -r line; do [[ -n "$line" ]] && OPTS+=(--label "$line"); done <"$CASEDIR/labels"
   fi
   [[ -n "$TARGET" ]] && OPTS+=(--target "$TARGET")
   TAG=conf-$CASE:latest
