@@ -4,18 +4,9 @@
 #include <iterator>
 
 #include "parser/go_print_ranges.h"
-#include "parser/go_utf8.h"
+#include "store/base/go_utf8.h"
 
 namespace ubuild::parser {
-namespace {
-
-constexpr char kHex[] = "0123456789abcdef";
-
-void AppendHex(std::string& out, char32_t value, int digits) {
-  for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4) out += kHex[(value >> shift) & 0xF];
-}
-
-}  // namespace
 
 bool GoIsPrint(char32_t rune) {
   if (rune < 0x80) return rune >= 0x20 && rune < 0x7F;

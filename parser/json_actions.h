@@ -7,8 +7,8 @@
 
 #include <tao/pegtl.hpp>
 
-#include "parser/go_utf8.h"
 #include "parser/grammar.h"
+#include "store/base/go_utf8.h"
 
 namespace ubuild::parser::detail {
 

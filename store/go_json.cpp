@@ -1,52 +1,15 @@
 #include "store/go_json.h"
 
-#include <string_view>
+#include "store/base/go_utf8.h"
 
 namespace ubuild::store {
 
 namespace {
 
-constexpr char kHex[] = "0123456789abcdef";
-
-// Length of the UTF-8 sequence starting at s[i], 0 when it is not one Go's
-// utf8.DecodeRune accepts (overlong forms, surrogates, past U+10FFFF, truncated).
-size_t Utf8Length(std::string_view s, size_t i) {
-  auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char c = byte(i);
-  size_t n;
-  unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-  if (c >= 0xC2 && c <= 0xDF) {
-    n = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    n = 3;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) return 0;
-  if (byte(i + 1) < lo || byte(i + 1) > hi) return 0;
-  for (size_t k = 2; k < n; ++k) {
-    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
-  }
-  return n;
-}
-
-void AppendEscaped(std::string& out, unsigned char c) {
-  out += "\\u00";
-  out += kHex[c >> 4];
-  out += kHex[c & 0xF];
-}
-
 void AppendString(std::string& out, std::string_view s, bool escape_html) {
   out += '"';
-  size_t i = 0;
-  while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
+  while (!s.empty()) {
+    const unsigned char c = static_cast<unsigned char>(s[0]);
     if (c < 0x80) {
       switch (c) {
         case '"': out += "\\\""; break;
@@ -56,27 +19,26 @@ void AppendString(std::string& out, std::string_view s, bool escape_html) {
         case '\t': out += "\\t"; break;
         default:
           if (c < 0x20 || (escape_html && (c == '<' || c == '>' || c == '&'))) {
-            AppendEscaped(out, c);
+            out += "\\u";
+            AppendHex(out, c, 4);
           } else {
             out += static_cast<char>(c);
           }
       }
-      ++i;
+      s.remove_prefix(1);
       continue;
     }
-    size_t n = Utf8Length(s, i);
-    if (n == 0) {
-      out += "\xEF\xBF\xBD";
-      ++i;
-      continue;
-    }
-    // U+2028 and U+2029 end lines in JavaScript; Go escapes them always.
-    if (n == 3 && c == 0xE2 && s[i + 1] == '\x80' && (s[i + 2] == '\xA8' || s[i + 2] == '\xA9')) {
-      out += s[i + 2] == '\xA8' ? "\\u2028" : "\\u2029";
+    const DecodedRune d = DecodeRune(s);
+    if (!d.valid) {
+      AppendRune(out, kReplacementChar);
+    } else if (d.rune == 0x2028 || d.rune == 0x2029) {
+      // U+2028 and U+2029 end lines in JavaScript; Go escapes them always.
+      out += "\\u";
+      AppendHex(out, d.rune, 4);
     } else {
-      out.append(s, i, n);
+      out += s.substr(0, d.width);
     }
-    i += n;
+    s.remove_prefix(d.width);
   }
   out += '"';
 }
@@ -128,6 +90,13 @@ void Append(std::string& out, const nlohmann::ordered_json& v, const GoJsonStyle
 }
 
 }  // namespace
+
+std::string GoJsonQuote(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 2);
+  AppendString(out, s, /*escape_html=*/true);
+  return out;
+}
 
 std::string GoJson(const nlohmann::ordered_json& value, GoJsonStyle style) {
   std::string out;

@@ -6,6 +6,7 @@
 // each byte of invalid UTF-8 as U+FFFD. tests/store/testdata/docker-20.10/
 // holds configs the daemon wrote; go_json_test.cpp pins this encoder to them.
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -18,5 +19,9 @@ struct GoJsonStyle {
 
 // Numbers keep nlohmann's form; configs hold only integers, where both agree.
 std::string GoJson(const nlohmann::ordered_json& value, GoJsonStyle style = {});
+
+// One string literal (with quotes) as json.Marshal writes it; tar-split
+// files hold member names this way.
+std::string GoJsonQuote(std::string_view s);
 
 }  // namespace ubuild::store

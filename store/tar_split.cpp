@@ -19,7 +19,8 @@
 #include "store/crc64.h"
 #include "store/base/error.h"
 #include "store/base/fd.h"
-#include "store/json_line.h"
+#include "store/base/go_utf8.h"
+#include "store/go_json.h"
 
 namespace ubuild::store {
 

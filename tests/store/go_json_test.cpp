@@ -71,5 +71,16 @@ TEST(GoJson, EmptyContainersAndScalars) {
   EXPECT_EQ(GoJson(v, {.indent = 2}), "{\n  \"a\": [],\n  \"b\": {},\n  \"c\": null,\n  \"d\": true,\n  \"e\": 42\n}");
 }
 
+// tar-split's member names: json.Marshal of a valid UTF-8 string.
+TEST(GoJsonQuote, EscapesAsMarshalDoes) {
+  EXPECT_EQ(GoJsonQuote(""), "\"\"");
+  EXPECT_EQ(GoJsonQuote("usr/bin/env"), "\"usr/bin/env\"");
+  EXPECT_EQ(GoJsonQuote("a\"b\\c\nd\re\tf"), "\"a\\\"b\\\\c\\nd\\re\\tf\"");
+  EXPECT_EQ(GoJsonQuote("<a>&b"), "\"\\u003ca\\u003e\\u0026b\"");
+  EXPECT_EQ(GoJsonQuote(std::string("\x01\0\x1F\x7F", 4)), "\"\\u0001\\u0000\\u001f\x7F\"");
+  EXPECT_EQ(GoJsonQuote("caf\xC3\xA9 \xF0\x9F\x98\x80"), "\"caf\xC3\xA9 \xF0\x9F\x98\x80\"");
+  EXPECT_EQ(GoJsonQuote("\xE2\x80\xA8\xE2\x80\xA9\xE2\x80\xAA"), "\"\\u2028\\u2029\xE2\x80\xAA\"");
+}
+
 }  // namespace
 }  // namespace ubuild::store

@@ -1,6 +1,6 @@
-#include "parser/go_utf8.h"
+#include "store/base/go_utf8.h"
 
-namespace ubuild::parser {
+namespace ubuild {
 
 DecodedRune DecodeRune(std::string_view text) {
   if (text.empty()) return {kReplacementChar, 0, false};
@@ -39,6 +39,20 @@ DecodedRune DecodeRune(std::string_view text) {
   return {rune, len, true};
 }
 
+bool IsValidUtf8(std::string_view text) {
+  while (!text.empty()) {
+    // ASCII needs no decoding; tar-split checks every member's name here.
+    if (static_cast<unsigned char>(text[0]) < 0x80) {
+      text.remove_prefix(1);
+      continue;
+    }
+    const DecodedRune d = DecodeRune(text);
+    if (!d.valid) return false;
+    text.remove_prefix(d.width);
+  }
+  return true;
+}
+
 void AppendRune(std::string& out, char32_t rune) {
   if ((rune >= 0xD800 && rune <= 0xDFFF) || rune > 0x10FFFF) rune = kReplacementChar;
   if (rune < 0x80) {
@@ -58,4 +72,9 @@ void AppendRune(std::string& out, char32_t rune) {
   }
 }
 
-}  // namespace ubuild::parser
+void AppendHex(std::string& out, uint32_t value, int digits) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4) out += kHex[(value >> shift) & 0xF];
+}
+
+}  // namespace ubuild
