@@ -3,8 +3,6 @@
 #include <archive.h>
 #include <archive_entry.h>
 
-#include "store/base/error.h"
-
 namespace ubuild::store {
 
 namespace {
@@ -12,40 +10,15 @@ constexpr size_t kBufferSize = 1 << 20;
 }
 
 TarArchiveInput::TarArchiveInput(ByteSource& in, std::string what)
-    : in_(in), what_(std::move(what)), buffer_(new char[kBufferSize]) {
-  a_ = archive_read_new();
-  if (a_ == nullptr) throw Error("libarchive: cannot allocate a tar reader", what_);
-  if (archive_read_support_filter_all(a_) != ARCHIVE_OK || archive_read_support_format_tar(a_) != ARCHIVE_OK ||
-      archive_read_open(a_, this, nullptr, &TarArchiveInput::ReadCallback, nullptr) != ARCHIVE_OK) {
-    Fail("not a tar archive");
-  }
-}
-
-TarArchiveInput::~TarArchiveInput() {
-  if (a_ != nullptr) archive_read_free(a_);
-}
-
-long TarArchiveInput::ReadCallback(struct archive*, void* self, const void** buf) {
-  auto* me = static_cast<TarArchiveInput*>(self);
-  try {
-    *buf = me->buffer_.get();
-    return static_cast<long>(me->in_.Read(me->buffer_.get(), kBufferSize));
-  } catch (...) {
-    me->source_error_ = std::current_exception();
-    return -1;
-  }
-}
+    : what_(std::move(what)), archive_(in, ByteSourceArchive::Format::kTar, kBufferSize, what_, "not a tar archive") {}
 
 void TarArchiveInput::Fail(const std::string& doing) {
-  if (source_error_) std::rethrow_exception(source_error_);
-  const char* msg = archive_error_string(a_);
-  std::string where = current_.empty() ? what_ : what_ + ": " + current_;
-  throw Error(doing + (msg != nullptr ? std::string(": ") + msg : std::string()), where);
+  archive_.Fail(doing, current_.empty() ? what_ : what_ + ": " + current_);
 }
 
 bool TarArchiveInput::Next(Entry& entry) {
   archive_entry* e = nullptr;
-  int r = archive_read_next_header(a_, &e);
+  int r = archive_read_next_header(archive_.get(), &e);
   if (r == ARCHIVE_EOF) {
     current_.clear();
     return false;
@@ -83,7 +56,7 @@ bool TarArchiveInput::Next(Entry& entry) {
 }
 
 size_t TarArchiveInput::DataSource::Read(void* data, size_t len) {
-  la_ssize_t n = archive_read_data(owner_.a_, data, len);
+  la_ssize_t n = archive_read_data(owner_.archive_.get(), data, len);
   if (n < 0) owner_.Fail("reading member data");
   return static_cast<size_t>(n);
 }

@@ -4,13 +4,10 @@
 // ByteSource. The current member's bytes are themselves a ByteSource, so a
 // layer can stream from the archive straight into the layer applier.
 #include <cstdint>
-#include <exception>
-#include <memory>
 #include <string>
 
+#include "store/byte_source_archive.h"
 #include "store/byte_stream.h"
-
-struct archive;
 
 namespace ubuild::store {
 
@@ -26,7 +23,6 @@ class TarArchiveInput {
 
   // `what` names the archive in errors ("archive hello.tar").
   TarArchiveInput(ByteSource& in, std::string what);
-  ~TarArchiveInput();
   TarArchiveInput(const TarArchiveInput&) = delete;
   TarArchiveInput& operator=(const TarArchiveInput&) = delete;
 
@@ -47,13 +43,9 @@ class TarArchiveInput {
   };
 
   [[noreturn]] void Fail(const std::string& doing);
-  static long ReadCallback(struct archive*, void* self, const void** buf);
 
-  ByteSource& in_;
   std::string what_;
-  struct archive* a_ = nullptr;
-  std::unique_ptr<char[]> buffer_;
-  std::exception_ptr source_error_;
+  ByteSourceArchive archive_;
   std::string current_;
   DataSource data_{*this};
 };
