@@ -258,93 +258,141 @@ class LineReader {
   bool eof_ = false;
 };
 
+// One parsed line: `type` checked to be an integer and `payload` to be a
+// string or null (tar-split's storage.Entry).
+nlohmann::json ParseEntry(const std::string& line, uint64_t line_no, const std::string& where) {
+  nlohmann::json entry;
+  try {
+    entry = nlohmann::json::parse(line);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error("tar-split line " + std::to_string(line_no) + " is not JSON: " + e.what(), where);
+  }
+  if (!entry.is_object() || !entry.contains("type") || !entry["type"].is_number_integer()) {
+    throw Error("tar-split line " + std::to_string(line_no) + " has no type", where);
+  }
+  if (entry.contains("payload") && !entry["payload"].is_string() && !entry["payload"].is_null()) {
+    throw Error("tar-split line " + std::to_string(line_no) + ": payload is neither string nor null", where);
+  }
+  return entry;
+}
+
+// A file entry's name (name_raw when it is not UTF-8), relative to the diff
+// directory.
+std::string EntryName(const nlohmann::json& entry, const std::string& where) {
+  std::string name;
+  if (entry.contains("name_raw") && entry["name_raw"].is_string()) {
+    name = Base64Decode(entry["name_raw"].get<std::string>());
+  } else if (entry.contains("name") && entry["name"].is_string()) {
+    name = entry["name"].get<std::string>();
+  }
+  while (name.size() > 2 && name.compare(0, 2, "./") == 0) name.erase(0, 2);
+  if (!IsSafeRelative(name)) {
+    throw Error("tar-split entry \"" + name + "\" is not a path inside the layer", where);
+  }
+  return name;
+}
+
+// The diff directory's file for an entry, checked to still be the regular
+// file of `size` bytes the layer tar recorded.
+Fd OpenRecordedFile(const std::string& file, const std::string& name, int64_t size) {
+  Fd fd(::open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd.valid()) {
+    if (errno == ENOENT || errno == ELOOP) {
+      throw Error("layer file \"" + name + "\" is missing from the diff directory; cannot reproduce the layer tar",
+                  file);
+    }
+    throw SysError("open", file, errno);
+  }
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0) throw SysError("fstat", file, errno);
+  if (!S_ISREG(st.st_mode)) {
+    throw Error("layer file \"" + name + "\" is no longer a regular file; cannot reproduce the layer tar", file);
+  }
+  if (st.st_size != size) {
+    throw Error("layer file \"" + name + "\" has " + std::to_string(st.st_size) + " bytes, the layer tar recorded " +
+                    std::to_string(size) + "; the diff directory changed",
+                file);
+  }
+  return fd;
+}
+
+// The state one replay shares between its entries: the output, its running
+// digest and the copy buffer.
+class Replay {
+ public:
+  Replay(const std::string& where, const std::filesystem::path& diff_dir, ByteSink& out, bool check_crc)
+      : where_(where), diff_dir_(diff_dir), out_(out), check_crc_(check_crc), buffer_(kCopyBuffer) {}
+
+  void Entry(const nlohmann::json& entry, uint64_t line_no) {
+    const int type = entry["type"].get<int>();
+    const auto& payload = entry.contains("payload") ? entry["payload"] : nlohmann::json();
+    if (type == 2) {
+      std::string raw = payload.is_string() ? Base64Decode(payload.get<std::string>()) : std::string();
+      sha_.Update(raw);
+      out_.Write(raw.data(), raw.size());
+      return;
+    }
+    if (type != 1) {
+      throw Error("tar-split line " + std::to_string(line_no) + ": unknown type " + std::to_string(type), where_);
+    }
+    int64_t size = entry.value("size", int64_t{0});
+    if (size < 0) throw Error("tar-split line " + std::to_string(line_no) + ": negative size", where_);
+    if (size == 0) return;  // directories, links, empty files: no payload
+    FileBody(EntryName(entry, where_), size, payload);
+  }
+
+  Digest Final() { return sha_.Final(); }
+
+ private:
+  // Streams the file's bytes from the diff directory, checking them against
+  // the recorded crc64 when asked.
+  void FileBody(const std::string& name, int64_t size, const nlohmann::json& payload) {
+    const std::string file = (diff_dir_ / name).string();
+    Fd fd = OpenRecordedFile(file, name, size);
+    Crc64Iso crc;
+    int64_t left = size;
+    while (left > 0) {
+      ssize_t n = ::read(fd.get(), buffer_.data(), static_cast<size_t>(std::min<int64_t>(left, buffer_.size())));
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        throw SysError("read", file, errno);
+      }
+      if (n == 0) throw Error("layer file \"" + name + "\" shrank while it was read", file);
+      if (check_crc_) crc.Update(buffer_.data(), static_cast<size_t>(n));
+      sha_.Update(buffer_.data(), static_cast<size_t>(n));
+      out_.Write(buffer_.data(), static_cast<size_t>(n));
+      left -= n;
+    }
+    if (check_crc_ && payload.is_string() && Base64Decode(payload.get<std::string>()) != crc.BigEndianBytes()) {
+      throw Error("layer file \"" + name +
+                      "\" does not have the content the layer tar recorded (crc64 mismatch); the diff directory changed",
+                  file);
+    }
+  }
+
+  const std::string& where_;
+  const std::filesystem::path& diff_dir_;
+  ByteSink& out_;
+  const bool check_crc_;
+  Sha256 sha_;
+  std::vector<char> buffer_;
+};
+
 }  // namespace
 
 Digest ReplayTarSplit(const std::filesystem::path& gz_path, const std::filesystem::path& diff_dir, ByteSink& out,
                       bool check_crc) {
   const std::string where = gz_path.string();
   LineReader lines(where);
-  Sha256 sha;
-  std::vector<char> buffer(kCopyBuffer);
+  Replay replay(where, diff_dir, out, check_crc);
   std::string line;
   uint64_t line_no = 0;
   while (lines.Next(line)) {
     ++line_no;
     if (line.empty()) continue;
-    nlohmann::json entry;
-    try {
-      entry = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::exception& e) {
-      throw Error("tar-split line " + std::to_string(line_no) + " is not JSON: " + e.what(), where);
-    }
-    if (!entry.is_object() || !entry.contains("type") || !entry["type"].is_number_integer()) {
-      throw Error("tar-split line " + std::to_string(line_no) + " has no type", where);
-    }
-    const int type = entry["type"].get<int>();
-    const auto& payload = entry.contains("payload") ? entry["payload"] : nlohmann::json();
-    if (!payload.is_string() && !payload.is_null()) {
-      throw Error("tar-split line " + std::to_string(line_no) + ": payload is neither string nor null", where);
-    }
-    if (type == 2) {
-      std::string raw = payload.is_string() ? Base64Decode(payload.get<std::string>()) : std::string();
-      sha.Update(raw);
-      out.Write(raw.data(), raw.size());
-      continue;
-    }
-    if (type != 1) throw Error("tar-split line " + std::to_string(line_no) + ": unknown type " + std::to_string(type), where);
-    int64_t size = entry.value("size", int64_t{0});
-    if (size < 0) throw Error("tar-split line " + std::to_string(line_no) + ": negative size", where);
-    if (size == 0) continue;  // directories, links, empty files: no payload
-    std::string name;
-    if (entry.contains("name_raw") && entry["name_raw"].is_string()) {
-      name = Base64Decode(entry["name_raw"].get<std::string>());
-    } else if (entry.contains("name") && entry["name"].is_string()) {
-      name = entry["name"].get<std::string>();
-    }
-    while (name.size() > 2 && name.compare(0, 2, "./") == 0) name.erase(0, 2);
-    if (!IsSafeRelative(name)) {
-      throw Error("tar-split entry \"" + name + "\" is not a path inside the layer", where);
-    }
-    const std::string file = (diff_dir / name).string();
-    Fd fd(::open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-    if (!fd.valid()) {
-      if (errno == ENOENT || errno == ELOOP) {
-        throw Error("layer file \"" + name + "\" is missing from the diff directory; cannot reproduce the layer tar",
-                    file);
-      }
-      throw SysError("open", file, errno);
-    }
-    struct stat st;
-    if (::fstat(fd.get(), &st) != 0) throw SysError("fstat", file, errno);
-    if (!S_ISREG(st.st_mode)) {
-      throw Error("layer file \"" + name + "\" is no longer a regular file; cannot reproduce the layer tar", file);
-    }
-    if (st.st_size != size) {
-      throw Error("layer file \"" + name + "\" has " + std::to_string(st.st_size) + " bytes, the layer tar recorded " +
-                      std::to_string(size) + "; the diff directory changed",
-                  file);
-    }
-    Crc64Iso crc;
-    int64_t left = size;
-    while (left > 0) {
-      ssize_t n = ::read(fd.get(), buffer.data(), static_cast<size_t>(std::min<int64_t>(left, buffer.size())));
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        throw SysError("read", file, errno);
-      }
-      if (n == 0) throw Error("layer file \"" + name + "\" shrank while it was read", file);
-      if (check_crc) crc.Update(buffer.data(), static_cast<size_t>(n));
-      sha.Update(buffer.data(), static_cast<size_t>(n));
-      out.Write(buffer.data(), static_cast<size_t>(n));
-      left -= n;
-    }
-    if (check_crc && payload.is_string() && Base64Decode(payload.get<std::string>()) != crc.BigEndianBytes()) {
-      throw Error("layer file \"" + name +
-                      "\" does not have the content the layer tar recorded (crc64 mismatch); the diff directory changed",
-                  file);
-    }
+    replay.Entry(ParseEntry(line, line_no, where), line_no);
   }
-  return sha.Final();
+  return replay.Final();
 }
 
 }  // namespace ubuild::store

@@ -1,30 +1,17 @@
-// ubuild history [--no-trunc] [-q] REF: like `docker history`, newest first.
-// Rows come from the config's history; the newest gets the image id, the
-// one below it the parent image's, and so on; the rest are <missing>.
+// ubuild history [--no-trunc] [-q] REF: like `docker history`, newest first
+// (store/image_history.h computes the rows).
 #include <iostream>
 
 #include "builder/cli/command_args.h"
 #include "builder/cli/commands.h"
 #include "builder/cli/human_format.h"
 #include "builder/cli/table_writer.h"
-#include "store/chain_id.h"
-#include "store/digest.h"
 #include "store/base/error.h"
-#include "store/image_config.h"
-#include "store/layout.h"
+#include "store/digest.h"
+#include "store/image_history.h"
 #include "store/store.h"
 
 namespace ubuild::cli {
-
-namespace {
-
-struct HistoryRow {
-  std::string id = "<missing>";
-  std::string created, created_by, comment;
-  uint64_t size = 0;
-};
-
-}  // namespace
 
 int CmdHistory(const GlobalOptions& g, const Args& args) {
   ParsedArgs p = ParseCommandArgs("history", args, {{"no-trunc", 0}, {"quiet", 'q'}, {"human", 'H', true}});
@@ -38,34 +25,13 @@ int CmdHistory(const GlobalOptions& g, const Args& args) {
   auto s = store::Store::Open(g.root, store::Store::Mode::kRead);
   auto id = s.Resolve(ref);
   if (!id) throw Error("No such image: " + ref);
-  std::string where = store::layout::ImageContent(s.root(), *id).string();
-  auto config = store::ImageConfig::Parse(s.images().GetConfig(*id), where);
-
-  std::vector<store::Digest> chain_ids = store::ChainIds(config.diff_ids());
-  std::vector<HistoryRow> rows;
-  size_t layer = 0;
-  for (const auto& h : config.history()) {
-    HistoryRow r;
-    r.created = h.created;
-    r.created_by = h.created_by;
-    r.comment = h.comment;
-    if (!h.empty_layer) {
-      if (layer >= chain_ids.size()) throw Error("too many non-empty layers in History section", where);
-      r.size = s.layers().SizeOf(chain_ids[layer]).value_or(0);
-      ++layer;
-    }
-    rows.push_back(std::move(r));
-  }
-  std::reverse(rows.begin(), rows.end());
-  std::optional<store::Digest> cur = id;
-  for (HistoryRow& r : rows) {
-    if (!cur || !s.images().Exists(*cur)) break;
-    r.id = cur->str();
-    cur = s.images().Parent(*cur);
-  }
+  std::vector<store::ImageHistoryRow> rows = store::ImageHistory(s, *id);
 
   bool trunc = !p.Has("no-trunc");
-  auto show_id = [&](const std::string& i) { return trunc && i != "<missing>" ? store::ShortId(i) : i; };
+  auto show_id = [&](const std::optional<store::Digest>& i) -> std::string {
+    if (!i) return "<missing>";
+    return trunc ? store::ShortId(i->str()) : i->str();
+  };
   if (p.Has("quiet")) {
     std::string out;
     for (const auto& r : rows) out += show_id(r.id) + "\n";

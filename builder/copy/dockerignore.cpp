@@ -206,81 +206,109 @@ DockerIgnore DockerIgnore::Load(const std::filesystem::path& context_dir) {
 
 namespace {
 
-std::shared_ptr<DockerIgnore::Pattern> Compile(const std::string& cleaned, bool exclusion) {
+// One compile's state: the pattern text, the read position, and the tokens
+// and match kind built so far.
+class PatternCompiler {
+ public:
   using P = DockerIgnore::Pattern;
-  auto p = std::make_shared<P>();
+
+  PatternCompiler(const std::string& s, P& p) : s_(s), p_(p) {}
+
+  void Run() {
+    for (int i = 0; pos_ < s_.size(); ++i) {
+      size_t n = RuneLen(s_, pos_);
+      std::string ch = s_.substr(pos_, n);
+      pos_ += n;
+      if (ch == "*") {
+        Star(i == 0);
+      } else if (ch == "?") {
+        Push(P::Tok::kOne);
+      } else if (ch == "\\") {
+        Escape();
+      } else if (ch == "[") {
+        Class();
+      } else if (ch == "^") {
+        // Unescaped in the regexp: an anchor, so it only "matches" at the start.
+        p_.tokens.push_back({P::Tok::kStartAnchor, ""});
+      } else {
+        Literal(ch);
+      }
+    }
+    p_.kind = kind_;
+  }
+
+ private:
+  void Push(P::Tok tok) {
+    p_.tokens.push_back({tok, ""});
+    kind_ = P::Kind::kTokens;
+  }
+
+  void Literal(const std::string& text) {
+    if (!p_.tokens.empty() && p_.tokens.back().tok == P::Tok::kLiteral) {
+      p_.tokens.back().text += text;
+    } else {
+      p_.tokens.push_back({P::Tok::kLiteral, text});
+    }
+  }
+
+  // "*", or "**" (with an optional "/" after it) for any directories.
+  void Star(bool first) {
+    if (pos_ >= s_.size() || s_[pos_] != '*') {
+      Push(P::Tok::kStar);
+      return;
+    }
+    ++pos_;
+    if (pos_ < s_.size() && s_[pos_] == '/') ++pos_;
+    if (pos_ < s_.size()) {
+      Push(P::Tok::kAnyDirs);
+    } else if (kind_ == P::Kind::kExact) {
+      kind_ = P::Kind::kPrefix;
+    } else {
+      Push(P::Tok::kAll);
+    }
+    if (first) kind_ = P::Kind::kSuffix;
+  }
+
+  void Escape() {
+    if (pos_ >= s_.size()) {
+      Literal("\\");
+      return;
+    }
+    size_t m = RuneLen(s_, pos_);
+    Literal(s_.substr(pos_, m));
+    pos_ += m;
+    kind_ = P::Kind::kTokens;
+  }
+
+  // The regexp gets the bracket expression verbatim; GoPatternValid has
+  // already rejected an unterminated one.
+  void Class() {
+    P::Token tk{P::Tok::kClass, ""};
+    if (pos_ < s_.size() && s_[pos_] == '^') {
+      tk.negated = true;
+      ++pos_;
+    }
+    while (pos_ < s_.size() && s_[pos_] != ']') {
+      if (s_[pos_] == '\\' && pos_ + 1 < s_.size()) tk.text += s_[pos_++];
+      tk.text += s_[pos_++];
+    }
+    if (pos_ < s_.size()) ++pos_;
+    p_.tokens.push_back(tk);
+    kind_ = P::Kind::kTokens;
+  }
+
+  const std::string& s_;
+  P& p_;
+  size_t pos_ = 0;
+  P::Kind kind_ = P::Kind::kExact;
+};
+
+std::shared_ptr<DockerIgnore::Pattern> Compile(const std::string& cleaned, bool exclusion) {
+  auto p = std::make_shared<DockerIgnore::Pattern>();
   p->cleaned = cleaned;
   p->exclusion = exclusion;
   for (char c : cleaned) p->depth += c == '/';
-  P::Kind kind = P::Kind::kExact;
-  auto literal = [&](const std::string& s) {
-    if (!p->tokens.empty() && p->tokens.back().tok == P::Tok::kLiteral) {
-      p->tokens.back().text += s;
-    } else {
-      p->tokens.push_back({P::Tok::kLiteral, s});
-    }
-  };
-  const std::string& s = cleaned;
-  size_t pos = 0;
-  for (int i = 0; pos < s.size(); ++i) {
-    size_t n = RuneLen(s, pos);
-    std::string ch = s.substr(pos, n);
-    pos += n;
-    if (ch == "*") {
-      if (pos < s.size() && s[pos] == '*') {
-        ++pos;
-        if (pos < s.size() && s[pos] == '/') ++pos;
-        if (pos >= s.size()) {
-          if (kind == P::Kind::kExact) {
-            kind = P::Kind::kPrefix;
-          } else {
-            p->tokens.push_back({P::Tok::kAll, ""});
-            kind = P::Kind::kTokens;
-          }
-        } else {
-          p->tokens.push_back({P::Tok::kAnyDirs, ""});
-          kind = P::Kind::kTokens;
-        }
-        if (i == 0) kind = P::Kind::kSuffix;
-      } else {
-        p->tokens.push_back({P::Tok::kStar, ""});
-        kind = P::Kind::kTokens;
-      }
-    } else if (ch == "?") {
-      p->tokens.push_back({P::Tok::kOne, ""});
-      kind = P::Kind::kTokens;
-    } else if (ch == "\\") {
-      if (pos < s.size()) {
-        size_t m = RuneLen(s, pos);
-        literal(s.substr(pos, m));
-        pos += m;
-        kind = P::Kind::kTokens;
-      } else {
-        literal("\\");
-      }
-    } else if (ch == "[") {
-      // The regexp gets the bracket expression verbatim; GoPatternValid has
-      // already rejected an unterminated one.
-      P::Token tk{P::Tok::kClass, ""};
-      if (pos < s.size() && s[pos] == '^') {
-        tk.negated = true;
-        ++pos;
-      }
-      while (pos < s.size() && s[pos] != ']') {
-        if (s[pos] == '\\' && pos + 1 < s.size()) tk.text += s[pos++];
-        tk.text += s[pos++];
-      }
-      if (pos < s.size()) ++pos;
-      p->tokens.push_back(tk);
-      kind = P::Kind::kTokens;
-    } else if (ch == "^") {
-      // Unescaped in the regexp: an anchor, so it only "matches" at the start.
-      p->tokens.push_back({P::Tok::kStartAnchor, ""});
-    } else {
-      literal(ch);
-    }
-  }
-  p->kind = kind;
+  PatternCompiler(cleaned, *p).Run();
   return p;
 }
 

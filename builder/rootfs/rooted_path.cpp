@@ -32,6 +32,26 @@ void SplitInto(std::string_view path, std::deque<std::string>* out, bool front) 
   }
 }
 
+// The target of the symlink `st` describes; st_size is its length.
+std::string ReadLinkAt(int root_fd, const std::string& link, const struct stat& st) {
+  std::string target(static_cast<size_t>(st.st_size) + 1, '\0');
+  ssize_t n = readlinkat(root_fd, link.c_str(), target.data(), target.size());
+  if (n < 0) throw SysError("readlink", link, errno);
+  target.resize(static_cast<size_t>(n));
+  return target;
+}
+
+// Fills r.st and r.exists for a walk that found every component: the last
+// one was followed already, so it is no symlink unless it vanished since.
+void StatResolved(int root_fd, ResolvedPath& r) {
+  if (r.rel.empty()) {
+    if (fstat(root_fd, &r.st) != 0) throw SysError("stat", ".", errno);
+    r.exists = true;
+  } else if (fstatat(root_fd, r.rel.c_str(), &r.st, AT_SYMLINK_NOFOLLOW) == 0) {
+    r.exists = true;
+  }
+}
+
 }  // namespace
 
 ResolvedPath ResolveInTree(int root_fd, std::string_view path, bool clamp) {
@@ -70,10 +90,7 @@ ResolvedPath ResolveInTree(int root_fd, std::string_view path, bool clamp) {
     }
     if (S_ISLNK(st.st_mode)) {
       if (++links > 255) throw Error("too many levels of symbolic links", candidate);
-      std::string target(static_cast<size_t>(st.st_size) + 1, '\0');
-      ssize_t n = readlinkat(root_fd, candidate.c_str(), target.data(), target.size());
-      if (n < 0) throw SysError("readlink", candidate, errno);
-      target.resize(static_cast<size_t>(n));
+      std::string target = ReadLinkAt(root_fd, candidate, st);
       if (!target.empty() && target[0] == '/') {
         if (!clamp) {
           r.escaped = true;
@@ -91,14 +108,7 @@ ResolvedPath ResolveInTree(int root_fd, std::string_view path, bool clamp) {
     done.push_back(c);
   }
   r.rel = Join(done, "/");
-  if (!missing) {
-    if (r.rel.empty()) {
-      if (fstat(root_fd, &r.st) != 0) throw SysError("stat", ".", errno);
-      r.exists = true;
-    } else if (fstatat(root_fd, r.rel.c_str(), &r.st, AT_SYMLINK_NOFOLLOW) == 0) {
-      r.exists = true;
-    }
-  }
+  if (!missing) StatResolved(root_fd, r);
   return r;
 }
 

@@ -121,6 +121,43 @@ std::vector<GroupEntry> ParseGroup(const std::string& text) {
   return out;
 }
 
+// The passwd entry a USER's user part names: "" is root, digits are a uid,
+// anything else a name. The first match wins, as in runc.
+std::optional<PasswdEntry> FindUser(const fs::path& rootfs, const std::string& user_arg,
+                                    std::optional<unsigned long> uid_arg) {
+  const auto passwd = ReadImageFile(rootfs, "etc/passwd");
+  if (!passwd) return std::nullopt;
+  for (auto& u : ParsePasswd(*passwd)) {
+    if (user_arg.empty() ? u.uid == 0 : uid_arg ? u.uid == *uid_arg : u.name == user_arg) return std::move(u);
+  }
+  return std::nullopt;
+}
+
+// The gid a USER's group part names (digits a gid, else a group name); a gid
+// need not have an entry.
+unsigned GroupId(const std::vector<GroupEntry>& groups, const std::string& group_arg,
+                 std::optional<unsigned long> gid_arg) {
+  for (const auto& e : groups) {
+    if (gid_arg ? e.gid == *gid_arg : e.name == group_arg) return e.gid;
+  }
+  if (!gid_arg) throw Error("unable to find group " + group_arg + ": no matching entries in group file");
+  return CheckRange(*gid_arg);
+}
+
+// The gids of the groups that list `user` as a member, in file order.
+std::vector<unsigned> SupplementaryGids(const std::vector<GroupEntry>& groups, const std::string& user) {
+  std::vector<unsigned> gids;
+  for (const auto& e : groups) {
+    for (const auto& m : e.members) {
+      if (m == user) {
+        gids.push_back(e.gid);
+        break;
+      }
+    }
+  }
+  return gids;
+}
+
 }  // namespace
 
 ResolvedUser ResolveUser(const fs::path& rootfs, const std::string& spec) {
@@ -132,19 +169,8 @@ ResolvedUser ResolveUser(const fs::path& rootfs, const std::string& spec) {
 
   ResolvedUser out;
   out.home.assign(1, '/');  // (operator= of a literal trips GCC 12 -Wrestrict)
-  const auto passwd = ReadImageFile(rootfs, "etc/passwd");
   std::string matched_name;
-  const PasswdEntry* match = nullptr;
-  std::vector<PasswdEntry> users;
-  if (passwd) users = ParsePasswd(*passwd);
-  for (const auto& u : users) {
-    const bool hit = user_arg.empty() ? u.uid == 0 : uid_arg ? u.uid == *uid_arg : u.name == user_arg;
-    if (hit) {
-      match = &u;
-      break;
-    }
-  }
-  if (match) {
+  if (auto match = FindUser(rootfs, user_arg, uid_arg)) {
     matched_name = match->name;
     out.uid = match->uid;
     out.gid = match->gid;
@@ -159,28 +185,9 @@ ResolvedUser ResolveUser(const fs::path& rootfs, const std::string& spec) {
     std::vector<GroupEntry> groups;
     if (group) groups = ParseGroup(*group);
     if (!group_arg.empty()) {
-      const GroupEntry* g = nullptr;
-      for (const auto& e : groups) {
-        if (gid_arg ? e.gid == *gid_arg : e.name == group_arg) {
-          g = &e;
-          break;
-        }
-      }
-      if (g) {
-        out.gid = g->gid;
-      } else {
-        if (!gid_arg) throw Error("unable to find group " + group_arg + ": no matching entries in group file");
-        out.gid = CheckRange(*gid_arg);
-      }
+      out.gid = GroupId(groups, group_arg, gid_arg);
     } else {
-      for (const auto& e : groups) {
-        for (const auto& m : e.members) {
-          if (m == matched_name) {
-            out.supplementary_gids.push_back(e.gid);
-            break;
-          }
-        }
-      }
+      out.supplementary_gids = SupplementaryGids(groups, matched_name);
     }
   }
   return out;

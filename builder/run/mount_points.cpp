@@ -131,40 +131,75 @@ void MountPoints::Cleanup() {
   if (cleaned_ || !root_fd_.valid()) return;
   cleaned_ = true;
   // Decide first, remove after: removing a child changes its parent's mtime.
-  std::vector<Entry*> order;
-  for (auto& e : entries_) order.push_back(&e);
-  std::stable_sort(order.begin(), order.end(), [](const Entry* a, const Entry* b) { return Depth(a->rel) > Depth(b->rel); });
+  std::vector<const Entry*> order;
+  for (const auto& e : entries_) order.push_back(&e);
+  std::stable_sort(order.begin(), order.end(),
+                   [](const Entry* a, const Entry* b) { return Depth(a->rel) > Depth(b->rel); });
+  Remove(order, Removable(order));
+}
+
+namespace {
+
+// The container left the entry as Snapshot() saw it (an empty file stays empty).
+bool Untouched(const struct stat& now, const struct stat& snap, bool directory) {
+  return now.st_ino == snap.st_ino && now.st_mode == snap.st_mode && SameTime(now.st_mtim, snap.st_mtim) &&
+         SameTime(now.st_ctim, snap.st_ctim) && (directory || now.st_size == 0);
+}
+
+// The directory `rel` (at host path `dir`) holds nothing but entries already
+// found removable; false if it cannot be read.
+bool HoldsOnly(const fs::path& dir, const std::string& rel, const std::set<std::string>& removable) {
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return false;
+  bool only_ours = true;
+  while (dirent* de = ::readdir(d)) {
+    const std::string name = de->d_name;
+    if (name == "." || name == "..") continue;
+    if (!removable.count(rel + "/" + name)) only_ours = false;
+  }
+  ::closedir(d);
+  return only_ours;
+}
+
+struct DeferredRemoval {
+  std::string rel;
+  struct stat snap;
+};
+
+// Removes each copied-up directory from `upper` once the overlay on `rootfs`
+// is unmounted, if it is still the one seen now and empty.
+void RemoveAtUnmount(const fs::path& rootfs, const fs::path& upper, std::vector<DeferredRemoval> deferred) {
+  OverlayMount::AtUnmount(rootfs, [upper, deferred = std::move(deferred)] {
+    for (const auto& d : deferred) {
+      const fs::path p = upper / d.rel;
+      struct stat now {};
+      if (::lstat(p.c_str(), &now) != 0 || now.st_ino != d.snap.st_ino || !SameTime(now.st_mtim, d.snap.st_mtim) ||
+          !SameTime(now.st_ctim, d.snap.st_ctim)) {
+        continue;
+      }
+      ::rmdir(p.c_str());  // fails, as it should, if anything is inside
+    }
+  });
+}
+
+}  // namespace
+
+std::set<std::string> MountPoints::Removable(const std::vector<const Entry*>& deepest_first) const {
   std::set<std::string> removable;
-  for (Entry* e : order) {
+  for (const Entry* e : deepest_first) {
     if (!e->snapped) continue;
     struct stat now {};
     if (::lstat(DiffPath(e->rel).c_str(), &now) != 0) continue;
-    if (now.st_ino != e->snap.st_ino || now.st_mode != e->snap.st_mode || !SameTime(now.st_mtim, e->snap.st_mtim) ||
-        !SameTime(now.st_ctim, e->snap.st_ctim) || (!e->directory && now.st_size != 0)) {
-      continue;
-    }
-    if (e->directory) {
-      bool only_ours = true;
-      if (DIR* d = ::opendir(DiffPath(e->rel).c_str())) {
-        while (dirent* de = ::readdir(d)) {
-          const std::string name = de->d_name;
-          if (name == "." || name == "..") continue;
-          if (!removable.count(e->rel + "/" + name)) only_ours = false;
-        }
-        ::closedir(d);
-      } else {
-        only_ours = false;
-      }
-      if (!only_ours) continue;
-    }
+    if (!Untouched(now, e->snap, e->directory)) continue;
+    if (e->directory && !HoldsOnly(DiffPath(e->rel), e->rel, removable)) continue;
     removable.insert(e->rel);
   }
-  struct Deferred {
-    std::string rel;
-    struct stat snap;
-  };
-  std::vector<Deferred> deferred;
-  for (Entry* e : order) {
+  return removable;
+}
+
+void MountPoints::Remove(const std::vector<const Entry*>& deepest_first, const std::set<std::string>& removable) {
+  std::vector<DeferredRemoval> deferred;
+  for (const Entry* e : deepest_first) {
     if (!removable.count(e->rel)) continue;
     if (!e->copied_up) {
       // Created by us and absent below: removing it through the overlay
@@ -175,22 +210,10 @@ void MountPoints::Cleanup() {
     // A copied-up directory cannot be removed through the overlay (that
     // would whiteout the lower one) nor under it (its cache would go stale):
     // its unchanged upper copy goes once the overlay is unmounted.
-    Deferred d{e->rel, {}};
+    DeferredRemoval d{e->rel, {}};
     if (::lstat((upper_ / e->rel).c_str(), &d.snap) == 0) deferred.push_back(d);
   }
-  if (!deferred.empty()) {
-    OverlayMount::AtUnmount(rootfs_, [upper = upper_, deferred] {
-      for (const auto& d : deferred) {
-        const fs::path p = upper / d.rel;
-        struct stat now {};
-        if (::lstat(p.c_str(), &now) != 0 || now.st_ino != d.snap.st_ino || !SameTime(now.st_mtim, d.snap.st_mtim) ||
-            !SameTime(now.st_ctim, d.snap.st_ctim)) {
-          continue;
-        }
-        ::rmdir(p.c_str());  // fails, as it should, if anything is inside
-      }
-    });
-  }
+  if (!deferred.empty()) RemoveAtUnmount(rootfs_, upper_, std::move(deferred));
 }
 
 }  // namespace ubuild::builder

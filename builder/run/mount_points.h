@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,9 @@ class MountPoints {
   std::string Walk(const std::string& path, bool directory, bool record);
   void NoteCopyUps(const std::vector<std::string>& stack);
   std::filesystem::path DiffPath(const std::string& rel) const;
+  // Cleanup's two phases over the entries, deepest first.
+  std::set<std::string> Removable(const std::vector<const Entry*>& deepest_first) const;
+  void Remove(const std::vector<const Entry*>& deepest_first, const std::set<std::string>& removable);
 
   std::filesystem::path rootfs_;
   std::filesystem::path upper_;

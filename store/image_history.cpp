@@ -1,0 +1,42 @@
+#include "store/image_history.h"
+
+#include <algorithm>
+
+#include "store/base/error.h"
+#include "store/chain_id.h"
+#include "store/image_config.h"
+#include "store/layout.h"
+#include "store/store.h"
+
+namespace ubuild::store {
+
+std::vector<ImageHistoryRow> ImageHistory(const Store& store, const Digest& id) {
+  std::string where = layout::ImageContent(store.root(), id).string();
+  auto config = ImageConfig::Parse(store.images().GetConfig(id), where);
+
+  std::vector<Digest> chain_ids = ChainIds(config.diff_ids());
+  std::vector<ImageHistoryRow> rows;
+  size_t layer = 0;
+  for (const auto& h : config.history()) {
+    ImageHistoryRow r;
+    r.created = h.created;
+    r.created_by = h.created_by;
+    r.comment = h.comment;
+    if (!h.empty_layer) {
+      if (layer >= chain_ids.size()) throw Error("too many non-empty layers in History section", where);
+      r.size = store.layers().SizeOf(chain_ids[layer]).value_or(0);
+      ++layer;
+    }
+    rows.push_back(std::move(r));
+  }
+  std::reverse(rows.begin(), rows.end());
+  std::optional<Digest> cur = id;
+  for (ImageHistoryRow& r : rows) {
+    if (!cur || !store.images().Exists(*cur)) break;
+    r.id = cur;
+    cur = store.images().Parent(*cur);
+  }
+  return rows;
+}
+
+}  // namespace ubuild::store
