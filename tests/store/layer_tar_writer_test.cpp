@@ -171,6 +171,7 @@ TEST(LayerTarWriter, EntryHeaders) {
 // tar writer stores a zero time.Time as 0. So the marker's mtime is 0 whatever
 // the directory's, and a SOURCE_DATE_EPOCH clamp leaves it alone.
 TEST(LayerTarWriter, OpaqueMarkerHasZeroMtime) {
+  UBUILD_SKIP_UNLESS_ROOT("trusted.overlay.opaque xattr");
   TempDir dir;
   std::filesystem::create_directory(dir / "opq");
   WriteFile(dir / "opq/kept", "k");
