@@ -21,11 +21,6 @@ namespace {
 
 using FlagType = FlagParser::Type;
 
-std::string Upper(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return s;
-}
-
 Error AtLeastOneArgument(const std::string& command) { return Error(command + " requires at least one argument"); }
 Error ExactlyOneArgument(const std::string& command) { return Error(command + " requires exactly one argument"); }
 Error BlankNames(const std::string& command) { return Error(command + " names can not be blank"); }
@@ -151,7 +146,7 @@ CopyInstr ParseCopy(const Node& node, bool is_add) {
 // The instructions an ONBUILD trigger may not be: checked when ONBUILD is
 // written and again when a child image runs the trigger, as Docker does.
 void CheckTrigger(const std::string& keyword) {
-  const std::string trigger = Upper(keyword);
+  const std::string trigger = AsciiUpper(keyword);
   if (trigger == "ONBUILD") throw Error("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
   if (trigger == "MAINTAINER" || trigger == "FROM") throw Error(trigger + " isn't allowed as an ONBUILD trigger");
 }
@@ -203,7 +198,7 @@ HealthcheckInstr ParseHealthcheck(const Node& node) {
                                   {"start-interval", FlagType::kString},
                                   {"retries", FlagType::kString}});
   HealthcheckInstr health;
-  const std::string type = Upper(node.args[0]);
+  const std::string type = AsciiUpper(node.args[0]);
   std::vector<std::string> rest(node.args.begin() + 1, node.args.end());
   if (type == "NONE") {
     if (!rest.empty()) throw Error("HEALTHCHECK NONE takes no arguments");
@@ -304,11 +299,11 @@ Instruction ParseCommand(const Node& node) {
     if (!node.json_form) throw Error("SHELL requires the arguments to be in JSON form");
     return ShellInstr{node.args};
   }
-  throw Error("unknown instruction: " + Upper(k));
+  throw Error("unknown instruction: " + AsciiUpper(k));
 }
 
 LocatedInstruction Locate(Instruction instr, const Node& node) {
-  return LocatedInstruction{std::move(instr), node.start_line, Upper(node.keyword), node.original};
+  return LocatedInstruction{std::move(instr), node.start_line, AsciiUpper(node.keyword), node.original};
 }
 
 // Errors thrown above carry no location; this adds the node's line.

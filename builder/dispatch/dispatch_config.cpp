@@ -8,6 +8,7 @@
 #include "builder/dispatch/history_text.h"
 #include "builder/dispatch/step_commit.h"
 #include "store/base/error.h"
+#include "store/base/strings.h"
 
 namespace ubuild::builder {
 
@@ -37,7 +38,7 @@ std::vector<std::string> PortKeys(const BuildContext& ctx, const LocatedInstruct
     ports = spec.substr(0, slash);
     proto = spec.substr(slash + 1);
   }
-  std::transform(proto.begin(), proto.end(), proto.begin(), ::tolower);
+  proto = AsciiLower(proto);
   if (proto != "tcp" && proto != "udp" && proto != "sctp") {
     throw StepError(ctx, in, "invalid proto: " + proto);
   }
@@ -67,8 +68,7 @@ void ValidateSignal(const BuildContext& ctx, const LocatedInstruction& in, const
     int n = std::stoi(sig);
     if (n >= 1 && n <= 64) return;
   } else {
-    std::string name = sig;
-    std::transform(name.begin(), name.end(), name.begin(), ::toupper);
+    std::string name = AsciiUpper(sig);
     if (name.rfind("SIG", 0) == 0) name = name.substr(3);
     for (int n = 1; n < NSIG; ++n) {
       const char* abbrev = sigabbrev_np(n);

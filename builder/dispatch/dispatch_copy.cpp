@@ -8,6 +8,7 @@
 #include "builder/rootfs/overlay_mount.h"
 #include "builder/dispatch/step_commit.h"
 #include "store/base/error.h"
+#include "store/base/strings.h"
 
 namespace ubuild::builder {
 
@@ -16,8 +17,7 @@ namespace {
 // --from names an earlier stage (by name or index) or any image in the store.
 std::optional<store::Digest> FromChain(BuildContext& ctx, const parser::LocatedInstruction& in,
                                        const std::string& from) {
-  std::string key = from;
-  for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string key = AsciiLower(from);
   if (auto it = ctx.stages_by_name.find(key); it != ctx.stages_by_name.end()) return store::TopChainId(it->second.config);
   std::optional<store::Digest> id;
   try {

@@ -18,4 +18,11 @@ std::string AsciiLower(std::string s) {
   return s;
 }
 
+std::string AsciiUpper(std::string s) {
+  for (char& c : s) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  }
+  return s;
+}
+
 }  // namespace ubuild

@@ -13,5 +13,6 @@ std::string Join(std::span<const std::string> parts, std::string_view sep);
 // ASCII-only lowercase: Dockerfile keywords, stage names and flag values are
 // compared this way whatever the process locale.
 std::string AsciiLower(std::string s);
+std::string AsciiUpper(std::string s);
 
 }  // namespace ubuild

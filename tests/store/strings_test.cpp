@@ -29,5 +29,9 @@ TEST(AsciiLower, LowersAsciiLettersOnly) {
   EXPECT_EQ(AsciiLower("@[`{"), "@[`{");  // the neighbours of 'A'..'Z' and 'a'..'z'
 }
 
+TEST(AsciiUpper, UppersAsciiLettersOnly) {
+  EXPECT_EQ(AsciiUpper("sigTerm rtmin+3 \xc3\xa9"), "SIGTERM RTMIN+3 \xc3\xa9");
+}
+
 }  // namespace
 }  // namespace ubuild
