@@ -9,6 +9,7 @@
 #include "builder/build.h"
 #include "builder/cli/command_args.h"
 #include "builder/cli/commands.h"
+#include "builder/run/seccomp_option.h"
 #include "store/base/error.h"
 #include "store/reference_store.h"
 #include "store/store.h"
@@ -26,6 +27,8 @@ constexpr const char* kBuildUsage =
     "      --no-cache           do not use the build cache\n"
     "      --network host|none  network for RUN (default host)\n"
     "      --label K=V          add a label to the image (repeatable)\n"
+    "      --security-opt seccomp=unconfined|FILE\n"
+    "                           seccomp profile for RUN (default: Docker's)\n"
     "      --iidfile FILE       write the image id to FILE\n"
     "  -q, --quiet              print only the image id\n"
     "      --progress MODE      auto, plain or quiet\n";
@@ -33,7 +36,7 @@ constexpr const char* kBuildUsage =
 const std::vector<FlagSpec> kBuildFlags = {
     {"help", 'h'},      {"tag", 't', true},    {"file", 'f', true},    {"build-arg", 0, true},
     {"target", 0, true}, {"no-cache", 0},       {"network", 0, true},   {"label", 0, true},
-    {"iidfile", 0, true}, {"quiet", 'q'},       {"progress", 0, true},
+    {"iidfile", 0, true}, {"quiet", 'q'},       {"progress", 0, true},  {"security-opt", 0, true},
 };
 
 // One flag, as docker build reads it.
@@ -66,6 +69,14 @@ void ApplyFlag(builder::BuildOptions& o, const std::string& flag, const std::str
     } else if (v != "host" && v != "default") {
       throw UsageError("--network " + v + ": ubuild supports host and none");
     }
+  } else if (flag == "security-opt") {
+    // Docker's CLI also takes the old "seccomp:FILE" spelling.
+    const size_t sep = v.find_first_of("=:");
+    if (sep == std::string::npos || v.substr(0, sep) != "seccomp" || sep + 1 == v.size()) {
+      throw UsageError("--security-opt " + v + ": ubuild supports seccomp=unconfined|FILE");
+    }
+    o.seccomp = builder::SeccompOption::FromValue(v.substr(sep + 1));
+    builder::SeccompProgramFor(o.seccomp);  // a bad profile fails before any work
   } else if (flag == "label") {
     auto eq = v.find('=');
     o.labels[v.substr(0, eq)] = eq == std::string::npos ? "" : v.substr(eq + 1);

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "builder/run/seccomp_option.h"
+
 namespace ubuild::builder {
 
 enum class Progress { kAuto, kPlain, kQuiet };
@@ -23,6 +25,7 @@ struct BuildOptions {
   std::map<std::string, std::string> labels;
   std::filesystem::path iidfile;
   Progress progress = Progress::kAuto;
+  SeccompOption seccomp;                // --security-opt seccomp=...
 };
 
 }  // namespace ubuild::builder

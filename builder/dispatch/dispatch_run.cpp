@@ -82,6 +82,7 @@ void DispatchRun(BuildContext& ctx, StageState& st, const parser::LocatedInstruc
   if (spec.workdir.empty()) spec.workdir = "/";
   spec.network_none = ctx.options.network_none || run.network == "none";
   spec.hostname = "ubuild";
+  spec.seccomp = ctx.options.seccomp;
   if (const store::Json& vols = config.config()["Volumes"]; vols.is_object()) {
     for (auto it = vols.begin(); it != vols.end(); ++it) spec.volumes.push_back(it.key());
   }

@@ -19,6 +19,7 @@
 
 #include "builder/run/capabilities.h"
 #include "builder/run/container_plan.h"
+#include "builder/run/seccomp_program.h"
 
 namespace ubuild::builder {
 namespace {
@@ -214,6 +215,9 @@ int ContainerInit(void* arg) {
   ResetInheritedState(plan);
   ::umask(0);  // the setup ops' nodes get exactly the plan's modes
   EnterRootfs(plan);
+  // Where runc installs it for Docker: while init still has CAP_SYS_ADMIN,
+  // so no no_new_privs is needed, and before the credentials change.
+  if (int rc = LoadSeccompProgram(plan.seccomp); rc != 0) Fail(plan, "seccomp", nullptr, -rc);
   BecomeUser(plan);
   ::umask(022);  // what a Docker container's process starts with
   ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "builder/run/seccomp_program.h"
+
 namespace ubuild::builder {
 
 struct SetupOp {
@@ -34,6 +36,7 @@ struct ContainerPlan {
   gid_t gid = 0;
   std::vector<gid_t> groups;
   int last_cap = 40;
+  SeccompProgram seccomp;        // built here; init only installs it
   std::vector<char*> argv;        // null-terminated
   std::vector<char*> envp;        // null-terminated
   std::vector<const char*> exec_candidates;  // argv[0] or PATH entries joined with it

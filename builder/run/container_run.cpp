@@ -19,6 +19,7 @@
 #include "builder/run/interrupt.h"
 #include "builder/run/mount_points.h"
 #include "builder/run/proc_masks.h"
+#include "builder/run/seccomp_option.h"
 #include "builder/rootfs/overlay_mount.h"
 #include "builder/rootfs/user_lookup.h"
 #include "store/base/default_path.h"
@@ -118,6 +119,7 @@ void PlanProcess(ContainerPlan& plan, const RunSpec& spec, const ResolvedUser& u
   // the supplementary list, so `id` shows groups=1000(app) there too.
   if (plan.groups.empty()) plan.groups.push_back(user.gid);
   plan.last_cap = LastCapability();
+  plan.seccomp = SeccompProgramFor(spec.seccomp);
   PlanExec(plan, spec);
 }
 

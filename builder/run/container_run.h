@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "builder/run/seccomp_option.h"
+
 namespace ubuild::builder {
 
 struct RunSpec {
@@ -20,6 +22,7 @@ struct RunSpec {
   bool network_none = false;
   std::string hostname;                  // deterministic, not host-specific
   std::vector<std::string> volumes;      // dirs to create before running (kept in the layer)
+  SeccompOption seccomp;                 // Docker's default profile unless --security-opt says otherwise
 };
 
 // Returns the process's exit code (128+N for a signal). Throws ubuild::Error
