@@ -1,13 +1,17 @@
 #include "builder/run/seccomp_option.h"
 
-#include <fstream>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <map>
 #include <mutex>
-#include <sstream>
 
 #include "builder/run/seccomp_profile.h"
 #include "builder/run/seccomp_target.h"
 #include "store/base/error.h"
+#include "store/base/fd.h"
 
 namespace ubuild::builder {
 
@@ -19,12 +23,16 @@ SeccompOption SeccompOption::FromValue(const std::string& value) {
   }
   option.kind = kProfileFile;
   option.file = value;
-  std::ifstream in(value, std::ios::binary);
-  if (!in) throw Error("cannot open the seccomp profile", value);
-  std::ostringstream content;
-  content << in.rdbuf();
-  if (in.bad()) throw Error("cannot read the seccomp profile", value);
-  option.json = content.str();
+  const Fd fd(::open(value.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) throw Error(std::string("cannot open the seccomp profile: ") + std::strerror(errno), value);
+  char buf[65536];
+  while (true) {
+    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n == 0) break;
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw Error(std::string("cannot read the seccomp profile: ") + std::strerror(errno), value);
+    option.json.append(buf, static_cast<size_t>(n));
+  }
   return option;
 }
 

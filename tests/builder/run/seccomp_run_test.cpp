@@ -68,7 +68,7 @@ TEST_F(SeccompRunTest, UnreadableProfileFileIsAnError) {
     SeccompOption::FromValue(missing);
     FAIL() << "no error";
   } catch (const Error& e) {
-    EXPECT_EQ(e.message(), missing + ": cannot open the seccomp profile");
+    EXPECT_EQ(e.message(), missing + ": cannot open the seccomp profile: No such file or directory");
   }
 }
 
