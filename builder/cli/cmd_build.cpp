@@ -36,8 +36,21 @@ constexpr const char* kBuildUsage =
 const std::vector<FlagSpec> kBuildFlags = {
     {"help", 'h'},      {"tag", 't', true},    {"file", 'f', true},    {"build-arg", 0, true},
     {"target", 0, true}, {"no-cache", 0},       {"network", 0, true},   {"label", 0, true},
-    {"iidfile", 0, true}, {"quiet", 'q'},       {"progress", 0, true},  {"security-opt", 0, true},
+    {"iidfile", 0, true}, {"quiet", 'q'},       {"progress", 0, true},
+    {"security-opt", 0, true},
 };
+
+// --security-opt seccomp=unconfined|FILE (Docker's CLI also takes the old
+// "seccomp:FILE" spelling); a bad profile fails here, before any work.
+builder::SeccompOption ReadSecurityOpt(const std::string& v) {
+  const size_t sep = v.find_first_of("=:");
+  if (sep == std::string::npos || v.substr(0, sep) != "seccomp" || sep + 1 == v.size()) {
+    throw UsageError("--security-opt " + v + ": ubuild supports seccomp=unconfined|FILE");
+  }
+  builder::SeccompOption option = builder::SeccompOption::FromValue(v.substr(sep + 1));
+  builder::SeccompProgramFor(option);
+  return option;
+}
 
 // One flag, as docker build reads it.
 void ApplyFlag(builder::BuildOptions& o, const std::string& flag, const std::string& v) {
@@ -70,13 +83,7 @@ void ApplyFlag(builder::BuildOptions& o, const std::string& flag, const std::str
       throw UsageError("--network " + v + ": ubuild supports host and none");
     }
   } else if (flag == "security-opt") {
-    // Docker's CLI also takes the old "seccomp:FILE" spelling.
-    const size_t sep = v.find_first_of("=:");
-    if (sep == std::string::npos || v.substr(0, sep) != "seccomp" || sep + 1 == v.size()) {
-      throw UsageError("--security-opt " + v + ": ubuild supports seccomp=unconfined|FILE");
-    }
-    o.seccomp = builder::SeccompOption::FromValue(v.substr(sep + 1));
-    builder::SeccompProgramFor(o.seccomp);  // a bad profile fails before any work
+    o.seccomp = ReadSecurityOpt(v);
   } else if (flag == "label") {
     auto eq = v.find('=');
     o.labels[v.substr(0, eq)] = eq == std::string::npos ? "" : v.substr(eq + 1);

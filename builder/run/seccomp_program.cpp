@@ -6,10 +6,11 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <map>
 #include <memory>
+#include <set>
 
 #include "store/base/error.h"
 #include "store/base/fd.h"
@@ -123,11 +124,10 @@ std::vector<sock_filter> EnosysStub(const SeccompFilterSpec& spec) {
   const auto kind = spec.default_action.kind;
   if (kind == SeccompAction::kAllow || kind == SeccompAction::kLog || kind == SeccompAction::kTrace) return {};
   std::vector<sock_filter> stub;
-  std::map<uint32_t, bool> seen;
+  std::set<uint32_t> seen;
   for (const std::string& arch : spec.architectures) {
     const uint32_t token = seccomp_arch_resolve_name(arch.c_str());
-    if (seen[token]) continue;
-    seen[token] = true;
+    if (!seen.insert(token).second) continue;
     int last = 0;
     for (const SeccompRule& rule : spec.rules) last = std::max(last, seccomp_syscall_resolve_name_arch(token, rule.name.c_str()));
     if (last <= 0) continue;
