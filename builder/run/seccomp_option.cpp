@@ -1,10 +1,13 @@
 #include "builder/run/seccomp_option.h"
 
 #include <fcntl.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <iostream>
 #include <map>
 #include <mutex>
 
@@ -14,6 +17,17 @@
 #include "store/base/fd.h"
 
 namespace ubuild::builder {
+namespace {
+
+// Docker's test (pkg/sysinfo): a kernel with CONFIG_SECCOMP answers
+// PR_GET_SECCOMP, and one with CONFIG_SECCOMP_FILTER rejects a null filter
+// with EFAULT rather than EINVAL.
+bool KernelHasSeccompFilters() {
+  if (::prctl(PR_GET_SECCOMP, 0, 0, 0, 0) < 0 && errno == EINVAL) return false;
+  return !(::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, nullptr, 0, 0) < 0 && errno == EINVAL);
+}
+
+}  // namespace
 
 SeccompOption SeccompOption::FromValue(const std::string& value) {
   SeccompOption option;
@@ -42,7 +56,18 @@ SeccompProgram SeccompProgramFor(const SeccompOption& option) {
   // build asks for the same program on the same host.
   static std::mutex mutex;
   static std::map<std::string, SeccompProgram> compiled;  // by profile text
+  static const bool supported = KernelHasSeccompFilters();
   const bool builtin = option.kind == SeccompOption::kDockerDefault;
+  // As Docker does on such kernels: no default filter, but no profile
+  // silently ignored either.
+  if (!supported && !builtin) throw Error("seccomp is not enabled in this kernel, cannot apply a profile", option.file);
+  if (!supported) {
+    static std::once_flag warned;
+    std::call_once(warned, [] {
+      std::cerr << "ubuild: warning: seccomp is not enabled in this kernel, RUN goes without Docker's default profile\n";
+    });
+    return {};
+  }
   const std::string_view json = builtin ? DockerDefaultSeccompProfile() : std::string_view(option.json);
   const std::lock_guard lock(mutex);
   if (auto it = compiled.find(std::string(json)); it != compiled.end()) return it->second;
