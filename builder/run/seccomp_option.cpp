@@ -64,7 +64,8 @@ SeccompProgram SeccompProgramFor(const SeccompOption& option) {
   if (!supported) {
     static std::once_flag warned;
     std::call_once(warned, [] {
-      std::cerr << "ubuild: warning: seccomp is not enabled in this kernel, RUN goes without Docker's default profile\n";
+      std::cerr << "ubuild: warning: seccomp is not enabled in this kernel, "
+                   "RUN goes without Docker's default profile\n";
     });
     return {};
   }

@@ -80,12 +80,15 @@ void ReadMinKernel(const ProfileReader& r, const std::string& text, const std::s
   if (text.empty()) return;
   const size_t dot = text.find('.');
   const bool two_parts = dot != std::string::npos && text.find('.', dot + 1) == std::string::npos;
-  auto number = [&](std::string_view part, unsigned& out) {
-    if (part.empty() || part.size() > 3 || !std::all_of(part.begin(), part.end(), [](char ch) { return ch >= '0' && ch <= '9'; })) {
-      return false;
+  // Go's strconv.ParseUint(part, 10, 8).
+  auto number = [](std::string_view part, unsigned& out) {
+    out = 0;
+    for (char ch : part) {
+      if (ch < '0' || ch > '9') return false;
+      out = out * 10 + static_cast<unsigned>(ch - '0');
+      if (out > 255) return false;
     }
-    out = static_cast<unsigned>(std::stoul(std::string(part)));
-    return out < 256;
+    return !part.empty();
   };
   if (!two_parts || !number(std::string_view(text).substr(0, dot), c.min_kernel) ||
       !number(std::string_view(text).substr(dot + 1), c.min_major)) {

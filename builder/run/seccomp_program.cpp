@@ -69,7 +69,9 @@ void AddRule(scmp_filter_ctx ctx, uint32_t action, int nr, const SeccompRule& ru
           "rule for " + rule.name);
     return;
   }
-  for (const scmp_arg_cmp& c : conditions) Check(seccomp_rule_add_array(ctx, action, nr, 1, &c), "rule for " + rule.name);
+  for (const scmp_arg_cmp& c : conditions) {
+    Check(seccomp_rule_add_array(ctx, action, nr, 1, &c), "rule for " + rule.name);
+  }
 }
 
 std::vector<sock_filter> ExportBpf(scmp_filter_ctx ctx) {
@@ -129,7 +131,9 @@ std::vector<sock_filter> EnosysStub(const SeccompFilterSpec& spec) {
     const uint32_t token = seccomp_arch_resolve_name(arch.c_str());
     if (!seen.insert(token).second) continue;
     int last = 0;
-    for (const SeccompRule& rule : spec.rules) last = std::max(last, seccomp_syscall_resolve_name_arch(token, rule.name.c_str()));
+    for (const SeccompRule& rule : spec.rules) {
+      last = std::max(last, seccomp_syscall_resolve_name_arch(token, rule.name.c_str()));
+    }
     if (last <= 0) continue;
     // x32 syscalls arrive as x86_64's audit arch with bit 30 set.
     const uint32_t audit_arch = token == SCMP_ARCH_X32 ? SCMP_ARCH_X86_64 : token;

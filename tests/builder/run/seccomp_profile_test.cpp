@@ -151,53 +151,56 @@ TEST(SeccompProfile, ReadsKeysAsGoDoes) {
 }
 
 TEST(SeccompProfile, DefaultErrnoRetSetsTheDefaultErrno) {
-  const auto spec = ResolveSeccompProfile(R"({"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 38})", "p", Amd64());
+  const auto spec =
+      ResolveSeccompProfile(R"({"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 38})", "p", Amd64());
   ASSERT_TRUE(spec.has_value());
   EXPECT_EQ(spec->default_action, (SeccompAction{SeccompAction::kErrno, 38}));
 }
 
+// The message for a profile denying by default with one syscall rule.
+std::string RuleError(const std::string& rule) {
+  return ErrorOf(R"({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [)" + rule + "]}");
+}
+
 TEST(SeccompProfile, BadProfilesSayWhereAndWhat) {
-  EXPECT_EQ(ErrorOf("{"), "/p.json: seccomp profile: not valid JSON: parse error at line 1, column 2: syntax error "
-                          "while parsing object key - unexpected end of input; expected string literal");
-  EXPECT_EQ(ErrorOf("[]"), "/p.json: seccomp profile: want an object, got array");
-  EXPECT_EQ(ErrorOf(R"({"defaultAction": "SCMP_ACT_NOPE"})"),
-            "/p.json: seccomp profile: defaultAction: unknown action \"SCMP_ACT_NOPE\"");
+  const std::string p = "/p.json: seccomp profile: ";
+  EXPECT_EQ(ErrorOf("{"), p + "not valid JSON: parse error at line 1, column 2: syntax error while parsing "
+                              "object key - unexpected end of input; expected string literal");
+  EXPECT_EQ(ErrorOf("[]"), p + "want an object, got array");
+  EXPECT_EQ(ErrorOf(R"({"defaultAction": "SCMP_ACT_NOPE"})"), p + "defaultAction: unknown action \"SCMP_ACT_NOPE\"");
   EXPECT_EQ(ErrorOf(R"({"syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW"}]})"),
-            "/p.json: seccomp profile: defaultAction: missing");
-  EXPECT_EQ(ErrorOf(R"({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read"]}]})"),
-            "/p.json: seccomp profile: syscalls[0].action: missing");
-  EXPECT_EQ(ErrorOf(R"({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"name": "a", "names": ["b"], "action": "SCMP_ACT_ALLOW"}]})"),
-            "/p.json: seccomp profile: syscalls[0]: both 'name' and 'names' given, use either");
+            p + "defaultAction: missing");
   EXPECT_EQ(ErrorOf(R"({"defaultAction": "SCMP_ACT_ERRNO", "architectures": ["SCMP_ARCH_X86"], "archMap": [{}]})"),
-            "/p.json: seccomp profile: both 'architectures' and 'archMap' given, use either");
+            p + "both 'architectures' and 'archMap' given, use either");
   EXPECT_EQ(ErrorOf(R"({"defaultAction": "SCMP_ACT_ERRNO", "architectures": ["SCMP_ARCH_Z80"]})"),
-            "/p.json: seccomp profile: architectures[0]: unknown architecture \"SCMP_ARCH_Z80\"");
-  EXPECT_EQ(ErrorOf(R"({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": "read", "action": "SCMP_ACT_ALLOW"}]})"),
-            "/p.json: seccomp profile: syscalls[0].names: want an array of strings, got string");
-  EXPECT_EQ(ErrorOf(R"({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW",
-                        "args": [{"index": 6, "value": 1, "op": "SCMP_CMP_EQ"}]}]})"),
-            "/p.json: seccomp profile: syscalls[0].args[0].index: 6 is out of range (at most 5)");
-  EXPECT_EQ(ErrorOf(R"({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW",
-                        "args": [{"index": 0, "value": -1, "op": "SCMP_CMP_EQ"}]}]})"),
-            "/p.json: seccomp profile: syscalls[0].args[0].value: want an unsigned integer, got -1");
-  EXPECT_EQ(ErrorOf(R"({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW",
-                        "args": [{"index": 0, "value": 1, "op": "SCMP_CMP_SORTOF"}]}]})"),
-            "/p.json: seccomp profile: syscalls[0].args[0].op: unknown operator \"SCMP_CMP_SORTOF\"");
-  EXPECT_EQ(ErrorOf(R"({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_NOTIFY"}]})"),
-            "/p.json: seccomp profile: syscalls[0].action: SCMP_ACT_NOTIFY needs a seccomp agent, which ubuild does not run");
+            p + "architectures[0]: unknown architecture \"SCMP_ARCH_Z80\"");
+  EXPECT_EQ(RuleError(R"({"names": ["read"]})"), p + "syscalls[0].action: missing");
+  EXPECT_EQ(RuleError(R"({"name": "a", "names": ["b"], "action": "SCMP_ACT_ALLOW"})"),
+            p + "syscalls[0]: both 'name' and 'names' given, use either");
+  EXPECT_EQ(RuleError(R"({"names": "read", "action": "SCMP_ACT_ALLOW"})"),
+            p + "syscalls[0].names: want an array of strings, got string");
+  EXPECT_EQ(RuleError(R"({"names": ["read"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 6, "op": "SCMP_CMP_EQ"}]})"),
+            p + "syscalls[0].args[0].index: 6 is out of range (at most 5)");
+  EXPECT_EQ(RuleError(R"({"names": ["read"], "action": "SCMP_ACT_ALLOW", "args": [{"value": -1, "op": "SCMP_CMP_EQ"}]})"),
+            p + "syscalls[0].args[0].value: want an unsigned integer, got -1");
+  EXPECT_EQ(RuleError(R"({"names": ["read"], "action": "SCMP_ACT_ALLOW", "args": [{"op": "SCMP_CMP_SORTOF"}]})"),
+            p + "syscalls[0].args[0].op: unknown operator \"SCMP_CMP_SORTOF\"");
+  EXPECT_EQ(RuleError(R"({"names": ["read"], "action": "SCMP_ACT_NOTIFY"})"),
+            p + "syscalls[0].action: SCMP_ACT_NOTIFY needs a seccomp agent, which ubuild does not run");
 }
 
 TEST(SeccompProfile, MinKernelMustBeVersionDotMajor) {
   auto with = [](const std::string& v) {
-    return ErrorOf(R"({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW",
-                     "includes": {"minKernel": ")" + v + R"("}}]})");
+    return RuleError(R"({"names": ["read"], "action": "SCMP_ACT_ALLOW", "includes": {"minKernel": ")" + v + R"("}})");
   };
-  EXPECT_EQ(with("4"), "/p.json: seccomp profile: syscalls[0].includes.minKernel: invalid kernel version \"4\", want \"<kernel>.<major>\"");
-  EXPECT_EQ(with("4.8.1"), "/p.json: seccomp profile: syscalls[0].includes.minKernel: invalid kernel version \"4.8.1\", want \"<kernel>.<major>\"");
-  EXPECT_EQ(with("4.x"), "/p.json: seccomp profile: syscalls[0].includes.minKernel: invalid kernel version \"4.x\", want \"<kernel>.<major>\"");
-  EXPECT_EQ(with("4.256"), "/p.json: seccomp profile: syscalls[0].includes.minKernel: invalid kernel version \"4.256\", want \"<kernel>.<major>\"");
+  auto invalid = [](const std::string& v) {
+    return "/p.json: seccomp profile: syscalls[0].includes.minKernel: invalid kernel version \"" + v +
+           "\", want \"<kernel>.<major>\"";
+  };
+  for (const char* bad : {"4", "4.8.1", "4.x", "4.256", "4.", "-4.1"}) EXPECT_EQ(with(bad), invalid(bad));
   EXPECT_EQ(with("0.0"), "/p.json: seccomp profile: syscalls[0].includes.minKernel: kernel version cannot be 0.0");
   EXPECT_EQ(with(""), "(no error)");  // Docker reads "" as no minimum
+  EXPECT_EQ(with("0004.008"), "(no error)");
 }
 
 }  // namespace

@@ -8,8 +8,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <fcntl.h>
-
 #include <cerrno>
 #include <functional>
 
@@ -95,24 +93,26 @@ TEST(SeccompProgram, ConditionsOnTheSameArgumentAreAlternatives) {
       {"names": ["personality"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13,
        "args": [{"index": 0, "value": 8, "op": "SCMP_CMP_EQ"}, {"index": 0, "value": 0, "op": "SCMP_CMP_EQ"}]},
       {"names": ["mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 30,
-       "args": [{"index": 0, "value": 4294967196, "op": "SCMP_CMP_EQ"}, {"index": 2, "value": 320, "op": "SCMP_CMP_EQ"}]}]})");
+       "args": [{"index": 0, "value": 1000, "op": "SCMP_CMP_EQ"}, {"index": 2, "value": 320, "op": "SCMP_CMP_EQ"}]}]})");
   const int status = InChild(program, [] {
     if (ErrnoOf(::syscall(SYS_personality, 8)) != EACCES) return 1;
     if (ErrnoOf(::syscall(SYS_personality, 0)) != EACCES) return 2;
     if (ErrnoOf(::syscall(SYS_personality, 0xffffffffUL)) != 0) return 3;
-    // Different arguments are ANDed: AT_FDCWD with mode 0500 only.
-    if (ErrnoOf(::syscall(SYS_mkdirat, AT_FDCWD, "/nonexistent/a", 0500)) != EROFS) return 4;
-    if (ErrnoOf(::syscall(SYS_mkdirat, AT_FDCWD, "/nonexistent/a", 0700)) != ENOENT) return 5;
+    // Different arguments are ANDed: descriptor 1000 (not open) with mode 0500 only.
+    if (ErrnoOf(::syscall(SYS_mkdirat, 1000L, "a", 0500L)) != EROFS) return 4;
+    if (ErrnoOf(::syscall(SYS_mkdirat, 1000L, "a", 0700L)) != EBADF) return 5;
+    if (ErrnoOf(::syscall(SYS_mkdirat, 1001L, "a", 0500L)) != EBADF) return 6;
     return 0;
   });
   ASSERT_TRUE(WIFEXITED(status)) << status;
   EXPECT_EQ(WEXITSTATUS(status), 0);
 }
+
 TEST(SeccompProgram, AllowingDefaultHasNoEnosysStub) {
-  const SeccompProgram allow = Compile(R"({"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64"], "syscalls": [
-      {"names": ["getppid"], "action": "SCMP_ACT_ERRNO"}]})");
-  const SeccompProgram deny = Compile(R"({"defaultAction": "SCMP_ACT_ERRNO", "architectures": ["SCMP_ARCH_X86_64"], "syscalls": [
-      {"names": ["getppid"], "action": "SCMP_ACT_ALLOW"}]})");
+  const SeccompProgram allow = Compile(R"({"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64"],
+      "syscalls": [{"names": ["getppid"], "action": "SCMP_ACT_ERRNO"}]})");
+  const SeccompProgram deny = Compile(R"({"defaultAction": "SCMP_ACT_ERRNO", "architectures": ["SCMP_ARCH_X86_64"],
+      "syscalls": [{"names": ["getppid"], "action": "SCMP_ACT_ALLOW"}]})");
   // Same rules, same architectures: the stub is the difference.
   EXPECT_GT(deny.instructions.size(), allow.instructions.size());
   const int status = InChild(allow, [] { return ErrnoOf(::syscall(SYS_getppid)) == EPERM ? 0 : 1; });
