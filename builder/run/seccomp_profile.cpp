@@ -110,8 +110,8 @@ Condition ReadCondition(const ProfileReader& r, const Json* v, const std::string
 }
 
 // runc's getAction; errnoRet counts for ERRNO and TRACE only.
-SeccompAction ReadAction(const ProfileReader& r, const std::string& word, const Json* errno_ret,
-                         const std::string& path) {
+SeccompAction ReadAction(const ProfileReader& r, const std::string& word, const std::string& path,
+                         const Json* errno_ret, const std::string& errno_path) {
   static const std::pair<const char*, SeccompAction::Kind> kActions[] = {
       {"SCMP_ACT_KILL", SeccompAction::kKillThread},     {"SCMP_ACT_KILL_THREAD", SeccompAction::kKillThread},
       {"SCMP_ACT_KILL_PROCESS", SeccompAction::kKillProcess}, {"SCMP_ACT_TRAP", SeccompAction::kTrap},
@@ -123,7 +123,7 @@ SeccompAction ReadAction(const ProfileReader& r, const std::string& word, const 
     if (word != name) continue;
     SeccompAction action;
     action.kind = kind;
-    if (errno_ret) action.errno_ret = static_cast<unsigned>(r.Unsigned(errno_ret, path + " errnoRet", 0xffff));
+    if (errno_ret) action.errno_ret = static_cast<unsigned>(r.Unsigned(errno_ret, errno_path, 0xffff));
     return action;
   }
   r.Bad(path, word.empty() ? "missing" : "unknown action \"" + word + "\"");
@@ -200,7 +200,7 @@ void ReadSyscall(const ProfileReader& r, const Json& v, const std::string& path,
   if (!name.empty() && !names.empty()) r.Bad(path, "both 'name' and 'names' given, use either");
   if (!name.empty()) names.push_back(name);
   const SeccompAction action = ReadAction(r, r.String(ProfileReader::Field(v, "action"), path + ".action"),
-                                          ProfileReader::Field(v, "errnoRet"), path + ".action");
+                                          path + ".action", ProfileReader::Field(v, "errnoRet"), path + ".errnoRet");
   std::vector<SeccompArg> args;
   if (const Json* list = ProfileReader::Field(v, "args")) {
     if (!list->is_array()) r.Bad(path + ".args", std::string("want an array, got ") + list->type_name());
@@ -263,8 +263,8 @@ std::optional<SeccompFilterSpec> ResolveSeccompProfile(std::string_view json, co
   if (default_action.empty() && (!syscalls || syscalls->empty())) return std::nullopt;
 
   SeccompFilterSpec spec;
-  spec.default_action =
-      ReadAction(r, default_action, ProfileReader::Field(profile, "defaultErrnoRet"), "defaultAction");
+  spec.default_action = ReadAction(r, default_action, "defaultAction", ProfileReader::Field(profile, "defaultErrnoRet"),
+                                   "defaultErrnoRet");
   spec.architectures = ReadArchitectures(r, profile, target);
   for (size_t i = 0; syscalls && i < syscalls->size(); ++i) {
     ReadSyscall(r, (*syscalls)[i], "syscalls[" + std::to_string(i) + "]", target, spec.rules);

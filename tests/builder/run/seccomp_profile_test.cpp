@@ -185,6 +185,8 @@ TEST(SeccompProfile, BadProfilesSayWhereAndWhat) {
             p + "syscalls[0].args[0].value: want an unsigned integer, got -1");
   EXPECT_EQ(RuleError(R"({"names": ["read"], "action": "SCMP_ACT_ALLOW", "args": [{"op": "SCMP_CMP_SORTOF"}]})"),
             p + "syscalls[0].args[0].op: unknown operator \"SCMP_CMP_SORTOF\"");
+  EXPECT_EQ(RuleError(R"({"names": ["read"], "action": "SCMP_ACT_ERRNO", "errnoRet": 70000})"),
+            p + "syscalls[0].errnoRet: 70000 is out of range (at most 65535)");
   EXPECT_EQ(RuleError(R"({"names": ["read"], "action": "SCMP_ACT_NOTIFY"})"),
             p + "syscalls[0].action: SCMP_ACT_NOTIFY needs a seccomp agent, which ubuild does not run");
 }
