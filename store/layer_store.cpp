@@ -1,7 +1,9 @@
 // layerdb + overlay2, as moby's layer store and overlay2 driver lay them out.
 //
 // Commit order (a reader never sees a half-made layer):
-//   overlay2/<cache-id>/{diff,work}  made by CreatePending, flock'd while pending
+//   overlay2/<cache-id>/{diff,work}  made by CreatePending in the session dir,
+//                                    flock'd, then renamed into overlay2/;
+//                                    flock'd while pending
 //   layerdb/tmp/<cache-id>/          staging: tar-split, then diff, size, cache-id, parent
 //   overlay2/<cache-id>/{link,lower}, overlay2/l/<LINK>
 //   rename layerdb/tmp/<cache-id> -> layerdb/sha256/<chain>   <- the commit point
@@ -9,6 +11,9 @@
 // `committed` comes after the rename so that every overlay2 dir without it is
 // either still pending or named by a layerdb entry (the sweep in recovery.cpp
 // restores the marker then); an unnamed, unlocked one is garbage.
+// Two processes may register the same chain_id at once (both hold ROOT/lock
+// shared): the first rename wins, the second finds the directory taken and
+// uses the winner's layer.
 #include "store/layer_store.h"
 
 #include <sys/stat.h>
@@ -61,7 +66,7 @@ Digest ParseDigestFile(const fs::path& file) {
 
 }  // namespace
 
-LayerStore::LayerStore(fs::path root) : root_(std::move(root)) {}
+LayerStore::LayerStore(fs::path root, fs::path scratch) : root_(std::move(root)), scratch_(std::move(scratch)) {}
 
 bool LayerStore::Exists(const Digest& chain_id) const {
   // layerdb/sha256/<chain>/diff appears with the rename that commits a layer.
@@ -127,32 +132,44 @@ PendingLayer LayerStore::CreatePending() {
   p.diff_dir = layout::CacheDiff(root_, p.cache_id);
   p.work_dir = layout::CacheWork(root_, p.cache_id);
   p.merged_dir = layout::CacheMerged(root_, p.cache_id);
-  MakeDir(p.dir, 0710);
+  if (scratch_.empty()) throw Error("internal: a pending layer needs a store opened for writing", root_.string());
+  // Made and flock'd in the session dir, then moved: a sweep running beside
+  // this process never sees the dir in overlay2/ without its lock.
+  const fs::path made = scratch_ / p.cache_id;
+  MakeDir(made, 0710);
   try {
-    LockPendingDir(p.cache_id, p.dir);
-    MakeDir(p.diff_dir, 0755);
-    MakeDir(p.work_dir, 0700);
+    LockPendingDir(p.cache_id, made);
+    MakeDir(made / "diff", 0755);
+    MakeDir(made / "work", 0700);
+    if (::rename(made.c_str(), p.dir.c_str()) != 0) throw SysError("rename", made.string(), errno);
   } catch (...) {
     UnlockPendingDir(p.cache_id);
     std::error_code ec;
-    fs::remove_all(p.dir, ec);
+    fs::remove_all(made, ec);
     throw;
   }
   return p;
 }
 
+void LayerStore::RemoveLinkOf(const std::string& cache_id) {
+  auto link = ReadFileIfExists(layout::CacheLinkFile(root_, cache_id));
+  if (!link || !layout::IsLinkName(*link)) return;
+  fs::path link_path = layout::LinkPath(root_, *link);
+  std::error_code ec;
+  if (fs::read_symlink(link_path, ec) == layout::LinkTarget(cache_id)) ::unlink(link_path.c_str());
+}
+
 void LayerStore::Discard(PendingLayer& pending) {
   if (pending.cache_id.empty()) return;
   RemoveTree(layout::LayerStaging(root_, pending.cache_id));
+  RemoveLinkOf(pending.cache_id);
   RemoveTree(pending.dir);
   UnlockPendingDir(pending.cache_id);
   pending = PendingLayer{};
 }
 
-std::optional<Layer> LayerStore::Commit(PendingLayer& pending, const std::optional<Digest>& parent,
-                                        const LayerTarOptions& options) {
+std::optional<PreparedLayer> LayerStore::Prepare(PendingLayer& pending, const LayerTarOptions& options) {
   try {
-    if (parent && !Get(*parent)) throw Error("parent layer " + parent->str() + " is not in the store");
     fs::path staging = layout::LayerStaging(root_, pending.cache_id);
     MakeDir(staging, 0700);
     // The files reach the disk while the tar stream is hashed (the builder's
@@ -167,11 +184,31 @@ std::optional<Layer> LayerStore::Commit(PendingLayer& pending, const std::option
       Discard(pending);
       return std::nullopt;
     }
-    return Finish(pending, tar.diff_id, tar.content_size, parent);
+    return PreparedLayer{tar.diff_id, tar.content_size};
   } catch (...) {
     Discard(pending);
     throw;
   }
+}
+
+Layer LayerStore::Finish(PendingLayer& pending, const PreparedLayer& prepared, const std::optional<Digest>& parent) {
+  try {
+    return Publish(pending, prepared.diff_id, prepared.size, parent);
+  } catch (...) {
+    Discard(pending);
+    throw;
+  }
+}
+
+std::optional<Layer> LayerStore::Commit(PendingLayer& pending, const std::optional<Digest>& parent,
+                                        const LayerTarOptions& options) {
+  if (parent && !Exists(*parent)) {
+    Discard(pending);
+    throw Error("parent layer " + parent->str() + " is not in the store");
+  }
+  std::optional<PreparedLayer> prepared = Prepare(pending, options);
+  if (!prepared) return std::nullopt;
+  return Finish(pending, *prepared, parent);
 }
 
 Layer LayerStore::Register(ByteSource& tar, const std::optional<Digest>& parent,
@@ -188,15 +225,15 @@ Layer LayerStore::Register(ByteSource& tar, const std::optional<Digest>& parent,
       throw Error("layer digest mismatch: expected " + expected_diff_id->str() + ", got " + applied.diff_id.str(),
                   what);
     }
-    return Finish(pending, applied.diff_id, applied.content_size, parent);
+    return Publish(pending, applied.diff_id, applied.content_size, parent);
   } catch (...) {
     Discard(pending);
     throw;
   }
 }
 
-Layer LayerStore::Finish(PendingLayer& pending, const Digest& diff_id, uint64_t size,
-                         const std::optional<Digest>& parent) {
+Layer LayerStore::Publish(PendingLayer& pending, const Digest& diff_id, uint64_t size,
+                          const std::optional<Digest>& parent) {
   Digest chain_id = NextChainId(parent, diff_id);
   if (auto existing = Get(chain_id)) {
     Discard(pending);
@@ -216,14 +253,14 @@ Layer LayerStore::Finish(PendingLayer& pending, const Digest& diff_id, uint64_t 
   FsyncDir(staging);
 
   std::string link;
-  do {
+  for (;;) {
     link = RandomLinkName();
-  } while (PathExists(layout::LinkPath(root_, link)));
-  // The link file before the symlink: the sweep finds symlinks through it.
-  WriteFileDurable(layout::CacheLinkFile(root_, cache_id), link);
-  fs::path link_path = layout::LinkPath(root_, link);
-  if (::symlink(layout::LinkTarget(cache_id).c_str(), link_path.c_str()) != 0) {
-    throw SysError("symlink", link_path.string(), errno);
+    // The link file before the symlink: the sweep finds symlinks through it.
+    WriteFileDurable(layout::CacheLinkFile(root_, cache_id), link);
+    fs::path link_path = layout::LinkPath(root_, link);
+    if (::symlink(layout::LinkTarget(cache_id).c_str(), link_path.c_str()) == 0) break;
+    // EEXIST: another process took the name since it was drawn.
+    if (errno != EEXIST) throw SysError("symlink", link_path.string(), errno);
   }
   if (parent_layer) {
     std::string lower = "l/" + parent_layer->link;
@@ -237,7 +274,14 @@ Layer LayerStore::Finish(PendingLayer& pending, const Digest& diff_id, uint64_t 
   FsyncDir(pending.dir);
 
   fs::path final_dir = layout::LayerDir(root_, chain_id);
-  if (::rename(staging.c_str(), final_dir.c_str()) != 0) throw SysError("rename", staging.string(), errno);
+  if (::rename(staging.c_str(), final_dir.c_str()) != 0) {
+    // A non-empty directory is there: another process registered this chain_id first.
+    if (errno != ENOTEMPTY && errno != EEXIST) throw SysError("rename", staging.string(), errno);
+    Discard(pending);
+    auto winner = Get(chain_id);
+    if (!winner) throw Error("layer vanished right after its registration", final_dir.string());
+    return *winner;
+  }
   // Registered now: a failure from here on must not discard the directory.
   PendingLayer done = pending;
   pending = PendingLayer{};

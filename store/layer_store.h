@@ -33,9 +33,17 @@ struct PendingLayer {
   std::filesystem::path merged_dir;  // mount point, made by whoever mounts
 };
 
+// A pending layer's diff, tarred and hashed (tar-split in its staging dir).
+struct PreparedLayer {
+  Digest diff_id;
+  uint64_t size = 0;  // bytes of file content
+};
+
 class LayerStore {
  public:
-  explicit LayerStore(std::filesystem::path root);  // ROOT
+  // ROOT; `scratch` is the writer's session dir (pending dirs are made there
+  // and flock'd before they appear in overlay2/), empty for readers.
+  LayerStore(std::filesystem::path root, std::filesystem::path scratch);
 
   std::optional<Layer> Get(const Digest& chain_id) const;
   // Registered? One stat, for hot paths (cache hits) that need no details.
@@ -55,6 +63,14 @@ class LayerStore {
   // The diff dir's filesystem is synced before the layer is registered.
   std::optional<Layer> Commit(PendingLayer& pending, const std::optional<Digest>& parent,
                               const LayerTarOptions& options = {});
+  // Commit in two halves, for writers that run beside others. Prepare does
+  // the slow part (tar, tar-split, sync) and needs no lock; it returns
+  // nullopt, having discarded the pending dir, for an empty diff. Finish
+  // registers the layer and needs ROOT/lock (shared is enough: when another
+  // process registered the same chain_id first, the rename finds it there,
+  // and Finish returns that layer and discards its own copy).
+  std::optional<PreparedLayer> Prepare(PendingLayer& pending, const LayerTarOptions& options = {});
+  Layer Finish(PendingLayer& pending, const PreparedLayer& prepared, const std::optional<Digest>& parent);
   // Applies a layer tar (load/import) on top of `parent`, verifying the digest
   // against expected_diff_id when given. Registers it (shared if it exists).
   Layer Register(ByteSource& tar, const std::optional<Digest>& parent,
@@ -69,9 +85,12 @@ class LayerStore {
 
  private:
   // The shared tail of Commit and Register: staging files, link, rename.
-  Layer Finish(PendingLayer& pending, const Digest& diff_id, uint64_t size, const std::optional<Digest>& parent);
+  Layer Publish(PendingLayer& pending, const Digest& diff_id, uint64_t size, const std::optional<Digest>& parent);
+  // Removes the overlay2/l symlink a pending dir's link file names.
+  void RemoveLinkOf(const std::string& cache_id);
 
   std::filesystem::path root_;
+  std::filesystem::path scratch_;
 };
 
 }  // namespace ubuild::store
