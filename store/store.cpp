@@ -36,7 +36,7 @@ Error NoRight(const fs::path& root, const std::string& right) {
 
 void CreateLayout(const fs::path& root) {
   for (const fs::path& dir : {layout::ImageContentDir(root), layout::ImageMetadataRoot(root), layout::LayerDbDir(root),
-                              layout::LayerDbTmp(root), layout::LinkDir(root)}) {
+                              layout::LayerDbTmp(root), layout::LinkDir(root), layout::SessionsDir(root)}) {
     std::error_code ec;
     fs::create_directories(dir, ec);
     if (ec) {

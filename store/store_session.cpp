@@ -57,8 +57,6 @@ void ForEachSession(const fs::path& root, Fn fn) {
 
 StoreSession StoreSession::Begin(const fs::path& root) {
   StoreSession s;
-  fs::path sessions = layout::SessionsDir(root);
-  if (::mkdir(sessions.c_str(), 0700) != 0 && errno != EEXIST) throw SysError("mkdir", sessions.string(), errno);
   for (;;) {
     s.id_ = RandomHex(kSessionIdBytes);
     s.dir_ = layout::SessionDir(root, s.id_);

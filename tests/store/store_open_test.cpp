@@ -37,7 +37,7 @@ class StoreOpenTest : public ::testing::Test {
 TEST_F(StoreOpenTest, CreatesTheLayout) {
   auto s = Store::Open(root_, Store::Mode::kWrite);
   for (const char* d : {"image/overlay2/imagedb/content/sha256", "image/overlay2/imagedb/metadata/sha256",
-                        "image/overlay2/layerdb/sha256", "image/overlay2/layerdb/tmp", "overlay2/l"}) {
+                        "image/overlay2/layerdb/sha256", "image/overlay2/layerdb/tmp", "overlay2/l", "sessions"}) {
     EXPECT_TRUE(fs::is_directory(root_ / d)) << d;
   }
   EXPECT_TRUE(fs::exists(root_ / "lock"));
