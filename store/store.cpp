@@ -68,10 +68,6 @@ void Flock(int fd, int op, const fs::path& lock_file) {
   }
 }
 
-}  // namespace
-
-namespace {
-
 bool NeedsSweep(const fs::path& root) {
   return PathExists(layout::DirtyMarker(root)) || AnyDeadSession(root);
 }

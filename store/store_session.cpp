@@ -69,6 +69,9 @@ StoreSession StoreSession::Begin(const fs::path& root) {
     ::rmdir(s.dir_.c_str());
     throw SysError(s.dir_fd_.valid() ? "flock" : "open", s.dir_.string(), err);
   }
+  // On disk before anything the session makes: after a power cut no process
+  // holds a lock, so every session found then is dead and the sweep runs.
+  FsyncDir(layout::SessionsDir(root));
   return s;
 }
 
