@@ -120,7 +120,7 @@ check "the store keeps one copy of it (one layer, one dir added)" \
 check "the store is settled after the concurrent builds" store_is_settled
 
 # --- a build killed beside a live one -----------------------------------------
-live=$(ctx 7 4) victim=$(ctx 8 30)
+live=$(ctx 7 10) victim=$(ctx 8 30)
 ub build -q -t live "$live" >"$E2E_TMP/live.out" 2>&1 & plive=$!
 "$UBUILD_BIN" --root "$ROOT" build -q -t victim "$victim" >/dev/null 2>&1 & pvictim=$!  # not ub: $! is ubuild itself
 sleep 1.5
@@ -142,8 +142,16 @@ for d in "$ROOT"/overlay2/*/; do
 done
 check "the live build holds its pending layer" test $held -ge 1
 check "the killed build's pending layer is held by nobody" test $free -ge 1
-check "a writer beside the live build sweeps the dead one's session" ub tag busybox swept:latest
+check "a writer beside the live build sweeps the dead one's session" ub tag four3 swept:latest
 check "the dead build's session is gone" test "$(ls "$ROOT/sessions" | wc -l)" -le 1
+# What the live build uses is pinned: rmi refuses, prune leaves it alone.
+check "the live build is still running for what follows" kill -0 $plive
+out=$(ub rmi busybox 2>&1) && fail "rmi of a running build's base succeeded" ||
+  check "rmi of a running build's base is refused, as docker refuses a running container's image" \
+    grep -q 'conflict: unable to remove repository reference "busybox" (must force) - a running build is using' <<<"$out"
+out=$(ub rmi "$(ub images -q busybox | head -1)" 2>&1) && fail "rmi by id of a running build's base succeeded" ||
+  check "rmi by id of it too" grep -q 'image is being used by a running build' <<<"$out"
+check "prune beside the live build succeeds" eval 'ub prune >/dev/null'
 check "the live build still succeeds" wait $plive || cat "$E2E_TMP/live.out"
 check "its image is whole" test "$(layer_file live n)" = build-7
 check "nothing of the killed build is left" store_is_settled
