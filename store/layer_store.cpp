@@ -1,9 +1,7 @@
 // layerdb + overlay2, as moby's layer store and overlay2 driver lay them out.
 //
 // Commit order (a reader never sees a half-made layer):
-//   overlay2/<cache-id>/{diff,work}  made by CreatePending in the session dir,
-//                                    flock'd, then renamed into overlay2/;
-//                                    flock'd while pending
+//   overlay2/<cache-id>/{diff,work}  made by CreatePending, flock'd while pending
 //   layerdb/tmp/<cache-id>/          staging: tar-split, then diff, size, cache-id, parent
 //   overlay2/<cache-id>/{link,lower}, overlay2/l/<LINK>
 //   rename layerdb/tmp/<cache-id> -> layerdb/sha256/<chain>   <- the commit point
@@ -66,7 +64,7 @@ Digest ParseDigestFile(const fs::path& file) {
 
 }  // namespace
 
-LayerStore::LayerStore(fs::path root, fs::path scratch) : root_(std::move(root)), scratch_(std::move(scratch)) {}
+LayerStore::LayerStore(fs::path root) : root_(std::move(root)) {}
 
 bool LayerStore::Exists(const Digest& chain_id) const {
   // layerdb/sha256/<chain>/diff appears with the rename that commits a layer.
@@ -132,20 +130,15 @@ PendingLayer LayerStore::CreatePending() {
   p.diff_dir = layout::CacheDiff(root_, p.cache_id);
   p.work_dir = layout::CacheWork(root_, p.cache_id);
   p.merged_dir = layout::CacheMerged(root_, p.cache_id);
-  if (scratch_.empty()) throw Error("internal: a pending layer needs a store opened for writing", root_.string());
-  // Made and flock'd in the session dir, then moved: a sweep running beside
-  // this process never sees the dir in overlay2/ without its lock.
-  const fs::path made = scratch_ / p.cache_id;
-  MakeDir(made, 0710);
+  MakeDir(p.dir, 0710);
   try {
-    LockPendingDir(p.cache_id, made);
-    MakeDir(made / "diff", 0755);
-    MakeDir(made / "work", 0700);
-    if (::rename(made.c_str(), p.dir.c_str()) != 0) throw SysError("rename", made.string(), errno);
+    LockPendingDir(p.cache_id, p.dir);
+    MakeDir(p.diff_dir, 0755);
+    MakeDir(p.work_dir, 0700);
   } catch (...) {
     UnlockPendingDir(p.cache_id);
     std::error_code ec;
-    fs::remove_all(made, ec);
+    fs::remove_all(p.dir, ec);
     throw;
   }
   return p;

@@ -41,9 +41,7 @@ struct PreparedLayer {
 
 class LayerStore {
  public:
-  // ROOT; `scratch` is the writer's session dir (pending dirs are made there
-  // and flock'd before they appear in overlay2/), empty for readers.
-  LayerStore(std::filesystem::path root, std::filesystem::path scratch);
+  explicit LayerStore(std::filesystem::path root);  // ROOT
 
   std::optional<Layer> Get(const Digest& chain_id) const;
   // Registered? One stat, for hot paths (cache hits) that need no details.
@@ -54,6 +52,8 @@ class LayerStore {
   // first), as ROOT/overlay2/l/<LINK>. Empty when top is nullopt (scratch).
   std::vector<std::filesystem::path> LowerDirs(const std::optional<Digest>& top) const;
 
+  // REQUIRES: ROOT/lock held (shared is enough), so that a leftover sweep
+  // (exclusive) never sees the new dir before its flock.
   PendingLayer CreatePending();
   void Discard(PendingLayer& pending);
   // Writes the layer tar (hash + tar-split), computes diff_id and chain_id
@@ -90,7 +90,6 @@ class LayerStore {
   void RemoveLinkOf(const std::string& cache_id);
 
   std::filesystem::path root_;
-  std::filesystem::path scratch_;
 };
 
 }  // namespace ubuild::store

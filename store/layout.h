@@ -20,7 +20,7 @@ fs::path DirtyMarker(const fs::path& root);
 // (each holds ROOT/lock shared); taken after ROOT/lock, never alone.
 fs::path RefsLockFile(const fs::path& root);
 // ROOT/sessions/<id>/: one per writing process, flock'd by it while it lives
-// (store_session.h); holds its pins and its scratch (pending dirs being made).
+// (store_session.h); holds its pins.
 fs::path SessionsDir(const fs::path& root);
 fs::path SessionDir(const fs::path& root, std::string_view session_id);
 inline constexpr std::string_view kSessionPinsFile = "pins";

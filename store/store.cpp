@@ -116,7 +116,7 @@ Store::Store(fs::path root, Fd lock_fd, Mode mode, StoreSession session)
       lock_fd_(std::move(lock_fd)),
       mode_(mode),
       session_(std::move(session)),
-      layers_(root_, session_.active() ? session_.dir() : fs::path()),
+      layers_(root_),
       images_(root_),
       refs_(root_) {}
 

@@ -50,8 +50,9 @@ class Store {
     Store* store_;  // nullptr: nothing to release
     bool refs_;
   };
-  // Shared ROOT/lock: to add records, and to read and pin what the build
-  // will use so that no rmi or prune removes it in between.
+  // Shared ROOT/lock: to add records (and make pending layer dirs), and to
+  // read and pin what the build will use so that no rmi or prune removes it
+  // in between.
   [[nodiscard]] Scope Adding();
   // Shared ROOT/lock plus ROOT/lock.refs: read-modify-write of repositories.json.
   [[nodiscard]] Scope Tagging();

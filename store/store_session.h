@@ -5,11 +5,9 @@
 // store apart: a session dir whose lock is free belongs to a dead process,
 // and means the leftover sweep (recovery.h) has work to do.
 //
-// What a session keeps in its directory:
-//   pins        digests (image ids and layer chain_ids) the session uses or
-//               has just made; rmi and prune leave them alone while it lives
-//   <cache-id>/ a pending layer dir being made, before it is flock'd and
-//               renamed into ROOT/overlay2 (layer_store.cpp)
+// What a session keeps in its directory: `pins`, the digests (image ids and
+// layer chain_ids) the session uses or has just made, which rmi and prune
+// leave alone while it lives.
 // REQUIRES for Begin: the caller holds ROOT/lock (shared or exclusive), so
 // a sweep (exclusive) never sees the directory before its flock.
 #include <filesystem>
@@ -52,7 +50,7 @@ bool SessionIsLive(const std::filesystem::path& session_dir);
 // session being begun looks dead for an instant, so the sweep decides again
 // under the exclusive lock.
 bool AnyDeadSession(const std::filesystem::path& root);
-// Removes the directories of dead sessions (their pins and scratch).
+// Removes the directories of dead sessions.
 // REQUIRES: ROOT/lock held exclusively.
 void RemoveDeadSessions(const std::filesystem::path& root);
 // The pins of live sessions other than `except_id`.

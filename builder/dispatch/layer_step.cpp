@@ -25,12 +25,19 @@ class PendingGuard {
   store::PendingLayer pending_;  // emptied by whatever consumes it
 };
 
+// A fresh pending dir, made under ROOT/lock so that the leftover sweep of a
+// process running beside this one never takes it for a dead build's.
+store::PendingLayer NewPending(BuildContext& ctx) {
+  store::Store::Scope adding = ctx.store.Adding();
+  return ctx.store.layers().CreatePending();
+}
+
 }  // namespace
 
 std::optional<store::Layer> MakeLayer(BuildContext& ctx, const std::optional<store::Digest>& top_chain,
                                       const std::function<void(const std::filesystem::path&)>& work) {
   store::LayerStore& layers = ctx.store.layers();
-  PendingGuard guard(layers, layers.CreatePending());
+  PendingGuard guard(layers, NewPending(ctx));
   ctx.runtime.WithRootfs(layers.LowerDirs(top_chain), guard.get(), work);
   store::LayerTarOptions opts;
   opts.clamp_mtime = ctx.source_date_epoch;
@@ -48,7 +55,7 @@ std::optional<store::Layer> MakeLayer(BuildContext& ctx, const std::optional<sto
 void WithImageRootfs(BuildContext& ctx, const std::optional<store::Digest>& top_chain,
                      const std::function<void(const std::filesystem::path&)>& fn) {
   store::LayerStore& layers = ctx.store.layers();
-  PendingGuard guard(layers, layers.CreatePending());
+  PendingGuard guard(layers, NewPending(ctx));
   ctx.runtime.WithRootfs(layers.LowerDirs(top_chain), guard.get(), fn);
 }
 

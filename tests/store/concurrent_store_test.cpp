@@ -38,8 +38,9 @@ class ConcurrentStoreTest : public ::testing::Test {
     return ok;
   }
 
-  static PendingLayer PendingWith(LayerStore& layers, const std::string& content) {
-    PendingLayer p = layers.CreatePending();
+  static PendingLayer PendingWith(Store& store, const std::string& content) {
+    Store::Scope adding = store.Adding();
+    PendingLayer p = store.layers().CreatePending();
     std::ofstream(p.diff_dir / "file", std::ios::binary) << content;
     return p;
   }
@@ -101,13 +102,13 @@ TEST_F(ConcurrentStoreTest, SessionsAreToldLiveFromDead) {
 
 TEST_F(ConcurrentStoreTest, SweepByAnotherWriterSparesALiveBuildsPendingLayer) {
   auto build = Store::Open(root_, Store::Mode::kConcurrent);
-  PendingLayer mine = PendingWith(build.layers(), "in progress");
+  PendingLayer mine = PendingWith(build, "in progress");
   fs::create_directories(layout::LayerStaging(root_, mine.cache_id));
   // A dead build's pending dir, made the way CreatePending makes one.
   std::string orphan(64, 'a');
   fs::create_directories(layout::CacheDiff(root_, orphan));
   fs::path dead = DeadSession();
-  fs::create_directories(dead / std::string(64, 'b') / "diff");  // killed before the rename into overlay2/
+  WriteFileDurable(dead / "pins", "sha256:" + std::string(64, 'b') + "\n");
 
   { auto other = Store::Open(root_, Store::Mode::kConcurrent); }
   EXPECT_FALSE(fs::exists(layout::CacheDir(root_, orphan)));
@@ -121,8 +122,8 @@ TEST_F(ConcurrentStoreTest, SweepByAnotherWriterSparesALiveBuildsPendingLayer) {
 TEST_F(ConcurrentStoreTest, SameLayerFromTwoWritersIsKeptOnce) {
   auto a = Store::Open(root_, Store::Mode::kConcurrent);
   auto b = Store::Open(root_, Store::Mode::kConcurrent);
-  PendingLayer pa = PendingWith(a.layers(), "same bytes");
-  PendingLayer pb = PendingWith(b.layers(), "same bytes");
+  PendingLayer pa = PendingWith(a, "same bytes");
+  PendingLayer pb = PendingWith(b, "same bytes");
   fs::path b_dir = pb.dir;
   // Both tar their diff before either registers, as two builds do.
   std::optional<PreparedLayer> prep_a = a.layers().Prepare(pa);
@@ -147,7 +148,7 @@ TEST_F(ConcurrentStoreTest, SameLayerFromTwoWritersIsKeptOnce) {
 
 TEST_F(ConcurrentStoreTest, PinsKeepRmiAndPruneOffWhatABuildUses) {
   std::optional<Store> build = Store::Open(root_, Store::Mode::kConcurrent);
-  PendingLayer p = PendingWith(build->layers(), "fresh layer");
+  PendingLayer p = PendingWith(*build, "fresh layer");
   std::optional<Layer> layer = build->layers().Commit(p, std::nullopt);
   ASSERT_TRUE(layer);
   Digest image;
