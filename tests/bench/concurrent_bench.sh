@@ -75,7 +75,7 @@ bench() {  # BIN LABEL
     results+=("$(run "$1" "$2$r")")
     read -r s c im bm bx <<<"${results[-1]}"
     printf '%s run %d: sequential %6d ms, concurrent %6d ms (ratio %.2f); readers idle %d ms, during builds median %d ms max %d ms\n' \
-      "$2" "$r" "$s" "$c" "$(echo "$c / $s" | bc -l)" "$im" "$bm" "$bx"
+      "$2" "$r" "$s" "$c" "$(awk -v c="$c" -v s="$s" 'BEGIN {print c / s}')" "$im" "$bm" "$bx"
   done
   printf '%s\n' "${results[@]}" | python3 -c '
 import statistics, sys
