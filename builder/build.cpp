@@ -87,6 +87,9 @@ void BeginStage(BuildContext& ctx, StageImage& image, const parser::FromInstr& f
     image.config = it->second.config;
     image.id = it->second.image_id;
   } else {
+    // Resolved, read and pinned under ROOT/lock: a concurrent rmi or prune
+    // either went before (the image is missing) or leaves it alone.
+    store::Store::Scope adding = ctx.store.Adding();
     std::optional<store::Digest> id;
     try {
       id = ctx.store.Resolve(from.image);
@@ -101,6 +104,7 @@ void BeginStage(BuildContext& ctx, StageImage& image, const parser::FromInstr& f
     }
     image.config = store::ImageConfig::Parse(ctx.store.images().GetConfig(*id), id->str());
     image.id = id;
+    ctx.store.Pin(*id);
   }
   image.top_chain = store::TopChainId(image.config);
   if (image.top_chain) {
@@ -248,9 +252,12 @@ store::Digest Finish(const BuildOptions& options, store::Store& store, BuildLog&
   }
   store::Digest id = *result.image_id;
   if (!log.quiet()) out << "Successfully built " << store::ShortId(id.str()) << "\n";
-  for (const std::string& tag : options.tags) {
-    store.refs().Tag(tag, id);
-    if (!log.quiet()) out << "Successfully tagged " << store::NormalizeReference(tag) << "\n";
+  if (!options.tags.empty()) {
+    store::Store::Scope tagging = store.Tagging();
+    for (const std::string& tag : options.tags) {
+      store.refs().Tag(tag, id);
+      if (!log.quiet()) out << "Successfully tagged " << store::NormalizeReference(tag) << "\n";
+    }
   }
   if (!options.iidfile.empty()) store::WriteFileAtomic(options.iidfile, id.str());
   if (log.quiet()) out << id.str() << "\n";

@@ -19,6 +19,9 @@ fs::path Join(const fs::path& root, std::string_view rel, std::string_view name)
 
 fs::path LockFile(const fs::path& root) { return root / "lock"; }
 fs::path DirtyMarker(const fs::path& root) { return root / "dirty"; }
+fs::path RefsLockFile(const fs::path& root) { return root / "lock.refs"; }
+fs::path SessionsDir(const fs::path& root) { return root / "sessions"; }
+fs::path SessionDir(const fs::path& root, std::string_view session_id) { return SessionsDir(root) / session_id; }
 
 fs::path ImageRoot(const fs::path& root) { return root / "image" / "overlay2"; }
 fs::path RepositoriesJson(const fs::path& root) { return ImageRoot(root) / "repositories.json"; }

@@ -14,8 +14,16 @@ namespace fs = std::filesystem;
 
 // ROOT/lock: flock'd by every command (shared to read, exclusive to write).
 fs::path LockFile(const fs::path& root);
-// ROOT/dirty: exists while a writer runs; found at open => a writer died.
+// ROOT/dirty: written by ubuild before sessions; found at open => sweep once.
 fs::path DirtyMarker(const fs::path& root);
+// ROOT/lock.refs: serializes the tag updates of builds that run side by side
+// (each holds ROOT/lock shared); taken after ROOT/lock, never alone.
+fs::path RefsLockFile(const fs::path& root);
+// ROOT/sessions/<id>/: one per writing process, flock'd by it while it lives
+// (store_session.h); holds its pins.
+fs::path SessionsDir(const fs::path& root);
+fs::path SessionDir(const fs::path& root, std::string_view session_id);
+inline constexpr std::string_view kSessionPinsFile = "pins";
 
 // ROOT/image/overlay2
 fs::path ImageRoot(const fs::path& root);

@@ -11,6 +11,7 @@
 #include "store/base/error.h"
 #include "store/layout.h"
 #include "store/pending_lock.h"
+#include "store/store_session.h"
 
 namespace ubuild::store {
 
@@ -42,6 +43,10 @@ std::set<std::string> CacheIdsNamedByLayerDb(const fs::path& root) {
 
 }  // namespace
 
+// What a live process is making outside ROOT/lock is flock'd (its pending
+// layer dirs, named by cache-id in overlay2/ and layerdb/tmp/; its session
+// dir) and skipped; everything else here is only ever made under ROOT/lock,
+// shared or exclusive, so under the exclusive lock it is a dead process's.
 void RemoveLeftovers(const fs::path& root) {
   std::error_code ec;
   // Staging dirs of commits (named by cache-id) and of removals ("rm-…").
@@ -81,6 +86,8 @@ void RemoveLeftovers(const fs::path& root) {
     }
     RemoveTempFilesIn(entry.path());
   }
+  // Last: a dead session left behind means the sweep has not finished yet.
+  RemoveDeadSessions(root);
 }
 
 }  // namespace ubuild::store

@@ -150,7 +150,8 @@ int CmdBuild(const GlobalOptions& g, const Args& args) {
     std::cout << kBuildUsage;
     return 0;
   }
-  store::Store store = store::Store::Open(g.root, store::Store::Mode::kWrite);
+  // Steps run outside ROOT/lock, so builds go side by side (store.h).
+  store::Store store = store::Store::Open(g.root, store::Store::Mode::kConcurrent);
   builder::Build(*options, store, std::cout);
   return 0;
 }

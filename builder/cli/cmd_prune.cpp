@@ -21,7 +21,7 @@ int CmdPrune(const GlobalOptions& g, const Args& args) {
 
   // One pass over the records, then a worklist: deleting a dangling image
   // may leave its parent dangling too.
-  std::set<store::Digest> tagged;
+  std::set<store::Digest> tagged = s.PinnedByOthers();  // a running build's images count as tagged
   for (const auto& [ref, id] : s.refs().All()) tagged.insert(id);
   std::map<store::Digest, std::optional<store::Digest>> parent_of;
   std::map<store::Digest, size_t> children;

@@ -20,6 +20,9 @@ std::string StepCreated(const BuildContext& ctx) {
 
 bool ProbeCache(BuildContext& ctx, const store::Digest& key, StageImage& image) {
   if (ctx.options.no_cache) return false;
+  // Looked up and pinned under ROOT/lock, so no rmi or prune removes the
+  // hit between the lookup and its use.
+  store::Store::Scope adding = ctx.store.Adding();
   std::optional<store::Digest> hit = ctx.cache.Lookup(key);
   if (!hit) return false;
   StageImage cached;
@@ -32,6 +35,7 @@ bool ProbeCache(BuildContext& ctx, const store::Digest& key, StageImage& image) 
   } catch (const Error&) {
     return false;
   }
+  ctx.store.Pin(*hit);
   image = std::move(cached);
   ctx.log.UsingCache();
   ctx.log.StepDone(hit->str());
@@ -53,7 +57,9 @@ void CommitStep(BuildContext& ctx, StageImage& image, store::ImageConfig next, c
   // The container config records which image a step ran on, as Docker's does.
   next.config()["Image"] = image.id ? image.id->str() : "";
   if (layer) next.diff_ids().push_back(layer->diff_id);
+  store::Store::Scope adding = ctx.store.Adding();
   store::Digest id = ctx.store.images().Put(next.Serialize(), image.id);
+  ctx.store.Pin(id);
   ctx.cache.Record(key, id);
   image.config = std::move(next);
   image.id = id;
