@@ -10,6 +10,7 @@
 #include "store/atomic_file.h"
 #include "store/base/error.h"
 #include "store/layout.h"
+#include "store/leftover_mounts.h"
 #include "store/pending_lock.h"
 
 namespace ubuild::store {
@@ -43,6 +44,8 @@ std::set<std::string> CacheIdsNamedByLayerDb(const fs::path& root) {
 }  // namespace
 
 void RemoveLeftovers(const fs::path& root) {
+  // First, so no pending dir below is removed through a live overlay.
+  DetachLeftoverMounts(root);
   std::error_code ec;
   // Staging dirs of commits (named by cache-id) and of removals ("rm-…").
   for (const auto& entry : fs::directory_iterator(layout::LayerDbTmp(root), ec)) {
@@ -71,6 +74,12 @@ void RemoveLeftovers(const fs::path& root) {
   }
 
   RemoveTempFilesIn(layout::ImageRoot(root));
+  RemoveTempFilesIn(layout::BuildCacheDir(root));
+  // The context digest files are named by a digest; any other name there is
+  // the temp file of a save that was killed.
+  for (const auto& entry : fs::directory_iterator(layout::ContextDigestCacheDir(root), ec)) {
+    if (!layout::IsCacheId(entry.path().filename().string())) RemoveTree(entry.path());
+  }
   RemoveTempFilesIn(layout::ImageContentDir(root));
   for (const auto& entry : fs::directory_iterator(layout::ImageMetadataRoot(root), ec)) {
     std::string hex = entry.path().filename().string();
