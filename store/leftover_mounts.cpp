@@ -3,6 +3,7 @@
 #include <sys/mount.h>
 
 #include <cerrno>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -75,7 +76,11 @@ void DetachLeftoverMounts(const fs::path& root) {
   // The mount table names canonical paths; ROOT may be given through a symlink.
   const fs::path overlay2 = fs::weakly_canonical(layout::Overlay2Dir(root), ec);
   if (ec) return;  // no overlay2 dir: nothing was ever mounted there
-  const std::vector<std::string> points = MountPointsOf(ReadFile("/proc/self/mountinfo"));
+  // Without /proc (a bare chroot) no mount table can be read; the sweep then
+  // finds any mount the hard way, as EBUSY on removal.
+  const std::optional<std::string> mountinfo = ReadFileIfExists("/proc/self/mountinfo");
+  if (!mountinfo) return;
+  const std::vector<std::string> points = MountPointsOf(*mountinfo);
   // Newest first, so a mount stacked on another one goes before it.
   for (auto it = points.rbegin(); it != points.rend(); ++it) {
     const std::string cache_id = CacheIdHolding(overlay2, *it);
