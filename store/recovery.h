@@ -1,5 +1,6 @@
 #pragma once
-// The sweep Store::Open runs after a writer died mid-command: removes staging
+// The sweep Store::Open runs after a writer died mid-command: detaches the
+// overlay mounts it left (store/leftover_mounts.h), removes staging
 // dirs, temp files and pending layer dirs nobody holds, and restores the
 // `committed` marker of a layer that was registered just before the crash.
 // REQUIRES: the caller holds ROOT/lock exclusively.

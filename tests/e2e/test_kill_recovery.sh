@@ -45,7 +45,7 @@ for d in range(20):
 PY
 truncate -s 200M "$CTX/big"
 printf '%s\n' 'FROM busybox' 'ARG A=0' 'RUN echo "$A" > /a && : killsafe-run-a' 'COPY many /many' \
-  'ARG B=0' 'RUN echo "$B" > /b && sleep 0.2 && : killsafe-run-b' 'COPY big /big' > "$CTX/Dockerfile"
+  'ARG B=0' 'RUN echo "$B" > /b && sleep 0.1 && : killsafe-run-b' 'COPY big /big' > "$CTX/Dockerfile"
 
 # --- checks ----------------------------------------------------------------
 PROBLEM=""
@@ -134,9 +134,9 @@ for i in $(seq 1 "$BUILD_KILLS"); do
   kill_after $(((RANDOM * 32768 + RANDOM) % span)) "${args[@]}"
   check_after_kill
   cache_clean=0
-  case $((i % 4)) in
+  case $((i % 6)) in
     0) ub "${args[@]}" >/dev/null 2>&1 || problem "the build after the kill failed" ;;
-    2) ub prune >/dev/null 2>&1 || problem "prune after the kill failed"; cache_clean=1 ;;
+    3) ub prune >/dev/null 2>&1 || problem "prune after the kill failed"; cache_clean=1 ;;
     *) ub tag busybox "after:kill" >/dev/null 2>&1 || problem "tag after the kill failed" ;;
   esac
   check_store "$cache_clean"
