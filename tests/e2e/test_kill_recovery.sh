@@ -94,7 +94,6 @@ kill_after() {
   local rc=0
   wait "$pid" 2>/dev/null || rc=$?
   LANDED=$((rc == 137 ? 1 : 0))
-  [[ -z ${KILL_DEBUG:-} ]] || echo "kill after $ms ms: rc $rc"
 }
 
 declare -A TRIED=() KILLED=() CLEAN=()
