@@ -1,5 +1,6 @@
 // ubuild prune [-f]: removes dangling images (no tag, no child), repeatedly,
-// then layers no image uses; prints what went and the space freed.
+// then layers no image uses, then build-cache entries whose image went;
+// prints what went and the space freed (as docker does, the build cache aside).
 #include <iostream>
 #include <map>
 #include <optional>
@@ -8,6 +9,7 @@
 #include "builder/cli/command_args.h"
 #include "builder/cli/commands.h"
 #include "builder/cli/human_format.h"
+#include "store/build_cache.h"
 #include "store/image_usage.h"
 #include "store/store.h"
 
@@ -46,6 +48,7 @@ int CmdPrune(const GlobalOptions& g, const Args& args) {
     }
   }
   std::vector<store::RemovedLayer> layers = store::RemoveUnusedLayers(s);
+  store::BuildCache(s.root(), s.images()).RemoveDangling();
 
   uint64_t freed = 0;
   if (!deleted_images.empty()) {

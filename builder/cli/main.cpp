@@ -5,6 +5,7 @@
 #include <map>
 
 #include "builder/cli/commands.h"
+#include "builder/rootfs/private_mount_namespace.h"
 #include "store/base/error.h"
 #include "store/default_root.h"
 
@@ -81,6 +82,8 @@ int main(int argc, char** argv) {
       std::cerr << kUsage;
       return 2;
     }
+    // Only build mounts; its mounts then die with it. Here, before any thread.
+    if (command == ubuild::cli::CmdBuild) ubuild::builder::EnterPrivateMountNamespace();
     return command(global, ubuild::cli::Args(args.begin() + static_cast<long>(i), args.end()));
   } catch (const ubuild::cli::UsageError& e) {
     std::cerr << "ubuild: " << e.what() << "\nSee 'ubuild --help'.\n";

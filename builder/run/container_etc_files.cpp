@@ -24,8 +24,8 @@ void Write(const fs::path& p, const std::string& content) {
 
 }  // namespace
 
-ContainerEtcFiles::ContainerEtcFiles(const std::string& hostname) {
-  std::string tmpl = (fs::temp_directory_path() / "ubuild-run-XXXXXX").string();
+ContainerEtcFiles::ContainerEtcFiles(const std::string& hostname, const fs::path& parent) {
+  std::string tmpl = (parent / "run-XXXXXX").string();
   if (!::mkdtemp(tmpl.data())) throw SysError("mkdtemp", tmpl, errno);
   dir_ = tmpl;
   ::chmod(dir_.c_str(), 0755);

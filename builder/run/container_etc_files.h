@@ -2,6 +2,10 @@
 // /etc/hosts, /etc/resolv.conf and /etc/hostname for a RUN container, written
 // to a private temporary directory outside the rootfs and bind-mounted over
 // the image's files, so nothing the container sees there reaches the layer.
+//
+// The directory is made in `parent`: in a build, the pending layer's dir that
+// holds the rootfs, so a builder killed mid-RUN leaves it where the next
+// command's recovery removes the whole pending dir, not in /tmp.
 #include <filesystem>
 #include <string>
 
@@ -9,7 +13,7 @@ namespace ubuild::builder {
 
 class ContainerEtcFiles {
  public:
-  explicit ContainerEtcFiles(const std::string& hostname);
+  ContainerEtcFiles(const std::string& hostname, const std::filesystem::path& parent);
   ~ContainerEtcFiles();
   ContainerEtcFiles(const ContainerEtcFiles&) = delete;
   ContainerEtcFiles& operator=(const ContainerEtcFiles&) = delete;

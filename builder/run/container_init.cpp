@@ -5,6 +5,7 @@
 // are reaped by the kernel when PID 1 exits, which ends the namespace.
 #include <fcntl.h>
 #include <net/if.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -116,10 +117,19 @@ const char* ErrorText(int err) {
   }
 }
 
+// The parent-death signal is armed only from prctl() on: a builder killed
+// before that sends none, and this init would run on as an orphan.
+void ExitIfBuilderGone(const ContainerPlan& plan) {
+  if (plan.builder_pidfd < 0) return;
+  pollfd p{plan.builder_pidfd, POLLIN, 0};
+  if (::poll(&p, 1, 0) > 0) ::_exit(1);
+}
+
 // The builder's process state that must not reach the RUN command.
 void ResetInheritedState(const ContainerPlan& plan) {
   // The container dies with the builder even if the builder is SIGKILLed.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  ExitIfBuilderGone(plan);
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -167,6 +177,7 @@ void BecomeUser(const ContainerPlan& plan) {
   }
   // A change of credentials clears the parent-death signal.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  ExitIfBuilderGone(plan);
 }
 
 // Tries the exec candidates as execvp would; returns only if none ran, with

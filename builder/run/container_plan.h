@@ -43,6 +43,7 @@ struct ContainerPlan {
   const char* not_found_message = nullptr;   // full line for stderr
   bool searched_path = false;
   int error_fd = -1;  // write end; CLOEXEC, so EOF at a successful exec
+  int builder_pidfd = -1;  // the builder's pidfd (CLOEXEC); -1 where the kernel has none
 
   // Stable C strings for the fields above.
   const char* Keep(std::string s) { return strings_.emplace_back(std::move(s)).c_str(); }

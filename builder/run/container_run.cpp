@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -169,7 +170,8 @@ int RunInContainer(const RunSpec& spec) {
   points.EnsureKeptDirectory(workdir);
 
   const std::string hostname = spec.hostname.empty() ? "localhost" : spec.hostname;
-  ContainerEtcFiles etc(hostname);
+  // Beside the rootfs: in a build, inside the pending layer's dir.
+  ContainerEtcFiles etc(hostname, rootfs.parent_path());
 
   ContainerPlan plan;
   plan.rootfs = plan.Keep(rootfs.string());
@@ -182,6 +184,10 @@ int RunInContainer(const RunSpec& spec) {
   Fd error_read(pipe_fds[0]);
   Fd error_write(pipe_fds[1]);
   plan.error_fd = error_write.get();
+  // Lets init see a builder that died before init armed its parent-death
+  // signal. pidfd_open came with Linux 5.3; before it that window stays open.
+  const Fd builder_pidfd(static_cast<int>(::syscall(SYS_pidfd_open, ::getpid(), 0)));
+  plan.builder_pidfd = builder_pidfd.get();
 
   // The builder's buffered "Step N/M : RUN …" must come before the
   // command's own output, which goes straight to the shared descriptors.

@@ -50,5 +50,30 @@ TEST(BuildCache, RecordFailureNamesTheDirectory) {
   }
 }
 
+// prune's sweep: entries whose image went (or that are torn) go; live
+// entries, the context digest dir and everything else stay.
+TEST(BuildCache, RemoveDanglingKeepsEntriesOfStoredImages) {
+  testing::TestDir dir;
+  Store s = Store::Open(dir.path(), Store::Mode::kWrite);
+  BuildCache cache(s.root(), s.images());
+  const Digest image = s.images().Put(R"({"rootfs":{"type":"layers","diff_ids":[]}})");
+  cache.Record(Key('a'), image);
+  cache.Record(Key('b'), Key('c'));  // no such image
+  std::ofstream(layout::BuildCacheEntry(s.root(), Key('d'))) << "torn";
+  std::filesystem::create_directories(layout::ContextDigestCacheDir(s.root()));
+  EXPECT_EQ(cache.RemoveDangling(), 2u);
+  EXPECT_TRUE(std::filesystem::exists(layout::BuildCacheEntry(s.root(), Key('a'))));
+  EXPECT_FALSE(std::filesystem::exists(layout::BuildCacheEntry(s.root(), Key('b'))));
+  EXPECT_FALSE(std::filesystem::exists(layout::BuildCacheEntry(s.root(), Key('d'))));
+  EXPECT_TRUE(std::filesystem::is_directory(layout::ContextDigestCacheDir(s.root())));
+  EXPECT_EQ(cache.RemoveDangling(), 0u);
+}
+
+TEST(BuildCache, RemoveDanglingWithoutACacheDirRemovesNothing) {
+  testing::TestDir dir;
+  Store s = Store::Open(dir.path(), Store::Mode::kWrite);
+  EXPECT_EQ(BuildCache(s.root(), s.images()).RemoveDangling(), 0u);
+}
+
 }  // namespace
 }  // namespace ubuild::store
