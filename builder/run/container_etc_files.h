@@ -7,9 +7,18 @@
 
 namespace ubuild::builder {
 
+// What the RUN's network puts in the files: the address its hostname
+// resolves to and, for a user-mode stack, the stack's DNS forwarder in place
+// of the host's nameservers (which may be loopback resolvers the container
+// cannot reach).
+struct EtcNetwork {
+  std::string address = "127.0.0.1";
+  std::string nameserver;  // empty: the host's resolv.conf as it is
+};
+
 class ContainerEtcFiles {
  public:
-  explicit ContainerEtcFiles(const std::string& hostname);
+  ContainerEtcFiles(const std::string& hostname, const EtcNetwork& network);
   ~ContainerEtcFiles();
   ContainerEtcFiles(const ContainerEtcFiles&) = delete;
   ContainerEtcFiles& operator=(const ContainerEtcFiles&) = delete;

@@ -14,21 +14,23 @@
 # the other way round is reported as `tighter`); any other words must be
 # equal. Flags are split on blanks. A check file may also set up peers before
 # its probes: $SANDBOX_TMP is a scratch directory, `sandbox_background CMD…`
-# starts a process that is killed when the test ends, and `sandbox_host_addr`
+# starts a process that is killed when the test ends, and $sandbox_host_addr
 # (198.51.100.1) is an address of the test's "host" that is not loopback.
 #
-# The whole test runs in a network namespace of its own (re-executed under
-# `unshare --net`): its servers, ubuild's user-mode network stack and the
-# Docker engine all live there, so nothing listens on the machine's real
-# addresses and no probe can reach outside the machine.
+# The whole test runs in network and mount namespaces of its own
+# (re-executed under `unshare --net --mount`): its servers, ubuild's
+# user-mode network stack and the Docker engine all live there, so nothing
+# listens on the machine's real addresses, no probe can reach outside the
+# machine, and a check file may bind-mount over host files such as
+# /etc/resolv.conf.
 #   SANDBOX_ONLY=REGEX   run only the probes whose property matches
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
 if [[ -z ${UBUILD_SANDBOX_NETNS:-} ]]; then
-  exec env UBUILD_SANDBOX_NETNS=1 unshare --net -- bash "$0" "$@"
+  exec env UBUILD_SANDBOX_NETNS=1 unshare --net --mount -- bash "$0" "$@"
 fi
-sandbox_host_addr=198.51.100.1  # TEST-NET-2: never routed anywhere
+sandbox_host_addr=198.51.100.1  # TEST-NET-2: routed nowhere
 ip link set lo up
 ip addr add "$sandbox_host_addr/32" dev lo
 
