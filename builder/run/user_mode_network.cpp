@@ -23,6 +23,7 @@ namespace {
 // The descriptors the helper finds at fixed numbers.
 constexpr int kReadyFd = 3;  // slirp4netns writes "1" here once configured; pasta's pid file
 constexpr int kExitFd = 4;   // slirp4netns exits when this reaches EOF
+constexpr int kNetnsFd = 5;  // pasta: the container's network namespace
 constexpr auto kStartTimeout = std::chrono::seconds(30);
 
 std::string FindInPath(const std::string& name) {
@@ -50,12 +51,14 @@ std::vector<std::string> HelperArgs(const UserModeStack& stack, pid_t pid) {
   }
   // -T/-U none: pasta would otherwise forward the namespace's own loopback
   // ports to the host's; --no-map-gw: the gateway address would reach the
-  // host's loopback.
+  // host's loopback. Started as root, pasta would become nobody, who may
+  // not enter the namespace; it drops its capabilities either way. The
+  // namespace is passed open, as the process's would need ptrace rights.
   return {stack.program, "--config-net", "--foreground", "--quiet", "--ipv4-only", "--no-map-gw",
           "-t", "none", "-u", "none", "-T", "none", "-U", "none",
-          "--dns-forward", stack.nameserver, "--ns-ifname", "eth0",
+          "--dns-forward", stack.nameserver, "--ns-ifname", "eth0", "--runas", std::to_string(::geteuid()),
           "--pid", "/proc/self/fd/" + std::to_string(kReadyFd),
-          "--netns", "/proc/" + std::to_string(pid) + "/ns/net"};
+          "--netns", "/proc/self/fd/" + std::to_string(kNetnsFd)};
 }
 
 std::string ReadAll(int fd) {
@@ -133,6 +136,9 @@ UserModeNetwork::UserModeNetwork(const UserModeStack& stack, pid_t pid) {
   const int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (devnull < 0) throw SysError("open", "/dev/null", errno);
   Fd null_fd(devnull);
+  const std::string netns_path = "/proc/" + std::to_string(pid) + "/ns/net";
+  Fd netns(::open(netns_path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!netns.valid()) throw SysError("open", netns_path, errno);
 
   helper_ = ::fork();
   if (helper_ < 0) throw SysError("fork", stack.program, errno);
@@ -144,14 +150,17 @@ UserModeNetwork::UserModeNetwork(const UserModeStack& stack, pid_t pid) {
     ::dup2(log.get(), 2);
     const int ready_child = ::fcntl(ready_write.get(), F_DUPFD, 10);
     const int exit_child = ::fcntl(exit_read.get(), F_DUPFD, 10);
+    const int netns_child = ::fcntl(netns.get(), F_DUPFD, 10);
     ::dup2(ready_child, kReadyFd);
     ::dup2(exit_child, kExitFd);
-    ::close_range(kExitFd + 1, ~0U, 0);
+    ::dup2(netns_child, kNetnsFd);
+    ::close_range(kNetnsFd + 1, ~0U, 0);
     ::execv(argv[0], argv.data());
     ::_exit(127);
   }
   ready_write.reset();
   exit_read.reset();
+  netns.reset();
 
   const auto deadline = std::chrono::steady_clock::now() + kStartTimeout;
   while (true) {

@@ -107,6 +107,20 @@ ub save -o "$E2E_TMP/through-symlink.tar" through-symlink &&
 check "COPY through an image symlink writes inside the image" \
   test "$(cat "$E2E_TMP/through-symlink$hostdir/f" 2>/dev/null)" = payload
 
+# --- RUN sandbox flags: bad values are usage errors, nothing built ------------
+rm -rf "$ctx"; mkdir -p "$ctx"; printf 'FROM busybox\nRUN true\n' >"$ctx/Dockerfile"
+for bad in "--memory 12q:want a size" "--memory 1m:the minimum is 6m" "--memory 99999999999999999999:want a size" \
+           "--pids-limit many:want a number" "--pids-limit -2:want a number" "--network bridge0:supports default, host and none"; do
+  flags=${bad%%:*}; want=${bad#*:}
+  before=$(store_snapshot); rc=0
+  # shellcheck disable=SC2086
+  msg=$(ub build $flags "$ctx" 2>&1) || rc=$?
+  check "build $flags is refused ($want)" test $rc -ne 0 -a "$before" = "$(store_snapshot)" -a -n "$(grep -F "$want" <<<"$msg")"
+done
+out=$(ub build --no-cache --network bridge --memory 64M --pids-limit 100 "$ctx" 2>&1)
+check "--network bridge (docker's other name for default), --memory 64M, --pids-limit 100 build" \
+  grep -q "Successfully built" <<<"$out"
+
 # --- interruption ------------------------------------------------------------
 rm -rf "$ctx"; mkdir -p "$ctx"
 printf 'FROM busybox\nRUN sleep 4177\n' >"$ctx/Dockerfile"

@@ -357,23 +357,60 @@ TEST_F(ContainerRunTest, DefaultNetworkIsAUserModeStack) {
 // A service on the host's 127.0.0.1 is out of reach by default, through the
 // container's own lo and through its gateway; with the host network it is
 // reachable (the listener is real: the test would catch a dead probe).
+// The gateway is tried only where it is slirp4netns's own 10.0.2.2: unit
+// tests send nothing to the machine's real network.
+class HostLoopbackProbe {
+ public:
+  explicit HostLoopbackProbe(const std::string& gateway) : listener_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::bind(listener_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    EXPECT_EQ(::listen(listener_.get(), 16), 0);
+    socklen_t len = sizeof addr;
+    EXPECT_EQ(::getsockname(listener_.get(), reinterpret_cast<sockaddr*>(&addr), &len), 0);
+    script_ = ": > /tmp/reached; for a in 127.0.0.1 " + gateway + "; do nc -w 2 $a " + std::to_string(ntohs(addr.sin_port)) +
+              " -e true && echo $a >> /tmp/reached; done; true";
+  }
+  const std::string& script() const { return script_; }
+
+ private:
+  Fd listener_;
+  std::string script_;
+};
+
 TEST_F(ContainerRunTest, DefaultNetworkCannotReachTheHostLoopback) {
-  Fd listener(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(listener.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  ASSERT_EQ(::listen(listener.get(), 16), 0);
-  socklen_t len = sizeof addr;
-  ASSERT_EQ(::getsockname(listener.get(), reinterpret_cast<sockaddr*>(&addr), &len), 0);
-  const std::string port = std::to_string(ntohs(addr.sin_port));
-  const std::string probe = "gw=$(ip route | sed -n 's/^default via \\([0-9.]*\\).*/\\1/p'); : > /tmp/reached;"
-                            " for a in 127.0.0.1 $gw; do nc -w 2 $a " + port +
-                            " -e true && echo $a >> /tmp/reached; done; true";
-  ASSERT_EQ(Run(probe), 0);
+  ASSERT_EQ(FindUserModeStack().kind, UserModeStack::kSlirp4netns);
+  HostLoopbackProbe probe("10.0.2.2");
+  ASSERT_EQ(Run(probe.script()), 0);
   EXPECT_EQ(Out("reached"), "");
-  ASSERT_EQ(Run(probe, [](RunSpec& s) { s.network = RunNetwork::kHost; }), 0);
+  HostLoopbackProbe host_probe("");
+  ASSERT_EQ(Run(host_probe.script(), [](RunSpec& s) { s.network = RunNetwork::kHost; }), 0);
   EXPECT_EQ(Out("reached"), "127.0.0.1\n");
+}
+
+// The same with pasta, the stack taken where slirp4netns is not installed.
+TEST_F(ContainerRunTest, PastaNetworkCannotReachTheHostLoopback) {
+  if (::access("/usr/bin/pasta", X_OK) != 0) GTEST_SKIP() << "pasta (Debian passt) is not installed";
+  fs::create_directories(P("pasta-only"));
+  fs::create_symlink("/usr/bin/pasta", P("pasta-only/pasta"));
+  const std::string saved = std::getenv("PATH") ? std::getenv("PATH") : "";
+  ::setenv("PATH", P("pasta-only").c_str(), 1);
+  HostLoopbackProbe probe("");
+  int rc = -1;
+  std::string resolv;
+  try {
+    ASSERT_EQ(FindUserModeStack().kind, UserModeStack::kPasta);
+    rc = Run(probe.script() + "; ls /sys/class/net > /tmp/net; cat /etc/resolv.conf > /tmp/resolv");
+  } catch (...) {
+    ::setenv("PATH", saved.c_str(), 1);
+    throw;
+  }
+  ::setenv("PATH", saved.c_str(), 1);
+  ASSERT_EQ(rc, 0);
+  EXPECT_EQ(Out("reached"), "");
+  EXPECT_EQ(Out("net"), "eth0\nlo\n");
+  EXPECT_EQ(Out("resolv").rfind("nameserver 169.254.1.1\n", 0), 0u) << Out("resolv");
 }
 
 // No stack installed: a clear error before anything runs, naming both.
