@@ -168,6 +168,9 @@ void ReleaseInit(pid_t pid, const RunCgroup& cgroup, const std::optional<UserMod
     ::kill(pid, SIGKILL);
     while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
     }
+    // An interrupt kills init under our feet; that, not the failure it
+    // caused here, is what to report.
+    if (int sig = InterruptSignal()) throw Error("interrupted", "", InterruptExitCode(sig));
     throw;
   }
 }

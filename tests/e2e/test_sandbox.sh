@@ -144,6 +144,9 @@ for i in "${!PROBE_NAMES[@]}"; do
 done
 
 echo
+stack=$(command -v slirp4netns || command -v pasta || echo none)
+echo "docker run: engine $(docker_cli version --format '{{.Server.Version}}'); ubuild RUN network stack: $stack;" \
+  "cgroup controllers: $(awk -F: '$2 ~ /(memory|pids|devices)/ {printf "%s(v1) ", $2} $1 == "0" {printf "unified(v2) "}' /proc/self/cgroup)"
 printf '%s\n' "property"$'\t'"docker run"$'\t'"ubuild"$'\t'"verdict" "${rows[@]}" | python3 -c '
 import sys
 rows = [line.rstrip("\n").split("\t") for line in sys.stdin]
