@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -163,7 +164,7 @@ void ReleaseInit(pid_t pid, const RunCgroup& cgroup, const std::optional<UserMod
     cgroup.Enter(pid);
     if (stack) network.emplace(*stack, pid);
     const char go = 1;
-    if (::write(go_write.get(), &go, 1) != 1) throw SysError("write", "container start pipe", errno);
+    if (::send(go_write.get(), &go, 1, MSG_NOSIGNAL) != 1) throw SysError("send", "container start socket", errno);
   } catch (...) {
     ::kill(pid, SIGKILL);
     while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
@@ -216,7 +217,9 @@ int RunInContainer(const RunSpec& spec) {
   Fd error_read(pipe_fds[0]);
   Fd error_write(pipe_fds[1]);
   plan.error_fd = error_write.get();
-  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw SysError("pipe", "", errno);
+  // A socket, not a pipe: sending to an init that died (an interrupt) must
+  // fail with EPIPE, not raise SIGPIPE in the builder.
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pipe_fds) != 0) throw SysError("socketpair", "", errno);
   Fd go_read(pipe_fds[0]);
   Fd go_write(pipe_fds[1]);
   plan.go_read = go_read.get();
