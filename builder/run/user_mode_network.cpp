@@ -2,8 +2,10 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -145,6 +147,11 @@ UserModeNetwork::UserModeNetwork(const UserModeStack& stack, pid_t pid) {
   if (helper_ == 0) {
     // Only async-signal-safe calls from here: the builder may have threads.
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    // The helper's own sandbox (slirp4netns --enable-sandbox) remounts and
+    // unmounts things; in a private copy of the mount table nothing of that
+    // can reach the host's mounts (a Docker engine's container roots went
+    // missing while it ran in the host's).
+    if (::unshare(CLONE_NEWNS) != 0 || ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) ::_exit(126);
     ::dup2(null_fd.get(), 0);
     ::dup2(log.get(), 1);
     ::dup2(log.get(), 2);
