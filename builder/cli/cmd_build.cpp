@@ -66,6 +66,25 @@ int64_t ByteSize(const std::string& v) {
   return bytes;
 }
 
+// docker build's names: its default network is "default", a.k.a. "bridge".
+builder::RunNetwork NetworkMode(const std::string& v) {
+  if (v == "none") return builder::RunNetwork::kNone;
+  if (v == "host") return builder::RunNetwork::kHost;
+  if (v == "default" || v == "bridge") return builder::RunNetwork::kDefault;
+  throw UsageError("--network " + v + ": ubuild supports default, host and none");
+}
+
+// docker's --pids-limit: 0 and -1 mean no limit.
+int64_t PidsLimit(const std::string& v) {
+  char* end = nullptr;
+  errno = 0;
+  const long long n = std::strtoll(v.c_str(), &end, 10);
+  if (v.empty() || *end != '\0' || errno != 0 || n < -1) {
+    throw UsageError("--pids-limit " + v + ": want a number of processes (0 or -1: no limit)");
+  }
+  return n > 0 ? n : 0;
+}
+
 // One flag, as docker build reads it.
 void ApplyFlag(builder::BuildOptions& o, const std::string& flag, const std::string& v) {
   if (flag == "tag") {
@@ -91,26 +110,11 @@ void ApplyFlag(builder::BuildOptions& o, const std::string& flag, const std::str
   } else if (flag == "no-cache") {
     o.no_cache = true;
   } else if (flag == "network") {
-    // docker build's names: its default network is "default", a.k.a. "bridge".
-    if (v == "none") {
-      o.network = builder::RunNetwork::kNone;
-    } else if (v == "host") {
-      o.network = builder::RunNetwork::kHost;
-    } else if (v == "default" || v == "bridge") {
-      o.network = builder::RunNetwork::kDefault;
-    } else {
-      throw UsageError("--network " + v + ": ubuild supports default, host and none");
-    }
+    o.network = NetworkMode(v);
   } else if (flag == "memory") {
     o.run_limits.memory_bytes = ByteSize(v);
   } else if (flag == "pids-limit") {
-    char* end = nullptr;
-    errno = 0;
-    const long long n = std::strtoll(v.c_str(), &end, 10);
-    if (v.empty() || *end != '\0' || errno != 0 || n < -1) {
-      throw UsageError("--pids-limit " + v + ": want a number of processes (0 or -1: no limit)");
-    }
-    o.run_limits.pids = n > 0 ? n : 0;
+    o.run_limits.pids = PidsLimit(v);
   } else if (flag == "label") {
     auto eq = v.find('=');
     o.labels[v.substr(0, eq)] = eq == std::string::npos ? "" : v.substr(eq + 1);

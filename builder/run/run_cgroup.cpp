@@ -224,88 +224,86 @@ std::set<std::string> Controllers(const fs::path& v2_dir) {
   return out;
 }
 
+void WriteV1DeviceRules(const fs::path& dir) {
+  WriteValue(dir / "devices.deny", "a");
+  WriteValue(dir / "devices.allow", "c *:* m");
+  WriteValue(dir / "devices.allow", "b *:* m");
+  for (const DeviceRule& r : kAllowedDevices) {
+    const std::string minor = r.minor < 0 ? "*" : std::to_string(r.minor);
+    WriteValue(dir / "devices.allow", std::string(1, r.type) + " " + std::to_string(r.major) + ":" + minor + " rwm");
+  }
+}
+
+void WriteV1Memory(const fs::path& dir, int64_t bytes) {
+  WriteValue(dir / "memory.limit_in_bytes", std::to_string(bytes));
+  // Present only with swap accounting; Docker's default --memory-swap is
+  // twice --memory.
+  if (fs::exists(dir / "memory.memsw.limit_in_bytes")) {
+    WriteValue(dir / "memory.memsw.limit_in_bytes", std::to_string(2 * bytes));
+  }
+}
+
+// Lets the RUN cgroups under `own` use the v2 controllers (" +memory +pids").
+void EnableV2Controllers(const fs::path& own, const std::string& enable) {
+  const std::set<std::string> available = Controllers(own);
+  for (const std::string c : {"memory", "pids"}) {
+    if (enable.find(c) != std::string::npos && available.count(c) == 0) {
+      throw Error("the cgroup v2 controller " + c + " is not available to ubuild's cgroup", own.string());
+    }
+  }
+  try {
+    WriteValue(own / "cgroup.subtree_control", enable.substr(1));
+  } catch (const Error& e) {
+    throw Error(std::string(e.what()) +
+                " (cgroup v2 delegates controllers only from a cgroup without processes: run ubuild in a cgroup "
+                "of its own, e.g. `systemd-run --scope -p Delegate=yes ubuild …`)");
+  }
+}
+
+void WriteV2Limits(const fs::path& dir, const RunLimits& limits, const std::string& enabled) {
+  if (enabled.find("memory") != std::string::npos) {
+    WriteValue(dir / "memory.max", std::to_string(limits.memory_bytes));
+    // memory.swap.max is the swap alone: as much again, as in Docker.
+    if (fs::exists(dir / "memory.swap.max")) WriteValue(dir / "memory.swap.max", std::to_string(limits.memory_bytes));
+  }
+  if (enabled.find("pids") != std::string::npos) WriteValue(dir / "pids.max", std::to_string(limits.pids));
+}
+
 }  // namespace
 
 RunCgroup::RunCgroup(const RunLimits& limits) {
   const std::vector<Hierarchy> hierarchies = FindHierarchies();
   const Hierarchy* v2 = nullptr;
-  std::map<std::string, const Hierarchy*> v1;
+  std::map<std::string, fs::path> v1;  // controller -> the builder's cgroup in its hierarchy
   for (const Hierarchy& h : hierarchies) {
     if (h.v2) v2 = &h;
-    for (const auto& c : h.controllers) v1[c] = &h;
+    for (const auto& c : h.controllers) v1[c] = h.own;
   }
-  const bool want_memory = limits.memory_bytes > 0;
-  const bool want_pids = limits.pids > 0;
+  const bool want_limits = limits.memory_bytes > 0 || limits.pids > 0;
   try {
-    // cgroup v1: one directory per hierarchy.
-    auto v1_dir = [&](const char* controller) -> std::optional<fs::path> {
-      auto it = v1.find(controller);
-      if (it == v1.end()) return std::nullopt;
-      for (size_t i = 0; i < dirs_.size(); ++i) {
-        if (dirs_[i].parent_path() == it->second->own) return dirs_[i];
-      }
-      Make(it->second->own);
-      return dirs_.back();
-    };
-    std::optional<fs::path> v2_dir;
+    // cgroup v1 where the host has the controller there; the rest on v2.
     std::string v2_enable;
-    if (auto d = v1_dir("devices")) {
-      WriteValue(*d / "devices.deny", "a");
-      WriteValue(*d / "devices.allow", "c *:* m");
-      WriteValue(*d / "devices.allow", "b *:* m");
-      for (const DeviceRule& r : kAllowedDevices) {
-        const std::string minor = r.minor < 0 ? "*" : std::to_string(r.minor);
-        WriteValue(*d / "devices.allow", std::string(1, r.type) + " " + std::to_string(r.major) + ":" + minor + " rwm");
-      }
-    }
-    if (want_memory) {
-      if (auto d = v1_dir("memory")) {
-        WriteValue(*d / "memory.limit_in_bytes", std::to_string(limits.memory_bytes));
-        // Present only with swap accounting; Docker's default --memory-swap
-        // is twice --memory.
-        if (fs::exists(*d / "memory.memsw.limit_in_bytes")) {
-          WriteValue(*d / "memory.memsw.limit_in_bytes", std::to_string(2 * limits.memory_bytes));
-        }
+    if (v1.count("devices")) WriteV1DeviceRules(DirUnder(v1["devices"]));
+    if (limits.memory_bytes > 0) {
+      if (v1.count("memory")) {
+        WriteV1Memory(DirUnder(v1["memory"]), limits.memory_bytes);
       } else {
         v2_enable += " +memory";
       }
     }
-    if (want_pids) {
-      if (auto d = v1_dir("pids")) {
-        WriteValue(*d / "pids.max", std::to_string(limits.pids));
+    if (limits.pids > 0) {
+      if (v1.count("pids")) {
+        WriteValue(DirUnder(v1["pids"]) / "pids.max", std::to_string(limits.pids));
       } else {
         v2_enable += " +pids";
       }
     }
     const bool v2_devices = v1.count("devices") == 0;
     if (v2 && (v2_devices || !v2_enable.empty())) {
-      const std::set<std::string> available = Controllers(v2->own);
-      for (const std::string c : {"memory", "pids"}) {
-        if (v2_enable.find(c) != std::string::npos && available.count(c) == 0) {
-          throw Error("the cgroup v2 controller " + c + " is not available to ubuild's cgroup", v2->own.string());
-        }
-      }
-      if (!v2_enable.empty()) {
-        try {
-          WriteValue(v2->own / "cgroup.subtree_control", v2_enable.substr(1));
-        } catch (const Error& e) {
-          throw Error(std::string(e.what()) +
-                      " (cgroup v2 delegates controllers only from a cgroup without processes: run ubuild in a "
-                      "cgroup of its own, e.g. `systemd-run --scope -p Delegate=yes ubuild …`)");
-        }
-      }
-      Make(v2->own);
-      v2_dir = dirs_.back();
-      if (want_memory && v2_enable.find("memory") != std::string::npos) {
-        WriteValue(*v2_dir / "memory.max", std::to_string(limits.memory_bytes));
-        if (fs::exists(*v2_dir / "memory.swap.max")) {
-          WriteValue(*v2_dir / "memory.swap.max", std::to_string(limits.memory_bytes));
-        }
-      }
-      if (want_pids && v2_enable.find("pids") != std::string::npos) {
-        WriteValue(*v2_dir / "pids.max", std::to_string(limits.pids));
-      }
-      if (v2_devices) AttachDeviceRules(*v2_dir);
+      if (!v2_enable.empty()) EnableV2Controllers(v2->own, v2_enable);
+      const fs::path dir = DirUnder(v2->own);
+      WriteV2Limits(dir, limits, v2_enable);
+      if (v2_devices) AttachDeviceRules(dir);
     } else if (!v2_enable.empty()) {
       throw Error("--memory and --pids-limit need a cgroup hierarchy with the memory and pids controllers, and "
                   "this host has none");
@@ -315,8 +313,16 @@ RunCgroup::RunCgroup(const RunLimits& limits) {
     dirs_.clear();
     // Without a writable cgroup tree the RUN goes without, unless a limit
     // was asked for.
-    if (!not_writable_ || want_memory || want_pids) throw;
+    if (!not_writable_ || want_limits) throw;
   }
+}
+
+fs::path RunCgroup::DirUnder(const fs::path& parent) {
+  for (const fs::path& d : dirs_) {
+    if (d.parent_path() == parent) return d;
+  }
+  Make(parent);
+  return dirs_.back();
 }
 
 void RunCgroup::Make(const fs::path& parent) {

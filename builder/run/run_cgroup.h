@@ -43,6 +43,9 @@ class RunCgroup {
   void Enter(pid_t pid) const;
 
  private:
+  // The RUN's directory under `parent` (the builder's cgroup in one
+  // hierarchy), made on first use.
+  std::filesystem::path DirUnder(const std::filesystem::path& parent);
   void Make(const std::filesystem::path& parent);
 
   std::vector<std::filesystem::path> dirs_;  // one per hierarchy used

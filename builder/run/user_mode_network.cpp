@@ -112,84 +112,101 @@ UserModeStack FindUserModeStack() {
       "PATH; install one, or build with --network none (or host)");
 }
 
-UserModeNetwork::UserModeNetwork(const UserModeStack& stack, pid_t pid) {
-  const std::vector<std::string> args = HelperArgs(stack, pid);
+namespace {
+
+// What the helper finds at fixed descriptor numbers, opened before the fork.
+struct HelperFds {
+  Fd ready_read, ready_write;  // slirp4netns: a pipe; pasta: one memory file twice
+  Fd exit_read;
+  Fd log;  // the helper's stdout and stderr, for an error message
+  Fd null;
+  Fd netns;
+};
+
+HelperFds OpenHelperFds(UserModeStack::Kind kind, pid_t pid, Fd& exit_write) {
+  HelperFds fds;
+  int two[2] = {-1, -1};
+  if (kind == UserModeStack::kSlirp4netns) {
+    if (::pipe2(two, O_CLOEXEC) != 0) throw SysError("pipe", "", errno);
+  } else {
+    two[0] = ::memfd_create("pasta-pid", MFD_CLOEXEC);
+    if (two[0] < 0) throw SysError("memfd_create", "", errno);
+    two[1] = ::dup(two[0]);
+  }
+  fds.ready_read.reset(two[0]);
+  fds.ready_write.reset(two[1]);
+  if (::pipe2(two, O_CLOEXEC) != 0) throw SysError("pipe", "", errno);
+  fds.exit_read.reset(two[0]);
+  exit_write.reset(two[1]);
+  fds.log.reset(::memfd_create("network-log", MFD_CLOEXEC));
+  if (!fds.log.valid()) throw SysError("memfd_create", "", errno);
+  fds.null.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  if (!fds.null.valid()) throw SysError("open", "/dev/null", errno);
+  const std::string netns = "/proc/" + std::to_string(pid) + "/ns/net";
+  fds.netns.reset(::open(netns.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fds.netns.valid()) throw SysError("open", netns, errno);
+  return fds;
+}
+
+// Forks and execs the helper; returns its pid.
+pid_t Spawn(const std::vector<std::string>& args, const HelperFds& fds) {
   std::vector<char*> argv;
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
-
-  // slirp4netns reports readiness through a pipe; pasta writes its pid file
-  // (a memory file here) once its namespace is configured.
-  int ready[2] = {-1, -1};
-  if (stack.kind == UserModeStack::kSlirp4netns) {
-    if (::pipe2(ready, O_CLOEXEC) != 0) throw SysError("pipe", "", errno);
-  } else {
-    ready[0] = ::memfd_create("pasta-pid", MFD_CLOEXEC);
-    if (ready[0] < 0) throw SysError("memfd_create", "", errno);
-    ready[1] = ::dup(ready[0]);
+  const pid_t pid = ::fork();
+  if (pid != 0) {
+    if (pid < 0) throw SysError("fork", args.front(), errno);
+    return pid;
   }
-  Fd ready_read(ready[0]), ready_write(ready[1]);
-  int exit_pipe[2];
-  if (::pipe2(exit_pipe, O_CLOEXEC) != 0) throw SysError("pipe", "", errno);
-  Fd exit_read(exit_pipe[0]);
-  exit_write_.reset(exit_pipe[1]);
-  Fd log(::memfd_create("network-log", MFD_CLOEXEC));
-  if (!log.valid()) throw SysError("memfd_create", "", errno);
-  const int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (devnull < 0) throw SysError("open", "/dev/null", errno);
-  Fd null_fd(devnull);
-  const std::string netns_path = "/proc/" + std::to_string(pid) + "/ns/net";
-  Fd netns(::open(netns_path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!netns.valid()) throw SysError("open", netns_path, errno);
+  // Only async-signal-safe calls from here: the builder may have threads.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  // The helper's own sandbox (slirp4netns --enable-sandbox) remounts and
+  // unmounts things; in a private copy of the mount table nothing of that
+  // can reach the host's mounts (a Docker engine's container roots went
+  // missing while it ran in the host's).
+  if (::unshare(CLONE_NEWNS) != 0 || ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) ::_exit(126);
+  ::dup2(fds.null.get(), 0);
+  ::dup2(fds.log.get(), 1);
+  ::dup2(fds.log.get(), 2);
+  const int ready = ::fcntl(fds.ready_write.get(), F_DUPFD, 10);
+  const int exit_fd = ::fcntl(fds.exit_read.get(), F_DUPFD, 10);
+  const int netns = ::fcntl(fds.netns.get(), F_DUPFD, 10);
+  ::dup2(ready, kReadyFd);
+  ::dup2(exit_fd, kExitFd);
+  ::dup2(netns, kNetnsFd);
+  ::close_range(kNetnsFd + 1, ~0U, 0);
+  ::execv(argv[0], argv.data());
+  ::_exit(127);
+}
 
-  helper_ = ::fork();
-  if (helper_ < 0) throw SysError("fork", stack.program, errno);
-  if (helper_ == 0) {
-    // Only async-signal-safe calls from here: the builder may have threads.
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    // The helper's own sandbox (slirp4netns --enable-sandbox) remounts and
-    // unmounts things; in a private copy of the mount table nothing of that
-    // can reach the host's mounts (a Docker engine's container roots went
-    // missing while it ran in the host's).
-    if (::unshare(CLONE_NEWNS) != 0 || ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) ::_exit(126);
-    ::dup2(null_fd.get(), 0);
-    ::dup2(log.get(), 1);
-    ::dup2(log.get(), 2);
-    const int ready_child = ::fcntl(ready_write.get(), F_DUPFD, 10);
-    const int exit_child = ::fcntl(exit_read.get(), F_DUPFD, 10);
-    const int netns_child = ::fcntl(netns.get(), F_DUPFD, 10);
-    ::dup2(ready_child, kReadyFd);
-    ::dup2(exit_child, kExitFd);
-    ::dup2(netns_child, kNetnsFd);
-    ::close_range(kNetnsFd + 1, ~0U, 0);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  ready_write.reset();
-  exit_read.reset();
-  netns.reset();
+}  // namespace
+
+UserModeNetwork::UserModeNetwork(const UserModeStack& stack, pid_t pid) {
+  HelperFds fds = OpenHelperFds(stack.kind, pid, exit_write_);
+  helper_ = Spawn(HelperArgs(stack, pid), fds);
+  fds.ready_write.reset();
+  fds.exit_read.reset();
 
   const auto deadline = std::chrono::steady_clock::now() + kStartTimeout;
+  auto failed = [&](int status) {
+    helper_ = -1;
+    return Error("RUN network: " + stack.program + " " + Describe(status, fds.log.get()));
+  };
   while (true) {
     int status = 0;
-    const pid_t done = ::waitpid(helper_, &status, WNOHANG);
-    if (done == helper_) {
-      helper_ = -1;
-      throw Error("RUN network: " + stack.program + " " + Describe(status, log.get()));
-    }
+    if (::waitpid(helper_, &status, WNOHANG) == helper_) throw failed(status);
     if (stack.kind == UserModeStack::kSlirp4netns) {
-      pollfd p{ready_read.get(), POLLIN, 0};
+      pollfd p{fds.ready_read.get(), POLLIN, 0};
       if (::poll(&p, 1, 10) > 0) {
         char c = 0;
-        if (::read(ready_read.get(), &c, 1) == 1 && c == '1') return;
+        if (::read(fds.ready_read.get(), &c, 1) == 1 && c == '1') return;
         // EOF without "1": the helper is on its way out; report its status.
         ::waitpid(helper_, &status, 0);
-        helper_ = -1;
-        throw Error("RUN network: " + stack.program + " " + Describe(status, log.get()));
+        throw failed(status);
       }
     } else {
       struct stat st {};
-      if (::fstat(ready_read.get(), &st) == 0 && st.st_size > 0) return;
+      if (::fstat(fds.ready_read.get(), &st) == 0 && st.st_size > 0) return;
       ::usleep(2000);
     }
     if (std::chrono::steady_clock::now() > deadline) {
