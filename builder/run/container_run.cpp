@@ -161,8 +161,10 @@ std::string ReadSetupError(int fd) {
 void ReleaseInit(pid_t pid, const RunCgroup& cgroup, const std::optional<UserModeStack>& stack,
                  std::optional<UserModeNetwork>& network, Fd go_write) {
   try {
-    cgroup.Enter(pid);
+    // The stack starts up while the (slow, on cgroup v1) cgroup move runs.
     if (stack) network.emplace(*stack, pid);
+    cgroup.Enter(pid);
+    if (network) network->WaitUntilConfigured();
     const char go = 1;
     if (::send(go_write.get(), &go, 1, MSG_NOSIGNAL) != 1) throw SysError("send", "container start socket", errno);
   } catch (...) {

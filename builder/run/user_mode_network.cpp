@@ -181,37 +181,39 @@ pid_t Spawn(const std::vector<std::string>& args, const HelperFds& fds) {
 
 }  // namespace
 
-UserModeNetwork::UserModeNetwork(const UserModeStack& stack, pid_t pid) {
+UserModeNetwork::UserModeNetwork(const UserModeStack& stack, pid_t pid) : stack_(stack) {
   HelperFds fds = OpenHelperFds(stack.kind, pid, exit_write_);
   helper_ = Spawn(HelperArgs(stack, pid), fds);
-  fds.ready_write.reset();
-  fds.exit_read.reset();
+  ready_read_ = std::move(fds.ready_read);
+  log_ = std::move(fds.log);
+}
 
+void UserModeNetwork::WaitUntilConfigured() {
   const auto deadline = std::chrono::steady_clock::now() + kStartTimeout;
   auto failed = [&](int status) {
     helper_ = -1;
-    return Error("RUN network: " + stack.program + " " + Describe(status, fds.log.get()));
+    return Error("RUN network: " + stack_.program + " " + Describe(status, log_.get()));
   };
   while (true) {
     int status = 0;
     if (::waitpid(helper_, &status, WNOHANG) == helper_) throw failed(status);
-    if (stack.kind == UserModeStack::kSlirp4netns) {
-      pollfd p{fds.ready_read.get(), POLLIN, 0};
+    if (stack_.kind == UserModeStack::kSlirp4netns) {
+      pollfd p{ready_read_.get(), POLLIN, 0};
       if (::poll(&p, 1, 10) > 0) {
         char c = 0;
-        if (::read(fds.ready_read.get(), &c, 1) == 1 && c == '1') return;
+        if (::read(ready_read_.get(), &c, 1) == 1 && c == '1') return;
         // EOF without "1": the helper is on its way out; report its status.
         ::waitpid(helper_, &status, 0);
         throw failed(status);
       }
     } else {
       struct stat st {};
-      if (::fstat(fds.ready_read.get(), &st) == 0 && st.st_size > 0) return;
+      if (::fstat(ready_read_.get(), &st) == 0 && st.st_size > 0) return;
       ::usleep(2000);
     }
     if (std::chrono::steady_clock::now() > deadline) {
       Stop();
-      throw Error("RUN network: " + stack.program + " did not configure the container's network within 30 s");
+      throw Error("RUN network: " + stack_.program + " did not configure the container's network within 30 s");
     }
   }
 }

@@ -27,10 +27,11 @@ struct UserModeStack {
 // installed.
 UserModeStack FindUserModeStack();
 
-// The stack attached to the network namespace of process `pid`; the
-// container's interface is up, addressed and routed when the constructor
-// returns. The destructor stops it; if ubuild dies first, the stack sees its
-// exit descriptor close (slirp4netns) or gets SIGKILL (pasta, through the
+// The stack attached to the network namespace of process `pid`: the
+// constructor starts it, WaitUntilConfigured returns once the container's
+// interface is up, addressed and routed (the builder does other work in
+// between). The destructor stops it; if ubuild dies first, the stack sees
+// its exit descriptor close (slirp4netns) or gets SIGKILL (through the
 // parent-death signal).
 class UserModeNetwork {
  public:
@@ -39,11 +40,17 @@ class UserModeNetwork {
   UserModeNetwork(const UserModeNetwork&) = delete;
   UserModeNetwork& operator=(const UserModeNetwork&) = delete;
 
+  // Throws Error with the helper's own words if it failed.
+  void WaitUntilConfigured();
+
  private:
   void Stop();
 
+  UserModeStack stack_;
   pid_t helper_ = -1;
   Fd exit_write_;  // slirp4netns exits when this closes
+  Fd ready_read_;  // slirp4netns's ready pipe, or pasta's pid file
+  Fd log_;         // the helper's output
 };
 
 }  // namespace ubuild::builder
