@@ -1,6 +1,9 @@
 // `ubuild [build] [OPTIONS] CONTEXT` — docker build's command line.
 #include <unistd.h>
 
+#include <cctype>
+#include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <iostream>
 #include <optional>
@@ -25,7 +28,10 @@ constexpr const char* kBuildUsage =
     "      --build-arg K[=V]    set a build arg (K alone takes $K from the environment)\n"
     "      --target STAGE       build up to this stage\n"
     "      --no-cache           do not use the build cache\n"
-    "      --network host|none  network for RUN (default host)\n"
+    "      --network MODE       network for RUN: default (own namespace, outbound only,\n"
+    "                           via slirp4netns or pasta), host or none\n"
+    "      --memory BYTES[k|m|g]  memory limit for each RUN (default none)\n"
+    "      --pids-limit N       process limit for each RUN (default none; 0 or -1: none)\n"
     "      --label K=V          add a label to the image (repeatable)\n"
     "      --security-opt seccomp=unconfined|FILE\n"
     "                           seccomp profile for RUN (default: Docker's)\n"
@@ -36,7 +42,8 @@ constexpr const char* kBuildUsage =
 const std::vector<FlagSpec> kBuildFlags = {
     {"help", 'h'},      {"tag", 't', true},    {"file", 'f', true},    {"build-arg", 0, true},
     {"target", 0, true}, {"no-cache", 0},       {"network", 0, true},   {"label", 0, true},
-    {"iidfile", 0, true}, {"quiet", 'q'},       {"progress", 0, true},
+    {"iidfile", 0, true}, {"quiet", 'q'},       {"progress", 0, true},   {"memory", 'm', true},
+    {"pids-limit", 0, true},
     {"security-opt", 0, true},
 };
 
@@ -50,6 +57,48 @@ builder::SeccompOption ReadSecurityOpt(const std::string& v) {
   builder::SeccompOption option = builder::SeccompOption::FromValue(v.substr(sep + 1));
   builder::SeccompProgramFor(option);
   return option;
+}
+
+// docker's RAMInBytes: a number with an optional b, k, m, g, t or p suffix
+// (powers of 1024, any case, "b" may follow the unit).
+int64_t ByteSize(const std::string& v) {
+  size_t digits = 0;
+  while (digits < v.size() && v[digits] >= '0' && v[digits] <= '9') ++digits;
+  std::string unit = v.substr(digits);
+  for (char& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (unit.size() == 2 && unit[1] == 'b') unit.pop_back();
+  const std::string units = "bkmgtp";
+  const size_t power = unit.empty() ? 0 : units.find(unit);
+  if (digits == 0 || digits > 18 || unit.size() > 1 || power == std::string::npos) {
+    throw UsageError("--memory " + v + ": want a size such as 512m or 2g");
+  }
+  int64_t bytes = std::stoll(v.substr(0, digits));
+  for (size_t i = 0; i < power; ++i) {
+    if (bytes > (INT64_MAX >> 10)) throw UsageError("--memory " + v + ": too large");
+    bytes <<= 10;
+  }
+  // Docker's floor: below it a container cannot even start.
+  if (bytes < 6 * 1024 * 1024) throw UsageError("--memory " + v + ": the minimum is 6m");
+  return bytes;
+}
+
+// docker build's names: its default network is "default", a.k.a. "bridge".
+builder::RunNetwork NetworkMode(const std::string& v) {
+  if (v == "none") return builder::RunNetwork::kNone;
+  if (v == "host") return builder::RunNetwork::kHost;
+  if (v == "default" || v == "bridge") return builder::RunNetwork::kDefault;
+  throw UsageError("--network " + v + ": ubuild supports default, host and none");
+}
+
+// docker's --pids-limit: 0 and -1 mean no limit.
+int64_t PidsLimit(const std::string& v) {
+  char* end = nullptr;
+  errno = 0;
+  const long long n = std::strtoll(v.c_str(), &end, 10);
+  if (v.empty() || *end != '\0' || errno != 0 || n < -1) {
+    throw UsageError("--pids-limit " + v + ": want a number of processes (0 or -1: no limit)");
+  }
+  return n > 0 ? n : 0;
 }
 
 // One flag, as docker build reads it.
@@ -77,11 +126,11 @@ void ApplyFlag(builder::BuildOptions& o, const std::string& flag, const std::str
   } else if (flag == "no-cache") {
     o.no_cache = true;
   } else if (flag == "network") {
-    if (v == "none") {
-      o.network_none = true;
-    } else if (v != "host" && v != "default") {
-      throw UsageError("--network " + v + ": ubuild supports host and none");
-    }
+    o.network = NetworkMode(v);
+  } else if (flag == "memory") {
+    o.run_limits.memory_bytes = ByteSize(v);
+  } else if (flag == "pids-limit") {
+    o.run_limits.pids = PidsLimit(v);
   } else if (flag == "security-opt") {
     o.seccomp = ReadSecurityOpt(v);
   } else if (flag == "label") {

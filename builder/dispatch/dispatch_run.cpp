@@ -60,6 +60,17 @@ class QuietOutput {
   Fd saved_out_, saved_err_;
 };
 
+// RUN --network=none always narrows; --network=host widens only a build
+// that allowed it with `--network host`, as BuildKit wants
+// `--allow network.host`: a Dockerfile cannot lift the sandbox by itself.
+RunNetwork RunNetworkOf(const BuildContext& ctx, const parser::LocatedInstruction& in, const parser::RunInstr& run) {
+  if (run.network == "none") return RunNetwork::kNone;
+  if (run.network == "host" && ctx.options.network != RunNetwork::kHost) {
+    throw StepError(ctx, in, "RUN --network=host needs the build's consent: ubuild build --network host");
+  }
+  return ctx.options.network;
+}
+
 }  // namespace
 
 void DispatchRun(BuildContext& ctx, StageState& st, const parser::LocatedInstruction& in,
@@ -80,7 +91,8 @@ void DispatchRun(BuildContext& ctx, StageState& st, const parser::LocatedInstruc
   spec.user = config.config().value("User", "");
   spec.workdir = config.config().value("WorkingDir", "");
   if (spec.workdir.empty()) spec.workdir = "/";
-  spec.network_none = ctx.options.network_none || run.network == "none";
+  spec.network = RunNetworkOf(ctx, in, run);
+  spec.limits = ctx.options.run_limits;
   spec.hostname = "ubuild";
   spec.seccomp = ctx.options.seccomp;
   if (const store::Json& vols = config.config()["Volumes"]; vols.is_object()) {

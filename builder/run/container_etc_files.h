@@ -11,9 +11,18 @@
 
 namespace ubuild::builder {
 
+// What the RUN's network puts in the files: the address its hostname
+// resolves to and, for a user-mode stack, the stack's DNS forwarder in place
+// of the host's nameservers (which may be loopback resolvers the container
+// cannot reach).
+struct EtcNetwork {
+  std::string address = "127.0.0.1";
+  std::string nameserver;  // empty: the host's resolv.conf as it is
+};
+
 class ContainerEtcFiles {
  public:
-  ContainerEtcFiles(const std::string& hostname, const std::filesystem::path& parent);
+  ContainerEtcFiles(const std::string& hostname, const std::filesystem::path& parent, const EtcNetwork& network);
   ~ContainerEtcFiles();
   ContainerEtcFiles(const ContainerEtcFiles&) = delete;
   ContainerEtcFiles& operator=(const ContainerEtcFiles&) = delete;

@@ -152,7 +152,7 @@ void EnterRootfs(const ContainerPlan& plan) {
     Fail(plan, "bind", plan.rootfs, errno);
   }
   for (const SetupOp& op : plan.ops) RunOp(plan, op);
-  if (plan.network_none) LoopbackUp(plan);
+  if (plan.own_network) LoopbackUp(plan);
   if (plan.hostname && ::sethostname(plan.hostname, std::strlen(plan.hostname)) != 0) {
     Fail(plan, "sethostname", plan.hostname, errno);
   }
@@ -219,11 +219,24 @@ int ExecCommand(const ContainerPlan& plan) {
   ::_exit(not_found ? 127 : 126);
 }
 
+// Until the builder has put this process in its cgroup and connected its
+// network, nothing of the RUN may start. EOF means the builder gave up.
+void WaitForGo(const ContainerPlan& plan) {
+  ::close(plan.go_write);
+  char go = 0;
+  ssize_t n;
+  while ((n = ::read(plan.go_read, &go, 1)) < 0 && errno == EINTR) {
+  }
+  if (n != 1) ::_exit(125);
+  ::close(plan.go_read);
+}
+
 }  // namespace
 
 int ContainerInit(void* arg) {
   const ContainerPlan& plan = *static_cast<const ContainerPlan*>(arg);
   ResetInheritedState(plan);
+  WaitForGo(plan);
   ::umask(0);  // the setup ops' nodes get exactly the plan's modes
   EnterRootfs(plan);
   // Where runc installs it for Docker: while init still has CAP_SYS_ADMIN,
