@@ -30,5 +30,6 @@ int CmdPrune(const GlobalOptions& g, const Args& args);
 int CmdLayers(const GlobalOptions& g, const Args& args);
 int CmdSave(const GlobalOptions& g, const Args& args);
 int CmdLoad(const GlobalOptions& g, const Args& args);
+int CmdPull(const GlobalOptions& g, const Args& args);
 
 }  // namespace ubuild::cli
