@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# ubuild pull against a real registry (Debian's docker-registry) filled by
+# skopeo: gzip, zstd and uncompressed layers, an OCI index with a platform
+# choice, RepoDigests, Basic auth from the docker config, and bad input —
+# a bad reference, an unknown tag or platform, a manifest or blob whose
+# bytes do not match their digest, a truncated blob, a wrong diff_id — each
+# failing with a clear message and leaving the store as it was.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/registry_lib.sh"
+for tool in docker-registry skopeo htpasswd curl; do
+  command -v "$tool" >/dev/null || { echo "$tool is not installed" >&2; exit 1; }
+done
+images=$UBUILD_SOURCE_DIR/tests/e2e/registry_images.py
+SRC=$E2E_TMP/src
+e2e_base_image
+mkdir -p "$E2E_TMP/ctx"
+printf 'FROM busybox\nRUN mkdir /d && echo x > /d/x\nCMD ["cat", "/d/x"]\n' >"$E2E_TMP/ctx/Dockerfile"
+ub build -q -t multi:1 "$E2E_TMP/ctx" >/dev/null
+src_id=$(image_id multi:1)
+ub save -o "$E2E_TMP/multi.tar" multi:1
+mv "$ROOT" "$SRC"
+
+reg=$(start_registry plain)
+skopeo copy -q --dest-tls-verify=false "docker-archive:$E2E_TMP/multi.tar" "docker://$reg/test/multi:1"
+skopeo copy -q --dest-tls-verify=false --dest-compress-format zstd "docker-archive:$E2E_TMP/multi.tar" \
+  "docker://$reg/test/zstd:1"
+python3 "$images" multiarch "$E2E_TMP/ma"
+skopeo copy -q --all --dest-tls-verify=false "oci:$E2E_TMP/ma:multi" "docker://$reg/test/ma:1"
+python3 "$images" bad-diffid "$E2E_TMP/bd"
+skopeo copy -q --dest-tls-verify=false "oci:$E2E_TMP/bd:bad" "docker://$reg/test/bad:1"
+digest=$(skopeo inspect --tls-verify=false --format '{{.Digest}}' "docker://$reg/test/multi:1")
+
+# gzip layers (skopeo's default), into an empty store.
+out=$(ub pull "$reg/test/multi:1")
+check "pull prints docker's lines" python3 -c '
+import sys; out, reg, digest = sys.argv[1:]; lines = out.splitlines()
+assert lines[0] == "1: Pulling from test/multi", lines
+assert sum(l.endswith(": Pull complete") for l in lines) == 2, lines
+assert lines[-3:] == ["Digest: " + digest, "Status: Downloaded newer image for %s/test/multi:1" % reg,
+                      "%s/test/multi:1" % reg], lines' "$out" "$reg" "$digest"
+check "pulled image keeps the id it was built with" test "$(image_id "$reg/test/multi:1")" = "$src_id"
+check "inspect shows the RepoDigest" python3 -c '
+import json, sys; j = json.loads(sys.argv[1])[0]
+assert j["RepoDigests"] == [sys.argv[2]], j["RepoDigests"]' "$(ub inspect "$reg/test/multi:1")" "$reg/test/multi@$digest"
+check "images --digests shows the digest" bash -c "'$UBUILD_BIN' --root '$ROOT' images --digests | grep -q ' $digest '"
+out=$(ub pull "$reg/test/multi:1")
+check "a second pull is up to date" grep -q "^Status: Image is up to date for $reg/test/multi:1$" <<<"$out"
+check "-q prints only the reference" test "$(ub pull -q "$reg/test/multi@$digest")" = "$reg/test/multi@$digest"
+printf 'FROM %s/test/multi:1\nRUN cat /d/x > /y\n' "$reg" >"$E2E_TMP/ctx/Dockerfile"
+check "a build runs on the pulled image" ub build -q -t on-pulled "$E2E_TMP/ctx"
+
+# zstd layers, into a fresh store: the same image.
+rm -rf "$ROOT"
+ub pull -q "$reg/test/zstd:1" >/dev/null
+check "zstd layers give the same image id" test "$(image_id "$reg/test/zstd:1")" = "$src_id"
+
+# An OCI index: the host's platform, or --platform's.
+ub pull -q --platform linux/arm64 "$reg/test/ma:1" >/dev/null
+check "--platform linux/arm64 picks the arm64 entry" test \
+  "$(ub inspect "$reg/test/ma:1" | python3 -c 'import json,sys; j=json.load(sys.stdin)[0]; print(j["Architecture"], j["Variant"])')" = "arm64 v8"
+ub pull -q --platform linux/amd64 "$reg/test/ma:1" >/dev/null
+check "--platform linux/amd64 picks the amd64 entry" test \
+  "$(ub inspect "$reg/test/ma:1" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Architecture"])')" = amd64
+
+# Bad input: a clear message, a non-zero exit, the store as it was.
+expect_failure() {  # description expected-message-part ub-args...
+  local what=$1 message=$2 before out rc
+  shift 2
+  before=$(store_snapshot)
+  out=$(ub "$@" 2>&1) && rc=0 || rc=$?
+  if [[ $rc -ne 0 && $out == *"$message"* ]]; then pass "$what"; else fail "$what (rc=$rc): $out"; fi
+  check "$what: store unchanged" test "$before" = "$(store_snapshot)"
+}
+expect_failure "bad reference" "invalid reference format: repository name must be lowercase" pull "$reg/Test/x"
+expect_failure "unknown tag" "manifest unknown: $reg/test/multi:nope does not exist" pull "$reg/test/multi:nope"
+expect_failure "unknown platform lists the available ones" \
+  "no matching manifest for linux/s390x in the manifest list entries (available: linux/amd64, linux/arm64/v8)" \
+  pull --platform linux/s390x "$reg/test/ma:1"
+expect_failure "bad --platform" "invalid platform \"linux\"" pull --platform linux "$reg/test/ma:1"
+expect_failure "wrong diff_id" "but the image config's diff_id is" pull "$reg/test/bad:1"
+other=sha256:$(printf x | sha256sum | cut -d' ' -f1)
+expect_failure "a digest the registry does not have" "does not exist in the registry" pull "$reg/test/multi@$other"
+closed=127.0.0.1:$(free_port)
+expect_failure "unreachable registry" "cannot reach registry $closed over HTTPS" pull "$closed/x:1"
+
+fresh_store() { rm -rf "$ROOT"; ub images >/dev/null; }
+
+# Damage the registry's copy of the zstd image: its manifest, then a layer.
+fresh_store
+zdigest=$(skopeo inspect --tls-verify=false --format '{{.Digest}}' "docker://$reg/test/zstd:1")
+mfile=$(registry_blob_file plain "$zdigest")
+cp "$mfile" "$E2E_TMP/manifest.bak"
+python3 -c 'import sys; p = sys.argv[1]; b = open(p, "rb").read(); open(p, "wb").write(b.replace(b"\"schemaVersion\": 2", b"\"schemaVersion\":  2", 1) if b"\"schemaVersion\": 2" in b else b.replace(b"\"schemaVersion\":2", b"\"schemaVersion\": 2", 1))' "$mfile"
+expect_failure "manifest bytes not matching their digest" "manifest digest mismatch: expected $zdigest" pull "$reg/test/zstd:1"
+cp "$E2E_TMP/manifest.bak" "$mfile"
+layer=$(skopeo inspect --tls-verify=false --format '{{index .Layers 1}}' "docker://$reg/test/zstd:1")
+lfile=$(registry_blob_file plain "$layer")
+cp "$lfile" "$E2E_TMP/layer.bak"
+python3 -c 'import sys; p = sys.argv[1]; b = bytearray(open(p, "rb").read()); b[len(b) // 2] ^= 0xff; open(p, "wb").write(b)' "$lfile"
+expect_failure "corrupted blob" "not to its digest" pull "$reg/test/zstd:1"
+head -c 100 "$E2E_TMP/layer.bak" >"$lfile"
+expect_failure "truncated blob" "truncated blob: received 100 of" pull "$reg/test/zstd:1"
+cp "$E2E_TMP/layer.bak" "$lfile"
+ub pull -q "$reg/test/zstd:1" >/dev/null
+check "after the damage is repaired the pull completes" test "$(image_id "$reg/test/zstd:1")" = "$src_id"
+
+# Basic auth (htpasswd), credentials from $DOCKER_CONFIG.
+htpasswd -Bbn tester s3cret >"$E2E_TMP/htpasswd"
+areg=$(start_registry basic "auth:
+  htpasswd:
+    realm: test-realm
+    path: $E2E_TMP/htpasswd")
+skopeo copy -q --dest-tls-verify=false --dest-creds tester:s3cret "docker-archive:$E2E_TMP/multi.tar" \
+  "docker://$areg/test/multi:1"
+export DOCKER_CONFIG=$E2E_TMP/docker-config
+fresh_store
+expect_failure "pull without credentials" "unauthorized: authentication required for $areg" pull "$areg/test/multi:1"
+mkdir -p "$DOCKER_CONFIG"
+printf '{"auths":{"%s":{"auth":"%s"}}}' "$areg" "$(printf tester:wrong | base64)" >"$DOCKER_CONFIG/config.json"
+expect_failure "pull with a wrong password" "refused the credentials of tester" pull "$areg/test/multi:1"
+printf '{"auths":{"%s":{"auth":"%s"}}}' "$areg" "$(printf tester:s3cret | base64)" >"$DOCKER_CONFIG/config.json"
+ub pull -q "$areg/test/multi:1" >/dev/null
+check "Basic auth from the docker config pulls the image" test "$(image_id "$areg/test/multi:1")" = "$src_id"
+
+e2e_finish
