@@ -123,4 +123,33 @@ printf '{"auths":{"%s":{"auth":"%s"}}}' "$areg" "$(printf tester:s3cret | base64
 ub pull -q "$areg/test/multi:1" >/dev/null
 check "Basic auth from the docker config pulls the image" test "$(image_id "$areg/test/multi:1")" = "$src_id"
 
+# The Bearer flow: distribution's token auth, tokens from a server the test runs.
+tdir=$E2E_TMP/token
+mkdir -p "$tdir"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tdir/key.pem" -out "$tdir/cert.pem" -days 1 \
+  -subj /CN=ubuild-test-token 2>/dev/null
+python3 "$UBUILD_SOURCE_DIR/tests/e2e/registry_token_server.py" "$tdir/port" "$tdir/key.pem" "$tdir/cert.pem" \
+  test-issuer tester s3cret "$tdir/log" &
+REGISTRY_PIDS+=($!)
+for i in $(seq 100); do [[ -s $tdir/port ]] && break; sleep 0.1; done
+treg=$(start_registry token "auth:
+  token:
+    realm: http://127.0.0.1:$(cat "$tdir/port")/token
+    service: test-registry
+    issuer: test-issuer
+    rootcertbundle: $tdir/cert.pem")
+skopeo copy -q --dest-tls-verify=false --dest-creds tester:s3cret "docker-archive:$E2E_TMP/multi.tar" \
+  "docker://$treg/test/multi:1"
+rm -f "$DOCKER_CONFIG/config.json"
+: >"$tdir/log"
+fresh_store
+expect_failure "Bearer: an anonymous token is not enough" "unauthorized: authentication required for $treg" \
+  pull "$treg/test/multi:1"
+check "Bearer: the token request named the repository's pull scope" grep -qx -- "- repository:test/multi:pull" "$tdir/log"
+printf '{"auths":{"http://%s/v2/":{"auth":"%s"}}}' "$treg" "$(printf tester:s3cret | base64)" >"$DOCKER_CONFIG/config.json"
+: >"$tdir/log"
+ub pull -q "$treg/test/multi:1" >/dev/null
+check "Bearer: a token for the credentials pulls the image" test "$(image_id "$treg/test/multi:1")" = "$src_id"
+check "Bearer: one token served the whole pull" test "$(grep -c '^tester repository:test/multi:pull$' "$tdir/log")" = 1
+
 e2e_finish
