@@ -219,12 +219,13 @@ std::map<std::string, Digest> ReferenceStore::All() const {
   return out;
 }
 
-void ReferenceStore::AddDigest(const std::string& name, const Digest& manifest, const Digest& image_id) {
+bool ReferenceStore::AddDigest(const std::string& name, const Digest& manifest, const Digest& image_id) {
   Repositories repos = Load(root_);
   auto& slot = repos[name][name + "@" + manifest.str()];
-  if (slot == image_id.str()) return;
+  if (slot == image_id.str()) return false;
   slot = image_id.str();
   Save(root_, repos);
+  return true;
 }
 
 std::vector<std::string> ReferenceStore::DigestsOf(const Digest& image_id) const {

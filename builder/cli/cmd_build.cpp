@@ -28,12 +28,13 @@ constexpr const char* kBuildUsage =
     "      --label K=V          add a label to the image (repeatable)\n"
     "      --iidfile FILE       write the image id to FILE\n"
     "  -q, --quiet              print only the image id\n"
-    "      --progress MODE      auto, plain or quiet\n";
+    "      --progress MODE      auto, plain or quiet\n"
+    "      --pull               pull every FROM image, even one in the store\n";
 
 const std::vector<FlagSpec> kBuildFlags = {
     {"help", 'h'},      {"tag", 't', true},    {"file", 'f', true},    {"build-arg", 0, true},
     {"target", 0, true}, {"no-cache", 0},       {"network", 0, true},   {"label", 0, true},
-    {"iidfile", 0, true}, {"quiet", 'q'},       {"progress", 0, true},
+    {"iidfile", 0, true}, {"quiet", 'q'},       {"progress", 0, true},  {"pull", 0},
 };
 
 // One flag, as docker build reads it.
@@ -60,6 +61,8 @@ void ApplyFlag(builder::BuildOptions& o, const std::string& flag, const std::str
     o.target = v;
   } else if (flag == "no-cache") {
     o.no_cache = true;
+  } else if (flag == "pull") {
+    o.pull = true;
   } else if (flag == "network") {
     if (v == "none") {
       o.network_none = true;

@@ -23,6 +23,7 @@ struct BuildOptions {
   std::map<std::string, std::string> labels;
   std::filesystem::path iidfile;
   Progress progress = Progress::kAuto;
+  bool pull = false;  // --pull: ask the registry for every FROM image, even one in the store
 };
 
 }  // namespace ubuild::builder

@@ -171,7 +171,9 @@ PullResult Puller::Run() {
       txn.Tag(tag, result.image_id);
     }
   }
-  store_.refs().AddDigest(ref_.FamiliarName(), result.manifest_digest, result.image_id);
+  // Docker's "Downloaded newer image" means a reference changed, a new
+  // manifest digest for the same image included.
+  if (store_.refs().AddDigest(ref_.FamiliarName(), result.manifest_digest, result.image_id)) result.new_image = true;
   txn.Commit();
   return result;
 }

@@ -29,7 +29,7 @@ struct PullOptions {
 struct PullResult {
   Digest image_id;
   Digest manifest_digest;  // the RepoDigest: of the index when there is one
-  bool new_image = false;  // false: "Image is up to date"
+  bool new_image = false;  // a tag, digest or image is new; false: "Image is up to date"
 };
 
 PullResult PullImage(Store& store, const ImageReference& ref, const PullOptions& options);

@@ -19,6 +19,10 @@ printf 'FROM busybox\nRUN mkdir /d && echo x > /d/x\nCMD ["cat", "/d/x"]\n' >"$E
 ub build -q -t multi:1 "$E2E_TMP/ctx" >/dev/null
 src_id=$(image_id multi:1)
 ub save -o "$E2E_TMP/multi.tar" multi:1
+printf 'FROM busybox\nRUN mkdir /d && echo y > /d/x\n' >"$E2E_TMP/ctx/Dockerfile"
+ub build -q -t multi:2 "$E2E_TMP/ctx" >/dev/null
+src2_id=$(image_id multi:2)
+ub save -o "$E2E_TMP/multi2.tar" multi:2
 mv "$ROOT" "$SRC"
 
 reg=$(start_registry plain)
@@ -104,6 +108,25 @@ expect_failure "truncated blob" "truncated blob: received 100 of" pull "$reg/tes
 cp "$E2E_TMP/layer.bak" "$lfile"
 ub pull -q "$reg/test/zstd:1" >/dev/null
 check "after the damage is repaired the pull completes" test "$(image_id "$reg/test/zstd:1")" = "$src_id"
+
+# A build pulls what its FROM and COPY --from name; --pull asks again.
+fresh_store
+printf 'FROM %s/test/multi:1\nCOPY --from=%s/test/ma:1 /arch /arch\nRUN cat /arch /d/x > /out\n' "$reg" "$reg" \
+  >"$E2E_TMP/ctx/Dockerfile"
+out=$(ub build -t built "$E2E_TMP/ctx" 2>&1) && rc=0 || rc=$?
+check "build pulls its FROM and COPY --from images" test "$rc" -eq 0
+check "build shows the pulls" grep -q "^Status: Downloaded newer image for $reg/test/ma:1$" <<<"$out"
+check "the FROM image pulled by the build keeps its id" test "$(image_id "$reg/test/multi:1")" = "$src_id"
+out=$(ub build -t built "$E2E_TMP/ctx" 2>&1)
+check "a second build pulls nothing" bash -c '! grep -q "Pulling from" <<<"$1"' _ "$out"
+skopeo copy -q --dest-tls-verify=false "docker-archive:$E2E_TMP/multi2.tar" "docker://$reg/test/multi:1"
+out=$(ub build --pull -t built "$E2E_TMP/ctx" 2>&1)
+check "--pull asks the registry again and takes the new image" \
+  grep -q "^Status: Downloaded newer image for $reg/test/multi:1$" <<<"$out"
+check "--pull moved the tag to the registry's new image" test "$(image_id "$reg/test/multi:1")" = "$src2_id"
+printf 'FROM busybox\nFROM %s/test/multi:nope\n' "$reg" >"$E2E_TMP/ctx/Dockerfile"
+expect_failure "a FROM the registry does not have" "Dockerfile:2: pulling $reg/test/multi:nope: manifest unknown" \
+  build "$E2E_TMP/ctx"
 
 # Basic auth (htpasswd), credentials from $DOCKER_CONFIG.
 htpasswd -Bbn tester s3cret >"$E2E_TMP/htpasswd"
