@@ -13,6 +13,7 @@
 #include "store/layout.h"
 #include "store/load_transaction.h"
 #include "store/registry/blob_download.h"
+#include "store/registry/distribution_metadata.h"
 #include "store/registry/manifest.h"
 #include "store/registry/registry_session.h"
 #include "store/store.h"
@@ -175,6 +176,11 @@ PullResult Puller::Run() {
   // manifest digest for the same image included.
   if (store_.refs().AddDigest(ref_.FamiliarName(), result.manifest_digest, result.image_id)) result.new_image = true;
   txn.Commit();
+  // A hint for pushes (skip, mount, no recompression), not part of the image.
+  for (size_t k = 0; k < manifest.layers.size(); ++k) {
+    RecordSighting(store_.root(), diff_ids[k],
+                   BlobSighting{manifest.layers[k].digest, ref_.Repository(), manifest.layers[k].media_type});
+  }
   return result;
 }
 

@@ -56,6 +56,12 @@ RegistrySession::RegistrySession(std::string domain, std::vector<std::string> sc
   base_ = "https://" + (domain_ == kDockerHubDomain ? std::string(kDockerHubApiHost) : domain_);
 }
 
+RegistrySession::RegistrySession(std::string domain, std::vector<std::string> scopes, Credentials credentials)
+    : RegistrySession(std::move(domain), std::move(scopes)) {
+  credentials_ = std::move(credentials);
+  credentials_loaded_ = true;
+}
+
 std::string RegistrySession::Url(const std::string& path_or_url) const {
   if (path_or_url.rfind("http://", 0) == 0 || path_or_url.rfind("https://", 0) == 0) return path_or_url;
   return base_ + path_or_url;

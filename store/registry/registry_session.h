@@ -27,6 +27,8 @@ class RegistrySession {
  public:
   // `scopes` as the token server wants them: "repository:library/alpine:pull".
   RegistrySession(std::string domain, std::vector<std::string> scopes);
+  // With these credentials instead of the docker config's (login).
+  RegistrySession(std::string domain, std::vector<std::string> scopes, Credentials credentials);
 
   // GET /v2/: picks the scheme and learns how the registry authenticates,
   // so later requests (uploads, which cannot be replayed) go out authorised.
