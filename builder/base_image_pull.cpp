@@ -60,8 +60,10 @@ void PullBaseImages(const BuildOptions& options, store::Store& store, const pars
             ref.FamiliarString());
       }
     } catch (const Error& e) {
+      if (have) throw Error::At(dockerfile_name, line, "pulling " + name + ": " + e.message());
       throw Error::At(dockerfile_name, line,
-                      "pulling " + name + ": " + e.message());
+                      "image \"" + name + "\" is not in the store and pulling it failed (" + e.message() +
+                          "); get it with 'ubuild pull', 'ubuild load -i IMAGE.tar' or 'ubuild import ROOTFS.tar " + name + "'");
     }
   }
 }

@@ -11,6 +11,7 @@
 #include "builder/cli/commands.h"
 #include "store/base/error.h"
 #include "store/reference_store.h"
+#include "store/registry/image_push.h"
 #include "store/store.h"
 
 namespace ubuild::cli {
@@ -29,12 +30,14 @@ constexpr const char* kBuildUsage =
     "      --iidfile FILE       write the image id to FILE\n"
     "  -q, --quiet              print only the image id\n"
     "      --progress MODE      auto, plain or quiet\n"
-    "      --pull               pull every FROM image, even one in the store\n";
+    "      --pull               pull every FROM image, even one in the store\n"
+    "      --push               push each -t name after the build\n";
 
 const std::vector<FlagSpec> kBuildFlags = {
     {"help", 'h'},      {"tag", 't', true},    {"file", 'f', true},    {"build-arg", 0, true},
     {"target", 0, true}, {"no-cache", 0},       {"network", 0, true},   {"label", 0, true},
     {"iidfile", 0, true}, {"quiet", 'q'},       {"progress", 0, true},  {"pull", 0},
+    {"push", 0},
 };
 
 // One flag, as docker build reads it.
@@ -63,6 +66,8 @@ void ApplyFlag(builder::BuildOptions& o, const std::string& flag, const std::str
     o.no_cache = true;
   } else if (flag == "pull") {
     o.pull = true;
+  } else if (flag == "push") {
+    o.push = true;
   } else if (flag == "network") {
     if (v == "none") {
       o.network_none = true;
@@ -135,8 +140,18 @@ int CmdBuild(const GlobalOptions& g, const Args& args) {
     std::cout << kBuildUsage;
     return 0;
   }
+  if (options->push && options->tags.empty()) throw UsageError("--push needs a name to push: add -t NAME[:TAG]");
   store::Store store = store::Store::Open(g.root, store::Store::Mode::kWrite);
   builder::Build(*options, store, std::cout);
+  if (options->push) {
+    store::registry::PushOptions push;
+    if (options->progress != builder::Progress::kQuiet) {
+      push.progress = [](const std::string& line) { std::cout << line << std::endl; };
+    }
+    for (const std::string& tag : options->tags) {
+      store::registry::PushImage(store, store::registry::ImageReference::Parse(tag), push);
+    }
+  }
   return 0;
 }
 

@@ -24,6 +24,7 @@ struct BuildOptions {
   std::filesystem::path iidfile;
   Progress progress = Progress::kAuto;
   bool pull = false;  // --pull: ask the registry for every FROM image, even one in the store
+  bool push = false;  // --push: push each tag after a successful build
 };
 
 }  // namespace ubuild::builder

@@ -125,7 +125,8 @@ check "--pull asks the registry again and takes the new image" \
   grep -q "^Status: Downloaded newer image for $reg/test/multi:1$" <<<"$out"
 check "--pull moved the tag to the registry's new image" test "$(image_id "$reg/test/multi:1")" = "$src2_id"
 printf 'FROM busybox\nFROM %s/test/multi:nope\n' "$reg" >"$E2E_TMP/ctx/Dockerfile"
-expect_failure "a FROM the registry does not have" "Dockerfile:2: pulling $reg/test/multi:nope: manifest unknown" \
+expect_failure "a FROM the registry does not have" \
+  "Dockerfile:2: image \"$reg/test/multi:nope\" is not in the store and pulling it failed (manifest unknown" \
   build "$E2E_TMP/ctx"
 
 # Basic auth (htpasswd), credentials from $DOCKER_CONFIG.

@@ -70,6 +70,12 @@ ub pull -q "$reg/test/app:1" >/dev/null
 check "push then pull into a fresh store keeps the id" test "$(image_id "$reg/test/app:1")" = "$id"
 ROOT=$ROOT_FIRST
 
+# build --push: each -t name pushed after the build.
+out=$(ub build --push -t "$reg/test/built:1" -t "$reg/test/built:2" "$E2E_TMP/ctx")
+check "build --push pushes every tag" test "$(grep -c '^[12]: digest: ' <<<"$out")" = 2
+check "the pushed build is in the registry" test "$(skopeo inspect --tls-verify=false --format '{{.Digest}}' \
+  "docker://$reg/test/built:2")" = "$(sed -n 's/^2: digest: \(sha256:[0-9a-f]*\) .*/\1/p' <<<"$out")"
+
 # Docker 20.10 pulls what ubuild pushed, and pushes what ubuild pulls.
 D=$E2E_TMP/docker
 mkdir -p "$D/data" "$D/exec"
