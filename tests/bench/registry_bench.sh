@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Benchmark (issue 11, "Speed", first part): pull and push of an image with
+# SIZE_MIB (default 128) random 1 MiB files in one layer on a busybox base,
+# against a local docker-registry on 127.0.0.1, beside skopeo copy of the
+# same image in the same run. Best of RUNS (default 3); peak RSS of the
+# last run; gzip -6 of the same layer tar for the compression rate.
+#   UBUILD_BIN=build/ubuild bash tests/bench/registry_bench.sh
+set -euo pipefail
+UBUILD_BIN=${UBUILD_BIN:-$(dirname "$0")/../../build/ubuild}
+SRC_DIR=$(cd "$(dirname "$0")/../.." && pwd)
+SIZE_MIB=${SIZE_MIB:-128}
+RUNS=${RUNS:-3}
+T=$(mktemp -d /tmp/ubuild-bench-registry.XXXXXX)
+REG_PID=
+cleanup() {
+  local rc=$?
+  set +e
+  [[ -n $REG_PID ]] && kill "$REG_PID" && wait "$REG_PID" 2>/dev/null
+  rm -rf "$T"
+  return $rc
+}
+trap cleanup EXIT
+
+ub() { "$UBUILD_BIN" --root "$1" "${@:2}"; }
+now() { date +%s.%N; }
+best=()
+# timed NAME CMD...: best of RUNS; "{i}" in CMD is the run number.
+timed() {
+  local name=$1 i t0 t1 fastest=
+  shift
+  for i in $(seq "$RUNS"); do
+    local args=("${@//\{i\}/$i}")
+    t0=$(now)
+    "${args[@]}" >/dev/null
+    t1=$(now)
+    fastest=$(python3 -c "import sys; a = float(sys.argv[1]) - float(sys.argv[2]); b = sys.argv[3]; print(min(a, float(b)) if b else a)" "$t1" "$t0" "$fastest")
+  done
+  printf '%-40s %8.3f s\n' "$name" "$fastest"
+  best+=("$name=$fastest")
+}
+
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+reg=127.0.0.1:$port
+mkdir -p "$T/reg"
+printf 'version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: %s\n' "$T/reg" "$reg" >"$T/reg.yml"
+docker-registry serve "$T/reg.yml" >"$T/reg.log" 2>&1 &
+REG_PID=$!
+for _ in $(seq 100); do curl -s -o /dev/null "http://$reg/v2/" && break; sleep 0.1; done
+
+bash "$SRC_DIR/examples/busybox-rootfs.sh" "$T/busybox.tar" >/dev/null
+ub "$T/src" import "$T/busybox.tar" busybox >/dev/null
+mkdir -p "$T/ctx/files"
+for i in $(seq "$SIZE_MIB"); do head -c 1048576 /dev/urandom >"$T/ctx/files/$i"; done
+printf 'FROM busybox\nCOPY files /files\n' >"$T/ctx/Dockerfile"
+ub "$T/src" build -q -t "$reg/bench/img:1" "$T/ctx" >/dev/null
+ub "$T/src" save -o "$T/img.tar" "$reg/bench/img:1"
+echo "image: busybox + ${SIZE_MIB} x 1 MiB random files; registry $reg"
+
+# Push: each run into a new store loaded from the archive (nothing known
+# about the registry) and a new repository, so every layer is compressed
+# and uploaded.
+for i in $(seq "$RUNS"); do
+  ub "$T/push$i" load -i "$T/img.tar" >/dev/null
+  ub "$T/push$i" tag "$reg/bench/img:1" "$reg/bench/push$i:1"
+done
+timed "ubuild push (new repository)" /usr/bin/time -f %M -o "$T/push.rss" "$UBUILD_BIN" --root "$T/push{i}" push "$reg/bench/push{i}:1"
+# Once: skopeo's blob-info cache would mount the blobs in later runs.
+RUNS=1 timed "skopeo copy docker-archive: -> registry" skopeo copy -q --dest-tls-verify=false "docker-archive:$T/img.tar" \
+  "docker://$reg/bench/skopeo{i}:1"
+timed "ubuild push (registry has every blob)" "$UBUILD_BIN" --root "$T/push1" push "$reg/bench/push1:1"
+timed "ubuild pull (empty store)" /usr/bin/time -f %M -o "$T/pull.rss" "$UBUILD_BIN" --root "$T/pull{i}" pull "$reg/bench/push1:1"
+timed "skopeo copy registry -> oci: (no unpack)" skopeo copy -q --src-tls-verify=false "docker://$reg/bench/push1:1" "oci:$T/oci{i}:x"
+layer_tar=$T/layer.tar
+python3 - "$T/img.tar" "$layer_tar" <<'PY'
+import json, sys, tarfile
+with tarfile.open(sys.argv[1]) as t:
+    m = json.load(t.extractfile("manifest.json"))
+    biggest = max(m[0]["Layers"], key=lambda p: t.getmember(p).size)
+    open(sys.argv[2], "wb").write(t.extractfile(biggest).read())
+PY
+timed "gzip -6 of the layer tar" bash -c "gzip -6 -c '$layer_tar' >/dev/null"
+echo "peak RSS: push $(( $(cat "$T/push.rss") / 1024 )) MiB, pull $(( $(cat "$T/pull.rss") / 1024 )) MiB"
+python3 - "${best[@]}" <<'PY'
+import sys
+b = dict(a.split("=") for a in sys.argv[1:])
+print("push / skopeo copy: %.2fx as fast" % (float(b["skopeo copy docker-archive: -> registry"]) / float(b["ubuild push (new repository)"])))
+print("pull / skopeo copy (which does not unpack): %.2fx as fast" % (float(b["skopeo copy registry -> oci: (no unpack)"]) / float(b["ubuild pull (empty store)"])))
+PY
