@@ -27,6 +27,12 @@ std::vector<BlobSighting> SightingsOf(const std::filesystem::path& root, const D
 
 void RecordSighting(const std::filesystem::path& root, const Digest& diff_id, const BlobSighting& sighting) {
   std::vector<BlobSighting> all = SightingsOf(root, diff_id);
+  // Already the newest sighting: nothing to write (a re-push stays cheap).
+  if (!all.empty() && all.back().blob == sighting.blob && all.back().source_repository == sighting.source_repository &&
+      all.back().media_type == sighting.media_type &&
+      ReadFileIfExists(layout::DiffIdByDigest(root, sighting.blob)) == diff_id.str()) {
+    return;
+  }
   std::erase_if(all, [&](const BlobSighting& s) {
     return s.blob == sighting.blob && s.source_repository == sighting.source_repository;
   });

@@ -10,6 +10,7 @@
 
 #include "store/atomic_file.h"
 #include "store/base/error.h"
+#include "store/registry/registry_login.h"
 
 namespace ubuild::store::registry {
 namespace {
@@ -83,6 +84,22 @@ TEST_F(DockerConfigTest, CredentialHelperIsRun) {
   EXPECT_FALSE(LookupCredentials("h:2"));
   Write(R"({"credsStore":"missing-helper"})");
   EXPECT_THROW(LookupCredentials("h:1"), Error);
+}
+
+}  // namespace
+}  // namespace ubuild::store::registry
+
+namespace ubuild::store::registry {
+namespace {
+
+TEST(RegistryDomainOf, ServerArgumentsAsDockerReadsThem) {
+  EXPECT_EQ(RegistryDomainOf(""), "docker.io");
+  EXPECT_EQ(RegistryDomainOf("https://index.docker.io/v1/"), "docker.io");
+  EXPECT_EQ(RegistryDomainOf("registry-1.docker.io"), "docker.io");
+  EXPECT_EQ(RegistryDomainOf("http://127.0.0.1:5000/v2/"), "127.0.0.1:5000");
+  EXPECT_EQ(RegistryDomainOf("MyHost:5000"), "myhost:5000");
+  EXPECT_EQ(CredentialKey("docker.io"), "https://index.docker.io/v1/");
+  EXPECT_EQ(CredentialKey("h:1"), "h:1");
 }
 
 }  // namespace
