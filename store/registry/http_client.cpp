@@ -155,6 +155,28 @@ HttpResponse HttpClient::Send(HttpRequest request) {
   }
 }
 
+void HttpClient::ApplyTls(const std::string& url) {
+  if (url.rfind("https://", 0) != 0) return;
+  // certs.d names a registry as written: "host" for port 443, else "host:port".
+  std::string authority = url.substr(8, url.find('/', 8) == std::string::npos ? std::string::npos : url.find('/', 8) - 8);
+  if (authority.size() > 4 && authority.compare(authority.size() - 4, 4, ":443") == 0) authority.resize(authority.size() - 4);
+  auto it = tls_.find(authority);
+  if (it == tls_.end()) {
+    char* system_ca = nullptr;
+    curl_easy_getinfo(curl_, CURLINFO_CAINFO, &system_ca);
+    it = tls_.emplace(authority, TlsFor(authority, system_ca != nullptr ? system_ca : "")).first;
+  }
+  const RegistryTls& tls = it->second;
+  if (!tls.ca_bundle.empty()) {
+    curl_blob blob{const_cast<char*>(tls.ca_bundle.data()), tls.ca_bundle.size(), CURL_BLOB_COPY};
+    curl_easy_setopt(curl_, CURLOPT_CAINFO_BLOB, &blob);
+  }
+  if (!tls.client_cert.empty()) {
+    curl_easy_setopt(curl_, CURLOPT_SSLCERT, tls.client_cert.c_str());
+    curl_easy_setopt(curl_, CURLOPT_SSLKEY, tls.client_key.c_str());
+  }
+}
+
 HttpResponse HttpClient::SendOnce(const HttpRequest& request) {
   HttpResponse response;
   Transfer t;
@@ -171,6 +193,7 @@ HttpResponse HttpClient::SendOnce(const HttpRequest& request) {
   curl_easy_setopt(curl_, CURLOPT_LOW_SPEED_TIME, kStallSeconds);
   curl_easy_setopt(curl_, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(curl_, CURLOPT_USERAGENT, "ubuild/0.1");
+  ApplyTls(request.url);
   curl_easy_setopt(curl_, CURLOPT_HEADERFUNCTION, OnHeader);
   curl_easy_setopt(curl_, CURLOPT_HEADERDATA, &t);
   curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION, OnBody);
@@ -199,7 +222,9 @@ HttpResponse HttpClient::SendOnce(const HttpRequest& request) {
   if (rc != CURLE_OK) {
     std::string hint;
     if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE) {
-      hint = " (the certificate of " + UrlAuthority(request.url) + " is not signed by a CA the system trusts)";
+      hint = " (the certificate of " + UrlAuthority(request.url) +
+             " is not signed by a CA ubuild trusts: put the registry's CA certificate in " +
+             (CertsDirectory() / "HOST[:PORT]" / "ca.crt").string() + ")";
     }
     throw Error(std::string(request.method) + " failed: " + curl_easy_strerror(rc) + hint, request.url);
   }

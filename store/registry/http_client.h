@@ -2,11 +2,15 @@
 // HTTP(S) requests over libcurl, one easy handle per client (so one client
 // per thread; connections are kept alive between its requests).
 //
+// HTTPS trusts the system CAs plus a registry's own from certs.d
+// (registry_tls.h), and presents its client certificate from there.
+//
 // Redirects are followed here rather than by libcurl so the rule is in one
 // place: an Authorization header is sent only to the host it was meant
 // for; a redirect to another host (a registry sending blobs to a CDN)
 // drops it.
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,6 +18,7 @@
 #include <vector>
 
 #include "store/byte_stream.h"
+#include "store/registry/registry_tls.h"
 
 typedef void CURL;
 
@@ -54,8 +59,10 @@ class HttpClient {
 
  private:
   HttpResponse SendOnce(const HttpRequest& request);
+  void ApplyTls(const std::string& url);
 
   CURL* curl_;
+  std::map<std::string, RegistryTls> tls_;  // by host[:port], read once per client
 };
 
 // "host[:port]" of an http(s) URL, for comparing where requests go.

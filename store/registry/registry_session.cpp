@@ -83,6 +83,8 @@ void RegistrySession::Ping(HttpClient& http) {
       throw Error("cannot reach registry " + domain_ + " over HTTPS (" + https_error.message() + ") nor HTTP (" +
                   http_error.message() + ")");
     }
+    // A TLS server answers plain HTTP with 400: then HTTPS's failure is the one to tell.
+    if (r.status != 200 && r.status != 401) throw Error("cannot reach registry " + domain_ + ": " + https_error.message());
   }
   if (r.status == 401) {
     std::lock_guard lock(mu_);

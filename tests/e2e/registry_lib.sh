@@ -13,9 +13,10 @@ free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# start_registry NAME [extra YAML lines]: prints the registry's host:port.
+# start_registry NAME [extra YAML lines] [extra lines under http:]: prints
+# the registry's host:port.
 start_registry() {
-  local name=$1 extra=${2:-} port dir
+  local name=$1 extra=${2:-} http_extra=${3:-} port dir
   port=$(free_port)
   dir=$E2E_TMP/registry-$name
   mkdir -p "$dir/data"
@@ -28,6 +29,7 @@ storage:
     rootdirectory: $dir/data
 http:
   addr: 127.0.0.1:$port
+$http_extra
 $extra
 YML
   docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
@@ -35,6 +37,7 @@ YML
   local i
   for i in $(seq 100); do
     curl -s -o /dev/null "http://127.0.0.1:$port/v2/" && break
+    curl -sk -o /dev/null "https://127.0.0.1:$port/v2/" && break
     sleep 0.1
   done
   echo "127.0.0.1:$port"

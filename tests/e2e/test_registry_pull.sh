@@ -147,6 +147,35 @@ printf '{"auths":{"%s":{"auth":"%s"}}}' "$areg" "$(printf tester:s3cret | base64
 ub pull -q "$areg/test/multi:1" >/dev/null
 check "Basic auth from the docker config pulls the image" test "$(image_id "$areg/test/multi:1")" = "$src_id"
 
+# TLS with a CA the test makes (and htpasswd): trusted only through certs.d.
+tls=$E2E_TMP/tls
+mkdir -p "$tls"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tls/ca.key" -out "$tls/ca.crt" -days 1 -subj /CN=ubuild-test-ca 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -keyout "$tls/server.key" -out "$tls/server.csr" -subj /CN=127.0.0.1 2>/dev/null
+printf 'subjectAltName=IP:127.0.0.1\n' >"$tls/san.ext"
+openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.crt" -CAkey "$tls/ca.key" -CAcreateserial -days 1 \
+  -extfile "$tls/san.ext" -out "$tls/server.crt" 2>/dev/null
+sreg=$(start_registry tls "auth:
+  htpasswd:
+    realm: test-realm
+    path: $E2E_TMP/htpasswd" "  tls:
+    certificate: $tls/server.crt
+    key: $tls/server.key")
+mkdir -p "$tls/skopeo"
+cp "$tls/ca.crt" "$tls/skopeo/ca.crt"
+skopeo copy -q --dest-cert-dir "$tls/skopeo" --dest-creds tester:s3cret "docker-archive:$E2E_TMP/multi.tar" \
+  "docker://$sreg/test/multi:1"
+printf '{"auths":{"%s":{"auth":"%s"}}}' "$sreg" "$(printf tester:s3cret | base64)" >"$DOCKER_CONFIG/config.json"
+export UBUILD_CERTS_D=$E2E_TMP/certs.d
+fresh_store
+expect_failure "TLS: an unknown CA is refused, naming where a CA goes" \
+  "is not signed by a CA ubuild trusts: put the registry's CA certificate in $UBUILD_CERTS_D/HOST[:PORT]/ca.crt" \
+  pull "$sreg/test/multi:1"
+mkdir -p "$UBUILD_CERTS_D/$sreg"
+cp "$tls/ca.crt" "$UBUILD_CERTS_D/$sreg/ca.crt"
+ub pull -q "$sreg/test/multi:1" >/dev/null
+check "TLS: with its CA in certs.d the pull succeeds" test "$(image_id "$sreg/test/multi:1")" = "$src_id"
+
 # The Bearer flow: distribution's token auth, tokens from a server the test runs.
 tdir=$E2E_TMP/token
 mkdir -p "$tdir"
