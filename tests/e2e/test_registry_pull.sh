@@ -23,6 +23,12 @@ printf 'FROM busybox\nRUN mkdir /d && echo y > /d/x\n' >"$E2E_TMP/ctx/Dockerfile
 ub build -q -t multi:2 "$E2E_TMP/ctx" >/dev/null
 src2_id=$(image_id multi:2)
 ub save -o "$E2E_TMP/multi2.tar" multi:2
+mkdir -p "$E2E_TMP/bigctx"
+for i in 1 2 3 4; do head -c 8000000 /dev/urandom >"$E2E_TMP/bigctx/f$i"; done
+printf 'FROM busybox\nCOPY f1 f2 /a/\nCOPY f3 f4 /b/\n' >"$E2E_TMP/bigctx/Dockerfile"
+ub build -q -t big:1 "$E2E_TMP/bigctx" >/dev/null
+big_id=$(image_id big:1)
+ub save -o "$E2E_TMP/big.tar" big:1
 mv "$ROOT" "$SRC"
 
 reg=$(start_registry plain)
@@ -89,6 +95,23 @@ closed=127.0.0.1:$(free_port)
 expect_failure "unreachable registry" "cannot reach registry $closed over HTTPS" pull "$closed/x:1"
 
 fresh_store() { rm -rf "$ROOT"; ub images >/dev/null; }
+
+# SIGKILL at several points of a pull: nothing half-registered, and the
+# next pull completes with the right id.
+skopeo copy -q --dest-tls-verify=false "docker-archive:$E2E_TMP/big.tar" "docker://$reg/test/big:1"
+fresh_store
+for delay in 0.05 0.15 0.3 0.5; do
+  "$UBUILD_BIN" --root "$ROOT" pull -q "$reg/test/big:1" >/dev/null 2>&1 &
+  pid=$!
+  sleep "$delay"
+  kill -9 "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+done
+ub pull -q "$reg/test/big:1" >/dev/null
+check "after SIGKILLed pulls the next pull completes" test "$(image_id "$reg/test/big:1")" = "$big_id"
+check "no staging leftovers" test -z "$(ls -A "$ROOT/image/overlay2/layerdb/tmp")"
+check "every registered layer is whole" bash -c 'for d in "$1"/image/overlay2/layerdb/sha256/*/; do
+  for f in diff size cache-id tar-split.json.gz; do [[ -s $d$f ]] || exit 1; done; done' _ "$ROOT"
 
 # Damage the registry's copy of the zstd image: its manifest, then a layer.
 fresh_store
