@@ -88,6 +88,12 @@ for _ in $(seq 1 300); do docker_cli version >/dev/null 2>&1 && break; sleep 0.1
 docker_cli pull -q "$reg/test/app:1" >/dev/null
 check "docker pull of ubuild's push: same image id" test "$(docker_cli image inspect --format '{{.Id}}' "$reg/test/app:1")" = "$id"
 check "docker runs it" test "$(docker_cli run --rm --network none "$reg/test/app:1")" = pushed
+check "docker and ubuild pull record the same RepoDigests" test \
+  "$(docker_cli image inspect --format '{{json .RepoDigests}}' "$reg/test/app:1")" = \
+  "$("$UBUILD_BIN" --root "$E2E_TMP/third" inspect "$reg/test/app:1" | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)[0]["RepoDigests"], separators=(",", ":")))')"
+check "docker and ubuild pull have the same diff_ids" test \
+  "$(docker_cli image inspect --format '{{json .RootFS.Layers}}' "$reg/test/app:1")" = \
+  "$("$UBUILD_BIN" --root "$E2E_TMP/third" inspect "$reg/test/app:1" | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)[0]["RootFS"]["Layers"], separators=(",", ":")))')"
 docker_cli tag "$reg/test/app:1" "$reg/test/fromdocker:1"
 printf 'FROM %s/test/app:1\nRUN echo docker > /d/y\n' "$reg" | docker_cli build -q -t "$reg/test/fromdocker:2" - >/dev/null
 docker_cli push "$reg/test/fromdocker:2" >/dev/null
