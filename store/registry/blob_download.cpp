@@ -4,19 +4,43 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <exception>
 #include <optional>
 
 #include "store/base/error.h"
 #include "store/decompressing_source.h"
+#include "store/registry/gunzip_sink.h"
 
 namespace ubuild::store::registry {
 
 namespace {
 
-// Writes to the file while hashing, refusing bytes beyond the expected size.
-class VerifyingFileSink : public ByteSink {
+// The file's bytes and their digest.
+class HashingFdSink : public ByteSink {
  public:
-  VerifyingFileSink(int fd, const Descriptor& blob) : fd_(fd), blob_(blob) {}
+  HashingFdSink(int fd, std::string what) : file_(fd, std::move(what)) {}
+  void Write(const void* data, size_t len) override {
+    hash_.Update(data, len);
+    file_.Write(data, len);
+  }
+  Digest Final() { return hash_.Final(); }
+
+ private:
+  FdSink file_;
+  Sha256 hash_;
+};
+
+bool LooksZstd(const std::string& head) {
+  return head.size() >= 4 && static_cast<unsigned char>(head[0]) == 0x28 && static_cast<unsigned char>(head[1]) == 0xb5 &&
+         static_cast<unsigned char>(head[2]) == 0x2f && static_cast<unsigned char>(head[3]) == 0xfd;
+}
+
+// The blob as it arrives: never more than the expected size, hashed, and
+// written to the file — decompressed on the way when it is gzip, so the
+// file then holds the layer tar itself. zstd is kept as it came.
+class LayerFileSink : public ByteSink {
+ public:
+  LayerFileSink(int fd, const Descriptor& blob) : blob_(blob), file_(fd, "blob " + blob.digest.str()) {}
   void Write(const void* data, size_t len) override {
     if (received_ + len > blob_.size) {
       throw Error("the registry sent more than the " + std::to_string(blob_.size) + " bytes the manifest gives",
@@ -24,14 +48,46 @@ class VerifyingFileSink : public ByteSink {
     }
     hash_.Update(data, len);
     received_ += len;
-    FdSink(fd_, "blob " + blob_.digest.str()).Write(data, len);
+    if (target_ != nullptr) return Forward(data, len);
+    head_.append(static_cast<const char*>(data), len);
+    if (head_.size() >= 4) Decide();
+  }
+  // After the digest check: a blob whose digest is wrong is reported as
+  // that, not as the corrupt gzip it also is.
+  void Finish() {
+    if (target_ == nullptr) Decide();
+    if (error_) std::rethrow_exception(error_);
+    if (gunzip_) gunzip_->Finish();
   }
   uint64_t received() const { return received_; }
-  Digest Final() { return hash_.Final(); }
+  Digest BlobDigest() { return hash_.Final(); }
+  bool tar_in_file() const { return !zstd_; }
+  Digest FileDigest() { return file_.Final(); }
 
  private:
-  int fd_;
+  void Decide() {
+    zstd_ = LooksZstd(head_);
+    target_ = &file_;
+    if (LooksGzipped(head_.data(), head_.size())) target_ = &gunzip_.emplace(file_, "blob " + blob_.digest.str());
+    Forward(head_.data(), head_.size());
+    head_.clear();
+  }
+  void Forward(const void* data, size_t len) {
+    if (error_) return;
+    try {
+      target_->Write(data, len);
+    } catch (const Error&) {
+      error_ = std::current_exception();
+    }
+  }
+
   const Descriptor& blob_;
+  HashingFdSink file_;
+  std::optional<GunzipSink> gunzip_;
+  ByteSink* target_ = nullptr;
+  std::string head_;  // the first bytes, until the format is known
+  bool zstd_ = false;
+  std::exception_ptr error_;  // from decompressing or writing, kept for Finish
   Sha256 hash_;
   uint64_t received_ = 0;
 };
@@ -123,18 +179,26 @@ void CheckReceived(uint64_t received, const Digest& actual, const Descriptor& bl
 DownloadedBlob DownloadedBlob::Fetch(RegistrySession& session, HttpClient& http, const std::string& path,
                                      const Descriptor& blob, const std::filesystem::path& tmp_dir) {
   Fd fd = TemporaryFile(tmp_dir);
-  VerifyingFileSink sink(fd.get(), blob);
+  LayerFileSink sink(fd.get(), blob);
   GetBlob(session, http, path, blob, &sink);
-  CheckReceived(sink.received(), sink.Final(), blob);
-  return DownloadedBlob(blob, std::move(fd));
+  CheckReceived(sink.received(), sink.BlobDigest(), blob);
+  sink.Finish();
+  DownloadedBlob downloaded(blob, std::move(fd));
+  if (sink.tar_in_file()) downloaded.tar_digest_ = sink.FileDigest();
+  return downloaded;
 }
 
 void DownloadedBlob::CheckDiffId(const Digest& diff_id) const {
-  TarOfBlob tar(fd_.get(), What());
-  Sha256 hash;
-  char buf[256 << 10];
-  for (size_t n; (n = tar.Read(buf, sizeof buf)) > 0;) hash.Update(buf, n);
-  Digest actual = hash.Final();
+  Digest actual;
+  if (tar_digest_) {
+    actual = *tar_digest_;
+  } else {
+    TarOfBlob tar(fd_.get(), What());
+    Sha256 hash;
+    char buf[256 << 10];
+    for (size_t n; (n = tar.Read(buf, sizeof buf)) > 0;) hash.Update(buf, n);
+    actual = hash.Final();
+  }
   if (actual != diff_id) {
     throw Error("the layer's uncompressed content hashes to " + actual.str() + ", but the image config's diff_id is " +
                     diff_id.str(),
@@ -142,7 +206,10 @@ void DownloadedBlob::CheckDiffId(const Digest& diff_id) const {
   }
 }
 
-std::unique_ptr<ByteSource> DownloadedBlob::OpenTar() const { return std::make_unique<TarOfBlob>(fd_.get(), What()); }
+std::unique_ptr<ByteSource> DownloadedBlob::OpenTar() const {
+  if (tar_digest_) return std::make_unique<PreadSource>(fd_.get(), What());
+  return std::make_unique<TarOfBlob>(fd_.get(), What());
+}
 
 std::string FetchSmallBlob(RegistrySession& session, HttpClient& http, const std::string& path, const Descriptor& blob) {
   if (blob.size > kMaxManifestBytes) {

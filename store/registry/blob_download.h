@@ -2,10 +2,12 @@
 // A layer blob fetched into an unnamed temporary file of the store (gone by
 // itself if ubuild dies), its bytes checked as they stream: never more than
 // the descriptor's size, and the SHA-256 of exactly that many bytes equal
-// to the descriptor's digest. Then its uncompressed digest — gzip, zstd or
-// a plain tar — is checked against the diff_id the image config names,
-// all before anything is registered in the store.
+// to the descriptor's digest. A gzip blob is decompressed as it arrives and
+// the file holds the tar; zstd is kept compressed. Then the tar's digest is
+// checked against the diff_id the image config names, all before anything
+// is registered in the store.
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "store/base/fd.h"
@@ -36,6 +38,7 @@ class DownloadedBlob {
 
   Descriptor blob_;
   Fd fd_;
+  std::optional<Digest> tar_digest_;  // set when the file holds the tar itself
 };
 
 // GET of a small blob (an image config) into memory, checked like a layer.

@@ -129,6 +129,12 @@ expect_failure "corrupted blob" "not to its digest" pull "$reg/test/zstd:1"
 head -c 100 "$E2E_TMP/layer.bak" >"$lfile"
 expect_failure "truncated blob" "truncated blob: received 100 of" pull "$reg/test/zstd:1"
 cp "$E2E_TMP/layer.bak" "$lfile"
+glayer=$(skopeo inspect --tls-verify=false --format '{{index .Layers 1}}' "docker://$reg/test/multi:1")
+gfile=$(registry_blob_file plain "$glayer")
+cp "$gfile" "$E2E_TMP/glayer.bak"
+python3 -c 'import sys; p = sys.argv[1]; b = bytearray(open(p, "rb").read()); b[len(b) // 2] ^= 0xff; open(p, "wb").write(b)' "$gfile"
+expect_failure "corrupted gzip blob (decompressed as it streams)" "not to its digest" pull "$reg/test/multi:1"
+cp "$E2E_TMP/glayer.bak" "$gfile"
 ub pull -q "$reg/test/zstd:1" >/dev/null
 check "after the damage is repaired the pull completes" test "$(image_id "$reg/test/zstd:1")" = "$src_id"
 
