@@ -1,10 +1,7 @@
 #include "store/registry/image_pull.h"
 
-#include <atomic>
-#include <exception>
 #include <mutex>
 #include <optional>
-#include <thread>
 #include <vector>
 
 #include "store/base/error.h"
@@ -13,6 +10,7 @@
 #include "store/layout.h"
 #include "store/load_transaction.h"
 #include "store/registry/blob_download.h"
+#include "store/registry/concurrent_transfers.h"
 #include "store/registry/distribution_metadata.h"
 #include "store/registry/manifest.h"
 #include "store/registry/registry_session.h"
@@ -70,6 +68,11 @@ class Puller {
   static std::string Short(const Digest& d) { return d.hex().substr(0, 12); }
   // Downloads and verifies `missing` (indexes into layers), several at once.
   void Download(const Manifest& manifest, const std::vector<Digest>& diff_ids, const std::vector<size_t>& missing);
+  // The image manifest REF names, through the index when it is one; the
+  // digest of what REF names (the RepoDigest) in `repo_digest`.
+  FetchedManifest ImageManifest(HttpClient& http, Digest* repo_digest);
+  // The image, its tag and RepoDigest; true when any of them is new.
+  bool Record(LoadTransaction& txn, const std::string& config, const PullResult& result);
 
   Store& store_;
   const ImageReference& ref_;
@@ -81,51 +84,55 @@ class Puller {
 
 void Puller::Download(const Manifest& manifest, const std::vector<Digest>& diff_ids, const std::vector<size_t>& missing) {
   blobs_.resize(manifest.layers.size());
-  std::atomic<size_t> next{0};
-  std::atomic<bool> failed{false};
-  std::exception_ptr first_error;
-  std::mutex error_mu;
-  auto worker = [&] {
-    try {
-      HttpClient http;
-      for (size_t i; !failed && (i = next++) < missing.size();) {
-        size_t k = missing[i];
-        const Descriptor& layer = manifest.layers[k];
-        DownloadedBlob blob = DownloadedBlob::Fetch(session_, http, ref_.path, layer, layout::LayerDbTmp(store_.root()));
-        Say(Short(layer.digest) + ": Verifying Checksum");
-        Say(Short(layer.digest) + ": Download complete");
-        blob.CheckDiffId(diff_ids[k]);
-        blobs_[k].emplace(std::move(blob));
-      }
-    } catch (...) {
-      failed = true;
-      std::lock_guard lock(error_mu);
-      if (!first_error) first_error = std::current_exception();
+  RunConcurrently(missing.size(), kConcurrentDownloads, [&](HttpClient& http, size_t i) {
+    size_t k = missing[i];
+    const Descriptor& layer = manifest.layers[k];
+    DownloadedBlob blob = DownloadedBlob::Fetch(session_, http, ref_.path, layer, layout::LayerDbTmp(store_.root()));
+    Say(Short(layer.digest) + ": Verifying Checksum");
+    Say(Short(layer.digest) + ": Download complete");
+    blob.CheckDiffId(diff_ids[k]);
+    blobs_[k].emplace(std::move(blob));
+  });
+}
+
+FetchedManifest Puller::ImageManifest(HttpClient& http, Digest* repo_digest) {
+  std::string reference = ref_.digest ? ref_.digest->str() : ref_.tag;
+  FetchedManifest m = FetchManifest(session_, http, ref_, reference, ref_.digest);
+  *repo_digest = m.digest;
+  if (m.manifest.kind == Manifest::Kind::kIndex) {
+    const Descriptor& chosen = ChoosePlatform(m.manifest, options_.platform, ref_.String());
+    m = FetchManifest(session_, http, ref_, chosen.digest.str(), chosen.digest);
+    if (m.manifest.kind != Manifest::Kind::kImage) {
+      throw Error("the index entry for " + options_.platform.String() + " is itself an index", ref_.String());
     }
-  };
-  std::vector<std::thread> threads;
-  for (size_t t = 0; t < std::min(kConcurrentDownloads, missing.size()); ++t) threads.emplace_back(worker);
-  for (std::thread& t : threads) t.join();
-  if (first_error) std::rethrow_exception(first_error);
+  }
+  return m;
+}
+
+bool Puller::Record(LoadTransaction& txn, const std::string& config, const PullResult& result) {
+  bool existed = store_.images().Exists(result.image_id);
+  store_.images().Put(config);
+  if (!existed) txn.ImageAdded(result.image_id);
+  bool changed = !existed;
+  if (!ref_.tag.empty()) {
+    std::string tag = ref_.FamiliarName() + ":" + ref_.tag;
+    if (store_.refs().Get(tag) != result.image_id) {
+      changed = true;
+      txn.Tag(tag, result.image_id);
+    }
+  }
+  // Docker's "Downloaded newer image" means a reference changed, a new
+  // manifest digest for the same image included.
+  if (store_.refs().AddDigest(ref_.FamiliarName(), result.manifest_digest, result.image_id)) changed = true;
+  return changed;
 }
 
 PullResult Puller::Run() {
   HttpClient http;
   session_.Ping(http);
   Say((ref_.tag.empty() ? ref_.digest->str() : ref_.tag) + ": Pulling from " + ref_.path);
-
-  std::string reference = ref_.digest ? ref_.digest->str() : ref_.tag;
-  FetchedManifest top = FetchManifest(session_, http, ref_, reference, ref_.digest);
   PullResult result;
-  result.manifest_digest = top.digest;
-  FetchedManifest image = std::move(top);
-  if (image.manifest.kind == Manifest::Kind::kIndex) {
-    const Descriptor& chosen = ChoosePlatform(image.manifest, options_.platform, ref_.String());
-    image = FetchManifest(session_, http, ref_, chosen.digest.str(), chosen.digest);
-    if (image.manifest.kind != Manifest::Kind::kImage) {
-      throw Error("the index entry for " + options_.platform.String() + " is itself an index", ref_.String());
-    }
-  }
+  const FetchedManifest image = ImageManifest(http, &result.manifest_digest);
   const Manifest& manifest = image.manifest;
   std::string config = FetchSmallBlob(session_, http, ref_.path, manifest.config);
   std::vector<Digest> diff_ids = ParseDiffIds(config, "config " + manifest.config.digest.str());
@@ -139,12 +146,9 @@ PullResult Puller::Run() {
 
   std::vector<size_t> missing;
   for (size_t k = 0; k < chain_ids.size(); ++k) {
-    if (store_.layers().Exists(chain_ids[k])) {
-      Say(Short(manifest.layers[k].digest) + ": Already exists");
-    } else {
-      Say(Short(manifest.layers[k].digest) + ": Pulling fs layer");
-      missing.push_back(k);
-    }
+    bool have = store_.layers().Exists(chain_ids[k]);
+    Say(Short(manifest.layers[k].digest) + (have ? ": Already exists" : ": Pulling fs layer"));
+    if (!have) missing.push_back(k);
   }
   Download(manifest, diff_ids, missing);
 
@@ -154,27 +158,12 @@ PullResult Puller::Run() {
     if (!store_.layers().Exists(chain_ids[k])) {
       auto tar = blobs_[k]->OpenTar();
       std::optional<Digest> parent = k == 0 ? std::nullopt : std::optional<Digest>(chain_ids[k - 1]);
-      Layer layer = store_.layers().Register(*tar, parent, diff_ids[k], "layer " + manifest.layers[k].digest.str());
-      txn.LayerAdded(layer.chain_id);
+      txn.LayerAdded(store_.layers().Register(*tar, parent, diff_ids[k], "layer " + manifest.layers[k].digest.str()).chain_id);
     }
     blobs_[k].reset();
     Say(Short(manifest.layers[k].digest) + ": Pull complete");
   }
-  bool existed = store_.images().Exists(result.image_id);
-  store_.images().Put(config);
-  if (!existed) txn.ImageAdded(result.image_id);
-  result.new_image = !existed;
-  if (!ref_.tag.empty()) {
-    std::string tag = ref_.FamiliarName() + ":" + ref_.tag;
-    std::optional<Digest> before = store_.refs().Get(tag);
-    if (before != result.image_id) {
-      result.new_image = true;
-      txn.Tag(tag, result.image_id);
-    }
-  }
-  // Docker's "Downloaded newer image" means a reference changed, a new
-  // manifest digest for the same image included.
-  if (store_.refs().AddDigest(ref_.FamiliarName(), result.manifest_digest, result.image_id)) result.new_image = true;
+  result.new_image = Record(txn, config, result);
   txn.Commit();
   // A hint for pushes (skip, mount, no recompression), not part of the image.
   for (size_t k = 0; k < manifest.layers.size(); ++k) {

@@ -3,13 +3,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
-#include <exception>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <thread>
 #include <vector>
 
 #include "store/base/error.h"
@@ -17,6 +14,7 @@
 #include "store/image_config.h"
 #include "store/layout.h"
 #include "store/oci_media_types.h"
+#include "store/registry/concurrent_transfers.h"
 #include "store/registry/distribution_metadata.h"
 #include "store/registry/gzip_sink.h"
 #include "store/registry/manifest.h"
@@ -97,6 +95,12 @@ class Pusher {
   void Upload(HttpClient& http, const Digest& blob, ByteSource& bytes, uint64_t size);
   CompressedLayer Compress(const Layer& layer);
   void PushLayer(HttpClient& http, LayerPlan& plan);
+  // The image's layers, each with where the store has seen it in this registry.
+  std::vector<LayerPlan> PlanLayers(const ImageConfig& config) const;
+  // Push here, and pull from every repository a layer is mounted from.
+  std::vector<std::string> Scopes(const std::vector<LayerPlan>& plans) const;
+  // The config blob, then the manifest naming it and the pushed layers.
+  PushResult PutManifest(HttpClient& http, const std::string& config, const std::vector<LayerPlan>& plans);
 
   Store& store_;
   const ImageReference& ref_;
@@ -195,64 +199,39 @@ void Pusher::PushLayer(HttpClient& http, LayerPlan& plan) {
   Say(id + ": Pushed");
 }
 
-PushResult Pusher::Run() {
-  if (ref_.tag.empty()) throw Error("cannot push a digest reference; push a tag", ref_.String());
-  const std::string local = ref_.FamiliarName() + ":" + ref_.tag;
-  std::optional<Digest> id = store_.refs().Get(local);
-  if (!id) throw Error("no such image in the store: " + local + " (tag an image with 'ubuild tag IMAGE " + local + "')");
-  const std::string config = store_.images().GetConfig(*id);
-  ImageConfig parsed = ImageConfig::Parse(config, id->str());
-  std::optional<Digest> top = TopChainId(parsed);
+std::vector<Pusher::LayerPlan> Pusher::PlanLayers(const ImageConfig& config) const {
   std::vector<LayerPlan> plans;
-  if (top) {
-    for (Layer& l : store_.layers().Chain(*top)) plans.push_back(LayerPlan{std::move(l), {}, {}, {}});
-  }
-
+  std::optional<Digest> top = TopChainId(config);
+  if (!top) return plans;
   const std::string prefix = ref_.domain + "/";
-  std::vector<std::string> scopes = {"repository:" + ref_.path + ":pull,push"};
-  for (LayerPlan& p : plans) {
+  for (Layer& l : store_.layers().Chain(*top)) {
+    LayerPlan p{std::move(l), {}, {}, {}};
+    // Newest sightings last: the last one of each kind wins.
     for (const BlobSighting& s : SightingsOf(store_.root(), p.layer.diff_id)) {
       if (s.media_type.empty() || s.source_repository.rfind(prefix, 0) != 0) continue;
-      if (s.source_repository == ref_.Repository()) {
-        p.here = s;
-      } else {
-        p.mount = s;
-      }
+      (s.source_repository == ref_.Repository() ? p.here : p.mount) = s;
     }
-    if (p.mount && !p.here) scopes.push_back("repository:" + p.mount->source_repository.substr(prefix.size()) + ":pull");
+    plans.push_back(std::move(p));
   }
-  session_.emplace(ref_.domain, scopes);
-  HttpClient http;
-  session_->Ping(http);
+  return plans;
+}
 
-  Say("The push refers to repository [" + ref_.Repository() + "]");
-  for (auto it = plans.rbegin(); it != plans.rend(); ++it) Say(Short(it->layer.diff_id) + ": Preparing");
-
-  std::atomic<size_t> next{0};
-  std::atomic<bool> failed{false};
-  std::exception_ptr first_error;
-  std::mutex error_mu;
-  auto worker = [&] {
-    try {
-      HttpClient client;
-      for (size_t i; !failed && (i = next++) < plans.size();) PushLayer(client, plans[i]);
-    } catch (...) {
-      failed = true;
-      std::lock_guard lock(error_mu);
-      if (!first_error) first_error = std::current_exception();
+std::vector<std::string> Pusher::Scopes(const std::vector<LayerPlan>& plans) const {
+  std::vector<std::string> scopes = {"repository:" + ref_.path + ":pull,push"};
+  for (const LayerPlan& p : plans) {
+    if (p.mount && !p.here) {
+      scopes.push_back("repository:" + p.mount->source_repository.substr(ref_.domain.size() + 1) + ":pull");
     }
-  };
-  std::vector<std::thread> threads;
-  for (size_t t = 0; t < std::min(kConcurrentUploads, plans.size()); ++t) threads.emplace_back(worker);
-  for (std::thread& t : threads) t.join();
-  if (first_error) std::rethrow_exception(first_error);
+  }
+  return scopes;
+}
 
+PushResult Pusher::PutManifest(HttpClient& http, const std::string& config, const std::vector<LayerPlan>& plans) {
   const Digest config_digest = Sha256Of(config);
   if (!BlobSize(http, config_digest)) {
     StringSource bytes(config);
     Upload(http, config_digest, bytes, config.size());
   }
-
   nlohmann::ordered_json m;
   m["schemaVersion"] = 2;
   m["mediaType"] = std::string(media_type::kDockerManifest);
@@ -261,6 +240,7 @@ PushResult Pusher::Run() {
   for (const LayerPlan& p : plans) {
     m["layers"].push_back({{"mediaType", p.pushed.media_type}, {"size", p.pushed.size}, {"digest", p.pushed.digest.str()}});
   }
+  // Indented by three spaces, as Docker writes schema2 manifests.
   const std::string manifest = m.dump(3);
   PushResult result{Sha256Of(manifest), manifest.size()};
 
@@ -277,6 +257,24 @@ PushResult Pusher::Run() {
                     ", but its bytes hash to " + result.manifest_digest.str(),
                 ref_.String());
   }
+  return result;
+}
+
+PushResult Pusher::Run() {
+  if (ref_.tag.empty()) throw Error("cannot push a digest reference; push a tag", ref_.String());
+  const std::string local = ref_.FamiliarName() + ":" + ref_.tag;
+  std::optional<Digest> id = store_.refs().Get(local);
+  if (!id) throw Error("no such image in the store: " + local + " (tag an image with 'ubuild tag IMAGE " + local + "')");
+  const std::string config = store_.images().GetConfig(*id);
+  std::vector<LayerPlan> plans = PlanLayers(ImageConfig::Parse(config, id->str()));
+
+  session_.emplace(ref_.domain, Scopes(plans));
+  HttpClient http;
+  session_->Ping(http);
+  Say("The push refers to repository [" + ref_.Repository() + "]");
+  for (auto it = plans.rbegin(); it != plans.rend(); ++it) Say(Short(it->layer.diff_id) + ": Preparing");
+  RunConcurrently(plans.size(), kConcurrentUploads, [&](HttpClient& client, size_t i) { PushLayer(client, plans[i]); });
+  PushResult result = PutManifest(http, config, plans);
 
   store_.refs().AddDigest(ref_.FamiliarName(), result.manifest_digest, *id);
   for (const LayerPlan& p : plans) {
