@@ -30,11 +30,6 @@ class HashingFdSink : public ByteSink {
   Sha256 hash_;
 };
 
-bool LooksZstd(const std::string& head) {
-  return head.size() >= 4 && static_cast<unsigned char>(head[0]) == 0x28 && static_cast<unsigned char>(head[1]) == 0xb5 &&
-         static_cast<unsigned char>(head[2]) == 0x2f && static_cast<unsigned char>(head[3]) == 0xfd;
-}
-
 // The blob as it arrives: never more than the expected size, hashed, and
 // written to the file — decompressed on the way when it is gzip, so the
 // file then holds the layer tar itself. zstd is kept as it came.
@@ -66,7 +61,7 @@ class LayerFileSink : public ByteSink {
 
  private:
   void Decide() {
-    zstd_ = LooksZstd(head_);
+    zstd_ = LooksZstd(head_.data(), head_.size());
     target_ = &file_;
     if (LooksGzipped(head_.data(), head_.size())) target_ = &gunzip_.emplace(file_, "blob " + blob_.digest.str());
     Forward(head_.data(), head_.size());
@@ -134,8 +129,8 @@ class TarOfBlob : public ByteSource {
   TarOfBlob(int fd, const std::string& what) : file_(fd, what) {
     unsigned char magic[4] = {};
     ssize_t n = ::pread(fd, magic, sizeof magic, 0);
-    bool zstd = n == 4 && magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd;
-    if (zstd || (n >= 2 && LooksGzipped(magic, static_cast<size_t>(n)))) decompressed_.emplace(file_, what);
+    size_t len = n > 0 ? static_cast<size_t>(n) : 0;
+    if (LooksZstd(magic, len) || LooksGzipped(magic, len)) decompressed_.emplace(file_, what);
   }
   size_t Read(void* data, size_t len) override {
     return decompressed_ ? decompressed_->Read(data, len) : file_.Read(data, len);

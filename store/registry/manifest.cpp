@@ -11,9 +11,6 @@ namespace {
 
 namespace mt = media_type;
 
-constexpr std::string_view kOciLayerZstd = "application/vnd.oci.image.layer.v1.tar+zstd";
-constexpr std::string_view kDockerLayerZstd = "application/vnd.docker.image.rootfs.diff.tar.zstd";
-
 Descriptor ParseDescriptor(const nlohmann::json& j, const std::string& what) {
   Descriptor d;
   d.media_type = j.value("mediaType", "");
@@ -99,8 +96,8 @@ void CheckManifestDigest(std::string_view bytes, const Digest& expected, const s
 }
 
 bool IsLayerMediaType(std::string_view t) {
-  return t == mt::kDockerLayer || t == mt::kDockerLayerGzip || t == kDockerLayerZstd || t == mt::kOciLayer ||
-         t == mt::kOciLayerGzip || t == kOciLayerZstd;
+  return t == mt::kDockerLayer || t == mt::kDockerLayerGzip || t == mt::kDockerLayerZstd || t == mt::kOciLayer ||
+         t == mt::kOciLayerGzip || t == mt::kOciLayerZstd;
 }
 
 }  // namespace ubuild::store::registry

@@ -33,8 +33,15 @@ mv "$ROOT" "$SRC"
 
 reg=$(start_registry plain)
 skopeo copy -q --dest-tls-verify=false "docker-archive:$E2E_TMP/multi.tar" "docker://$reg/test/multi:1"
+# zstd in a registry of its own: skopeo's blob-info cache would otherwise
+# reuse the gzip blobs of the same registry. Docker schema2 has no zstd, so
+# skopeo writes an OCI manifest and config: the image id is that config's.
+zreg=$(start_registry zstd)
 skopeo copy -q --dest-tls-verify=false --dest-compress-format zstd "docker-archive:$E2E_TMP/multi.tar" \
-  "docker://$reg/test/zstd:1"
+  "docker://$zreg/test/zstd:1"
+zstd_id=sha256:$(skopeo inspect --tls-verify=false --config --raw "docker://$zreg/test/zstd:1" | sha256sum | cut -d' ' -f1)
+check "the zstd image has zstd layers" bash -c "skopeo inspect --raw --tls-verify=false 'docker://$zreg/test/zstd:1' |
+  python3 -c 'import json,sys; m = json.load(sys.stdin); assert all(l[\"mediaType\"].endswith(\"zstd\") for l in m[\"layers\"]), m'"
 python3 "$images" multiarch "$E2E_TMP/ma"
 skopeo copy -q --all --dest-tls-verify=false "oci:$E2E_TMP/ma:multi" "docker://$reg/test/ma:1"
 python3 "$images" bad-diffid "$E2E_TMP/bd"
@@ -60,10 +67,20 @@ check "-q prints only the reference" test "$(ub pull -q "$reg/test/multi@$digest
 printf 'FROM %s/test/multi:1\nRUN cat /d/x > /y\n' "$reg" >"$E2E_TMP/ctx/Dockerfile"
 check "a build runs on the pulled image" ub build -q -t on-pulled "$E2E_TMP/ctx"
 
-# zstd layers, into a fresh store: the same image.
+# zstd layers, into a fresh store.
 rm -rf "$ROOT"
-ub pull -q "$reg/test/zstd:1" >/dev/null
-check "zstd layers give the same image id" test "$(image_id "$reg/test/zstd:1")" = "$src_id"
+ub pull -q "$zreg/test/zstd:1" >/dev/null
+check "zstd layers: the image id is the registry config's" test "$(image_id "$zreg/test/zstd:1")" = "$zstd_id"
+check "zstd layers: the same diff_ids as the gzip image" test \
+  "$(ub inspect "$zreg/test/zstd:1" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["RootFS"])')" = \
+  "$("$UBUILD_BIN" --root "$SRC" inspect multi:1 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["RootFS"])')"
+
+# load reads zstd layers too: the same image as an OCI archive from skopeo.
+skopeo copy -q --src-tls-verify=false "docker://$zreg/test/zstd:1" "oci-archive:$E2E_TMP/zstd-oci.tar:z:1"
+check "the OCI archive keeps the zstd layers" bash -c "skopeo inspect --raw 'oci-archive:$E2E_TMP/zstd-oci.tar' | grep -q 'tar+zstd'"
+rm -rf "$ROOT"
+ub load -i "$E2E_TMP/zstd-oci.tar" >/dev/null
+check "load of zstd layers gives the same image id" test "$(ub images -q --no-trunc)" = "$zstd_id"
 
 # An OCI index: the host's platform, or --platform's.
 ub pull -q --platform linux/arm64 "$reg/test/ma:1" >/dev/null
@@ -113,21 +130,21 @@ check "no staging leftovers" test -z "$(ls -A "$ROOT/image/overlay2/layerdb/tmp"
 check "every registered layer is whole" bash -c 'for d in "$1"/image/overlay2/layerdb/sha256/*/; do
   for f in diff size cache-id tar-split.json.gz; do [[ -s $d$f ]] || exit 1; done; done' _ "$ROOT"
 
-# Damage the registry's copy of the zstd image: its manifest, then a layer.
+# Damage the registry's copy of an image: its manifest, then a layer.
 fresh_store
-zdigest=$(skopeo inspect --tls-verify=false --format '{{.Digest}}' "docker://$reg/test/zstd:1")
-mfile=$(registry_blob_file plain "$zdigest")
+zdigest=$(skopeo inspect --tls-verify=false --format '{{.Digest}}' "docker://$zreg/test/zstd:1")
+mfile=$(registry_blob_file zstd "$zdigest")
 cp "$mfile" "$E2E_TMP/manifest.bak"
 python3 -c 'import sys; p = sys.argv[1]; b = open(p, "rb").read(); open(p, "wb").write(b.replace(b"\"schemaVersion\": 2", b"\"schemaVersion\":  2", 1) if b"\"schemaVersion\": 2" in b else b.replace(b"\"schemaVersion\":2", b"\"schemaVersion\": 2", 1))' "$mfile"
-expect_failure "manifest bytes not matching their digest" "manifest digest mismatch: expected $zdigest" pull "$reg/test/zstd:1"
+expect_failure "manifest bytes not matching their digest" "manifest digest mismatch: expected $zdigest" pull "$zreg/test/zstd:1"
 cp "$E2E_TMP/manifest.bak" "$mfile"
-layer=$(skopeo inspect --tls-verify=false --format '{{index .Layers 1}}' "docker://$reg/test/zstd:1")
-lfile=$(registry_blob_file plain "$layer")
+layer=$(skopeo inspect --tls-verify=false --format '{{index .Layers 1}}' "docker://$zreg/test/zstd:1")
+lfile=$(registry_blob_file zstd "$layer")
 cp "$lfile" "$E2E_TMP/layer.bak"
 python3 -c 'import sys; p = sys.argv[1]; b = bytearray(open(p, "rb").read()); b[len(b) // 2] ^= 0xff; open(p, "wb").write(b)' "$lfile"
-expect_failure "corrupted blob" "not to its digest" pull "$reg/test/zstd:1"
+expect_failure "corrupted zstd blob" "not to its digest" pull "$zreg/test/zstd:1"
 head -c 100 "$E2E_TMP/layer.bak" >"$lfile"
-expect_failure "truncated blob" "truncated blob: received 100 of" pull "$reg/test/zstd:1"
+expect_failure "truncated blob" "truncated blob: received 100 of" pull "$zreg/test/zstd:1"
 cp "$E2E_TMP/layer.bak" "$lfile"
 glayer=$(skopeo inspect --tls-verify=false --format '{{index .Layers 1}}' "docker://$reg/test/multi:1")
 gfile=$(registry_blob_file plain "$glayer")
@@ -135,8 +152,8 @@ cp "$gfile" "$E2E_TMP/glayer.bak"
 python3 -c 'import sys; p = sys.argv[1]; b = bytearray(open(p, "rb").read()); b[len(b) // 2] ^= 0xff; open(p, "wb").write(b)' "$gfile"
 expect_failure "corrupted gzip blob (decompressed as it streams)" "not to its digest" pull "$reg/test/multi:1"
 cp "$E2E_TMP/glayer.bak" "$gfile"
-ub pull -q "$reg/test/zstd:1" >/dev/null
-check "after the damage is repaired the pull completes" test "$(image_id "$reg/test/zstd:1")" = "$src_id"
+ub pull -q "$zreg/test/zstd:1" >/dev/null
+check "after the damage is repaired the pull completes" test "$(image_id "$zreg/test/zstd:1")" = "$zstd_id"
 
 # A build pulls what its FROM and COPY --from name; --pull asks again.
 fresh_store
