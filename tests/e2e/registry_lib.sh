@@ -1,10 +1,21 @@
 # Registries for the registry tests: Debian's docker-registry (CNCF
 # distribution) on 127.0.0.1 with a free port and a private data dir, each
 # stopped by the test's cleanup. Source after lib.sh.
+# Processes the test starts in its own shell go in REGISTRY_PIDS; a
+# registry is started inside $(start_registry ...), a subshell, so it
+# leaves its pid in its directory instead.
 REGISTRY_PIDS=()
+REGISTRY_PIDFILES=()  # read at cleanup: pids known only later (dockerd's containerd)
 registry_cleanup() {
-  local pid
-  for pid in "${REGISTRY_PIDS[@]}"; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
+  local pid pidfile
+  for pidfile in "$E2E_TMP"/registry-*/pid "${REGISTRY_PIDFILES[@]}"; do
+    [[ -f $pidfile ]] && REGISTRY_PIDS+=("$(cat "$pidfile")")
+  done
+  for pid in "${REGISTRY_PIDS[@]}"; do
+    kill "$pid" 2>/dev/null
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null
+  done
   e2e_cleanup
 }
 trap 'set +e; registry_cleanup' EXIT
@@ -33,7 +44,7 @@ $http_extra
 $extra
 YML
   docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
-  REGISTRY_PIDS+=($!)
+  echo $! >"$dir/pid"
   local i
   for i in $(seq 100); do
     curl -s -o /dev/null "http://127.0.0.1:$port/v2/" && break

@@ -83,6 +83,7 @@ dockerd --iptables=false --ip6tables=false --bridge=none --insecure-registry "$r
   --data-root "$D/data" --exec-root "$D/exec" -H "unix://$D/docker.sock" \
   --pidfile "$D/dockerd.pid" >"$D/dockerd.log" 2>&1 &
 REGISTRY_PIDS+=($!)
+REGISTRY_PIDFILES+=("$D/exec/containerd/containerd.pid")
 docker_cli() { /usr/bin/docker -H "unix://$D/docker.sock" "$@"; }
 for _ in $(seq 1 300); do docker_cli version >/dev/null 2>&1 && break; sleep 0.1; done
 docker_cli pull -q "$reg/test/app:1" >/dev/null
