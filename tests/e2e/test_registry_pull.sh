@@ -222,6 +222,26 @@ cp "$tls/ca.crt" "$UBUILD_CERTS_D/$sreg/ca.crt"
 ub pull -q "$sreg/test/multi:1" >/dev/null
 check "TLS: with its CA in certs.d the pull succeeds" test "$(image_id "$sreg/test/multi:1")" = "$src_id"
 
+# A registry that wants a client certificate: certs.d's client.cert/.key.
+openssl req -newkey rsa:2048 -nodes -keyout "$tls/client.key" -out "$tls/client.csr" -subj /CN=ubuild-client 2>/dev/null
+printf 'extendedKeyUsage=clientAuth\n' >"$tls/client.ext"
+openssl x509 -req -in "$tls/client.csr" -CA "$tls/ca.crt" -CAkey "$tls/ca.key" -CAcreateserial -days 1 \
+  -extfile "$tls/client.ext" -out "$tls/client.cert" 2>/dev/null
+mreg=$(start_registry mtls "" "  tls:
+    certificate: $tls/server.crt
+    key: $tls/server.key
+    clientcas:
+      - $tls/ca.crt")
+cp "$tls/client.cert" "$tls/client.key" "$tls/skopeo/"
+skopeo copy -q --dest-cert-dir "$tls/skopeo" "docker-archive:$E2E_TMP/multi.tar" "docker://$mreg/test/multi:1"
+mkdir -p "$UBUILD_CERTS_D/$mreg"
+cp "$tls/ca.crt" "$UBUILD_CERTS_D/$mreg/ca.crt"
+fresh_store
+expect_failure "TLS: without a client certificate the registry refuses" "cannot reach registry $mreg" pull "$mreg/test/multi:1"
+cp "$tls/client.cert" "$tls/client.key" "$UBUILD_CERTS_D/$mreg/"
+ub pull -q "$mreg/test/multi:1" >/dev/null
+check "TLS: the client certificate from certs.d is presented" test "$(image_id "$mreg/test/multi:1")" = "$src_id"
+
 # The Bearer flow: distribution's token auth, tokens from a server the test runs.
 tdir=$E2E_TMP/token
 mkdir -p "$tdir"
