@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Benchmark (issue 11, "Speed", first part): pull and push of an image with
 # SIZE_MIB (default 128) random 1 MiB files in one layer on a busybox base,
-# against a local docker-registry on 127.0.0.1, beside skopeo copy of the
-# same image in the same run. Best of RUNS (default 3); peak RSS of the
-# last run; gzip -6 of the same layer tar for the compression rate.
+# against a local docker-registry on 127.0.0.1, beside skopeo copy and a
+# private Docker 20.10 engine's docker pull/push of the same image in the
+# same run. Best of RUNS (default 3; Docker's push once, as it remembers
+# what it pushed); peak RSS of the last run; gzip -6 of the same layer tar
+# for the compression rate.
 #   UBUILD_BIN=build/ubuild bash tests/bench/registry_bench.sh
 set -euo pipefail
 UBUILD_BIN=${UBUILD_BIN:-$(dirname "$0")/../../build/ubuild}
@@ -12,10 +14,20 @@ SIZE_MIB=${SIZE_MIB:-128}
 RUNS=${RUNS:-3}
 T=$(mktemp -d /tmp/ubuild-bench-registry.XXXXXX)
 REG_PID=
+D=$T/docker
+docker_cli() { /usr/bin/docker -H "unix://$D/docker.sock" "$@"; }
 cleanup() {
-  local rc=$?
+  local rc=$? pidfile pid
   set +e
+  for pidfile in "$D/dockerd.bgpid" "$D/exec/containerd/containerd.pid"; do
+    [[ -f $pidfile ]] || continue
+    pid=$(cat "$pidfile")
+    kill "$pid" 2>/dev/null
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null
+  done
   [[ -n $REG_PID ]] && kill "$REG_PID" && wait "$REG_PID" 2>/dev/null
+  grep -o " $T/[^ ]*" /proc/self/mounts 2>/dev/null | sort -r | while read -r m; do umount -l "$m"; done
   rm -rf "$T"
   return $rc
 }
@@ -70,6 +82,21 @@ RUNS=1 timed "skopeo copy docker-archive: -> registry" skopeo copy -q --dest-tls
 timed "ubuild push (registry has every blob)" "$UBUILD_BIN" --root "$T/push1" push "$reg/bench/push1:1"
 timed "ubuild pull (empty store)" /usr/bin/time -f %M -o "$T/pull.rss" "$UBUILD_BIN" --root "$T/pull{i}" pull "$reg/bench/push1:1"
 timed "skopeo copy registry -> oci: (no unpack)" skopeo copy -q --src-tls-verify=false "docker://$reg/bench/push1:1" "oci:$T/oci{i}:x"
+mkdir -p "$D/data" "$D/exec"
+dockerd --iptables=false --ip6tables=false --bridge=none --insecure-registry "$reg" --data-root "$D/data" \
+  --exec-root "$D/exec" -H "unix://$D/docker.sock" --pidfile "$D/dockerd.pid" >"$D/dockerd.log" 2>&1 &
+echo $! >"$D/dockerd.bgpid"
+for _ in $(seq 300); do docker_cli version >/dev/null 2>&1 && break; sleep 0.1; done
+# Push first: a loaded image has no distribution metadata, so Docker
+# compresses and uploads every layer (after a pull it would mount them).
+docker_cli load -i "$T/img.tar" >/dev/null
+docker_cli tag "$reg/bench/img:1" "$reg/bench/docker:1"
+RUNS=1 timed "docker push (new repository)" docker_cli push "$reg/bench/docker:1"
+docker_cli rmi -f "$reg/bench/img:1" "$reg/bench/docker:1" >/dev/null
+docker_pull() { docker_cli rmi -f "$reg/bench/push1:1" >/dev/null 2>&1; docker_cli pull -q "$reg/bench/push1:1"; }
+# docker_pull removes the image first: untimed work inside the timing, so
+# Docker's figure is an upper bound by the rmi's time.
+timed "docker pull (empty engine, incl. rmi)" docker_pull
 layer_tar=$T/layer.tar
 python3 - "$T/img.tar" "$layer_tar" <<'PY'
 import json, sys, tarfile
@@ -85,4 +112,6 @@ import sys
 b = dict(a.split("=") for a in sys.argv[1:])
 print("push / skopeo copy: %.2fx as fast" % (float(b["skopeo copy docker-archive: -> registry"]) / float(b["ubuild push (new repository)"])))
 print("pull / skopeo copy (which does not unpack): %.2fx as fast" % (float(b["skopeo copy registry -> oci: (no unpack)"]) / float(b["ubuild pull (empty store)"])))
+print("pull / docker pull: %.2fx as fast (target 3x)" % (float(b["docker pull (empty engine, incl. rmi)"]) / float(b["ubuild pull (empty store)"])))
+print("push / docker push: %.2fx as fast (target 3x)" % (float(b["docker push (new repository)"]) / float(b["ubuild push (new repository)"])))
 PY
