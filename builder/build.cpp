@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "builder/base_image_pull.h"
 #include "builder/dispatch/build_log.h"
 #include "builder/run/interrupt.h"
 #include "builder/dispatch/dispatch.h"
@@ -279,6 +280,8 @@ store::Digest Build(const BuildOptions& options, store::Store& store, StepRuntim
                    src.dockerfile_name, src.df.escape, DockerIgnore::Load(options.context),
                    store::layout::ContextDigestCacheDir(store.root()), SourceDateEpoch(options), {}};
   const Plan plan = MakePlan(options, src);
+  PullBaseImages(options, store, src.df, src.froms, plan.needed, src.dockerfile_name,
+                 [&](const std::string& line) { log.Line(line); });
 
   BuildArgs base_args(options.build_args);
   for (const auto& meta : src.df.meta_args) {

@@ -21,6 +21,7 @@ std::vector<Digest> DeleteImageAndBareParents(Store& store, const Digest& id) {
   while (next && store.images().Exists(*next)) {
     std::optional<Digest> parent = store.images().Parent(*next);
     store.images().Remove(*next);
+    store.refs().RemoveDigestsOf(*next);
     deleted.push_back(*next);
     next = parent;
     if (next && !ImageIsUnreferenced(store, *next)) break;

@@ -36,6 +36,13 @@ fs::path ImageMetadataFile(const fs::path& root, const Digest& id, std::string_v
   return Join(root, "image/overlay2/imagedb/metadata/sha256/" + id.hex(), key);
 }
 
+fs::path V2MetadataByDiffId(const fs::path& root, const Digest& diff_id) {
+  return Join(root, "image/overlay2/distribution/v2metadata-by-diffid/sha256", diff_id.hex());
+}
+fs::path DiffIdByDigest(const fs::path& root, const Digest& blob) {
+  return Join(root, "image/overlay2/distribution/diffid-by-digest/sha256", blob.hex());
+}
+
 fs::path LayerDbDir(const fs::path& root) { return ImageRoot(root) / "layerdb" / "sha256"; }
 fs::path LayerDir(const fs::path& root, const Digest& chain_id) {
   return Join(root, "image/overlay2/layerdb/sha256", chain_id.hex());

@@ -63,6 +63,11 @@ fs::path CacheLinkFile(const fs::path& root, std::string_view cache_id);
 fs::path CacheLowerFile(const fs::path& root, std::string_view cache_id);
 fs::path CacheCommittedFile(const fs::path& root, std::string_view cache_id);
 
+// distribution metadata, as Docker keeps it: which blob digest a layer had
+// in which repository (for skipping, mounting and not compressing again)
+fs::path V2MetadataByDiffId(const fs::path& root, const Digest& diff_id);  // distribution/v2metadata-by-diffid/sha256/<hex>
+fs::path DiffIdByDigest(const fs::path& root, const Digest& blob);         // distribution/diffid-by-digest/sha256/<hex>
+
 // build caches, under ROOT/image/overlay2/buildcache
 fs::path BuildCacheDir(const fs::path& root);
 fs::path BuildCacheEntry(const fs::path& root, const Digest& key);  // buildcache/<key-hex>

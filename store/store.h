@@ -67,6 +67,7 @@ class Store {
   Store& operator=(Store&&) = delete;
 
   const std::filesystem::path& root() const { return root_; }
+  Mode mode() const { return mode_; }
   LayerStore& layers() { return layers_; }
   ImageStore& images() { return images_; }
   ReferenceStore& refs() { return refs_; }

@@ -15,6 +15,7 @@
 #include "builder/run/seccomp_option.h"
 #include "store/base/error.h"
 #include "store/reference_store.h"
+#include "store/registry/image_push.h"
 #include "store/store.h"
 
 namespace ubuild::cli {
@@ -37,7 +38,9 @@ constexpr const char* kBuildUsage =
     "                           seccomp profile for RUN (default: Docker's)\n"
     "      --iidfile FILE       write the image id to FILE\n"
     "  -q, --quiet              print only the image id\n"
-    "      --progress MODE      auto, plain or quiet\n";
+    "      --progress MODE      auto, plain or quiet\n"
+    "      --pull               pull every FROM image, even one in the store\n"
+    "      --push               push each -t name after the build\n";
 
 const std::vector<FlagSpec> kBuildFlags = {
     {"help", 'h'},      {"tag", 't', true},    {"file", 'f', true},    {"build-arg", 0, true},
@@ -45,6 +48,8 @@ const std::vector<FlagSpec> kBuildFlags = {
     {"iidfile", 0, true}, {"quiet", 'q'},       {"progress", 0, true},   {"memory", 'm', true},
     {"pids-limit", 0, true},
     {"security-opt", 0, true},
+    {"pull", 0},
+    {"push", 0},
 };
 
 // --security-opt seccomp=unconfined|FILE (Docker's CLI also takes the old
@@ -125,6 +130,10 @@ void ApplyFlag(builder::BuildOptions& o, const std::string& flag, const std::str
     o.target = v;
   } else if (flag == "no-cache") {
     o.no_cache = true;
+  } else if (flag == "pull") {
+    o.pull = true;
+  } else if (flag == "push") {
+    o.push = true;
   } else if (flag == "network") {
     o.network = NetworkMode(v);
   } else if (flag == "memory") {
@@ -199,9 +208,22 @@ int CmdBuild(const GlobalOptions& g, const Args& args) {
     std::cout << kBuildUsage;
     return 0;
   }
+  if (options->push && options->tags.empty()) throw UsageError("--push needs a name to push: add -t NAME[:TAG]");
   // Steps run outside ROOT/lock, so builds go side by side (store.h).
   store::Store store = store::Store::Open(g.root, store::Store::Mode::kConcurrent);
   builder::Build(*options, store, std::cout);
+  if (options->push) {
+    // push records which blob went where (distribution metadata) as `ubuild
+    // push` does, under ROOT/lock held exclusively.
+    store::Store pusher = store::Store::Open(g.root, store::Store::Mode::kWrite);
+    store::registry::PushOptions push;
+    if (options->progress != builder::Progress::kQuiet) {
+      push.progress = [](const std::string& line) { std::cout << line << std::endl; };
+    }
+    for (const std::string& tag : options->tags) {
+      store::registry::PushImage(pusher, store::registry::ImageReference::Parse(tag), push);
+    }
+  }
   return 0;
 }
 

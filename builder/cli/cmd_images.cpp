@@ -12,7 +12,7 @@
 namespace ubuild::cli {
 
 int CmdImages(const GlobalOptions& g, const Args& args) {
-  ParsedArgs p = ParseCommandArgs("images", args, {{"all", 'a'}, {"quiet", 'q'}, {"no-trunc", 0}});
+  ParsedArgs p = ParseCommandArgs("images", args, {{"all", 'a'}, {"quiet", 'q'}, {"no-trunc", 0}, {"digests", 0}});
   if (p.positional.size() > 1) throw UsageError("images takes at most one REPOSITORY[:TAG]");
   store::ImageListingFilter filter;
   if (!p.positional.empty()) filter = store::ImageListingFilter::FromReference(p.positional[0]);
@@ -29,9 +29,23 @@ int CmdImages(const GlobalOptions& g, const Args& args) {
     return 0;
   }
   TableWriter table;
-  table.Row({"REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"});
-  for (const store::ImageListingRow& r : rows) {
-    table.Row({r.repository, r.tag, show_id(r.id), HumanSince(r.created), HumanSize(r.size)});
+  if (p.Has("digests")) {
+    // The manifest digest this repository knows the image by (pulled or pushed).
+    auto digest_of = [&](const store::ImageListingRow& r) -> std::string {
+      for (const std::string& d : s.refs().DigestsOf(r.id)) {
+        if (d.compare(0, r.repository.size() + 1, r.repository + "@") == 0) return d.substr(r.repository.size() + 1);
+      }
+      return "<none>";
+    };
+    table.Row({"REPOSITORY", "TAG", "DIGEST", "IMAGE ID", "CREATED", "SIZE"});
+    for (const store::ImageListingRow& r : rows) {
+      table.Row({r.repository, r.tag, digest_of(r), show_id(r.id), HumanSince(r.created), HumanSize(r.size)});
+    }
+  } else {
+    table.Row({"REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"});
+    for (const store::ImageListingRow& r : rows) {
+      table.Row({r.repository, r.tag, show_id(r.id), HumanSince(r.created), HumanSize(r.size)});
+    }
   }
   table.Print(std::cout);
   return 0;

@@ -30,5 +30,9 @@ int CmdPrune(const GlobalOptions& g, const Args& args);
 int CmdLayers(const GlobalOptions& g, const Args& args);
 int CmdSave(const GlobalOptions& g, const Args& args);
 int CmdLoad(const GlobalOptions& g, const Args& args);
+int CmdPull(const GlobalOptions& g, const Args& args);
+int CmdPush(const GlobalOptions& g, const Args& args);
+int CmdLogin(const GlobalOptions& g, const Args& args);
+int CmdLogout(const GlobalOptions& g, const Args& args);
 
 }  // namespace ubuild::cli

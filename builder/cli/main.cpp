@@ -27,6 +27,10 @@ constexpr const char* kUsage =
     "  layers [--files] REF      show how each layer's ids are formed\n"
     "  save [-o FILE] REF...     write images as a docker-load tarball\n"
     "  load [-i FILE]            read images from a docker-save/OCI tarball\n"
+    "  pull [--platform P] [-q] REF  download an image from a registry\n"
+    "  push [-q] NAME[:TAG]      upload an image to a registry\n"
+    "  login [-u USER] [-p PASS | --password-stdin] [SERVER]\n"
+    "  logout [SERVER]           forget a registry's credentials\n"
     "\n"
     "The store is --root DIR, else $UBUILD_ROOT, else /var/lib/ubuild.\n";
 
@@ -38,6 +42,7 @@ const std::map<std::string, Command>& Commands() {
       {"build", CmdBuild},     {"parse", CmdParse},   {"import", CmdImport}, {"images", CmdImages},
       {"inspect", CmdInspect}, {"history", CmdHistory}, {"tag", CmdTag},     {"rmi", CmdRmi},
       {"prune", CmdPrune},     {"layers", CmdLayers}, {"save", CmdSave},     {"load", CmdLoad},
+      {"pull", CmdPull},       {"push", CmdPush},     {"login", CmdLogin},   {"logout", CmdLogout},
   };
   return commands;
 }

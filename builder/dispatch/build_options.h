@@ -28,6 +28,8 @@ struct BuildOptions {
   std::filesystem::path iidfile;
   Progress progress = Progress::kAuto;
   SeccompOption seccomp;                // --security-opt seccomp=...
+  bool pull = false;  // --pull: ask the registry for every FROM image, even one in the store
+  bool push = false;  // --push: push each tag after a successful build
 };
 
 }  // namespace ubuild::builder
