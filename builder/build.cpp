@@ -270,7 +270,7 @@ store::Digest Build(const BuildOptions& options, store::Store& store, StepRuntim
   const Source src = Read(options);
   BuildContext ctx{options, store, store::BuildCache(store.root(), store.images()), log, runtime,
                    src.dockerfile_name, src.df.escape, DockerIgnore::Load(options.context),
-                   store::layout::ContextDigestCacheDir(store.root()), SourceDateEpoch(options), {}};
+                   store::layout::ContextDigestCacheDir(store.root()), SourceDateEpoch(options), {}, {}};
   const Plan plan = MakePlan(options, src);
 
   BuildArgs base_args(options.build_args);

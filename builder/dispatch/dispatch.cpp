@@ -11,7 +11,8 @@ Error StepError(const BuildContext& ctx, const parser::LocatedInstruction& in, c
 
 void Dispatch(BuildContext& ctx, StageState& st, const parser::LocatedInstruction& raw) {
   parser::LocatedInstruction in =
-      parser::Expand(raw, parser::LookupFromEnv(st.ExpansionEnv()), ctx.escape, ctx.dockerfile_name);
+      parser::Expand(raw, parser::LookupFromEnv(st.ExpansionEnv()), ctx.escape, ctx.dockerfile_name,
+                     &ctx.expansion_budget);
   if (const auto* run = std::get_if<parser::RunInstr>(&in.instr)) {
     DispatchRun(ctx, st, in, *run);
   } else if (const auto* copy = std::get_if<parser::CopyInstr>(&in.instr)) {

@@ -14,6 +14,7 @@
 #include "builder/dispatch/build_options.h"
 #include "builder/dispatch/step_runtime.h"
 #include "builder/copy/dockerignore.h"
+#include "parser/word_expansion.h"
 #include "store/image_config.h"
 #include "store/build_cache.h"
 #include "store/digest.h"
@@ -40,6 +41,7 @@ struct BuildContext {
   std::filesystem::path context_digest_cache;   // SourceHash's per-file digest cache
   std::optional<int64_t> source_date_epoch;
   std::map<std::string, StageResult> stages_by_name;  // lower-case name and decimal index
+  parser::ExpansionBudget expansion_budget;     // what variable expansion may add, build-wide
 };
 
 // The image a stage has reached: the parent of its next step. A cache hit
