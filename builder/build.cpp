@@ -13,6 +13,7 @@
 #include "builder/dispatch/dispatch.h"
 #include "builder/dispatch/real_step_runtime.h"
 #include "builder/dispatch/stage_state.h"
+#include "builder/dispatch/step_image.h"
 #include "parser/ast.h"
 #include "parser/instructions.h"
 #include "parser/meta_args.h"
@@ -225,6 +226,7 @@ StageResult RunStage(BuildContext& ctx, const Source& src, const Plan& plan, siz
       DispatchConfig(ctx, st, li);
     }
   }
+  StoreStageImage(ctx, st.image);
   return StageResult{st.image.id, st.image.config};
 }
 

@@ -46,10 +46,20 @@ struct BuildContext {
 
 // The image a stage has reached: the parent of its next step. A cache hit
 // replaces it whole; a commit advances it.
+// Config-only steps leave no record in the store (each config repeats all
+// earlier history, so storing every one is quadratic): `unstored` lists
+// their ids since the newest stored image, which the next stored image names
+// as its parent (stored_parent) and lists as its intermediates.
 struct StageImage {
   store::ImageConfig config = store::ImageConfig::Scratch();
   std::optional<store::Digest> id;         // nullopt: scratch, no step yet
   std::optional<store::Digest> top_chain;  // chain_id of the top layer
+  std::vector<store::Digest> unstored;     // oldest first; the last is `id` when not empty
+  std::optional<store::Digest> stored_parent;  // below unstored.front(); unused when unstored is empty
+
+  // The newest image of the chain that is in the store: the parent of the
+  // next stored image.
+  std::optional<store::Digest> StoredBase() const { return unstored.empty() ? id : stored_parent; }
 };
 
 // The shell of shell-form commands: the config's Shell, else /bin/sh -c.
