@@ -10,6 +10,7 @@
 #include "parser/go_quote.h"
 #include "parser/shell_pattern.h"
 #include "store/base/error.h"
+#include "store/base/go_utf8.h"
 
 namespace ubuild::parser {
 namespace {
@@ -288,8 +289,11 @@ class Lexer {
   int depth_ = 0;
 };
 
-std::string Process(std::string_view text, const VarLookup& vars, Options options,
+std::string Process(std::string_view raw, const VarLookup& vars, Options options,
                     std::vector<std::string>* words) {
+  // BuildKit's lexer reads the word as runes (text/scanner): each invalid
+  // byte of it becomes U+FFFD, while variable values go in as they are.
+  const std::string text = ToValidUtf8(raw);
   Lexer lexer(text, vars, options);
   try {
     return lexer.ProcessUntil(kEof, false, words);
