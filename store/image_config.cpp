@@ -179,7 +179,8 @@ void ImageConfig::SetEnv(const std::string& key, const std::string& value) {
   Json& env = config_["Env"];
   if (!env.is_array()) env = Json::array();
   for (auto& kv : env) {
-    std::string s = kv.get<std::string>();
+    // A reference, not a copy: every ENV step walks the whole Env.
+    const std::string& s = kv.get_ref<const std::string&>();
     if (s.compare(0, key.size(), key) == 0 && (s.size() == key.size() || s[key.size()] == '=')) {
       kv = key + "=" + value;
       return;
