@@ -64,6 +64,15 @@ echo "LABEL lines: 1000 -> $bytes1 bytes ${cpu1}s CPU; 4000 -> $bytes4 bytes ${c
 check "4,000 LABEL lines take < 6x the store bytes of 1,000" test $(( bytes4 < 6 * bytes1 )) -eq 1
 check "4,000 LABEL lines build in < 60 s of CPU" test "$cpu4" -lt 60
 
+# Config-only steps have no record, yet history names every step's id as
+# the build printed it, and a rebuild takes each from the cache.
+printf 'FROM busybox\nENV A=1\nLABEL b=2\nRUN echo x > /x\nLABEL c=3\nENV D=4\n' > "$CTX/Dockerfile"
+built=$(ub build -t steps "$CTX" | sed -n 's/^ ---> \([0-9a-f]\{12\}\).*/\1/p' | tac)
+check "history shows the id of every step" test "$(ub history -q steps)" = "$built"
+cached=$(ub build "$CTX")
+check "a rebuild takes every step from the cache" test "$(grep -c '^ ---> Using cache' <<<"$cached")" -eq 5
+check "a rebuild gives the same ids" test "$(sed -n 's/^ ---> \([0-9a-f]\{12\}\).*/\1/p' <<<"$cached" | tac)" = "$built"
+
 printf 'FROM busybox\nRUN echo "\xff\xfe" > /r\nLABEL l=v\xc3\nENV E=a\xffb\n' > "$CTX/Dockerfile"
 check "invalid UTF-8 builds" ub build -q -t utf8 "$CTX"
 check "invalid UTF-8 is U+FFFD in the config" grep -q "\"l\":\"v$(printf '\xef\xbf\xbd')\"" < <(ub inspect utf8 | sed 's/ //g')
