@@ -14,6 +14,7 @@
 #include "builder/dispatch/dispatch.h"
 #include "builder/dispatch/real_step_runtime.h"
 #include "builder/dispatch/stage_state.h"
+#include "builder/dispatch/step_image.h"
 #include "parser/ast.h"
 #include "parser/instructions.h"
 #include "parser/meta_args.h"
@@ -230,6 +231,7 @@ StageResult RunStage(BuildContext& ctx, const Source& src, const Plan& plan, siz
       DispatchConfig(ctx, st, li);
     }
   }
+  StoreStageImage(ctx, st.image);
   return StageResult{st.image.id, st.image.config};
 }
 
@@ -278,7 +280,7 @@ store::Digest Build(const BuildOptions& options, store::Store& store, StepRuntim
   const Source src = Read(options);
   BuildContext ctx{options, store, store::BuildCache(store.root(), store.images()), log, runtime,
                    src.dockerfile_name, src.df.escape, DockerIgnore::Load(options.context),
-                   store::layout::ContextDigestCacheDir(store.root()), SourceDateEpoch(options), {}};
+                   store::layout::ContextDigestCacheDir(store.root()), SourceDateEpoch(options), {}, {}};
   const Plan plan = MakePlan(options, src);
   PullBaseImages(options, store, src.df, src.froms, plan.needed, src.dockerfile_name,
                  [&](const std::string& line) { log.Line(line); });

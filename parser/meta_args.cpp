@@ -8,6 +8,7 @@ namespace ubuild::parser {
 std::vector<std::string> ResolveMetaArgs(const Dockerfile& dockerfile,
                                          const std::map<std::string, std::string>& build_args) {
   std::vector<std::string> env;
+  ExpansionBudget budget;
   for (size_t i = 0; i < dockerfile.meta_args.size(); ++i) {
     int line = i < dockerfile.meta_arg_lines.size() ? dockerfile.meta_arg_lines[i] : 0;
     for (const ArgInstr::Arg& arg : dockerfile.meta_args[i].args) {
@@ -21,6 +22,7 @@ std::vector<std::string> ResolveMetaArgs(const Dockerfile& dockerfile,
           has_value = true;
         } else if (arg.default_value) {
           value = ExpandWord(*arg.default_value, lookup, dockerfile.escape);
+          budget.Charge(arg.default_value->size(), value.size());
           has_value = true;
         }
       } catch (const Error& e) {

@@ -75,6 +75,7 @@ fs::path BuildCacheEntry(const fs::path& root, const Digest& key) {
   return Join(root, "image/overlay2/buildcache", key.hex());
 }
 fs::path ContextDigestCacheDir(const fs::path& root) { return BuildCacheDir(root) / "context"; }
+fs::path ConfigStepLog(const fs::path& root) { return BuildCacheDir(root) / "config-steps"; }
 
 bool IsTempName(std::string_view file_name) { return file_name.substr(0, kTempPrefix.size()) == kTempPrefix; }
 

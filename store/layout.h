@@ -72,6 +72,7 @@ fs::path DiffIdByDigest(const fs::path& root, const Digest& blob);         // di
 fs::path BuildCacheDir(const fs::path& root);
 fs::path BuildCacheEntry(const fs::path& root, const Digest& key);  // buildcache/<key-hex>
 fs::path ContextDigestCacheDir(const fs::path& root);             // buildcache/context
+fs::path ConfigStepLog(const fs::path& root);                     // buildcache/config-steps
 
 // Names of the temporary files WriteFileAtomic creates next to their target.
 inline constexpr std::string_view kTempPrefix = ".tmp-";

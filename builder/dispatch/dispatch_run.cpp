@@ -10,6 +10,7 @@
 #include "builder/dispatch/layer_step.h"
 #include "builder/dispatch/step_commit.h"
 #include "store/base/error.h"
+#include "store/base/go_utf8.h"
 #include "store/base/fd.h"
 #include "store/base/strings.h"
 
@@ -88,6 +89,10 @@ void DispatchRun(BuildContext& ctx, StageState& st, const parser::LocatedInstruc
   spec.argv = argv;
   spec.env = env;
   spec.env.insert(spec.env.end(), build_args.begin(), build_args.end());
+  // Docker hands the process to runc as JSON, which turns invalid UTF-8
+  // into U+FFFD: the command runs with those bytes (its history keeps argv).
+  for (std::string& s : spec.argv) s = ToValidUtf8(s);
+  for (std::string& s : spec.env) s = ToValidUtf8(s);
   spec.user = config.config().value("User", "");
   spec.workdir = config.config().value("WorkingDir", "");
   if (spec.workdir.empty()) spec.workdir = "/";
