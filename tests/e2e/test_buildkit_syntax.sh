@@ -99,4 +99,72 @@ RUN echo hi > /hi
 '
 check "no platform arg in a Dockerfile that does not declare one" test "$(created_by plain)" = "/bin/sh -c echo hi > /hi"
 
+# --- RUN heredocs ------------------------------------------------------------
+# Docker 20.10's built-in frontend has no heredocs (they need the
+# docker/dockerfile:1 frontend image, which needs network), so these follow
+# BuildKit's dispatchRun (frontend/dockerfile/dockerfile2llb/convert.go): a
+# command that is one heredoc marker runs the body as its script; otherwise
+# each body and its delimiter are appended to the command, which SHELL runs.
+tab=$'\t'
+build heredocs "FROM busybox
+ENV WHO=world
+RUN <<EOF sh
+echo \"stdin script for \$WHO\" > /stdin
+EOF
+RUN cat <<EOF > /file
+hello \$WHO
+EOF
+RUN wc -l <<EOF > /count
+one
+two
+EOF
+RUN cat <<A > /a && cat <<'B' > /b
+first \$WHO
+A
+second \$WHO
+B
+RUN cat <<-EOF > /chomped
+${tab}${tab}indented \$WHO
+${tab}EOF
+RUN cat <<\"EOF\" > /dquoted
+kept \$WHO
+EOF
+RUN <<-EOF
+${tab}echo lone \$WHO > /lone
+${tab}EOF
+"
+check "RUN <<EOF sh: the body is the command's stdin" test "$(file_of heredocs stdin)" = "stdin script for world"
+check "RUN cat <<EOF > /file writes the body, expanded by the shell" test "$(file_of heredocs file)" = "hello world"
+check "RUN CMD <<EOF > /out (the python3 <<EOF form)" test "$(file_of heredocs count | tr -d ' ')" = "2"
+check "two heredocs in one RUN, the quoted one unexpanded" \
+  test "$(file_of heredocs a)/$(file_of heredocs b)" = "first world/second \$WHO"
+check "<<- strips leading tabs" test "$(file_of heredocs chomped)" = "indented world"
+check "<<\"EOF\" is not expanded" test "$(file_of heredocs dquoted)" = "kept \$WHO"
+check "lone RUN <<-EOF runs the body as the script" test "$(file_of heredocs lone)" = "lone world"
+check "history of a lone heredoc: the body (tabs stripped)" \
+  test "$(created_by heredocs)" = "/bin/sh -c echo lone \$WHO > /lone"
+ub save -o "$E2E_TMP/hd.tar" heredocs
+check "history: bodies and delimiters appended to the command, tabs kept (as BuildKit)" \
+  python3 - "$E2E_TMP/hd.tar" <<'PY'
+import json, sys, tarfile
+t = tarfile.open(sys.argv[1])
+cfg = json.load(t.extractfile(json.load(t.extractfile("manifest.json"))[0]["Config"]))
+h = [e.get("created_by", "") for e in cfg["history"]]
+assert "/bin/sh -c cat <<A > /a && cat <<'B' > /b\nfirst $WHO\nA\nsecond $WHO\nB" in h, h
+assert "/bin/sh -c cat <<-EOF > /chomped\n\t\tindented $WHO\nEOF" in h, h
+assert '/bin/sh -c <<EOF sh\necho "stdin script for $WHO" > /stdin\nEOF' in h, h
+PY
+
+# A lone heredoc starting with #! is a file BuildKit mounts and executes:
+# refused with the instruction's line until ubuild can mount it.
+mkdir -p "$E2E_TMP/ctx-shebang"
+printf 'FROM busybox\nRUN <<EOF\n#!/bin/sh\necho hi\nEOF\n' >"$E2E_TMP/ctx-shebang/Dockerfile"
+before=$(store_snapshot)
+if out=$(ub build -t shebang "$E2E_TMP/ctx-shebang" 2>&1); then
+  fail "a #! heredoc script should be refused"
+else
+  check "a #! heredoc script is refused with its line" grep -q 'Dockerfile:2: RUN <<EOF with a #! line' <<<"$out"
+  check "and the store is as it was" test "$before" = "$(store_snapshot)"
+fi
+
 e2e_finish
