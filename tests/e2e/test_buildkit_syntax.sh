@@ -4,6 +4,8 @@
 # 20.10.24 with DOCKER_BUILDKIT=1 on the same Dockerfiles (see the README's
 # "BuildKit syntax" section); history is in ubuild's classic form, which
 # sorts the `|N K=V` build args and has no "RUN " prefix or "# buildkit" tail.
+# The last section builds the platform-arg case on a private Docker engine
+# (dockerd and busybox-static, as the conformance suite needs) and compares.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 e2e_base_image
@@ -166,5 +168,75 @@ else
   check "a #! heredoc script is refused with its line" grep -q 'Dockerfile:2: RUN <<EOF with a #! line' <<<"$out"
   check "and the store is as it was" test "$before" = "$(store_snapshot)"
 fi
+
+# --- platform args against Docker 20.10 with DOCKER_BUILDKIT=1 -----------------
+# Its built-in frontend has the platform args and builds FROM a local image
+# without network: the same Dockerfile on both, the RUN's files compared, and
+# the history's build args and command (BuildKit keeps declaration order and
+# writes "RUN ... # buildkit"; ubuild sorts, in the classic form).
+source "$(dirname "$0")/conformance/lib.sh"
+T=$E2E_TMP/docker
+mkdir -p "$T"
+trap 'conf_cleanup; e2e_cleanup' EXIT
+start_dockerd
+make_busybox_rootfs "$T/rootfs.tar"
+docker_cli import "$T/rootfs.tar" busybox:local >/dev/null
+ub import "$T/rootfs.tar" busybox:local >/dev/null
+docker_cli tag busybox:local "busybox:$arch"
+ub tag busybox:local "busybox:$arch"
+mkdir -p "$T/ctx"
+cat >"$T/ctx/Dockerfile" <<'DF'
+ARG GOARCH_DEFAULT=go-$TARGETARCH
+FROM busybox:${TARGETARCH} AS build
+ARG GOARCH_DEFAULT
+ARG TARGETPLATFORM
+ARG TARGETOS
+ARG TARGETARCH
+ARG TARGETVARIANT
+ARG BUILDPLATFORM
+ARG BUILDOS
+ARG BUILDARCH
+ARG BUILDVARIANT
+RUN echo "$GOARCH_DEFAULT $TARGETPLATFORM $TARGETOS $TARGETARCH [$TARGETVARIANT] $BUILDPLATFORM $BUILDOS $BUILDARCH [$BUILDVARIANT]" > /out && env | grep -E '^(TARGET|BUILD|GOARCH)' | sort > /env
+FROM busybox:local
+ARG TARGETOS=plan9
+COPY --from=build /out /env /
+RUN echo "undeclared=[$TARGETARCH] declared=$TARGETOS" >> /out
+DF
+DOCKER_BUILDKIT=1 docker_cli build -q --network none -t plat-docker "$T/ctx" >/dev/null
+DOCKER_BUILDKIT=1 docker_cli build -q --network none --target build -t plat-docker-build "$T/ctx" >/dev/null
+ub build -q -t plat-ubuild "$T/ctx" >/dev/null
+ub build -q --target build -t plat-ubuild-build "$T/ctx" >/dev/null
+docker_cli save -o "$T/docker.tar" plat-docker
+docker_cli save -o "$T/docker-build.tar" plat-docker-build
+ub save -o "$T/ubuild.tar" plat-ubuild
+ub save -o "$T/ubuild-build.tar" plat-ubuild-build
+mkdir "$T/fs-docker" "$T/fs-ubuild"
+python3 "$tools" merged "$T/docker.tar" "$T/fs-docker"
+python3 "$tools" merged "$T/ubuild.tar" "$T/fs-ubuild"
+check "the RUNs' files match Docker's BuildKit" cmp "$T/fs-docker/out" "$T/fs-ubuild/out"
+check "the RUN's environment matches Docker's BuildKit" cmp "$T/fs-docker/env" "$T/fs-ubuild/env"
+check "the RUN history carries the same build args and command" python3 - "$T" <<'PY'
+import json, re, sys, tarfile
+def runs(archive):
+    t = tarfile.open(archive)
+    cfg = json.load(t.extractfile(json.load(t.extractfile("manifest.json"))[0]["Config"]))
+    out = []
+    for e in cfg["history"]:
+        c = e.get("created_by", "")
+        c = re.sub(r"^RUN ", "", c)
+        c = re.sub(r" # buildkit$", "", c)
+        m = re.match(r"^\|(\d+) (.*)$", c)
+        if m and "/bin/sh -c" in c:
+            n = int(m.group(1)); words = m.group(2).split(" ")
+            out.append((sorted(words[:n]), " ".join(words[n:])))
+        elif c.startswith("/bin/sh -c ") and "#(nop)" not in c:
+            out.append(([], c))
+    return out
+for name, n in (("", 1), ("-build", 1)):
+    d, u = runs(f"{sys.argv[1]}/docker{name}.tar"), runs(f"{sys.argv[1]}/ubuild{name}.tar")
+    assert d == u and len(d) == n, (d, u)
+    print(d)
+PY
 
 e2e_finish
