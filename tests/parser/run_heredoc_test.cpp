@@ -21,6 +21,7 @@ TEST(RunHeredoc, LoneMarkers) {
   EXPECT_TRUE(IsLoneHeredoc("<<\"EOF\""));
   EXPECT_TRUE(IsLoneHeredoc("<<'EOF'"));
   EXPECT_TRUE(IsLoneHeredoc("<< EOF"));  // BuildKit's regexp allows the space
+  EXPECT_TRUE(IsLoneHeredoc("3<<EOF"));  // and a file descriptor
   EXPECT_FALSE(IsLoneHeredoc("<<EOF bash"));
   EXPECT_FALSE(IsLoneHeredoc("cat <<EOF"));
   EXPECT_FALSE(IsLoneHeredoc("<<A <<B"));
