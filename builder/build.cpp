@@ -18,6 +18,7 @@
 #include "parser/ast.h"
 #include "parser/instructions.h"
 #include "parser/meta_args.h"
+#include "parser/platform_args.h"
 #include "store/atomic_file.h"
 #include "store/base/default_path.h"
 #include "store/base/error.h"
@@ -132,6 +133,7 @@ void CheckInterrupted() {
 struct Source {
   std::string dockerfile_name;
   parser::Dockerfile df;
+  std::vector<std::string> meta_env;  // platform args, then the global ARGs, resolved
   std::vector<parser::FromInstr> froms;
 };
 
@@ -143,9 +145,10 @@ Source Read(const BuildOptions& options) {
   if (src.df.stages.empty()) {
     throw Error::At(src.dockerfile_name, 1, "no FROM instruction: a Dockerfile must start with FROM");
   }
-  std::vector<std::string> meta_env = parser::ResolveMetaArgs(src.df, options.build_args);
+  const parser::Platform host = parser::HostPlatform();
+  src.meta_env = parser::ResolveMetaArgs(src.df, options.build_args, parser::PlatformArgs(host, host));
   for (const parser::Stage& stage : src.df.stages) {
-    src.froms.push_back(parser::ExpandFrom(stage, meta_env, src.df.escape, src.dockerfile_name));
+    src.froms.push_back(parser::ExpandFrom(stage, src.meta_env, src.df.escape, src.dockerfile_name));
   }
   return src;
 }
@@ -286,8 +289,13 @@ store::Digest Build(const BuildOptions& options, store::Store& store, StepRuntim
                  [&](const std::string& line) { log.Line(line); });
 
   BuildArgs base_args(options.build_args);
+  const parser::Platform host = parser::HostPlatform();
+  for (const std::string& kv : parser::PlatformArgs(host, host)) {
+    const std::string name = kv.substr(0, kv.find('='));
+    base_args.AddPredefinedArg(name, parser::MetaArgValue(src.meta_env, name));
+  }
   for (const auto& meta : src.df.meta_args) {
-    for (const auto& a : meta.args) base_args.AddMetaArg(a.name, a.default_value);
+    for (const auto& a : meta.args) base_args.AddMetaArg(a.name, parser::MetaArgValue(src.meta_env, a.name));
   }
   int step = 0;
   StageResult result;

@@ -9,6 +9,7 @@
 #include "builder/dispatch/history_text.h"
 #include "builder/dispatch/layer_step.h"
 #include "builder/dispatch/step_commit.h"
+#include "parser/run_heredoc.h"
 #include "store/base/error.h"
 #include "store/base/go_utf8.h"
 #include "store/base/fd.h"
@@ -18,20 +19,17 @@ namespace ubuild::builder {
 
 namespace {
 
-// argv for the command: exec form as written, shell form through SHELL.
-// `RUN <<EOF` (a lone heredoc) runs the heredoc's body as the shell script.
+// argv for the command: exec form as written, shell form through SHELL,
+// with heredocs as parser::RunHeredocCommand puts them.
 std::vector<std::string> CommandArgv(const BuildContext& ctx, const StageState& st,
                                      const parser::LocatedInstruction& in, const parser::RunInstr& run) {
   if (!run.heredocs.empty()) {
-    std::string line = Join(run.cmd.args, " ");
-    const parser::Heredoc& h = run.heredocs.front();
-    if (run.heredocs.size() != 1 || line.find("<<") != 0 || line.find(h.name) == std::string::npos ||
-        line.find_first_of(" \t") != std::string::npos) {
-      throw StepError(ctx, in,
-                      "RUN with heredocs: only a lone `RUN <<EOF` script is supported by ubuild so far");
-    }
     std::vector<std::string> argv = st.Shell();
-    argv.push_back(h.content);
+    try {
+      argv.push_back(parser::RunHeredocCommand(run));
+    } catch (const Error& e) {
+      throw StepError(ctx, in, e.what());
+    }
     return argv;
   }
   if (!run.cmd.prepend_shell) return run.cmd.args;
