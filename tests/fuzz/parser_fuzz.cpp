@@ -27,7 +27,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // What a build does next, with a few variables set (one of them long,
     // so that patterns and growth limits are reached).
     const ubuild::parser::Dockerfile df = ubuild::parser::ToInstructions(ast);
-    const std::vector<std::string> meta_env = ubuild::parser::ResolveMetaArgs(df, {{"B", "b c"}});
+    const std::vector<std::string> meta_env = ubuild::parser::ResolveMetaArgs(df, {{"B", "b c"}}, {"TARGETARCH=amd64"});
     std::vector<std::string> env = meta_env;
     env.push_back("A=a*b?c/d");
     env.push_back("L=" + std::string(4096, 'x'));
