@@ -3,7 +3,6 @@
 
 #include <cstdlib>
 #include <iostream>
-#include <optional>
 #include <sstream>
 
 #include "builder/build.h"
@@ -17,28 +16,6 @@
 namespace ubuild::cli {
 
 namespace {
-
-constexpr const char* kBuildUsage =
-    "usage: ubuild [--root DIR] [build] [OPTIONS] CONTEXT\n"
-    "  -t, --tag NAME[:TAG]     tag the image (repeatable)\n"
-    "  -f, --file FILE          Dockerfile (default CONTEXT/Dockerfile; - reads stdin)\n"
-    "      --build-arg K[=V]    set a build arg (K alone takes $K from the environment)\n"
-    "      --target STAGE       build up to this stage\n"
-    "      --no-cache           do not use the build cache\n"
-    "      --network host|none  network for RUN (default host)\n"
-    "      --label K=V          add a label to the image (repeatable)\n"
-    "      --security-opt seccomp=unconfined|FILE\n"
-    "                           seccomp profile for RUN (default: Docker's)\n"
-    "      --iidfile FILE       write the image id to FILE\n"
-    "  -q, --quiet              print only the image id\n"
-    "      --progress MODE      auto, plain or quiet\n";
-
-const std::vector<FlagSpec> kBuildFlags = {
-    {"help", 'h'},      {"tag", 't', true},    {"file", 'f', true},    {"build-arg", 0, true},
-    {"target", 0, true}, {"no-cache", 0},       {"network", 0, true},   {"label", 0, true},
-    {"iidfile", 0, true}, {"quiet", 'q'},       {"progress", 0, true},
-    {"security-opt", 0, true},
-};
 
 // --security-opt seccomp=unconfined|FILE (Docker's CLI also takes the old
 // "seccomp:FILE" spelling); a bad profile fails here, before any work.
@@ -102,20 +79,17 @@ void ApplyFlag(builder::BuildOptions& o, const std::string& flag, const std::str
   }
 }
 
-// The build's options; nullopt when -h asks for the usage instead. Flags
-// act in the order given: -h stops at once, a bad tag fails before a later
-// unknown flag, and --tag, --build-arg and --label repeat.
-std::optional<builder::BuildOptions> ReadOptions(const Args& args) {
+// The build's options. Flags act in the order given: a bad tag fails before
+// a later unknown flag, and --tag, --build-arg and --label repeat.
+builder::BuildOptions ReadOptions(const Args& args) {
   builder::BuildOptions o;
   std::vector<std::string> positional;
-  FlagReader reader("build", args, kBuildFlags);
+  FlagReader reader("build", args, BuildFlags());
   FlagItem item;
   try {
     while (reader.Next(&item)) {
       if (item.flag == nullptr) {
         positional.push_back(item.value);
-      } else if (item.flag->long_name == "help") {
-        return std::nullopt;
       } else {
         ApplyFlag(o, item.flag->long_name, item.value);
       }
@@ -144,14 +118,27 @@ std::optional<builder::BuildOptions> ReadOptions(const Args& args) {
 
 }  // namespace
 
+const std::vector<FlagSpec>& BuildFlags() {
+  static const std::vector<FlagSpec> flags = {
+      {"tag", 't', true, "NAME[:TAG]", "Name and optionally a tag for the image (repeatable)"},
+      {"file", 'f', true, "FILE", "The Dockerfile (default: CONTEXT/Dockerfile; - reads standard input)"},
+      {"build-arg", 0, true, "K[=V]", "Set a build arg (K alone takes $K from the environment)"},
+      {"target", 0, true, "STAGE", "Build up to this stage"},
+      {"no-cache", 0, false, "", "Do not use the build cache"},
+      {"network", 0, true, "host|none", "Network for RUN (default host)"},
+      {"label", 0, true, "K=V", "Add a label to the image (repeatable)"},
+      {"security-opt", 0, true, "seccomp=unconfined|FILE", "Seccomp profile for RUN (default: Docker's)"},
+      {"iidfile", 0, true, "FILE", "Write the image id to FILE"},
+      {"quiet", 'q', false, "", "Print only the image id"},
+      {"progress", 0, true, "MODE", "auto, plain or quiet"},
+  };
+  return flags;
+}
+
 int CmdBuild(const GlobalOptions& g, const Args& args) {
-  std::optional<builder::BuildOptions> options = ReadOptions(args);
-  if (!options) {
-    std::cout << kBuildUsage;
-    return 0;
-  }
+  const builder::BuildOptions options = ReadOptions(args);
   store::Store store = store::Store::Open(g.root, store::Store::Mode::kWrite);
-  builder::Build(*options, store, std::cout);
+  builder::Build(options, store, std::cout);
   return 0;
 }
 

@@ -12,7 +12,7 @@
 namespace ubuild::cli {
 
 int CmdImages(const GlobalOptions& g, const Args& args) {
-  ParsedArgs p = ParseCommandArgs("images", args, {{"all", 'a'}, {"quiet", 'q'}, {"no-trunc", 0}});
+  ParsedArgs p = ParseCommandArgs(CommandNamed("images"), args);
   if (p.positional.size() > 1) throw UsageError("images takes at most one REPOSITORY[:TAG]");
   store::ImageListingFilter filter;
   if (!p.positional.empty()) filter = store::ImageListingFilter::FromReference(p.positional[0]);

@@ -15,7 +15,7 @@ namespace ubuild::cli {
 
 int CmdPrune(const GlobalOptions& g, const Args& args) {
   // -f is accepted for docker's muscle memory; ubuild never asks.
-  ParsedArgs p = ParseCommandArgs("prune", args, {{"force", 'f'}});
+  ParsedArgs p = ParseCommandArgs(CommandNamed("prune"), args);
   if (!p.positional.empty()) throw UsageError("prune takes no arguments");
   auto s = store::Store::Open(g.root, store::Store::Mode::kWrite);
 

@@ -1,0 +1,64 @@
+#include <algorithm>
+
+#include "builder/cli/commands.h"
+
+namespace ubuild::cli {
+
+const std::vector<Command>& CommandTable() {
+  static const std::vector<Command> table = {
+      {"build", "CONTEXT", "Build an image from a Dockerfile (the default command: `ubuild [OPTIONS] CONTEXT`)",
+       BuildFlags(),
+       CmdBuild},
+      {"parse", "[FILE|-]", "Print a Dockerfile's parse tree (default ./Dockerfile)", {}, CmdParse},
+      {"import", "FILE|- [NAME[:TAG]]", "Make a one-layer image from a rootfs tarball",
+       {{"message", 'm', true, "TEXT", "Set the image's comment"}},
+       CmdImport},
+      {"images", "[REPOSITORY[:TAG]]", "List images",
+       {
+           {"all", 'a', false, "", "Show all images (default hides intermediate images)"},
+           {"quiet", 'q', false, "", "Only show image ids"},
+           {"no-trunc", 0, false, "", "Don't truncate output"},
+       },
+       CmdImages},
+      {"inspect", "REF...", "Show images as JSON", {}, CmdInspect},
+      {"history", "REF", "Show the history of an image",
+       {
+           {"human", 'H', false, "", "Print sizes and dates in human readable format (default true)"},
+           {"no-trunc", 0, false, "", "Don't truncate output"},
+           {"quiet", 'q', false, "", "Only show image ids"},
+       },
+       CmdHistory},
+      {"tag", "SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]", "Add a tag that refers to SOURCE_IMAGE", {}, CmdTag},
+      {"rmi", "REF...", "Remove images",
+       {
+           {"force", 'f', false, "", "Force removal of an image with several tags"},
+           {"no-prune", 0, false, "", "Do not delete untagged parents and unused layers"},
+       },
+       CmdRmi},
+      {"prune", "", "Remove dangling images and unused layers",
+       {{"force", 'f', false, "", "Do not prompt for confirmation (ubuild never asks)"}},
+       CmdPrune},
+      {"layers", "REF", "Show how each layer's ids are formed",
+       {{"files", 0, false, "", "List each layer's changed files"}},
+       CmdLayers},
+      {"save", "REF...", "Write images as a docker-load tarball",
+       {{"output", 'o', true, "FILE", "Write to FILE, not standard output"}},
+       CmdSave},
+      {"load", "", "Read images from a docker-save or OCI tarball",
+       {
+           {"input", 'i', true, "FILE", "Read from FILE, not standard input"},
+           {"quiet", 'q', false, "", "Accepted for docker's sake (load prints no progress)"},
+       },
+       CmdLoad},
+  };
+  return table;
+}
+
+const Command& CommandNamed(const std::string& name) {
+  const auto& table = CommandTable();
+  auto it = std::find_if(table.begin(), table.end(), [&](const Command& c) { return c.name == name; });
+  if (it == table.end()) throw std::logic_error("no command " + name + " in the command table");
+  return *it;
+}
+
+}  // namespace ubuild::cli

@@ -1,0 +1,78 @@
+#!/bin/bash
+# The command line as a docker user meets it: commands chosen from the one
+# table (a mistyped one suggests the nearest, a bare CONTEXT still builds),
+# --help on every command listing exactly the flags its parser takes.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+# run WORDS...: sets $out, $err and $rc, never fails the script.
+run() { rc=0; ub "$@" >"$E2E_TMP/out" 2>"$E2E_TMP/err" </dev/null || rc=$?; out=$(cat "$E2E_TMP/out"); err=$(cat "$E2E_TMP/err"); }
+
+# --- unknown commands ------------------------------------------------------
+cd "$E2E_TMP"
+run imges
+check "a typo is refused with exit 2" test "$rc" = 2
+check "a typo suggests the nearest command" grep -qF 'unknown command "imges"; did you mean "images"?' <<<"$err"
+check "a refused typo prints nothing on stdout" test -z "$out"
+run histroy x
+check "a swapped pair suggests history" grep -qF 'did you mean "history"?' <<<"$err"
+run frobnicate
+check "a far word is refused without a suggestion" \
+  bash -c '[ "$1" = 2 ] && grep -qF "unknown command \"frobnicate\" (nor is it a directory to build)" <<<"$2"' _ "$rc" "$err"
+run im
+check "a prefix suggests the commands it begins" grep -qF 'did you mean "import" or "images"?' <<<"$err"
+run nosuch/
+check "a word with a / is a context path" grep -qF 'nosuch/: the build context is not a directory' <<<"$err"
+
+# --- a bare CONTEXT stays a build -----------------------------------------
+mkdir -p ctx imges images
+printf 'FROM scratch\nLABEL made=by-test\n' | tee ctx/Dockerfile imges/Dockerfile images/Dockerfile >/dev/null
+(cd ctx && "$UBUILD_BIN" --root "$ROOT" -q .) >"$E2E_TMP/id_dot" 2>"$E2E_TMP/err" || true
+check "ubuild -q . builds" grep -Eqx 'sha256:[0-9a-f]{64}' "$E2E_TMP/id_dot"
+run -q ctx
+check "ubuild -q DIR builds" test "$rc" = 0 -a "$out" = "$(cat "$E2E_TMP/id_dot")"
+run -t bare:1 ctx
+check "ubuild -t NAME DIR builds and tags" bash -c '[ "$1" = 0 ] && grep -q "^Successfully tagged bare:1" <<<"$2"' _ "$rc" "$out"
+# A directory whose name is close to a command but no command: a build.
+run -q imges
+check "an existing directory named like a typo is built" test "$rc" = 0 -a "$out" = "$(cat "$E2E_TMP/id_dot")"
+# A directory named as a command: the command wins, as docker's first word is
+# always a command; ./images or 'build images' builds it.
+run images
+check "a command wins over a directory of its name" grep -Eq '^REPOSITORY +TAG' <<<"$out"
+run -q ./images
+check "./DIR builds the directory named as a command" test "$rc" = 0 -a "$out" = "$(cat "$E2E_TMP/id_dot")"
+run build -q images
+check "build DIR builds the directory named as a command" test "$rc" = 0 -a "$out" = "$(cat "$E2E_TMP/id_dot")"
+
+# --- help -------------------------------------------------------------------
+run --help
+check "ubuild --help exits 0" test "$rc" = 0
+commands=$(sed -n '/^Commands:/,/^$/p' <<<"$out" | sed -n 's/^  \([a-z][a-z ]*[a-z]\)  .*/\1/p')
+check "ubuild --help lists the commands" grep -qx images <<<"$commands"
+while read -r cmd; do
+  # shellcheck disable=SC2086  # a group's command is two words
+  run $cmd --help
+  check "$cmd --help exits 0 with its usage" bash -c '[ "$1" = 0 ] && grep -qx "Usage:  ubuild $2 \[OPTIONS\].*" <<<"$3"' _ "$rc" "$cmd" "$out"
+  help=$out
+  run $cmd -h
+  check "$cmd -h is --help" test "$out" = "$help"
+  # Every flag the help lists is one the command's parser takes: with it the
+  # command may fail for want of operands, never for an unknown flag.
+  flags=$(sed -n '/^Options:/,$p' <<<"$help" | grep -Eo '^ +(-[a-zA-Z], )?--[a-z-]+( [^ ]+)?' | grep -v -- '--help' || true)
+  while read -r line; do
+    [ -n "$line" ] || continue
+    long=$(grep -Eo -- '--[a-z-]+' <<<"$line")
+    value=$(awk '{print $NF}' <<<"$line" | grep -v -- '^--' || true)
+    args=("$long"); [ -z "$value" ] || args+=("x")
+    run $cmd "${args[@]}"
+    check "$cmd $long is parsed" bash -c '! grep -Eq "unknown (flag|shorthand|option)|needs (a value|an argument)" <<<"$1"' _ "$err"
+    # The flag before -h: help is still asked for, so the flag was read as listed.
+    run $cmd "${args[@]}" -h
+    check "$cmd $long -h prints the help" test "$out" = "$help"
+  done <<<"$flags"
+  run $cmd --no-such-flag
+  check "$cmd refuses an unlisted flag" bash -c '[ "$1" = 2 ] && grep -q "no-such-flag" <<<"$2"' _ "$rc" "$err"
+done <<<"$commands"
+
+e2e_finish
