@@ -50,6 +50,8 @@ const std::vector<Command>& CommandTable() {
            {"quiet", 'q', false, "", "Accepted for docker's sake (load prints no progress)"},
        },
        CmdLoad},
+      {"version", "", "Show ubuild's version and the versions of the libraries it links", {}, CmdVersion},
+      {"info", "", "Show the store (root, counts, disk use) and the host's kernel and overlay support", {}, CmdInfo},
   };
   return table;
 }

@@ -60,5 +60,7 @@ int CmdPrune(const GlobalOptions& g, const Args& args);
 int CmdLayers(const GlobalOptions& g, const Args& args);
 int CmdSave(const GlobalOptions& g, const Args& args);
 int CmdLoad(const GlobalOptions& g, const Args& args);
+int CmdVersion(const GlobalOptions& g, const Args& args);
+int CmdInfo(const GlobalOptions& g, const Args& args);
 
 }  // namespace ubuild::cli

@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
         std::cout << ubuild::cli::MainHelp();
         return 0;
       } else if (a == "--version") {
-        std::cout << "ubuild 0.1\n";
+        std::cout << "ubuild " << UBUILD_VERSION << "\n";
         return 0;
       } else {
         break;

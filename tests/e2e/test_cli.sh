@@ -45,6 +45,44 @@ check "./DIR builds the directory named as a command" test "$rc" = 0 -a "$out" =
 run build -q images
 check "build DIR builds the directory named as a command" test "$rc" = 0 -a "$out" = "$(cat "$E2E_TMP/id_dot")"
 
+# --- version -----------------------------------------------------------------
+run version
+check "version exits 0" test "$rc" = 0
+check "version's first line is --version's" test "$(head -1 <<<"$out")" = "$("$UBUILD_BIN" --version)"
+# Each library as the system that built ubuild knows it (pkg-config, the openssl
+# binary, PEGTL's header): ubuild links these, so they must agree.
+lib_version() { sed -n "s/^ $1: *//p" <<<"$out"; }
+for pair in libarchive=libarchive libmount=mount libseccomp=libseccomp nlohmann_json=nlohmann_json; do
+  check "version names ${pair%%=*} $(pkg-config --modversion "${pair#*=}")" \
+    grep -q "^$(pkg-config --modversion "${pair#*=}")\( \|$\)" <<<"$(lib_version "${pair%%=*}")"
+done
+check "version names OpenSSL as the openssl library says" \
+  grep -qF "Library: OpenSSL $(lib_version OpenSSL))" <<<"$(openssl version)"
+check "version names PEGTL as its header does" \
+  grep -qF "\"$(lib_version PEGTL | cut -d' ' -f1)\"" /usr/include/tao/pegtl/version.hpp
+
+# --- info ---------------------------------------------------------------------
+e2e_base_image
+run info
+check "info exits 0" test "$rc" = 0
+check "info names the store root" grep -qx " Root Dir: $ROOT" <<<"$out"
+n_images=$(ls "$ROOT/image/overlay2/imagedb/content/sha256" | wc -l)
+n_tags=$(python3 -c 'import json,sys; print(sum(len(v) for v in json.load(open(sys.argv[1]))["Repositories"].values()))' \
+  "$ROOT/image/overlay2/repositories.json")
+check "info counts the images and tags ($n_images, $n_tags)" grep -q "^ Images: $n_images ($n_tags tags, " <<<"$out"
+check "info counts the layers" grep -q "^ Layers: $(ls "$ROOT/image/overlay2/layerdb/sha256" | wc -l) (" <<<"$out"
+check "info's disk use is du's, within 5%" python3 - "$(sed -n 's/^ Disk Use: //p' <<<"$out")" "$(du -sB1 "$ROOT" | cut -f1)" <<'PY'
+import re, sys
+m = re.fullmatch(r"([0-9.]+)(B|kB|MB|GB)", sys.argv[1])
+shown = float(m[1]) * {"B": 1, "kB": 1e3, "MB": 1e6, "GB": 1e9}[m[2]]
+sys.exit(0 if abs(shown - int(sys.argv[2])) <= 0.05 * int(sys.argv[2]) else 1)
+PY
+check "info names the kernel" grep -qx " Kernel: $(uname -srm)" <<<"$out"
+if grep -qw overlay /proc/filesystems; then want=supported; else want="not in /proc/filesystems"; fi
+check "info tells whether the kernel has overlayfs" grep -q "^ Overlay: $want" <<<"$out"
+run info extra
+check "info refuses an operand" test "$rc" = 2
+
 # --- help -------------------------------------------------------------------
 run --help
 check "ubuild --help exits 0" test "$rc" = 0
