@@ -42,7 +42,7 @@ int CmdHistory(const GlobalOptions& g, const Args& args) {
       if (c == '\t') c = ' ';
     }
     if (trunc) created_by = Ellipsis(created_by, 45);
-    std::string created = human ? HumanSince(r.created) : r.created;
+    std::string created = human ? HumanSince(r.created) : LocalRfc3339(r.created);
     std::string size = human ? HumanSize(r.size) : std::to_string(r.size);
     table.Row({show_id(r.id), created, created_by, size, r.comment});
   }

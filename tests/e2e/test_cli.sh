@@ -83,6 +83,46 @@ check "info tells whether the kernel has overlayfs" grep -q "^ Overlay: $want" <
 run info extra
 check "info refuses an operand" test "$rc" = 2
 
+# --- history -H, docker's boolean ---------------------------------------------
+run history busybox
+check "history is human by default" grep -Eq '^[0-9a-f]{12} +[A-Za-z0-9 ]+ ago +.* [0-9.]+[kM]?B +' <<<"$(sed -n 2p <<<"$out")"
+human=$out
+for f in -H --human -H=true --human=true; do
+  run history "$f" busybox
+  check "history $f is the default" test "$out" = "$human"
+done
+size=$(cat "$ROOT/image/overlay2/layerdb/sha256/"*/size)
+# docker's -H=false: Go's time.RFC3339 in the local zone, whole seconds.
+created=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["created"])' \
+  "$ROOT/image/overlay2/imagedb/content/sha256/$(ub images -q --no-trunc busybox | cut -d: -f2)")
+for zone in UTC Asia/Kolkata America/New_York; do
+  want=$(TZ=$zone date -d "$created" +%Y-%m-%dT%H:%M:%S%:z | sed 's/+00:00$/Z/')
+  for f in -H=false --human=false; do
+    rc=0; out=$(TZ=$zone ub history "$f" busybox) || rc=$?
+    check "history $f in $zone shows $want and the size in bytes" \
+      grep -Eq "^[0-9a-f]{12} +${want//+/\\+} +.* $size +Imported from" <<<"$(sed -n 2p <<<"$out")"
+  done
+done
+run history -H false busybox
+check "history -H takes no value: 'false' is an operand, as in docker" test "$rc" = 2
+run history --human=maybe busybox
+check "history --human=maybe is refused" bash -c '[ "$1" = 2 ] && grep -qF "invalid value \"maybe\" for --human" <<<"$2"' _ "$rc" "$err"
+
+# --- build -q -------------------------------------------------------------------
+mkdir -p quiet
+printf 'FROM busybox\nRUN echo first-step-out\nRUN echo fail-out; echo fail-err >&2; exit 3\n' > quiet/Dockerfile
+run build -q quiet
+check "build -q of a failing RUN exits non-zero" test "$rc" = 1
+check "build -q of a failing RUN leaves stdout empty" test -z "$out"
+check "build -q shows the failing step's stdout and stderr on stderr" \
+  bash -c 'grep -qx fail-out <<<"$1" && grep -qx fail-err <<<"$1"' _ "$err"
+check "build -q shows no output of the steps that passed" bash -c '! grep -q first-step-out <<<"$1"' _ "$err"
+check "build -q ends with the located error" grep -q "^ubuild: Dockerfile:3: The command .* returned a non-zero code: 3" <<<"$err"
+printf 'FROM busybox\nRUN echo ok-out; echo ok-err >&2\n' > quiet/Dockerfile
+run build -q quiet
+check "build -q that passes prints only the image id" \
+  bash -c '[ "$1" = 0 ] && grep -Eqx "sha256:[0-9a-f]{64}" <<<"$2" && [ -z "$3" ]' _ "$rc" "$out" "$err"
+
 # --- help -------------------------------------------------------------------
 run --help
 check "ubuild --help exits 0" test "$rc" = 0
