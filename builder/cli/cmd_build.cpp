@@ -8,6 +8,7 @@
 #include "builder/build.h"
 #include "builder/cli/command_args.h"
 #include "builder/cli/commands.h"
+#include "builder/cli/dockerfile_lookup.h"
 #include "builder/run/seccomp_option.h"
 #include "store/base/error.h"
 #include "store/reference_store.h"
@@ -108,6 +109,7 @@ builder::BuildOptions ReadOptions(const Args& args) {
   if (!std::filesystem::is_directory(o.context, ec)) {
     throw Error("the build context is not a directory", o.context.string());
   }
+  if (o.dockerfile.empty() && !o.dockerfile_from_stdin) o.dockerfile = FindDockerfile(o.context);
   if (o.dockerfile_from_stdin) {
     std::stringstream ss;
     ss << std::cin.rdbuf();
@@ -121,7 +123,7 @@ builder::BuildOptions ReadOptions(const Args& args) {
 const std::vector<FlagSpec>& BuildFlags() {
   static const std::vector<FlagSpec> flags = {
       {"tag", 't', true, "NAME[:TAG]", "Name and optionally a tag for the image (repeatable)"},
-      {"file", 'f', true, "FILE", "The Dockerfile (default: CONTEXT/Dockerfile; - reads standard input)"},
+      {"file", 'f', true, "FILE", "The Dockerfile (default: CONTEXT/Dockerfile, dockerfile or Containerfile; - reads standard input)"},
       {"build-arg", 0, true, "K[=V]", "Set a build arg (K alone takes $K from the environment)"},
       {"target", 0, true, "STAGE", "Build up to this stage"},
       {"no-cache", 0, false, "", "Do not use the build cache"},

@@ -62,7 +62,8 @@ check "version names PEGTL as its header does" \
   grep -qF "\"$(lib_version PEGTL | cut -d' ' -f1)\"" /usr/include/tao/pegtl/version.hpp
 
 # --- info ---------------------------------------------------------------------
-e2e_base_image
+# Created long ago, so history's "N years ago" stays put while the test runs.
+SOURCE_DATE_EPOCH=1700000000 e2e_base_image
 run info
 check "info exits 0" test "$rc" = 0
 check "info names the store root" grep -qx " Root Dir: $ROOT" <<<"$out"
@@ -122,6 +123,34 @@ printf 'FROM busybox\nRUN echo ok-out; echo ok-err >&2\n' > quiet/Dockerfile
 run build -q quiet
 check "build -q that passes prints only the image id" \
   bash -c '[ "$1" = 0 ] && grep -Eqx "sha256:[0-9a-f]{64}" <<<"$2" && [ -z "$3" ]' _ "$rc" "$out" "$err"
+
+# --- default Dockerfile names ---------------------------------------------------
+# The image's label "from", or nothing for no image.
+label_from() { [ -n "$1" ] && ub inspect "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Config"]["Labels"]["from"])'; }
+mkdir -p names
+printf 'FROM scratch\nLABEL from=Containerfile\n' > names/Containerfile
+run build -q names
+check "build finds a Containerfile" test "$(label_from "$out")" = Containerfile
+printf 'FROM scratch\nLABEL from=dockerfile\n' > names/dockerfile
+run build -q names
+check "build prefers dockerfile to Containerfile" test "$(label_from "$out")" = dockerfile
+printf 'FROM scratch\nLABEL from=Dockerfile\n' > names/Dockerfile
+run build -q names
+check "build prefers Dockerfile to both" test "$(label_from "$out")" = Dockerfile
+rm names/Dockerfile names/dockerfile
+printf 'FROM scratch\nFROB x\n' > names/Containerfile
+run build -q names
+check "an error in a Containerfile is located in it" grep -q "^ubuild: Containerfile:2: unknown instruction: FROB" <<<"$err"
+rm names/Containerfile
+before=$(store_snapshot)
+run build names
+check "a context with no Dockerfile is refused, naming the names tried" bash -c '[ "$1" = 1 ] && grep -qxF "ubuild: names: no Dockerfile in the build context (looked for Dockerfile, dockerfile, Containerfile; name another with -f)" <<<"$2"' _ "$rc" "$err"
+check "a context with no Dockerfile leaves the store as it was" test "$before" = "$(store_snapshot)"
+printf 'FROM scratch\nLABEL from=stdin\n' > other.df
+rc=0; out=$(ub build -q -f - names < other.df) || rc=$?
+check "-f - needs no Dockerfile in the context" test "$(label_from "$out")" = stdin
+run build -q -f other.df names
+check "-f FILE needs no Dockerfile in the context" test "$rc" = 0
 
 # --- help -------------------------------------------------------------------
 run --help
