@@ -1,5 +1,8 @@
-// ubuild prune [-f]: removes dangling images (no tag, no child), repeatedly,
-// then layers no image uses; prints what went and the space freed.
+// ubuild prune [-f] and ubuild image prune [-a] [-f]: remove dangling images
+// (no tag, no child), repeatedly, then layers no image uses; print what went
+// and the space freed, as `docker image prune` does. With -a every image
+// goes, as docker's -a removes every image no container uses and ubuild has
+// no containers: its tags first, so each image is dangling when it goes.
 #include <iostream>
 #include <map>
 #include <optional>
@@ -13,11 +16,17 @@
 
 namespace ubuild::cli {
 
-int CmdPrune(const GlobalOptions& g, const Args& args) {
-  // -f is accepted for docker's muscle memory; ubuild never asks.
-  ParsedArgs p = ParseCommandArgs(CommandNamed("prune"), args);
-  if (!p.positional.empty()) throw UsageError("prune takes no arguments");
+namespace {
+
+int Prune(const GlobalOptions& g, bool all) {
   auto s = store::Store::Open(g.root, store::Store::Mode::kWrite);
+  std::vector<std::string> untagged;
+  if (all) {
+    for (const auto& [ref, id] : s.refs().All()) {
+      s.refs().Untag(ref);
+      untagged.push_back(ref);
+    }
+  }
 
   // One pass over the records, then a worklist: deleting a dangling image
   // may leave its parent dangling too.
@@ -48,8 +57,9 @@ int CmdPrune(const GlobalOptions& g, const Args& args) {
   std::vector<store::RemovedLayer> layers = store::RemoveUnusedLayers(s);
 
   uint64_t freed = 0;
-  if (!deleted_images.empty()) {
+  if (!untagged.empty() || !deleted_images.empty()) {
     std::cout << "Deleted Images:\n";
+    for (const auto& ref : untagged) std::cout << "untagged: " << ref << "\n";
     for (const auto& id : deleted_images) std::cout << "deleted: " << id.str() << "\n";
     std::cout << "\n";
   }
@@ -63,6 +73,21 @@ int CmdPrune(const GlobalOptions& g, const Args& args) {
   }
   std::cout << "Total reclaimed space: " << HumanSize(freed) << "\n";
   return 0;
+}
+
+}  // namespace
+
+int CmdPrune(const GlobalOptions& g, const Args& args) {
+  // -f is accepted for docker's muscle memory; ubuild never asks.
+  ParsedArgs p = ParseCommandArgs(CommandNamed("prune"), args);
+  if (!p.positional.empty()) throw UsageError("prune takes no arguments");
+  return Prune(g, false);
+}
+
+int CmdImagePrune(const GlobalOptions& g, const Args& args) {
+  ParsedArgs p = ParseCommandArgs(CommandNamed("image prune"), args);
+  if (!p.positional.empty()) throw UsageError("image prune takes no arguments");
+  return Prune(g, p.Has("all"));
 }
 
 }  // namespace ubuild::cli

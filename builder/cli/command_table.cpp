@@ -38,6 +38,12 @@ const std::vector<Command>& CommandTable() {
       {"prune", "", "Remove dangling images and unused layers",
        {{"force", 'f', false, "", "Do not prompt for confirmation (ubuild never asks)"}},
        CmdPrune},
+      {"image prune", "", "Remove dangling images and unused layers; with -a, every image",
+       {
+           {"all", 'a', false, "", "Remove all images, tagged ones too (ubuild has no containers to keep them)"},
+           {"force", 'f', false, "", "Do not prompt for confirmation (ubuild never asks)"},
+       },
+       CmdImagePrune},
       {"layers", "REF", "Show how each layer's ids are formed",
        {{"files", 0, false, "", "List each layer's changed files"}},
        CmdLayers},
@@ -51,6 +57,7 @@ const std::vector<Command>& CommandTable() {
        },
        CmdLoad},
       {"version", "", "Show ubuild's version and the versions of the libraries it links", {}, CmdVersion},
+      {"system df", "", "Show the disk the images take and how much of it no tagged image needs", {}, CmdSystemDf},
       {"info", "", "Show the store (root, counts, disk use) and the host's kernel and overlay support", {}, CmdInfo},
   };
   return table;

@@ -57,10 +57,12 @@ int CmdHistory(const GlobalOptions& g, const Args& args);
 int CmdTag(const GlobalOptions& g, const Args& args);
 int CmdRmi(const GlobalOptions& g, const Args& args);
 int CmdPrune(const GlobalOptions& g, const Args& args);
+int CmdImagePrune(const GlobalOptions& g, const Args& args);
 int CmdLayers(const GlobalOptions& g, const Args& args);
 int CmdSave(const GlobalOptions& g, const Args& args);
 int CmdLoad(const GlobalOptions& g, const Args& args);
 int CmdVersion(const GlobalOptions& g, const Args& args);
 int CmdInfo(const GlobalOptions& g, const Args& args);
+int CmdSystemDf(const GlobalOptions& g, const Args& args);
 
 }  // namespace ubuild::cli

@@ -20,7 +20,7 @@ run frobnicate
 check "a far word is refused without a suggestion" \
   bash -c '[ "$1" = 2 ] && grep -qF "unknown command \"frobnicate\" (nor is it a directory to build)" <<<"$2"' _ "$rc" "$err"
 run im
-check "a prefix suggests the commands it begins" grep -qF 'did you mean "import" or "images"?' <<<"$err"
+check "a prefix suggests the commands it begins" grep -qF 'did you mean "import", "images" or "image"?' <<<"$err"
 run nosuch/
 check "a word with a / is a context path" grep -qF 'nosuch/: the build context is not a directory' <<<"$err"
 
@@ -151,6 +151,48 @@ rc=0; out=$(ub build -q -f - names < other.df) || rc=$?
 check "-f - needs no Dockerfile in the context" test "$(label_from "$out")" = stdin
 run build -q -f other.df names
 check "-f FILE needs no Dockerfile in the context" test "$rc" = 0
+
+# --- system df and image prune, in a store of their own -------------------------
+R2=$E2E_TMP/root2
+u2() { "$UBUILD_BIN" --root "$R2" "$@"; }
+u2 import "$E2E_TMP/busybox.tar" busybox >/dev/null
+mkdir -p df
+printf 'FROM busybox\nRUN head -c 3000 /dev/zero > /kept\n' > df/Dockerfile
+u2 build -q -t keep:1 df >/dev/null
+u2 tag keep:1 keep:2
+printf 'FROM busybox\nRUN head -c 50000 /dev/zero > /dangling\n' > df/Dockerfile
+u2 build -q df >/dev/null
+layer_sizes() { for f in "$R2"/image/overlay2/layerdb/sha256/*/size; do cat "$f"; echo; done | awk '{ n += $1 } END { print n }'; }
+human() { python3 -c 'import sys
+n = float(sys.argv[1]); units = ["B", "kB", "MB", "GB"]; i = 0
+while n >= 1000 and i < 3: n /= 1000; i += 1
+print("%.3g%s" % (n, units[i]))' "$1"; }
+df_row() { u2 system df | awk 'NR == 2 && $1 == "Images"'; }
+row=$(df_row)
+total=$(layer_sizes)
+check "system df counts the listed images and the tagged ones" grep -Eq "^Images +3 +2 +" <<<"$row"
+check "system df's SIZE is every layer once ($(human "$total"))" grep -Eq "^Images +3 +2 +$(human "$total") +" <<<"$row"
+check "system df's RECLAIMABLE is the dangling image's layer" \
+  grep -Eq " $(human 50000) \($((50000 * 100 / total))%\)$" <<<"$row"
+rc=0; out=$(u2 image prune) || rc=$?
+check "image prune removes the dangling image only" \
+  bash -c '[ "$1" = 0 ] && [ "$(grep -c "^deleted: sha256:" <<<"$2")" = 2 ] && ! grep -q "^untagged:" <<<"$2"' _ "$rc" "$out"
+check "image prune frees what system df called reclaimable" grep -qx "Total reclaimed space: $(human 50000)" <<<"$out"
+check "after image prune nothing is reclaimable" grep -Eq "^Images +2 +2 +$(human "$((total - 50000))") +0B \(0%\)$" <<<"$(df_row)"
+check "image prune keeps the tagged images" test "$(u2 images -q | sort -u | wc -l)" = 2
+rc=0; out=$(u2 image prune -a) || rc=$?
+check "image prune -a untags every tag" \
+  bash -c '[ "$1" = 0 ] && grep -qx "untagged: busybox:latest" <<<"$2" && grep -qx "untagged: keep:1" <<<"$2" && grep -qx "untagged: keep:2" <<<"$2"' _ "$rc" "$out"
+check "image prune -a frees every layer" grep -qx "Total reclaimed space: $(human "$((total - 50000))")" <<<"$out"
+check "after image prune -a the store holds no image and no layer" \
+  bash -c '[ -z "$(ls "$1/image/overlay2/imagedb/content/sha256")" ] && [ -z "$(ls "$1/image/overlay2/layerdb/sha256")" ]' _ "$R2"
+check "system df of an empty store" grep -Eq "^Images +0 +0 +0B +0B$" <<<"$(df_row)"
+rc=0; u2 image prune extra 2>/dev/null || rc=$?
+check "image prune refuses an operand" test "$rc" = 2
+run system dx
+check "a mistyped group command suggests the group's nearest" grep -qF 'unknown command "system dx"; did you mean "system df"?' <<<"$err"
+run system
+check "a group alone lists its commands" bash -c '[ "$1" = 2 ] && grep -qF "\"system\" needs a command: system df" <<<"$2"' _ "$rc" "$err"
 
 # --- help -------------------------------------------------------------------
 run --help
