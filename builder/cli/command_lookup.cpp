@@ -39,17 +39,18 @@ std::string Suggestion(const std::vector<std::string>& nearest, const std::strin
 
 CommandChoice ChooseCommand(const Args& words) {
   const Command& build = CommandNamed("build");
-  if (words.empty()) return {&build, 0};
+  if (words.empty()) return {&build, 0, ""};
   const std::string& first = words[0];
   if (words.size() > 1) {
-    if (const Command* c = Named(first + " " + words[1])) return {c, 2};
+    if (const Command* c = Named(first + " " + words[1])) return {c, 2, ""};
   }
-  if (const Command* c = Named(first)) return {c, 1};
-  if (first.empty() || first[0] == '-') return {&build, 0};
+  if (const Command* c = Named(first)) return {c, 1, ""};
+  if (first.empty() || first[0] == '-') return {&build, 0, ""};
 
   if (std::vector<std::string> group = GroupCommands(first); !group.empty()) {
     const std::string sub = words.size() > 1 ? words[1] : "";
-    if (sub.empty() || sub == "-h" || sub == "--help") {
+    if (sub == "-h" || sub == "--help") return {nullptr, 2, first};
+    if (sub.empty()) {
       std::string list;
       for (const std::string& g : group) list += (list.empty() ? "" : ", ") + first + " " + g;
       throw UsageError("\"" + first + "\" needs a command: " + list);
@@ -58,7 +59,7 @@ CommandChoice ChooseCommand(const Args& words) {
   }
 
   std::error_code ec;
-  if (first.find('/') != std::string::npos || std::filesystem::exists(first, ec)) return {&build, 0};
+  if (first.find('/') != std::string::npos || std::filesystem::exists(first, ec)) return {&build, 0, ""};
 
   // Top-level names only: a group's commands are suggested by their group.
   std::vector<std::string> names;

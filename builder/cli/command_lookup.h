@@ -6,13 +6,16 @@
 // A command name wins over a directory of the same name, as in docker, where
 // the first word is always a command: `ubuild ./images` builds that one.
 // Any other first word is a mistyped command, refused with the nearest names.
+#include <string>
+
 #include "builder/cli/commands.h"
 
 namespace ubuild::cli {
 
 struct CommandChoice {
-  const Command* command;
-  size_t words;  // how many words named it (0 for a bare build)
+  const Command* command;  // nullptr: the help of `group` was asked for
+  size_t words;            // how many words named it (0 for a bare build)
+  std::string group;       // "system" for `ubuild system --help`
 };
 
 // Throws UsageError for an unknown command.

@@ -45,6 +45,19 @@ std::string MainHelp() {
   return out;
 }
 
+std::string GroupHelp(const std::string& group) {
+  std::string out = "Usage:  ubuild " + group + " COMMAND\n\nCommands:\n";
+  std::vector<const Command*> members;
+  size_t width = 0;
+  for (const Command& c : CommandTable()) {
+    if (c.name.rfind(group + " ", 0) != 0) continue;
+    members.push_back(&c);
+    width = std::max(width, c.name.size() - group.size() - 1);
+  }
+  for (const Command* c : members) out += "  " + Padded(c->name.substr(group.size() + 1), width + 2) + c->summary + "\n";
+  return out + "\nRun 'ubuild " + group + " COMMAND --help' for a command's options.\n";
+}
+
 std::string CommandHelp(const Command& c) {
   std::vector<FlagSpec> flags = c.flags;
   flags.push_back(HelpFlag());

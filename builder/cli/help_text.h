@@ -9,5 +9,6 @@ namespace ubuild::cli {
 
 std::string MainHelp();                         // `ubuild --help`: the commands
 std::string CommandHelp(const Command& command);  // `ubuild COMMAND --help`: its usage and every flag
+std::string GroupHelp(const std::string& group);  // `ubuild system --help`: the group's commands
 
 }  // namespace ubuild::cli

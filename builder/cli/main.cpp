@@ -41,6 +41,10 @@ int main(int argc, char** argv) {
 
     const ubuild::cli::Args words(args.begin() + static_cast<long>(i), args.end());
     const ubuild::cli::CommandChoice choice = ubuild::cli::ChooseCommand(words);
+    if (choice.command == nullptr) {
+      std::cout << ubuild::cli::GroupHelp(choice.group);
+      return 0;
+    }
     const ubuild::cli::Args rest(words.begin() + static_cast<long>(choice.words), words.end());
     if (ubuild::cli::AsksForHelp(*choice.command, rest)) {
       std::cout << ubuild::cli::CommandHelp(*choice.command);

@@ -193,6 +193,10 @@ run system dx
 check "a mistyped group command suggests the group's nearest" grep -qF 'unknown command "system dx"; did you mean "system df"?' <<<"$err"
 run system
 check "a group alone lists its commands" bash -c '[ "$1" = 2 ] && grep -qF "\"system\" needs a command: system df" <<<"$2"' _ "$rc" "$err"
+for h in --help -h; do
+  run system "$h"
+  check "system $h lists the group's commands" bash -c '[ "$1" = 0 ] && grep -Eq "^  df +Show the disk" <<<"$2"' _ "$rc" "$out"
+done
 
 # --- help -------------------------------------------------------------------
 run --help
