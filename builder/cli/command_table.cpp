@@ -58,6 +58,7 @@ const std::vector<Command>& CommandTable() {
        CmdLoad},
       {"version", "", "Show ubuild's version and the versions of the libraries it links", {}, CmdVersion},
       {"system df", "", "Show the disk the images take and how much of it no tagged image needs", {}, CmdSystemDf},
+      {"completion", "bash|zsh", "Print the shell completion script for bash or zsh", {}, CmdCompletion},
       {"info", "", "Show the store (root, counts, disk use) and the host's kernel and overlay support", {}, CmdInfo},
   };
   return table;

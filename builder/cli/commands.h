@@ -64,5 +64,6 @@ int CmdLoad(const GlobalOptions& g, const Args& args);
 int CmdVersion(const GlobalOptions& g, const Args& args);
 int CmdInfo(const GlobalOptions& g, const Args& args);
 int CmdSystemDf(const GlobalOptions& g, const Args& args);
+int CmdCompletion(const GlobalOptions& g, const Args& args);
 
 }  // namespace ubuild::cli

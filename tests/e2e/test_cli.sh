@@ -198,6 +198,25 @@ for h in --help -h; do
   check "system $h lists the group's commands" bash -c '[ "$1" = 0 ] && grep -Eq "^  df +Show the disk" <<<"$2"' _ "$rc" "$out"
 done
 
+# --- completion, from the same table -------------------------------------------
+ub completion bash > "$E2E_TMP/ubuild.bash"
+check "completion bash is valid bash" bash -n "$E2E_TMP/ubuild.bash"
+ub completion zsh > "$E2E_TMP/ubuild.zsh"
+check "completion zsh loads bashcompinit and the same function" \
+  bash -c 'grep -q "^autoload -U +X bashcompinit && bashcompinit$" "$1" && tail -n +2 "$1" | grep -vq bashcompinit' _ "$E2E_TMP/ubuild.zsh"
+# complete LINE: what bash would offer for the last word of LINE.
+complete_line() {
+  (cd "$E2E_TMP" && bash -c 'source "$1"; read -ra COMP_WORDS <<<"$2"; [[ $2 == *" " ]] && COMP_WORDS+=("")
+    COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _ubuild; printf "%s\n" "${COMPREPLY[@]}" | sort' _ "$E2E_TMP/ubuild.bash" "$1")
+}
+# In $E2E_TMP the directories images/ and imges/ are contexts too.
+check "completion: im -> the commands image, images, import and the directories images, imges" \
+  test "$(complete_line "ubuild im" | sort -u | tr '\n' ' ')" = "image images imges import "
+check "completion: a group's commands" test "$(complete_line "ubuild system ")" = df
+check "completion: a bare build's flags" grep -qx -- --tag <<<"$(complete_line "ubuild --ta")"
+check "completion: a value flag's value is a file" grep -qx ctx <<<"$(complete_line "ubuild build -f ct")"
+check "completion: --root takes a directory" grep -qx ctx <<<"$(complete_line "ubuild --root ct")"
+
 # --- help -------------------------------------------------------------------
 run --help
 check "ubuild --help exits 0" test "$rc" = 0
@@ -224,6 +243,9 @@ while read -r cmd; do
     run $cmd "${args[@]}" -h
     check "$cmd $long -h prints the help" test "$out" = "$help"
   done <<<"$flags"
+  # Completion offers exactly the flags the help lists.
+  want=$( (grep -Eo -- '--[a-z-]+' <<<"$flags"; grep -Eo -- '^ +-[a-zA-Z],' <<<"$flags" | tr -d ' ,'; echo --help; echo -h) | sort)
+  check "$cmd: completion offers the flags --help lists" test "$(complete_line "ubuild $cmd -")" = "$want"
   run $cmd --no-such-flag
   check "$cmd refuses an unlisted flag" bash -c '[ "$1" = 2 ] && grep -q "no-such-flag" <<<"$2"' _ "$rc" "$err"
 done <<<"$commands"
