@@ -103,7 +103,10 @@ ParsedArgs ParseCommandArgs(const std::string& command, const Args& args, const 
       out.set_false.insert(name);
       continue;
     }
-    if (item.flag->takes_value) out.values[name] = item.value;
+    if (item.flag->takes_value) {
+      out.values[name] = item.value;
+      out.repeated[name].push_back(item.value);
+    }
     out.flags.insert(name);
     out.set_false.erase(name);
   }

@@ -56,6 +56,7 @@ class FlagReader {
 struct ParsedArgs {
   std::set<std::string> flags;             // canonical (long) names that were given
   std::map<std::string, std::string> values;  // long name -> value, for value flags
+  std::map<std::string, std::vector<std::string>> repeated;  // long name -> every value, in order
   std::set<std::string> set_false;         // boolean flags whose last word was "--name=false"
   std::vector<std::string> positional;
   bool Has(const std::string& name) const { return flags.count(name) != 0; }

@@ -18,6 +18,9 @@ const std::vector<Command>& CommandTable() {
            {"all", 'a', false, "", "Show all images (default hides intermediate images)"},
            {"quiet", 'q', false, "", "Only show image ids"},
            {"no-trunc", 0, false, "", "Don't truncate output"},
+           {"filter", 'f', true, "KEY=VALUE",
+            "Only images that match: dangling=true|false, label=K[=V], reference=PATTERN, before=IMAGE, "
+            "since=IMAGE (repeatable)"},
        },
        CmdImages},
       {"inspect", "REF...", "Show images as JSON", {}, CmdInspect},

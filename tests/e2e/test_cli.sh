@@ -198,6 +198,42 @@ for h in --help -h; do
   check "system $h lists the group's commands" bash -c '[ "$1" = 0 ] && grep -Eq "^  df +Show the disk" <<<"$2"' _ "$rc" "$out"
 done
 
+# --- images --filter, in a store of its own with known creation times -----------
+R3=$E2E_TMP/root3
+u3() { "$UBUILD_BIN" --root "$R3" "$@"; }
+SOURCE_DATE_EPOCH=1000000000 u3 import "$E2E_TMP/busybox.tar" old:1 >/dev/null
+mkdir -p filt
+printf 'FROM scratch\nLABEL a=1\n' > filt/Dockerfile
+SOURCE_DATE_EPOCH=1100000000 u3 build -q -t mid:1 filt >/dev/null
+printf 'FROM scratch\nLABEL a=2 b=x\n' > filt/Dockerfile
+SOURCE_DATE_EPOCH=1200000000 u3 build -q -t new:1 -t other/new:2 filt >/dev/null
+printf 'FROM scratch\nLABEL c=1\n' > filt/Dockerfile
+SOURCE_DATE_EPOCH=1300000000 u3 build -q filt >/dev/null
+# filtered ARGS...: the rows as REPOSITORY:TAG, one line, sorted.
+filtered() { u3 images "$@" | awk 'NR > 1 { print $1 ":" $2 }' | sort | tr '\n' ' '; }
+expect_rows() {  # description, expected rows, flags...
+  local what=$1 want=$2; shift 2
+  check "images $what" test "$(filtered "$@")" = "$want"
+}
+expect_rows "--filter dangling=true" "<none>:<none> " --filter dangling=true
+expect_rows "-f dangling=false" "mid:1 new:1 old:1 other/new:2 " -f dangling=false
+expect_rows "-f reference=new" "new:1 " -f reference=new
+expect_rows "-f 'reference=*new' (a * stops at /, as path.Match)" "new:1 " -f 'reference=*new'
+expect_rows "-f 'reference=*/new:*'" "other/new:2 " -f 'reference=*/new:*'
+expect_rows "-f reference=old -f reference=mid (one of them)" "mid:1 old:1 " -f reference=old -f reference=mid
+expect_rows "-f label=a" "mid:1 new:1 other/new:2 " -f label=a
+expect_rows "-f label=a=2" "new:1 other/new:2 " -f label=a=2
+expect_rows "-f label=a -f label=b=x (both)" "new:1 other/new:2 " -f label=a -f label=b=x
+expect_rows "-f label=b=y" "" -f label=b=y
+expect_rows "-f since=mid:1" "<none>:<none> new:1 other/new:2 " -f since=mid:1
+expect_rows "-f before=mid:1" "old:1 " -f before=mid:1
+expect_rows "-f since=mid:1 -f dangling=false" "new:1 other/new:2 " -f since=mid:1 -f dangling=false
+expect_rows "-f since=old:1 -f before=new:1" "mid:1 " -f since=old:1 -f before=new:1
+rc=0; u3 images -f colour=red >/dev/null 2>"$E2E_TMP/err" || rc=$?
+check "images -f with an unknown key exits 2, naming it" bash -c '[ "$1" = 2 ] && grep -q "invalid filter .colour." "$2"' _ "$rc" "$E2E_TMP/err"
+rc=0; u3 images -f since=nosuch >/dev/null 2>"$E2E_TMP/err" || rc=$?
+check "images -f since=IMAGE of no image exits 1" bash -c '[ "$1" = 1 ] && grep -q "No such image: nosuch" "$2"' _ "$rc" "$E2E_TMP/err"
+
 # --- completion, from the same table -------------------------------------------
 ub completion bash > "$E2E_TMP/ubuild.bash"
 check "completion bash is valid bash" bash -n "$E2E_TMP/ubuild.bash"
