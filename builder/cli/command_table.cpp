@@ -62,6 +62,7 @@ const std::vector<Command>& CommandTable() {
       {"version", "", "Show ubuild's version and the versions of the libraries it links", {}, CmdVersion},
       {"system df", "", "Show the disk the images take and how much of it no tagged image needs", {}, CmdSystemDf},
       {"completion", "bash|zsh", "Print the shell completion script for bash or zsh", {}, CmdCompletion},
+      {"man", "", "Print the manual page, ubuild(1), in roff (man -l <(ubuild man))", {}, CmdMan},
       {"info", "", "Show the store (root, counts, disk use) and the host's kernel and overlay support", {}, CmdInfo},
   };
   return table;

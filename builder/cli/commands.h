@@ -65,5 +65,6 @@ int CmdVersion(const GlobalOptions& g, const Args& args);
 int CmdInfo(const GlobalOptions& g, const Args& args);
 int CmdSystemDf(const GlobalOptions& g, const Args& args);
 int CmdCompletion(const GlobalOptions& g, const Args& args);
+int CmdMan(const GlobalOptions& g, const Args& args);
 
 }  // namespace ubuild::cli

@@ -253,6 +253,12 @@ check "completion: a bare build's flags" grep -qx -- --tag <<<"$(complete_line "
 check "completion: a value flag's value is a file" grep -qx ctx <<<"$(complete_line "ubuild build -f ct")"
 check "completion: --root takes a directory" grep -qx ctx <<<"$(complete_line "ubuild --root ct")"
 
+# --- the manual page, from the same table ---------------------------------------
+ub man > "$E2E_TMP/ubuild.1"
+check "the man page renders without a groff warning" \
+  bash -c '[ -z "$(groff -man -Tascii -ww -z "$1" 2>&1)" ]' _ "$E2E_TMP/ubuild.1"
+man_text=$(groff -man -Tascii -P-cbou -rLL=250n "$E2E_TMP/ubuild.1")
+
 # --- help -------------------------------------------------------------------
 run --help
 check "ubuild --help exits 0" test "$rc" = 0
@@ -278,6 +284,10 @@ while read -r cmd; do
     # The flag before -h: help is still asked for, so the flag was read as listed.
     run $cmd "${args[@]}" -h
     check "$cmd $long -h prints the help" test "$out" = "$help"
+  done <<<"$flags"
+  check "the man page has $cmd's usage" grep -qF "ubuild $cmd [OPTIONS]" <<<"$man_text"
+  while read -r line; do
+    [ -z "$line" ] || check "the man page has $cmd's $(sed 's/^ *//' <<<"$line")" grep -qxF "       $(sed 's/^ *//' <<<"$line")" <<<"$man_text"
   done <<<"$flags"
   # Completion offers exactly the flags the help lists.
   want=$( (grep -Eo -- '--[a-z-]+' <<<"$flags"; grep -Eo -- '^ +-[a-zA-Z],' <<<"$flags" | tr -d ' ,'; echo --help; echo -h) | sort)
