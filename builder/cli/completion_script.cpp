@@ -32,72 +32,81 @@ std::string ValueFlagWords(const Command& c) {
   return pattern;
 }
 
+// The script with @NAME@ placeholders for what the table fills in.
+constexpr const char* kBashTemplate = R"(# bash completion for ubuild, made by `ubuild completion bash` from its command table.
+_ubuild() {
+  local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
+  local cmd="" subs="" flags="" values="" i w
+  # The command: the first word that is no flag (a flag first means a bare
+  # build), and a group's second word.
+  for ((i = 1; i < COMP_CWORD; i++)); do
+    w=${COMP_WORDS[i]}
+    case $w in
+      --root) ((i++)); continue ;;
+      -*) [ -z "$cmd" ] && cmd=build; continue ;;
+    esac
+    if [ -z "$cmd" ]; then cmd=$w
+    elif [ -z "$subs" ]; then break
+    else cmd="$cmd $w"; subs=""; break
+    fi
+    case $cmd in
+@GROUPS@    esac
+  done
+  COMPREPLY=()
+  if [ -n "$subs" ]; then COMPREPLY=($(compgen -W "$subs" -- "$cur")); return; fi
+  if [ -z "$cmd" ]; then
+    if [ "$prev" = --root ]; then COMPREPLY=($(compgen -d -- "$cur")); return; fi
+    case $cur in
+      -*) COMPREPLY=($(compgen -W "--root --version @BUILD_FLAGS@" -- "$cur")) ;;
+      *) COMPREPLY=($(compgen -W "@COMMANDS@" -- "$cur") $(compgen -d -- "$cur")) ;;
+    esac
+    return
+  fi
+  case $cmd in
+@FLAGS@    *) return ;;
+  esac
+  case $cmd in
+@VALUE_FLAGS@  esac
+  for w in $values; do
+    if [ "$prev" = "$w" ]; then COMPREPLY=($(compgen -f -- "$cur")); return; fi
+  done
+  case $cur in
+    -*) COMPREPLY=($(compgen -W "$flags" -- "$cur")) ;;
+    *) COMPREPLY=($(compgen -f -- "$cur")) ;;
+  esac
+}
+complete -F _ubuild ubuild
+)";
+
+void Replace(std::string& text, const std::string& placeholder, const std::string& with) {
+  text.replace(text.find(placeholder), placeholder.size(), with);
+}
+
 }  // namespace
 
 std::string BashCompletion() {
-  std::string top, flag_cases, value_cases;
+  std::string commands, groups, flags, value_flags;
   std::set<std::string> seen;
   for (const Command& c : CommandTable()) {
-    const size_t sp = c.name.find(' ');
-    const std::string first = c.name.substr(0, sp);
-    if (seen.insert(first).second) top += (top.empty() ? "" : " ") + first;
-    flag_cases += "    \"" + c.name + "\") flags=\"" + FlagWords(c) + "\" ;;\n";
-    if (const std::string v = ValueFlagWords(c); !v.empty()) value_cases += "    \"" + c.name + "\") values=\"" + v + "\" ;;\n";
+    const std::string first = c.name.substr(0, c.name.find(' '));
+    if (seen.insert(first).second) commands += (commands.empty() ? "" : " ") + first;
+    flags += "    \"" + c.name + "\") flags=\"" + FlagWords(c) + "\" ;;\n";
+    if (const std::string v = ValueFlagWords(c); !v.empty()) value_flags += "    \"" + c.name + "\") values=\"" + v + "\" ;;\n";
   }
-  // A group's commands collected per group name (one case arm each).
-  std::string group_arms;
   for (const std::string& g : seen) {
     std::string subs;
     for (const Command& c : CommandTable()) {
       if (c.name.rfind(g + " ", 0) == 0) subs += (subs.empty() ? "" : " ") + c.name.substr(g.size() + 1);
     }
-    if (!subs.empty()) group_arms += "    " + g + ") subs=\"" + subs + "\" ;;\n";
+    if (!subs.empty()) groups += "    " + g + ") subs=\"" + subs + "\" ;;\n";
   }
-  return "# bash completion for ubuild, made by `ubuild completion bash` from its command table.\n"
-         "_ubuild() {\n"
-         "  local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}\n"
-         "  local cmd=\"\" subs=\"\" flags=\"\" values=\"\" i w\n"
-         "  for ((i = 1; i < COMP_CWORD; i++)); do\n"
-         "    w=${COMP_WORDS[i]}\n"
-         "    case $w in\n"
-         "      --root) ((i++)); continue ;;\n"
-         "      -*) [ -z \"$cmd\" ] && cmd=build; continue ;;\n"
-         "    esac\n"
-         "    if [ -z \"$cmd\" ]; then cmd=$w\n"
-         "    elif [ -z \"$subs\" ]; then break\n"
-         "    else cmd=\"$cmd $w\"; subs=\"\"; break\n"
-         "    fi\n"
-         "    case $cmd in\n" +
-         group_arms +
-         "    esac\n"
-         "  done\n"
-         "  COMPREPLY=()\n"
-         "  if [ -n \"$subs\" ]; then COMPREPLY=($(compgen -W \"$subs\" -- \"$cur\")); return; fi\n"
-         "  if [ -z \"$cmd\" ]; then\n"
-         "    if [ \"$prev\" = --root ]; then COMPREPLY=($(compgen -d -- \"$cur\")); return; fi\n"
-         "    case $cur in\n"
-         "      -*) COMPREPLY=($(compgen -W \"--root --version " + FlagWords(CommandNamed("build")) +
-         "\" -- \"$cur\")) ;;\n"
-         "      *) COMPREPLY=($(compgen -W \"" + top + "\" -- \"$cur\") $(compgen -d -- \"$cur\")) ;;\n"
-         "    esac\n"
-         "    return\n"
-         "  fi\n"
-         "  case $cmd in\n" +
-         flag_cases +
-         "    *) return ;;\n"
-         "  esac\n"
-         "  case $cmd in\n" +
-         value_cases +
-         "  esac\n"
-         "  for w in $values; do\n"
-         "    if [ \"$prev\" = \"$w\" ]; then COMPREPLY=($(compgen -f -- \"$cur\")); return; fi\n"
-         "  done\n"
-         "  case $cur in\n"
-         "    -*) COMPREPLY=($(compgen -W \"$flags\" -- \"$cur\")) ;;\n"
-         "    *) COMPREPLY=($(compgen -f -- \"$cur\")) ;;\n"
-         "  esac\n"
-         "}\n"
-         "complete -F _ubuild ubuild\n";
+  std::string script = kBashTemplate;
+  Replace(script, "@GROUPS@", groups);
+  Replace(script, "@BUILD_FLAGS@", FlagWords(CommandNamed("build")));
+  Replace(script, "@COMMANDS@", commands);
+  Replace(script, "@FLAGS@", flags);
+  Replace(script, "@VALUE_FLAGS@", value_flags);
+  return script;
 }
 
 std::string ZshCompletion() {
