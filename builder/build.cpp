@@ -8,14 +8,17 @@
 #include <set>
 #include <sstream>
 
+#include "builder/base_image_pull.h"
 #include "builder/dispatch/build_log.h"
 #include "builder/run/interrupt.h"
 #include "builder/dispatch/dispatch.h"
 #include "builder/dispatch/real_step_runtime.h"
 #include "builder/dispatch/stage_state.h"
+#include "builder/dispatch/step_image.h"
 #include "parser/ast.h"
 #include "parser/instructions.h"
 #include "parser/meta_args.h"
+#include "parser/platform_args.h"
 #include "store/atomic_file.h"
 #include "store/base/default_path.h"
 #include "store/base/error.h"
@@ -87,6 +90,9 @@ void BeginStage(BuildContext& ctx, StageImage& image, const parser::FromInstr& f
     image.config = it->second.config;
     image.id = it->second.image_id;
   } else {
+    // Resolved, read and pinned under ROOT/lock: a concurrent rmi or prune
+    // either went before (the image is missing) or leaves it alone.
+    store::Store::Scope adding = ctx.store.Adding();
     std::optional<store::Digest> id;
     try {
       id = ctx.store.Resolve(from.image);
@@ -101,6 +107,7 @@ void BeginStage(BuildContext& ctx, StageImage& image, const parser::FromInstr& f
     }
     image.config = store::ImageConfig::Parse(ctx.store.images().GetConfig(*id), id->str());
     image.id = id;
+    ctx.store.Pin(*id);
   }
   image.top_chain = store::TopChainId(image.config);
   if (image.top_chain) {
@@ -126,6 +133,7 @@ void CheckInterrupted() {
 struct Source {
   std::string dockerfile_name;
   parser::Dockerfile df;
+  std::vector<std::string> meta_env;  // platform args, then the global ARGs, resolved
   std::vector<parser::FromInstr> froms;
 };
 
@@ -137,9 +145,10 @@ Source Read(const BuildOptions& options) {
   if (src.df.stages.empty()) {
     throw Error::At(src.dockerfile_name, 1, "no FROM instruction: a Dockerfile must start with FROM");
   }
-  std::vector<std::string> meta_env = parser::ResolveMetaArgs(src.df, options.build_args);
+  const parser::Platform host = parser::HostPlatform();
+  src.meta_env = parser::ResolveMetaArgs(src.df, options.build_args, parser::PlatformArgs(host, host));
   for (const parser::Stage& stage : src.df.stages) {
-    src.froms.push_back(parser::ExpandFrom(stage, meta_env, src.df.escape, src.dockerfile_name));
+    src.froms.push_back(parser::ExpandFrom(stage, src.meta_env, src.df.escape, src.dockerfile_name));
   }
   return src;
 }
@@ -225,6 +234,7 @@ StageResult RunStage(BuildContext& ctx, const Source& src, const Plan& plan, siz
       DispatchConfig(ctx, st, li);
     }
   }
+  StoreStageImage(ctx, st.image);
   return StageResult{st.image.id, st.image.config};
 }
 
@@ -248,9 +258,12 @@ store::Digest Finish(const BuildOptions& options, store::Store& store, BuildLog&
   }
   store::Digest id = *result.image_id;
   if (!log.quiet()) out << "Successfully built " << store::ShortId(id.str()) << "\n";
-  for (const std::string& tag : options.tags) {
-    store.refs().Tag(tag, id);
-    if (!log.quiet()) out << "Successfully tagged " << store::NormalizeReference(tag) << "\n";
+  if (!options.tags.empty()) {
+    store::Store::Scope tagging = store.Tagging();
+    for (const std::string& tag : options.tags) {
+      store.refs().Tag(tag, id);
+      if (!log.quiet()) out << "Successfully tagged " << store::NormalizeReference(tag) << "\n";
+    }
   }
   if (!options.iidfile.empty()) store::WriteFileAtomic(options.iidfile, id.str());
   if (log.quiet()) out << id.str() << "\n";
@@ -270,12 +283,19 @@ store::Digest Build(const BuildOptions& options, store::Store& store, StepRuntim
   const Source src = Read(options);
   BuildContext ctx{options, store, store::BuildCache(store.root(), store.images()), log, runtime,
                    src.dockerfile_name, src.df.escape, DockerIgnore::Load(options.context),
-                   store::layout::ContextDigestCacheDir(store.root()), SourceDateEpoch(options), {}};
+                   store::layout::ContextDigestCacheDir(store.root()), SourceDateEpoch(options), {}, {}};
   const Plan plan = MakePlan(options, src);
+  PullBaseImages(options, store, src.df, src.froms, plan.needed, src.dockerfile_name,
+                 [&](const std::string& line) { log.Line(line); });
 
   BuildArgs base_args(options.build_args);
+  const parser::Platform host = parser::HostPlatform();
+  for (const std::string& kv : parser::PlatformArgs(host, host)) {
+    const std::string name = kv.substr(0, kv.find('='));
+    base_args.AddPredefinedArg(name, parser::MetaArgValue(src.meta_env, name));
+  }
   for (const auto& meta : src.df.meta_args) {
-    for (const auto& a : meta.args) base_args.AddMetaArg(a.name, a.default_value);
+    for (const auto& a : meta.args) base_args.AddMetaArg(a.name, parser::MetaArgValue(src.meta_env, a.name));
   }
   int step = 0;
   StageResult result;

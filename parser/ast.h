@@ -15,6 +15,8 @@ struct Heredoc {
                         // as in the file, so a CRLF Dockerfile gives "\r\n" (as BuildKit)
   bool expand = true;   // false when the delimiter was quoted (<<"EOF", <<'EOF')
   bool chomp = false;   // <<- : leading tabs were stripped
+  std::string unchomped;  // for <<-, the body with its tabs: RUN hands it to the
+                          // shell with the `<<-` marker, as BuildKit does
 };
 
 struct Node {

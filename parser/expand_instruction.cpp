@@ -12,9 +12,14 @@ namespace {
 
 class Expander {
  public:
-  Expander(const VarLookup& vars, char escape) : vars_(vars), escape_(escape) {}
+  Expander(const VarLookup& vars, char escape, ExpansionBudget* budget)
+      : vars_(vars), escape_(escape), budget_(budget) {}
 
-  void Word(std::string& word) const { word = ExpandWord(word, vars_, escape_); }
+  void Word(std::string& word) const {
+    size_t before = word.size();
+    word = ExpandWord(word, vars_, escape_);
+    Charge(before, word.size());
+  }
   void Words(std::vector<std::string>& words) const {
     for (std::string& w : words) Word(w);
   }
@@ -32,7 +37,11 @@ class Expander {
     Word(c.chmod);
     Word(c.from);
     for (Heredoc& h : c.heredocs)
-      if (h.expand) h.content = ExpandHeredoc(h.content, vars_);
+      if (h.expand) {
+        size_t before = h.content.size();
+        h.content = ExpandHeredoc(h.content, vars_);
+        Charge(before, h.content.size());
+      }
   }
   void operator()(EnvInstr& c) const { Pairs(c.vars); }
   void operator()(LabelInstr& c) const { Pairs(c.labels); }
@@ -42,6 +51,9 @@ class Expander {
     std::vector<std::string> ports;
     for (const std::string& p : c.ports) {
       std::vector<std::string> words = ExpandWords(p, vars_, escape_);
+      size_t after = 0;
+      for (const std::string& w : words) after += w.size();
+      Charge(p.size(), after);
       ports.insert(ports.end(), words.begin(), words.end());
     }
     c.ports = std::move(ports);
@@ -62,17 +74,22 @@ class Expander {
   void operator()(T&) const {}
 
  private:
+  void Charge(size_t before, size_t after) const {
+    if (budget_) budget_->Charge(before, after);
+  }
+
   const VarLookup& vars_;
   char escape_;
+  ExpansionBudget* budget_;
 };
 
 }  // namespace
 
 LocatedInstruction Expand(const LocatedInstruction& instr, const VarLookup& vars, char escape,
-                          const std::string& filename) {
+                          const std::string& filename, ExpansionBudget* budget) {
   LocatedInstruction out = instr;
   try {
-    std::visit(Expander(vars, escape), out.instr);
+    std::visit(Expander(vars, escape, budget), out.instr);
   } catch (const Error& e) {
     throw Error::At(filename, instr.line, e.what());
   }

@@ -8,8 +8,10 @@
 
 namespace ubuild::parser {
 
-// Throws ubuild::Error located at filename:instr.line on a malformed expression.
+// Throws ubuild::Error located at filename:instr.line on a malformed
+// expression, a word growing past kMaxExpansionGrowth, or (with a budget,
+// one per build) the build's expansions passing ExpansionBudget::kTotal.
 LocatedInstruction Expand(const LocatedInstruction& instr, const VarLookup& vars, char escape,
-                          const std::string& filename);
+                          const std::string& filename, ExpansionBudget* budget = nullptr);
 
 }  // namespace ubuild::parser

@@ -178,7 +178,10 @@ struct FileAction<g::heredoc_body> {
   template <typename ActionInput>
   static void apply(const ActionInput& /*in*/, FileState& st) {
     Heredoc& doc = st.node.heredocs[st.heredoc_index];
-    if (doc.chomp) doc.content = StripLeadingTabs(doc.content);
+    if (doc.chomp) {
+      doc.unchomped = doc.content;
+      doc.content = StripLeadingTabs(doc.content);
+    }
     ++st.heredoc_index;
   }
 };

@@ -6,8 +6,15 @@
 namespace ubuild::parser {
 
 std::vector<std::string> ResolveMetaArgs(const Dockerfile& dockerfile,
-                                         const std::map<std::string, std::string>& build_args) {
+                                         const std::map<std::string, std::string>& build_args,
+                                         const std::vector<std::string>& predefined) {
   std::vector<std::string> env;
+  ExpansionBudget budget;
+  for (const std::string& kv : predefined) {
+    const std::string name = kv.substr(0, kv.find('='));
+    auto it = build_args.find(name);
+    env.push_back(it == build_args.end() ? kv : name + "=" + it->second);
+  }
   for (size_t i = 0; i < dockerfile.meta_args.size(); ++i) {
     int line = i < dockerfile.meta_arg_lines.size() ? dockerfile.meta_arg_lines[i] : 0;
     for (const ArgInstr::Arg& arg : dockerfile.meta_args[i].args) {
@@ -21,6 +28,7 @@ std::vector<std::string> ResolveMetaArgs(const Dockerfile& dockerfile,
           has_value = true;
         } else if (arg.default_value) {
           value = ExpandWord(*arg.default_value, lookup, dockerfile.escape);
+          budget.Charge(arg.default_value->size(), value.size());
           has_value = true;
         }
       } catch (const Error& e) {
@@ -30,6 +38,15 @@ std::vector<std::string> ResolveMetaArgs(const Dockerfile& dockerfile,
     }
   }
   return env;
+}
+
+std::optional<std::string> MetaArgValue(const std::vector<std::string>& meta_env, const std::string& name) {
+  for (auto it = meta_env.rbegin(); it != meta_env.rend(); ++it) {
+    if (it->size() > name.size() && it->compare(0, name.size(), name) == 0 && (*it)[name.size()] == '=') {
+      return it->substr(name.size() + 1);
+    }
+  }
+  return std::nullopt;
 }
 
 FromInstr ExpandFrom(const Stage& stage, const std::vector<std::string>& meta_env, char escape,

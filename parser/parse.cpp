@@ -11,6 +11,7 @@
 #include "parser/go_quote.h"
 #include "parser/grammar.h"
 #include "parser/parse_actions.h"
+#include "parser/run_heredoc.h"
 #include "store/base/error.h"
 #include "store/base/strings.h"
 
@@ -225,6 +226,20 @@ std::vector<Heredoc> HeredocsFromLine(std::string_view line) {
   return docs;
 }
 
+}  // namespace detail
+
+// BuildKit's regexp ^(\d*)<<(-?)([^<]*)$ over the whole command, whose
+// delimiter part must be one shell word: `<<EOF` and `<< "EOF"` are lone,
+// `<<EOF bash` is not.
+bool IsLoneHeredoc(std::string_view command_line) {
+  using namespace detail;
+  HeredocMarkerState marker;
+  if (!ParseText<g::heredoc_marker, HeredocMarkerAction>(command_line, marker)) return false;
+  WordsState words;
+  return ParseText<g::sh_words, WordsAction>(marker.rest, words) && words.words.size() == 1;
+}
+
+namespace detail {
 namespace {
 
 template <char E>

@@ -61,6 +61,9 @@ bool ShellPattern::MatchFrom(size_t token, std::string_view text) const {
   size_t t = token, pos = 0;
   size_t star_token = std::string::npos, star_pos = 0;
   while (pos < text.size()) {
+    if (++steps_ > kMaxMatchSteps) {
+      throw Error("pattern matching in substitution takes too long: the value is too long for this pattern");
+    }
     if (t < tokens_.size()) {
       const Token& tok = tokens_[t];
       if (tok.kind == Kind::kAnyRun) {
@@ -112,7 +115,8 @@ std::string ShellPattern::TrimSuffix(const std::string& value, bool longest) con
   return value;
 }
 
-std::string ShellPattern::Replace(const std::string& value, const std::string& replacement, bool all) const {
+std::string ShellPattern::Replace(const std::string& value, const std::string& replacement, bool all,
+                                  size_t max_size) const {
   std::vector<size_t> bounds = Boundaries(value);
   std::string out;
   size_t copied = 0;  // bytes of value already emitted
@@ -133,6 +137,7 @@ std::string ShellPattern::Replace(const std::string& value, const std::string& r
     if (match_end == start && start == previous_end) continue;
     out += value.substr(copied, start - copied);
     out += replacement;
+    if (out.size() > max_size) throw Error("the replacement makes a value longer than " + std::to_string(max_size) + " bytes");
     copied = previous_end = match_end;
     if (!all) break;
   }

@@ -10,6 +10,7 @@
 #include "parser/go_quote.h"
 #include "parser/shell_pattern.h"
 #include "store/base/error.h"
+#include "store/base/go_utf8.h"
 
 namespace ubuild::parser {
 namespace {
@@ -80,7 +81,7 @@ struct Options {
 class Lexer {
  public:
   Lexer(std::string_view text, const VarLookup& vars, Options options)
-      : text_(text), vars_(vars), opt_(options) {}
+      : text_(text), vars_(vars), opt_(options), max_size_(text.size() + kMaxExpansionGrowth) {}
 
   // Processes everything up to `stop` (consumed) or the end of the text.
   // `raw_escapes` keeps escape characters in the output, which the pattern
@@ -97,15 +98,15 @@ class Lexer {
       }
       if (ch == '$') {
         std::string value = ProcessDollar();
-        result += value;
+        Append(result, value);
         list.AddString(value);
       } else if (opt_.process_quotes && ch == '\'') {
         std::string value = ProcessSingleQuote();
-        result += value;
+        Append(result, value);
         list.AddRawString(value);
       } else if (opt_.process_quotes && ch == '"') {
         std::string value = ProcessDoubleQuote();
-        result += value;
+        Append(result, value);
         list.AddRawString(value);
       } else {
         Next();
@@ -133,6 +134,15 @@ class Lexer {
   bool AtEnd() const { return pos_ >= text_.size(); }
 
  private:
+  // Every piece a variable can make large goes through here.
+  void Append(std::string& result, const std::string& piece) const {
+    if (result.size() + piece.size() > max_size_) {
+      throw Error("the expansion adds more than " + std::to_string(kMaxExpansionGrowth >> 20) +
+                  " MiB to the word");
+    }
+    result += piece;
+  }
+
   int Peek() const { return pos_ < text_.size() ? static_cast<unsigned char>(text_[pos_]) : kEof; }
   int Next() { return pos_ < text_.size() ? static_cast<unsigned char>(text_[pos_++]) : kEof; }
 
@@ -160,7 +170,7 @@ class Lexer {
         return result;
       }
       if (ch == '$') {
-        result += ProcessDollar();
+        Append(result, ProcessDollar());
         continue;
       }
       Next();
@@ -255,7 +265,7 @@ class Lexer {
       std::string pattern = ProcessOperand('/', true, "syntax error: missing '/' in ${}");
       std::string replacement = ProcessOperand('}', true, "syntax error: missing '}'");
       ShellPattern compiled(pattern);
-      return compiled.Replace(Lookup(name).value_or(""), replacement, replace_all);
+      return compiled.Replace(Lookup(name).value_or(""), replacement, replace_all, max_size_);
     }
     throw Error("unsupported modifier (" + modifier + ") in substitution");
   }
@@ -274,12 +284,16 @@ class Lexer {
   std::string_view text_;
   const VarLookup& vars_;
   Options opt_;
+  size_t max_size_;
   size_t pos_ = 0;
   int depth_ = 0;
 };
 
-std::string Process(std::string_view text, const VarLookup& vars, Options options,
+std::string Process(std::string_view raw, const VarLookup& vars, Options options,
                     std::vector<std::string>* words) {
+  // BuildKit's lexer reads the word as runes (text/scanner): each invalid
+  // byte of it becomes U+FFFD, while variable values go in as they are.
+  const std::string text = ToValidUtf8(raw);
   Lexer lexer(text, vars, options);
   try {
     return lexer.ProcessUntil(kEof, false, words);
@@ -289,6 +303,15 @@ std::string Process(std::string_view text, const VarLookup& vars, Options option
 }
 
 }  // namespace
+
+void ExpansionBudget::Charge(size_t before, size_t after) {
+  if (after <= before) return;
+  spent_ += after - before;
+  if (spent_ > kTotal) {
+    throw Error("expansions add more than " + std::to_string(kTotal >> 20) +
+                " MiB to this Dockerfile's words in total");
+  }
+}
 
 std::string ExpandWord(std::string_view word, const VarLookup& vars, char escape) {
   return Process(word, vars, Options{escape, true}, nullptr);

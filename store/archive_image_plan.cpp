@@ -85,7 +85,8 @@ std::string ReadBlob(const SpooledArchive& archive, const Descriptor& d, const s
 bool IsIndex(const std::string& mt) { return mt == media_type::kOciIndex || mt == media_type::kDockerManifestList; }
 bool IsManifest(const std::string& mt) { return mt == media_type::kOciManifest || mt == media_type::kDockerManifest; }
 bool IsLayer(const std::string& mt) {
-  return mt == media_type::kOciLayer || mt == media_type::kOciLayerGzip || mt == media_type::kDockerLayer ||
+  return mt == media_type::kOciLayer || mt == media_type::kOciLayerGzip || mt == media_type::kOciLayerZstd ||
+         mt == media_type::kDockerLayer ||
          mt == media_type::kDockerLayerGzip || mt == media_type::kOciLayerNondistributable ||
          mt == media_type::kOciLayerNondistributableGzip;
 }

@@ -1,9 +1,14 @@
 #include "store/build_cache.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <system_error>
 
 #include "store/atomic_file.h"
 #include "store/base/error.h"
+#include "store/base/fd.h"
 #include "store/layout.h"
 
 namespace ubuild::store {
@@ -25,6 +30,60 @@ void BuildCache::Record(const Digest& key, const Digest& image_id) {
   std::filesystem::create_directories(dir, ec);
   if (ec) throw SysError("mkdir", dir.string(), ec.value());
   WriteFileAtomic(layout::BuildCacheEntry(root_, key), image_id.str());
+}
+
+size_t BuildCache::RemoveDangling() {
+  size_t removed = 0;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(layout::BuildCacheDir(root_), ec)) {
+    // Only entries are named by a key digest; the context digest dir and
+    // temp files are not.
+    if (!layout::IsCacheId(entry.path().filename().string())) continue;
+    std::optional<std::string> text = ReadFileIfExists(entry.path());
+    if (text && Digest::IsValid(*text) && images_.Exists(Digest::Parse(*text))) continue;
+    if (::unlink(entry.path().c_str()) != 0 && errno != ENOENT) throw SysError("unlink", entry.path().string(), errno);
+    ++removed;
+  }
+  if (removed > 0) FsyncDir(layout::BuildCacheDir(root_));
+  return removed;
+}
+
+std::optional<UnstoredStep> BuildCache::LookupUnstored(const Digest& key) {
+  if (!unstored_) {
+    unstored_.emplace();
+    std::optional<std::string> text = ReadFileIfExists(layout::ConfigStepLog(root_));
+    size_t begin = 0;
+    // A line torn by a crash fails the checks and is skipped: a miss.
+    for (size_t end; text && (end = text->find('\n', begin)) != std::string::npos; begin = end + 1) {
+      std::string_view line = std::string_view(*text).substr(begin, end - begin);
+      size_t sp1 = line.find(' ');
+      size_t sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
+      if (sp2 == std::string_view::npos) continue;
+      std::string hex(line.substr(0, sp1)), id(line.substr(sp1 + 1, sp2 - sp1 - 1));
+      if (!Digest::IsValid("sha256:" + hex) || !Digest::IsValid(id)) continue;
+      (*unstored_)[hex] = UnstoredStep{Digest::Parse(id), std::string(line.substr(sp2 + 1))};
+    }
+  }
+  auto it = unstored_->find(key.hex());
+  if (it == unstored_->end()) return std::nullopt;
+  return it->second;
+}
+
+void BuildCache::RecordUnstored(const Digest& key, const UnstoredStep& step) {
+  const std::filesystem::path dir = layout::BuildCacheDir(root_);
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw SysError("mkdir", dir.string(), ec.value());
+  const std::filesystem::path log = layout::ConfigStepLog(root_);
+  // One write of a whole line with O_APPEND: builds side by side never
+  // interleave within a line. Not synced: a lost line is only a miss.
+  std::string line = key.hex() + " " + step.image_id.str() + " " + step.created + "\n";
+  Fd fd(::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+  if (!fd.valid()) throw SysError("open", log.string(), errno);
+  ssize_t n = ::write(fd.get(), line.data(), line.size());
+  if (n != static_cast<ssize_t>(line.size())) throw SysError("write", log.string(), n < 0 ? errno : EIO);
+  fd.Close(log.string());
+  if (unstored_) (*unstored_)[key.hex()] = step;
 }
 
 }  // namespace ubuild::store

@@ -89,11 +89,17 @@ Json SortedKeys(const Json& v) {
     return out;
   }
   if (!v.is_object()) return v;
-  std::vector<std::string> keys;
-  for (auto it = v.begin(); it != v.end(); ++it) keys.push_back(it.key());
-  std::sort(keys.begin(), keys.end());
+  // Sorts the members themselves and appends them to the underlying vector:
+  // looking each key up again (ordered_map searches linearly) made a map of
+  // n labels cost n^2 per config, and a build of n LABEL lines n^3.
+  const Json::object_t& members = v.get_ref<const Json::object_t&>();
+  std::vector<const Json::object_t::value_type*> sorted;
+  sorted.reserve(members.size());
+  for (const auto& member : members) sorted.push_back(&member);
+  std::sort(sorted.begin(), sorted.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
   Json out = Json::object();
-  for (const std::string& k : keys) out[k] = SortedKeys(v.at(k));
+  Json::object_t& out_members = out.get_ref<Json::object_t&>();
+  for (const auto* member : sorted) out_members.Container::emplace_back(member->first, SortedKeys(member->second));
   return out;
 }
 

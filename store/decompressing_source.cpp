@@ -14,6 +14,11 @@ bool LooksGzipped(const void* data, size_t len) {
   return len >= 2 && p[0] == 0x1f && p[1] == 0x8b;
 }
 
+bool LooksZstd(const void* data, size_t len) {
+  const auto* p = static_cast<const unsigned char*>(data);
+  return len >= 4 && p[0] == 0x28 && p[1] == 0xb5 && p[2] == 0x2f && p[3] == 0xfd;
+}
+
 DecompressingSource::DecompressingSource(ByteSource& compressed, std::string what)
     : what_(std::move(what)),
       archive_(compressed, ByteSourceArchive::Format::kRaw, kBufferSize, what_, "cannot decompress") {

@@ -23,5 +23,7 @@ class DecompressingSource : public ByteSource {
 
 // True when the bytes start with the gzip magic number.
 bool LooksGzipped(const void* data, size_t len);
+// True when the bytes start with the zstd frame magic number (RFC 8878).
+bool LooksZstd(const void* data, size_t len);
 
 }  // namespace ubuild::store

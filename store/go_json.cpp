@@ -6,9 +6,22 @@ namespace ubuild::store {
 
 namespace {
 
+bool IsPlain(unsigned char c, bool escape_html) {
+  return c >= 0x20 && c < 0x80 && c != '"' && c != '\\' && !(escape_html && (c == '<' || c == '>' || c == '&'));
+}
+
 void AppendString(std::string& out, std::string_view s, bool escape_html) {
   out += '"';
   while (!s.empty()) {
+    // Runs of characters written as they are go out in one append: configs
+    // are mostly such text, and each step of a build writes its whole config.
+    size_t plain = 0;
+    while (plain < s.size() && IsPlain(static_cast<unsigned char>(s[plain]), escape_html)) ++plain;
+    if (plain > 0) {
+      out.append(s.data(), plain);
+      s.remove_prefix(plain);
+      continue;
+    }
     const unsigned char c = static_cast<unsigned char>(s[0]);
     if (c < 0x80) {
       switch (c) {
@@ -97,6 +110,8 @@ std::string GoJsonQuote(std::string_view s) {
   AppendString(out, s, /*escape_html=*/true);
   return out;
 }
+
+void AppendGoJsonQuoted(std::string& out, std::string_view s) { AppendString(out, s, /*escape_html=*/true); }
 
 std::string GoJson(const nlohmann::ordered_json& value, GoJsonStyle style) {
   std::string out;

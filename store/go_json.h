@@ -23,5 +23,7 @@ std::string GoJson(const nlohmann::ordered_json& value, GoJsonStyle style = {});
 // One string literal (with quotes) as json.Marshal writes it; tar-split
 // files hold member names this way.
 std::string GoJsonQuote(std::string_view s);
+// The same, appended to `out`.
+void AppendGoJsonQuoted(std::string& out, std::string_view s);
 
 }  // namespace ubuild::store

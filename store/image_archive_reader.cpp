@@ -107,7 +107,9 @@ void Loader::EnsureLayer(const ImagePlan& plan, size_t k, ByteSource& blob) {
   PeekSource peek(*raw);
   std::optional<DecompressingSource> decompressed;
   ByteSource* tar = &peek;
-  if (LooksGzipped(peek.head().data(), peek.head().size())) tar = &decompressed.emplace(peek, what);
+  if (LooksGzipped(peek.head().data(), peek.head().size()) || LooksZstd(peek.head().data(), peek.head().size())) {
+    tar = &decompressed.emplace(peek, what);
+  }
 
   if (Ready(chain_id)) {
     // Already in the store: the bytes are still checked, not trusted.

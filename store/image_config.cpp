@@ -78,6 +78,30 @@ ImageConfig ImageConfig::Parse(const std::string& bytes, const std::string& what
 
 void ImageConfig::BecomeChild() { comment.clear(); }
 
+namespace {
+
+// Docker's image.History in Go struct order, empty fields omitted.
+void AppendHistoryEntry(std::string& out, const HistoryEntry& e) {
+  out += "{\"created\":";
+  AppendGoJsonQuoted(out, e.created);
+  if (!e.author.empty()) {
+    out += ",\"author\":";
+    AppendGoJsonQuoted(out, e.author);
+  }
+  if (!e.created_by.empty()) {
+    out += ",\"created_by\":";
+    AppendGoJsonQuoted(out, e.created_by);
+  }
+  if (!e.comment.empty()) {
+    out += ",\"comment\":";
+    AppendGoJsonQuoted(out, e.comment);
+  }
+  if (e.empty_layer) out += ",\"empty_layer\":true";
+  out += '}';
+}
+
+}  // namespace
+
 std::string ImageConfig::Serialize() const {
   // Docker marshals the image through a map, so top-level keys come out sorted.
   std::vector<std::pair<std::string, Json>> fields;
@@ -86,17 +110,7 @@ std::string ImageConfig::Serialize() const {
   if (!comment.empty()) fields.emplace_back("comment", comment);
   fields.emplace_back("config", StoredContainerConfig(config_));
   fields.emplace_back("created", created);
-  Json history = Json::array();
-  for (const HistoryEntry& e : history_) {
-    Json h = Json::object();
-    h["created"] = e.created;
-    if (!e.author.empty()) h["author"] = e.author;
-    if (!e.created_by.empty()) h["created_by"] = e.created_by;
-    if (!e.comment.empty()) h["comment"] = e.comment;
-    if (e.empty_layer) h["empty_layer"] = true;
-    history.push_back(h);
-  }
-  fields.emplace_back("history", history);
+  fields.emplace_back("history", nullptr);  // written directly below
   fields.emplace_back("os", os);
   Json rootfs = Json{{"type", "layers"}};
   // Docker's RootFS.DiffIDs is omitempty: a config with no layers has no "diff_ids".
@@ -104,9 +118,28 @@ std::string ImageConfig::Serialize() const {
   fields.emplace_back("rootfs", rootfs);
   for (auto it = extra_.begin(); it != extra_.end(); ++it) fields.emplace_back(it.key(), it.value());
   std::sort(fields.begin(), fields.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  Json top = Json::object();
-  for (auto& [k, v] : fields) top[k] = std::move(v);
-  return GoJson(top);
+  // The object json.Marshal writes, member by member: history, the part that
+  // grows with every step, goes straight to text without a Json of its own.
+  std::string out = "{";
+  out.reserve(history_text_.size() + 4096);
+  for (const auto& [k, v] : fields) {
+    if (out.size() > 1) out += ',';
+    out += GoJsonQuote(k);
+    out += ':';
+    if (k == "history") {
+      for (; history_text_entries_ < history_.size(); ++history_text_entries_) {
+        if (history_text_entries_ > 0) history_text_ += ',';
+        AppendHistoryEntry(history_text_, history_[history_text_entries_]);
+      }
+      out += '[';
+      out += history_text_;
+      out += ']';
+    } else {
+      out += GoJson(v);
+    }
+  }
+  out += '}';
+  return out;
 }
 
 std::string ImageConfig::OtherString(const char* key) const {
@@ -146,7 +179,8 @@ void ImageConfig::SetEnv(const std::string& key, const std::string& value) {
   Json& env = config_["Env"];
   if (!env.is_array()) env = Json::array();
   for (auto& kv : env) {
-    std::string s = kv.get<std::string>();
+    // A reference, not a copy: every ENV step walks the whole Env.
+    const std::string& s = kv.get_ref<const std::string&>();
     if (s.compare(0, key.size(), key) == 0 && (s.size() == key.size() || s[key.size()] == '=')) {
       kv = key + "=" + value;
       return;

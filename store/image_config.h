@@ -59,8 +59,16 @@ class ImageConfig {
 
   std::vector<Digest>& diff_ids() { return diff_ids_; }
   const std::vector<Digest>& diff_ids() const { return diff_ids_; }
-  std::vector<HistoryEntry>& history() { return history_; }
+  // Serialize keeps the text of the entries it wrote, so the n steps of a
+  // build encode n entries, not n^2: AddHistory keeps that text, while
+  // mutable access drops it (do not hold the reference across Serialize).
   const std::vector<HistoryEntry>& history() const { return history_; }
+  std::vector<HistoryEntry>& history() {
+    history_text_.clear();
+    history_text_entries_ = 0;
+    return history_;
+  }
+  void AddHistory(HistoryEntry entry) { history_.push_back(std::move(entry)); }
 
   // A top-level string ubuild does not model ("variant", "container",
   // "docker_version"); "" when absent or not a string.
@@ -82,6 +90,8 @@ class ImageConfig {
   Json engine_ = Json::object();  // the engine's per-build fields, read but never written
   std::vector<Digest> diff_ids_;
   std::vector<HistoryEntry> history_;
+  mutable std::string history_text_;     // the first history_text_entries_ entries, comma-separated
+  mutable size_t history_text_entries_ = 0;
   std::map<std::string, Json::value_t> held_;
 };
 

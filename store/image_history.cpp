@@ -30,11 +30,19 @@ std::vector<ImageHistoryRow> ImageHistory(const Store& store, const Digest& id) 
     rows.push_back(std::move(r));
   }
   std::reverse(rows.begin(), rows.end());
-  std::optional<Digest> cur = id;
+  // Each stored image names the config-only steps below it that have no
+  // record of their own; their ids label the rows between it and its parent.
+  std::vector<Digest> ids;  // ids for the next rows, the newest last
+  std::optional<Digest> stored = id;
   for (ImageHistoryRow& r : rows) {
-    if (!cur || !store.images().Exists(*cur)) break;
-    r.id = cur;
-    cur = store.images().Parent(*cur);
+    if (ids.empty()) {
+      if (!stored || !store.images().Exists(*stored)) break;
+      ids = store.images().Intermediates(*stored);
+      ids.push_back(*stored);
+      stored = store.images().Parent(*stored);
+    }
+    r.id = ids.back();
+    ids.pop_back();
   }
   return rows;
 }

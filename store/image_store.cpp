@@ -106,6 +106,25 @@ std::vector<Digest> ImageStore::List() const {
   return out;
 }
 
+void ImageStore::SetIntermediates(const Digest& id, const std::vector<Digest>& ids) {
+  std::string text;
+  for (const Digest& d : ids) text += d.str() + "\n";
+  SetMetadata(id, "intermediates", text);
+}
+
+std::vector<Digest> ImageStore::Intermediates(const Digest& id) const {
+  std::vector<Digest> out;
+  std::optional<std::string> text = GetMetadata(id, "intermediates");
+  if (!text) return out;
+  size_t begin = 0;
+  for (size_t end; (end = text->find('\n', begin)) != std::string::npos; begin = end + 1) {
+    std::string line = text->substr(begin, end - begin);
+    if (!Digest::IsValid(line)) throw Error("bad intermediate image id", layout::ImageMetadataFile(root_, id, "intermediates").string());
+    out.push_back(Digest::Parse(line));
+  }
+  return out;
+}
+
 void ImageStore::Remove(const Digest& id) {
   // Content first: the image is gone for readers the moment it is unlinked.
   fs::path content = layout::ImageContent(root_, id);

@@ -24,6 +24,11 @@ class ImageStore {
   void Remove(const Digest& id);
   // Resolves a full id ("sha256:<hex>" or "<hex>") or a unique hex prefix.
   std::optional<Digest> ResolveId(const std::string& ref) const;
+  // Ids of the build steps between an image and its parent that have no
+  // record of their own (config-only steps, design.md §9), oldest first:
+  // history shows them in its IMAGE column. Set before Put.
+  void SetIntermediates(const Digest& id, const std::vector<Digest>& ids);
+  std::vector<Digest> Intermediates(const Digest& id) const;
   // Free-form per-image metadata under imagedb/metadata/sha256/<id>/<key>.
   void SetMetadata(const Digest& id, const std::string& key, const std::string& value);
   std::optional<std::string> GetMetadata(const Digest& id, const std::string& key) const;

@@ -31,6 +31,15 @@ std::set<Digest> LayersInUse(const Store& store) {
     auto diff_ids = ParseDiffIds(store.images().GetConfig(id), layout::ImageContent(store.root(), id).string());
     for (const Digest& chain : ChainIds(diff_ids)) used.insert(chain);
   }
+  // A running build's new layer has no image yet; it and its parents stay.
+  for (const Digest& pin : store.PinnedByOthers()) {
+    for (std::optional<Digest> chain = pin; chain && !used.count(*chain);) {
+      std::optional<Layer> layer = store.layers().Get(*chain);
+      if (!layer) break;  // an image id, or gone
+      used.insert(*chain);
+      chain = layer->parent;
+    }
+  }
   return used;
 }
 

@@ -20,7 +20,8 @@ class LayerStore;
 uint64_t ImageSize(const LayerStore& layers, const std::vector<Digest>& diff_ids,
                    std::map<Digest, uint64_t>* memo = nullptr);
 
-// Every chain_id some image's rootfs names (whole chains, base to top).
+// Every chain_id some image's rootfs names (whole chains, base to top), and
+// those a running build pinned (with their parents).
 std::set<Digest> LayersInUse(const Store& store);
 
 struct RemovedLayer {

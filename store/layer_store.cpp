@@ -9,6 +9,9 @@
 // `committed` comes after the rename so that every overlay2 dir without it is
 // either still pending or named by a layerdb entry (the sweep in recovery.cpp
 // restores the marker then); an unnamed, unlocked one is garbage.
+// Two processes may register the same chain_id at once (both hold ROOT/lock
+// shared): the first rename wins, the second finds the directory taken and
+// uses the winner's layer.
 #include "store/layer_store.h"
 
 #include <sys/stat.h>
@@ -141,18 +144,25 @@ PendingLayer LayerStore::CreatePending() {
   return p;
 }
 
+void LayerStore::RemoveLinkOf(const std::string& cache_id) {
+  auto link = ReadFileIfExists(layout::CacheLinkFile(root_, cache_id));
+  if (!link || !layout::IsLinkName(*link)) return;
+  fs::path link_path = layout::LinkPath(root_, *link);
+  std::error_code ec;
+  if (fs::read_symlink(link_path, ec) == layout::LinkTarget(cache_id)) ::unlink(link_path.c_str());
+}
+
 void LayerStore::Discard(PendingLayer& pending) {
   if (pending.cache_id.empty()) return;
   RemoveTree(layout::LayerStaging(root_, pending.cache_id));
+  RemoveLinkOf(pending.cache_id);
   RemoveTree(pending.dir);
   UnlockPendingDir(pending.cache_id);
   pending = PendingLayer{};
 }
 
-std::optional<Layer> LayerStore::Commit(PendingLayer& pending, const std::optional<Digest>& parent,
-                                        const LayerTarOptions& options) {
+std::optional<PreparedLayer> LayerStore::Prepare(PendingLayer& pending, const LayerTarOptions& options) {
   try {
-    if (parent && !Get(*parent)) throw Error("parent layer " + parent->str() + " is not in the store");
     fs::path staging = layout::LayerStaging(root_, pending.cache_id);
     MakeDir(staging, 0700);
     // The files reach the disk while the tar stream is hashed (the builder's
@@ -167,11 +177,31 @@ std::optional<Layer> LayerStore::Commit(PendingLayer& pending, const std::option
       Discard(pending);
       return std::nullopt;
     }
-    return Finish(pending, tar.diff_id, tar.content_size, parent);
+    return PreparedLayer{tar.diff_id, tar.content_size};
   } catch (...) {
     Discard(pending);
     throw;
   }
+}
+
+Layer LayerStore::Finish(PendingLayer& pending, const PreparedLayer& prepared, const std::optional<Digest>& parent) {
+  try {
+    return Publish(pending, prepared.diff_id, prepared.size, parent);
+  } catch (...) {
+    Discard(pending);
+    throw;
+  }
+}
+
+std::optional<Layer> LayerStore::Commit(PendingLayer& pending, const std::optional<Digest>& parent,
+                                        const LayerTarOptions& options) {
+  if (parent && !Exists(*parent)) {
+    Discard(pending);
+    throw Error("parent layer " + parent->str() + " is not in the store");
+  }
+  std::optional<PreparedLayer> prepared = Prepare(pending, options);
+  if (!prepared) return std::nullopt;
+  return Finish(pending, *prepared, parent);
 }
 
 Layer LayerStore::Register(ByteSource& tar, const std::optional<Digest>& parent,
@@ -188,15 +218,15 @@ Layer LayerStore::Register(ByteSource& tar, const std::optional<Digest>& parent,
       throw Error("layer digest mismatch: expected " + expected_diff_id->str() + ", got " + applied.diff_id.str(),
                   what);
     }
-    return Finish(pending, applied.diff_id, applied.content_size, parent);
+    return Publish(pending, applied.diff_id, applied.content_size, parent);
   } catch (...) {
     Discard(pending);
     throw;
   }
 }
 
-Layer LayerStore::Finish(PendingLayer& pending, const Digest& diff_id, uint64_t size,
-                         const std::optional<Digest>& parent) {
+Layer LayerStore::Publish(PendingLayer& pending, const Digest& diff_id, uint64_t size,
+                          const std::optional<Digest>& parent) {
   Digest chain_id = NextChainId(parent, diff_id);
   if (auto existing = Get(chain_id)) {
     Discard(pending);
@@ -216,14 +246,14 @@ Layer LayerStore::Finish(PendingLayer& pending, const Digest& diff_id, uint64_t 
   FsyncDir(staging);
 
   std::string link;
-  do {
+  for (;;) {
     link = RandomLinkName();
-  } while (PathExists(layout::LinkPath(root_, link)));
-  // The link file before the symlink: the sweep finds symlinks through it.
-  WriteFileDurable(layout::CacheLinkFile(root_, cache_id), link);
-  fs::path link_path = layout::LinkPath(root_, link);
-  if (::symlink(layout::LinkTarget(cache_id).c_str(), link_path.c_str()) != 0) {
-    throw SysError("symlink", link_path.string(), errno);
+    // The link file before the symlink: the sweep finds symlinks through it.
+    WriteFileDurable(layout::CacheLinkFile(root_, cache_id), link);
+    fs::path link_path = layout::LinkPath(root_, link);
+    if (::symlink(layout::LinkTarget(cache_id).c_str(), link_path.c_str()) == 0) break;
+    // EEXIST: another process took the name since it was drawn.
+    if (errno != EEXIST) throw SysError("symlink", link_path.string(), errno);
   }
   if (parent_layer) {
     std::string lower = "l/" + parent_layer->link;
@@ -237,7 +267,14 @@ Layer LayerStore::Finish(PendingLayer& pending, const Digest& diff_id, uint64_t 
   FsyncDir(pending.dir);
 
   fs::path final_dir = layout::LayerDir(root_, chain_id);
-  if (::rename(staging.c_str(), final_dir.c_str()) != 0) throw SysError("rename", staging.string(), errno);
+  if (::rename(staging.c_str(), final_dir.c_str()) != 0) {
+    // A non-empty directory is there: another process registered this chain_id first.
+    if (errno != ENOTEMPTY && errno != EEXIST) throw SysError("rename", staging.string(), errno);
+    Discard(pending);
+    auto winner = Get(chain_id);
+    if (!winner) throw Error("layer vanished right after its registration", final_dir.string());
+    return *winner;
+  }
   // Registered now: a failure from here on must not discard the directory.
   PendingLayer done = pending;
   pending = PendingLayer{};

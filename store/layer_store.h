@@ -33,6 +33,12 @@ struct PendingLayer {
   std::filesystem::path merged_dir;  // mount point, made by whoever mounts
 };
 
+// A pending layer's diff, tarred and hashed (tar-split in its staging dir).
+struct PreparedLayer {
+  Digest diff_id;
+  uint64_t size = 0;  // bytes of file content
+};
+
 class LayerStore {
  public:
   explicit LayerStore(std::filesystem::path root);  // ROOT
@@ -46,6 +52,8 @@ class LayerStore {
   // first), as ROOT/overlay2/l/<LINK>. Empty when top is nullopt (scratch).
   std::vector<std::filesystem::path> LowerDirs(const std::optional<Digest>& top) const;
 
+  // REQUIRES: ROOT/lock held (shared is enough), so that a leftover sweep
+  // (exclusive) never sees the new dir before its flock.
   PendingLayer CreatePending();
   void Discard(PendingLayer& pending);
   // Writes the layer tar (hash + tar-split), computes diff_id and chain_id
@@ -55,6 +63,14 @@ class LayerStore {
   // The diff dir's filesystem is synced before the layer is registered.
   std::optional<Layer> Commit(PendingLayer& pending, const std::optional<Digest>& parent,
                               const LayerTarOptions& options = {});
+  // Commit in two halves, for writers that run beside others. Prepare does
+  // the slow part (tar, tar-split, sync) and needs no lock; it returns
+  // nullopt, having discarded the pending dir, for an empty diff. Finish
+  // registers the layer and needs ROOT/lock (shared is enough: when another
+  // process registered the same chain_id first, the rename finds it there,
+  // and Finish returns that layer and discards its own copy).
+  std::optional<PreparedLayer> Prepare(PendingLayer& pending, const LayerTarOptions& options = {});
+  Layer Finish(PendingLayer& pending, const PreparedLayer& prepared, const std::optional<Digest>& parent);
   // Applies a layer tar (load/import) on top of `parent`, verifying the digest
   // against expected_diff_id when given. Registers it (shared if it exists).
   Layer Register(ByteSource& tar, const std::optional<Digest>& parent,
@@ -69,7 +85,9 @@ class LayerStore {
 
  private:
   // The shared tail of Commit and Register: staging files, link, rename.
-  Layer Finish(PendingLayer& pending, const Digest& diff_id, uint64_t size, const std::optional<Digest>& parent);
+  Layer Publish(PendingLayer& pending, const Digest& diff_id, uint64_t size, const std::optional<Digest>& parent);
+  // Removes the overlay2/l symlink a pending dir's link file names.
+  void RemoveLinkOf(const std::string& cache_id);
 
   std::filesystem::path root_;
 };

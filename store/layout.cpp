@@ -19,6 +19,9 @@ fs::path Join(const fs::path& root, std::string_view rel, std::string_view name)
 
 fs::path LockFile(const fs::path& root) { return root / "lock"; }
 fs::path DirtyMarker(const fs::path& root) { return root / "dirty"; }
+fs::path RefsLockFile(const fs::path& root) { return root / "lock.refs"; }
+fs::path SessionsDir(const fs::path& root) { return root / "sessions"; }
+fs::path SessionDir(const fs::path& root, std::string_view session_id) { return SessionsDir(root) / session_id; }
 
 fs::path ImageRoot(const fs::path& root) { return root / "image" / "overlay2"; }
 fs::path RepositoriesJson(const fs::path& root) { return ImageRoot(root) / "repositories.json"; }
@@ -31,6 +34,13 @@ fs::path ImageMetadataRoot(const fs::path& root) { return ImageRoot(root) / "ima
 fs::path ImageMetadataDir(const fs::path& root, const Digest& id) { return ImageMetadataRoot(root) / id.hex(); }
 fs::path ImageMetadataFile(const fs::path& root, const Digest& id, std::string_view key) {
   return Join(root, "image/overlay2/imagedb/metadata/sha256/" + id.hex(), key);
+}
+
+fs::path V2MetadataByDiffId(const fs::path& root, const Digest& diff_id) {
+  return Join(root, "image/overlay2/distribution/v2metadata-by-diffid/sha256", diff_id.hex());
+}
+fs::path DiffIdByDigest(const fs::path& root, const Digest& blob) {
+  return Join(root, "image/overlay2/distribution/diffid-by-digest/sha256", blob.hex());
 }
 
 fs::path LayerDbDir(const fs::path& root) { return ImageRoot(root) / "layerdb" / "sha256"; }
@@ -65,6 +75,7 @@ fs::path BuildCacheEntry(const fs::path& root, const Digest& key) {
   return Join(root, "image/overlay2/buildcache", key.hex());
 }
 fs::path ContextDigestCacheDir(const fs::path& root) { return BuildCacheDir(root) / "context"; }
+fs::path ConfigStepLog(const fs::path& root) { return BuildCacheDir(root) / "config-steps"; }
 
 bool IsTempName(std::string_view file_name) { return file_name.substr(0, kTempPrefix.size()) == kTempPrefix; }
 

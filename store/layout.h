@@ -14,8 +14,16 @@ namespace fs = std::filesystem;
 
 // ROOT/lock: flock'd by every command (shared to read, exclusive to write).
 fs::path LockFile(const fs::path& root);
-// ROOT/dirty: exists while a writer runs; found at open => a writer died.
+// ROOT/dirty: written by ubuild before sessions; found at open => sweep once.
 fs::path DirtyMarker(const fs::path& root);
+// ROOT/lock.refs: serializes the tag updates of builds that run side by side
+// (each holds ROOT/lock shared); taken after ROOT/lock, never alone.
+fs::path RefsLockFile(const fs::path& root);
+// ROOT/sessions/<id>/: one per writing process, flock'd by it while it lives
+// (store_session.h); holds its pins.
+fs::path SessionsDir(const fs::path& root);
+fs::path SessionDir(const fs::path& root, std::string_view session_id);
+inline constexpr std::string_view kSessionPinsFile = "pins";
 
 // ROOT/image/overlay2
 fs::path ImageRoot(const fs::path& root);
@@ -55,10 +63,16 @@ fs::path CacheLinkFile(const fs::path& root, std::string_view cache_id);
 fs::path CacheLowerFile(const fs::path& root, std::string_view cache_id);
 fs::path CacheCommittedFile(const fs::path& root, std::string_view cache_id);
 
+// distribution metadata, as Docker keeps it: which blob digest a layer had
+// in which repository (for skipping, mounting and not compressing again)
+fs::path V2MetadataByDiffId(const fs::path& root, const Digest& diff_id);  // distribution/v2metadata-by-diffid/sha256/<hex>
+fs::path DiffIdByDigest(const fs::path& root, const Digest& blob);         // distribution/diffid-by-digest/sha256/<hex>
+
 // build caches, under ROOT/image/overlay2/buildcache
 fs::path BuildCacheDir(const fs::path& root);
 fs::path BuildCacheEntry(const fs::path& root, const Digest& key);  // buildcache/<key-hex>
 fs::path ContextDigestCacheDir(const fs::path& root);             // buildcache/context
+fs::path ConfigStepLog(const fs::path& root);                     // buildcache/config-steps
 
 // Names of the temporary files WriteFileAtomic creates next to their target.
 inline constexpr std::string_view kTempPrefix = ".tmp-";

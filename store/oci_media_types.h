@@ -10,6 +10,7 @@ inline constexpr std::string_view kOciManifest = "application/vnd.oci.image.mani
 inline constexpr std::string_view kOciConfig = "application/vnd.oci.image.config.v1+json";
 inline constexpr std::string_view kOciLayer = "application/vnd.oci.image.layer.v1.tar";
 inline constexpr std::string_view kOciLayerGzip = "application/vnd.oci.image.layer.v1.tar+gzip";
+inline constexpr std::string_view kOciLayerZstd = "application/vnd.oci.image.layer.v1.tar+zstd";
 inline constexpr std::string_view kOciLayerNondistributable = "application/vnd.oci.image.layer.nondistributable.v1.tar";
 inline constexpr std::string_view kOciLayerNondistributableGzip =
     "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip";
@@ -18,6 +19,8 @@ inline constexpr std::string_view kDockerManifest = "application/vnd.docker.dist
 inline constexpr std::string_view kDockerConfig = "application/vnd.docker.container.image.v1+json";
 inline constexpr std::string_view kDockerLayer = "application/vnd.docker.image.rootfs.diff.tar";
 inline constexpr std::string_view kDockerLayerGzip = "application/vnd.docker.image.rootfs.diff.tar.gzip";
+// Not in Docker's own schema2, but written by containerd and BuildKit for zstd layers.
+inline constexpr std::string_view kDockerLayerZstd = "application/vnd.docker.image.rootfs.diff.tar.zstd";
 
 }  // namespace ubuild::store::media_type
 

@@ -1,8 +1,10 @@
 #include "store/recovery.h"
 
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <optional>
 #include <set>
 #include <string>
@@ -10,7 +12,9 @@
 #include "store/atomic_file.h"
 #include "store/base/error.h"
 #include "store/layout.h"
+#include "store/leftover_mounts.h"
 #include "store/pending_lock.h"
+#include "store/store_session.h"
 
 namespace ubuild::store {
 
@@ -40,9 +44,26 @@ std::set<std::string> CacheIdsNamedByLayerDb(const fs::path& root) {
   return named;
 }
 
+// `<digest>.tmp.<pid>` names its writer; a pid that still runs may be it.
+// A reused pid only postpones the removal to a later sweep.
+bool SaverIsAlive(const std::string& name) {
+  std::string::size_type dot = name.rfind(".tmp.");
+  if (dot == std::string::npos) return false;
+  std::string digits = name.substr(dot + 5);
+  if (digits.empty() || digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) return false;
+  pid_t pid = static_cast<pid_t>(std::stol(digits));
+  return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM);
+}
+
 }  // namespace
 
+// What a live process is making outside ROOT/lock is flock'd (its pending
+// layer dirs, named by cache-id in overlay2/ and layerdb/tmp/; its session
+// dir) and skipped; everything else here is only ever made under ROOT/lock,
+// shared or exclusive, so under the exclusive lock it is a dead process's.
 void RemoveLeftovers(const fs::path& root) {
+  // First, so no pending dir below is removed through a live overlay.
+  DetachLeftoverMounts(root);
   std::error_code ec;
   // Staging dirs of commits (named by cache-id) and of removals ("rm-…").
   for (const auto& entry : fs::directory_iterator(layout::LayerDbTmp(root), ec)) {
@@ -71,6 +92,14 @@ void RemoveLeftovers(const fs::path& root) {
   }
 
   RemoveTempFilesIn(layout::ImageRoot(root));
+  RemoveTempFilesIn(layout::BuildCacheDir(root));
+  // The context digest files are named by a digest; any other name there is
+  // the temp file of a save (`<digest>.tmp.<pid>`). A build saves it with no
+  // store lock held, so only a dead saver's file is debris.
+  for (const auto& entry : fs::directory_iterator(layout::ContextDigestCacheDir(root), ec)) {
+    std::string name = entry.path().filename().string();
+    if (!layout::IsCacheId(name) && !SaverIsAlive(name)) RemoveTree(entry.path());
+  }
   RemoveTempFilesIn(layout::ImageContentDir(root));
   for (const auto& entry : fs::directory_iterator(layout::ImageMetadataRoot(root), ec)) {
     std::string hex = entry.path().filename().string();
@@ -81,6 +110,8 @@ void RemoveLeftovers(const fs::path& root) {
     }
     RemoveTempFilesIn(entry.path());
   }
+  // Last: a dead session left behind means the sweep has not finished yet.
+  RemoveDeadSessions(root);
 }
 
 }  // namespace ubuild::store

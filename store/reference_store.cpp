@@ -212,9 +212,41 @@ std::optional<Digest> ReferenceStore::Get(const std::string& ref) const {
 std::map<std::string, Digest> ReferenceStore::All() const {
   std::map<std::string, Digest> out;
   for (const auto& [repo, tags] : Load(root_)) {
-    for (const auto& [ref, id] : tags) out.emplace(ref, Digest::Parse(id));
+    for (const auto& [ref, id] : tags) {
+      if (ref.find('@') == std::string::npos) out.emplace(ref, Digest::Parse(id));
+    }
   }
   return out;
+}
+
+bool ReferenceStore::AddDigest(const std::string& name, const Digest& manifest, const Digest& image_id) {
+  Repositories repos = Load(root_);
+  auto& slot = repos[name][name + "@" + manifest.str()];
+  if (slot == image_id.str()) return false;
+  slot = image_id.str();
+  Save(root_, repos);
+  return true;
+}
+
+std::vector<std::string> ReferenceStore::DigestsOf(const Digest& image_id) const {
+  std::vector<std::string> out;
+  for (const auto& [repo, refs] : Load(root_)) {
+    for (const auto& [ref, id] : refs) {
+      if (ref.find('@') != std::string::npos && id == image_id.str()) out.push_back(ref);
+    }
+  }
+  return out;
+}
+
+void ReferenceStore::RemoveDigestsOf(const Digest& image_id) {
+  Repositories repos = Load(root_);
+  bool changed = false;
+  for (auto& [repo, refs] : repos) {
+    changed |= std::erase_if(refs, [&](const auto& r) {
+      return r.first.find('@') != std::string::npos && r.second == image_id.str();
+    }) > 0;
+  }
+  if (changed) Save(root_, repos);
 }
 
 std::vector<std::string> ReferenceStore::TagsOf(const Digest& image_id) const {

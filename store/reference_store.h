@@ -26,6 +26,14 @@ class ReferenceStore {
   std::map<std::string, Digest> All() const;                 // "name:tag" -> id
   std::vector<std::string> TagsOf(const Digest& image_id) const;
 
+  // RepoDigests: "name@sha256:<manifest>" -> id, kept beside the tags in
+  // repositories.json as Docker keeps them; a pull or push records where an
+  // image came from or went. `name` is familiar ("alpine", "host:5000/a").
+  // False when it was recorded already.
+  bool AddDigest(const std::string& name, const Digest& manifest, const Digest& image_id);
+  std::vector<std::string> DigestsOf(const Digest& image_id) const;
+  void RemoveDigestsOf(const Digest& image_id);
+
  private:
   std::filesystem::path root_;
 };

@@ -1,6 +1,9 @@
 // `ubuild [build] [OPTIONS] CONTEXT` — docker build's command line.
 #include <unistd.h>
 
+#include <cctype>
+#include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <iostream>
 #include <sstream>
@@ -12,6 +15,7 @@
 #include "builder/run/seccomp_option.h"
 #include "store/base/error.h"
 #include "store/reference_store.h"
+#include "store/registry/image_push.h"
 #include "store/store.h"
 
 namespace ubuild::cli {
@@ -28,6 +32,48 @@ builder::SeccompOption ReadSecurityOpt(const std::string& v) {
   builder::SeccompOption option = builder::SeccompOption::FromValue(v.substr(sep + 1));
   builder::SeccompProgramFor(option);
   return option;
+}
+
+// docker's RAMInBytes: a number with an optional b, k, m, g, t or p suffix
+// (powers of 1024, any case, "b" may follow the unit).
+int64_t ByteSize(const std::string& v) {
+  size_t digits = 0;
+  while (digits < v.size() && v[digits] >= '0' && v[digits] <= '9') ++digits;
+  std::string unit = v.substr(digits);
+  for (char& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (unit.size() == 2 && unit[1] == 'b') unit.pop_back();
+  const std::string units = "bkmgtp";
+  const size_t power = unit.empty() ? 0 : units.find(unit);
+  if (digits == 0 || digits > 18 || unit.size() > 1 || power == std::string::npos) {
+    throw UsageError("--memory " + v + ": want a size such as 512m or 2g");
+  }
+  int64_t bytes = std::stoll(v.substr(0, digits));
+  for (size_t i = 0; i < power; ++i) {
+    if (bytes > (INT64_MAX >> 10)) throw UsageError("--memory " + v + ": too large");
+    bytes <<= 10;
+  }
+  // Docker's floor: below it a container cannot even start.
+  if (bytes < 6 * 1024 * 1024) throw UsageError("--memory " + v + ": the minimum is 6m");
+  return bytes;
+}
+
+// docker build's names: its default network is "default", a.k.a. "bridge".
+builder::RunNetwork NetworkMode(const std::string& v) {
+  if (v == "none") return builder::RunNetwork::kNone;
+  if (v == "host") return builder::RunNetwork::kHost;
+  if (v == "default" || v == "bridge") return builder::RunNetwork::kDefault;
+  throw UsageError("--network " + v + ": ubuild supports default, host and none");
+}
+
+// docker's --pids-limit: 0 and -1 mean no limit.
+int64_t PidsLimit(const std::string& v) {
+  char* end = nullptr;
+  errno = 0;
+  const long long n = std::strtoll(v.c_str(), &end, 10);
+  if (v.empty() || *end != '\0' || errno != 0 || n < -1) {
+    throw UsageError("--pids-limit " + v + ": want a number of processes (0 or -1: no limit)");
+  }
+  return n > 0 ? n : 0;
 }
 
 // One flag, as docker build reads it.
@@ -54,12 +100,16 @@ void ApplyFlag(builder::BuildOptions& o, const std::string& flag, const std::str
     o.target = v;
   } else if (flag == "no-cache") {
     o.no_cache = true;
+  } else if (flag == "pull") {
+    o.pull = true;
+  } else if (flag == "push") {
+    o.push = true;
   } else if (flag == "network") {
-    if (v == "none") {
-      o.network_none = true;
-    } else if (v != "host" && v != "default") {
-      throw UsageError("--network " + v + ": ubuild supports host and none");
-    }
+    o.network = NetworkMode(v);
+  } else if (flag == "memory") {
+    o.run_limits.memory_bytes = ByteSize(v);
+  } else if (flag == "pids-limit") {
+    o.run_limits.pids = PidsLimit(v);
   } else if (flag == "security-opt") {
     o.seccomp = ReadSecurityOpt(v);
   } else if (flag == "label") {
@@ -127,20 +177,39 @@ const std::vector<FlagSpec>& BuildFlags() {
       {"build-arg", 0, true, "K[=V]", "Set a build arg (K alone takes $K from the environment)"},
       {"target", 0, true, "STAGE", "Build up to this stage"},
       {"no-cache", 0, false, "", "Do not use the build cache"},
-      {"network", 0, true, "host|none", "Network for RUN (default host)"},
+      {"network", 0, true, "default|host|none",
+       "Network for RUN: default (a namespace of its own, outbound only, via slirp4netns or pasta), host or none"},
+      {"memory", 'm', true, "BYTES[k|m|g]", "Memory limit for each RUN (default none)"},
+      {"pids-limit", 0, true, "N", "Process limit for each RUN (default none; 0 or -1: none)"},
       {"label", 0, true, "K=V", "Add a label to the image (repeatable)"},
       {"security-opt", 0, true, "seccomp=unconfined|FILE", "Seccomp profile for RUN (default: Docker's)"},
       {"iidfile", 0, true, "FILE", "Write the image id to FILE"},
       {"quiet", 'q', false, "", "Print only the image id"},
       {"progress", 0, true, "MODE", "auto, plain or quiet"},
+      {"pull", 0, false, "", "Pull every FROM image, even one in the store"},
+      {"push", 0, false, "", "Push each -t name after the build"},
   };
   return flags;
 }
 
 int CmdBuild(const GlobalOptions& g, const Args& args) {
   const builder::BuildOptions options = ReadOptions(args);
-  store::Store store = store::Store::Open(g.root, store::Store::Mode::kWrite);
+  if (options.push && options.tags.empty()) throw UsageError("--push needs a name to push: add -t NAME[:TAG]");
+  // Steps run outside ROOT/lock, so builds go side by side (store.h).
+  store::Store store = store::Store::Open(g.root, store::Store::Mode::kConcurrent);
   builder::Build(options, store, std::cout);
+  if (options.push) {
+    // push records which blob went where (distribution metadata) as `ubuild
+    // push` does, under ROOT/lock held exclusively.
+    store::Store pusher = store::Store::Open(g.root, store::Store::Mode::kWrite);
+    store::registry::PushOptions push;
+    if (options.progress != builder::Progress::kQuiet) {
+      push.progress = [](const std::string& line) { std::cout << line << std::endl; };
+    }
+    for (const std::string& tag : options.tags) {
+      store::registry::PushImage(pusher, store::registry::ImageReference::Parse(tag), push);
+    }
+  }
   return 0;
 }
 

@@ -34,9 +34,23 @@ int CmdImages(const GlobalOptions& g, const Args& args) {
     return 0;
   }
   TableWriter table;
-  table.Row({"REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"});
-  for (const store::ImageListingRow& r : rows) {
-    table.Row({r.repository, r.tag, show_id(r.id), HumanSince(r.created), HumanSize(r.size)});
+  if (p.Has("digests")) {
+    // The manifest digest this repository knows the image by (pulled or pushed).
+    auto digest_of = [&](const store::ImageListingRow& r) -> std::string {
+      for (const std::string& d : s.refs().DigestsOf(r.id)) {
+        if (d.compare(0, r.repository.size() + 1, r.repository + "@") == 0) return d.substr(r.repository.size() + 1);
+      }
+      return "<none>";
+    };
+    table.Row({"REPOSITORY", "TAG", "DIGEST", "IMAGE ID", "CREATED", "SIZE"});
+    for (const store::ImageListingRow& r : rows) {
+      table.Row({r.repository, r.tag, digest_of(r), show_id(r.id), HumanSince(r.created), HumanSize(r.size)});
+    }
+  } else {
+    table.Row({"REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"});
+    for (const store::ImageListingRow& r : rows) {
+      table.Row({r.repository, r.tag, show_id(r.id), HumanSince(r.created), HumanSize(r.size)});
+    }
   }
   table.Print(std::cout);
   return 0;

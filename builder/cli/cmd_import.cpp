@@ -55,7 +55,7 @@ std::string ImportConfig(const store::Digest& diff_id, const std::string& commen
   store::HistoryEntry entry;
   entry.created = created;
   entry.comment = comment;
-  config.history().push_back(entry);
+  config.AddHistory(entry);
   return config.Serialize();
 }
 

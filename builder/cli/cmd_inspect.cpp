@@ -22,7 +22,7 @@ ojson InspectOne(const store::Store& s, const store::Digest& id, const std::vect
   ojson j = ojson::object();
   j["Id"] = id.str();
   j["RepoTags"] = tags;
-  j["RepoDigests"] = ojson::array();
+  j["RepoDigests"] = s.refs().DigestsOf(id);
   auto parent = s.images().Parent(id);
   j["Parent"] = parent ? parent->str() : "";
   j["Comment"] = config.comment;

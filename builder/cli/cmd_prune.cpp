@@ -1,6 +1,7 @@
 // ubuild prune [-f] and ubuild image prune [-a] [-f]: remove dangling images
-// (no tag, no child), repeatedly, then layers no image uses; print what went
-// and the space freed, as `docker image prune` does. With -a every image
+// (no tag, no child), repeatedly, then layers no image uses, then build-cache
+// entries whose image went; print what went and the space freed, as
+// `docker image prune` does (the build cache aside). With -a every image
 // goes, as docker's -a removes every image no container uses and ubuild has
 // no containers: its tags first, so each image is dangling when it goes.
 #include <iostream>
@@ -11,6 +12,7 @@
 #include "builder/cli/command_args.h"
 #include "builder/cli/commands.h"
 #include "builder/cli/human_format.h"
+#include "store/build_cache.h"
 #include "store/image_usage.h"
 #include "store/store.h"
 
@@ -30,7 +32,7 @@ int Prune(const GlobalOptions& g, bool all) {
 
   // One pass over the records, then a worklist: deleting a dangling image
   // may leave its parent dangling too.
-  std::set<store::Digest> tagged;
+  std::set<store::Digest> tagged = s.PinnedByOthers();  // a running build's images count as tagged
   for (const auto& [ref, id] : s.refs().All()) tagged.insert(id);
   std::map<store::Digest, std::optional<store::Digest>> parent_of;
   std::map<store::Digest, size_t> children;
@@ -48,6 +50,7 @@ int Prune(const GlobalOptions& g, bool all) {
     store::Digest id = work.back();
     work.pop_back();
     s.images().Remove(id);
+    s.refs().RemoveDigestsOf(id);  // as rmi does: no RepoDigest outlives its image
     deleted_images.push_back(id);
     auto parent = parent_of[id];
     if (parent && parent_of.count(*parent) && --children[*parent] == 0 && !tagged.count(*parent)) {
@@ -55,6 +58,7 @@ int Prune(const GlobalOptions& g, bool all) {
     }
   }
   std::vector<store::RemovedLayer> layers = store::RemoveUnusedLayers(s);
+  store::BuildCache(s.root(), s.images()).RemoveDangling();
 
   uint64_t freed = 0;
   if (!untagged.empty() || !deleted_images.empty()) {

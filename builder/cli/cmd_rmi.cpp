@@ -35,11 +35,21 @@ void RemoveOne(store::Store& s, const std::string& ref, bool force) {
 
   std::vector<std::string> tags = s.refs().TagsOf(*id);
   bool has_children = !s.images().Children(*id).empty();
+  // A running build uses it: refused as docker refuses an image a running container uses.
+  bool in_use = s.PinnedByOthers().count(*id) != 0;
   if (by_name) {
+    if (in_use && tags.size() == 1 && !force) {
+      throw Error("conflict: unable to remove repository reference \"" + ref + "\" (must force) - a running build " +
+                  "is using its referenced image " + store::ShortId(id->str()));
+    }
     s.refs().Untag(*by_name);
     std::cout << "Untagged: " << *by_name << "\n";
-    if (tags.size() > 1 || has_children) return;  // still needed
+    if (tags.size() > 1 || has_children || in_use) return;  // still needed
   } else {
+    if (in_use) {
+      throw Error("conflict: unable to delete " + store::ShortId(id->str()) +
+                  " (cannot be forced) - image is being used by a running build");
+    }
     if (has_children) {
       throw Error("conflict: unable to delete " + store::ShortId(id->str()) +
                   " (cannot be forced) - image has dependent child images");

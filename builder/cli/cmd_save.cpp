@@ -1,10 +1,10 @@
 // `ubuild save [-o FILE] REF...`: images -> a docker-load tarball
-// (store/image_archive_writer.h). To a file it writes a temporary name in
-// the same directory and renames it into place only once the archive is
-// complete, so a failed save never leaves a truncated FILE behind.
+// (store/image_archive_writer.h). To a file it writes an unnamed file in
+// the same directory and puts it in place only once the archive is
+// complete, so a failed or killed save never leaves a truncated FILE behind.
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <stdlib.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,8 +16,10 @@
 #include "builder/cli/command_args.h"
 #include "builder/cli/commands.h"
 #include "store/base/error.h"
+#include "store/atomic_file.h"
 #include "store/base/fd.h"
 #include "store/image_archive_writer.h"
+#include "store/random_name.h"
 #include "store/store.h"
 
 namespace ubuild::cli {
@@ -51,20 +53,67 @@ std::vector<ImageToSave> ResolveImages(const store::Store& s, const std::vector<
   return out;
 }
 
+// Names `.FILE.ubuild-XXXXXX` beside FILE: a save's file between link and
+// rename, or (where the filesystem has no O_TMPFILE) while it is written.
+std::string TempPrefix(const std::filesystem::path& file) { return "." + file.filename().string() + ".ubuild-"; }
+
+// Such a name whose file no process holds locked is what a killed save of
+// FILE left; the saving process holds its file's flock until it exits.
+void RemoveStaleTempNames(const std::filesystem::path& dir, const std::string& prefix) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() != prefix.size() + 6 || name.compare(0, prefix.size(), prefix) != 0) continue;
+    if (!entry.is_regular_file(ec) || entry.is_symlink(ec)) continue;
+    const Fd fd(::open(entry.path().c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+    if (fd.valid() && ::flock(fd.get(), LOCK_EX | LOCK_NB) == 0) ::unlink(entry.path().c_str());
+  }
+}
+
+// The archive is written to an unnamed file in FILE's directory (O_TMPFILE)
+// and named only once complete, then renamed over FILE, so a save that
+// fails or is killed never leaves a truncated FILE or a temp file behind.
+// The link-then-rename keeps the replace atomic; a kill between those two
+// calls leaves a locked-then-orphaned temp name the next save removes.
 void SaveToFile(const store::Store& s, const std::vector<ImageToSave>& images, const std::filesystem::path& file) {
   std::filesystem::path dir = file.parent_path().empty() ? std::filesystem::path(".") : file.parent_path();
-  std::string tmp = (dir / ("." + file.filename().string() + ".ubuild-XXXXXX")).string();
-  Fd fd(::mkstemp(tmp.data()));
-  if (!fd.valid()) throw SysError("create", tmp, errno);
+  const std::string prefix = TempPrefix(file);
+  RemoveStaleTempNames(dir, prefix);
+  std::string tmp;  // named only on the mkstemp path or once linked
+  Fd fd(::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600));
+  if (!fd.valid() && (errno == EOPNOTSUPP || errno == EISDIR)) {
+    tmp = (dir / (prefix + "XXXXXX")).string();
+    fd.reset(::mkostemp(tmp.data(), O_CLOEXEC));
+    if (!fd.valid()) throw SysError("create", tmp, errno);
+  } else if (!fd.valid()) {
+    throw SysError("create", dir.string(), errno);
+  }
   try {
+    // The lock lives on the open file, which `held` keeps after fd's close.
+    if (::flock(fd.get(), LOCK_EX) != 0) throw SysError("flock", file.string(), errno);
+    const Fd held(::fcntl(fd.get(), F_DUPFD_CLOEXEC, 0));
+    if (!held.valid()) throw SysError("dup", file.string(), errno);
     store::FdSink sink(fd.get(), file.string());
     store::WriteImageArchive(s, images, sink);
-    if (::fchmod(fd.get(), 0644) != 0) throw SysError("chmod", tmp, errno);
-    fd.Close(tmp);
+    if (::fchmod(fd.get(), 0644) != 0) throw SysError("chmod", file.string(), errno);
+    fd.Close(file.string());
+    if (tmp.empty()) {
+      const std::string self = "/proc/self/fd/" + std::to_string(held.get());
+      int rc = 0;
+      do {
+        tmp = (dir / (prefix + store::RandomHex(3))).string();
+        rc = ::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, tmp.c_str(), AT_SYMLINK_FOLLOW);
+      } while (rc != 0 && errno == EEXIST);
+      if (rc != 0) {
+        const int err = errno;
+        tmp.clear();
+        throw SysError("link", file.string(), err);
+      }
+    }
     if (::rename(tmp.c_str(), file.c_str()) != 0) throw SysError("rename", file.string(), errno);
   } catch (...) {
     fd.reset();
-    ::unlink(tmp.c_str());
+    if (!tmp.empty()) ::unlink(tmp.c_str());
     throw;
   }
 }

@@ -17,6 +17,7 @@ const std::vector<Command>& CommandTable() {
        {
            {"all", 'a', false, "", "Show all images (default hides intermediate images)"},
            {"quiet", 'q', false, "", "Only show image ids"},
+           {"digests", 0, false, "", "Show digests"},
            {"no-trunc", 0, false, "", "Don't truncate output"},
            {"filter", 'f', true, "KEY=VALUE",
             "Only images that match: dangling=true|false, label=K[=V], reference=PATTERN, before=IMAGE, "
@@ -59,6 +60,23 @@ const std::vector<Command>& CommandTable() {
            {"quiet", 'q', false, "", "Accepted for docker's sake (load prints no progress)"},
        },
        CmdLoad},
+      {"pull", "NAME[:TAG|@DIGEST]", "Download an image from a registry",
+       {
+           {"platform", 0, true, "OS/ARCH[/VARIANT]", "The platform to pull from a multi-platform image"},
+           {"quiet", 'q', false, "", "Print only the image's reference"},
+       },
+       CmdPull},
+      {"push", "NAME[:TAG]", "Upload an image to a registry",
+       {{"quiet", 'q', false, "", "Print only the image's reference"}},
+       CmdPush},
+      {"login", "[SERVER]", "Log in to a registry (default Docker Hub), storing the credentials as docker does",
+       {
+           {"username", 'u', true, "USER", "Username"},
+           {"password", 'p', true, "PASS", "Password (insecure: prefer --password-stdin)"},
+           {"password-stdin", 0, false, "", "Take the password from standard input"},
+       },
+       CmdLogin},
+      {"logout", "[SERVER]", "Forget a registry's credentials (default Docker Hub)", {}, CmdLogout},
       {"version", "", "Show ubuild's version and the versions of the libraries it links", {}, CmdVersion},
       {"system df", "", "Show the disk the images take and how much of it no tagged image needs", {}, CmdSystemDf},
       {"completion", "bash|zsh", "Print the shell completion script for bash or zsh", {}, CmdCompletion},

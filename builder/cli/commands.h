@@ -66,5 +66,9 @@ int CmdInfo(const GlobalOptions& g, const Args& args);
 int CmdSystemDf(const GlobalOptions& g, const Args& args);
 int CmdCompletion(const GlobalOptions& g, const Args& args);
 int CmdMan(const GlobalOptions& g, const Args& args);
+int CmdPull(const GlobalOptions& g, const Args& args);
+int CmdPush(const GlobalOptions& g, const Args& args);
+int CmdLogin(const GlobalOptions& g, const Args& args);
+int CmdLogout(const GlobalOptions& g, const Args& args);
 
 }  // namespace ubuild::cli

@@ -6,6 +6,7 @@
 #include "builder/cli/command_lookup.h"
 #include "builder/cli/commands.h"
 #include "builder/cli/help_text.h"
+#include "builder/rootfs/private_mount_namespace.h"
 #include "store/base/error.h"
 #include "store/default_root.h"
 
@@ -50,6 +51,8 @@ int main(int argc, char** argv) {
       std::cout << ubuild::cli::CommandHelp(*choice.command);
       return 0;
     }
+    // Only build mounts; its mounts then die with it. Here, before any thread.
+    if (choice.command->run == ubuild::cli::CmdBuild) ubuild::builder::EnterPrivateMountNamespace();
     return choice.command->run(global, rest);
   } catch (const ubuild::cli::UsageError& e) {
     std::cerr << "ubuild: " << e.what() << "\nSee 'ubuild --help'.\n";

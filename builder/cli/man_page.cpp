@@ -49,7 +49,8 @@ std::string ManPage() {
     out += ".PP\n" + Roff(c.summary) + "\n";
     std::vector<FlagSpec> flags = c.flags;
     flags.push_back(HelpFlag());
-    for (const FlagSpec& f : flags) out += ".TP\n" + FlagLine(f) + "\n" + Roff(f.help) + "\n";
+    // .br: a tag narrower than the indent (--pull) would otherwise share its line with the text.
+    for (const FlagSpec& f : flags) out += ".TP\n" + FlagLine(f) + "\n.br\n" + Roff(f.help) + "\n";
   }
   out += ".SH FILES\n.TP\n/var/lib/ubuild\nThe default store, laid out as Docker's overlay2 store.\n";
   out += ".SH SEE ALSO\n\\fBdocker\\-build\\fR(1)\n";

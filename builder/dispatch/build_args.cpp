@@ -6,9 +6,13 @@ namespace ubuild::builder {
 
 BuildArgs::BuildArgs(std::map<std::string, std::string> from_options) : options_(std::move(from_options)) {}
 
-void BuildArgs::AddMetaArg(const std::string& name, const std::optional<std::string>& default_value) {
-  meta_[name] = default_value;
+void BuildArgs::AddMetaArg(const std::string& name, const std::optional<std::string>& value) {
+  meta_[name] = value;
   consumed_->insert(name);
+}
+
+void BuildArgs::AddPredefinedArg(const std::string& name, const std::optional<std::string>& value) {
+  meta_[name] = value;
 }
 
 void BuildArgs::Declare(const std::string& name, const std::optional<std::string>& default_value) {

@@ -15,7 +15,11 @@ class BuildArgs {
  public:
   explicit BuildArgs(std::map<std::string, std::string> from_options);
 
-  void AddMetaArg(const std::string& name, const std::optional<std::string>& default_value);
+  // `value` is the meta arg's resolved value (defaults expanded in order).
+  void AddMetaArg(const std::string& name, const std::optional<std::string>& value);
+  // A platform arg (TARGETARCH, ...): a meta arg nobody declared, so a
+  // --build-arg naming it is not "consumed" until an ARG does.
+  void AddPredefinedArg(const std::string& name, const std::optional<std::string>& value);
   // ARG inside a stage: makes `name` visible from here on.
   void Declare(const std::string& name, const std::optional<std::string>& default_value);
   // A fresh stage sees no stage ARGs, only meta args for its FROM line.

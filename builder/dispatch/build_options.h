@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "builder/run/seccomp_option.h"
+#include "builder/run/container_run.h"
 
 namespace ubuild::builder {
 
@@ -21,11 +22,14 @@ struct BuildOptions {
   std::map<std::string, std::string> build_args;
   std::string target;
   bool no_cache = false;
-  bool network_none = false;
+  RunNetwork network = RunNetwork::kDefault;  // --network
+  RunLimits run_limits;                       // --memory, --pids-limit
   std::map<std::string, std::string> labels;
   std::filesystem::path iidfile;
   Progress progress = Progress::kAuto;
   SeccompOption seccomp;                // --security-opt seccomp=...
+  bool pull = false;  // --pull: ask the registry for every FROM image, even one in the store
+  bool push = false;  // --push: push each tag after a successful build
 };
 
 }  // namespace ubuild::builder

@@ -1,5 +1,8 @@
 #include "builder/dispatch/dispatch.h"
 
+#include <optional>
+#include <string_view>
+
 #include "parser/expand_instruction.h"
 #include "store/base/error.h"
 
@@ -10,8 +13,15 @@ Error StepError(const BuildContext& ctx, const parser::LocatedInstruction& in, c
 }
 
 void Dispatch(BuildContext& ctx, StageState& st, const parser::LocatedInstruction& raw) {
+  // The variables are gathered at the first one a word names: most
+  // instructions name none, and the env of a long Dockerfile is long.
+  std::optional<parser::VarLookup> vars;
+  const parser::VarLookup lazy = [&](std::string_view name) {
+    if (!vars) vars = parser::LookupFromEnv(st.ExpansionEnv());
+    return (*vars)(name);
+  };
   parser::LocatedInstruction in =
-      parser::Expand(raw, parser::LookupFromEnv(st.ExpansionEnv()), ctx.escape, ctx.dockerfile_name);
+      parser::Expand(raw, lazy, ctx.escape, ctx.dockerfile_name, &ctx.expansion_budget);
   if (const auto* run = std::get_if<parser::RunInstr>(&in.instr)) {
     DispatchRun(ctx, st, in, *run);
   } else if (const auto* copy = std::get_if<parser::CopyInstr>(&in.instr)) {

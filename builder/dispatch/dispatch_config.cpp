@@ -1,5 +1,6 @@
 // Config-only instructions: each edits the image config and commits an
-// image with an `empty_layer: true` history entry (design.md §6).
+// image with an `empty_layer: true` history entry (design.md §6), which is
+// stored only when the stage ends on it (step_image.h).
 #include <algorithm>
 #include <csignal>
 #include <cstring>
@@ -7,6 +8,7 @@
 #include "builder/dispatch/dispatch.h"
 #include "builder/dispatch/history_text.h"
 #include "builder/dispatch/step_commit.h"
+#include "builder/dispatch/step_image.h"
 #include "store/base/error.h"
 #include "store/base/strings.h"
 
@@ -229,8 +231,7 @@ void DispatchConfig(BuildContext& ctx, StageState& st, const parser::LocatedInst
   // already shows the new shell.
   std::string created_by = NopCreatedBy(ShellOf(next), text);
   store::Digest key = StepCacheKey(st.image, created_by);
-  if (ProbeCache(ctx, key, st.image)) return;
-  CommitStep(ctx, st.image, std::move(next), key, created_by, std::nullopt);
+  CommitConfigStep(ctx, st.image, std::move(next), key, created_by);
 }
 
 }  // namespace ubuild::builder

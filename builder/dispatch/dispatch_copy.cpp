@@ -19,6 +19,7 @@ std::optional<store::Digest> FromChain(BuildContext& ctx, const parser::LocatedI
                                        const std::string& from) {
   const std::string key = AsciiLower(from);
   if (auto it = ctx.stages_by_name.find(key); it != ctx.stages_by_name.end()) return store::TopChainId(it->second.config);
+  store::Store::Scope adding = ctx.store.Adding();  // resolved and pinned as one
   std::optional<store::Digest> id;
   try {
     id = ctx.store.Resolve(from);
@@ -30,6 +31,7 @@ std::optional<store::Digest> FromChain(BuildContext& ctx, const parser::LocatedI
                                  ": no stage or image of that name (stages must come before their use; "
                                  "get an image with 'ubuild load' or 'ubuild import')");
   }
+  ctx.store.Pin(*id);
   return store::TopChainId(store::ImageConfig::Parse(ctx.store.images().GetConfig(*id), id->str()));
 }
 

@@ -12,7 +12,9 @@
 #include "builder/dispatch/history_text.h"
 #include "builder/dispatch/layer_step.h"
 #include "builder/dispatch/step_commit.h"
+#include "parser/run_heredoc.h"
 #include "store/base/error.h"
+#include "store/base/go_utf8.h"
 #include "store/base/fd.h"
 #include "store/base/strings.h"
 
@@ -20,20 +22,17 @@ namespace ubuild::builder {
 
 namespace {
 
-// argv for the command: exec form as written, shell form through SHELL.
-// `RUN <<EOF` (a lone heredoc) runs the heredoc's body as the shell script.
+// argv for the command: exec form as written, shell form through SHELL,
+// with heredocs as parser::RunHeredocCommand puts them.
 std::vector<std::string> CommandArgv(const BuildContext& ctx, const StageState& st,
                                      const parser::LocatedInstruction& in, const parser::RunInstr& run) {
   if (!run.heredocs.empty()) {
-    std::string line = Join(run.cmd.args, " ");
-    const parser::Heredoc& h = run.heredocs.front();
-    if (run.heredocs.size() != 1 || line.find("<<") != 0 || line.find(h.name) == std::string::npos ||
-        line.find_first_of(" \t") != std::string::npos) {
-      throw StepError(ctx, in,
-                      "RUN with heredocs: only a lone `RUN <<EOF` script is supported by ubuild so far");
-    }
     std::vector<std::string> argv = st.Shell();
-    argv.push_back(h.content);
+    try {
+      argv.push_back(parser::RunHeredocCommand(run));
+    } catch (const Error& e) {
+      throw StepError(ctx, in, e.what());
+    }
     return argv;
   }
   if (!run.cmd.prepend_shell) return run.cmd.args;
@@ -79,6 +78,17 @@ class QuietOutput {
   Fd kept_, saved_out_, saved_err_;
 };
 
+// RUN --network=none always narrows; --network=host widens only a build
+// that allowed it with `--network host`, as BuildKit wants
+// `--allow network.host`: a Dockerfile cannot lift the sandbox by itself.
+RunNetwork RunNetworkOf(const BuildContext& ctx, const parser::LocatedInstruction& in, const parser::RunInstr& run) {
+  if (run.network == "none") return RunNetwork::kNone;
+  if (run.network == "host" && ctx.options.network != RunNetwork::kHost) {
+    throw StepError(ctx, in, "RUN --network=host needs the build's consent: ubuild build --network host");
+  }
+  return ctx.options.network;
+}
+
 }  // namespace
 
 void DispatchRun(BuildContext& ctx, StageState& st, const parser::LocatedInstruction& in,
@@ -96,10 +106,15 @@ void DispatchRun(BuildContext& ctx, StageState& st, const parser::LocatedInstruc
   spec.argv = argv;
   spec.env = env;
   spec.env.insert(spec.env.end(), build_args.begin(), build_args.end());
+  // Docker hands the process to runc as JSON, which turns invalid UTF-8
+  // into U+FFFD: the command runs with those bytes (its history keeps argv).
+  for (std::string& s : spec.argv) s = ToValidUtf8(s);
+  for (std::string& s : spec.env) s = ToValidUtf8(s);
   spec.user = config.config().value("User", "");
   spec.workdir = config.config().value("WorkingDir", "");
   if (spec.workdir.empty()) spec.workdir = "/";
-  spec.network_none = ctx.options.network_none || run.network == "none";
+  spec.network = RunNetworkOf(ctx, in, run);
+  spec.limits = ctx.options.run_limits;
   spec.hostname = "ubuild";
   spec.seccomp = ctx.options.seccomp;
   if (const store::Json& vols = config.config()["Volumes"]; vols.is_object()) {

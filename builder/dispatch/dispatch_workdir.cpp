@@ -20,25 +20,28 @@ namespace ubuild::builder {
 
 namespace {
 
-// mkdir -p inside the rootfs, every component resolved in the root, so an
-// image symlink cannot send the directories to the host.
+// mkdir -p inside the rootfs as Docker's classic builder does it: the path
+// is first resolved with the image root as "/" (FollowSymlinkInScope), so
+// `/app -> /srv/app` sends the new directories to /srv/app in the image,
+// and then what is missing is made along a path without symlinks.
 void MkdirAllInRoot(const std::filesystem::path& rootfs, const std::string& path) {
   Fd root(open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!root.valid()) throw SysError("open", rootfs.string(), errno);
+  ResolvedPath r = ResolveInTree(root.get(), path, /*clamp=*/true);
   std::string sofar;
-  size_t i = 1;
-  while (i < path.size()) {
-    size_t j = path.find('/', i);
-    if (j == std::string::npos) j = path.size();
-    std::string parent = sofar.empty() ? "/" : sofar;
-    sofar += "/" + path.substr(i, j - i);
+  for (size_t i = 0; i < r.rel.size();) {
+    size_t j = r.rel.find('/', i);
+    if (j == std::string::npos) j = r.rel.size();
+    const std::string parent = sofar;
+    const std::string name = r.rel.substr(i, j - i);
+    sofar = JoinRel(sofar, name);
     i = j + 1;
-    if (Fd(OpenInRootAt(root.get(), sofar, O_PATH | O_DIRECTORY)).valid()) continue;
-    if (errno != ENOENT) throw SysError("open", sofar, errno);
-    Fd parent_fd(OpenInRootAt(root.get(), parent, O_PATH | O_DIRECTORY));
-    if (!parent_fd.valid()) throw SysError("open", parent, errno);
-    std::string name = sofar.substr(sofar.rfind('/') + 1);
-    if (mkdirat(parent_fd.get(), name.c_str(), 0755) != 0 && errno != EEXIST) throw SysError("mkdir", sofar, errno);
+    Fd parent_fd(OpenBeneathAt(root.get(), parent, O_PATH | O_DIRECTORY));
+    if (!parent_fd.valid()) throw SysError("open", "/" + parent, errno);
+    if (mkdirat(parent_fd.get(), name.c_str(), 0755) != 0 && errno != EEXIST) throw SysError("mkdir", "/" + sofar, errno);
+  }
+  if (!Fd(OpenBeneathAt(root.get(), r.rel, O_PATH | O_DIRECTORY)).valid()) {
+    throw SysError("mkdir " + path, "/" + r.rel, errno);
   }
 }
 
@@ -54,7 +57,13 @@ void DispatchWorkdir(BuildContext& ctx, StageState& st, const parser::LocatedIns
   store::Digest key = StepCacheKey(st.image, created_by);
   if (ProbeCache(ctx, key, st.image)) return;
   std::optional<store::Layer> layer =
-      MakeLayer(ctx, st.image.top_chain, [&](const std::filesystem::path& rootfs) { MkdirAllInRoot(rootfs, path); });
+      MakeLayer(ctx, st.image.top_chain, [&](const std::filesystem::path& rootfs) {
+        try {
+          MkdirAllInRoot(rootfs, path);
+        } catch (const Error& e) {
+          throw StepError(ctx, in, std::string("WORKDIR ") + path + ": " + e.message());
+        }
+      });
   store::ImageConfig next = st.image.config;
   next.config()["WorkingDir"] = path;
   CommitStep(ctx, st.image, std::move(next), key, created_by, layer);

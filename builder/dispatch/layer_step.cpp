@@ -6,46 +6,56 @@ namespace ubuild::builder {
 
 namespace {
 
-// Removes the pending upperdir unless the step got as far as committing it.
+// Removes the pending upperdir unless the step got as far as committing it
+// (Prepare and Finish empty it when they consume or discard it).
 class PendingGuard {
  public:
   PendingGuard(store::LayerStore& layers, store::PendingLayer p) : layers_(layers), pending_(std::move(p)) {}
   ~PendingGuard() {
-    if (!released_) {
-      try {
-        layers_.Discard(pending_);
-      } catch (...) {
-        // Store::Open removes what is left on the next command.
-      }
+    try {
+      layers_.Discard(pending_);
+    } catch (...) {
+      // Store::Open removes what is left on the next command.
     }
   }
   store::PendingLayer& get() { return pending_; }
-  void Release() { released_ = true; }
 
  private:
   store::LayerStore& layers_;
-  store::PendingLayer pending_;
-  bool released_ = false;
+  store::PendingLayer pending_;  // emptied by whatever consumes it
 };
+
+// A fresh pending dir, made under ROOT/lock so that the leftover sweep of a
+// process running beside this one never takes it for a dead build's.
+store::PendingLayer NewPending(BuildContext& ctx) {
+  store::Store::Scope adding = ctx.store.Adding();
+  return ctx.store.layers().CreatePending();
+}
 
 }  // namespace
 
 std::optional<store::Layer> MakeLayer(BuildContext& ctx, const std::optional<store::Digest>& top_chain,
                                       const std::function<void(const std::filesystem::path&)>& work) {
   store::LayerStore& layers = ctx.store.layers();
-  PendingGuard guard(layers, layers.CreatePending());
+  PendingGuard guard(layers, NewPending(ctx));
   ctx.runtime.WithRootfs(layers.LowerDirs(top_chain), guard.get(), work);
   store::LayerTarOptions opts;
   opts.clamp_mtime = ctx.source_date_epoch;
-  // Commit consumes or removes the pending dir in every outcome.
-  guard.Release();
-  return layers.Commit(guard.get(), top_chain, opts);
+  // The tar and its hash, the slow part, outside ROOT/lock; the
+  // registration under it, shared with other builds (store.h).
+  std::optional<store::PreparedLayer> prepared = layers.Prepare(guard.get(), opts);
+  if (!prepared) return std::nullopt;
+  store::Store::Scope adding = ctx.store.Adding();
+  store::Layer layer = layers.Finish(guard.get(), *prepared, top_chain);
+  // Kept from prune until CommitStep's image names it.
+  ctx.store.Pin(layer.chain_id);
+  return layer;
 }
 
 void WithImageRootfs(BuildContext& ctx, const std::optional<store::Digest>& top_chain,
                      const std::function<void(const std::filesystem::path&)>& fn) {
   store::LayerStore& layers = ctx.store.layers();
-  PendingGuard guard(layers, layers.CreatePending());
+  PendingGuard guard(layers, NewPending(ctx));
   ctx.runtime.WithRootfs(layers.LowerDirs(top_chain), guard.get(), fn);
 }
 

@@ -14,6 +14,7 @@
 #include "builder/dispatch/build_options.h"
 #include "builder/dispatch/step_runtime.h"
 #include "builder/copy/dockerignore.h"
+#include "parser/word_expansion.h"
 #include "store/image_config.h"
 #include "store/build_cache.h"
 #include "store/digest.h"
@@ -40,14 +41,25 @@ struct BuildContext {
   std::filesystem::path context_digest_cache;   // SourceHash's per-file digest cache
   std::optional<int64_t> source_date_epoch;
   std::map<std::string, StageResult> stages_by_name;  // lower-case name and decimal index
+  parser::ExpansionBudget expansion_budget;     // what variable expansion may add, build-wide
 };
 
 // The image a stage has reached: the parent of its next step. A cache hit
 // replaces it whole; a commit advances it.
+// Config-only steps leave no record in the store (each config repeats all
+// earlier history, so storing every one is quadratic): `unstored` lists
+// their ids since the newest stored image, which the next stored image names
+// as its parent (stored_parent) and lists as its intermediates.
 struct StageImage {
   store::ImageConfig config = store::ImageConfig::Scratch();
   std::optional<store::Digest> id;         // nullopt: scratch, no step yet
   std::optional<store::Digest> top_chain;  // chain_id of the top layer
+  std::vector<store::Digest> unstored;     // oldest first; the last is `id` when not empty
+  std::optional<store::Digest> stored_parent;  // below unstored.front(); unused when unstored is empty
+
+  // The newest image of the chain that is in the store: the parent of the
+  // next stored image.
+  std::optional<store::Digest> StoredBase() const { return unstored.empty() ? id : stored_parent; }
 };
 
 // The shell of shell-form commands: the config's Shell, else /bin/sh -c.

@@ -1,5 +1,6 @@
 #include "builder/dispatch/step_commit.h"
 
+#include "builder/dispatch/step_image.h"
 #include "store/base/error.h"
 #include "store/source_date_epoch.h"
 
@@ -20,6 +21,9 @@ std::string StepCreated(const BuildContext& ctx) {
 
 bool ProbeCache(BuildContext& ctx, const store::Digest& key, StageImage& image) {
   if (ctx.options.no_cache) return false;
+  // Looked up and pinned under ROOT/lock, so no rmi or prune removes the
+  // hit between the lookup and its use.
+  store::Store::Scope adding = ctx.store.Adding();
   std::optional<store::Digest> hit = ctx.cache.Lookup(key);
   if (!hit) return false;
   StageImage cached;
@@ -32,6 +36,7 @@ bool ProbeCache(BuildContext& ctx, const store::Digest& key, StageImage& image) 
   } catch (const Error&) {
     return false;
   }
+  ctx.store.Pin(*hit);
   image = std::move(cached);
   ctx.log.UsingCache();
   ctx.log.StepDone(hit->str());
@@ -40,23 +45,13 @@ bool ProbeCache(BuildContext& ctx, const store::Digest& key, StageImage& image) 
 
 void CommitStep(BuildContext& ctx, StageImage& image, store::ImageConfig next, const store::Digest& key,
                 const std::string& created_by, const std::optional<store::Layer>& layer) {
-  next.BecomeChild();
-  std::string created = StepCreated(ctx);
-  store::HistoryEntry h;
-  h.created = created;
-  h.created_by = created_by;
-  // Docker stamps every entry after MAINTAINER with the author.
-  h.author = next.author;
-  h.empty_layer = !layer.has_value();
-  next.history().push_back(h);
-  next.created = created;
-  // The container config records which image a step ran on, as Docker's does.
-  next.config()["Image"] = image.id ? image.id->str() : "";
-  if (layer) next.diff_ids().push_back(layer->diff_id);
-  store::Digest id = ctx.store.images().Put(next.Serialize(), image.id);
+  next = ChildConfig(image, std::move(next), created_by, StepCreated(ctx), layer);
+  store::Store::Scope adding = ctx.store.Adding();
+  store::Digest id = PutStepImage(ctx, image, next.Serialize());
   ctx.cache.Record(key, id);
   image.config = std::move(next);
   image.id = id;
+  image.unstored.clear();
   if (layer) image.top_chain = layer->chain_id;
   ctx.log.StepDone(id.str());
 }

@@ -178,8 +178,10 @@ OverlayMount::OverlayMount(const std::vector<fs::path>& lower_in, const fs::path
   const fs::path upper = fs::absolute(upper_in).lexically_normal();
   const fs::path work = fs::absolute(work_in).lexically_normal();
   if (lower.empty()) {
-    // FROM scratch: overlay needs at least one lower layer.
-    std::string tmpl = (fs::temp_directory_path() / "ubuild-scratch-XXXXXX").string();
+    // FROM scratch: overlay needs at least one lower layer. Made beside
+    // merged (in a build, in the pending layer's dir), where the recovery
+    // after a killed build removes it, not in /tmp.
+    std::string tmpl = (merged_.parent_path() / "scratch-XXXXXX").string();
     if (!::mkdtemp(tmpl.data())) throw SysError("mkdtemp", tmpl, errno);
     scratch_lower_ = tmpl;
     lower.push_back(scratch_lower_);

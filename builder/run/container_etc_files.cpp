@@ -22,10 +22,24 @@ void Write(const fs::path& p, const std::string& content) {
   ::chmod(p.c_str(), 0644);
 }
 
+// The host's resolv.conf with its nameservers replaced by one; search and
+// options lines stay.
+std::string ResolvConfVia(const std::string& host, const std::string& nameserver) {
+  std::string out = "nameserver " + nameserver + "\n";
+  std::istringstream in(host);
+  std::string line;
+  while (std::getline(in, line)) {
+    const size_t start = line.find_first_not_of(" \t");
+    if (start != std::string::npos && line.compare(start, 10, "nameserver") == 0) continue;
+    out += line + "\n";
+  }
+  return out;
+}
+
 }  // namespace
 
-ContainerEtcFiles::ContainerEtcFiles(const std::string& hostname) {
-  std::string tmpl = (fs::temp_directory_path() / "ubuild-run-XXXXXX").string();
+ContainerEtcFiles::ContainerEtcFiles(const std::string& hostname, const fs::path& parent, const EtcNetwork& network) {
+  std::string tmpl = (parent / "run-XXXXXX").string();
   if (!::mkdtemp(tmpl.data())) throw SysError("mkdtemp", tmpl, errno);
   dir_ = tmpl;
   ::chmod(dir_.c_str(), 0755);
@@ -38,12 +52,12 @@ ContainerEtcFiles::ContainerEtcFiles(const std::string& hostname) {
         "ff00::0\tip6-mcastprefix\n"
         "ff02::1\tip6-allnodes\n"
         "ff02::2\tip6-allrouters\n";
-    if (!hostname.empty()) hosts += "127.0.0.1\t" + hostname + "\n";
+    if (!hostname.empty()) hosts += network.address + "\t" + hostname + "\n";
     Write(this->hosts(), hosts);
     std::ifstream host_resolv("/etc/resolv.conf", std::ios::binary);
     std::stringstream resolv;
     if (host_resolv) resolv << host_resolv.rdbuf();
-    Write(resolv_conf(), resolv.str());
+    Write(resolv_conf(), network.nameserver.empty() ? resolv.str() : ResolvConfVia(resolv.str(), network.nameserver));
     Write(this->hostname(), hostname + "\n");
   } catch (...) {
     std::error_code ec;

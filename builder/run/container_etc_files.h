@@ -2,14 +2,27 @@
 // /etc/hosts, /etc/resolv.conf and /etc/hostname for a RUN container, written
 // to a private temporary directory outside the rootfs and bind-mounted over
 // the image's files, so nothing the container sees there reaches the layer.
+//
+// The directory is made in `parent`: in a build, the pending layer's dir that
+// holds the rootfs, so a builder killed mid-RUN leaves it where the next
+// command's recovery removes the whole pending dir, not in /tmp.
 #include <filesystem>
 #include <string>
 
 namespace ubuild::builder {
 
+// What the RUN's network puts in the files: the address its hostname
+// resolves to and, for a user-mode stack, the stack's DNS forwarder in place
+// of the host's nameservers (which may be loopback resolvers the container
+// cannot reach).
+struct EtcNetwork {
+  std::string address = "127.0.0.1";
+  std::string nameserver;  // empty: the host's resolv.conf as it is
+};
+
 class ContainerEtcFiles {
  public:
-  explicit ContainerEtcFiles(const std::string& hostname);
+  ContainerEtcFiles(const std::string& hostname, const std::filesystem::path& parent, const EtcNetwork& network);
   ~ContainerEtcFiles();
   ContainerEtcFiles(const ContainerEtcFiles&) = delete;
   ContainerEtcFiles& operator=(const ContainerEtcFiles&) = delete;

@@ -5,6 +5,7 @@
 // are reaped by the kernel when PID 1 exits, which ends the namespace.
 #include <fcntl.h>
 #include <net/if.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -116,10 +117,19 @@ const char* ErrorText(int err) {
   }
 }
 
+// The parent-death signal is armed only from prctl() on: a builder killed
+// before that sends none, and this init would run on as an orphan.
+void ExitIfBuilderGone(const ContainerPlan& plan) {
+  if (plan.builder_pidfd < 0) return;
+  pollfd p{plan.builder_pidfd, POLLIN, 0};
+  if (::poll(&p, 1, 0) > 0) ::_exit(1);
+}
+
 // The builder's process state that must not reach the RUN command.
 void ResetInheritedState(const ContainerPlan& plan) {
   // The container dies with the builder even if the builder is SIGKILLed.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  ExitIfBuilderGone(plan);
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -142,7 +152,7 @@ void EnterRootfs(const ContainerPlan& plan) {
     Fail(plan, "bind", plan.rootfs, errno);
   }
   for (const SetupOp& op : plan.ops) RunOp(plan, op);
-  if (plan.network_none) LoopbackUp(plan);
+  if (plan.own_network) LoopbackUp(plan);
   if (plan.hostname && ::sethostname(plan.hostname, std::strlen(plan.hostname)) != 0) {
     Fail(plan, "sethostname", plan.hostname, errno);
   }
@@ -167,6 +177,7 @@ void BecomeUser(const ContainerPlan& plan) {
   }
   // A change of credentials clears the parent-death signal.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  ExitIfBuilderGone(plan);
 }
 
 // Tries the exec candidates as execvp would; returns only if none ran, with
@@ -208,11 +219,24 @@ int ExecCommand(const ContainerPlan& plan) {
   ::_exit(not_found ? 127 : 126);
 }
 
+// Until the builder has put this process in its cgroup and connected its
+// network, nothing of the RUN may start. EOF means the builder gave up.
+void WaitForGo(const ContainerPlan& plan) {
+  ::close(plan.go_write);
+  char go = 0;
+  ssize_t n;
+  while ((n = ::read(plan.go_read, &go, 1)) < 0 && errno == EINTR) {
+  }
+  if (n != 1) ::_exit(125);
+  ::close(plan.go_read);
+}
+
 }  // namespace
 
 int ContainerInit(void* arg) {
   const ContainerPlan& plan = *static_cast<const ContainerPlan*>(arg);
   ResetInheritedState(plan);
+  WaitForGo(plan);
   ::umask(0);  // the setup ops' nodes get exactly the plan's modes
   EnterRootfs(plan);
   // Where runc installs it for Docker: while init still has CAP_SYS_ADMIN,

@@ -29,7 +29,7 @@ struct SetupOp {
 struct ContainerPlan {
   const char* rootfs = nullptr;
   std::vector<SetupOp> ops;
-  bool network_none = false;
+  bool own_network = false;  // a network namespace of its own, whose lo init brings up
   const char* hostname = nullptr;
   const char* workdir = nullptr;  // inside the container
   uid_t uid = 0;
@@ -43,6 +43,11 @@ struct ContainerPlan {
   const char* not_found_message = nullptr;   // full line for stderr
   bool searched_path = false;
   int error_fd = -1;  // write end; CLOEXEC, so EOF at a successful exec
+  int builder_pidfd = -1;  // the builder's pidfd (CLOEXEC); -1 where the kernel has none
+  // Init waits for one byte on go_read (the builder's "your cgroup and
+  // network are ready") before it does anything; go_write is the builder's end.
+  int go_read = -1;
+  int go_write = -1;
 
   // Stable C strings for the fields above.
   const char* Keep(std::string s) { return strings_.emplace_back(std::move(s)).c_str(); }

@@ -5,12 +5,15 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/syscall.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 #include "builder/run/capabilities.h"
 #include "builder/run/container_devices.h"
@@ -20,6 +23,8 @@
 #include "builder/run/mount_points.h"
 #include "builder/run/proc_masks.h"
 #include "builder/run/seccomp_option.h"
+#include "builder/run/run_cgroup.h"
+#include "builder/run/user_mode_network.h"
 #include "builder/rootfs/overlay_mount.h"
 #include "builder/rootfs/user_lookup.h"
 #include "store/base/default_path.h"
@@ -109,7 +114,7 @@ void PlanMounts(ContainerPlan& plan, MountPoints& points, const ContainerEtcFile
 // Who the command runs as, where, and what init execs.
 void PlanProcess(ContainerPlan& plan, const RunSpec& spec, const ResolvedUser& user, const std::string& hostname,
                  const std::string& workdir) {
-  plan.network_none = spec.network_none;
+  plan.own_network = spec.network != RunNetwork::kHost;
   plan.hostname = plan.Keep(hostname);
   plan.workdir = plan.Keep(workdir);
   plan.uid = user.uid;
@@ -125,11 +130,11 @@ void PlanProcess(ContainerPlan& plan, const RunSpec& spec, const ResolvedUser& u
 
 // Clones the container's init on a stack of its own (freed at once: the
 // child runs on a copy of the address space).
-pid_t StartInit(ContainerPlan& plan, bool network_none, const fs::path& rootfs) {
+pid_t StartInit(ContainerPlan& plan, bool own_network, const fs::path& rootfs) {
   void* stack = ::mmap(nullptr, kStackSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
   if (stack == MAP_FAILED) throw SysError("mmap", "", errno);
   int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
-  if (network_none) flags |= CLONE_NEWNET;
+  if (own_network) flags |= CLONE_NEWNET;
   const pid_t pid = ::clone(ContainerInit, static_cast<char*>(stack) + kStackSize, flags, &plan);
   const int clone_errno = errno;
   ::munmap(stack, kStackSize);
@@ -154,6 +159,38 @@ std::string ReadSetupError(int fd) {
   return setup_error;
 }
 
+// Puts the waiting init in its cgroup, connects its network (kept until
+// the RUN ends) and lets it go. On failure init is killed and reaped.
+void ReleaseInit(pid_t pid, const RunCgroup& cgroup, const std::optional<UserModeStack>& stack,
+                 std::optional<UserModeNetwork>& network, Fd go_write) {
+  try {
+    // The stack starts up while the (slow, on cgroup v1) cgroup move runs.
+    if (stack) network.emplace(*stack, pid);
+    cgroup.Enter(pid);
+    if (network) network->WaitUntilConfigured();
+    const char go = 1;
+    if (::send(go_write.get(), &go, 1, MSG_NOSIGNAL) != 1) throw SysError("send", "container start socket", errno);
+  } catch (...) {
+    ::kill(pid, SIGKILL);
+    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    // An interrupt kills init under our feet; that, not the failure it
+    // caused here, is what to report.
+    if (int sig = InterruptSignal()) throw Error("interrupted", "", InterruptExitCode(sig));
+    throw;
+  }
+}
+
+// The /etc/hosts and /etc/resolv.conf content the network calls for.
+EtcNetwork EtcNetworkOf(const std::optional<UserModeStack>& stack) {
+  EtcNetwork etc;
+  if (stack) {
+    if (!stack->address.empty()) etc.address = stack->address;
+    etc.nameserver = stack->nameserver;
+  }
+  return etc;
+}
+
 }  // namespace
 
 int RunInContainer(const RunSpec& spec) {
@@ -168,8 +205,12 @@ int RunInContainer(const RunSpec& spec) {
   const std::string workdir = ContainerPath(spec.workdir.empty() ? "/" : spec.workdir);
   points.EnsureKeptDirectory(workdir);
 
+  std::optional<UserModeStack> stack;
+  if (spec.network == RunNetwork::kDefault) stack = FindUserModeStack();
   const std::string hostname = spec.hostname.empty() ? "localhost" : spec.hostname;
-  ContainerEtcFiles etc(hostname);
+  // Beside the rootfs: in a build, inside the pending layer's dir.
+  ContainerEtcFiles etc(hostname, rootfs.parent_path(), EtcNetworkOf(stack));
+  RunCgroup cgroup(spec.limits);
 
   ContainerPlan plan;
   plan.rootfs = plan.Keep(rootfs.string());
@@ -182,6 +223,17 @@ int RunInContainer(const RunSpec& spec) {
   Fd error_read(pipe_fds[0]);
   Fd error_write(pipe_fds[1]);
   plan.error_fd = error_write.get();
+  // Lets init see a builder that died before init armed its parent-death
+  // signal. pidfd_open came with Linux 5.3; before it that window stays open.
+  const Fd builder_pidfd(static_cast<int>(::syscall(SYS_pidfd_open, ::getpid(), 0)));
+  plan.builder_pidfd = builder_pidfd.get();
+  // A socket, not a pipe: sending to an init that died (an interrupt) must
+  // fail with EPIPE, not raise SIGPIPE in the builder.
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pipe_fds) != 0) throw SysError("socketpair", "", errno);
+  Fd go_read(pipe_fds[0]);
+  Fd go_write(pipe_fds[1]);
+  plan.go_read = go_read.get();
+  plan.go_write = go_write.get();
 
   // The builder's buffered "Step N/M : RUN …" must come before the
   // command's own output, which goes straight to the shared descriptors.
@@ -189,12 +241,15 @@ int RunInContainer(const RunSpec& spec) {
   std::cerr.flush();
   std::fflush(nullptr);
 
-  const pid_t pid = StartInit(plan, spec.network_none, rootfs);
+  const pid_t pid = StartInit(plan, spec.network != RunNetwork::kHost, rootfs);
   int status = 0;
   std::string setup_error;
   {
     RunningContainer running(pid);
     error_write.reset();
+    go_read.reset();
+    std::optional<UserModeNetwork> network;
+    ReleaseInit(pid, cgroup, stack, network, std::move(go_write));
     setup_error = ReadSetupError(error_read.get());
     while (::waitpid(pid, &status, 0) < 0) {
       if (errno != EINTR) throw SysError("waitpid", rootfs.string(), errno);

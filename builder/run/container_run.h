@@ -1,7 +1,9 @@
 #pragma once
 // Runs one RUN command in its own namespaces on an already mounted rootfs
-// (design.md §4; issue 4 "RUN"): mount/PID/UTS/IPC namespaces (+ network
-// namespace with only lo for network none), pivot_root, /proc, a tmpfs /dev
+// (design.md §4; issue 4 "RUN"): mount/PID/UTS/IPC namespaces, a network
+// namespace (lo only for network none, lo and a user-mode stack's eth0 by
+// default, none for network host), a cgroup (run_cgroup.h), pivot_root,
+// /proc, a tmpfs /dev
 // with the standard nodes, /dev/pts, /dev/shm, generated /etc/hosts,
 // /etc/resolv.conf and /etc/hostname bind-mounted (never committed), Docker's
 // default capability set, USER and WORKDIR applied. Output streams live.
@@ -10,8 +12,13 @@
 #include <vector>
 
 #include "builder/run/seccomp_option.h"
+#include "builder/run/run_cgroup.h"
 
 namespace ubuild::builder {
+
+// kDefault: a namespace of its own behind a user-mode stack
+// (user_mode_network.h); kHost: the builder's; kNone: loopback only.
+enum class RunNetwork { kDefault, kHost, kNone };
 
 struct RunSpec {
   std::filesystem::path rootfs;          // the merged overlay dir
@@ -19,7 +26,8 @@ struct RunSpec {
   std::vector<std::string> env;          // "K=V"
   std::string user;                      // USER spec, resolved inside rootfs; "" = root
   std::string workdir = "/";             // created if missing (root:root 0755, as Docker does), kept in the layer
-  bool network_none = false;
+  RunNetwork network = RunNetwork::kDefault;
+  RunLimits limits;
   std::string hostname;                  // deterministic, not host-specific
   std::vector<std::string> volumes;      // dirs to create before running (kept in the layer)
   SeccompOption seccomp;                 // Docker's default profile unless --security-opt says otherwise

@@ -77,4 +77,20 @@ void AppendHex(std::string& out, uint32_t value, int digits) {
   for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4) out += kHex[(value >> shift) & 0xF];
 }
 
+std::string ToValidUtf8(std::string_view text) {
+  if (IsValidUtf8(text)) return std::string(text);
+  std::string out;
+  out.reserve(text.size() + 16);
+  while (!text.empty()) {
+    DecodedRune d = DecodeRune(text);
+    if (d.valid) {
+      out.append(text.data(), d.width);
+    } else {
+      AppendRune(out, kReplacementChar);
+    }
+    text.remove_prefix(d.width);
+  }
+  return out;
+}
+
 }  // namespace ubuild

@@ -25,6 +25,11 @@ DecodedRune DecodeRune(std::string_view text);
 // utf8.ValidString: no byte of `text` decodes as an invalid rune.
 bool IsValidUtf8(std::string_view text);
 
+// `text` with each byte that decodes as invalid replaced by U+FFFD, as Go's
+// text/scanner and encoding/json leave a string: Docker's word lexer reads
+// Dockerfile words that way, and a RUN's argv and env reach runc as JSON.
+std::string ToValidUtf8(std::string_view text);
+
 // Appends the UTF-8 encoding of `rune` (surrogates and out-of-range values
 // become U+FFFD, as Go's utf8.AppendRune does).
 void AppendRune(std::string& out, char32_t rune);

@@ -48,6 +48,8 @@ class DispatchTest : public ::testing::Test {
     options.no_cache = no_cache;
     options.labels = std::move(labels);
     options.progress = Progress::kPlain;
+    options.network = network_;
+    options.run_limits = run_limits_;
     std::ostringstream log;
     store::Digest id = Build(options, store_, runtime_, log);
     return Built{id, CachedSteps(log.str()), Config(id), log.str()};
@@ -103,6 +105,8 @@ class DispatchTest : public ::testing::Test {
   fs::path root_ = tmp_.path() / "root";
   store::Store store_ = store::Store::Open(root_, store::Store::Mode::kWrite);
   FakeStepRuntime runtime_;
+  RunNetwork network_ = RunNetwork::kDefault;
+  RunLimits run_limits_;
 };
 
 std::string CacheDockerfile(const std::string& run = "make") {
@@ -351,6 +355,38 @@ TEST_F(DispatchTest, FailedRunRegistersNothing) {
   EXPECT_EQ(runtime_.runs.size(), 2u) << "ok ran once (then cached), fail once";
   EXPECT_EQ(store_.images().List(), images);
   EXPECT_EQ(StoreFiles(), before);
+}
+
+// The build's --network and limits reach every RUN; RUN --network=none
+// narrows one RUN, --network=default keeps the build's.
+TEST_F(DispatchTest, RunGetsTheBuildsNetworkAndLimits) {
+  network_ = RunNetwork::kHost;
+  run_limits_ = RunLimits{64 << 20, 50};
+  BuildText("FROM scratch\nRUN a\nRUN --network=none b\nRUN --network=default c\nRUN --network=host d\n");
+  ASSERT_EQ(runtime_.runs.size(), 4u);
+  EXPECT_EQ(runtime_.runs[0].network, RunNetwork::kHost);
+  EXPECT_EQ(runtime_.runs[1].network, RunNetwork::kNone);
+  EXPECT_EQ(runtime_.runs[2].network, RunNetwork::kHost);
+  EXPECT_EQ(runtime_.runs[3].network, RunNetwork::kHost);
+  for (const RunSpec& run : runtime_.runs) {
+    EXPECT_EQ(run.limits.memory_bytes, 64 << 20);
+    EXPECT_EQ(run.limits.pids, 50);
+  }
+}
+
+// A Dockerfile cannot lift the sandbox by itself: RUN --network=host needs
+// the build's --network host (BuildKit wants --allow network.host).
+TEST_F(DispatchTest, RunNetworkHostNeedsTheBuildsConsent) {
+  try {
+    BuildText("FROM scratch\nRUN --network=host x\n");
+    FAIL() << "the build succeeded";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.message(), "Dockerfile:2: RUN --network=host needs the build's consent: ubuild build --network host");
+  }
+  EXPECT_TRUE(runtime_.runs.empty());
+  BuildText("FROM scratch\nRUN y\n");
+  ASSERT_EQ(runtime_.runs.size(), 1u);
+  EXPECT_EQ(runtime_.runs[0].network, RunNetwork::kDefault);
 }
 
 }  // namespace

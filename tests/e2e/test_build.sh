@@ -107,6 +107,20 @@ ub save -o "$E2E_TMP/through-symlink.tar" through-symlink &&
 check "COPY through an image symlink writes inside the image" \
   test "$(cat "$E2E_TMP/through-symlink$hostdir/f" 2>/dev/null)" = payload
 
+# --- RUN sandbox flags: bad values are usage errors, nothing built ------------
+rm -rf "$ctx"; mkdir -p "$ctx"; printf 'FROM busybox\nRUN true\n' >"$ctx/Dockerfile"
+for bad in "--memory 12q:want a size" "--memory 1m:the minimum is 6m" "--memory 99999999999999999999:want a size" \
+           "--pids-limit many:want a number" "--pids-limit -2:want a number" "--network bridge0:supports default, host and none"; do
+  flags=${bad%%:*}; want=${bad#*:}
+  before=$(store_snapshot); rc=0
+  # shellcheck disable=SC2086
+  msg=$(ub build $flags "$ctx" 2>&1) || rc=$?
+  check "build $flags is refused ($want)" test $rc -ne 0 -a "$before" = "$(store_snapshot)" -a -n "$(grep -F "$want" <<<"$msg")"
+done
+out=$(ub build --no-cache --network bridge --memory 64M --pids-limit 100 "$ctx" 2>&1)
+check "--network bridge (docker's other name for default), --memory 64M, --pids-limit 100 build" \
+  grep -q "Successfully built" <<<"$out"
+
 # --- interruption ------------------------------------------------------------
 rm -rf "$ctx"; mkdir -p "$ctx"
 printf 'FROM busybox\nRUN sleep 4177\n' >"$ctx/Dockerfile"
@@ -121,5 +135,27 @@ check "SIGINT during RUN exits 130" test $rc -eq 130
 check "SIGINT leaves the store as it was" test "$before" = "$(store_snapshot)"
 check "no mounts left behind" bash -c "! grep -q '$ROOT' /proc/self/mounts"
 check "no sleep process left" bash -c "! pgrep -fx 'sleep 4177' >/dev/null"
+
+# SIGKILL during RUN: the network helper goes with ubuild (its exit pipe
+# closes), and the RUN's cgroup is swept by the next RUN (on any store: the
+# store this build used keeps its leftovers for part 1 of issue 10).
+printf 'FROM busybox\nRUN sleep 4178\n' >"$ctx/Dockerfile"
+(exec "$UBUILD_BIN" --root "$ROOT" build "$ctx" >"$E2E_TMP/kill.log" 2>&1) &
+pid=$!
+for _ in $(seq 1 100); do pgrep -fx 'sleep 4178' >/dev/null && break; sleep 0.05; done
+helpers=$(pgrep -P $pid || true)
+cgroups=$(find /sys/fs/cgroup -maxdepth 6 -type d -name "ubuild-run-$pid-*" 2>/dev/null || true)
+check "a RUN has a network helper and a cgroup" test -n "$helpers" -a -n "$cgroups"
+kill -KILL $pid; { wait $pid; } 2>/dev/null || true
+alive() { local p; for p in $helpers; do kill -0 "$p" 2>/dev/null && return 0; done; return 1; }
+for _ in $(seq 1 100); do alive || break; sleep 0.05; done
+still=$(alive && echo "$helpers" || true)
+check "SIGKILL: the network helper exits too" test -z "$still"
+"$UBUILD_BIN" --root "$E2E_TMP/root2" import "$E2E_TMP/busybox.tar" busybox >/dev/null
+printf 'FROM busybox\nRUN true\n' >"$ctx/Dockerfile"
+"$UBUILD_BIN" --root "$E2E_TMP/root2" build -q "$ctx" >/dev/null
+left=""
+for d in $cgroups; do [[ -d $d ]] && left+=" $d"; done
+check "SIGKILL: the next RUN removed the killed RUN's cgroup" test -z "$left"
 
 e2e_finish

@@ -23,9 +23,28 @@ TEST(MetaArgs, ResolvedInOrderWithBuildArgOverrides) {
   second.args.push_back({"IMAGE", std::string("$REG/library/busybox")});
   second.args.push_back({"UNSET", std::nullopt});
   Dockerfile df = WithMetaArgs({first, second});
-  EXPECT_EQ(ResolveMetaArgs(df, {}), (std::vector<std::string>{"REG=docker.io", "IMAGE=docker.io/library/busybox"}));
-  EXPECT_EQ(ResolveMetaArgs(df, {{"REG", "local"}, {"TAG", "1.36"}, {"OTHER", "x"}}),
+  EXPECT_EQ(ResolveMetaArgs(df, {}, {}), (std::vector<std::string>{"REG=docker.io", "IMAGE=docker.io/library/busybox"}));
+  EXPECT_EQ(ResolveMetaArgs(df, {{"REG", "local"}, {"TAG", "1.36"}, {"OTHER", "x"}}, {}),
             (std::vector<std::string>{"REG=local", "TAG=1.36", "IMAGE=local/library/busybox"}));
+}
+
+TEST(MetaArgs, PredefinedComeFirstAndYieldToBuildArgsAndGlobalArgs) {
+  ArgInstr global;
+  global.args.push_back({"GOARCH", std::string("go-$TARGETARCH")});
+  global.args.push_back({"TARGETOS", std::string("plan9")});
+  global.args.push_back({"TARGETVARIANT", std::nullopt});  // no default: the predefined value stays
+  Dockerfile df = WithMetaArgs({global});
+  const std::vector<std::string> predefined{"TARGETOS=linux", "TARGETARCH=amd64", "TARGETVARIANT="};
+  std::vector<std::string> env = ResolveMetaArgs(df, {}, predefined);
+  EXPECT_EQ(env, (std::vector<std::string>{"TARGETOS=linux", "TARGETARCH=amd64", "TARGETVARIANT=",
+                                           "GOARCH=go-amd64", "TARGETOS=plan9"}));
+  EXPECT_EQ(MetaArgValue(env, "TARGETOS"), "plan9");
+  EXPECT_EQ(MetaArgValue(env, "TARGETVARIANT"), "");
+  EXPECT_EQ(MetaArgValue(env, "TARGET"), std::nullopt);
+
+  env = ResolveMetaArgs(df, {{"TARGETARCH", "arm64"}}, predefined);
+  EXPECT_EQ(MetaArgValue(env, "TARGETARCH"), "arm64");
+  EXPECT_EQ(MetaArgValue(env, "GOARCH"), "go-arm64");
 }
 
 TEST(MetaArgs, ExpandFrom) {
@@ -52,7 +71,7 @@ TEST(MetaArgs, ErrorsNameTheArgLine) {
   ArgInstr bad;
   bad.args.push_back({"B", std::string("${A")});
   try {
-    ResolveMetaArgs(WithMetaArgs({ok, bad}), {});
+    ResolveMetaArgs(WithMetaArgs({ok, bad}), {}, {});
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.message(), "Dockerfile:2: failed to process \"${A\": syntax error: missing '}'");

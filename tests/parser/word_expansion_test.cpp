@@ -213,5 +213,48 @@ TEST(WordExpansion, NullLookupMeansNothingIsSet) {
   EXPECT_EQ(ExpandWord("a${X:-d}$Y", VarLookup()), "ad");
 }
 
+// A word may grow by kMaxExpansionGrowth over its own text, and no more:
+// doubling a variable line after line stops there with an error.
+TEST(WordExpansion, GrowthPastTheLimitIsAnError) {
+  const std::string half(kMaxExpansionGrowth / 2, 'x');
+  EXPECT_EQ(W("${A}${A}", {"A=" + half}).size(), kMaxExpansionGrowth);
+  EXPECT_NE(ErrorOf("${A}${A}x$A", {"A=" + half}).find("the expansion adds more than 1 MiB to the word"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("\"$A$A$A\"", {"A=" + half}).find("more than 1 MiB"), std::string::npos);
+  EXPECT_NE(ErrorOf("${U:-$A$A$A}", {"A=" + half}).find("more than 1 MiB"), std::string::npos);
+  // A literal word longer than the limit is the Dockerfile's own size, not growth.
+  const std::string literal(kMaxExpansionGrowth + 10, 'y');
+  EXPECT_EQ(W(literal + "$EMPTY"), literal);
+}
+
+TEST(WordExpansion, ReplacementThatMultipliesAValueIsBounded) {
+  const std::string value(4096, 'x');
+  EXPECT_NE(ErrorOf("${A//x/$A}", {"A=" + value}).find("the replacement makes a value longer than"),
+            std::string::npos);
+  EXPECT_EQ(W("${A//x/yy}", {"A=" + value}), std::string(8192, 'y'));
+}
+
+// A `*` pattern tried at every position of a long value is cubic; the
+// matcher gives up with an error instead of running for hours.
+TEST(WordExpansion, CostlyPatternIsAnErrorNotAHang) {
+  const std::string value(1 << 16, 'x');
+  EXPECT_NE(ErrorOf("${A/*y/z}", {"A=" + value}).find("pattern matching in substitution takes too long"),
+            std::string::npos);
+  EXPECT_EQ(W("${A%%x*}", {"A=ab" + value}), "ab");
+}
+
+TEST(WordExpansion, BudgetBoundsTheBuildsTotalGrowth) {
+  ExpansionBudget budget;
+  budget.Charge(10, 5);  // shrinking costs nothing
+  budget.Charge(0, ExpansionBudget::kTotal);
+  budget.Charge(7, 7);
+  try {
+    budget.Charge(0, 1);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "expansions add more than 16 MiB to this Dockerfile's words in total");
+  }
+}
+
 }  // namespace
 }  // namespace ubuild::parser

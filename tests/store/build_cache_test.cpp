@@ -50,5 +50,62 @@ TEST(BuildCache, RecordFailureNamesTheDirectory) {
   }
 }
 
+// prune's sweep: entries whose image went (or that are torn) go; live
+// entries, the context digest dir and everything else stay.
+TEST(BuildCache, RemoveDanglingKeepsEntriesOfStoredImages) {
+  testing::TestDir dir;
+  Store s = Store::Open(dir.path(), Store::Mode::kWrite);
+  BuildCache cache(s.root(), s.images());
+  const Digest image = s.images().Put(R"({"rootfs":{"type":"layers","diff_ids":[]}})");
+  cache.Record(Key('a'), image);
+  cache.Record(Key('b'), Key('c'));  // no such image
+  std::ofstream(layout::BuildCacheEntry(s.root(), Key('d'))) << "torn";
+  std::filesystem::create_directories(layout::ContextDigestCacheDir(s.root()));
+  EXPECT_EQ(cache.RemoveDangling(), 2u);
+  EXPECT_TRUE(std::filesystem::exists(layout::BuildCacheEntry(s.root(), Key('a'))));
+  EXPECT_FALSE(std::filesystem::exists(layout::BuildCacheEntry(s.root(), Key('b'))));
+  EXPECT_FALSE(std::filesystem::exists(layout::BuildCacheEntry(s.root(), Key('d'))));
+  EXPECT_TRUE(std::filesystem::is_directory(layout::ContextDigestCacheDir(s.root())));
+  EXPECT_EQ(cache.RemoveDangling(), 0u);
+}
+
+TEST(BuildCache, RemoveDanglingWithoutACacheDirRemovesNothing) {
+  testing::TestDir dir;
+  Store s = Store::Open(dir.path(), Store::Mode::kWrite);
+  EXPECT_EQ(BuildCache(s.root(), s.images()).RemoveDangling(), 0u);
+}
+
+// Config-only steps: one line each in buildcache/config-steps, found by a
+// later build (a fresh BuildCache reads the file), the later line winning;
+// a line torn by a crash is skipped and the next append still counts.
+TEST(BuildCache, UnstoredStepsAreLinesOfOneFile) {
+  testing::TestDir dir;
+  Store s = Store::Open(dir.path(), Store::Mode::kWrite);
+  {
+    BuildCache cache(s.root(), s.images());
+    EXPECT_FALSE(cache.LookupUnstored(Key('a')));
+    cache.RecordUnstored(Key('a'), UnstoredStep{Key('1'), "2026-01-01T00:00:00Z"});
+    cache.RecordUnstored(Key('b'), UnstoredStep{Key('2'), "2026-01-01T00:00:01Z"});
+    cache.RecordUnstored(Key('a'), UnstoredStep{Key('3'), "2026-01-01T00:00:02Z"});
+    ASSERT_TRUE(cache.LookupUnstored(Key('a')));
+    EXPECT_EQ(cache.LookupUnstored(Key('a'))->image_id, Key('3'));
+  }
+  std::ofstream(layout::ConfigStepLog(s.root()), std::ios::app) << Key('c').hex() << " sha256:12";
+  {
+    BuildCache cache(s.root(), s.images());
+    cache.RecordUnstored(Key('d'), UnstoredStep{Key('4'), "2026-01-01T00:00:03Z"});
+  }
+  BuildCache cache(s.root(), s.images());
+  ASSERT_TRUE(cache.LookupUnstored(Key('a')));
+  EXPECT_EQ(cache.LookupUnstored(Key('a'))->image_id, Key('3'));
+  EXPECT_EQ(cache.LookupUnstored(Key('a'))->created, "2026-01-01T00:00:02Z");
+  EXPECT_EQ(cache.LookupUnstored(Key('b'))->image_id, Key('2'));
+  EXPECT_FALSE(cache.LookupUnstored(Key('c')));
+  // The torn line swallowed the start of the next: a miss, never a wrong id.
+  EXPECT_FALSE(cache.LookupUnstored(Key('d')));
+  // Plain lookups never see these entries.
+  EXPECT_FALSE(cache.Lookup(Key('a')));
+}
+
 }  // namespace
 }  // namespace ubuild::store

@@ -38,6 +38,21 @@ TEST_F(ReferenceStoreTest, TagMovesAndUntagRemovesEmptyRepositories) {
   EXPECT_EQ(refs_.Get("hello:2"), std::nullopt);
 }
 
+TEST_F(ReferenceStoreTest, RepoDigestsLiveBesideTagsButAreNotTags) {
+  const Digest manifest = Digest::FromHex(std::string(64, 'c'));
+  refs_.Tag("hello", kA);
+  EXPECT_TRUE(refs_.AddDigest("hello", manifest, kA));
+  EXPECT_FALSE(refs_.AddDigest("hello", manifest, kA));
+  EXPECT_EQ(File(), "{\"Repositories\":{\"hello\":{\"hello:latest\":\"sha256:" + std::string(64, 'a') +
+                        "\",\"hello@sha256:" + std::string(64, 'c') + "\":\"sha256:" + std::string(64, 'a') + "\"}}}");
+  EXPECT_EQ(refs_.DigestsOf(kA), std::vector<std::string>{"hello@sha256:" + std::string(64, 'c')});
+  EXPECT_EQ(refs_.All().size(), 1u);
+  EXPECT_EQ(refs_.TagsOf(kA), std::vector<std::string>{"hello:latest"});
+  refs_.RemoveDigestsOf(kA);
+  EXPECT_TRUE(refs_.DigestsOf(kA).empty());
+  EXPECT_EQ(refs_.TagsOf(kA), std::vector<std::string>{"hello:latest"});
+}
+
 TEST_F(ReferenceStoreTest, GetNormalizes) {
   refs_.Tag("docker.io/library/busybox", kA);
   EXPECT_EQ(refs_.Get("busybox"), kA);

@@ -37,7 +37,7 @@ class StoreOpenTest : public ::testing::Test {
 TEST_F(StoreOpenTest, CreatesTheLayout) {
   auto s = Store::Open(root_, Store::Mode::kWrite);
   for (const char* d : {"image/overlay2/imagedb/content/sha256", "image/overlay2/imagedb/metadata/sha256",
-                        "image/overlay2/layerdb/sha256", "image/overlay2/layerdb/tmp", "overlay2/l"}) {
+                        "image/overlay2/layerdb/sha256", "image/overlay2/layerdb/tmp", "overlay2/l", "sessions"}) {
     EXPECT_TRUE(fs::is_directory(root_ / d)) << d;
   }
   EXPECT_TRUE(fs::exists(root_ / "lock"));
@@ -47,9 +47,9 @@ TEST_F(StoreOpenTest, WriterIsExclusiveReadersShare) {
   {
     auto w = Store::Open(root_, Store::Mode::kWrite);
     EXPECT_FALSE(CanLock(LOCK_SH));
-    EXPECT_TRUE(fs::exists(layout::DirtyMarker(root_)));
+    EXPECT_FALSE(fs::is_empty(layout::SessionsDir(root_))) << "a writer has a session";
   }
-  EXPECT_FALSE(fs::exists(layout::DirtyMarker(root_))) << "a clean exit removes the marker";
+  EXPECT_TRUE(fs::is_empty(layout::SessionsDir(root_))) << "a clean exit ends the session";
   auto r = Store::Open(root_, Store::Mode::kRead);
   EXPECT_TRUE(CanLock(LOCK_SH));
   EXPECT_FALSE(CanLock(LOCK_EX));

@@ -61,13 +61,14 @@ from collections import Counter
 ALLOWED = {
     "store/base": set(),
     "store": {"store/base"},
+    "store/registry": {"store", "store/base"},
     "parser": {"store/base"},
     "builder/rootfs": {"store/base", "store"},
     "builder/run": {"builder/rootfs", "store/base", "store"},
     "builder/copy": {"builder/rootfs", "store/base", "store"},
     "builder/dispatch": {"builder/run", "builder/copy", "builder/rootfs", "parser", "store", "store/base"},
     "builder": {"builder/dispatch", "builder/run", "builder/copy", "builder/rootfs", "parser", "store",
-                "store/base"},
+                "store/registry", "store/base"},
     "builder/cli": {"*"},
 }
 PRODUCTION_DIRS = ("parser", "store", "builder")

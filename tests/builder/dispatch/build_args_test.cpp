@@ -35,6 +35,23 @@ TEST(BuildArgs, SortedAsStringsLikeDocker) {
   EXPECT_EQ(args.Allowed({}), (std::vector<std::string>{"A1=x", "A=y"}));
 }
 
+// A platform arg is there for a stage that declares it, an empty variant
+// included (BuildKit sets TARGETVARIANT= in the RUN's environment), and a
+// --build-arg naming one still counts as unused until an ARG declares it.
+TEST(BuildArgs, PredefinedPlatformArgs) {
+  BuildArgs args(std::map<std::string, std::string>{{"TARGETOS", "os2"}});
+  args.AddPredefinedArg("TARGETARCH", std::string("amd64"));
+  args.AddPredefinedArg("TARGETVARIANT", std::string(""));
+  args.AddPredefinedArg("TARGETOS", std::string("linux"));
+  EXPECT_TRUE(args.Allowed({}).empty());
+  EXPECT_EQ(args.Unused(), (std::vector<std::string>{"TARGETOS"}));
+  args.Declare("TARGETARCH", std::nullopt);
+  args.Declare("TARGETVARIANT", std::nullopt);
+  args.Declare("TARGETOS", std::nullopt);
+  EXPECT_EQ(args.Allowed({}), (std::vector<std::string>{"TARGETARCH=amd64", "TARGETOS=os2", "TARGETVARIANT="}));
+  EXPECT_TRUE(args.Unused().empty());
+}
+
 TEST(BuildArgs, ResetStageForgetsStageArgs) {
   BuildArgs args({});
   args.Declare("X", std::string("1"));

@@ -79,10 +79,10 @@ TEST_F(OverlayMountTest, RenamingALowerDirectoryIsRefused) {
 }
 
 TEST_F(OverlayMountTest, ScratchHasAnEmptyLowerThatIsRemovedAfterwards) {
-  auto scratch_dirs = [] {
+  auto scratch_dirs = [this] {  // made beside merged
     int n = 0;
-    for (const auto& e : fs::directory_iterator(fs::temp_directory_path())) {
-      n += e.path().filename().string().rfind("ubuild-scratch-", 0) == 0;
+    for (const auto& e : fs::directory_iterator(P("."))) {
+      n += e.path().filename().string().rfind("scratch-", 0) == 0;
     }
     return n;
   };

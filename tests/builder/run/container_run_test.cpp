@@ -5,7 +5,11 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -14,10 +18,14 @@
 #include <iostream>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <sstream>
 #include <thread>
 
 #include "builder/rootfs/overlay_mount.h"
+#include "builder/run/user_mode_network.h"
 #include "store/base/error.h"
+#include "store/base/fd.h"
 #include "tests/builder/busybox_rootfs.h"
 #include "tests/needs_root.h"
 
@@ -127,7 +135,7 @@ TEST_F(ContainerRunTest, ExistingEtcFilesAreShadowedNotCopied) {
 // the rootfs; everything created to mount on is taken back out.
 TEST_F(ContainerRunTest, DanglingSymlinkMountPointIsResolvedInsideAndCleaned) {
   fs::create_symlink("/run/systemd/resolve/stub-resolv.conf", P("lower/etc/resolv.conf"));
-  ASSERT_EQ(Run("cat /etc/resolv.conf > /tmp/resolv"), 0);
+  ASSERT_EQ(Run("cat /etc/resolv.conf > /tmp/resolv", [](RunSpec& s) { s.network = RunNetwork::kHost; }), 0);
   EXPECT_EQ(Out("resolv"), ReadFile("/etc/resolv.conf"));
   Unmount();
   EXPECT_EQ(ListTree(P("upper")), (std::vector<std::string>{"tmp", "tmp/resolv"}));
@@ -322,11 +330,189 @@ TEST_F(ContainerRunTest, MissingWorkdirAndVolumesAreCreatedInTheLayer) {
 
 TEST_F(ContainerRunTest, NetworkNoneHasOnlyLoopbackUp) {
   ASSERT_EQ(Run("ls /sys/class/net > /tmp/net; cat /sys/class/net/lo/operstate > /tmp/lo; grep -c : /proc/net/dev > /tmp/n",
-                [](RunSpec& s) { s.network_none = true; }),
+                [](RunSpec& s) { s.network = RunNetwork::kNone; }),
             0);
   EXPECT_EQ(Out("net"), "lo\n");
   EXPECT_EQ(Out("n"), "1\n");
   EXPECT_EQ(Out("lo"), "unknown\n");  // lo reports "unknown" when up
+}
+
+// The default network: lo and the user-mode stack's eth0 with a default
+// route, the stack's DNS forwarder in resolv.conf (the host's search and
+// options lines kept), the hostname at the container's own address.
+TEST_F(ContainerRunTest, DefaultNetworkIsAUserModeStack) {
+  ASSERT_EQ(Run("ls /sys/class/net > /tmp/net; ip route > /tmp/route; cat /etc/resolv.conf > /tmp/resolv;"
+                " cat /etc/hosts > /tmp/hosts"),
+            0);
+  EXPECT_EQ(Out("net"), "eth0\nlo\n");
+  EXPECT_NE(Out("route").find("default via "), std::string::npos) << Out("route");
+  const UserModeStack stack = FindUserModeStack();
+  EXPECT_EQ(Out("resolv").rfind("nameserver " + stack.nameserver + "\n", 0), 0u) << Out("resolv");
+  EXPECT_EQ(Out("resolv").find("nameserver", 1), std::string::npos) << Out("resolv");
+  if (stack.kind == UserModeStack::kSlirp4netns) {
+    EXPECT_NE(Out("hosts").find("10.0.2.100\tubuild-test\n"), std::string::npos) << Out("hosts");
+  }
+}
+
+// A service on the host's 127.0.0.1 is out of reach by default, through the
+// container's own lo and through its gateway; with the host network it is
+// reachable (the listener is real: the test would catch a dead probe).
+// The gateway is tried only where it is slirp4netns's own 10.0.2.2: unit
+// tests send nothing to the machine's real network.
+class HostLoopbackProbe {
+ public:
+  explicit HostLoopbackProbe(const std::string& gateway) : listener_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::bind(listener_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    EXPECT_EQ(::listen(listener_.get(), 16), 0);
+    socklen_t len = sizeof addr;
+    EXPECT_EQ(::getsockname(listener_.get(), reinterpret_cast<sockaddr*>(&addr), &len), 0);
+    script_ = ": > /tmp/reached; for a in 127.0.0.1 " + gateway + "; do nc -w 2 $a " + std::to_string(ntohs(addr.sin_port)) +
+              " -e true && echo $a >> /tmp/reached; done; true";
+  }
+  const std::string& script() const { return script_; }
+
+ private:
+  Fd listener_;
+  std::string script_;
+};
+
+TEST_F(ContainerRunTest, DefaultNetworkCannotReachTheHostLoopback) {
+  ASSERT_EQ(FindUserModeStack().kind, UserModeStack::kSlirp4netns);
+  HostLoopbackProbe probe("10.0.2.2");
+  ASSERT_EQ(Run(probe.script()), 0);
+  EXPECT_EQ(Out("reached"), "");
+  HostLoopbackProbe host_probe("");
+  ASSERT_EQ(Run(host_probe.script(), [](RunSpec& s) { s.network = RunNetwork::kHost; }), 0);
+  EXPECT_EQ(Out("reached"), "127.0.0.1\n");
+}
+
+// The same with pasta, the stack taken where slirp4netns is not installed.
+TEST_F(ContainerRunTest, PastaNetworkCannotReachTheHostLoopback) {
+  if (::access("/usr/bin/pasta", X_OK) != 0) GTEST_SKIP() << "pasta (Debian passt) is not installed";
+  fs::create_directories(P("pasta-only"));
+  fs::create_symlink("/usr/bin/pasta", P("pasta-only/pasta"));
+  const std::string saved = std::getenv("PATH") ? std::getenv("PATH") : "";
+  ::setenv("PATH", P("pasta-only").c_str(), 1);
+  HostLoopbackProbe probe("");
+  int rc = -1;
+  std::string resolv;
+  try {
+    ASSERT_EQ(FindUserModeStack().kind, UserModeStack::kPasta);
+    rc = Run(probe.script() + "; ls /sys/class/net > /tmp/net; cat /etc/resolv.conf > /tmp/resolv");
+  } catch (...) {
+    ::setenv("PATH", saved.c_str(), 1);
+    throw;
+  }
+  ::setenv("PATH", saved.c_str(), 1);
+  ASSERT_EQ(rc, 0);
+  EXPECT_EQ(Out("reached"), "");
+  EXPECT_EQ(Out("net"), "eth0\nlo\n");
+  EXPECT_EQ(Out("resolv").rfind("nameserver 169.254.1.1\n", 0), 0u) << Out("resolv");
+}
+
+// No stack installed: a clear error before anything runs, naming both.
+TEST_F(ContainerRunTest, DefaultNetworkWithoutAStackSaysWhatToInstall) {
+  Mount();
+  const std::string saved = std::getenv("PATH") ? std::getenv("PATH") : "";
+  ::setenv("PATH", P("empty").c_str(), 1);
+  std::string message;
+  try {
+    RunInContainer(Spec("true"));
+  } catch (const Error& e) {
+    message = e.what();
+  }
+  ::setenv("PATH", saved.c_str(), 1);
+  EXPECT_NE(message.find("slirp4netns or pasta"), std::string::npos) << message;
+  EXPECT_NE(message.find("--network none"), std::string::npos) << message;
+  EXPECT_EQ(ListTree(P("upper")), std::vector<std::string>{});
+}
+
+// The RUN cgroups under the builder's own cgroup in every v1 hierarchy and
+// in the v2 one: none of this process's may outlive its RUN.
+std::vector<fs::path> RunCgroupsOfThisProcess() {
+  std::vector<fs::path> out;
+  const std::string prefix = "ubuild-run-" + std::to_string(::getpid()) + "-";
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it("/sys/fs/cgroup", ec), end; !ec && it != end; it.increment(ec)) {
+    if (!it->is_directory()) continue;
+    if (it->path().filename().string().rfind(prefix, 0) == 0) out.push_back(it->path());
+  }
+  return out;
+}
+
+TEST_F(ContainerRunTest, PidsLimitBoundsAForkBomb) {
+  ASSERT_EQ(Run("(i=0; while [ $i -lt 100 ]; do sleep 30 & i=$((i+1)); echo $i > /tmp/forks; done) 2>/dev/null;"
+                " kill -9 -1; true",
+                [](RunSpec& s) { s.limits.pids = 20; }),
+            0);
+  EXPECT_LT(std::stoi(Out("forks")), 20);
+  EXPECT_EQ(RunCgroupsOfThisProcess(), std::vector<fs::path>{});
+  ASSERT_EQ(Run("(i=0; while [ $i -lt 100 ]; do sleep 30 & i=$((i+1)); echo $i > /tmp/forks; done) 2>/dev/null;"
+                " kill -9 -1; true"),
+            0);
+  EXPECT_EQ(Out("forks"), "100\n");  // no limit by default, as in Docker
+}
+
+// dd holds its block in memory: killed by the OOM killer under the limit.
+TEST_F(ContainerRunTest, MemoryLimitBoundsAnAllocation) {
+  const std::string hog = "dd if=/dev/zero of=/dev/null bs=128M count=1 2>/dev/null; echo $? > /tmp/dd";
+  ASSERT_EQ(Run(hog, [](RunSpec& s) { s.limits.memory_bytes = 32 << 20; }), 0);
+  EXPECT_EQ(Out("dd"), "137\n");  // SIGKILL
+  EXPECT_EQ(RunCgroupsOfThisProcess(), std::vector<fs::path>{});
+  ASSERT_EQ(Run(hog), 0);
+  EXPECT_EQ(Out("dd"), "0\n");
+}
+
+// Docker's device rules: mknod of anything, use only of the allowlist.
+TEST_F(ContainerRunTest, DeviceRulesAllowOnlyDockersList) {
+  ASSERT_EQ(Run("mknod /dev/loopx b 7 0 && echo made > /tmp/mknod; (exec 3</dev/loopx) 2>/dev/null; echo $? > /tmp/open;"
+                " echo x > /dev/null && head -c 1 /dev/urandom > /dev/null && echo ok > /tmp/allowed"),
+            0);
+  EXPECT_EQ(Out("mknod"), "made\n");
+  EXPECT_NE(Out("open"), "0\n");
+  EXPECT_EQ(Out("allowed"), "ok\n");
+}
+
+// Where RunCgroup makes its device cgroup: the builder's own cgroup in the
+// v1 devices hierarchy, else in the v2 hierarchy.
+fs::path OwnDeviceCgroup() {
+  const std::string self = ReadFile("/proc/self/cgroup");
+  auto path_after = [&](const std::string& key) -> std::optional<std::string> {
+    const size_t at = self.rfind(key, 0) == 0 ? 0 : self.find("\n" + key);
+    if (at == std::string::npos) return std::nullopt;
+    const size_t start = self.find(key, at) + key.size();
+    return self.substr(start, self.find('\n', start) - start);
+  };
+  if (auto found = self.find(":devices:"); found != std::string::npos) {
+    const size_t start = found + 9;
+    return fs::path("/sys/fs/cgroup/devices") / fs::path(self.substr(start, self.find('\n', start) - start)).relative_path();
+  }
+  std::ifstream mounts("/proc/self/mountinfo");
+  for (std::string line; std::getline(mounts, line);) {
+    if (line.find(" - cgroup2 ") == std::string::npos) continue;
+    std::istringstream fields(line);
+    std::string id, parent, dev, root, mountpoint;
+    fields >> id >> parent >> dev >> root >> mountpoint;
+    if (auto path = path_after("0::")) return fs::path(mountpoint) / fs::path(*path).relative_path();
+  }
+  return {};
+}
+
+// A cgroup left by a killed builder (its pid is gone) is swept by the next RUN.
+TEST_F(ContainerRunTest, LeftoverRunCgroupIsSwept) {
+  const pid_t dead = ::fork();
+  if (dead == 0) ::_exit(0);
+  ASSERT_GT(dead, 0);
+  ::waitpid(dead, nullptr, 0);
+  const fs::path own = OwnDeviceCgroup();
+  ASSERT_FALSE(own.empty()) << "no cgroup hierarchy for devices";
+  const fs::path leftover = own / ("ubuild-run-" + std::to_string(dead) + "-0");
+  ASSERT_TRUE(fs::create_directory(leftover)) << leftover;
+  ASSERT_EQ(Run("true"), 0);
+  EXPECT_FALSE(fs::exists(leftover));
 }
 
 TEST_F(ContainerRunTest, StdinIsEmpty) {

@@ -1,0 +1,78 @@
+#include "builder/base_image_pull.h"
+
+#include <optional>
+#include <set>
+#include <variant>
+
+#include "store/base/error.h"
+#include "store/base/strings.h"
+#include "store/registry/image_pull.h"
+
+namespace ubuild::builder {
+
+namespace {
+
+// The image names the needed stages use, in Dockerfile order, each once.
+std::vector<std::pair<std::string, int>> NamedImages(const parser::Dockerfile& df,
+                                                     const std::vector<parser::FromInstr>& froms,
+                                                     const std::vector<bool>& needed) {
+  std::vector<std::pair<std::string, int>> out;  // name, line
+  std::set<std::string> seen;
+  std::set<std::string> stages;  // names and indices of the stages before this one
+  auto add = [&](const std::string& name, int line) {
+    if (AsciiLower(name) == "scratch" || stages.count(AsciiLower(name)) != 0 || !seen.insert(name).second) return;
+    out.emplace_back(name, line);
+  };
+  for (size_t i = 0; i < df.stages.size(); ++i) {
+    if (needed[i]) {
+      add(froms[i].image, df.stages[i].line);
+      for (const parser::LocatedInstruction& li : df.stages[i].instructions) {
+        const auto* copy = std::get_if<parser::CopyInstr>(&li.instr);
+        if (copy != nullptr && !copy->from.empty() && copy->from.find('$') == std::string::npos) add(copy->from, li.line);
+      }
+    }
+    stages.insert(std::to_string(i));
+    if (!froms[i].stage_name.empty()) stages.insert(froms[i].stage_name);
+  }
+  return out;
+}
+
+}  // namespace
+
+void PullBaseImages(const BuildOptions& options, store::Store& store, const parser::Dockerfile& df,
+                    const std::vector<parser::FromInstr>& froms, const std::vector<bool>& needed,
+                    const std::string& dockerfile_name, const std::function<void(const std::string&)>& say) {
+  for (const auto& [name, line] : NamedImages(df, froms, needed)) {
+    std::optional<store::Digest> have;
+    try {
+      have = store.Resolve(name);
+    } catch (const Error&) {
+      continue;  // not a name the store can hold (an id, a digest): the step reports it
+    }
+    if (have && !options.pull) continue;
+    try {
+      auto ref = store::registry::ImageReference::Parse(name);
+      store::registry::PullOptions pull;
+      pull.progress = say;
+      // A pull registers its image as load does, under ROOT/lock held
+      // exclusively; a build's own store holds no lock between its steps.
+      std::optional<store::Store> exclusive;
+      store::Store& writer = store.mode() == store::Store::Mode::kConcurrent
+                                 ? exclusive.emplace(store::Store::Open(store.root(), store::Store::Mode::kWrite))
+                                 : store;
+      store::registry::PullResult r = store::registry::PullImage(writer, ref, pull);
+      if (say) {
+        say("Digest: " + r.manifest_digest.str());
+        say(std::string("Status: ") + (r.new_image ? "Downloaded newer image for " : "Image is up to date for ") +
+            ref.FamiliarString());
+      }
+    } catch (const Error& e) {
+      if (have) throw Error::At(dockerfile_name, line, "pulling " + name + ": " + e.message());
+      throw Error::At(dockerfile_name, line,
+                      "image \"" + name + "\" is not in the store and pulling it failed (" + e.message() +
+                          "); get it with 'ubuild pull', 'ubuild load -i IMAGE.tar' or 'ubuild import ROOTFS.tar " + name + "'");
+    }
+  }
+}
+
+}  // namespace ubuild::builder

@@ -1,0 +1,23 @@
+#pragma once
+// The images a build names — FROM and COPY --from=IMAGE, when they are not
+// scratch or a stage — pulled from their registry before the first step
+// when the store does not have them, or every time with --pull (Docker's
+// classic builder does the same at each FROM). COPY --from values holding
+// a variable are known only once their stage runs, so they are not pulled.
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "builder/dispatch/build_options.h"
+#include "parser/instructions.h"
+#include "store/store.h"
+
+namespace ubuild::builder {
+
+// `froms` are the stages' expanded FROM lines; `needed` which stages run.
+// `say` gets docker pull's progress lines.
+void PullBaseImages(const BuildOptions& options, store::Store& store, const parser::Dockerfile& df,
+                    const std::vector<parser::FromInstr>& froms, const std::vector<bool>& needed,
+                    const std::string& dockerfile_name, const std::function<void(const std::string&)>& say);
+
+}  // namespace ubuild::builder

@@ -1,0 +1,25 @@
+// `ubuild push [-q] REF`: an image of the store to its registry
+// (store/registry/image_push.h), printing what `docker push` prints when
+// its output is not a terminal.
+#include <iostream>
+
+#include "builder/cli/command_args.h"
+#include "builder/cli/commands.h"
+#include "store/registry/image_push.h"
+#include "store/store.h"
+
+namespace ubuild::cli {
+
+int CmdPush(const GlobalOptions& g, const Args& args) {
+  ParsedArgs p = ParseCommandArgs(CommandNamed("push"), args);
+  if (p.positional.size() != 1) throw UsageError("push needs exactly one image reference (usage: ubuild push [-q] NAME[:TAG])");
+  auto ref = store::registry::ImageReference::Parse(p.positional[0]);
+  store::registry::PushOptions options;
+  if (!p.Has("quiet")) options.progress = [](const std::string& line) { std::cout << line << std::endl; };
+  auto s = store::Store::Open(g.root, store::Store::Mode::kWrite);
+  store::registry::PushImage(s, ref, options);
+  if (p.Has("quiet")) std::cout << ref.String() << "\n";
+  return 0;
+}
+
+}  // namespace ubuild::cli

@@ -1,0 +1,294 @@
+#include "store/registry/image_push.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <vector>
+
+#include "store/base/error.h"
+#include "store/base/fd.h"
+#include "store/image_config.h"
+#include "store/layout.h"
+#include "store/oci_media_types.h"
+#include "store/registry/concurrent_transfers.h"
+#include "store/registry/distribution_metadata.h"
+#include "store/registry/gzip_sink.h"
+#include "store/registry/manifest.h"
+#include "store/registry/registry_session.h"
+#include "store/store.h"
+
+namespace ubuild::store::registry {
+
+namespace {
+
+// Docker's default max-concurrent-uploads.
+constexpr size_t kConcurrentUploads = 5;
+
+// The compressed layer: its bytes in an unnamed file, their digest and size.
+struct CompressedLayer {
+  Fd fd;
+  Digest digest;
+  uint64_t size = 0;
+};
+
+class HashingFileSink : public ByteSink {
+ public:
+  HashingFileSink(int fd, std::string what) : file_(fd, std::move(what)) {}
+  void Write(const void* data, size_t len) override {
+    hash_.Update(data, len);
+    size_ += len;
+    file_.Write(data, len);
+  }
+  Sha256 hash_;
+  uint64_t size_ = 0;
+
+ private:
+  FdSink file_;
+};
+
+class PreadSource : public ByteSource {
+ public:
+  explicit PreadSource(int fd) : fd_(fd) {}
+  size_t Read(void* data, size_t len) override {
+    for (;;) {
+      ssize_t n = ::pread(fd_, data, len, offset_);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) throw SysError("pread", "compressed layer", errno);
+      offset_ += n;
+      return static_cast<size_t>(n);
+    }
+  }
+
+ private:
+  int fd_;
+  off_t offset_ = 0;
+};
+
+class Pusher {
+ public:
+  Pusher(Store& store, const ImageReference& ref, const PushOptions& options)
+      : store_(store), ref_(ref), options_(options) {}
+
+  PushResult Run();
+
+ private:
+  struct LayerPlan {
+    Layer layer;
+    std::optional<BlobSighting> here;    // seen in this very repository
+    std::optional<BlobSighting> mount;   // seen in another repository of this registry
+    Descriptor pushed;                   // what the manifest lists
+  };
+
+  void Say(const std::string& line) {
+    if (!options_.progress) return;
+    std::lock_guard lock(say_mu_);
+    options_.progress(line);
+  }
+  static std::string Short(const Digest& d) { return d.hex().substr(0, 12); }
+  // The blob's size when the repository has it.
+  std::optional<uint64_t> BlobSize(HttpClient& http, const Digest& blob);
+  bool Mount(HttpClient& http, const Digest& blob, const std::string& from_path);
+  void Upload(HttpClient& http, const Digest& blob, ByteSource& bytes, uint64_t size);
+  CompressedLayer Compress(const Layer& layer);
+  void PushLayer(HttpClient& http, LayerPlan& plan);
+  // The image's layers, each with where the store has seen it in this registry.
+  std::vector<LayerPlan> PlanLayers(const ImageConfig& config) const;
+  // Push here, and pull from every repository a layer is mounted from.
+  std::vector<std::string> Scopes(const std::vector<LayerPlan>& plans) const;
+  // The config blob, then the manifest naming it and the pushed layers.
+  PushResult PutManifest(HttpClient& http, const std::string& config, const std::vector<LayerPlan>& plans);
+
+  Store& store_;
+  const ImageReference& ref_;
+  const PushOptions& options_;
+  std::optional<RegistrySession> session_;
+  std::mutex say_mu_;
+};
+
+std::optional<uint64_t> Pusher::BlobSize(HttpClient& http, const Digest& blob) {
+  HttpRequest head;
+  head.method = "HEAD";
+  head.url = "/v2/" + ref_.path + "/blobs/" + blob.str();
+  HttpResponse r = session_->Send(http, head);
+  auto length = r.Header("content-length");
+  if (r.status == 200 && length) return std::stoull(*length);
+  if (r.status == 404) return std::nullopt;
+  throw Error("HEAD of blob " + blob.str() + ": " + RegistrySession::ErrorText(r), ref_.Repository());
+}
+
+bool Pusher::Mount(HttpClient& http, const Digest& blob, const std::string& from_path) {
+  HttpRequest post;
+  post.method = "POST";
+  post.url = "/v2/" + ref_.path + "/blobs/uploads/?mount=" + blob.str() + "&from=" + from_path;
+  HttpResponse r = session_->Send(http, post);
+  if (r.status == 201) return true;
+  // 202: the registry would not mount and opened an upload instead; it is
+  // left to expire, since Upload opens its own.
+  if (r.status == 202) return false;
+  throw Error("mounting blob " + blob.str() + " from " + from_path + ": " + RegistrySession::ErrorText(r), ref_.Repository());
+}
+
+void Pusher::Upload(HttpClient& http, const Digest& blob, ByteSource& bytes, uint64_t size) {
+  HttpRequest post;
+  post.method = "POST";
+  post.url = "/v2/" + ref_.path + "/blobs/uploads/";
+  HttpResponse started = session_->Send(http, post);
+  auto location = started.Header("location");
+  if (started.status != 202 || !location) {
+    throw Error("starting the upload of " + blob.str() + ": " + RegistrySession::ErrorText(started), ref_.Repository());
+  }
+  HttpRequest put;
+  put.method = "PUT";
+  put.url = *location + (location->find('?') == std::string::npos ? "?" : "&") + "digest=" + blob.str();
+  put.headers.push_back("Content-Type: application/octet-stream");
+  put.upload = &bytes;
+  put.upload_size = size;
+  HttpResponse done = session_->Send(http, put);
+  if (done.status != 201) {
+    throw Error("uploading blob " + blob.str() + ": " + RegistrySession::ErrorText(done), ref_.Repository());
+  }
+}
+
+CompressedLayer Pusher::Compress(const Layer& layer) {
+  CompressedLayer c;
+  auto tmp = layout::LayerDbTmp(store_.root());
+  c.fd.reset(::open(tmp.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
+  if (!c.fd.valid()) throw SysError("open(O_TMPFILE)", tmp.string(), errno);
+  const std::string what = "layer " + layer.diff_id.str();
+  HashingFileSink file(c.fd.get(), what);
+  GzipSink gzip(file, what);
+  store_.layers().WriteTar(layer, gzip);
+  gzip.Finish();
+  c.digest = file.hash_.Final();
+  c.size = file.size_;
+  return c;
+}
+
+void Pusher::PushLayer(HttpClient& http, LayerPlan& plan) {
+  const std::string id = Short(plan.layer.diff_id);
+  // A blob this repository was seen with: ask before compressing anything.
+  if (plan.here) {
+    if (auto size = BlobSize(http, plan.here->blob)) {
+      plan.pushed = Descriptor{plan.here->media_type, plan.here->blob, *size, std::nullopt};
+      Say(id + ": Layer already exists");
+      return;
+    }
+  }
+  if (plan.mount) {
+    const std::string from = plan.mount->source_repository.substr(ref_.domain.size() + 1);
+    if (Mount(http, plan.mount->blob, from)) {
+      auto size = BlobSize(http, plan.mount->blob);
+      if (!size) throw Error("the registry mounted blob " + plan.mount->blob.str() + " but does not have it", ref_.String());
+      plan.pushed = Descriptor{plan.mount->media_type, plan.mount->blob, *size, std::nullopt};
+      Say(id + ": Mounted from " + from);
+      return;
+    }
+  }
+  CompressedLayer c = Compress(plan.layer);
+  plan.pushed = Descriptor{std::string(media_type::kDockerLayerGzip), c.digest, c.size, std::nullopt};
+  if (BlobSize(http, c.digest)) {
+    Say(id + ": Layer already exists");
+    return;
+  }
+  PreadSource bytes(c.fd.get());
+  Upload(http, c.digest, bytes, c.size);
+  Say(id + ": Pushed");
+}
+
+std::vector<Pusher::LayerPlan> Pusher::PlanLayers(const ImageConfig& config) const {
+  std::vector<LayerPlan> plans;
+  std::optional<Digest> top = TopChainId(config);
+  if (!top) return plans;
+  const std::string prefix = ref_.domain + "/";
+  for (Layer& l : store_.layers().Chain(*top)) {
+    LayerPlan p{std::move(l), {}, {}, {}};
+    // Newest sightings last: the last one of each kind wins.
+    for (const BlobSighting& s : SightingsOf(store_.root(), p.layer.diff_id)) {
+      if (s.media_type.empty() || s.source_repository.rfind(prefix, 0) != 0) continue;
+      (s.source_repository == ref_.Repository() ? p.here : p.mount) = s;
+    }
+    plans.push_back(std::move(p));
+  }
+  return plans;
+}
+
+std::vector<std::string> Pusher::Scopes(const std::vector<LayerPlan>& plans) const {
+  std::vector<std::string> scopes = {"repository:" + ref_.path + ":pull,push"};
+  for (const LayerPlan& p : plans) {
+    if (p.mount && !p.here) {
+      scopes.push_back("repository:" + p.mount->source_repository.substr(ref_.domain.size() + 1) + ":pull");
+    }
+  }
+  return scopes;
+}
+
+PushResult Pusher::PutManifest(HttpClient& http, const std::string& config, const std::vector<LayerPlan>& plans) {
+  const Digest config_digest = Sha256Of(config);
+  if (!BlobSize(http, config_digest)) {
+    StringSource bytes(config);
+    Upload(http, config_digest, bytes, config.size());
+  }
+  nlohmann::ordered_json m;
+  m["schemaVersion"] = 2;
+  m["mediaType"] = std::string(media_type::kDockerManifest);
+  m["config"] = {{"mediaType", std::string(media_type::kDockerConfig)}, {"size", config.size()}, {"digest", config_digest.str()}};
+  m["layers"] = nlohmann::ordered_json::array();
+  for (const LayerPlan& p : plans) {
+    m["layers"].push_back({{"mediaType", p.pushed.media_type}, {"size", p.pushed.size}, {"digest", p.pushed.digest.str()}});
+  }
+  // Indented by three spaces, as Docker writes schema2 manifests.
+  const std::string manifest = m.dump(3);
+  PushResult result{Sha256Of(manifest), manifest.size()};
+
+  HttpRequest put;
+  put.method = "PUT";
+  put.url = "/v2/" + ref_.path + "/manifests/" + ref_.tag;
+  put.headers.push_back("Content-Type: " + std::string(media_type::kDockerManifest));
+  put.body = manifest;
+  HttpResponse r = session_->Send(http, put);
+  if (r.status != 201) throw Error("the registry refused the manifest: " + RegistrySession::ErrorText(r), ref_.String());
+  auto answered = r.Header("docker-content-digest");
+  if (!answered || *answered != result.manifest_digest.str()) {
+    throw Error("the registry stored the manifest as " + answered.value_or("(no Docker-Content-Digest)") +
+                    ", but its bytes hash to " + result.manifest_digest.str(),
+                ref_.String());
+  }
+  return result;
+}
+
+PushResult Pusher::Run() {
+  if (ref_.tag.empty()) throw Error("cannot push a digest reference; push a tag", ref_.String());
+  const std::string local = ref_.FamiliarName() + ":" + ref_.tag;
+  std::optional<Digest> id = store_.refs().Get(local);
+  if (!id) throw Error("no such image in the store: " + local + " (tag an image with 'ubuild tag IMAGE " + local + "')");
+  const std::string config = store_.images().GetConfig(*id);
+  std::vector<LayerPlan> plans = PlanLayers(ImageConfig::Parse(config, id->str()));
+
+  session_.emplace(ref_.domain, Scopes(plans));
+  HttpClient http;
+  session_->Ping(http);
+  Say("The push refers to repository [" + ref_.Repository() + "]");
+  for (auto it = plans.rbegin(); it != plans.rend(); ++it) Say(Short(it->layer.diff_id) + ": Preparing");
+  RunConcurrently(plans.size(), kConcurrentUploads, [&](HttpClient& client, size_t i) { PushLayer(client, plans[i]); });
+  PushResult result = PutManifest(http, config, plans);
+
+  store_.refs().AddDigest(ref_.FamiliarName(), result.manifest_digest, *id);
+  for (const LayerPlan& p : plans) {
+    RecordSighting(store_.root(), p.layer.diff_id, BlobSighting{p.pushed.digest, ref_.Repository(), p.pushed.media_type});
+  }
+  Say(ref_.tag + ": digest: " + result.manifest_digest.str() + " size: " + std::to_string(result.manifest_size));
+  return result;
+}
+
+}  // namespace
+
+PushResult PushImage(Store& store, const ImageReference& ref, const PushOptions& options) {
+  Pusher pusher(store, ref, options);
+  return pusher.Run();
+}
+
+}  // namespace ubuild::store::registry

@@ -1,0 +1,63 @@
+# Registries for the registry tests: Debian's docker-registry (CNCF
+# distribution) on 127.0.0.1 with a free port and a private data dir, each
+# stopped by the test's cleanup. Source after lib.sh.
+# Processes the test starts in its own shell go in REGISTRY_PIDS; a
+# registry is started inside $(start_registry ...), a subshell, so it
+# leaves its pid in its directory instead.
+REGISTRY_PIDS=()
+REGISTRY_PIDFILES=()  # read at cleanup: pids known only later (dockerd's containerd)
+registry_cleanup() {
+  local pid pidfile
+  for pidfile in "$E2E_TMP"/registry-*/pid "${REGISTRY_PIDFILES[@]}"; do
+    [[ -f $pidfile ]] && REGISTRY_PIDS+=("$(cat "$pidfile")")
+  done
+  for pid in "${REGISTRY_PIDS[@]}"; do
+    kill "$pid" 2>/dev/null
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null
+  done
+  e2e_cleanup
+}
+trap 'set +e; registry_cleanup' EXIT
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# start_registry NAME [extra YAML lines] [extra lines under http:]: prints
+# the registry's host:port.
+start_registry() {
+  local name=$1 extra=${2:-} http_extra=${3:-} port dir
+  port=$(free_port)
+  dir=$E2E_TMP/registry-$name
+  mkdir -p "$dir/data"
+  cat >"$dir/config.yml" <<YML
+version: 0.1
+log:
+  level: error
+storage:
+  filesystem:
+    rootdirectory: $dir/data
+http:
+  addr: 127.0.0.1:$port
+$http_extra
+$extra
+YML
+  docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
+  echo $! >"$dir/pid"
+  local i
+  for i in $(seq 100); do
+    curl -s -o /dev/null "http://127.0.0.1:$port/v2/" && break
+    curl -sk -o /dev/null "https://127.0.0.1:$port/v2/" && break
+    sleep 0.1
+  done
+  echo "127.0.0.1:$port"
+}
+
+# The data file of a blob in a registry's storage.
+registry_blob_file() {  # NAME DIGEST
+  local hex=${2#sha256:}
+  echo "$E2E_TMP/registry-$1/data/docker/registry/v2/blobs/sha256/${hex:0:2}/$hex/data"
+}
+
+image_id() { ub inspect "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Id"])'; }
