@@ -6,12 +6,12 @@
 #include <cstdint>
 #include <cstdlib>
 #include <iostream>
-#include <optional>
 #include <sstream>
 
 #include "builder/build.h"
 #include "builder/cli/command_args.h"
 #include "builder/cli/commands.h"
+#include "builder/cli/dockerfile_lookup.h"
 #include "builder/run/seccomp_option.h"
 #include "store/base/error.h"
 #include "store/reference_store.h"
@@ -21,36 +21,6 @@
 namespace ubuild::cli {
 
 namespace {
-
-constexpr const char* kBuildUsage =
-    "usage: ubuild [--root DIR] [build] [OPTIONS] CONTEXT\n"
-    "  -t, --tag NAME[:TAG]     tag the image (repeatable)\n"
-    "  -f, --file FILE          Dockerfile (default CONTEXT/Dockerfile; - reads stdin)\n"
-    "      --build-arg K[=V]    set a build arg (K alone takes $K from the environment)\n"
-    "      --target STAGE       build up to this stage\n"
-    "      --no-cache           do not use the build cache\n"
-    "      --network MODE       network for RUN: default (own namespace, outbound only,\n"
-    "                           via slirp4netns or pasta), host or none\n"
-    "      --memory BYTES[k|m|g]  memory limit for each RUN (default none)\n"
-    "      --pids-limit N       process limit for each RUN (default none; 0 or -1: none)\n"
-    "      --label K=V          add a label to the image (repeatable)\n"
-    "      --security-opt seccomp=unconfined|FILE\n"
-    "                           seccomp profile for RUN (default: Docker's)\n"
-    "      --iidfile FILE       write the image id to FILE\n"
-    "  -q, --quiet              print only the image id\n"
-    "      --progress MODE      auto, plain or quiet\n"
-    "      --pull               pull every FROM image, even one in the store\n"
-    "      --push               push each -t name after the build\n";
-
-const std::vector<FlagSpec> kBuildFlags = {
-    {"help", 'h'},      {"tag", 't', true},    {"file", 'f', true},    {"build-arg", 0, true},
-    {"target", 0, true}, {"no-cache", 0},       {"network", 0, true},   {"label", 0, true},
-    {"iidfile", 0, true}, {"quiet", 'q'},       {"progress", 0, true},   {"memory", 'm', true},
-    {"pids-limit", 0, true},
-    {"security-opt", 0, true},
-    {"pull", 0},
-    {"push", 0},
-};
 
 // --security-opt seccomp=unconfined|FILE (Docker's CLI also takes the old
 // "seccomp:FILE" spelling); a bad profile fails here, before any work.
@@ -160,20 +130,17 @@ void ApplyFlag(builder::BuildOptions& o, const std::string& flag, const std::str
   }
 }
 
-// The build's options; nullopt when -h asks for the usage instead. Flags
-// act in the order given: -h stops at once, a bad tag fails before a later
-// unknown flag, and --tag, --build-arg and --label repeat.
-std::optional<builder::BuildOptions> ReadOptions(const Args& args) {
+// The build's options. Flags act in the order given: a bad tag fails before
+// a later unknown flag, and --tag, --build-arg and --label repeat.
+builder::BuildOptions ReadOptions(const Args& args) {
   builder::BuildOptions o;
   std::vector<std::string> positional;
-  FlagReader reader("build", args, kBuildFlags);
+  FlagReader reader("build", args, BuildFlags());
   FlagItem item;
   try {
     while (reader.Next(&item)) {
       if (item.flag == nullptr) {
         positional.push_back(item.value);
-      } else if (item.flag->long_name == "help") {
-        return std::nullopt;
       } else {
         ApplyFlag(o, item.flag->long_name, item.value);
       }
@@ -192,6 +159,7 @@ std::optional<builder::BuildOptions> ReadOptions(const Args& args) {
   if (!std::filesystem::is_directory(o.context, ec)) {
     throw Error("the build context is not a directory", o.context.string());
   }
+  if (o.dockerfile.empty() && !o.dockerfile_from_stdin) o.dockerfile = FindDockerfile(o.context);
   if (o.dockerfile_from_stdin) {
     std::stringstream ss;
     ss << std::cin.rdbuf();
@@ -202,25 +170,43 @@ std::optional<builder::BuildOptions> ReadOptions(const Args& args) {
 
 }  // namespace
 
+const std::vector<FlagSpec>& BuildFlags() {
+  static const std::vector<FlagSpec> flags = {
+      {"tag", 't', true, "NAME[:TAG]", "Name and optionally a tag for the image (repeatable)"},
+      {"file", 'f', true, "FILE", "The Dockerfile (default: CONTEXT/Dockerfile, dockerfile or Containerfile; - reads standard input)"},
+      {"build-arg", 0, true, "K[=V]", "Set a build arg (K alone takes $K from the environment)"},
+      {"target", 0, true, "STAGE", "Build up to this stage"},
+      {"no-cache", 0, false, "", "Do not use the build cache"},
+      {"network", 0, true, "default|host|none",
+       "Network for RUN: default (a namespace of its own, outbound only, via slirp4netns or pasta), host or none"},
+      {"memory", 'm', true, "BYTES[k|m|g]", "Memory limit for each RUN (default none)"},
+      {"pids-limit", 0, true, "N", "Process limit for each RUN (default none; 0 or -1: none)"},
+      {"label", 0, true, "K=V", "Add a label to the image (repeatable)"},
+      {"security-opt", 0, true, "seccomp=unconfined|FILE", "Seccomp profile for RUN (default: Docker's)"},
+      {"iidfile", 0, true, "FILE", "Write the image id to FILE"},
+      {"quiet", 'q', false, "", "Print only the image id"},
+      {"progress", 0, true, "MODE", "auto, plain or quiet"},
+      {"pull", 0, false, "", "Pull every FROM image, even one in the store"},
+      {"push", 0, false, "", "Push each -t name after the build"},
+  };
+  return flags;
+}
+
 int CmdBuild(const GlobalOptions& g, const Args& args) {
-  std::optional<builder::BuildOptions> options = ReadOptions(args);
-  if (!options) {
-    std::cout << kBuildUsage;
-    return 0;
-  }
-  if (options->push && options->tags.empty()) throw UsageError("--push needs a name to push: add -t NAME[:TAG]");
+  const builder::BuildOptions options = ReadOptions(args);
+  if (options.push && options.tags.empty()) throw UsageError("--push needs a name to push: add -t NAME[:TAG]");
   // Steps run outside ROOT/lock, so builds go side by side (store.h).
   store::Store store = store::Store::Open(g.root, store::Store::Mode::kConcurrent);
-  builder::Build(*options, store, std::cout);
-  if (options->push) {
+  builder::Build(options, store, std::cout);
+  if (options.push) {
     // push records which blob went where (distribution metadata) as `ubuild
     // push` does, under ROOT/lock held exclusively.
     store::Store pusher = store::Store::Open(g.root, store::Store::Mode::kWrite);
     store::registry::PushOptions push;
-    if (options->progress != builder::Progress::kQuiet) {
+    if (options.progress != builder::Progress::kQuiet) {
       push.progress = [](const std::string& line) { std::cout << line << std::endl; };
     }
-    for (const std::string& tag : options->tags) {
+    for (const std::string& tag : options.tags) {
       store::registry::PushImage(pusher, store::registry::ImageReference::Parse(tag), push);
     }
   }

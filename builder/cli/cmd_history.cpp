@@ -1,4 +1,4 @@
-// ubuild history [--no-trunc] [-q] REF: like `docker history`, newest first
+// ubuild history [-H=false] [--no-trunc] [-q] REF: like `docker history`, newest first
 // (store/image_history.h computes the rows).
 #include <iostream>
 
@@ -14,13 +14,9 @@
 namespace ubuild::cli {
 
 int CmdHistory(const GlobalOptions& g, const Args& args) {
-  ParsedArgs p = ParseCommandArgs("history", args, {{"no-trunc", 0}, {"quiet", 'q'}, {"human", 'H', true}});
+  ParsedArgs p = ParseCommandArgs(CommandNamed("history"), args);
   if (p.positional.size() != 1) throw UsageError("history needs exactly one image");
-  bool human = true;
-  if (auto h = p.values.find("human"); h != p.values.end()) {
-    if (h->second != "true" && h->second != "false") throw UsageError("history: --human takes true or false");
-    human = h->second == "true";
-  }
+  const bool human = p.Bool("human", true);
   const std::string& ref = p.positional[0];
   auto s = store::Store::Open(g.root, store::Store::Mode::kRead);
   auto id = s.Resolve(ref);
@@ -46,7 +42,7 @@ int CmdHistory(const GlobalOptions& g, const Args& args) {
       if (c == '\t') c = ' ';
     }
     if (trunc) created_by = Ellipsis(created_by, 45);
-    std::string created = human ? HumanSince(r.created) : r.created;
+    std::string created = human ? HumanSince(r.created) : LocalRfc3339(r.created);
     std::string size = human ? HumanSize(r.size) : std::to_string(r.size);
     table.Row({show_id(r.id), created, created_by, size, r.comment});
   }

@@ -1,9 +1,10 @@
-// ubuild images [-a] [-q] [--no-trunc] [REPOSITORY[:TAG]]: like `docker images`.
+// ubuild images [-a] [-q] [--no-trunc] [-f KEY=VALUE]… [REPOSITORY[:TAG]]: like `docker images`.
 #include <iostream>
 
 #include "builder/cli/command_args.h"
 #include "builder/cli/commands.h"
 #include "builder/cli/human_format.h"
+#include "builder/cli/image_filter.h"
 #include "builder/cli/table_writer.h"
 #include "store/digest.h"
 #include "store/image_listing.h"
@@ -12,13 +13,17 @@
 namespace ubuild::cli {
 
 int CmdImages(const GlobalOptions& g, const Args& args) {
-  ParsedArgs p = ParseCommandArgs("images", args, {{"all", 'a'}, {"quiet", 'q'}, {"no-trunc", 0}, {"digests", 0}});
+  ParsedArgs p = ParseCommandArgs(CommandNamed("images"), args);
   if (p.positional.size() > 1) throw UsageError("images takes at most one REPOSITORY[:TAG]");
   store::ImageListingFilter filter;
   if (!p.positional.empty()) filter = store::ImageListingFilter::FromReference(p.positional[0]);
   filter.all = p.Has("all");
   auto s = store::Store::Open(g.root, store::Store::Mode::kRead);
   std::vector<store::ImageListingRow> rows = store::ListImages(s, filter);
+  if (auto f = p.repeated.find("filter"); f != p.repeated.end()) {
+    const ImageFilter image_filter(s, f->second);
+    std::erase_if(rows, [&](const store::ImageListingRow& r) { return !image_filter.Matches(s, r); });
+  }
 
   bool trunc = !p.Has("no-trunc");
   auto show_id = [&](const store::Digest& id) { return trunc ? store::ShortId(id.str()) : id.str(); };

@@ -62,7 +62,7 @@ std::string ImportConfig(const store::Digest& diff_id, const std::string& commen
 }  // namespace
 
 int CmdImport(const GlobalOptions& g, const Args& args) {
-  ParsedArgs p = ParseCommandArgs("import", args, {{"message", 'm', true}});
+  ParsedArgs p = ParseCommandArgs(CommandNamed("import"), args);
   if (p.positional.empty() || p.positional.size() > 2) {
     throw UsageError("import needs FILE|- and optionally NAME[:TAG]");
   }

@@ -66,7 +66,7 @@ ojson InspectOne(const store::Store& s, const store::Digest& id, const std::vect
 }  // namespace
 
 int CmdInspect(const GlobalOptions& g, const Args& args) {
-  ParsedArgs p = ParseCommandArgs("inspect", args, {});
+  ParsedArgs p = ParseCommandArgs(CommandNamed("inspect"), args);
   if (p.positional.empty()) throw UsageError("inspect needs at least one image");
   auto s = store::Store::Open(g.root, store::Store::Mode::kRead);
   std::map<store::Digest, std::vector<std::string>> tags;

@@ -18,7 +18,7 @@
 namespace ubuild::cli {
 
 int CmdLayers(const GlobalOptions& g, const Args& args) {
-  ParsedArgs p = ParseCommandArgs("layers", args, {{"files", 0}});
+  ParsedArgs p = ParseCommandArgs(CommandNamed("layers"), args);
   if (p.positional.size() != 1) throw UsageError("layers needs exactly one image");
   const std::string& ref = p.positional[0];
   auto s = store::Store::Open(g.root, store::Store::Mode::kRead);

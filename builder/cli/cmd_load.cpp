@@ -8,6 +8,7 @@
 #include <iostream>
 #include <optional>
 
+#include "builder/cli/command_args.h"
 #include "builder/cli/commands.h"
 #include "store/base/error.h"
 #include "store/base/fd.h"
@@ -17,22 +18,10 @@
 namespace ubuild::cli {
 
 int CmdLoad(const GlobalOptions& g, const Args& args) {
-  std::optional<std::string> input;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "-i" || a == "--input") {
-      if (i + 1 >= args.size()) throw UsageError("load: " + a + " needs a file name");
-      input = args[++i];
-    } else if (a.rfind("--input=", 0) == 0) {
-      input = a.substr(8);
-    } else if (a.size() > 2 && a.rfind("-i", 0) == 0 && a[2] != '-') {
-      input = a.substr(a[2] == '=' ? 3 : 2);
-    } else if (a == "-q" || a == "--quiet") {
-      // Accepted for docker compatibility; there is no progress output to hide.
-    } else {
-      throw UsageError("load: unexpected argument " + a + " (usage: ubuild load [-i FILE])");
-    }
-  }
+  ParsedArgs p = ParseCommandArgs(CommandNamed("load"), args);
+  if (!p.positional.empty()) throw UsageError("load: unexpected argument " + p.positional[0] + " (usage: ubuild load [-i FILE])");
+  std::optional<std::string> input;  // -q is accepted for docker's sake: load prints no progress to hide
+  if (auto i = p.values.find("input"); i != p.values.end()) input = i->second;
   if (input && input->empty()) throw UsageError("load: -i needs a file name");
 
   Fd file;  // -i FILE; standard input stays open

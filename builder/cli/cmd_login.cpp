@@ -40,7 +40,7 @@ std::string Prompt(const std::string& what, bool hide) {
 }  // namespace
 
 int CmdLogin(const GlobalOptions&, const Args& args) {
-  ParsedArgs p = ParseCommandArgs("login", args, {{"username", 'u', true}, {"password", 'p', true}, {"password-stdin", 0}});
+  ParsedArgs p = ParseCommandArgs(CommandNamed("login"), args);
   if (p.positional.size() > 1) throw UsageError("login takes at most one SERVER");
   if (p.Has("password") && p.Has("password-stdin")) throw UsageError("--password and --password-stdin are mutually exclusive");
   const std::string domain = store::registry::RegistryDomainOf(p.positional.empty() ? "" : p.positional[0]);
@@ -66,7 +66,7 @@ int CmdLogin(const GlobalOptions&, const Args& args) {
 }
 
 int CmdLogout(const GlobalOptions&, const Args& args) {
-  ParsedArgs p = ParseCommandArgs("logout", args, {});
+  ParsedArgs p = ParseCommandArgs(CommandNamed("logout"), args);
   if (p.positional.size() > 1) throw UsageError("logout takes at most one SERVER");
   const std::string server = p.positional.empty() ? "" : p.positional[0];
   const std::string domain = store::registry::RegistryDomainOf(server);

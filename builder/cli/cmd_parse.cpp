@@ -7,6 +7,7 @@
 #include <iterator>
 #include <sstream>
 
+#include "builder/cli/command_args.h"
 #include "builder/cli/commands.h"
 #include "parser/ast.h"
 #include "store/base/error.h"
@@ -24,18 +25,9 @@ std::string ReadAll(std::istream& in, const std::string& name) {
 }  // namespace
 
 int CmdParse(const GlobalOptions& /*g*/, const Args& args) {
-  std::string path = "Dockerfile";
-  size_t positional = 0;
-  for (const std::string& a : args) {
-    if (a == "-h" || a == "--help") {
-      std::cout << "usage: ubuild parse [FILE|-]\n"
-                   "Print the Dockerfile's parse tree (default ./Dockerfile, - for stdin).\n";
-      return 0;
-    }
-    if (a.size() > 1 && a[0] == '-') throw UsageError("parse: unknown option " + a);
-    if (++positional > 1) throw UsageError("parse takes at most one FILE");
-    path = a;
-  }
+  ParsedArgs p = ParseCommandArgs(CommandNamed("parse"), args);
+  if (p.positional.size() > 1) throw UsageError("parse takes at most one FILE");
+  const std::string path = p.positional.empty() ? "Dockerfile" : p.positional[0];
 
   std::string text;
   std::string name = path;

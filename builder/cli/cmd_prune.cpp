@@ -1,6 +1,9 @@
-// ubuild prune [-f]: removes dangling images (no tag, no child), repeatedly,
-// then layers no image uses, then build-cache entries whose image went;
-// prints what went and the space freed (as docker does, the build cache aside).
+// ubuild prune [-f] and ubuild image prune [-a] [-f]: remove dangling images
+// (no tag, no child), repeatedly, then layers no image uses, then build-cache
+// entries whose image went; print what went and the space freed, as
+// `docker image prune` does (the build cache aside). With -a every image
+// goes, as docker's -a removes every image no container uses and ubuild has
+// no containers: its tags first, so each image is dangling when it goes.
 #include <iostream>
 #include <map>
 #include <optional>
@@ -15,11 +18,17 @@
 
 namespace ubuild::cli {
 
-int CmdPrune(const GlobalOptions& g, const Args& args) {
-  // -f is accepted for docker's muscle memory; ubuild never asks.
-  ParsedArgs p = ParseCommandArgs("prune", args, {{"force", 'f'}});
-  if (!p.positional.empty()) throw UsageError("prune takes no arguments");
+namespace {
+
+int Prune(const GlobalOptions& g, bool all) {
   auto s = store::Store::Open(g.root, store::Store::Mode::kWrite);
+  std::vector<std::string> untagged;
+  if (all) {
+    for (const auto& [ref, id] : s.refs().All()) {
+      s.refs().Untag(ref);
+      untagged.push_back(ref);
+    }
+  }
 
   // One pass over the records, then a worklist: deleting a dangling image
   // may leave its parent dangling too.
@@ -41,6 +50,7 @@ int CmdPrune(const GlobalOptions& g, const Args& args) {
     store::Digest id = work.back();
     work.pop_back();
     s.images().Remove(id);
+    s.refs().RemoveDigestsOf(id);  // as rmi does: no RepoDigest outlives its image
     deleted_images.push_back(id);
     auto parent = parent_of[id];
     if (parent && parent_of.count(*parent) && --children[*parent] == 0 && !tagged.count(*parent)) {
@@ -51,8 +61,9 @@ int CmdPrune(const GlobalOptions& g, const Args& args) {
   store::BuildCache(s.root(), s.images()).RemoveDangling();
 
   uint64_t freed = 0;
-  if (!deleted_images.empty()) {
+  if (!untagged.empty() || !deleted_images.empty()) {
     std::cout << "Deleted Images:\n";
+    for (const auto& ref : untagged) std::cout << "untagged: " << ref << "\n";
     for (const auto& id : deleted_images) std::cout << "deleted: " << id.str() << "\n";
     std::cout << "\n";
   }
@@ -66,6 +77,21 @@ int CmdPrune(const GlobalOptions& g, const Args& args) {
   }
   std::cout << "Total reclaimed space: " << HumanSize(freed) << "\n";
   return 0;
+}
+
+}  // namespace
+
+int CmdPrune(const GlobalOptions& g, const Args& args) {
+  // -f is accepted for docker's muscle memory; ubuild never asks.
+  ParsedArgs p = ParseCommandArgs(CommandNamed("prune"), args);
+  if (!p.positional.empty()) throw UsageError("prune takes no arguments");
+  return Prune(g, false);
+}
+
+int CmdImagePrune(const GlobalOptions& g, const Args& args) {
+  ParsedArgs p = ParseCommandArgs(CommandNamed("image prune"), args);
+  if (!p.positional.empty()) throw UsageError("image prune takes no arguments");
+  return Prune(g, p.Has("all"));
 }
 
 }  // namespace ubuild::cli

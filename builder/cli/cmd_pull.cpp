@@ -11,7 +11,7 @@
 namespace ubuild::cli {
 
 int CmdPull(const GlobalOptions& g, const Args& args) {
-  ParsedArgs p = ParseCommandArgs("pull", args, {{"platform", 0, true}, {"quiet", 'q'}});
+  ParsedArgs p = ParseCommandArgs(CommandNamed("pull"), args);
   if (p.positional.size() != 1) throw UsageError("pull needs exactly one image reference (usage: ubuild pull [--platform OS/ARCH] [-q] REF)");
   auto ref = store::registry::ImageReference::Parse(p.positional[0]);
   store::registry::PullOptions options;

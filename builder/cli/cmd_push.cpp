@@ -11,7 +11,7 @@
 namespace ubuild::cli {
 
 int CmdPush(const GlobalOptions& g, const Args& args) {
-  ParsedArgs p = ParseCommandArgs("push", args, {{"quiet", 'q'}});
+  ParsedArgs p = ParseCommandArgs(CommandNamed("push"), args);
   if (p.positional.size() != 1) throw UsageError("push needs exactly one image reference (usage: ubuild push [-q] NAME[:TAG])");
   auto ref = store::registry::ImageReference::Parse(p.positional[0]);
   store::registry::PushOptions options;

@@ -71,7 +71,7 @@ void RemoveOne(store::Store& s, const std::string& ref, bool force) {
 }  // namespace
 
 int CmdRmi(const GlobalOptions& g, const Args& args) {
-  ParsedArgs p = ParseCommandArgs("rmi", args, {{"force", 'f'}, {"no-prune", 0}});
+  ParsedArgs p = ParseCommandArgs(CommandNamed("rmi"), args);
   if (p.positional.empty()) throw UsageError("rmi needs at least one image");
   auto s = store::Store::Open(g.root, store::Store::Mode::kWrite);
   std::vector<std::string> errors;

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <optional>
 
+#include "builder/cli/command_args.h"
 #include "builder/cli/commands.h"
 #include "store/base/error.h"
 #include "store/atomic_file.h"
@@ -120,26 +121,10 @@ void SaveToFile(const store::Store& s, const std::vector<ImageToSave>& images, c
 }  // namespace
 
 int CmdSave(const GlobalOptions& g, const Args& args) {
+  ParsedArgs p = ParseCommandArgs(CommandNamed("save"), args);
+  const std::vector<std::string>& refs = p.positional;
   std::optional<std::string> output;
-  std::vector<std::string> refs;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "-o" || a == "--output") {
-      if (i + 1 >= args.size()) throw UsageError("save: " + a + " needs a file name");
-      output = args[++i];
-    } else if (a.rfind("--output=", 0) == 0) {
-      output = a.substr(9);
-    } else if (a.size() > 2 && a.rfind("-o", 0) == 0 && a[2] != '-') {
-      output = a.substr(a[2] == '=' ? 3 : 2);
-    } else if (a == "--") {
-      refs.insert(refs.end(), args.begin() + static_cast<long>(i) + 1, args.end());
-      break;
-    } else if (!a.empty() && a[0] == '-') {
-      throw UsageError("save: unknown option " + a);
-    } else {
-      refs.push_back(a);
-    }
-  }
+  if (auto o = p.values.find("output"); o != p.values.end()) output = o->second;
   if (refs.empty()) throw UsageError("save: needs at least one image (usage: ubuild save [-o FILE] REF...)");
   if (output && output->empty()) throw UsageError("save: -o needs a file name");
   if (!output && ::isatty(STDOUT_FILENO)) {

@@ -9,7 +9,7 @@
 namespace ubuild::cli {
 
 int CmdTag(const GlobalOptions& g, const Args& args) {
-  ParsedArgs p = ParseCommandArgs("tag", args, {});
+  ParsedArgs p = ParseCommandArgs(CommandNamed("tag"), args);
   if (p.positional.size() != 2) throw UsageError("tag needs SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]");
   std::string target = store::NormalizeReference(p.positional[1]);
   auto s = store::Store::Open(g.root, store::Store::Mode::kWrite);

@@ -30,6 +30,13 @@ bool FlagReader::NextShort(FlagItem* item) {
                     command_ + ": unknown shorthand flag: '" + std::string(1, c) + "' in " + word);
   }
   *item = FlagItem{spec, "", false};
+  if (short_pos_ < word.size() && word[short_pos_] == '=') {
+    // "-o=FILE", "-H=false": the rest of the word, as pflag reads it.
+    item->value = word.substr(short_pos_ + 1);
+    item->inline_value = !spec->takes_value;
+    short_pos_ = 0;
+    return true;
+  }
   if (spec->takes_value) {
     item->value = word.substr(short_pos_);
     short_pos_ = word.size();
@@ -93,12 +100,41 @@ ParsedArgs ParseCommandArgs(const std::string& command, const Args& args, const 
     if (item.inline_value && item.value != "true") {
       if (item.value != "false") throw UsageError(command + ": invalid value \"" + item.value + "\" for --" + name);
       out.flags.erase(name);
+      out.set_false.insert(name);
       continue;
     }
-    if (item.flag->takes_value) out.values[name] = item.value;
+    if (item.flag->takes_value) {
+      out.values[name] = item.value;
+      out.repeated[name].push_back(item.value);
+    }
     out.flags.insert(name);
+    out.set_false.erase(name);
   }
   return out;
+}
+
+ParsedArgs ParseCommandArgs(const Command& command, const Args& args) {
+  return ParseCommandArgs(command.name, args, command.flags);
+}
+
+const FlagSpec& HelpFlag() {
+  static const FlagSpec help{"help", 'h', false, "", "Print this help"};
+  return help;
+}
+
+bool AsksForHelp(const Command& command, const Args& args) {
+  std::vector<FlagSpec> specs = command.flags;
+  specs.push_back(HelpFlag());
+  FlagReader reader(command.name, args, specs);
+  FlagItem item;
+  try {
+    while (reader.Next(&item)) {
+      if (item.flag != nullptr && item.flag->long_name == "help") return item.value != "false";
+    }
+  } catch (const FlagError&) {
+    return false;
+  }
+  return false;
 }
 
 }  // namespace ubuild::cli

@@ -1,6 +1,7 @@
 #include "builder/cli/human_format.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 
 #include "store/rfc3339.h"
@@ -28,6 +29,22 @@ std::string HumanSince(const std::string& rfc3339) {
   auto t = store::ParseRfc3339(rfc3339);
   if (!t) return "N/A";
   return HumanDuration(static_cast<int64_t>(std::time(nullptr)) - *t) + " ago";
+}
+
+std::string LocalRfc3339(const std::string& rfc3339) {
+  auto t = store::ParseRfc3339(rfc3339);
+  if (!t) return rfc3339;
+  const time_t secs = static_cast<time_t>(*t);
+  struct tm local {};
+  localtime_r(&secs, &local);
+  char text[64];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &local);
+  const long offset = local.tm_gmtoff;
+  if (offset == 0) return std::string(text) + "Z";
+  const int minutes = static_cast<int>(std::labs(offset) / 60 % (24 * 60));  // zones are under a day
+  char zone[16];
+  std::snprintf(zone, sizeof zone, "%c%02d:%02d", offset < 0 ? '-' : '+', minutes / 60, minutes % 60);
+  return std::string(text) + zone;
 }
 
 std::string HumanSize(uint64_t bytes) {

@@ -9,6 +9,9 @@ namespace ubuild::cli {
 
 std::string HumanDuration(int64_t seconds);        // "3 minutes", "About an hour"
 std::string HumanSince(const std::string& rfc3339);  // "3 minutes ago"; "N/A" if unparsable
+// Go's t.Format(time.RFC3339) in the local zone, whole seconds:
+// "2024-04-12T11:39:39+02:00", "…Z" in UTC; the input as given if unparsable.
+std::string LocalRfc3339(const std::string& rfc3339);
 std::string HumanSize(uint64_t bytes);              // decimal units, 3 significant digits: "44.2MB"
 std::string Ellipsis(const std::string& s, size_t max_width);  // cut to max_width runes ending in "…"
 
