@@ -1,5 +1,8 @@
 #include "store/go_json.h"
 
+#include <algorithm>
+#include <vector>
+
 #include "store/base/go_utf8.h"
 
 namespace ubuild::store {
@@ -62,6 +65,41 @@ void AppendNewline(std::string& out, const GoJsonStyle& style, int depth) {
   out.append(static_cast<size_t>(style.indent) * static_cast<size_t>(depth), ' ');
 }
 
+void Append(std::string& out, const nlohmann::ordered_json& v, const GoJsonStyle& style, int depth);
+
+using Member = nlohmann::ordered_json::object_t::value_type;
+
+void AppendSorted(std::string& out, const nlohmann::ordered_json& v) {
+  if (v.is_object() && !v.empty()) {
+    const auto& members = v.get_ref<const nlohmann::ordered_json::object_t&>();
+    std::vector<const Member*> sorted;
+    sorted.reserve(members.size());
+    for (const Member& m : members) sorted.push_back(&m);
+    auto by_key = [](const Member* a, const Member* b) { return a->first < b->first; };
+    // Maps a build keeps in order (Labels) are not sorted again at every step.
+    if (!std::is_sorted(sorted.begin(), sorted.end(), by_key)) std::sort(sorted.begin(), sorted.end(), by_key);
+    out += '{';
+    for (size_t i = 0; i < sorted.size(); ++i) {
+      if (i > 0) out += ',';
+      AppendString(out, sorted[i]->first, /*escape_html=*/true);
+      out += ':';
+      AppendSorted(out, sorted[i]->second);
+    }
+    out += '}';
+  } else if (v.is_array() && !v.empty()) {
+    out += '[';
+    bool first = true;
+    for (const auto& e : v) {
+      if (!first) out += ',';
+      first = false;
+      AppendSorted(out, e);
+    }
+    out += ']';
+  } else {
+    Append(out, v, GoJsonStyle{}, 0);
+  }
+}
+
 void Append(std::string& out, const nlohmann::ordered_json& v, const GoJsonStyle& style, int depth) {
   if (v.is_string()) {
     AppendString(out, v.get_ref<const std::string&>(), style.escape_html);
@@ -112,6 +150,14 @@ std::string GoJsonQuote(std::string_view s) {
 }
 
 void AppendGoJsonQuoted(std::string& out, std::string_view s) { AppendString(out, s, /*escape_html=*/true); }
+
+void AppendGoJson(std::string& out, const nlohmann::ordered_json& value, bool go_map_keys) {
+  if (go_map_keys) {
+    AppendSorted(out, value);
+  } else {
+    Append(out, value, GoJsonStyle{}, 0);
+  }
+}
 
 std::string GoJson(const nlohmann::ordered_json& value, GoJsonStyle style) {
   std::string out;
