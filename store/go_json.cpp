@@ -9,17 +9,31 @@ namespace ubuild::store {
 
 namespace {
 
-bool IsPlain(unsigned char c, bool escape_html) {
+constexpr bool IsPlainByte(unsigned char c, bool escape_html) {
   return c >= 0x20 && c < 0x80 && c != '"' && c != '\\' && !(escape_html && (c == '<' || c == '>' || c == '&'));
 }
 
+// IsPlainByte by table, [escape_html][byte]: every step of a build writes its
+// whole config, so this test runs on every byte of n configs.
+struct PlainTable {
+  bool plain[2][256] = {};
+  constexpr PlainTable() {
+    for (int html = 0; html < 2; ++html) {
+      for (int c = 0; c < 256; ++c) plain[html][c] = IsPlainByte(static_cast<unsigned char>(c), html == 1);
+    }
+  }
+};
+constexpr PlainTable kPlain;
+
+
 void AppendString(std::string& out, std::string_view s, bool escape_html) {
   out += '"';
+  const bool* is_plain = kPlain.plain[escape_html ? 1 : 0];
   while (!s.empty()) {
     // Runs of characters written as they are go out in one append: configs
     // are mostly such text, and each step of a build writes its whole config.
     size_t plain = 0;
-    while (plain < s.size() && IsPlain(static_cast<unsigned char>(s[plain]), escape_html)) ++plain;
+    while (plain < s.size() && is_plain[static_cast<unsigned char>(s[plain])]) ++plain;
     if (plain > 0) {
       out.append(s.data(), plain);
       s.remove_prefix(plain);
