@@ -93,6 +93,15 @@ cached=$(ub build "$CTX")
 check "a rebuild takes every step from the cache" test "$(grep -c '^ ---> Using cache' <<<"$cached")" -eq 5
 check "a rebuild gives the same ids" test "$(sed -n 's/^ ---> \([0-9a-f]\{12\}\).*/\1/p' <<<"$cached" | tac)" = "$built"
 
+# A config-steps record whose config no longer hashes to its id (here its
+# time was altered) is a miss: the step is built again, to the same id.
+printf 'FROM scratch\nLABEL a=1\nENV B=2\nLABEL c=3\n' > "$CTX/Dockerfile"
+first=$(SOURCE_DATE_EPOCH=0 ub build "$CTX" | sed -n 's/^ ---> \([0-9a-f]\{12\}\).*/\1/p')
+sed -i 's/1970-01-01T00:00:00Z/1999-01-01T00:00:00Z/' "$ROOT/image/overlay2/buildcache/config-steps"
+again=$(SOURCE_DATE_EPOCH=0 ub build "$CTX")
+check "a record that no longer hashes to its id is not used" test "$(grep -c '^ ---> Using cache' <<<"$again")" -eq 0
+check "the step built again has the same id" test "$(sed -n 's/^ ---> \([0-9a-f]\{12\}\).*/\1/p' <<<"$again")" = "$first"
+
 printf 'FROM busybox\nRUN echo "\xff\xfe" > /r\nLABEL l=v\xc3\nENV E=a\xffb\n' > "$CTX/Dockerfile"
 check "invalid UTF-8 builds" ub build -q -t utf8 "$CTX"
 check "invalid UTF-8 is U+FFFD in the config" grep -q "\"l\":\"v$(printf '\xef\xbf\xbd')\"" < <(ub inspect utf8 | sed 's/ //g')
