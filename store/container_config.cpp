@@ -1,5 +1,7 @@
 #include "store/container_config.h"
 
+#include "store/go_json.h"
+
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -124,6 +126,59 @@ Json StoredContainerConfig(const Json& in) {
     if (!IsModelled(it.key())) out[it.key()] = it.value();
   }
   return out;
+}
+
+void AppendStoredContainerConfig(std::string& out, const Json& in) {
+  out += '{';
+  bool first = true;
+  auto member = [&](const std::string& name, const Json& v, bool go_map) {
+    if (!first) out += ',';
+    first = false;
+    AppendGoJsonQuoted(out, name);
+    out += ':';
+    AppendGoJson(out, v, go_map);
+  };
+  for (const Field& f : kFields) {
+    auto it = in.is_object() ? in.find(f.name) : in.end();
+    if (in.is_object() && it != in.end()) {
+      if (!Omitted(f, *it)) member(f.name, *it, f.kind == Kind::kGoMap);
+    } else {
+      Json zero = f.zero();
+      if (!Omitted(f, zero)) member(f.name, zero, false);
+    }
+  }
+  if (in.is_object()) {
+    for (auto it = in.begin(); it != in.end(); ++it) {
+      if (!IsModelled(it.key())) member(it.key(), it.value(), false);
+    }
+  }
+  out += '}';
+}
+
+void SetGoMapMember(Json& map, const std::string& key, Json value) {
+  Json::object_t& members = map.get_ref<Json::object_t&>();
+  auto by_key = [](const auto& a, const auto& b) { return a.first < b.first; };
+  if (!std::is_sorted(members.begin(), members.end(), by_key)) {
+    map[key] = std::move(value);
+    return;
+  }
+  auto pos = std::lower_bound(members.begin(), members.end(), key,
+                              [](const auto& m, const std::string& k) { return m.first < k; });
+  if (pos != members.end() && pos->first == key) {
+    pos->second = std::move(value);
+  } else if (pos == members.end()) {
+    members.Container::emplace_back(key, std::move(value));
+  } else {
+    // The members' keys are const, so the vector cannot shift them: rebuilt
+    // around the new member, moving the values.
+    Json::object_t rebuilt;
+    rebuilt.reserve(members.size() + 1);
+    for (auto it = members.begin(); it != members.end(); ++it) {
+      if (it == pos) rebuilt.Container::emplace_back(key, std::move(value));
+      rebuilt.Container::emplace_back(it->first, std::move(it->second));
+    }
+    members = std::move(rebuilt);
+  }
 }
 
 Json InspectedContainerConfig(const Json& in) {

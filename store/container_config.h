@@ -3,6 +3,8 @@
 // field order Docker writes it (Go struct order), with each field's zero
 // value and omitempty rule. Every writer and reader of that object goes
 // through this table.
+#include <string>
+
 #include <nlohmann/json.hpp>
 
 namespace ubuild::store {
@@ -15,6 +17,15 @@ using Json = nlohmann::ordered_json;
 // engine wrote that ubuild does not model keep their place at the end.
 // A non-object gives the config of FROM scratch.
 Json StoredContainerConfig(const Json& in);
+
+// GoJson(StoredContainerConfig(in)) appended to `out`, written straight from
+// `in` without building that copy: every step of a build writes its whole
+// config, and a config of n labels would otherwise be copied and sorted n times.
+void AppendStoredContainerConfig(std::string& out, const Json& in);
+
+// map[key] = value on a Go map (Labels), keeping its keys in Go's order when
+// they were, so writing the config needs no sort. `map` must be an object.
+void SetGoMapMember(Json& map, const std::string& key, Json value);
 
 // As `docker image inspect` shows it: the modelled fields only, in Go order,
 // keys of the objects inside sorted (Docker marshals Labels, Volumes and

@@ -19,6 +19,10 @@ struct GoJsonStyle {
 
 // Numbers keep nlohmann's form; configs hold only integers, where both agree.
 std::string GoJson(const nlohmann::ordered_json& value, GoJsonStyle style = {});
+// Compact, appended to `out`; with `go_map_keys` the members of every object
+// inside come out sorted by their bytes, as Go writes a map, whatever order
+// `value` holds them in (already sorted ones are not re-sorted).
+void AppendGoJson(std::string& out, const nlohmann::ordered_json& value, bool go_map_keys);
 
 // One string literal (with quotes) as json.Marshal writes it; tar-split
 // files hold member names this way.

@@ -102,44 +102,80 @@ void AppendHistoryEntry(std::string& out, const HistoryEntry& e) {
 
 }  // namespace
 
-std::string ImageConfig::Serialize() const {
-  // Docker marshals the image through a map, so top-level keys come out sorted.
-  std::vector<std::pair<std::string, Json>> fields;
-  fields.emplace_back("architecture", architecture);
-  if (!author.empty()) fields.emplace_back("author", author);
-  if (!comment.empty()) fields.emplace_back("comment", comment);
-  fields.emplace_back("config", StoredContainerConfig(config_));
-  fields.emplace_back("created", created);
-  fields.emplace_back("history", nullptr);  // written directly below
-  fields.emplace_back("os", os);
+ImageConfig::Text ImageConfig::SerializedAround() const {
+  // Docker marshals the image through a map, so top-level keys come out
+  // sorted. The members are written in place, the config straight from
+  // config_, and history, the part that grows with every step, from the text
+  // kept of the entries already written.
+  enum class Part { kValue, kConfig, kHistory };
+  struct Member {
+    std::string key;
+    const Json* value;
+    Part part;
+  };
+  const Json architecture_json = architecture, author_json = author, comment_json = comment;
+  const Json created_json = created, os_json = os;
   Json rootfs = Json{{"type", "layers"}};
   // Docker's RootFS.DiffIDs is omitempty: a config with no layers has no "diff_ids".
   for (const Digest& d : diff_ids_) rootfs["diff_ids"].push_back(d.str());
-  fields.emplace_back("rootfs", rootfs);
-  for (auto it = extra_.begin(); it != extra_.end(); ++it) fields.emplace_back(it.key(), it.value());
-  std::sort(fields.begin(), fields.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  // The object json.Marshal writes, member by member: history, the part that
-  // grows with every step, goes straight to text without a Json of its own.
-  std::string out = "{";
-  out.reserve(history_text_.size() + 4096);
-  for (const auto& [k, v] : fields) {
-    if (out.size() > 1) out += ',';
-    out += GoJsonQuote(k);
-    out += ':';
-    if (k == "history") {
-      for (; history_text_entries_ < history_.size(); ++history_text_entries_) {
-        if (history_text_entries_ > 0) history_text_ += ',';
-        AppendHistoryEntry(history_text_, history_[history_text_entries_]);
-      }
-      out += '[';
-      out += history_text_;
-      out += ']';
-    } else {
-      out += GoJson(v);
+  std::vector<Member> members;
+  members.push_back({"architecture", &architecture_json, Part::kValue});
+  if (!author.empty()) members.push_back({"author", &author_json, Part::kValue});
+  if (!comment.empty()) members.push_back({"comment", &comment_json, Part::kValue});
+  members.push_back({"config", &config_, Part::kConfig});
+  members.push_back({"created", &created_json, Part::kValue});
+  members.push_back({"history", nullptr, Part::kHistory});
+  members.push_back({"os", &os_json, Part::kValue});
+  members.push_back({"rootfs", &rootfs, Part::kValue});
+  for (auto it = extra_.begin(); it != extra_.end(); ++it) members.push_back({it.key(), &it.value(), Part::kValue});
+  std::stable_sort(members.begin(), members.end(), [](const Member& a, const Member& b) { return a.key < b.key; });
+
+  for (; history_text_entries_ < history_.size(); ++history_text_entries_) {
+    if (history_text_entries_ > 0) history_text_ += ',';
+    AppendHistoryEntry(history_text_, history_[history_text_entries_]);
+  }
+  Text text;
+  text.head = "{";
+  std::string* out = &text.head;
+  for (const Member& m : members) {
+    if (out->size() > 1 || out == &text.tail) *out += ',';
+    AppendGoJsonQuoted(*out, m.key);
+    *out += ':';
+    switch (m.part) {
+      case Part::kValue:
+        AppendGoJson(*out, *m.value, /*go_map_keys=*/false);
+        break;
+      case Part::kConfig:
+        AppendStoredContainerConfig(*out, *m.value);
+        break;
+      case Part::kHistory:
+        *out += '[';
+        out = &text.tail;
+        *out += ']';
+        break;
     }
   }
-  out += '}';
+  *out += '}';
+  return text;
+}
+
+std::string ImageConfig::Serialize() const {
+  Text text = SerializedAround();
+  std::string out;
+  out.reserve(text.head.size() + history_text_.size() + text.tail.size());
+  out += text.head;
+  out += history_text_;
+  out += text.tail;
   return out;
+}
+
+Digest ImageConfig::Id() const {
+  Text text = SerializedAround();
+  Sha256 hash;
+  hash.Update(text.head);
+  hash.Update(history_text_);
+  hash.Update(text.tail);
+  return hash.Final();
 }
 
 std::string ImageConfig::OtherString(const char* key) const {

@@ -45,6 +45,9 @@ class ImageConfig {
   // made a base (container, container_config, docker_version) are not written:
   // a child image does not inherit them.
   std::string Serialize() const;
+  // SHA-256 of Serialize()'s bytes, the image's id, hashed part by part
+  // without writing the whole text: history grows with every step.
+  Digest Id() const;
 
   // The container config ("config"), edited in place by the dispatchers.
   Json& config() { return config_; }
@@ -93,6 +96,13 @@ class ImageConfig {
   mutable std::string history_text_;     // the first history_text_entries_ entries, comma-separated
   mutable size_t history_text_entries_ = 0;
   std::map<std::string, Json::value_t> held_;
+
+  // Serialize's text before and after the history entries, which it brings up to date.
+  struct Text {
+    std::string head;
+    std::string tail;
+  };
+  Text SerializedAround() const;
 };
 
 // rootfs.diff_ids of a config document, bottom layer first; none when rootfs

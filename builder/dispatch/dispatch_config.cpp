@@ -18,9 +18,10 @@ namespace {
 
 using parser::LocatedInstruction;
 
-std::vector<std::string> WithShell(const StageState& st, const parser::CommandLine& cmd) {
+// `config` is the one being edited: the stage's own has been moved into it.
+std::vector<std::string> WithShell(const store::ImageConfig& config, const parser::CommandLine& cmd) {
   if (!cmd.prepend_shell) return cmd.args;
-  std::vector<std::string> argv = st.Shell();
+  std::vector<std::string> argv = ShellOf(config);
   std::string line;
   for (size_t i = 0; i < cmd.args.size(); ++i) line += (i ? " " : "") + cmd.args[i];
   argv.push_back(line);
@@ -81,9 +82,9 @@ void ValidateSignal(const BuildContext& ctx, const LocatedInstruction& in, const
   throw StepError(ctx, in, "Invalid signal: " + sig);
 }
 
-// What a config instruction works on: the config it edits (a copy of the
-// stage's, so the parent image stays intact for the cache key and the
-// commit) and the walk state it may advance (ARG, CMD).
+// What a config instruction works on: the config it edits (the stage's,
+// taken from it: st.image.config is not to be read during the edit) and the
+// walk state it may advance (ARG, CMD).
 struct Edit {
   BuildContext& ctx;
   StageState& st;
@@ -106,9 +107,10 @@ std::string Apply(const Edit& e, const parser::EnvInstr& i) {
 std::string Apply(const Edit& e, const parser::LabelInstr& i) {
   store::Json& c = e.c();
   std::string text = "LABEL";
-  if (!c["Labels"].is_object()) c["Labels"] = store::Json::object();
+  store::Json& labels = c["Labels"];
+  if (!labels.is_object()) labels = store::Json::object();
   for (const auto& kv : i.labels) {
-    c["Labels"][kv.key] = kv.value;
+    store::SetGoMapMember(labels, kv.key, kv.value);
     text += " " + kv.key + "=" + kv.value;
   }
   return text;
@@ -120,14 +122,14 @@ std::string Apply(const Edit& e, const parser::MaintainerInstr& i) {
 }
 
 std::string Apply(const Edit& e, const parser::CmdInstr& i) {
-  std::vector<std::string> cmd = WithShell(e.st, i.cmd);
+  std::vector<std::string> cmd = WithShell(e.cfg, i.cmd);
   e.c()["Cmd"] = StringArray(cmd);
   e.st.cmd_set = true;
   return "CMD " + GoQuotedList(cmd);
 }
 
 std::string Apply(const Edit& e, const parser::EntrypointInstr& i) {
-  std::vector<std::string> ep = WithShell(e.st, i.cmd);
+  std::vector<std::string> ep = WithShell(e.cfg, i.cmd);
   e.c()["Entrypoint"] = StringArray(ep);
   // An inherited CMD was written for the old entrypoint.
   if (!e.st.cmd_set) e.c()["Cmd"] = nullptr;
@@ -224,7 +226,11 @@ std::string Apply(const Edit& e, const Instr&) {
 }  // namespace
 
 void DispatchConfig(BuildContext& ctx, StageState& st, const parser::LocatedInstruction& in) {
-  store::ImageConfig next = st.image.config;
+  // The parent's config is edited in place rather than copied: from here on
+  // the step needs only the parent's id (the cache key, ChildConfig), and a
+  // cache hit replaces the whole image. Without an id (scratch) the key
+  // still reads the config, which is then small, so that case copies it.
+  store::ImageConfig next = st.image.id ? std::move(st.image.config) : st.image.config;
   const Edit edit{ctx, st, in, next};
   std::string text = std::visit([&](const auto& instr) { return Apply(edit, instr); }, in.instr);
   // Docker builds the comment from the edited config, so SHELL's own entry

@@ -8,9 +8,13 @@ namespace ubuild::builder {
 
 store::Digest StepCacheKey(const StageImage& parent, const std::string& created_by) {
   store::Json key = store::Json::object();
-  key["parent"] = parent.id ? parent.id->str() : "";
-  key["config"] = parent.config.config();
-  key["author"] = parent.config.author;
+  if (parent.id) {
+    key["parent"] = parent.id->str();
+  } else {
+    key["parent"] = "";
+    key["config"] = parent.config.config();
+    key["author"] = parent.config.author;
+  }
   key["created_by"] = created_by;
   return store::Sha256Of(key.dump(-1, ' ', false, store::Json::error_handler_t::replace));
 }

@@ -14,6 +14,8 @@ namespace ubuild::builder {
 
 // The cache key of a step: parent image, the config the step starts from,
 // its created_by text (which already carries build args and source hashes).
+// A parent's id is the hash of its config bytes, so with an id the config is
+// not written again: each step would otherwise dump the whole parent config.
 store::Digest StepCacheKey(const StageImage& parent, const std::string& created_by);
 
 // On a hit (and without --no-cache) replaces `image` with the cached one,

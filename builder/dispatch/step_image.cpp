@@ -52,28 +52,21 @@ void AdvanceUnstored(StageImage& image, store::ImageConfig config, const store::
   image.id = id;
 }
 
-bool ProbeUnstored(BuildContext& ctx, const store::Digest& key, StageImage& image, const store::ImageConfig& next,
-                   const std::string& created_by) {
-  if (ctx.options.no_cache) return false;
-  std::optional<store::UnstoredStep> hit = ctx.cache.LookupUnstored(key);
-  if (!hit) return false;
-  store::ImageConfig config = ChildConfig(image, next, created_by, hit->created, std::nullopt);
-  // A config that no longer hashes to the id (another ubuild wrote it
-  // differently) is a miss, not a wrong image.
-  if (store::Sha256Of(config.Serialize()) != hit->image_id) return false;
+// A hit on a step a build left unstored: `config` is the child made with
+// the recorded time, which hashes to the recorded `id`.
+void UseUnstored(BuildContext& ctx, StageImage& image, store::ImageConfig& config, const store::Digest& id) {
   store::Store::Scope adding = ctx.store.Adding();
-  if (ctx.store.images().Exists(hit->image_id)) {
-    ctx.store.Pin(hit->image_id);
+  if (ctx.store.images().Exists(id)) {
+    ctx.store.Pin(id);
     // The stage's last image was stored: continue from the record.
     image.unstored.clear();
     image.config = std::move(config);
-    image.id = hit->image_id;
+    image.id = id;
   } else {
-    AdvanceUnstored(image, std::move(config), hit->image_id);
+    AdvanceUnstored(image, std::move(config), id);
   }
   ctx.log.UsingCache();
-  ctx.log.StepDone(hit->image_id.str());
-  return true;
+  ctx.log.StepDone(id.str());
 }
 
 }  // namespace
@@ -81,10 +74,24 @@ bool ProbeUnstored(BuildContext& ctx, const store::Digest& key, StageImage& imag
 void CommitConfigStep(BuildContext& ctx, StageImage& image, store::ImageConfig next, const store::Digest& key,
                       const std::string& created_by) {
   if (ProbeCache(ctx, key, image)) return;
-  if (ProbeUnstored(ctx, key, image, next, created_by)) return;
-  std::string created = StepCreated(ctx);
+  std::optional<store::UnstoredStep> hit;
+  if (!ctx.options.no_cache) hit = ctx.cache.LookupUnstored(key);
+  std::string created = hit ? hit->created : StepCreated(ctx);
+  // One child config, made once: with a hit it carries the recorded time.
   store::ImageConfig config = ChildConfig(image, std::move(next), created_by, created, std::nullopt);
-  store::Digest id = store::Sha256Of(config.Serialize());
+  store::Digest id = config.Id();
+  if (hit) {
+    // A config that no longer hashes to the id (another ubuild wrote it
+    // differently) is a miss, not a wrong image: made again with this build's time.
+    if (id == hit->image_id) {
+      UseUnstored(ctx, image, config, id);
+      return;
+    }
+    created = StepCreated(ctx);
+    config.created = created;
+    config.history().back().created = created;
+    id = config.Id();
+  }
   ctx.cache.RecordUnstored(key, store::UnstoredStep{id, created});
   AdvanceUnstored(image, std::move(config), id);
   ctx.log.StepDone(id.str());

@@ -87,6 +87,44 @@ TEST(ImageConfig, KeepsUnknownFieldsOfABase) {
   EXPECT_NE(out.find(R"("Future":7)"), std::string::npos) << out;
 }
 
+// Serialize writes the config straight from the model; it must give the
+// bytes of the stored copy, Go maps sorted at any depth, nested ones included,
+// unmodelled fields in place, and Id() must hash exactly those bytes.
+TEST(ImageConfig, ConfigWrittenInPlaceMatchesTheStoredCopy) {
+  ImageConfig c = ImageConfig::Scratch();
+  c.created = "2023-01-01T00:00:00Z";
+  c.config()["Labels"] = Json{{"z<", "1"}, {"a", Json{{"y", 1}, {"b", Json::array({Json{{"q", 1}, {"c", 2}}})}}}};
+  c.config()["Volumes"] = Json::object();
+  c.config()["ExposedPorts"] = Json{{"80/tcp", Json::object()}, {"443/tcp", Json::object()}};
+  c.config()["Healthcheck"] = Json{{"Test", {"CMD", "true"}}, {"Interval", 5}};
+  c.config()["Future"] = Json{{"y", 1}, {"x", 2}};
+  c.history().push_back({"2023-01-01T00:00:00Z", "/bin/sh -c #(nop)  LABEL a", "", "", true});
+  std::string config_text;
+  AppendStoredContainerConfig(config_text, c.config());
+  EXPECT_EQ(config_text, GoJson(StoredContainerConfig(c.config())));
+  std::string s = c.Serialize();
+  EXPECT_NE(s.find("\"config\":" + config_text + ","), std::string::npos) << s;
+  EXPECT_NE(s.find(R"("ExposedPorts":{"443/tcp":{},"80/tcp":{}})"), std::string::npos) << s;
+  EXPECT_NE(s.find(R"("Labels":{"a":{"b":[{"c":2,"q":1}],"y":1},"z\u003c":"1"})"), std::string::npos) << s;
+  EXPECT_NE(s.find(R"("Future":{"y":1,"x":2})"), std::string::npos) << s;
+  EXPECT_EQ(c.Id(), Sha256Of(s));
+  c.AddHistory({"2023-01-01T00:00:01Z", "/bin/sh -c #(nop)  LABEL b", "", "", true});
+  EXPECT_EQ(c.Id(), Sha256Of(c.Serialize()));
+  EXPECT_EQ(ImageConfig::Parse(c.Serialize(), "test").Id(), c.Id());
+}
+
+TEST(ImageConfig, GoMapMembersKeepGoOrder) {
+  Json labels = Json::object();
+  for (const char* key : {"key1", "key2", "key10", "a", "key2", "z"}) SetGoMapMember(labels, key, key);
+  SetGoMapMember(labels, "key2", "again");
+  EXPECT_EQ(GoJson(labels), R"({"a":"a","key1":"key1","key10":"key10","key2":"again","z":"z"})");
+  // A map held out of order (as another writer left it) takes new keys at its end.
+  Json unsorted = Json{{"b", "1"}, {"a", "2"}};
+  SetGoMapMember(unsorted, "c", "3");
+  SetGoMapMember(unsorted, "a", "4");
+  EXPECT_EQ(GoJson(unsorted), R"({"b":"1","a":"4","c":"3"})");
+}
+
 TEST(ImageConfig, SetEnvReplacesInPlace) {
   ImageConfig c = ImageConfig::Scratch();
   c.SetEnv("A", "1");
