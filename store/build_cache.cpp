@@ -48,6 +48,21 @@ size_t BuildCache::RemoveDangling() {
   return removed;
 }
 
+uint64_t BuildCache::RemoveAll() {
+  uint64_t freed = 0;
+  std::error_code ec;
+  const std::filesystem::path dir = layout::BuildCacheDir(root_);
+  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec); !ec && it != std::filesystem::end(it);
+       it.increment(ec)) {
+    if (it->is_regular_file(ec)) freed += it->file_size(ec);
+  }
+  ec.clear();
+  std::filesystem::remove_all(dir, ec);
+  if (ec) throw Error("cannot remove the build cache: " + ec.message(), dir.string());
+  unstored_.reset();
+  return freed;
+}
+
 std::optional<UnstoredStep> BuildCache::LookupUnstored(const Digest& key) {
   if (!unstored_) {
     unstored_.emplace();

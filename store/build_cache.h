@@ -5,6 +5,7 @@
 // source content. Entries live in image/overlay2/buildcache/<key-hex>, each
 // holding an image id; an entry whose image is gone is a miss.
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -35,6 +36,10 @@ class BuildCache {
   // would only ever miss on; returns how many went. For prune, under the
   // store's exclusive lock.
   size_t RemoveDangling();
+  // Removes every record (step entries, the config-steps log, the context
+  // digest cache): the next build misses on every step, images stay.
+  // Returns the bytes freed. For `builder prune`, under the exclusive lock.
+  uint64_t RemoveAll();
   std::optional<UnstoredStep> LookupUnstored(const Digest& key);
   void RecordUnstored(const Digest& key, const UnstoredStep& step);
 

@@ -94,4 +94,15 @@ int CmdImagePrune(const GlobalOptions& g, const Args& args) {
   return Prune(g, p.Has("all"));
 }
 
+// ubuild builder prune [-a] [-f]: docker's command for the build cache. The
+// cache holds records only (layers belong to images), so it all goes.
+int CmdBuilderPrune(const GlobalOptions& g, const Args& args) {
+  ParsedArgs p = ParseCommandArgs(CommandNamed("builder prune"), args);
+  if (!p.positional.empty()) throw UsageError("builder prune takes no arguments");
+  auto s = store::Store::Open(g.root, store::Store::Mode::kWrite);
+  uint64_t freed = store::BuildCache(s.root(), s.images()).RemoveAll();
+  std::cout << "Total reclaimed space: " << HumanSize(freed) << "\n";
+  return 0;
+}
+
 }  // namespace ubuild::cli

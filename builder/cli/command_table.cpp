@@ -48,6 +48,12 @@ const std::vector<Command>& CommandTable() {
            {"force", 'f', false, "", "Do not prompt for confirmation (ubuild never asks)"},
        },
        CmdImagePrune},
+      {"builder prune", "", "Remove the build cache: every step's cache record; images stay",
+       {
+           {"all", 'a', false, "", "Accepted for docker's muscle memory: ubuild removes every record either way"},
+           {"force", 'f', false, "", "Do not prompt for confirmation (ubuild never asks)"},
+       },
+       CmdBuilderPrune},
       {"layers", "REF", "Show how each layer's ids are formed",
        {{"files", 0, false, "", "List each layer's changed files"}},
        CmdLayers},

@@ -58,6 +58,7 @@ int CmdTag(const GlobalOptions& g, const Args& args);
 int CmdRmi(const GlobalOptions& g, const Args& args);
 int CmdPrune(const GlobalOptions& g, const Args& args);
 int CmdImagePrune(const GlobalOptions& g, const Args& args);
+int CmdBuilderPrune(const GlobalOptions& g, const Args& args);
 int CmdLayers(const GlobalOptions& g, const Args& args);
 int CmdSave(const GlobalOptions& g, const Args& args);
 int CmdLoad(const GlobalOptions& g, const Args& args);

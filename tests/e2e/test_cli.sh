@@ -189,6 +189,23 @@ check "after image prune -a the store holds no image and no layer" \
 check "system df of an empty store" grep -Eq "^Images +0 +0 +0B +0B$" <<<"$(df_row)"
 rc=0; u2 image prune extra 2>/dev/null || rc=$?
 check "image prune refuses an operand" test "$rc" = 2
+# --- builder prune: the build cache goes, images stay ---------------------------
+printf 'FROM busybox\nENV A=1\nRUN echo > /f\nLABEL l=1\n' > df/Dockerfile
+u2 import "$E2E_TMP/busybox.tar" busybox >/dev/null
+u2 build -q -t cached df >/dev/null
+check "before builder prune a rebuild takes every step from the cache" \
+  test "$(u2 build --progress plain df | grep -c "Using cache")" = 3
+rc=0; out=$(u2 builder prune) || rc=$?
+check "builder prune reports what it freed" bash -c '[ "$1" = 0 ] && grep -Eq "^Total reclaimed space: [1-9][0-9.]*[kM]?B$" <<<"$2"' _ "$rc" "$out"
+check "builder prune leaves no cache record" test -z "$(ls -A "$R2/image/overlay2/buildcache" 2>/dev/null)"
+check "builder prune keeps the images" test "$(u2 images -q cached)" != ""
+check "after builder prune a rebuild redoes every step" \
+  test "$(u2 build --progress plain df | grep -c "Using cache")" = 0
+u2 builder prune -a -f >/dev/null  # what the rebuild recorded
+rc=0; out=$(u2 builder prune -a -f) || rc=$?
+check "builder prune -a -f on an empty cache frees nothing" bash -c '[ "$1" = 0 ] && grep -qx "Total reclaimed space: 0B" <<<"$2"' _ "$rc" "$out"
+rc=0; u2 builder prune extra 2>/dev/null || rc=$?
+check "builder prune refuses an operand" test "$rc" = 2
 run system dx
 check "a mistyped group command suggests the group's nearest" grep -qF 'unknown command "system dx"; did you mean "system df"?' <<<"$err"
 run system

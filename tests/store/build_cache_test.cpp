@@ -107,5 +107,30 @@ TEST(BuildCache, UnstoredStepsAreLinesOfOneFile) {
   EXPECT_FALSE(cache.Lookup(Key('a')));
 }
 
+// builder prune: every record goes (entries, the config-steps log, the
+// context digest cache), the images stay, and the freed bytes are counted.
+TEST(BuildCache, RemoveAllEmptiesTheCacheAndKeepsImages) {
+  testing::TestDir dir;
+  Store s = Store::Open(dir.path(), Store::Mode::kWrite);
+  const Digest image = s.images().Put(R"({"rootfs":{"type":"layers","diff_ids":[]}})");
+  {
+    BuildCache cache(s.root(), s.images());
+    cache.Record(Key('a'), image);
+    cache.RecordUnstored(Key('b'), UnstoredStep{Key('1'), "2026-01-01T00:00:00Z"});
+  }
+  std::filesystem::create_directories(layout::ContextDigestCacheDir(s.root()));
+  std::ofstream(layout::ContextDigestCacheDir(s.root()) / Key('c').hex()) << "0123456789";
+  BuildCache cache(s.root(), s.images());
+  const uint64_t expected = image.str().size() + std::filesystem::file_size(layout::ConfigStepLog(s.root())) + 10;
+  EXPECT_EQ(cache.RemoveAll(), expected);
+  EXPECT_FALSE(cache.Lookup(Key('a')));
+  EXPECT_FALSE(cache.LookupUnstored(Key('b')));
+  EXPECT_FALSE(std::filesystem::exists(layout::BuildCacheDir(s.root())));
+  EXPECT_TRUE(s.images().Exists(image));
+  EXPECT_EQ(cache.RemoveAll(), 0u);
+  cache.Record(Key('d'), image);  // the next build records again
+  EXPECT_EQ(cache.Lookup(Key('d')), image);
+}
+
 }  // namespace
 }  // namespace ubuild::store
