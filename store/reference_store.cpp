@@ -9,92 +9,11 @@
 #include "store/base/error.h"
 #include "store/base/strings.h"
 #include "store/layout.h"
+#include "store/reference_grammar.h"
 
 namespace ubuild::store {
 
 namespace {
-
-bool IsLowerAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
-bool IsAlnum(char c) { return IsLowerAlnum(c) || (c >= 'A' && c <= 'Z'); }
-bool IsWordChar(char c) { return IsAlnum(c) || c == '_'; }
-
-// path-component := [a-z0-9]+ ((?:[._]|__|[-]*)[a-z0-9]+)*
-bool IsPathComponent(std::string_view s) {
-  size_t i = 0;
-  auto alnum_run = [&] {
-    size_t start = i;
-    while (i < s.size() && IsLowerAlnum(s[i])) ++i;
-    return i > start;
-  };
-  if (!alnum_run()) return false;
-  while (i < s.size()) {
-    if (s[i] == '.') {
-      ++i;
-    } else if (s[i] == '_') {
-      ++i;
-      if (i < s.size() && s[i] == '_') ++i;
-    } else if (s[i] == '-') {
-      while (i < s.size() && s[i] == '-') ++i;
-    } else {
-      return false;
-    }
-    if (!alnum_run()) return false;
-  }
-  return true;
-}
-
-// domain := domain-component ('.' domain-component)* (':' [0-9]+)?
-// domain-component := [a-zA-Z0-9] | [a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]
-bool IsDomain(std::string_view s) {
-  size_t colon = s.find(':');
-  std::string_view host = s.substr(0, colon);
-  if (colon != std::string_view::npos) {
-    std::string_view port = s.substr(colon + 1);
-    if (port.empty()) return false;
-    for (char c : port) {
-      if (c < '0' || c > '9') return false;
-    }
-  }
-  size_t start = 0;
-  for (;;) {
-    size_t dot = host.find('.', start);
-    std::string_view comp = host.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
-    if (comp.empty() || !IsAlnum(comp.front()) || !IsAlnum(comp.back())) return false;
-    for (char c : comp) {
-      if (!IsAlnum(c) && c != '-') return false;
-    }
-    if (dot == std::string_view::npos) return true;
-    start = dot + 1;
-  }
-}
-
-bool IsTag(std::string_view t) {
-  if (t.empty() || t.size() > 128 || !IsWordChar(t[0])) return false;
-  for (char c : t) {
-    if (!IsWordChar(c) && c != '.' && c != '-') return false;
-  }
-  return true;
-}
-
-bool IsHex64(std::string_view s) {
-  if (s.size() != 64) return false;
-  for (char c : s) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  }
-  return true;
-}
-
-bool PathIsValid(std::string_view path) {
-  size_t start = 0;
-  for (;;) {
-    size_t slash = path.find('/', start);
-    std::string_view comp =
-        path.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
-    if (!IsPathComponent(comp)) return false;
-    if (slash == std::string_view::npos) return true;
-    start = slash + 1;
-  }
-}
 
 const char* kInvalid = "invalid reference format";
 
@@ -129,8 +48,8 @@ std::string NormalizeReference(const std::string& ref) {
   }
   if (!domain.empty() && !IsDomain(domain)) throw Error(kInvalid);
   if (path.empty()) throw Error(kInvalid);
-  if (!PathIsValid(path)) {
-    if (PathIsValid(AsciiLower(path))) throw Error(std::string(kInvalid) + ": repository name must be lowercase");
+  if (!IsPath(path)) {
+    if (IsPath(AsciiLower(path))) throw Error(std::string(kInvalid) + ": repository name must be lowercase");
     throw Error(kInvalid);
   }
   if (name.size() > 255) throw Error("repository name must not be more than 255 characters");
