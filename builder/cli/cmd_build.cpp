@@ -9,6 +9,10 @@
 #include <sstream>
 
 #include "builder/build.h"
+#include "builder/cli/build_context_source.h"
+#include "builder/cli/build_flag_values.h"
+#include "builder/cli/build_metadata_file.h"
+#include "builder/cli/build_output.h"
 #include "builder/cli/command_args.h"
 #include "builder/cli/commands.h"
 #include "builder/cli/dockerfile_lookup.h"
@@ -34,25 +38,9 @@ builder::SeccompOption ReadSecurityOpt(const std::string& v) {
   return option;
 }
 
-// docker's RAMInBytes: a number with an optional b, k, m, g, t or p suffix
-// (powers of 1024, any case, "b" may follow the unit).
-int64_t ByteSize(const std::string& v) {
-  size_t digits = 0;
-  while (digits < v.size() && v[digits] >= '0' && v[digits] <= '9') ++digits;
-  std::string unit = v.substr(digits);
-  for (char& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (unit.size() == 2 && unit[1] == 'b') unit.pop_back();
-  const std::string units = "bkmgtp";
-  const size_t power = unit.empty() ? 0 : units.find(unit);
-  if (digits == 0 || digits > 18 || unit.size() > 1 || power == std::string::npos) {
-    throw UsageError("--memory " + v + ": want a size such as 512m or 2g");
-  }
-  int64_t bytes = std::stoll(v.substr(0, digits));
-  for (size_t i = 0; i < power; ++i) {
-    if (bytes > (INT64_MAX >> 10)) throw UsageError("--memory " + v + ": too large");
-    bytes <<= 10;
-  }
-  // Docker's floor: below it a container cannot even start.
+// --memory: docker's floor, below which a container cannot even start.
+int64_t MemoryLimit(const std::string& v) {
+  const int64_t bytes = ParseByteSize("memory", v);
   if (bytes < 6 * 1024 * 1024) throw UsageError("--memory " + v + ": the minimum is 6m");
   return bytes;
 }
@@ -74,6 +62,45 @@ int64_t PidsLimit(const std::string& v) {
     throw UsageError("--pids-limit " + v + ": want a number of processes (0 or -1: no limit)");
   }
   return n > 0 ? n : 0;
+}
+
+// What the command line asks for: the build's options, and what the
+// command itself does around the build.
+struct BuildRequest {
+  builder::BuildOptions options;
+  std::string context;               // the CONTEXT operand as given
+  std::vector<OutputSpec> outputs;   // -o/--output
+  std::filesystem::path metadata_file;
+};
+
+// Flags this command handles around the build: its context, outputs and
+// reports. False for a flag of the build itself.
+bool ApplyCommandFlag(BuildRequest& r, const std::string& flag, const std::string& v) {
+  if (flag == "output") {
+    if (!r.outputs.empty()) throw UsageError("--output " + v + ": one output per build (like buildx)");
+    r.outputs.push_back(ParseOutput(v));
+  } else if (flag == "metadata-file") {
+    if (v.empty()) throw UsageError("--metadata-file needs a file name");
+    r.metadata_file = v;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// --add-host NAME:host-gateway: Docker maps it to its bridge's gateway, the
+// host seen from a container. ubuild has no bridge: under --network host
+// the host is the RUN's own loopback; the user-mode default network cannot
+// reach the host's loopback, so there it has no address to give.
+void MapHostGateway(builder::BuildOptions& o) {
+  for (builder::ExtraHost& h : o.add_hosts) {
+    if (h.address != "host-gateway") continue;
+    if (o.network != builder::RunNetwork::kHost) {
+      throw UsageError("--add-host " + h.name + ":host-gateway: only with --network host (the RUN's network "
+                       "reaches no host address otherwise); name the address instead");
+    }
+    h.address = "127.0.0.1";
+  }
 }
 
 // One flag, as docker build reads it.
@@ -107,9 +134,16 @@ void ApplyFlag(builder::BuildOptions& o, const std::string& flag, const std::str
   } else if (flag == "network") {
     o.network = NetworkMode(v);
   } else if (flag == "memory") {
-    o.run_limits.memory_bytes = ByteSize(v);
+    o.run_limits.memory_bytes = MemoryLimit(v);
   } else if (flag == "pids-limit") {
     o.run_limits.pids = PidsLimit(v);
+  } else if (flag == "add-host") {
+    o.add_hosts.push_back(ParseAddHost(v));
+  } else if (flag == "ulimit") {
+    o.ulimits.push_back(ParseUlimit(v));
+  } else if (flag == "shm-size") {
+    o.shm_bytes = ParseByteSize("shm-size", v);
+    if (o.shm_bytes <= 0) throw UsageError("--shm-size " + v + ": must be more than 0");
   } else if (flag == "security-opt") {
     o.seccomp = ReadSecurityOpt(v);
   } else if (flag == "label") {
@@ -130,10 +164,10 @@ void ApplyFlag(builder::BuildOptions& o, const std::string& flag, const std::str
   }
 }
 
-// The build's options. Flags act in the order given: a bad tag fails before
-// a later unknown flag, and --tag, --build-arg and --label repeat.
-builder::BuildOptions ReadOptions(const Args& args) {
-  builder::BuildOptions o;
+// The command line read. Flags act in the order given: a bad tag fails
+// before a later unknown flag, and --tag, --build-arg and --label repeat.
+BuildRequest ReadRequest(const Args& args) {
+  BuildRequest r;
   std::vector<std::string> positional;
   FlagReader reader("build", args, BuildFlags());
   FlagItem item;
@@ -141,8 +175,8 @@ builder::BuildOptions ReadOptions(const Args& args) {
     while (reader.Next(&item)) {
       if (item.flag == nullptr) {
         positional.push_back(item.value);
-      } else {
-        ApplyFlag(o, item.flag->long_name, item.value);
+      } else if (!ApplyCommandFlag(r, item.flag->long_name, item.value)) {
+        ApplyFlag(r.options, item.flag->long_name, item.value);
       }
     }
   } catch (const FlagError& e) {
@@ -151,21 +185,35 @@ builder::BuildOptions ReadOptions(const Args& args) {
     throw UsageError("unknown option " + e.word + " for build");
   }
   if (positional.size() != 1) {
-    throw UsageError(positional.empty() ? "build needs a CONTEXT directory (e.g. .)"
+    throw UsageError(positional.empty() ? "build needs a CONTEXT: a directory (e.g. .), a tar archive, - or a git URL"
                                         : "build takes one CONTEXT, got " + std::to_string(positional.size()));
   }
-  o.context = positional[0];
-  std::error_code ec;
-  if (!std::filesystem::is_directory(o.context, ec)) {
-    throw Error("the build context is not a directory", o.context.string());
+  r.context = positional[0];
+  MapHostGateway(r.options);
+  if (!r.outputs.empty() && r.outputs[0].dest == "-" && r.outputs[0].type != OutputSpec::Type::kLocal &&
+      ::isatty(STDOUT_FILENO)) {
+    throw Error("refusing to write an archive to a terminal: give --output a dest=FILE or redirect standard output");
   }
-  if (o.dockerfile.empty() && !o.dockerfile_from_stdin) o.dockerfile = FindDockerfile(o.context);
-  if (o.dockerfile_from_stdin) {
+  return r;
+}
+
+// The context made ready and the Dockerfile found in it. A context other
+// than a directory holds the Dockerfile itself: -f names a file inside it.
+void UseContext(builder::BuildOptions& o, const PreparedContext& context) {
+  o.context = context.dir();
+  o.context_is_temporary = context.kind() != ContextKind::kDirectory;
+  if (context.dockerfile_only()) {
+    // docker's CLI: a Dockerfile on stdin is the context's Dockerfile, whatever -f says.
+    o.dockerfile = context.dir() / "Dockerfile";
+  } else if (o.dockerfile_from_stdin) {
     std::stringstream ss;
     ss << std::cin.rdbuf();
     o.dockerfile_text = ss.str();
+  } else if (o.dockerfile.empty()) {
+    o.dockerfile = FindDockerfile(o.context);
+  } else if (o.context_is_temporary) {
+    o.dockerfile = context.DockerfileIn(o.dockerfile.string());
   }
-  return o;
 }
 
 }  // namespace
@@ -188,16 +236,31 @@ const std::vector<FlagSpec>& BuildFlags() {
       {"progress", 0, true, "MODE", "auto, plain or quiet"},
       {"pull", 0, false, "", "Pull every FROM image, even one in the store"},
       {"push", 0, false, "", "Push each -t name after the build"},
+      // Contexts and results (README "Build contexts and outputs").
+      {"add-host", 0, true, "NAME:ADDRESS", "Add a line to each RUN's /etc/hosts (repeatable; host-gateway: with --network host, 127.0.0.1)"},
+      {"ulimit", 0, true, "NAME=SOFT[:HARD]", "Resource limit for each RUN, e.g. nofile=1024:2048 (repeatable; -1: unlimited)"},
+      {"shm-size", 0, true, "BYTES[k|m|g]", "Size of each RUN's /dev/shm (default 64m)"},
+      {"metadata-file", 0, true, "FILE", "Write the result as BuildKit's JSON (containerimage.digest, containerimage.config.digest, image.name)"},
+      {"output", 'o', true, "type=local|tar|docker|oci,dest=PATH",
+       "Also write the result: the final stage's files (local: a directory, tar: an archive) or the image (docker, oci); a bare PATH is type=local"},
   };
   return flags;
 }
 
 int CmdBuild(const GlobalOptions& g, const Args& args) {
-  const builder::BuildOptions options = ReadOptions(args);
+  BuildRequest r = ReadRequest(args);
+  builder::BuildOptions& options = r.options;
   if (options.push && options.tags.empty()) throw UsageError("--push needs a name to push: add -t NAME[:TAG]");
+  // Unpacked or checked out before the store is opened; removed when this returns or throws.
+  const PreparedContext context = PreparedContext::Prepare(r.context, options.dockerfile_from_stdin);
+  UseContext(options, context);
   // Steps run outside ROOT/lock, so builds go side by side (store.h).
   store::Store store = store::Store::Open(g.root, store::Store::Mode::kConcurrent);
-  builder::Build(options, store, std::cout);
+  // An archive on standard output: the build's log goes to stderr instead.
+  const bool output_on_stdout = !r.outputs.empty() && r.outputs[0].dest == "-";
+  const store::Digest id = builder::Build(options, store, output_on_stdout ? std::cerr : std::cout);
+  for (const OutputSpec& output : r.outputs) WriteBuildOutput(store, id, output, options.tags);
+  if (!r.metadata_file.empty()) WriteBuildMetadataFile(r.metadata_file, id, options.tags);
   if (options.push) {
     // push records which blob went where (distribution metadata) as `ubuild
     // push` does, under ROOT/lock held exclusively.

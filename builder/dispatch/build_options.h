@@ -30,6 +30,12 @@ struct BuildOptions {
   SeccompOption seccomp;                // --security-opt seccomp=...
   bool pull = false;  // --pull: ask the registry for every FROM image, even one in the store
   bool push = false;  // --push: push each tag after a successful build
+  // A context unpacked or checked out for this build alone: its per-file
+  // digest cache would only collect files named by a path never seen again.
+  bool context_is_temporary = false;
+  std::vector<ExtraHost> add_hosts;     // --add-host, for each RUN
+  std::vector<RunUlimit> ulimits;       // --ulimit, for each RUN
+  int64_t shm_bytes = 64 << 20;         // --shm-size, for each RUN
 };
 
 }  // namespace ubuild::builder

@@ -39,7 +39,7 @@ void CopyFrom(BuildContext& ctx, StageState& st, const parser::LocatedInstructio
               const std::string& name) {
   std::string hash;
   try {
-    hash = SourceHash(spec, spec.from_image ? nullptr : &ctx.context_digest_cache);
+    hash = SourceHash(spec, spec.from_image || ctx.options.context_is_temporary ? nullptr : &ctx.context_digest_cache);
   } catch (const Error& e) {
     if (!e.where().empty()) throw;
     throw StepError(ctx, in, e.what());

@@ -117,6 +117,9 @@ void DispatchRun(BuildContext& ctx, StageState& st, const parser::LocatedInstruc
   spec.limits = ctx.options.run_limits;
   spec.hostname = "ubuild";
   spec.seccomp = ctx.options.seccomp;
+  spec.extra_hosts = ctx.options.add_hosts;
+  spec.ulimits = ctx.options.ulimits;
+  spec.shm_bytes = ctx.options.shm_bytes;
   if (const store::Json& vols = config.config()["Volumes"]; vols.is_object()) {
     for (auto it = vols.begin(); it != vols.end(); ++it) spec.volumes.push_back(it.key());
   }

@@ -6,7 +6,7 @@
 
 namespace ubuild::builder {
 
-void AddDeviceOps(ContainerPlan& plan, const std::string& dev) {
+void AddDeviceOps(ContainerPlan& plan, const std::string& dev, int64_t shm_bytes) {
   auto mount = [&](const char* source, const std::string& target, const char* type, unsigned long flags,
                    const char* data, bool optional) {
     SetupOp op;
@@ -53,7 +53,7 @@ void AddDeviceOps(ContainerPlan& plan, const std::string& dev) {
   mount("devpts", dev + "/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5", false);
   symlink("pts/ptmx", dev + "/ptmx");
   mkdir(dev + "/shm", 01777);
-  mount("shm", dev + "/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k", false);
+  mount("shm", dev + "/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, plan.Keep("mode=1777,size=" + std::to_string(shm_bytes)), false);
   mkdir(dev + "/mqueue", 0755);
   mount("mqueue", dev + "/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr, true);
   symlink("/proc/self/fd", dev + "/fd");

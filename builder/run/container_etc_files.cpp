@@ -52,6 +52,8 @@ ContainerEtcFiles::ContainerEtcFiles(const std::string& hostname, const fs::path
         "ff00::0\tip6-mcastprefix\n"
         "ff02::1\tip6-allnodes\n"
         "ff02::2\tip6-allrouters\n";
+    // --add-host entries come before the container's own name, as Docker writes them.
+    for (const auto& [name, address] : network.extra_hosts) hosts += address + "\t" + name + "\n";
     if (!hostname.empty()) hosts += network.address + "\t" + hostname + "\n";
     Write(this->hosts(), hosts);
     std::ifstream host_resolv("/etc/resolv.conf", std::ios::binary);

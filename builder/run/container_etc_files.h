@@ -8,6 +8,8 @@
 // command's recovery removes the whole pending dir, not in /tmp.
 #include <filesystem>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace ubuild::builder {
 
@@ -18,6 +20,7 @@ namespace ubuild::builder {
 struct EtcNetwork {
   std::string address = "127.0.0.1";
   std::string nameserver;  // empty: the host's resolv.conf as it is
+  std::vector<std::pair<std::string, std::string>> extra_hosts;  // --add-host (name, address)
 };
 
 class ContainerEtcFiles {

@@ -10,6 +10,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -242,6 +243,10 @@ int ContainerInit(void* arg) {
   // Where runc installs it for Docker: while init still has CAP_SYS_ADMIN,
   // so no no_new_privs is needed, and before the credentials change.
   if (int rc = LoadSeccompProgram(plan.seccomp); rc != 0) Fail(plan, "seccomp", nullptr, -rc);
+  // As runc does, while still root: a raised hard limit needs CAP_SYS_RESOURCE.
+  for (const auto& [resource, limit] : plan.rlimits) {
+    if (::setrlimit(resource, &limit) != 0) Fail(plan, "setrlimit (--ulimit)", nullptr, errno);
+  }
   BecomeUser(plan);
   ::umask(022);  // what a Docker container's process starts with
   ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);

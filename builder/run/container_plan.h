@@ -3,10 +3,12 @@
 // out in the parent as plain data: the child then runs only system calls
 // (no allocation, no locks), which stays correct even when the builder has
 // other threads at clone time.
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include <deque>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "builder/run/seccomp_program.h"
@@ -36,6 +38,7 @@ struct ContainerPlan {
   gid_t gid = 0;
   std::vector<gid_t> groups;
   int last_cap = 40;
+  std::vector<std::pair<int, rlimit>> rlimits;  // --ulimit: set before the credentials change
   SeccompProgram seccomp;        // built here; init only installs it
   std::vector<char*> argv;        // null-terminated
   std::vector<char*> envp;        // null-terminated

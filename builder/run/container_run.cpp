@@ -97,7 +97,7 @@ std::string ContainerPath(const std::string& p) { return p.empty() || p[0] != '/
 
 // The container's mounts, in the order init makes them: /proc and /sys
 // with their masks, /dev, then the generated /etc files over the image's.
-void PlanMounts(ContainerPlan& plan, MountPoints& points, const ContainerEtcFiles& etc) {
+void PlanMounts(ContainerPlan& plan, MountPoints& points, const ContainerEtcFiles& etc, int64_t shm_bytes) {
   const fs::path proc = points.Ensure("/proc", true);
   const fs::path sys = points.Ensure("/sys", true);
   AddMount(plan, "proc", proc, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr, false);
@@ -105,7 +105,7 @@ void PlanMounts(ContainerPlan& plan, MountPoints& points, const ContainerEtcFile
   // another container); a RUN can live without it.
   AddMount(plan, "sysfs", sys, "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, nullptr, true);
   AddProcMasks(plan, proc.string(), sys.string());
-  AddDeviceOps(plan, points.Ensure("/dev", true).string());
+  AddDeviceOps(plan, points.Ensure("/dev", true).string(), shm_bytes);
   AddBind(plan, etc.hosts(), points.Ensure("/etc/hosts", false));
   AddBind(plan, etc.resolv_conf(), points.Ensure("/etc/resolv.conf", false));
   AddBind(plan, etc.hostname(), points.Ensure("/etc/hostname", false));
@@ -124,6 +124,7 @@ void PlanProcess(ContainerPlan& plan, const RunSpec& spec, const ResolvedUser& u
   // the supplementary list, so `id` shows groups=1000(app) there too.
   if (plan.groups.empty()) plan.groups.push_back(user.gid);
   plan.last_cap = LastCapability();
+  for (const RunUlimit& u : spec.ulimits) plan.rlimits.push_back({u.resource, rlimit{u.soft, u.hard}});
   plan.seccomp = SeccompProgramFor(spec.seccomp);
   PlanExec(plan, spec);
 }
@@ -182,8 +183,9 @@ void ReleaseInit(pid_t pid, const RunCgroup& cgroup, const std::optional<UserMod
 }
 
 // The /etc/hosts and /etc/resolv.conf content the network calls for.
-EtcNetwork EtcNetworkOf(const std::optional<UserModeStack>& stack) {
+EtcNetwork EtcNetworkOf(const std::optional<UserModeStack>& stack, const std::vector<ExtraHost>& extra_hosts) {
   EtcNetwork etc;
+  for (const ExtraHost& h : extra_hosts) etc.extra_hosts.emplace_back(h.name, h.address);
   if (stack) {
     if (!stack->address.empty()) etc.address = stack->address;
     etc.nameserver = stack->nameserver;
@@ -209,12 +211,12 @@ int RunInContainer(const RunSpec& spec) {
   if (spec.network == RunNetwork::kDefault) stack = FindUserModeStack();
   const std::string hostname = spec.hostname.empty() ? "localhost" : spec.hostname;
   // Beside the rootfs: in a build, inside the pending layer's dir.
-  ContainerEtcFiles etc(hostname, rootfs.parent_path(), EtcNetworkOf(stack));
+  ContainerEtcFiles etc(hostname, rootfs.parent_path(), EtcNetworkOf(stack, spec.extra_hosts));
   RunCgroup cgroup(spec.limits);
 
   ContainerPlan plan;
   plan.rootfs = plan.Keep(rootfs.string());
-  PlanMounts(plan, points, etc);
+  PlanMounts(plan, points, etc, spec.shm_bytes);
   points.Snapshot();
   PlanProcess(plan, spec, user, hostname, workdir);
 

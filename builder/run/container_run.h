@@ -7,6 +7,7 @@
 // with the standard nodes, /dev/pts, /dev/shm, generated /etc/hosts,
 // /etc/resolv.conf and /etc/hostname bind-mounted (never committed), Docker's
 // default capability set, USER and WORKDIR applied. Output streams live.
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -20,6 +21,19 @@ namespace ubuild::builder {
 // (user_mode_network.h); kHost: the builder's; kNone: loopback only.
 enum class RunNetwork { kDefault, kHost, kNone };
 
+// --add-host NAME:ADDRESS, a line of the RUN's /etc/hosts.
+struct ExtraHost {
+  std::string name;
+  std::string address;
+};
+
+// --ulimit NAME=SOFT[:HARD]: setrlimit(resource) in init, before exec.
+struct RunUlimit {
+  int resource = 0;     // RLIMIT_*
+  uint64_t soft = 0;    // RLIM_INFINITY for -1
+  uint64_t hard = 0;
+};
+
 struct RunSpec {
   std::filesystem::path rootfs;          // the merged overlay dir
   std::vector<std::string> argv;         // already shell-prefixed if shell form
@@ -31,6 +45,9 @@ struct RunSpec {
   std::string hostname;                  // deterministic, not host-specific
   std::vector<std::string> volumes;      // dirs to create before running (kept in the layer)
   SeccompOption seccomp;                 // Docker's default profile unless --security-opt says otherwise
+  std::vector<ExtraHost> extra_hosts;    // --add-host, in the order given
+  std::vector<RunUlimit> ulimits;        // --ulimit
+  int64_t shm_bytes = 64 << 20;          // --shm-size: /dev/shm's size (Docker's default 64m)
 };
 
 // Returns the process's exit code (128+N for a signal). Throws ubuild::Error
