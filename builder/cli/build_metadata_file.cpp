@@ -22,7 +22,8 @@ std::string BuildMetadataJson(const store::Digest& image_id, const std::vector<s
 
 void WriteBuildMetadataFile(const std::filesystem::path& file, const store::Digest& image_id,
                             const std::vector<std::string>& tags) {
-  store::WriteFileAtomic(file, BuildMetadataJson(image_id, tags));
+  // Absolute: the atomic write opens the file's directory, which a bare name lacks.
+  store::WriteFileAtomic(std::filesystem::absolute(file), BuildMetadataJson(image_id, tags));
 }
 
 }  // namespace ubuild::cli
