@@ -13,14 +13,20 @@ namespace ubuild::builder {
 namespace {
 
 // The image names the needed stages use, in Dockerfile order, each once.
-std::vector<std::pair<std::string, int>> NamedImages(const parser::Dockerfile& df,
+std::vector<std::pair<std::string, int>> NamedImages(const BuildOptions& options, const parser::Dockerfile& df,
                                                      const std::vector<parser::FromInstr>& froms,
                                                      const std::vector<bool>& needed) {
   std::vector<std::pair<std::string, int>> out;  // name, line
   std::set<std::string> seen;
   std::set<std::string> stages;  // names and indices of the stages before this one
-  auto add = [&](const std::string& name, int line) {
-    if (AsciiLower(name) == "scratch" || stages.count(AsciiLower(name)) != 0 || !seen.insert(name).second) return;
+  auto add = [&](std::string name, int line) {
+    if (AsciiLower(name) == "scratch" || stages.count(AsciiLower(name)) != 0) return;
+    // COPY --from=NAME of a --build-context: its image, or no image at all.
+    if (const NamedContext* named = options.NamedContextFor(name)) {
+      if (!named->is_image) return;
+      name = named->image;
+    }
+    if (!seen.insert(name).second) return;
     out.emplace_back(name, line);
   };
   for (size_t i = 0; i < df.stages.size(); ++i) {
@@ -42,7 +48,7 @@ std::vector<std::pair<std::string, int>> NamedImages(const parser::Dockerfile& d
 void PullBaseImages(const BuildOptions& options, store::Store& store, const parser::Dockerfile& df,
                     const std::vector<parser::FromInstr>& froms, const std::vector<bool>& needed,
                     const std::string& dockerfile_name, const std::function<void(const std::string&)>& say) {
-  for (const auto& [name, line] : NamedImages(df, froms, needed)) {
+  for (const auto& [name, line] : NamedImages(options, df, froms, needed)) {
     std::optional<store::Digest> have;
     try {
       have = store.Resolve(name);

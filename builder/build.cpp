@@ -137,6 +137,24 @@ struct Source {
   std::vector<parser::FromInstr> froms;
 };
 
+// FROM NAME of a --build-context that no earlier stage is named: the
+// context's image instead (a stage's own name wins, as it does for images).
+void UseNamedContext(const BuildOptions& options, const std::vector<parser::FromInstr>& earlier,
+                     parser::FromInstr& from, const std::string& dockerfile_name, int line) {
+  const NamedContext* named = options.NamedContextFor(from.image);
+  if (named == nullptr) return;
+  const std::string key = AsciiLower(from.image);
+  for (size_t i = 0; i < earlier.size(); ++i) {
+    if (earlier[i].stage_name == key || std::to_string(i) == key) return;
+  }
+  if (!named->is_image) {
+    throw Error::At(dockerfile_name, line,
+                    "FROM " + from.image + ": the build context " + from.image +
+                        " is a directory; a directory context can be read by COPY --from only");
+  }
+  from.image = named->image;
+}
+
 Source Read(const BuildOptions& options) {
   Source src;
   std::string text = ReadDockerfile(options, &src.dockerfile_name);
@@ -148,7 +166,9 @@ Source Read(const BuildOptions& options) {
   const parser::Platform host = parser::HostPlatform();
   src.meta_env = parser::ResolveMetaArgs(src.df, options.build_args, parser::PlatformArgs(host, host));
   for (const parser::Stage& stage : src.df.stages) {
-    src.froms.push_back(parser::ExpandFrom(stage, src.meta_env, src.df.escape, src.dockerfile_name));
+    parser::FromInstr from = parser::ExpandFrom(stage, src.meta_env, src.df.escape, src.dockerfile_name);
+    UseNamedContext(options, src.froms, from, src.dockerfile_name, stage.line);
+    src.froms.push_back(std::move(from));
   }
   return src;
 }

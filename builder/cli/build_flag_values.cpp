@@ -106,6 +106,36 @@ builder::RunUlimit ParseUlimit(const std::string& value) {
   return builder::RunUlimit{it->second, as_rlim(soft), as_rlim(hard)};
 }
 
+std::pair<std::string, builder::NamedContext> ParseBuildContext(const std::string& value) {
+  const size_t eq = value.find('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == value.size()) {
+    throw UsageError("--build-context " + value + ": want NAME=DIR or NAME=docker-image://REF");
+  }
+  const std::string name = value.substr(0, eq), source = value.substr(eq + 1);
+  if (name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789._-/") != std::string::npos) {
+    throw UsageError("--build-context " + value + ": the name " + name +
+                     " may hold only lower-case letters, digits, '.', '_', '-' and '/'");
+  }
+  builder::NamedContext context;
+  constexpr std::string_view kImage = "docker-image://";
+  if (source.compare(0, kImage.size(), kImage) == 0) {
+    context.is_image = true;
+    context.image = source.substr(kImage.size());
+    if (context.image.empty()) throw UsageError("--build-context " + value + ": docker-image:// names no image");
+    return {name, context};
+  }
+  if (const size_t scheme = source.find("://"); scheme != std::string::npos || source.rfind("target:", 0) == 0) {
+    throw UsageError("--build-context " + value + ": ubuild takes a directory or docker-image://REF, not " +
+                     source.substr(0, scheme == std::string::npos ? source.find(':') + 1 : scheme + 3));
+  }
+  std::error_code ec;
+  if (!std::filesystem::is_directory(source, ec)) {
+    throw UsageError("--build-context " + value + ": " + source + " is not a directory");
+  }
+  context.dir = std::filesystem::absolute(source);
+  return {name, context};
+}
+
 OutputSpec ParseOutput(const std::string& value) {
   OutputSpec out;
   if (value.empty()) throw UsageError("--output: want type=local|tar|docker|oci,dest=PATH or a directory");

@@ -5,6 +5,9 @@
 #include <filesystem>
 #include <string>
 
+#include <utility>
+
+#include "builder/dispatch/build_options.h"
 #include "builder/run/container_run.h"
 
 namespace ubuild::cli {
@@ -22,6 +25,12 @@ builder::ExtraHost ParseAddHost(const std::string& value);
 // locks, memlock, msgqueue, nice, nofile, nproc, rss, rtprio, rttime,
 // sigpending, stack); -1 is unlimited; HARD defaults to SOFT.
 builder::RunUlimit ParseUlimit(const std::string& value);
+
+// --build-context NAME=DIR|docker-image://REF. NAME as BuildKit takes it
+// (lower-case letters, digits, '.', '_', '-', '/'); a DIR must exist and is
+// made absolute. Other sources BuildKit knows (oci-layout://, URLs, git) are
+// refused by name.
+std::pair<std::string, builder::NamedContext> ParseBuildContext(const std::string& value);
 
 // -o/--output: type=local,dest=DIR | type=tar,dest=FILE | type=docker,dest=FILE
 // | type=oci,dest=FILE, or a bare DIR (type=local). dest "-" is standard

@@ -144,6 +144,9 @@ void ApplyFlag(builder::BuildOptions& o, const std::string& flag, const std::str
   } else if (flag == "shm-size") {
     o.shm_bytes = ParseByteSize("shm-size", v);
     if (o.shm_bytes <= 0) throw UsageError("--shm-size " + v + ": must be more than 0");
+  } else if (flag == "build-context") {
+    auto [name, context] = ParseBuildContext(v);
+    o.named_contexts[name] = context;
   } else if (flag == "security-opt") {
     o.seccomp = ReadSecurityOpt(v);
   } else if (flag == "label") {
@@ -240,6 +243,8 @@ const std::vector<FlagSpec>& BuildFlags() {
       {"add-host", 0, true, "NAME:ADDRESS", "Add a line to each RUN's /etc/hosts (repeatable; host-gateway: with --network host, 127.0.0.1)"},
       {"ulimit", 0, true, "NAME=SOFT[:HARD]", "Resource limit for each RUN, e.g. nofile=1024:2048 (repeatable; -1: unlimited)"},
       {"shm-size", 0, true, "BYTES[k|m|g]", "Size of each RUN's /dev/shm (default 64m)"},
+      {"build-context", 0, true, "NAME=DIR|docker-image://REF",
+       "A named context for FROM NAME (an image) and COPY --from=NAME (an image or a directory) (repeatable)"},
       {"metadata-file", 0, true, "FILE", "Write the result as BuildKit's JSON (containerimage.digest, containerimage.config.digest, image.name)"},
       {"output", 'o', true, "type=local|tar|docker|oci,dest=PATH",
        "Also write the result: the final stage's files (local: a directory, tar: an archive) or the image (docker, oci); a bare PATH is type=local"},

@@ -13,6 +13,14 @@ namespace ubuild::builder {
 
 enum class Progress { kAuto, kPlain, kQuiet };
 
+// --build-context NAME=VALUE: what FROM NAME and COPY --from=NAME read
+// when no stage has that name (BuildKit's named contexts).
+struct NamedContext {
+  bool is_image = false;      // docker-image://REF
+  std::string image;          // REF, for an image
+  std::filesystem::path dir;  // otherwise: a local directory (COPY --from only)
+};
+
 struct BuildOptions {
   std::filesystem::path context;
   std::filesystem::path dockerfile;     // empty: CONTEXT/Dockerfile
@@ -36,6 +44,10 @@ struct BuildOptions {
   std::vector<ExtraHost> add_hosts;     // --add-host, for each RUN
   std::vector<RunUlimit> ulimits;       // --ulimit, for each RUN
   int64_t shm_bytes = 64 << 20;         // --shm-size, for each RUN
+  std::map<std::string, NamedContext> named_contexts;  // --build-context, by lower-case name
+
+  // The named context for a FROM or COPY --from word, if one has that name.
+  const NamedContext* NamedContextFor(const std::string& word) const;
 };
 
 }  // namespace ubuild::builder

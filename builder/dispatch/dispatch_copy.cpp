@@ -19,10 +19,13 @@ std::optional<store::Digest> FromChain(BuildContext& ctx, const parser::LocatedI
                                        const std::string& from) {
   const std::string key = AsciiLower(from);
   if (auto it = ctx.stages_by_name.find(key); it != ctx.stages_by_name.end()) return store::TopChainId(it->second.config);
+  // --build-context NAME=docker-image://REF
+  const NamedContext* named = ctx.options.NamedContextFor(from);
+  const std::string image = named ? named->image : from;
   store::Store::Scope adding = ctx.store.Adding();  // resolved and pinned as one
   std::optional<store::Digest> id;
   try {
-    id = ctx.store.Resolve(from);
+    id = ctx.store.Resolve(image);
   } catch (const Error& e) {
     throw StepError(ctx, in, std::string("COPY --from=") + from + ": " + e.what());
   }
@@ -82,6 +85,14 @@ void DispatchCopy(BuildContext& ctx, StageState& st, const parser::LocatedInstru
     return;
   }
   if (copy.is_add) throw StepError(ctx, in, "ADD does not support --from; use COPY --from");
+  // --build-context NAME=DIR, unless a stage has that name: the directory,
+  // hashed and copied as a build context is.
+  if (const NamedContext* named = ctx.options.NamedContextFor(copy.from);
+      named && !named->is_image && !ctx.stages_by_name.count(AsciiLower(copy.from))) {
+    spec.source_root = named->dir;
+    CopyFrom(ctx, st, in, spec, name);
+    return;
+  }
   std::optional<store::Digest> chain = FromChain(ctx, in, copy.from);
   spec.from_image = true;
   WithImageRootfs(ctx, chain, [&](const std::filesystem::path& rootfs) {

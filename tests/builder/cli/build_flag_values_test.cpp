@@ -104,5 +104,28 @@ TEST(ParseOutput, RefusesUnknownTypesKeysAndAMissingDest) {
   EXPECT_EQ(UsageMessage([] { ParseOutput("type=tar,dest"); }), "--output type=tar,dest: dest is not KEY=VALUE");
 }
 
+TEST(ParseBuildContext, TakesAnImageOrADirectory) {
+  auto [name, c] = ParseBuildContext("base=docker-image://busybox:1.36");
+  EXPECT_EQ(name, "base");
+  EXPECT_TRUE(c.is_image);
+  EXPECT_EQ(c.image, "busybox:1.36");
+  auto [dir_name, d] = ParseBuildContext("files=.");
+  EXPECT_EQ(dir_name, "files");
+  EXPECT_FALSE(d.is_image);
+  EXPECT_EQ(d.dir, std::filesystem::absolute("."));
+}
+
+TEST(ParseBuildContext, RefusesOtherSourcesAndBadNames) {
+  EXPECT_EQ(UsageMessage([] { ParseBuildContext("base"); }), "--build-context base: want NAME=DIR or NAME=docker-image://REF");
+  EXPECT_EQ(UsageMessage([] { ParseBuildContext("Base=."); }),
+            "--build-context Base=.: the name Base may hold only lower-case letters, digits, '.', '_', '-' and '/'");
+  EXPECT_EQ(UsageMessage([] { ParseBuildContext("x=oci-layout:///srv/l"); }),
+            "--build-context x=oci-layout:///srv/l: ubuild takes a directory or docker-image://REF, not oci-layout://");
+  EXPECT_EQ(UsageMessage([] { ParseBuildContext("x=target:build"); }),
+            "--build-context x=target:build: ubuild takes a directory or docker-image://REF, not target:");
+  EXPECT_EQ(UsageMessage([] { ParseBuildContext("x=/nonexistent/dir"); }),
+            "--build-context x=/nonexistent/dir: /nonexistent/dir is not a directory");
+}
+
 }  // namespace
 }  // namespace ubuild::cli
