@@ -302,7 +302,7 @@ store::Digest Build(const BuildOptions& options, store::Store& store, StepRuntim
   BuildLog log(out, options.progress == Progress::kQuiet);
   const Source src = Read(options);
   BuildContext ctx{options, store, store::BuildCache(store.root(), store.images()), log, runtime,
-                   src.dockerfile_name, src.df.escape, DockerIgnore::Load(options.context),
+                   src.dockerfile_name, src.df.escape, options.context_tar_sums ? DockerIgnore() : DockerIgnore::Load(options.context),
                    store::layout::ContextDigestCacheDir(store.root()), SourceDateEpoch(options), {}, {}};
   const Plan plan = MakePlan(options, src);
   PullBaseImages(options, store, src.df, src.froms, plan.needed, src.dockerfile_name,

@@ -87,13 +87,15 @@ std::string SpoolStdin(const fs::path& path) {
   return head;
 }
 
-void Unpack(const fs::path& archive, const fs::path& dest, const std::string& what) {
+// Unpacks the archive into `dest`; returns the sums Docker takes from it.
+builder::TarEntrySums Unpack(const fs::path& archive, const fs::path& dest, const std::string& what) {
   Fd in(::open(archive.c_str(), O_RDONLY | O_CLOEXEC));
   if (!in.valid()) throw SysError("open", archive.string(), errno);
   if (!builder::IsTarArchive(in.get())) throw Error("the build context is not a tar archive (plain, gzip, bzip2, xz or zstd)", what);
   Fd root(::open(dest.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!root.valid()) throw SysError("open", dest.string(), errno);
   builder::UnpackArchive(in.get(), root.get(), "", what);
+  return builder::ReadTarEntrySums(archive, what);
 }
 
 // git ARGS... in `dir`, output kept for the error; false when git failed.
@@ -260,7 +262,7 @@ PreparedContext PreparedContext::Prepare(const std::string& operand, bool stdin_
     case ContextKind::kStdin: {
       const fs::path spooled = c.temp_ / "stdin";
       if (LooksLikeArchive(SpoolStdin(spooled))) {
-        Unpack(spooled, root, "the build context on standard input");
+        c.tar_sums_ = Unpack(spooled, root, "the build context on standard input");
       } else {
         // docker's CLI: a context of one file, the Dockerfile.
         fs::rename(spooled, root / "Dockerfile");
@@ -271,7 +273,7 @@ PreparedContext PreparedContext::Prepare(const std::string& operand, bool stdin_
       break;
     }
     case ContextKind::kArchiveFile:
-      Unpack(operand, root, operand);
+      c.tar_sums_ = Unpack(operand, root, operand);
       break;
     case ContextKind::kGitUrl:
       c.dir_ = Checkout(ParseGitUrl(operand), root, operand);

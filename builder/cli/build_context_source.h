@@ -14,9 +14,11 @@
 // leaves its directory unlocked, and the next build that prepares a context
 // removes it.
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <utility>
 
+#include "builder/copy/tar_entry_sums.h"
 #include "store/base/fd.h"
 
 namespace ubuild::cli {
@@ -54,7 +56,8 @@ class PreparedContext {
         dir_(std::move(o.dir_)),
         temp_(std::exchange(o.temp_, {})),
         lock_(std::move(o.lock_)),
-        dockerfile_only_(o.dockerfile_only_) {}
+        dockerfile_only_(o.dockerfile_only_),
+        tar_sums_(std::move(o.tar_sums_)) {}
   PreparedContext& operator=(PreparedContext&&) = delete;
   ~PreparedContext();
 
@@ -65,6 +68,8 @@ class PreparedContext {
   // -f FILE for a context that is not a local directory: relative to the
   // context's root and never outside it, as docker reads it from the tar.
   std::filesystem::path DockerfileIn(const std::string& name) const;
+  // A tar context's per-entry sums, as Docker's daemon takes them; null otherwise.
+  const builder::TarEntrySums* tar_sums() const { return tar_sums_ ? &*tar_sums_ : nullptr; }
 
  private:
   PreparedContext() = default;
@@ -73,6 +78,7 @@ class PreparedContext {
   std::filesystem::path temp_;  // empty for a directory context
   Fd lock_;
   bool dockerfile_only_ = false;
+  std::optional<builder::TarEntrySums> tar_sums_;
 };
 
 }  // namespace ubuild::cli

@@ -205,6 +205,7 @@ BuildRequest ReadRequest(const Args& args) {
 void UseContext(builder::BuildOptions& o, const PreparedContext& context) {
   o.context = context.dir();
   o.context_is_temporary = context.kind() != ContextKind::kDirectory;
+  o.context_tar_sums = context.tar_sums();
   if (context.dockerfile_only()) {
     // docker's CLI: a Dockerfile on stdin is the context's Dockerfile, whatever -f says.
     o.dockerfile = context.dir() / "Dockerfile";

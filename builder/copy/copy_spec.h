@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "builder/copy/dockerignore.h"
+#include "builder/copy/tar_entry_sums.h"
 
 namespace ubuild::builder {
 
@@ -24,6 +25,8 @@ struct CopySpec {
   std::filesystem::path source_root;
   bool from_image = false;
   const DockerIgnore* ignore = nullptr;
+  // A context sent as a tar: the sums Docker takes from its own headers.
+  const TarEntrySums* tar_sums = nullptr;
   // Heredoc sources (COPY <<EOF /dest): name -> content.
   std::vector<std::pair<std::string, std::string>> heredocs;
 };

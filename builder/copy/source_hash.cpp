@@ -162,8 +162,13 @@ void HashTarsumHeader(const TarsumHeader& h, store::Sha256* sha) {
 
 uint64_t SourceHashContentReads() { return g_content_reads.load(); }
 
-TreeSums::TreeSums(int root_fd, SourceTree kind, const DockerIgnore* ignore, ContextDigestCache* cache)
-    : root_fd_(root_fd), kind_(kind), ignore_(ignore && !ignore->empty() ? ignore : nullptr), cache_(cache) {}
+TreeSums::TreeSums(int root_fd, SourceTree kind, const DockerIgnore* ignore, ContextDigestCache* cache,
+                   const TarEntrySums* tar_sums)
+    : root_fd_(root_fd),
+      kind_(kind),
+      ignore_(ignore && !ignore->empty() ? ignore : nullptr),
+      cache_(cache),
+      tar_sums_(tar_sums) {}
 
 TarsumHeader TreeSums::Header(const std::string& rel, const struct stat& st, const std::string* hardlink_to) const {
   TarsumHeader h;
@@ -223,6 +228,12 @@ std::string TreeSums::ContentSum(const std::string& rel, const struct stat& st, 
 }
 
 std::string TreeSums::EntrySum(const std::string& rel, const struct stat& st, const std::string* hardlink_to) {
+  // A tar context: the archive's own sum for the path; one the archive
+  // never named (a parent it implied) is its path, as archiveContext.Hash answers.
+  if (tar_sums_) {
+    auto it = tar_sums_->find(rel.empty() ? "." : rel);
+    return it != tar_sums_->end() ? it->second : rel;
+  }
   TarsumHeader h = Header(rel, st, hardlink_to);
   const bool with_content = S_ISREG(st.st_mode) && !hardlink_to;
   if (!with_content) {
@@ -329,7 +340,7 @@ std::string SourceHash(const CopySpec& spec, const std::filesystem::path* digest
     cache = std::make_unique<ContextDigestCache>(*digest_cache_dir, spec.source_root);
   }
   TreeSums sums(root.get(), spec.from_image ? SourceTree::kImage : SourceTree::kContext,
-                spec.from_image ? nullptr : spec.ignore, cache.get());
+                spec.from_image ? nullptr : spec.ignore, cache.get(), spec.from_image ? nullptr : spec.tar_sums);
   std::vector<std::string> hashes;
   for (const CopySource& s : sources) {
     hashes.push_back(s.heredoc ? "file:" + HeredocSum(s) : sums.SourceHash(s.rel, s.st));

@@ -31,6 +31,7 @@
 
 #include "builder/copy/copy_spec.h"
 #include "builder/copy/dockerignore.h"
+#include "builder/copy/tar_entry_sums.h"
 
 namespace ubuild::store {
 class Sha256;
@@ -66,7 +67,10 @@ enum class SourceTree { kContext, kImage };
 class TreeSums {
  public:
   // ignore: context only (may be null); cache: context only (may be null).
-  TreeSums(int root_fd, SourceTree kind, const DockerIgnore* ignore, ContextDigestCache* cache);
+  // tar_sums: a context sent as a tar, whose entries' sums replace the
+  // headers rebuilt from the files (tar_entry_sums.h).
+  TreeSums(int root_fd, SourceTree kind, const DockerIgnore* ignore, ContextDigestCache* cache,
+           const TarEntrySums* tar_sums = nullptr);
 
   // "file:<hex>" or "dir:<hex>" for an existing, canonical (symlink-free)
   // path `rel` whose lstat is `st`.
@@ -86,6 +90,7 @@ class TreeSums {
   SourceTree kind_;
   const DockerIgnore* ignore_;
   ContextDigestCache* cache_;
+  const TarEntrySums* tar_sums_;
   std::unordered_map<std::string, std::string> by_path_;         // rel -> sum, for symlink targets
   std::unordered_map<std::string, std::string> first_link_;      // "dev:ino" -> first rel (context)
 };

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "builder/copy/tar_entry_sums.h"
 #include "builder/run/seccomp_option.h"
 #include "builder/run/container_run.h"
 
@@ -41,6 +42,10 @@ struct BuildOptions {
   // A context unpacked or checked out for this build alone: its per-file
   // digest cache would only collect files named by a path never seen again.
   bool context_is_temporary = false;
+  // A tar context (stdin or a file), which Docker's CLI sends as it is: the
+  // daemon applies no .dockerignore to it and hashes COPY sources from the
+  // archive's own headers (tar_entry_sums.h). Null for a directory.
+  const TarEntrySums* context_tar_sums = nullptr;
   std::vector<ExtraHost> add_hosts;     // --add-host, for each RUN
   std::vector<RunUlimit> ulimits;       // --ulimit, for each RUN
   int64_t shm_bytes = 64 << 20;         // --shm-size, for each RUN

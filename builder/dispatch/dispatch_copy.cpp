@@ -81,6 +81,7 @@ void DispatchCopy(BuildContext& ctx, StageState& st, const parser::LocatedInstru
   if (copy.from.empty()) {
     spec.source_root = ctx.options.context;
     spec.ignore = &ctx.ignore;
+    spec.tar_sums = ctx.options.context_tar_sums;
     CopyFrom(ctx, st, in, spec, name);
     return;
   }
