@@ -72,12 +72,15 @@ check "nothing is left in \$TMPDIR after failures" no_context_dirs
 # --- a build killed outright leaves its dir to the next build -----------------
 printf 'FROM busybox\nRUN sleep 60\n' >"$W/slow.df"
 tar -C "$W" -cf "$W/slow.tar" --transform 's/slow.df/Dockerfile/' slow.df
-ub build --no-cache "$W/slow.tar" >/dev/null 2>&1 &
+# Not through ub(): $! must be ubuild's own pid, not a subshell's.
+"$UBUILD_BIN" --root "$ROOT" build --no-cache "$W/slow.tar" >/dev/null 2>&1 &
 pid=$!
 for _ in $(seq 1 100); do compgen -G "$TMPDIR/ubuild-context-*" >/dev/null && break; sleep 0.1; done
 sleep 0.5
 kill -9 "$pid"; wait "$pid" 2>/dev/null || true
 check "a SIGKILLed build leaves its context dir" bash -c "compgen -G '$TMPDIR/ubuild-context-*' >/dev/null"
+# Its RUN dies with it (parent-death signal), a moment later.
+for _ in $(seq 1 50); do flock -n "$(compgen -G "$TMPDIR/ubuild-context-*" | head -1)" true && break; sleep 0.1; done
 ub build -q "$W/ctx.tar" >/dev/null
 check "the next build removes the dead build's dir" no_context_dirs
 
@@ -85,6 +88,7 @@ check "the next build removes the dead build's dir" no_context_dirs
 repo=$W/repo
 mkdir -p "$repo/app" "$W/srv"
 printf 'FROM busybox\nCOPY . /g/\nRUN cat /g/hello.txt > /hello && ls -a /g > /listing\n' >"$repo/app/Dockerfile"
+printf 'FROM busybox\nCOPY app/hello.txt /root-hello\n' >"$repo/root.df"
 echo from-git >"$repo/app/hello.txt"
 echo ignored >"$repo/app/skip.me"
 echo 'skip.me' >"$repo/app/.dockerignore"
@@ -104,7 +108,8 @@ rm -rf "$W/o"
 check "a git URL with #REF:DIR builds" ub build -q -o "$W/o" "$url#v1:app"
 check "the checkout's files reach COPY" grep -qx from-git "$W/o/hello"
 check "the git context's .dockerignore applies (the CLI sends a directory)" bash -c "! grep -qx skip.me '$W/o/listing'"
-check "without a ref, the remote's HEAD; -f inside the checkout" ub build -q -f app/Dockerfile -o "$W/o2" "$url" 
+check "without a ref, the remote's HEAD; -f inside the checkout" ub build -q -f root.df -o "$W/o2" "$url"
+check "the repository's root is the context" grep -qx from-git "$W/o2/root-hello"
 check "an unknown ref is git's error" fails_with "couldn't find remote ref nosuch" ub build "$url#nosuch"
 check "a DIR outside the repository is refused" fails_with "is not within the repository" ub build "$url#main:../.."
 check "nothing is left in \$TMPDIR after git contexts" no_context_dirs
@@ -117,14 +122,15 @@ FROM busybox
 RUN grep -v localhost /etc/hosts | grep -v ubuild > /hosts; ulimit -n > /nofile; ulimit -Hn >> /nofile; df -k /dev/shm | tail -1 | awk '{print $2}' > /shm
 DF
 rm -rf "$W/o"
-ub build -q --network none --add-host db:10.1.2.3 --add-host v6:2001:db8::1 --ulimit nofile=1024:2048 \
+ub build -q --no-cache --network none --add-host db:10.1.2.3 --add-host v6:2001:db8::1 --ulimit nofile=1024:2048 \
   --shm-size 32m -o "$W/o" "$fl" >/dev/null
 check "--add-host lines follow Docker's block" grep -qx "$(printf '10.1.2.3\tdb')" "$W/o/hosts"
 check "--add-host takes IPv6" grep -qx "$(printf '2001:db8::1\tv6')" "$W/o/hosts"
 check "--ulimit sets soft and hard" test "$(tr '\n' ' ' <"$W/o/nofile")" = "1024 2048 "
 check "--shm-size sizes /dev/shm" test "$(cat "$W/o/shm")" = 32768
 rm -rf "$W/o"
-ub build -q --network host --add-host gw:host-gateway -o "$W/o" "$fl" >/dev/null
+# --no-cache: these flags are not part of the cache key (nor are they in Docker's).
+ub build -q --no-cache --network host --add-host gw:host-gateway -o "$W/o" "$fl" >/dev/null
 check "host-gateway is 127.0.0.1 under --network host" grep -qx "$(printf '127.0.0.1\tgw')" "$W/o/hosts"
 check "host-gateway is refused on the default network" fails_with "--add-host gw:host-gateway: only with --network host" \
   ub build --add-host gw:host-gateway "$fl"
@@ -161,11 +167,11 @@ import json, sys
 m = json.load(open(sys.argv[1]))
 assert m["containerimage.digest"] == sys.argv[2] and m["containerimage.config.digest"] == sys.argv[2], m
 assert m["image.name"] == "docker.io/library/meta:1", m' "$W/meta.json" "$id"
-ub build -q -o type=tar,dest="$W/fs.tar" "$fl" >/dev/null
+ub build -q --no-cache -o type=tar,dest="$W/fs.tar" "$fl" >/dev/null
 check "type=tar holds the final stage's files" bash -c "tar -tf '$W/fs.tar' | grep -qx bin/busybox && tar -xOf '$W/fs.tar' shm | grep -qx 65536"
 ub build -q -o - "$fl" >"$W/fs2.tar" 2>/dev/null
 check "-o - writes the same tar to stdout" cmp "$W/fs.tar" "$W/fs2.tar"
-ub build -q -t out:1 -o type=docker,dest="$W/img.tar" "$fl" >/dev/null
+id=$(ub build -q -t out:1 -o type=docker,dest="$W/img.tar" "$fl")
 R2=$E2E_TMP/root2
 "$UBUILD_BIN" --root "$R2" load -i "$W/img.tar" >/dev/null
 check "type=docker loads as the same image and name" \
@@ -203,6 +209,19 @@ DF
   docker_cli build --no-cache --network none - <"$W/ctx.tar" 2>&1 | sed -n '/^Step 3\/3/,/^END$/p' | grep -v -e '^Step' -e '^ --->' -e '^END$' >"$W/docker.ls"
   ub build --no-cache --network none - <"$W/ctx.tar" 2>&1 | sed -n '/^Step 3\/3/,/^END$/p' | grep -v -e '^Step' -e '^ --->' -e '^END$' >"$W/ubuild.ls"
   check "a tar context's files (no .dockerignore) match Docker's" diff "$W/docker.ls" "$W/ubuild.ls"
+  # COPY's source hashes from a tar's own headers: owners, a hardlink, a
+  # symlink, a directory, as GNU tar writes them (no file type bits in modes).
+  lk=$W/lk
+  mkdir -p "$lk/dd"
+  echo a >"$lk/f"; ln "$lk/f" "$lk/h"; ln -s f "$lk/s"; echo z >"$lk/dd/z"
+  printf 'FROM busybox\nCOPY . /c/\nCOPY s /s\nCOPY dd /dd\n' >"$lk/Dockerfile"
+  tar -C "$lk" --owner=1000 --group=50 -czf "$W/lk.tgz" .
+  copies() { grep -o '#(nop) COPY [^ ]* in [^ ]*'; }
+  d=$(docker_cli build -q --network none - <"$W/lk.tgz")
+  docker_cli history --no-trunc --format '{{.CreatedBy}}' "$d" | copies >"$W/docker.hist"
+  u=$(ub build -q "$W/lk.tgz")
+  ub history --no-trunc "$u" | copies >"$W/ubuild.hist"
+  check "COPY history from a tar context (its own headers) matches Docker's" diff "$W/docker.hist" "$W/ubuild.hist"
 else
   echo "dockerd is not installed: the comparison with Docker is skipped" >&2
   fail "dockerd missing"
