@@ -285,7 +285,8 @@ store::Digest Finish(const BuildOptions& options, store::Store& store, BuildLog&
       if (!log.quiet()) out << "Successfully tagged " << store::NormalizeReference(tag) << "\n";
     }
   }
-  if (!options.iidfile.empty()) store::WriteFileAtomic(options.iidfile, id.str());
+  // Absolute: the atomic write syncs the file's directory, which a bare name lacks.
+  if (!options.iidfile.empty()) store::WriteFileAtomic(std::filesystem::absolute(options.iidfile), id.str());
   if (log.quiet()) out << id.str() << "\n";
   return id;
 }

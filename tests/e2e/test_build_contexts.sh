@@ -167,6 +167,9 @@ import json, sys
 m = json.load(open(sys.argv[1]))
 assert m["containerimage.digest"] == sys.argv[2] and m["containerimage.config.digest"] == sys.argv[2], m
 assert m["image.name"] == "docker.io/library/meta:1", m' "$W/meta.json" "$id"
+(cd "$W" && ub build -q --metadata-file bare.json --iidfile bare.iid "$fl" >/dev/null)
+check "--metadata-file and --iidfile take a bare file name" \
+  bash -c "grep -q containerimage.digest '$W/bare.json' && grep -Eqx 'sha256:[0-9a-f]{64}' '$W/bare.iid'"
 ub build -q --no-cache -o type=tar,dest="$W/fs.tar" "$fl" >/dev/null
 check "type=tar holds the final stage's files" bash -c "tar -tf '$W/fs.tar' | grep -qx bin/busybox && tar -xOf '$W/fs.tar' shm | grep -qx 65536"
 ub build -q -o - "$fl" >"$W/fs2.tar" 2>/dev/null
