@@ -127,8 +127,17 @@ std::vector<CopySource> ResolveCopySources(const CopySpec& spec, int root_fd) {
   std::vector<CopySource> out;
   for (const std::string& orig : spec.sources) {
     if (IsUrl(orig)) {
-      if (spec.is_add) throw Error("ADD from a URL is not supported by ubuild yet: " + orig);
-      throw Error("COPY failed: source can't be a URL for COPY: " + orig);
+      if (!spec.is_add) throw Error("COPY failed: source can't be a URL for COPY: " + orig);
+      auto remote = spec.remote.find(orig);
+      if (remote == spec.remote.end()) throw Error("ADD failed: " + orig + " was not fetched");
+      CopySource s;
+      s.orig = remote->second.name;
+      s.rel = remote->second.name;
+      s.remote_dir = remote->second.dir;
+      const std::filesystem::path file = s.remote_dir / s.rel;
+      if (lstat(file.c_str(), &s.st) != 0) throw SysError("stat", file.string(), errno);
+      out.push_back(std::move(s));
+      continue;
     }
     std::string path = orig;
     if (path.rfind("/", 0) == 0) path.erase(0, 1);

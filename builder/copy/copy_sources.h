@@ -5,6 +5,7 @@
 // as a source followed (inside the tree), heredocs as extra files.
 #include <sys/stat.h>
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,9 @@ struct CopySource {
   struct stat st {};  // of `rel`
   bool heredoc = false;
   std::string content;  // heredoc body
+  // A fetched remote source: `rel` is then relative to this directory, not
+  // to the source tree.
+  std::filesystem::path remote_dir;
 };
 
 // Throws ubuild::Error with Docker's messages ("COPY failed: file not found in

@@ -4,6 +4,7 @@
 // source hashing and the copy itself all take it, and none of them should
 // have to include the others.
 #include <filesystem>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -26,6 +27,13 @@ struct CopySpec {
   const DockerIgnore* ignore = nullptr;
   // Heredoc sources (COPY <<EOF /dest): name -> content.
   std::vector<std::pair<std::string, std::string>> heredocs;
+  // ADD's remote sources, fetched before the step (url_source.h): the
+  // source word -> the directory holding the file `name`.
+  struct Remote {
+    std::filesystem::path dir;
+    std::string name;
+  };
+  std::map<std::string, Remote> remote;
 };
 
 }  // namespace ubuild::builder

@@ -124,6 +124,18 @@ std::string HeredocSum(const CopySource& s) {
   return sha.Final().hex();
 }
 
+// A fetched URL's sum is that of the file in the classic builder's
+// download dir (its own owner and names, type bits in the mode), written
+// without the "file:" prefix, as Docker's history shows it.
+std::string RemoteSum(const CopySource& s) {
+  Fd dir(open(s.remote_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dir.valid()) throw SysError("open", s.remote_dir.string(), errno);
+  TreeSums sums(dir.get(), SourceTree::kImage, nullptr, nullptr);
+  std::string sum = sums.SourceHash(s.rel, s.st);
+  const std::string prefix = "file:";
+  return sum.rfind(prefix, 0) == 0 ? sum.substr(prefix.size()) : sum;
+}
+
 }  // namespace
 
 void HashTarsumHeader(const TarsumHeader& h, store::Sha256* sha) {
@@ -332,6 +344,10 @@ std::string SourceHash(const CopySpec& spec, const std::filesystem::path* digest
                 spec.from_image ? nullptr : spec.ignore, cache.get());
   std::vector<std::string> hashes;
   for (const CopySource& s : sources) {
+    if (!s.remote_dir.empty()) {
+      hashes.push_back(RemoteSum(s));
+      continue;
+    }
     hashes.push_back(s.heredoc ? "file:" + HeredocSum(s) : sums.SourceHash(s.rel, s.st));
   }
   if (cache) cache->Save();

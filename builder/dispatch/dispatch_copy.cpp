@@ -1,7 +1,9 @@
 // COPY and ADD: files from the context (or another stage or image, with
 // --from) written into a fresh upperdir on the stage's layers.
 #include "builder/copy/copy_step.h"
+#include "builder/copy/fetch_dir.h"
 #include "builder/copy/source_hash.h"
+#include "builder/copy/url_source.h"
 #include "builder/dispatch/dispatch.h"
 #include "builder/dispatch/history_text.h"
 #include "builder/dispatch/layer_step.h"
@@ -33,6 +35,23 @@ std::optional<store::Digest> FromChain(BuildContext& ctx, const parser::LocatedI
   }
   ctx.store.Pin(*id);
   return store::TopChainId(store::ImageConfig::Parse(ctx.store.images().GetConfig(*id), id->str()));
+}
+
+void FetchRemoteSources(BuildContext& ctx, const parser::LocatedInstruction& in, const parser::CopyInstr& copy,
+                        FetchDir& dir, CopySpec& spec) {
+  for (const std::string& source : copy.sources) {
+    if (!copy.checksum.empty() && !IsHttpUrl(source))
+      throw StepError(ctx, in, "checksum can't be specified for non-HTTP(S) sources: " + source);
+  }
+  for (const std::string& source : copy.sources) {
+    if (!IsHttpUrl(source) || spec.remote.count(source)) continue;
+    try {
+      FetchedFile file = FetchUrl(source, dir.Next(), copy.checksum);
+      spec.remote[source] = CopySpec::Remote{file.dir, file.name};
+    } catch (const Error& e) {
+      throw StepError(ctx, in, std::string("ADD failed: ") + e.what());
+    }
+  }
 }
 
 void CopyFrom(BuildContext& ctx, StageState& st, const parser::LocatedInstruction& in, CopySpec& spec,
@@ -75,6 +94,10 @@ void DispatchCopy(BuildContext& ctx, StageState& st, const parser::LocatedInstru
   spec.chmod = copy.chmod;
   for (const parser::Heredoc& h : copy.heredocs) spec.heredocs.emplace_back(h.name, h.content);
   const std::string name = copy.is_add ? "ADD" : "COPY";
+  // Fetched before the cache probe: as in the classic builder, a URL's
+  // content decides the history text and so the cache key.
+  FetchDir fetch_dir;
+  if (copy.is_add) FetchRemoteSources(ctx, in, copy, fetch_dir, spec);
   if (copy.from.empty()) {
     spec.source_root = ctx.options.context;
     spec.ignore = &ctx.ignore;
