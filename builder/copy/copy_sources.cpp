@@ -131,10 +131,11 @@ std::vector<CopySource> ResolveCopySources(const CopySpec& spec, int root_fd) {
       auto remote = spec.remote.find(orig);
       if (remote == spec.remote.end()) throw Error("ADD failed: " + orig + " was not fetched");
       CopySource s;
-      s.orig = remote->second.name;
+      s.orig = remote->second.name.empty() ? orig : remote->second.name;
       s.rel = remote->second.name;
       s.remote_dir = remote->second.dir;
-      const std::filesystem::path file = s.remote_dir / s.rel;
+      s.remote_sum = remote->second.sum;
+      const std::filesystem::path file = s.rel.empty() ? s.remote_dir : s.remote_dir / s.rel;
       if (lstat(file.c_str(), &s.st) != 0) throw SysError("stat", file.string(), errno);
       out.push_back(std::move(s));
       continue;

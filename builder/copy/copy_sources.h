@@ -22,6 +22,7 @@ struct CopySource {
   // A fetched remote source: `rel` is then relative to this directory, not
   // to the source tree.
   std::filesystem::path remote_dir;
+  std::string remote_sum;  // CopySpec::Remote::sum
 };
 
 // Throws ubuild::Error with Docker's messages ("COPY failed: file not found in

@@ -27,11 +27,13 @@ struct CopySpec {
   const DockerIgnore* ignore = nullptr;
   // Heredoc sources (COPY <<EOF /dest): name -> content.
   std::vector<std::pair<std::string, std::string>> heredocs;
-  // ADD's remote sources, fetched before the step (url_source.h): the
-  // source word -> the directory holding the file `name`.
+  // ADD's remote sources, fetched before the step: the source word -> the
+  // directory holding the file `name` (a URL, url_source.h), or the tree
+  // to copy itself when `name` is empty (a git repository, git_source.h).
   struct Remote {
     std::filesystem::path dir;
     std::string name;
+    std::string sum;  // the source hash to use; "" = hash the file
   };
   std::map<std::string, Remote> remote;
 };

@@ -128,6 +128,7 @@ std::string HeredocSum(const CopySource& s) {
 // download dir (its own owner and names, type bits in the mode), written
 // without the "file:" prefix, as Docker's history shows it.
 std::string RemoteSum(const CopySource& s) {
+  if (!s.remote_sum.empty()) return s.remote_sum;
   Fd dir(open(s.remote_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!dir.valid()) throw SysError("open", s.remote_dir.string(), errno);
   TreeSums sums(dir.get(), SourceTree::kImage, nullptr, nullptr);

@@ -2,6 +2,7 @@
 // --from) written into a fresh upperdir on the stage's layers.
 #include "builder/copy/copy_step.h"
 #include "builder/copy/fetch_dir.h"
+#include "builder/copy/git_source.h"
 #include "builder/copy/source_hash.h"
 #include "builder/copy/url_source.h"
 #include "builder/dispatch/dispatch.h"
@@ -37,17 +38,32 @@ std::optional<store::Digest> FromChain(BuildContext& ctx, const parser::LocatedI
   return store::TopChainId(store::ImageConfig::Parse(ctx.store.images().GetConfig(*id), id->str()));
 }
 
+// The flags only BuildKit has, as history text: "--keep-git-dir " ...
+std::string BuildkitFlags(const parser::CopyInstr& copy) {
+  std::string out;
+  if (copy.keep_git_dir) out += "--keep-git-dir ";
+  return out;
+}
+
 void FetchRemoteSources(BuildContext& ctx, const parser::LocatedInstruction& in, const parser::CopyInstr& copy,
                         FetchDir& dir, CopySpec& spec) {
   for (const std::string& source : copy.sources) {
-    if (!copy.checksum.empty() && !IsHttpUrl(source))
+    if (!copy.checksum.empty() && (!IsHttpUrl(source) || IsGitSource(source)))
       throw StepError(ctx, in, "checksum can't be specified for non-HTTP(S) sources: " + source);
   }
   for (const std::string& source : copy.sources) {
-    if (!IsHttpUrl(source) || spec.remote.count(source)) continue;
+    if (spec.remote.count(source)) continue;
     try {
+      if (IsGitSource(source)) {
+        const GitRef ref = ParseGitRef(source);
+        std::string commit;
+        std::filesystem::path tree = FetchGit(ref, dir.Next(), copy.keep_git_dir, &commit);
+        spec.remote[source] = CopySpec::Remote{tree, "", "git:" + commit + (ref.subdir.empty() ? "" : ":" + ref.subdir)};
+        continue;
+      }
+      if (!IsHttpUrl(source)) continue;
       FetchedFile file = FetchUrl(source, dir.Next(), copy.checksum);
-      spec.remote[source] = CopySpec::Remote{file.dir, file.name};
+      spec.remote[source] = CopySpec::Remote{file.dir, file.name, ""};
     } catch (const Error& e) {
       throw StepError(ctx, in, std::string("ADD failed: ") + e.what());
     }
@@ -55,7 +71,7 @@ void FetchRemoteSources(BuildContext& ctx, const parser::LocatedInstruction& in,
 }
 
 void CopyFrom(BuildContext& ctx, StageState& st, const parser::LocatedInstruction& in, CopySpec& spec,
-              const std::string& name) {
+              const std::string& name, const std::string& buildkit_flags) {
   std::string hash;
   try {
     hash = SourceHash(spec, spec.from_image ? nullptr : &ctx.context_digest_cache);
@@ -66,6 +82,9 @@ void CopyFrom(BuildContext& ctx, StageState& st, const parser::LocatedInstructio
   std::string flags;
   if (!spec.chown.empty()) flags += "--chown=" + spec.chown;
   if (!spec.chmod.empty()) flags += (flags.empty() ? "" : " ") + std::string("--chmod=") + spec.chmod;
+  // BuildKit's flags, which the classic builder has not, are written after
+  // its own, each followed by a space, so they are part of the cache key.
+  if (!buildkit_flags.empty()) flags += (flags.empty() ? "" : " ") + buildkit_flags;
   std::string created_by = NopCreatedByOneSpace(st.Shell(), name + " " + flags + hash + " in " + spec.dest + " ");
   store::Digest key = StepCacheKey(st.image, created_by);
   if (ProbeCache(ctx, key, st.image)) return;
@@ -94,6 +113,7 @@ void DispatchCopy(BuildContext& ctx, StageState& st, const parser::LocatedInstru
   spec.chmod = copy.chmod;
   for (const parser::Heredoc& h : copy.heredocs) spec.heredocs.emplace_back(h.name, h.content);
   const std::string name = copy.is_add ? "ADD" : "COPY";
+  const std::string buildkit_flags = BuildkitFlags(copy);
   // Fetched before the cache probe: as in the classic builder, a URL's
   // content decides the history text and so the cache key.
   FetchDir fetch_dir;
@@ -101,7 +121,7 @@ void DispatchCopy(BuildContext& ctx, StageState& st, const parser::LocatedInstru
   if (copy.from.empty()) {
     spec.source_root = ctx.options.context;
     spec.ignore = &ctx.ignore;
-    CopyFrom(ctx, st, in, spec, name);
+    CopyFrom(ctx, st, in, spec, name, buildkit_flags);
     return;
   }
   if (copy.is_add) throw StepError(ctx, in, "ADD does not support --from; use COPY --from");
@@ -109,7 +129,7 @@ void DispatchCopy(BuildContext& ctx, StageState& st, const parser::LocatedInstru
   spec.from_image = true;
   WithImageRootfs(ctx, chain, [&](const std::filesystem::path& rootfs) {
     spec.source_root = rootfs;
-    CopyFrom(ctx, st, in, spec, name);
+    CopyFrom(ctx, st, in, spec, name, buildkit_flags);
   });
 }
 
