@@ -13,6 +13,7 @@
 
 #include "parser/duration.h"
 #include "parser/flag_parser.h"
+#include "parser/syntax_directive.h"
 #include "store/base/error.h"
 #include "store/base/strings.h"
 
@@ -323,6 +324,7 @@ Dockerfile ToInstructions(const Ast& ast) {
   Dockerfile df;
   df.filename = ast.filename;
   df.escape = ast.escape;
+  df.syntax = CheckSyntaxDirective(ast);
   for (const Node& node : ast.nodes) {
     if (node.keyword == "from") {
       Stage stage;

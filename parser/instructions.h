@@ -96,6 +96,7 @@ struct Stage {
 struct Dockerfile {
   std::string filename;
   char escape = '\\';
+  std::string syntax;                    // the docker/dockerfile frontend named by `# syntax=`, if any
   std::vector<ArgInstr> meta_args;       // ARGs before the first FROM
   std::vector<int> meta_arg_lines;       // line of each meta_args entry, for errors
   std::vector<Stage> stages;
