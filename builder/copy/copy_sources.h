@@ -23,6 +23,8 @@ struct CopySource {
   // to the source tree.
   std::filesystem::path remote_dir;
   std::string remote_sum;  // CopySpec::Remote::sum
+  // COPY --parents: the path this source keeps under dest ("" = none).
+  std::string parents_path;
 };
 
 // Throws ubuild::Error with Docker's messages ("COPY failed: file not found in

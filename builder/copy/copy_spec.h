@@ -25,6 +25,14 @@ struct CopySpec {
   std::filesystem::path source_root;
   bool from_image = false;
   const DockerIgnore* ignore = nullptr;
+  // BuildKit's COPY --parents: each source keeps its path (from a `/./`
+  // pivot on, if the word has one) under dest.
+  bool parents = false;
+  // BuildKit's COPY --link: the copy is made into an empty rootfs, not
+  // onto the stage's layers (the dispatcher mounts it so).
+  bool link = false;
+  // BuildKit's --exclude patterns (copy_excludes.h).
+  std::vector<std::string> excludes;
   // Heredoc sources (COPY <<EOF /dest): name -> content.
   std::vector<std::pair<std::string, std::string>> heredocs;
   // ADD's remote sources, fetched before the step: the source word -> the

@@ -6,6 +6,7 @@
 #include <cerrno>
 
 #include "builder/copy/archive_unpack.h"
+#include "builder/copy/copy_excludes.h"
 #include "builder/copy/copy_sources.h"
 #include "builder/copy/file_copier.h"
 #include "builder/rootfs/rooted_path.h"
@@ -120,8 +121,22 @@ void ExecuteCopy(const CopySpec& spec, const std::filesystem::path& rootfs, cons
     const int from = remote_root.valid() ? remote_root.get() : src_root.get();
     ResolvedPath d = ResolveInTree(root.get(), dest, /*clamp=*/true);
     const bool dest_is_dir = d.exists && S_ISDIR(d.st.st_mode);
+    const DockerIgnore* base = remote_root.valid() ? nullptr : ignore;
+    std::unique_ptr<DockerIgnore> excludes = ExcludesFor(spec, s, base);
+    if (spec.parents && !s.heredoc) {
+      // The kept path goes under dest, its missing directories made like
+      // any missing parent.
+      const std::string target = JoinRel(d.rel, s.parents_path);
+      if (S_ISDIR(s.st.st_mode)) {
+        CopyDirectorySource(copier, from, s, target, excludes ? excludes.get() : base);
+      } else {
+        if (target.empty()) throw Error("cannot copy " + s.orig + " over the root directory");
+        CopyFileSource(copier, from, s, target, owner);
+      }
+      continue;
+    }
     if (!s.heredoc && S_ISDIR(s.st.st_mode)) {
-      CopyDirectorySource(copier, from, s, d.rel, remote_root.valid() ? nullptr : ignore);
+      CopyDirectorySource(copier, from, s, d.rel, excludes ? excludes.get() : base);
       continue;
     }
     // A fetched URL is never unpacked, whatever it holds.

@@ -17,6 +17,7 @@
 #include <mutex>
 
 #include "builder/copy/context_digest_cache.h"
+#include "builder/copy/copy_excludes.h"
 #include "builder/copy/copy_sources.h"
 #include "builder/rootfs/rooted_path.h"
 #include "store/digest.h"
@@ -347,6 +348,14 @@ std::string SourceHash(const CopySpec& spec, const std::filesystem::path* digest
   for (const CopySource& s : sources) {
     if (!s.remote_dir.empty()) {
       hashes.push_back(RemoteSum(s));
+      continue;
+    }
+    if (!s.heredoc && S_ISDIR(s.st.st_mode) && !spec.excludes.empty()) {
+      // --exclude rebased onto this directory: a matcher of its own.
+      std::unique_ptr<DockerIgnore> rules = ExcludesFor(spec, s, spec.from_image ? nullptr : spec.ignore);
+      TreeSums excluding(root.get(), spec.from_image ? SourceTree::kImage : SourceTree::kContext, rules.get(),
+                         cache.get());
+      hashes.push_back(excluding.SourceHash(s.rel, s.st));
       continue;
     }
     hashes.push_back(s.heredoc ? "file:" + HeredocSum(s) : sums.SourceHash(s.rel, s.st));

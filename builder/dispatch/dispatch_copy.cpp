@@ -42,6 +42,9 @@ std::optional<store::Digest> FromChain(BuildContext& ctx, const parser::LocatedI
 std::string BuildkitFlags(const parser::CopyInstr& copy) {
   std::string out;
   if (copy.keep_git_dir) out += "--keep-git-dir ";
+  if (copy.parents) out += "--parents ";
+  for (const std::string& pattern : copy.excludes) out += "--exclude=" + pattern + " ";
+  if (copy.link) out += "--link ";
   return out;
 }
 
@@ -95,7 +98,7 @@ void CopyFrom(BuildContext& ctx, StageState& st, const parser::LocatedInstructio
       if (!e.where().empty()) throw;
       throw StepError(ctx, in, e.what());
     }
-  });
+  }, spec.link);
   CommitStep(ctx, st.image, st.image.config, key, created_by, layer);
 }
 
@@ -111,6 +114,9 @@ void DispatchCopy(BuildContext& ctx, StageState& st, const parser::LocatedInstru
   if (spec.workdir.empty()) spec.workdir = "/";
   spec.chown = copy.chown;
   spec.chmod = copy.chmod;
+  spec.parents = copy.parents;
+  spec.link = copy.link;
+  spec.excludes = copy.excludes;
   for (const parser::Heredoc& h : copy.heredocs) spec.heredocs.emplace_back(h.name, h.content);
   const std::string name = copy.is_add ? "ADD" : "COPY";
   const std::string buildkit_flags = BuildkitFlags(copy);
