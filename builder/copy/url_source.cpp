@@ -86,8 +86,8 @@ bool IsHttpUrl(const std::string& source) {
 std::string UrlFileName(const std::string& url) {
   size_t start = url.find("://");
   start = start == std::string::npos ? 0 : start + 3;
-  size_t path = url.find('/', start);
-  if (path == std::string::npos) return "";
+  size_t path = url.find_first_of("/?#", start);
+  if (path == std::string::npos || url[path] != '/') return "";
   std::string p = url.substr(path, url.find_first_of("?#", path) - path);
   if (p.empty() || p.back() == '/') return "";
   return p.substr(p.rfind('/') + 1);

@@ -23,7 +23,10 @@ PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p
 python3 -m http.server "$PORT" --bind 127.0.0.1 --directory "$SRV" >"$E2E_TMP/http.log" 2>&1 &
 HTTP_PID=$!
 trap 'kill $HTTP_PID 2>/dev/null; e2e_cleanup' EXIT
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/a.txt" >/dev/null && break; sleep 0.1; done
+for _ in $(seq 1 100); do
+  python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$PORT/a.txt')" 2>/dev/null && break
+  sleep 0.1
+done
 URL=http://127.0.0.1:$PORT
 
 # A git repository: two commits, a tag on the first, a subdirectory.
