@@ -1,5 +1,6 @@
 // COPY and ADD: files from the context (or another stage or image, with
-// --from) written into a fresh upperdir on the stage's layers.
+// --from; or, for ADD, a URL or git repository fetched first) written into a
+// fresh upperdir on the stage's layers (on an empty rootfs with --link).
 #include "builder/copy/copy_step.h"
 #include "builder/copy/fetch_dir.h"
 #include "builder/copy/git_source.h"
@@ -49,23 +50,23 @@ std::string BuildkitFlags(const parser::CopyInstr& copy) {
 }
 
 void FetchRemoteSources(BuildContext& ctx, const parser::LocatedInstruction& in, const parser::CopyInstr& copy,
-                        FetchDir& dir, CopySpec& spec) {
+                        std::optional<FetchDir>& dir, CopySpec& spec) {
   for (const std::string& source : copy.sources) {
     if (!copy.checksum.empty() && (!IsHttpUrl(source) || IsGitSource(source)))
       throw StepError(ctx, in, "checksum can't be specified for non-HTTP(S) sources: " + source);
   }
   for (const std::string& source : copy.sources) {
-    if (spec.remote.count(source)) continue;
+    if (spec.remote.count(source) || !(IsHttpUrl(source) || IsGitSource(source))) continue;
     try {
+      if (!dir) dir.emplace();
       if (IsGitSource(source)) {
         const GitRef ref = ParseGitRef(source);
         std::string commit;
-        std::filesystem::path tree = FetchGit(ref, dir.Next(), copy.keep_git_dir, &commit);
+        std::filesystem::path tree = FetchGit(ref, dir->Next(), copy.keep_git_dir, &commit);
         spec.remote[source] = CopySpec::Remote{tree, "", "git:" + commit + (ref.subdir.empty() ? "" : ":" + ref.subdir)};
         continue;
       }
-      if (!IsHttpUrl(source)) continue;
-      FetchedFile file = FetchUrl(source, dir.Next(), copy.checksum);
+      FetchedFile file = FetchUrl(source, dir->Next(), copy.checksum);
       spec.remote[source] = CopySpec::Remote{file.dir, file.name, ""};
     } catch (const Error& e) {
       throw StepError(ctx, in, std::string("ADD failed: ") + e.what());
@@ -122,7 +123,7 @@ void DispatchCopy(BuildContext& ctx, StageState& st, const parser::LocatedInstru
   const std::string buildkit_flags = BuildkitFlags(copy);
   // Fetched before the cache probe: as in the classic builder, a URL's
   // content decides the history text and so the cache key.
-  FetchDir fetch_dir;
+  std::optional<FetchDir> fetch_dir;  // made only when a source is remote
   if (copy.is_add) FetchRemoteSources(ctx, in, copy, fetch_dir, spec);
   if (copy.from.empty()) {
     spec.source_root = ctx.options.context;
