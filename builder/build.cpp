@@ -302,6 +302,7 @@ store::Digest Build(const BuildOptions& options, store::Store& store, StepRuntim
   InstallInterruptHandlers();
   BuildLog log(out, options.progress == Progress::kQuiet);
   const Source src = Read(options);
+  if (!src.df.syntax.empty()) log.Line("syntax " + src.df.syntax + ": built by ubuild's own Dockerfile frontend");
   BuildContext ctx{options, store, store::BuildCache(store.root(), store.images()), log, runtime,
                    src.dockerfile_name, src.df.escape, options.context_tar_sums ? DockerIgnore() : DockerIgnore::Load(options.context),
                    store::layout::ContextDigestCacheDir(store.root()), SourceDateEpoch(options), {}, {}};

@@ -41,6 +41,7 @@ struct Ast {
   std::string filename;                          // for error messages
   char escape = '\\';                            // from the escape directive
   std::map<std::string, std::string> directives; // "syntax", "escape", "check"
+  std::map<std::string, int> directive_lines;    // the line of each, for errors
   std::vector<Node> nodes;
 };
 

@@ -36,6 +36,8 @@ class Expander {
     Word(c.chown);
     Word(c.chmod);
     Word(c.from);
+    Word(c.checksum);
+    for (std::string& pattern : c.excludes) Word(pattern);
     for (Heredoc& h : c.heredocs)
       if (h.expand) {
         size_t before = h.content.size();

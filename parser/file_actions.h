@@ -114,6 +114,7 @@ struct FileAction<g::directive> {
     }
     if (st.ast) {
       st.ast->directives[st.directive_name] = st.directive_value;
+      st.ast->directive_lines[st.directive_name] = line;
       st.ast->escape = st.escape;
     }
   }

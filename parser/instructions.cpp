@@ -13,6 +13,7 @@
 
 #include "parser/duration.h"
 #include "parser/flag_parser.h"
+#include "parser/syntax_directive.h"
 #include "store/base/error.h"
 #include "store/base/strings.h"
 
@@ -118,11 +119,14 @@ CopyInstr ParseCopy(const Node& node, bool is_add) {
                                            {"chmod", FlagType::kString},
                                            {"link", FlagType::kBool},
                                            {"keep-git-dir", FlagType::kBool},
-                                           {"checksum", FlagType::kString}})
+                                           {"checksum", FlagType::kString},
+                                           {"exclude", FlagType::kStrings}})
                             : Flags(node, {{"chown", FlagType::kString},
                                            {"chmod", FlagType::kString},
                                            {"from", FlagType::kString},
-                                           {"link", FlagType::kBool}});
+                                           {"link", FlagType::kBool},
+                                           {"parents", FlagType::kBool},
+                                           {"exclude", FlagType::kStrings}});
   CopyInstr copy;
   copy.is_add = is_add;
   copy.chown = flags.String("chown");
@@ -131,6 +135,10 @@ CopyInstr ParseCopy(const Node& node, bool is_add) {
   copy.link = flags.Bool("link");
   copy.keep_git_dir = flags.Bool("keep-git-dir");
   copy.checksum = flags.String("checksum");
+  copy.parents = flags.Bool("parents");
+  copy.excludes = flags.Strings("exclude");
+  for (const std::string& pattern : copy.excludes)
+    if (pattern.empty()) throw Error("--exclude needs a pattern");
   copy.dest = node.args.back();
   if (HeredocSource(node, copy.dest)) throw Error(command + " cannot accept a heredoc as a destination");
   for (size_t i = 0; i + 1 < node.args.size(); ++i) {
@@ -323,6 +331,7 @@ Dockerfile ToInstructions(const Ast& ast) {
   Dockerfile df;
   df.filename = ast.filename;
   df.escape = ast.escape;
+  df.syntax = CheckSyntaxDirective(ast);
   for (const Node& node : ast.nodes) {
     if (node.keyword == "from") {
       Stage stage;

@@ -46,6 +46,8 @@ struct CopyInstr {         // COPY and ADD
   bool link = false;                // --link
   std::string checksum;             // ADD --checksum=
   bool keep_git_dir = false;        // ADD --keep-git-dir
+  bool parents = false;             // COPY --parents
+  std::vector<std::string> excludes;  // --exclude=, repeatable
   // COPY <<EOF /dest: a source written `<<EOF` names a heredoc; it is listed
   // here (content already tab-stripped for <<-) and NOT in `sources`, as
   // BuildKit splits SourcePaths from SourceContents.
@@ -96,6 +98,7 @@ struct Stage {
 struct Dockerfile {
   std::string filename;
   char escape = '\\';
+  std::string syntax;                    // the docker/dockerfile frontend named by `# syntax=`, if any
   std::vector<ArgInstr> meta_args;       // ARGs before the first FROM
   std::vector<int> meta_arg_lines;       // line of each meta_args entry, for errors
   std::vector<Stage> stages;

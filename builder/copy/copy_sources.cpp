@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "builder/copy/copy_excludes.h"
 #include "builder/copy/go_glob.h"
 #include "builder/rootfs/rooted_path.h"
 #include "store/base/directory_names.h"
@@ -127,21 +128,52 @@ std::vector<CopySource> ResolveCopySources(const CopySpec& spec, int root_fd) {
   std::vector<CopySource> out;
   for (const std::string& orig : spec.sources) {
     if (IsUrl(orig)) {
-      if (spec.is_add) throw Error("ADD from a URL is not supported by ubuild yet: " + orig);
-      throw Error("COPY failed: source can't be a URL for COPY: " + orig);
+      if (!spec.is_add) throw Error("COPY failed: source can't be a URL for COPY: " + orig);
+      auto remote = spec.remote.find(orig);
+      if (remote == spec.remote.end()) throw Error("ADD failed: " + orig + " was not fetched");
+      CopySource s;
+      s.orig = remote->second.name.empty() ? orig : remote->second.name;
+      s.rel = remote->second.name;
+      s.remote_dir = remote->second.dir;
+      s.remote_sum = remote->second.sum;
+      const std::filesystem::path file = s.rel.empty() ? s.remote_dir : s.remote_dir / s.rel;
+      if (lstat(file.c_str(), &s.st) != 0) throw SysError("stat", file.string(), errno);
+      out.push_back(std::move(s));
+      continue;
     }
     std::string path = orig;
     if (path.rfind("/", 0) == 0) path.erase(0, 1);
     if (path.rfind("./", 0) == 0) path.erase(0, 2);
+    // --parents keeps the path from a "/./" pivot on (BuildKit); the pivot
+    // is no part of the path the source is found by.
+    size_t pivot_depth = 0;
+    if (size_t pivot = path.find("/./"); spec.parents && pivot != std::string::npos) {
+      std::string before = CleanPath(path.substr(0, pivot));
+      pivot_depth = before == "." ? 0 : SplitSlash(before).size();
+      path = before + "/" + path.substr(pivot + 3);
+    }
+    const size_t first = out.size();
     if (!HasGoWildcards(path)) {
       out.push_back(ResolveOne(spec, root_fd, path));
-      continue;
+    } else {
+      if (!GoPatternValid(path)) throw Error(cmd + " failed: syntax error in pattern: " + orig);
+      std::vector<std::string> matches;
+      GlobWalk walk(path, spec.from_image ? nullptr : spec.ignore);
+      walk.Walk(root_fd, "", 0, DockerIgnore::WalkState{}, &matches);
+      for (const std::string& m : matches) out.push_back(ResolveOne(spec, root_fd, m));
     }
-    if (!GoPatternValid(path)) throw Error(cmd + " failed: syntax error in pattern: " + orig);
-    std::vector<std::string> matches;
-    GlobWalk walk(path, spec.from_image ? nullptr : spec.ignore);
-    walk.Walk(root_fd, "", 0, DockerIgnore::WalkState{}, &matches);
-    for (const std::string& m : matches) out.push_back(ResolveOne(spec, root_fd, m));
+    for (size_t i = first; spec.parents && i < out.size(); ++i) {
+      std::string kept = CleanPath(out[i].orig);
+      std::vector<std::string> parts = kept == "." ? std::vector<std::string>{} : SplitSlash(kept);
+      kept.clear();
+      for (size_t j = pivot_depth; j < parts.size(); ++j) kept = JoinRel(kept, parts[j]);
+      out[i].parents_path = kept;
+    }
+  }
+  if (!spec.excludes.empty()) {
+    CheckExcludePatterns(spec.excludes);
+    out.erase(std::remove_if(out.begin(), out.end(), [&](const CopySource& s) { return SourceExcluded(spec, s); }),
+              out.end());
   }
   for (const auto& [name, content] : spec.heredocs) {
     CopySource s;

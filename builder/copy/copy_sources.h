@@ -5,6 +5,7 @@
 // as a source followed (inside the tree), heredocs as extra files.
 #include <sys/stat.h>
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,12 @@ struct CopySource {
   struct stat st {};  // of `rel`
   bool heredoc = false;
   std::string content;  // heredoc body
+  // A fetched remote source: `rel` is then relative to this directory, not
+  // to the source tree.
+  std::filesystem::path remote_dir;
+  std::string remote_sum;  // CopySpec::Remote::sum
+  // COPY --parents: the path this source keeps under dest ("" = none).
+  std::string parents_path;
 };
 
 // Throws ubuild::Error with Docker's messages ("COPY failed: file not found in

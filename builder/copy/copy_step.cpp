@@ -6,6 +6,7 @@
 #include <cerrno>
 
 #include "builder/copy/archive_unpack.h"
+#include "builder/copy/copy_excludes.h"
 #include "builder/copy/copy_sources.h"
 #include "builder/copy/file_copier.h"
 #include "builder/rootfs/rooted_path.h"
@@ -115,18 +116,36 @@ void ExecuteCopy(const CopySpec& spec, const std::filesystem::path& rootfs, cons
   for (const CopySource& s : sources) {
     copier.Finish();  // the previous source, before this one may overwrite it
     copier.ResetLinks();
+    Fd remote_root;
+    if (!s.remote_dir.empty()) remote_root = OpenTree(s.remote_dir, "fetched source");
+    const int from = remote_root.valid() ? remote_root.get() : src_root.get();
     ResolvedPath d = ResolveInTree(root.get(), dest, /*clamp=*/true);
     const bool dest_is_dir = d.exists && S_ISDIR(d.st.st_mode);
-    if (!s.heredoc && S_ISDIR(s.st.st_mode)) {
-      CopyDirectorySource(copier, src_root.get(), s, d.rel, ignore);
+    const DockerIgnore* base = remote_root.valid() ? nullptr : ignore;
+    std::unique_ptr<DockerIgnore> excludes = ExcludesFor(spec, s, base);
+    if (spec.parents && !s.heredoc) {
+      // The kept path goes under dest, its missing directories made like
+      // any missing parent.
+      const std::string target = JoinRel(d.rel, s.parents_path);
+      if (S_ISDIR(s.st.st_mode)) {
+        CopyDirectorySource(copier, from, s, target, excludes ? excludes.get() : base);
+      } else {
+        if (target.empty()) throw Error("cannot copy " + s.orig + " over the root directory");
+        CopyFileSource(copier, from, s, target, owner);
+      }
       continue;
     }
-    const bool may_be_archive = spec.is_add && !s.heredoc && S_ISREG(s.st.st_mode);
+    if (!s.heredoc && S_ISDIR(s.st.st_mode)) {
+      CopyDirectorySource(copier, from, s, d.rel, excludes ? excludes.get() : base);
+      continue;
+    }
+    // A fetched URL is never unpacked, whatever it holds.
+    const bool may_be_archive = spec.is_add && !s.heredoc && !remote_root.valid() && S_ISREG(s.st.st_mode);
     if (may_be_archive && UnpackIfArchive(copier, src_root.get(), root.get(), s, d.rel)) continue;
     // One file: into dest if it ends in '/' or is a directory, else as dest.
     std::string target = (dest_slash || dest_is_dir) ? JoinRel(d.rel, GoBase(s.orig)) : d.rel;
     if (target.empty()) throw Error("cannot copy " + s.orig + " over the root directory");
-    CopyFileSource(copier, src_root.get(), s, target, owner);
+    CopyFileSource(copier, from, s, target, owner);
   }
   copier.Finish();
 }

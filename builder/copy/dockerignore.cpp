@@ -161,6 +161,12 @@ std::shared_ptr<DockerIgnore::Pattern> Compile(const std::string& cleaned, bool 
 
 }  // namespace
 
+DockerIgnore DockerIgnore::With(const std::vector<std::string>& more) const {
+  std::vector<std::string> all = raw_;
+  all.insert(all.end(), more.begin(), more.end());
+  return DockerIgnore(all);
+}
+
 DockerIgnore::DockerIgnore(const std::vector<std::string>& patterns) : raw_(patterns) {
   // First the file reader's normalisation (ignorefile.ReadAll)...
   bool first = true;

@@ -26,6 +26,8 @@ class DockerIgnore {
   // Lines as in a .dockerignore file (comments, blanks, `/x`, `./x` handled).
   // Throws ubuild::Error for a malformed pattern or a lone "!".
   explicit DockerIgnore(const std::vector<std::string>& patterns);
+  // These rules followed by `more` (pattern lines; a later match wins).
+  DockerIgnore With(const std::vector<std::string>& more) const;
   // Reads CONTEXT/.dockerignore if present.
   static DockerIgnore Load(const std::filesystem::path& context_dir);
 

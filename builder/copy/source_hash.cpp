@@ -17,6 +17,7 @@
 #include <mutex>
 
 #include "builder/copy/context_digest_cache.h"
+#include "builder/copy/copy_excludes.h"
 #include "builder/copy/copy_sources.h"
 #include "builder/rootfs/rooted_path.h"
 #include "store/digest.h"
@@ -122,6 +123,19 @@ std::string HeredocSum(const CopySource& s) {
   HashTarsumHeader(h, &sha);
   sha.Update(s.content);
   return sha.Final().hex();
+}
+
+// A fetched URL's sum is that of the file in the classic builder's
+// download dir (its own owner and names, type bits in the mode), written
+// without the "file:" prefix, as Docker's history shows it.
+std::string RemoteSum(const CopySource& s) {
+  if (!s.remote_sum.empty()) return s.remote_sum;
+  Fd dir(open(s.remote_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dir.valid()) throw SysError("open", s.remote_dir.string(), errno);
+  TreeSums sums(dir.get(), SourceTree::kImage, nullptr, nullptr);
+  std::string sum = sums.SourceHash(s.rel, s.st);
+  const std::string prefix = "file:";
+  return sum.rfind(prefix, 0) == 0 ? sum.substr(prefix.size()) : sum;
 }
 
 }  // namespace
@@ -343,6 +357,18 @@ std::string SourceHash(const CopySpec& spec, const std::filesystem::path* digest
                 spec.from_image ? nullptr : spec.ignore, cache.get(), spec.from_image ? nullptr : spec.tar_sums);
   std::vector<std::string> hashes;
   for (const CopySource& s : sources) {
+    if (!s.remote_dir.empty()) {
+      hashes.push_back(RemoteSum(s));
+      continue;
+    }
+    if (!s.heredoc && S_ISDIR(s.st.st_mode) && !spec.excludes.empty()) {
+      // --exclude rebased onto this directory: a matcher of its own.
+      std::unique_ptr<DockerIgnore> rules = ExcludesFor(spec, s, spec.from_image ? nullptr : spec.ignore);
+      TreeSums excluding(root.get(), spec.from_image ? SourceTree::kImage : SourceTree::kContext, rules.get(),
+                         cache.get());
+      hashes.push_back(excluding.SourceHash(s.rel, s.st));
+      continue;
+    }
     hashes.push_back(s.heredoc ? "file:" + HeredocSum(s) : sums.SourceHash(s.rel, s.st));
   }
   if (cache) cache->Save();

@@ -1,7 +1,11 @@
 // COPY and ADD: files from the context (or another stage or image, with
-// --from) written into a fresh upperdir on the stage's layers.
+// --from; or, for ADD, a URL or git repository fetched first) written into a
+// fresh upperdir on the stage's layers (on an empty rootfs with --link).
 #include "builder/copy/copy_step.h"
+#include "builder/copy/fetch_dir.h"
+#include "builder/copy/git_source.h"
 #include "builder/copy/source_hash.h"
+#include "builder/copy/url_source.h"
 #include "builder/dispatch/dispatch.h"
 #include "builder/dispatch/history_text.h"
 #include "builder/dispatch/layer_step.h"
@@ -38,8 +42,43 @@ std::optional<store::Digest> FromChain(BuildContext& ctx, const parser::LocatedI
   return store::TopChainId(store::ImageConfig::Parse(ctx.store.images().GetConfig(*id), id->str()));
 }
 
+// The flags only BuildKit has, as history text: "--keep-git-dir " ...
+std::string BuildkitFlags(const parser::CopyInstr& copy) {
+  std::string out;
+  if (copy.keep_git_dir) out += "--keep-git-dir ";
+  if (copy.parents) out += "--parents ";
+  for (const std::string& pattern : copy.excludes) out += "--exclude=" + pattern + " ";
+  if (copy.link) out += "--link ";
+  return out;
+}
+
+void FetchRemoteSources(BuildContext& ctx, const parser::LocatedInstruction& in, const parser::CopyInstr& copy,
+                        std::optional<FetchDir>& dir, CopySpec& spec) {
+  for (const std::string& source : copy.sources) {
+    if (!copy.checksum.empty() && (!IsHttpUrl(source) || IsGitSource(source)))
+      throw StepError(ctx, in, "checksum can't be specified for non-HTTP(S) sources: " + source);
+  }
+  for (const std::string& source : copy.sources) {
+    if (spec.remote.count(source) || !(IsHttpUrl(source) || IsGitSource(source))) continue;
+    try {
+      if (!dir) dir.emplace();
+      if (IsGitSource(source)) {
+        const GitRef ref = ParseGitRef(source);
+        std::string commit;
+        std::filesystem::path tree = FetchGit(ref, dir->Next(), copy.keep_git_dir, &commit);
+        spec.remote[source] = CopySpec::Remote{tree, "", "git:" + commit + (ref.subdir.empty() ? "" : ":" + ref.subdir)};
+        continue;
+      }
+      FetchedFile file = FetchUrl(source, dir->Next(), copy.checksum);
+      spec.remote[source] = CopySpec::Remote{file.dir, file.name, ""};
+    } catch (const Error& e) {
+      throw StepError(ctx, in, std::string("ADD failed: ") + e.what());
+    }
+  }
+}
+
 void CopyFrom(BuildContext& ctx, StageState& st, const parser::LocatedInstruction& in, CopySpec& spec,
-              const std::string& name) {
+              const std::string& name, const std::string& buildkit_flags) {
   std::string hash;
   try {
     hash = SourceHash(spec, spec.from_image || ctx.options.context_is_temporary ? nullptr : &ctx.context_digest_cache);
@@ -50,6 +89,9 @@ void CopyFrom(BuildContext& ctx, StageState& st, const parser::LocatedInstructio
   std::string flags;
   if (!spec.chown.empty()) flags += "--chown=" + spec.chown;
   if (!spec.chmod.empty()) flags += (flags.empty() ? "" : " ") + std::string("--chmod=") + spec.chmod;
+  // BuildKit's flags, which the classic builder has not, are written after
+  // its own, each followed by a space, so they are part of the cache key.
+  if (!buildkit_flags.empty()) flags += (flags.empty() ? "" : " ") + buildkit_flags;
   std::string created_by = NopCreatedByOneSpace(st.Shell(), name + " " + flags + hash + " in " + spec.dest + " ");
   store::Digest key = StepCacheKey(st.image, created_by);
   if (ProbeCache(ctx, key, st.image)) return;
@@ -60,7 +102,7 @@ void CopyFrom(BuildContext& ctx, StageState& st, const parser::LocatedInstructio
       if (!e.where().empty()) throw;
       throw StepError(ctx, in, e.what());
     }
-  });
+  }, spec.link);
   CommitStep(ctx, st.image, st.image.config, key, created_by, layer);
 }
 
@@ -76,13 +118,21 @@ void DispatchCopy(BuildContext& ctx, StageState& st, const parser::LocatedInstru
   if (spec.workdir.empty()) spec.workdir = "/";
   spec.chown = copy.chown;
   spec.chmod = copy.chmod;
+  spec.parents = copy.parents;
+  spec.link = copy.link;
+  spec.excludes = copy.excludes;
   for (const parser::Heredoc& h : copy.heredocs) spec.heredocs.emplace_back(h.name, h.content);
   const std::string name = copy.is_add ? "ADD" : "COPY";
+  const std::string buildkit_flags = BuildkitFlags(copy);
+  // Fetched before the cache probe: as in the classic builder, a URL's
+  // content decides the history text and so the cache key.
+  std::optional<FetchDir> fetch_dir;  // made only when a source is remote
+  if (copy.is_add) FetchRemoteSources(ctx, in, copy, fetch_dir, spec);
   if (copy.from.empty()) {
     spec.source_root = ctx.options.context;
     spec.ignore = &ctx.ignore;
     spec.tar_sums = ctx.options.context_tar_sums;
-    CopyFrom(ctx, st, in, spec, name);
+    CopyFrom(ctx, st, in, spec, name, buildkit_flags);
     return;
   }
   if (copy.is_add) throw StepError(ctx, in, "ADD does not support --from; use COPY --from");
@@ -91,14 +141,14 @@ void DispatchCopy(BuildContext& ctx, StageState& st, const parser::LocatedInstru
   if (const NamedContext* named = ctx.options.NamedContextFor(copy.from);
       named && !named->is_image && !ctx.stages_by_name.count(AsciiLower(copy.from))) {
     spec.source_root = named->dir;
-    CopyFrom(ctx, st, in, spec, name);
+    CopyFrom(ctx, st, in, spec, name, buildkit_flags);
     return;
   }
   std::optional<store::Digest> chain = FromChain(ctx, in, copy.from);
   spec.from_image = true;
   WithImageRootfs(ctx, chain, [&](const std::filesystem::path& rootfs) {
     spec.source_root = rootfs;
-    CopyFrom(ctx, st, in, spec, name);
+    CopyFrom(ctx, st, in, spec, name, buildkit_flags);
   });
 }
 

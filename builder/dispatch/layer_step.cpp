@@ -35,10 +35,11 @@ store::PendingLayer NewPending(BuildContext& ctx) {
 }  // namespace
 
 std::optional<store::Layer> MakeLayer(BuildContext& ctx, const std::optional<store::Digest>& top_chain,
-                                      const std::function<void(const std::filesystem::path&)>& work) {
+                                      const std::function<void(const std::filesystem::path&)>& work,
+                                      bool linked) {
   store::LayerStore& layers = ctx.store.layers();
   PendingGuard guard(layers, NewPending(ctx));
-  ctx.runtime.WithRootfs(layers.LowerDirs(top_chain), guard.get(), work);
+  ctx.runtime.WithRootfs(layers.LowerDirs(linked ? std::nullopt : top_chain), guard.get(), work);
   store::LayerTarOptions opts;
   opts.clamp_mtime = ctx.source_date_epoch;
   // The tar and its hash, the slow part, outside ROOT/lock; the

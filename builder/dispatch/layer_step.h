@@ -12,8 +12,11 @@
 
 namespace ubuild::builder {
 
+// `linked` (COPY --link): `work` sees an empty rootfs instead of the
+// stage's layers, and the layer it makes is still stacked on `top_chain`.
 std::optional<store::Layer> MakeLayer(BuildContext& ctx, const std::optional<store::Digest>& top_chain,
-                                      const std::function<void(const std::filesystem::path& rootfs)>& work);
+                                      const std::function<void(const std::filesystem::path& rootfs)>& work,
+                                      bool linked = false);
 
 // Shows an image's layers with a throwaway upperdir, for reading files out
 // of it (COPY --from). `fn` gets the rootfs path.

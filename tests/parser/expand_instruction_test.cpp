@@ -25,6 +25,8 @@ TEST(ExpandInstruction, CopyExpandsPathsAndFlags) {
   c.chown = "$USER_:$USER_";
   c.chmod = "${MODE:-644}";
   c.from = "${STAGE:-builder}";
+  c.excludes = {"$DIR/*.md"};
+  c.checksum = "${SUM:-sha256:0}";
   c.heredocs.push_back({"EOF", "in $DIR \"quoted\"\n", true, false});
   c.heredocs.push_back({"RAW", "keep $DIR\n", false, false});
   CopyInstr e = Expanded(c);
@@ -33,6 +35,8 @@ TEST(ExpandInstruction, CopyExpandsPathsAndFlags) {
   EXPECT_EQ(e.chown, "web:web");
   EXPECT_EQ(e.chmod, "644");
   EXPECT_EQ(e.from, "builder");
+  EXPECT_EQ(e.excludes, std::vector<std::string>{"/app/*.md"});
+  EXPECT_EQ(e.checksum, "sha256:0");
   EXPECT_EQ(e.heredocs[0].content, "in /app \"quoted\"\n");
   EXPECT_EQ(e.heredocs[1].content, "keep $DIR\n");  // <<"RAW": no expansion
 }

@@ -196,6 +196,21 @@ TEST(Instructions, CopyAndAdd) {
   EXPECT_EQ(json.dest, "/c d/");
 }
 
+TEST(Instructions, CopyParentsAndRepeatableExclude) {
+  auto copy = std::get<CopyInstr>(
+      One(MakeNode("copy", {"a", "/d/"}, {"--parents", "--exclude=*.md", "--exclude=!keep.md"})));
+  EXPECT_TRUE(copy.parents);
+  EXPECT_EQ(copy.excludes, (std::vector<std::string>{"*.md", "!keep.md"}));
+  auto add = std::get<CopyInstr>(One(MakeNode("add", {"a", "/d/"}, {"--exclude=x"})));
+  EXPECT_EQ(add.excludes, std::vector<std::string>{"x"});
+  EXPECT_FALSE(add.parents);
+  EXPECT_EQ(ErrorOf(MakeNode("add", {"a", "b"}, {"--parents"})), "Dockerfile:2: unknown flag: --parents");
+  EXPECT_EQ(ErrorOf(MakeNode("copy", {"a", "b"}, {"--exclude"})), "Dockerfile:2: missing a value on flag: --exclude");
+  EXPECT_EQ(ErrorOf(MakeNode("copy", {"a", "b"}, {"--exclude="})), "Dockerfile:2: --exclude needs a pattern");
+  EXPECT_EQ(ErrorOf(MakeNode("copy", {"a", "b"}, {"--parents", "--parents"})),
+            "Dockerfile:2: duplicate flag specified: --parents");
+}
+
 TEST(Instructions, CopyAndAddErrors) {
   EXPECT_EQ(ErrorOf(MakeNode("copy", {"only"})),
             "Dockerfile:2: COPY requires at least two arguments, but only one was provided. Destination could not be "

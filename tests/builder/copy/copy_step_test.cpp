@@ -317,10 +317,10 @@ TEST_F(CopyStepTest, AddUnpacksArchivesByContentKeepingTheirOwners) {
   EXPECT_TRUE(std::filesystem::is_regular_file(root_ / "cp/arch.tgz"));
 }
 
-TEST_F(CopyStepTest, AddRejectsUrlsAndEscapingArchives) {
+TEST_F(CopyStepTest, AddUnpacksNoUrlAndRefusesEscapingArchives) {
   CopySpec spec = Spec({"https://example.com/x.tar"}, "/x/");
   spec.is_add = true;
-  EXPECT_EQ(Fails(spec), "ADD from a URL is not supported by ubuild yet: https://example.com/x.tar");
+  EXPECT_EQ(Fails(spec), "ADD failed: https://example.com/x.tar was not fetched");
 
   struct archive* a = archive_write_new();
   archive_write_set_format_pax_restricted(a);
@@ -335,6 +335,16 @@ TEST_F(CopyStepTest, AddRejectsUrlsAndEscapingArchives) {
   archive_entry_free(e);
   archive_write_close(a);
   archive_write_free(a);
+  // The same archive fetched from a URL (url_source.h) is copied as it is.
+  const std::filesystem::path fetched = dir_.path() / "fetched";
+  std::filesystem::create_directories(fetched);
+  std::filesystem::copy_file(ctx_ / "evil.tar", fetched / "x.tar");
+  ASSERT_EQ(chmod((fetched / "x.tar").c_str(), 0600), 0);
+  spec.remote["https://example.com/x.tar"] = CopySpec::Remote{fetched, "x.tar", ""};
+  ExecuteCopy(spec, root_);
+  ExpectOwnerMode(root_ / "x/x.tar", 0, 0, 0600);
+  EXPECT_FALSE(std::filesystem::exists(root_ / "evil"));
+
   spec.sources = {"evil.tar"};
   EXPECT_NE(Fails(spec).find("escapes the destination"), std::string::npos);
   EXPECT_FALSE(std::filesystem::exists(dir_.path() / "evil"));

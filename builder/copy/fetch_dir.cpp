@@ -1,0 +1,33 @@
+#include "builder/copy/fetch_dir.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <string>
+#include <system_error>
+
+#include "store/base/error.h"
+
+namespace ubuild::builder {
+
+FetchDir::FetchDir() {
+  const char* tmp = std::getenv("TMPDIR");
+  std::string templ = std::string(tmp && *tmp ? tmp : "/tmp") + "/ubuild-add-XXXXXX";
+  if (!mkdtemp(templ.data())) throw SysError("mkdtemp", templ, errno);
+  path_ = templ;
+}
+
+FetchDir::~FetchDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+std::filesystem::path FetchDir::Next() {
+  std::filesystem::path dir = path_ / std::to_string(count_++);
+  if (mkdir(dir.c_str(), 0700) != 0) throw SysError("mkdir", dir.string(), errno);
+  return dir;
+}
+
+}  // namespace ubuild::builder
