@@ -7,8 +7,11 @@
 #include <iostream>
 #include <set>
 #include <sstream>
+#include <utility>
 
 #include "builder/base_image_pull.h"
+#include "builder/registry_cache_export.h"
+#include "builder/registry_cache_import.h"
 #include "builder/dispatch/build_log.h"
 #include "builder/run/interrupt.h"
 #include "builder/dispatch/dispatch.h"
@@ -192,9 +195,21 @@ Plan MakePlan(const BuildOptions& options, const Source& src) {
   return plan;
 }
 
+// One step; with --cache-to, what it ended on is kept for the export.
+void DispatchStep(BuildContext& ctx, StageState& st, const parser::LocatedInstruction& li,
+                  RegistryCacheExport* exporter, size_t stage) {
+  ctx.step_key.reset();
+  const size_t layers_before = std::as_const(st.image.config).diff_ids().size();
+  Dispatch(ctx, st, li);
+  if (exporter && ctx.step_key && st.image.id) {
+    const store::ImageConfig& image = st.image.config;
+    exporter->Record(stage, *ctx.step_key, image, *st.image.id, image.diff_ids().size() > layers_before);
+  }
+}
+
 // ONBUILD triggers of the base run first, then leave the config. Errors
 // are located at the FROM line.
-void RunTriggers(BuildContext& ctx, StageState& st, int from_line) {
+void RunTriggers(BuildContext& ctx, StageState& st, int from_line, RegistryCacheExport* exporter, size_t stage) {
   std::vector<std::string> triggers = st.image.config.StringList("OnBuild");
   if (triggers.empty()) return;
   ctx.log.Line("# Executing " + std::to_string(triggers.size()) + " build trigger" + (triggers.size() > 1 ? "s" : ""));
@@ -202,14 +217,14 @@ void RunTriggers(BuildContext& ctx, StageState& st, int from_line) {
   for (const std::string& t : triggers) {
     parser::LocatedInstruction li = parser::ParseSingleInstruction(t, ctx.dockerfile_name, from_line);
     CheckInterrupted();
-    Dispatch(ctx, st, li);
+    DispatchStep(ctx, st, li, exporter, stage);
   }
 }
 
 // FROM, the base's ONBUILD triggers, the stage's instructions (and the
 // trailer for the target); `step` counts the log's steps across stages.
 StageResult RunStage(BuildContext& ctx, const Source& src, const Plan& plan, size_t i, const BuildArgs& base_args,
-                     int& step) {
+                     int& step, RegistryCacheExport* exporter) {
   const parser::Stage& stage = src.df.stages[i];
   StageState st(base_args);
   st.args.ResetStage();
@@ -221,21 +236,44 @@ StageResult RunStage(BuildContext& ctx, const Source& src, const Plan& plan, siz
     ctx.log.Line(" ---> scratch");
   }
 
-  RunTriggers(ctx, st, stage.line);
+  RunTriggers(ctx, st, stage.line, exporter, i);
   for (const parser::LocatedInstruction& li : stage.instructions) {
     CheckInterrupted();
     ctx.log.Step(++step, plan.total_steps, li.original);
-    Dispatch(ctx, st, li);
+    DispatchStep(ctx, st, li, exporter, i);
   }
   if (i == plan.target) {
     for (const auto& li : plan.trailer) {
       ctx.log.Step(++step, plan.total_steps, li.original);
       // Docker takes --label values literally: no variable expansion.
+      ctx.step_key.reset();
       DispatchConfig(ctx, st, li);
+      if (exporter && ctx.step_key && st.image.id) exporter->Record(i, *ctx.step_key, st.image.config, *st.image.id, false);
     }
   }
+  // Layers a --cache-from hit left in the cache come in now: the stage's
+  // image is about to be stored.
+  if (ctx.remote_cache) ctx.remote_cache->Materialize(st.image.top_chain);
   StoreStageImage(ctx, st.image);
   return StageResult{st.image.id, st.image.config};
+}
+
+// The stages the target's image is made of: itself and those its FROM
+// lines reach (mode=min exports their steps).
+std::set<size_t> ImageStages(const Source& src, const Plan& plan) {
+  std::set<size_t> stages;
+  for (size_t i = plan.target;;) {
+    stages.insert(i);
+    size_t below = i;
+    for (size_t j = 0; j < i; ++j) {
+      if (std::to_string(j) == src.froms[i].image || (!src.froms[j].stage_name.empty() &&
+                                                       src.froms[j].stage_name == AsciiLower(src.froms[i].image))) {
+        below = j;
+      }
+    }
+    if (below == i) return stages;
+    i = below;
+  }
 }
 
 // The target's image: warnings, "Successfully built", tags, --iidfile.
@@ -283,7 +321,7 @@ store::Digest Build(const BuildOptions& options, store::Store& store, StepRuntim
   const Source src = Read(options);
   BuildContext ctx{options, store, store::BuildCache(store.root(), store.images()), log, runtime,
                    src.dockerfile_name, src.df.escape, DockerIgnore::Load(options.context),
-                   store::layout::ContextDigestCacheDir(store.root()), SourceDateEpoch(options), {}, {}};
+                   store::layout::ContextDigestCacheDir(store.root()), SourceDateEpoch(options), {}, {}, nullptr, std::nullopt};
   const Plan plan = MakePlan(options, src);
   PullBaseImages(options, store, src.df, src.froms, plan.needed, src.dockerfile_name,
                  [&](const std::string& line) { log.Line(line); });
@@ -297,15 +335,32 @@ store::Digest Build(const BuildOptions& options, store::Store& store, StepRuntim
   for (const auto& meta : src.df.meta_args) {
     for (const auto& a : meta.args) base_args.AddMetaArg(a.name, parser::MetaArgValue(src.meta_env, a.name));
   }
+  std::vector<CacheLocation> cache_from, cache_to;
+  for (const std::string& v : options.cache_from) cache_from.push_back(ParseCacheFrom(v));
+  for (const std::string& v : options.cache_to) cache_to.push_back(ParseCacheTo(v));
+  std::optional<RegistryCacheImport> imported;
+  // --no-cache means no cache at all, the imported one included.
+  if (!cache_from.empty() && !options.no_cache) {
+    imported.emplace(store, cache_from, [&](const std::string& line) { log.Line(line); });
+    ctx.remote_cache = &*imported;
+  }
+  std::optional<RegistryCacheExport> exporter;
+  if (!cache_to.empty()) exporter.emplace();
+
   int step = 0;
   StageResult result;
   for (size_t i = 0; i <= plan.target; ++i) {
     if (!plan.needed[i]) continue;
-    result = RunStage(ctx, src, plan, i, base_args, step);
+    result = RunStage(ctx, src, plan, i, base_args, step, exporter ? &*exporter : nullptr);
     ctx.stages_by_name[std::to_string(i)] = result;
     if (!src.froms[i].stage_name.empty()) ctx.stages_by_name[src.froms[i].stage_name] = result;
   }
-  return Finish(options, store, log, out, src, plan, base_args, result);
+  store::Digest id = Finish(options, store, log, out, src, plan, base_args, result);
+  for (const CacheLocation& to : cache_to) {
+    exporter->Export(store, to, ImageStages(src, plan), imported ? &*imported : nullptr,
+                     [&](const std::string& line) { log.Line(line); });
+  }
+  return id;
 }
 
 }  // namespace ubuild::builder

@@ -12,6 +12,7 @@
 #include "builder/cli/command_args.h"
 #include "builder/cli/commands.h"
 #include "builder/cli/dockerfile_lookup.h"
+#include "builder/registry_cache_option.h"
 #include "builder/run/seccomp_option.h"
 #include "store/base/error.h"
 #include "store/reference_store.h"
@@ -104,6 +105,12 @@ void ApplyFlag(builder::BuildOptions& o, const std::string& flag, const std::str
     o.pull = true;
   } else if (flag == "push") {
     o.push = true;
+  } else if (flag == "cache-from") {
+    builder::ParseCacheFrom(v);  // a bad value fails before any work
+    o.cache_from.push_back(v);
+  } else if (flag == "cache-to") {
+    builder::ParseCacheTo(v);
+    o.cache_to.push_back(v);
   } else if (flag == "network") {
     o.network = NetworkMode(v);
   } else if (flag == "memory") {
@@ -188,6 +195,10 @@ const std::vector<FlagSpec>& BuildFlags() {
       {"progress", 0, true, "MODE", "auto, plain or quiet"},
       {"pull", 0, false, "", "Pull every FROM image, even one in the store"},
       {"push", 0, false, "", "Push each -t name after the build"},
+      {"cache-from", 0, true, "type=registry,ref=R|type=local,src=DIR|IMAGE",
+       "Take steps from a build cache or an image pushed earlier (repeatable; a missing cache is a warning)"},
+      {"cache-to", 0, true, "type=registry,ref=R|type=local,dest=DIR[,mode=min|max]",
+       "Export the build cache after the build (mode=max: every stage's steps)"},
   };
   return flags;
 }

@@ -30,6 +30,8 @@ struct BuildOptions {
   SeccompOption seccomp;                // --security-opt seccomp=...
   bool pull = false;  // --pull: ask the registry for every FROM image, even one in the store
   bool push = false;  // --push: push each tag after a successful build
+  std::vector<std::string> cache_from;  // --cache-from, as given (builder/registry_cache_option.h)
+  std::vector<std::string> cache_to;    // --cache-to, as given
 };
 
 }  // namespace ubuild::builder

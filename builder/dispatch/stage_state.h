@@ -12,6 +12,7 @@
 #include "builder/dispatch/build_args.h"
 #include "builder/dispatch/build_log.h"
 #include "builder/dispatch/build_options.h"
+#include "builder/dispatch/remote_step_cache.h"
 #include "builder/dispatch/step_runtime.h"
 #include "builder/copy/dockerignore.h"
 #include "parser/word_expansion.h"
@@ -42,6 +43,8 @@ struct BuildContext {
   std::optional<int64_t> source_date_epoch;
   std::map<std::string, StageResult> stages_by_name;  // lower-case name and decimal index
   parser::ExpansionBudget expansion_budget;     // what variable expansion may add, build-wide
+  RemoteStepCache* remote_cache = nullptr;      // --cache-from; nullptr: none
+  std::optional<store::Digest> step_key;        // the key of the step last probed, for --cache-to
 };
 
 // The image a stage has reached: the parent of its next step. A cache hit
