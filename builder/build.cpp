@@ -12,6 +12,7 @@
 #include "builder/base_image_pull.h"
 #include "builder/registry_cache_export.h"
 #include "builder/registry_cache_import.h"
+#include "builder/registry_cache_push.h"
 #include "builder/dispatch/build_log.h"
 #include "builder/run/interrupt.h"
 #include "builder/dispatch/dispatch.h"
@@ -92,6 +93,8 @@ void BeginStage(BuildContext& ctx, StageImage& image, const parser::FromInstr& f
   } else if (auto it = ctx.stages_by_name.find(AsciiLower(from.image)); it != ctx.stages_by_name.end()) {
     image.config = it->second.config;
     image.id = it->second.image_id;
+    image.unstored = it->second.unstored;
+    image.stored_parent = it->second.stored_parent;
   } else {
     // Resolved, read and pinned under ROOT/lock: a concurrent rmi or prune
     // either went before (the image is missing) or leaves it alone.
@@ -113,7 +116,8 @@ void BeginStage(BuildContext& ctx, StageImage& image, const parser::FromInstr& f
     ctx.store.Pin(*id);
   }
   image.top_chain = store::TopChainId(image.config);
-  if (image.top_chain) {
+  // A stage left unstored has its layers in the --cache-from cache.
+  if (image.top_chain && image.unstored.empty()) {
     if (!ctx.store.layers().Exists(*image.top_chain)) {
       throw Error::At(ctx.dockerfile_name, line, "base image \"" + from.image + "\" is missing layers in the store");
     }
@@ -199,11 +203,13 @@ Plan MakePlan(const BuildOptions& options, const Source& src) {
 void DispatchStep(BuildContext& ctx, StageState& st, const parser::LocatedInstruction& li,
                   RegistryCacheExport* exporter, size_t stage) {
   ctx.step_key.reset();
+  ctx.step_alias_key.reset();
   const size_t layers_before = std::as_const(st.image.config).diff_ids().size();
   Dispatch(ctx, st, li);
-  if (exporter && ctx.step_key && st.image.id) {
-    const store::ImageConfig& image = st.image.config;
-    exporter->Record(stage, *ctx.step_key, image, *st.image.id, image.diff_ids().size() > layers_before);
+  if (!exporter || !st.image.id) return;
+  const store::ImageConfig& image = st.image.config;
+  for (const std::optional<store::Digest>& key : {ctx.step_key, ctx.step_alias_key}) {
+    if (key) exporter->Record(stage, *key, image, *st.image.id, image.diff_ids().size() > layers_before);
   }
 }
 
@@ -251,11 +257,32 @@ StageResult RunStage(BuildContext& ctx, const Source& src, const Plan& plan, siz
       if (exporter && ctx.step_key && st.image.id) exporter->Record(i, *ctx.step_key, st.image.config, *st.image.id, false);
     }
   }
-  // Layers a --cache-from hit left in the cache come in now: the stage's
-  // image is about to be stored.
-  if (ctx.remote_cache) ctx.remote_cache->Materialize(st.image.top_chain);
+  // A stage whose layers --cache-from hits left in the cache stays unstored
+  // when nothing needs it in the store: a stage below the target (a later
+  // step that misses fetches what it needs), or the target when --push may
+  // mount its layers from the cache. Otherwise they come in now.
+  const bool layers_away =
+      ctx.remote_cache && st.image.top_chain && !ctx.store.layers().Exists(*st.image.top_chain);
+  if (layers_away && (i != plan.target || ctx.options.push)) {
+    return StageResult{st.image.id, st.image.config, st.image.unstored, st.image.stored_parent};
+  }
+  if (layers_away) ctx.remote_cache->Materialize(st.image.top_chain);
   StoreStageImage(ctx, st.image);
-  return StageResult{st.image.id, st.image.config};
+  return StageResult{st.image.id, st.image.config, {}, {}};
+}
+
+// The target left unstored: pushed from the cache when it can be (true),
+// else its layers come in and it is stored.
+bool PushOrStore(BuildContext& ctx, RegistryCacheImport& imported, const StageResult& result) {
+  if (PushFromCache(ctx.store, imported, result.config.Serialize(), ctx.options.tags,
+                    [&](const std::string& line) { ctx.log.Line(line); })) {
+    return true;
+  }
+  StageImage image{result.config, result.image_id, store::TopChainId(result.config), result.unstored,
+                   result.stored_parent};
+  imported.Materialize(image.top_chain);
+  StoreStageImage(ctx, image);
+  return false;
 }
 
 // The stages the target's image is made of: itself and those its FROM
@@ -278,7 +305,8 @@ std::set<size_t> ImageStages(const Source& src, const Plan& plan) {
 
 // The target's image: warnings, "Successfully built", tags, --iidfile.
 store::Digest Finish(const BuildOptions& options, store::Store& store, BuildLog& log, std::ostream& out,
-                     const Source& src, const Plan& plan, const BuildArgs& base_args, const StageResult& result) {
+                     const Source& src, const Plan& plan, const BuildArgs& base_args, const StageResult& result,
+                     bool pushed_from_cache) {
   if (!result.image_id) {
     // FROM scratch with nothing after it: Docker refuses too.
     throw Error::At(src.dockerfile_name, src.df.stages[plan.target].line,
@@ -296,7 +324,10 @@ store::Digest Finish(const BuildOptions& options, store::Store& store, BuildLog&
   }
   store::Digest id = *result.image_id;
   if (!log.quiet()) out << "Successfully built " << store::ShortId(id.str()) << "\n";
-  if (!options.tags.empty()) {
+  if (pushed_from_cache) {
+    // Not in the store, so not tagged there: the registry has it.
+    if (!log.quiet()) out << "Pushed from the build cache, not stored here: its layers stayed in the registry\n";
+  } else if (!options.tags.empty()) {
     store::Store::Scope tagging = store.Tagging();
     for (const std::string& tag : options.tags) {
       store.refs().Tag(tag, id);
@@ -321,7 +352,7 @@ store::Digest Build(const BuildOptions& options, store::Store& store, StepRuntim
   const Source src = Read(options);
   BuildContext ctx{options, store, store::BuildCache(store.root(), store.images()), log, runtime,
                    src.dockerfile_name, src.df.escape, DockerIgnore::Load(options.context),
-                   store::layout::ContextDigestCacheDir(store.root()), SourceDateEpoch(options), {}, {}, nullptr, std::nullopt};
+                   store::layout::ContextDigestCacheDir(store.root()), SourceDateEpoch(options), {}, {}, nullptr, std::nullopt, std::nullopt};
   const Plan plan = MakePlan(options, src);
   PullBaseImages(options, store, src.df, src.froms, plan.needed, src.dockerfile_name,
                  [&](const std::string& line) { log.Line(line); });
@@ -355,7 +386,9 @@ store::Digest Build(const BuildOptions& options, store::Store& store, StepRuntim
     ctx.stages_by_name[std::to_string(i)] = result;
     if (!src.froms[i].stage_name.empty()) ctx.stages_by_name[src.froms[i].stage_name] = result;
   }
-  store::Digest id = Finish(options, store, log, out, src, plan, base_args, result);
+  // A target left unstored (rather than stored) is one --push may send from the cache.
+  const bool pushed = !result.unstored.empty() && PushOrStore(ctx, *imported, result);
+  store::Digest id = Finish(options, store, log, out, src, plan, base_args, result, pushed);
   for (const CacheLocation& to : cache_to) {
     exporter->Export(store, to, ImageStages(src, plan), imported ? &*imported : nullptr,
                      [&](const std::string& line) { log.Line(line); });

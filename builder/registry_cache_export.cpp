@@ -105,7 +105,9 @@ class LayerPlacer {
     store::registry::GzipSink gzip(file, what);
     store_.layers().WriteTar(*layer, gzip);
     gzip.Finish();
-    Descriptor blob{std::string(store::media_type::kOciLayerGzip), file.hash.Final(), file.size, std::nullopt};
+    // Docker's media type, as `push` writes it: an image pushed from these
+    // blobs by mount gets the manifest a push from the store would.
+    Descriptor blob{std::string(store::media_type::kDockerLayerGzip), file.hash.Final(), file.size, std::nullopt};
     if (!to_.BlobSize(blob.digest)) {
       PreadSource bytes(fd.get());
       to_.PutBlob(blob.digest, bytes, blob.size);

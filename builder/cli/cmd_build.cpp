@@ -208,8 +208,10 @@ int CmdBuild(const GlobalOptions& g, const Args& args) {
   if (options.push && options.tags.empty()) throw UsageError("--push needs a name to push: add -t NAME[:TAG]");
   // Steps run outside ROOT/lock, so builds go side by side (store.h).
   store::Store store = store::Store::Open(g.root, store::Store::Mode::kConcurrent);
-  builder::Build(options, store, std::cout);
-  if (options.push) {
+  const store::Digest id = builder::Build(options, store, std::cout);
+  // An image the build pushed from the --cache-from cache is not in the
+  // store (its layers were never downloaded): it is in the registry already.
+  if (options.push && store.images().Exists(id)) {
     // push records which blob went where (distribution metadata) as `ubuild
     // push` does, under ROOT/lock held exclusively.
     store::Store pusher = store::Store::Open(g.root, store::Store::Mode::kWrite);

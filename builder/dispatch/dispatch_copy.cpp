@@ -16,9 +16,12 @@ namespace {
 
 // --from names an earlier stage (by name or index) or any image in the store.
 std::optional<store::Digest> FromChain(BuildContext& ctx, const parser::LocatedInstruction& in,
-                                       const std::string& from) {
+                                       const std::string& from, std::optional<store::Digest>* image_id) {
   const std::string key = AsciiLower(from);
-  if (auto it = ctx.stages_by_name.find(key); it != ctx.stages_by_name.end()) return store::TopChainId(it->second.config);
+  if (auto it = ctx.stages_by_name.find(key); it != ctx.stages_by_name.end()) {
+    *image_id = it->second.image_id;
+    return store::TopChainId(it->second.config);
+  }
   store::Store::Scope adding = ctx.store.Adding();  // resolved and pinned as one
   std::optional<store::Digest> id;
   try {
@@ -32,6 +35,7 @@ std::optional<store::Digest> FromChain(BuildContext& ctx, const parser::LocatedI
                                  "get an image with 'ubuild load' or 'ubuild import')");
   }
   ctx.store.Pin(*id);
+  *image_id = id;
   return store::TopChainId(store::ImageConfig::Parse(ctx.store.images().GetConfig(*id), id->str()));
 }
 
@@ -82,7 +86,14 @@ void DispatchCopy(BuildContext& ctx, StageState& st, const parser::LocatedInstru
     return;
   }
   if (copy.is_add) throw StepError(ctx, in, "ADD does not support --from; use COPY --from");
-  std::optional<store::Digest> chain = FromChain(ctx, in, copy.from);
+  std::optional<store::Digest> source_image;
+  std::optional<store::Digest> chain = FromChain(ctx, in, copy.from, &source_image);
+  if (source_image) {
+    ctx.step_alias_key = CopyFromCacheKey(st.image, *source_image,
+                                          Join(spec.sources, "\n") + "\n" + spec.dest + "\n" + spec.workdir +
+                                              "\n" + spec.chown + "\n" + spec.chmod);
+    if (ProbeRemoteCache(ctx, *ctx.step_alias_key, st.image)) return;
+  }
   spec.from_image = true;
   WithImageRootfs(ctx, chain, [&](const std::filesystem::path& rootfs) {
     spec.source_root = rootfs;

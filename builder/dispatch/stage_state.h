@@ -27,6 +27,10 @@ namespace ubuild::builder {
 struct StageResult {
   std::optional<store::Digest> image_id;  // nullopt: scratch with no steps
   store::ImageConfig config = store::ImageConfig::Scratch();
+  // A stage left unstored because its layers are still in a --cache-from
+  // cache: as StageImage's, for the stage that builds FROM it.
+  std::vector<store::Digest> unstored;
+  std::optional<store::Digest> stored_parent;
 };
 
 // Build-wide: shared by every stage and step.
@@ -45,6 +49,7 @@ struct BuildContext {
   parser::ExpansionBudget expansion_budget;     // what variable expansion may add, build-wide
   RemoteStepCache* remote_cache = nullptr;      // --cache-from; nullptr: none
   std::optional<store::Digest> step_key;        // the key of the step last probed, for --cache-to
+  std::optional<store::Digest> step_alias_key;  // its COPY --from key (CopyFromCacheKey), for --cache-to
 };
 
 // The image a stage has reached: the parent of its next step. A cache hit

@@ -23,12 +23,20 @@ std::string StepCreated(const BuildContext& ctx) {
   return store::CreatedAt(ctx.source_date_epoch);
 }
 
-namespace {
+store::Digest CopyFromCacheKey(const StageImage& parent, const store::Digest& source_image, const std::string& words) {
+  store::Json key = store::Json::object();
+  key["parent"] = parent.id ? parent.id->str() : "";
+  if (!parent.id) key["config"] = parent.config.config();
+  key["copy_from"] = source_image.str();
+  key["words"] = words;
+  return store::Sha256Of(key.dump(-1, ' ', false, store::Json::error_handler_t::replace));
+}
 
 // A hit in --cache-from: the step's image is the recorded config, whose
 // layers may not be here yet. Like a config-only step's, it is not stored
 // until a later step or the stage's end stores an image above it.
 bool ProbeRemoteCache(BuildContext& ctx, const store::Digest& key, StageImage& image) {
+  if (ctx.options.no_cache || ctx.remote_cache == nullptr) return false;
   std::optional<std::string> bytes = ctx.remote_cache->Lookup(key);
   if (!bytes) return false;
   store::Digest id = store::Sha256Of(*bytes);
@@ -49,8 +57,6 @@ bool ProbeRemoteCache(BuildContext& ctx, const store::Digest& key, StageImage& i
   return true;
 }
 
-}  // namespace
-
 bool ProbeCache(BuildContext& ctx, const store::Digest& key, StageImage& image) {
   ctx.step_key = key;
   if (ctx.options.no_cache) return false;
@@ -61,7 +67,7 @@ bool ProbeCache(BuildContext& ctx, const store::Digest& key, StageImage& image) 
     store::Store::Scope adding = ctx.store.Adding();
     hit = ctx.cache.Lookup(key);
   }
-  if (!hit) return ctx.remote_cache != nullptr && ProbeRemoteCache(ctx, key, image);
+  if (!hit) return ProbeRemoteCache(ctx, key, image);
   store::Store::Scope adding = ctx.store.Adding();
   StageImage cached;
   try {
