@@ -61,11 +61,10 @@ CacheLocation Parse(const std::string& flag, const std::string& value, const cha
 
 CacheLocation ParseCacheFrom(const std::string& value) {
   if (value.find('=') == std::string::npos) {
-    CacheLocation loc;
-    store::registry::ImageReference::Parse(value);
-    loc.ref = value;
-    loc.from_image = true;
-    return loc;
+    // Docker's classic form needs each step's config, which an image keeps
+    // only for its last step; ubuild does not rebuild them from history yet.
+    throw Error("--cache-from " + value + ": an image as cache (Docker's classic form) is not supported yet; "
+                "export a cache with --cache-to type=registry,ref=REF and use --cache-from type=registry,ref=REF");
   }
   return Parse("--cache-from", value, "src");
 }

@@ -2,9 +2,8 @@
 // --cache-to and --cache-from, in BuildKit's syntax so CI configurations
 // carry over: comma-separated key=value pairs, `type` first or anywhere.
 //   --cache-to   type=registry,ref=R[,mode=min|max]   type=local,dest=DIR[,mode=...]
-//   --cache-from type=registry,ref=R   type=local,src=DIR   IMAGE_REF
-// A bare IMAGE_REF (no '=') is an image pushed earlier: its history serves
-// as the cache of its own steps, as Docker's classic --cache-from does.
+//   --cache-from type=registry,ref=R   type=local,src=DIR
+// A bare IMAGE_REF (Docker's classic --cache-from) is refused for now.
 #include <filesystem>
 #include <string>
 
@@ -16,7 +15,6 @@ struct CacheLocation {
   std::string ref;              // kRegistry: a reference with a tag
   std::filesystem::path dir;    // kLocal: an OCI layout directory
   bool all_stages = false;      // --cache-to mode=max
-  bool from_image = false;      // --cache-from IMAGE_REF
 
   std::string Describe() const { return kind == Kind::kRegistry ? ref : dir.string(); }
 };

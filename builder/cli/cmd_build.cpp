@@ -195,8 +195,8 @@ const std::vector<FlagSpec>& BuildFlags() {
       {"progress", 0, true, "MODE", "auto, plain or quiet"},
       {"pull", 0, false, "", "Pull every FROM image, even one in the store"},
       {"push", 0, false, "", "Push each -t name after the build"},
-      {"cache-from", 0, true, "type=registry,ref=R|type=local,src=DIR|IMAGE",
-       "Take steps from a build cache or an image pushed earlier (repeatable; a missing cache is a warning)"},
+      {"cache-from", 0, true, "type=registry,ref=R|type=local,src=DIR",
+       "Take steps from a build cache (repeatable; a missing cache is a warning)"},
       {"cache-to", 0, true, "type=registry,ref=R|type=local,dest=DIR[,mode=min|max]",
        "Export the build cache after the build (mode=max: every stage's steps)"},
   };
