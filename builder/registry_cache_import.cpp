@@ -1,7 +1,5 @@
 #include "builder/registry_cache_import.h"
 
-#include <set>
-
 #include "store/base/error.h"
 #include "store/chain_id.h"
 #include "store/image_config.h"
@@ -17,7 +15,6 @@ RegistryCacheImport::RegistryCacheImport(store::Store& store, const std::vector<
     } catch (const Error& e) {
       warn("[Warning] cannot use the build cache " + location.Describe() + " (" + e.message() +
            "); the steps it holds will run");
-      continue;
     }
   }
 }
@@ -33,18 +30,17 @@ void RegistryCacheImport::Load(const CacheLocation& location) {
 
   // Everything is worked out aside and kept only once the whole cache has
   // been read: a cache that fails half way adds nothing.
-  std::set<store::Digest> gone;
   std::vector<Source> sources;
+  size_t gone = 0;
   for (const store::registry::CacheLayer& layer : cache.layers) {
-    if (endpoint->BlobSize(layer.blob.digest) != layer.blob.size) {
-      gone.insert(layer.diff_id);
-      continue;
+    if (endpoint->BlobSize(layer.blob.digest) == layer.blob.size) {
+      sources.push_back(Source{layer, endpoint.get()});
+    } else {
+      ++gone;
     }
-    sources.push_back(Source{layer, endpoint.get()});
   }
-  if (!gone.empty()) {
-    throw Error(std::to_string(gone.size()) + " of its layer blobs " + (gone.size() == 1 ? "is" : "are") +
-                " gone from " + what);
+  if (gone > 0) {
+    throw Error(std::to_string(gone) + " of its layer blobs " + (gone == 1 ? "is" : "are") + " gone from " + what);
   }
   std::map<store::Digest, std::vector<store::Digest>> chains;  // key -> chain_ids of the step's image
   std::map<store::Digest, std::vector<store::Digest>> diffs;

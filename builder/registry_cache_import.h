@@ -4,9 +4,9 @@
 // (HEAD, stat) whether each layer blob is still there — no layer is
 // downloaded. A step whose key is listed is a hit; its layers are fetched
 // only when Materialize is asked for them (a later step needs a rootfs, or
-// the image must land in the store). A cache that is missing, unreadable or
-// not a ubuild build cache, and the steps whose blobs are gone, are dropped
-// with a warning: the build goes on without them.
+// the image must land in the store). A cache that is missing, unreadable,
+// not a ubuild build cache, or missing one of its blobs is dropped whole
+// with a warning: the build goes on without it.
 #include <functional>
 #include <map>
 #include <memory>
