@@ -7,8 +7,12 @@
 #include <iostream>
 #include <set>
 #include <sstream>
+#include <utility>
 
 #include "builder/base_image_pull.h"
+#include "builder/registry_cache_export.h"
+#include "builder/registry_cache_import.h"
+#include "builder/registry_cache_push.h"
 #include "builder/dispatch/build_log.h"
 #include "builder/run/interrupt.h"
 #include "builder/dispatch/dispatch.h"
@@ -89,6 +93,8 @@ void BeginStage(BuildContext& ctx, StageImage& image, const parser::FromInstr& f
   } else if (auto it = ctx.stages_by_name.find(AsciiLower(from.image)); it != ctx.stages_by_name.end()) {
     image.config = it->second.config;
     image.id = it->second.image_id;
+    image.unstored = it->second.unstored;
+    image.stored_parent = it->second.stored_parent;
   } else {
     // Resolved, read and pinned under ROOT/lock: a concurrent rmi or prune
     // either went before (the image is missing) or leaves it alone.
@@ -110,7 +116,8 @@ void BeginStage(BuildContext& ctx, StageImage& image, const parser::FromInstr& f
     ctx.store.Pin(*id);
   }
   image.top_chain = store::TopChainId(image.config);
-  if (image.top_chain) {
+  // A stage left unstored has its layers in the --cache-from cache.
+  if (image.top_chain && image.unstored.empty()) {
     if (!ctx.store.layers().Exists(*image.top_chain)) {
       throw Error::At(ctx.dockerfile_name, line, "base image \"" + from.image + "\" is missing layers in the store");
     }
@@ -212,9 +219,23 @@ Plan MakePlan(const BuildOptions& options, const Source& src) {
   return plan;
 }
 
+// One step; with --cache-to, what it ended on is kept for the export.
+void DispatchStep(BuildContext& ctx, StageState& st, const parser::LocatedInstruction& li,
+                  RegistryCacheExport* exporter, size_t stage) {
+  ctx.step_key.reset();
+  ctx.step_alias_key.reset();
+  const size_t layers_before = std::as_const(st.image.config).diff_ids().size();
+  Dispatch(ctx, st, li);
+  if (!exporter || !st.image.id) return;
+  const store::ImageConfig& image = st.image.config;
+  for (const std::optional<store::Digest>& key : {ctx.step_key, ctx.step_alias_key}) {
+    if (key) exporter->Record(stage, *key, image, *st.image.id, image.diff_ids().size() > layers_before);
+  }
+}
+
 // ONBUILD triggers of the base run first, then leave the config. Errors
 // are located at the FROM line.
-void RunTriggers(BuildContext& ctx, StageState& st, int from_line) {
+void RunTriggers(BuildContext& ctx, StageState& st, int from_line, RegistryCacheExport* exporter, size_t stage) {
   std::vector<std::string> triggers = st.image.config.StringList("OnBuild");
   if (triggers.empty()) return;
   ctx.log.Line("# Executing " + std::to_string(triggers.size()) + " build trigger" + (triggers.size() > 1 ? "s" : ""));
@@ -222,14 +243,14 @@ void RunTriggers(BuildContext& ctx, StageState& st, int from_line) {
   for (const std::string& t : triggers) {
     parser::LocatedInstruction li = parser::ParseSingleInstruction(t, ctx.dockerfile_name, from_line);
     CheckInterrupted();
-    Dispatch(ctx, st, li);
+    DispatchStep(ctx, st, li, exporter, stage);
   }
 }
 
 // FROM, the base's ONBUILD triggers, the stage's instructions (and the
 // trailer for the target); `step` counts the log's steps across stages.
 StageResult RunStage(BuildContext& ctx, const Source& src, const Plan& plan, size_t i, const BuildArgs& base_args,
-                     int& step) {
+                     int& step, RegistryCacheExport* exporter) {
   const parser::Stage& stage = src.df.stages[i];
   StageState st(base_args);
   st.args.ResetStage();
@@ -241,26 +262,71 @@ StageResult RunStage(BuildContext& ctx, const Source& src, const Plan& plan, siz
     ctx.log.Line(" ---> scratch");
   }
 
-  RunTriggers(ctx, st, stage.line);
+  RunTriggers(ctx, st, stage.line, exporter, i);
   for (const parser::LocatedInstruction& li : stage.instructions) {
     CheckInterrupted();
     ctx.log.Step(++step, plan.total_steps, li.original);
-    Dispatch(ctx, st, li);
+    DispatchStep(ctx, st, li, exporter, i);
   }
   if (i == plan.target) {
     for (const auto& li : plan.trailer) {
       ctx.log.Step(++step, plan.total_steps, li.original);
       // Docker takes --label values literally: no variable expansion.
+      ctx.step_key.reset();
       DispatchConfig(ctx, st, li);
+      if (exporter && ctx.step_key && st.image.id) exporter->Record(i, *ctx.step_key, st.image.config, *st.image.id, false);
     }
   }
+  // A stage whose layers --cache-from hits left in the cache stays unstored
+  // when nothing needs it in the store: a stage below the target (a later
+  // step that misses fetches what it needs), or the target when --push may
+  // mount its layers from the cache. Otherwise they come in now.
+  const bool layers_away =
+      ctx.remote_cache && st.image.top_chain && !ctx.store.layers().Exists(*st.image.top_chain);
+  if (layers_away && (i != plan.target || ctx.options.push)) {
+    return StageResult{st.image.id, st.image.config, st.image.unstored, st.image.stored_parent};
+  }
+  if (layers_away) ctx.remote_cache->Materialize(st.image.top_chain);
   StoreStageImage(ctx, st.image);
-  return StageResult{st.image.id, st.image.config};
+  return StageResult{st.image.id, st.image.config, {}, {}};
+}
+
+// The target left unstored: pushed from the cache when it can be (true),
+// else its layers come in and it is stored.
+bool PushOrStore(BuildContext& ctx, RegistryCacheImport& imported, const StageResult& result) {
+  if (PushFromCache(ctx.store, imported, result.config.Serialize(), ctx.options.tags,
+                    [&](const std::string& line) { ctx.log.Line(line); })) {
+    return true;
+  }
+  StageImage image{result.config, result.image_id, store::TopChainId(result.config), result.unstored,
+                   result.stored_parent};
+  imported.Materialize(image.top_chain);
+  StoreStageImage(ctx, image);
+  return false;
+}
+
+// The stages the target's image is made of: itself and those its FROM
+// lines reach (mode=min exports their steps).
+std::set<size_t> ImageStages(const Source& src, const Plan& plan) {
+  std::set<size_t> stages;
+  for (size_t i = plan.target;;) {
+    stages.insert(i);
+    size_t below = i;
+    for (size_t j = 0; j < i; ++j) {
+      if (std::to_string(j) == src.froms[i].image || (!src.froms[j].stage_name.empty() &&
+                                                       src.froms[j].stage_name == AsciiLower(src.froms[i].image))) {
+        below = j;
+      }
+    }
+    if (below == i) return stages;
+    i = below;
+  }
 }
 
 // The target's image: warnings, "Successfully built", tags, --iidfile.
 store::Digest Finish(const BuildOptions& options, store::Store& store, BuildLog& log, std::ostream& out,
-                     const Source& src, const Plan& plan, const BuildArgs& base_args, const StageResult& result) {
+                     const Source& src, const Plan& plan, const BuildArgs& base_args, const StageResult& result,
+                     bool pushed_from_cache) {
   if (!result.image_id) {
     // FROM scratch with nothing after it: Docker refuses too.
     throw Error::At(src.dockerfile_name, src.df.stages[plan.target].line,
@@ -278,7 +344,10 @@ store::Digest Finish(const BuildOptions& options, store::Store& store, BuildLog&
   }
   store::Digest id = *result.image_id;
   if (!log.quiet()) out << "Successfully built " << store::ShortId(id.str()) << "\n";
-  if (!options.tags.empty()) {
+  if (pushed_from_cache) {
+    // Not in the store, so not tagged there: the registry has it.
+    if (!log.quiet()) out << "Pushed from the build cache, not stored here: its layers stayed in the registry\n";
+  } else if (!options.tags.empty()) {
     store::Store::Scope tagging = store.Tagging();
     for (const std::string& tag : options.tags) {
       store.refs().Tag(tag, id);
@@ -305,7 +374,7 @@ store::Digest Build(const BuildOptions& options, store::Store& store, StepRuntim
   if (!src.df.syntax.empty()) log.Line("syntax " + src.df.syntax + ": built by ubuild's own Dockerfile frontend");
   BuildContext ctx{options, store, store::BuildCache(store.root(), store.images()), log, runtime,
                    src.dockerfile_name, src.df.escape, options.context_tar_sums ? DockerIgnore() : DockerIgnore::Load(options.context),
-                   store::layout::ContextDigestCacheDir(store.root()), SourceDateEpoch(options), {}, {}};
+                   store::layout::ContextDigestCacheDir(store.root()), SourceDateEpoch(options), {}, {}, nullptr, std::nullopt, std::nullopt};
   const Plan plan = MakePlan(options, src);
   PullBaseImages(options, store, src.df, src.froms, plan.needed, src.dockerfile_name,
                  [&](const std::string& line) { log.Line(line); });
@@ -319,15 +388,34 @@ store::Digest Build(const BuildOptions& options, store::Store& store, StepRuntim
   for (const auto& meta : src.df.meta_args) {
     for (const auto& a : meta.args) base_args.AddMetaArg(a.name, parser::MetaArgValue(src.meta_env, a.name));
   }
+  std::vector<CacheLocation> cache_from, cache_to;
+  for (const std::string& v : options.cache_from) cache_from.push_back(ParseCacheFrom(v));
+  for (const std::string& v : options.cache_to) cache_to.push_back(ParseCacheTo(v));
+  std::optional<RegistryCacheImport> imported;
+  // --no-cache means no cache at all, the imported one included.
+  if (!cache_from.empty() && !options.no_cache) {
+    imported.emplace(store, cache_from, [&](const std::string& line) { log.Line(line); });
+    ctx.remote_cache = &*imported;
+  }
+  std::optional<RegistryCacheExport> exporter;
+  if (!cache_to.empty()) exporter.emplace();
+
   int step = 0;
   StageResult result;
   for (size_t i = 0; i <= plan.target; ++i) {
     if (!plan.needed[i]) continue;
-    result = RunStage(ctx, src, plan, i, base_args, step);
+    result = RunStage(ctx, src, plan, i, base_args, step, exporter ? &*exporter : nullptr);
     ctx.stages_by_name[std::to_string(i)] = result;
     if (!src.froms[i].stage_name.empty()) ctx.stages_by_name[src.froms[i].stage_name] = result;
   }
-  return Finish(options, store, log, out, src, plan, base_args, result);
+  // A target left unstored (rather than stored) is one --push may send from the cache.
+  const bool pushed = !result.unstored.empty() && PushOrStore(ctx, *imported, result);
+  store::Digest id = Finish(options, store, log, out, src, plan, base_args, result, pushed);
+  for (const CacheLocation& to : cache_to) {
+    exporter->Export(store, to, ImageStages(src, plan), imported ? &*imported : nullptr,
+                     [&](const std::string& line) { log.Line(line); });
+  }
+  return id;
 }
 
 }  // namespace ubuild::builder

@@ -16,6 +16,7 @@
 #include "builder/cli/command_args.h"
 #include "builder/cli/commands.h"
 #include "builder/cli/dockerfile_lookup.h"
+#include "builder/registry_cache_option.h"
 #include "builder/run/seccomp_option.h"
 #include "store/base/error.h"
 #include "store/reference_store.h"
@@ -131,6 +132,12 @@ void ApplyFlag(builder::BuildOptions& o, const std::string& flag, const std::str
     o.pull = true;
   } else if (flag == "push") {
     o.push = true;
+  } else if (flag == "cache-from") {
+    builder::ParseCacheFrom(v);  // a bad value fails before any work
+    o.cache_from.push_back(v);
+  } else if (flag == "cache-to") {
+    builder::ParseCacheTo(v);
+    o.cache_to.push_back(v);
   } else if (flag == "network") {
     o.network = NetworkMode(v);
   } else if (flag == "memory") {
@@ -249,6 +256,10 @@ const std::vector<FlagSpec>& BuildFlags() {
       {"metadata-file", 0, true, "FILE", "Write the result as BuildKit's JSON (containerimage.digest, containerimage.config.digest, image.name)"},
       {"output", 'o', true, "type=local|tar|docker|oci,dest=PATH",
        "Also write the result: the final stage's files (local: a directory, tar: an archive) or the image (docker, oci); a bare PATH is type=local"},
+      {"cache-from", 0, true, "type=registry,ref=R|type=local,src=DIR",
+       "Take steps from a build cache (repeatable; a missing cache is a warning)"},
+      {"cache-to", 0, true, "type=registry,ref=R|type=local,dest=DIR[,mode=min|max]",
+       "Export the build cache after the build (mode=max: every stage's steps)"},
   };
   return flags;
 }
@@ -267,7 +278,9 @@ int CmdBuild(const GlobalOptions& g, const Args& args) {
   const store::Digest id = builder::Build(options, store, output_on_stdout ? std::cerr : std::cout);
   for (const OutputSpec& output : r.outputs) WriteBuildOutput(store, id, output, options.tags);
   if (!r.metadata_file.empty()) WriteBuildMetadataFile(r.metadata_file, id, options.tags);
-  if (options.push) {
+  // An image the build pushed from the --cache-from cache is not in the
+  // store (its layers were never downloaded): it is in the registry already.
+  if (options.push && store.images().Exists(id)) {
     // push records which blob went where (distribution metadata) as `ubuild
     // push` does, under ROOT/lock held exclusively.
     store::Store pusher = store::Store::Open(g.root, store::Store::Mode::kWrite);

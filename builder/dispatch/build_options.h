@@ -53,6 +53,8 @@ struct BuildOptions {
 
   // The named context for a FROM or COPY --from word, if one has that name.
   const NamedContext* NamedContextFor(const std::string& word) const;
+  std::vector<std::string> cache_from;  // --cache-from, as given (builder/registry_cache_option.h)
+  std::vector<std::string> cache_to;    // --cache-to, as given
 };
 
 }  // namespace ubuild::builder

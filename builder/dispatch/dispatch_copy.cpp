@@ -20,9 +20,12 @@ namespace {
 
 // --from names an earlier stage (by name or index) or any image in the store.
 std::optional<store::Digest> FromChain(BuildContext& ctx, const parser::LocatedInstruction& in,
-                                       const std::string& from) {
+                                       const std::string& from, std::optional<store::Digest>* image_id) {
   const std::string key = AsciiLower(from);
-  if (auto it = ctx.stages_by_name.find(key); it != ctx.stages_by_name.end()) return store::TopChainId(it->second.config);
+  if (auto it = ctx.stages_by_name.find(key); it != ctx.stages_by_name.end()) {
+    *image_id = it->second.image_id;
+    return store::TopChainId(it->second.config);
+  }
   // --build-context NAME=docker-image://REF
   const NamedContext* named = ctx.options.NamedContextFor(from);
   const std::string image = named ? named->image : from;
@@ -39,6 +42,7 @@ std::optional<store::Digest> FromChain(BuildContext& ctx, const parser::LocatedI
                                  "get an image with 'ubuild load' or 'ubuild import')");
   }
   ctx.store.Pin(*id);
+  *image_id = id;
   return store::TopChainId(store::ImageConfig::Parse(ctx.store.images().GetConfig(*id), id->str()));
 }
 
@@ -144,7 +148,14 @@ void DispatchCopy(BuildContext& ctx, StageState& st, const parser::LocatedInstru
     CopyFrom(ctx, st, in, spec, name, buildkit_flags);
     return;
   }
-  std::optional<store::Digest> chain = FromChain(ctx, in, copy.from);
+  std::optional<store::Digest> source_image;
+  std::optional<store::Digest> chain = FromChain(ctx, in, copy.from, &source_image);
+  if (source_image) {
+    ctx.step_alias_key = CopyFromCacheKey(st.image, *source_image,
+                                          buildkit_flags + Join(spec.sources, "\n") + "\n" + spec.dest + "\n" +
+                                              spec.workdir + "\n" + spec.chown + "\n" + spec.chmod);
+    if (ProbeRemoteCache(ctx, *ctx.step_alias_key, st.image)) return;
+  }
   spec.from_image = true;
   WithImageRootfs(ctx, chain, [&](const std::filesystem::path& rootfs) {
     spec.source_root = rootfs;

@@ -38,6 +38,7 @@ std::optional<store::Layer> MakeLayer(BuildContext& ctx, const std::optional<sto
                                       const std::function<void(const std::filesystem::path&)>& work,
                                       bool linked) {
   store::LayerStore& layers = ctx.store.layers();
+  if (ctx.remote_cache) ctx.remote_cache->Materialize(top_chain);
   PendingGuard guard(layers, NewPending(ctx));
   ctx.runtime.WithRootfs(layers.LowerDirs(linked ? std::nullopt : top_chain), guard.get(), work);
   store::LayerTarOptions opts;
@@ -56,6 +57,7 @@ std::optional<store::Layer> MakeLayer(BuildContext& ctx, const std::optional<sto
 void WithImageRootfs(BuildContext& ctx, const std::optional<store::Digest>& top_chain,
                      const std::function<void(const std::filesystem::path&)>& fn) {
   store::LayerStore& layers = ctx.store.layers();
+  if (ctx.remote_cache) ctx.remote_cache->Materialize(top_chain);
   PendingGuard guard(layers, NewPending(ctx));
   ctx.runtime.WithRootfs(layers.LowerDirs(top_chain), guard.get(), fn);
 }

@@ -12,6 +12,7 @@
 #include "builder/dispatch/build_args.h"
 #include "builder/dispatch/build_log.h"
 #include "builder/dispatch/build_options.h"
+#include "builder/dispatch/remote_step_cache.h"
 #include "builder/dispatch/step_runtime.h"
 #include "builder/copy/dockerignore.h"
 #include "parser/word_expansion.h"
@@ -26,6 +27,10 @@ namespace ubuild::builder {
 struct StageResult {
   std::optional<store::Digest> image_id;  // nullopt: scratch with no steps
   store::ImageConfig config = store::ImageConfig::Scratch();
+  // A stage left unstored because its layers are still in a --cache-from
+  // cache: as StageImage's, for the stage that builds FROM it.
+  std::vector<store::Digest> unstored;
+  std::optional<store::Digest> stored_parent;
 };
 
 // Build-wide: shared by every stage and step.
@@ -42,6 +47,9 @@ struct BuildContext {
   std::optional<int64_t> source_date_epoch;
   std::map<std::string, StageResult> stages_by_name;  // lower-case name and decimal index
   parser::ExpansionBudget expansion_budget;     // what variable expansion may add, build-wide
+  RemoteStepCache* remote_cache = nullptr;      // --cache-from; nullptr: none
+  std::optional<store::Digest> step_key;        // the key of the step last probed, for --cache-to
+  std::optional<store::Digest> step_alias_key;  // its COPY --from key (CopyFromCacheKey), for --cache-to
 };
 
 // The image a stage has reached: the parent of its next step. A cache hit

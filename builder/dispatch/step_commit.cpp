@@ -23,13 +23,52 @@ std::string StepCreated(const BuildContext& ctx) {
   return store::CreatedAt(ctx.source_date_epoch);
 }
 
-bool ProbeCache(BuildContext& ctx, const store::Digest& key, StageImage& image) {
-  if (ctx.options.no_cache) return false;
-  // Looked up and pinned under ROOT/lock, so no rmi or prune removes the
-  // hit between the lookup and its use.
+store::Digest CopyFromCacheKey(const StageImage& parent, const store::Digest& source_image, const std::string& words) {
+  store::Json key = store::Json::object();
+  key["parent"] = parent.id ? parent.id->str() : "";
+  if (!parent.id) key["config"] = parent.config.config();
+  key["copy_from"] = source_image.str();
+  key["words"] = words;
+  return store::Sha256Of(key.dump(-1, ' ', false, store::Json::error_handler_t::replace));
+}
+
+// A hit in --cache-from: the step's image is the recorded config, whose
+// layers may not be here yet. Like a config-only step's, it is not stored
+// until a later step or the stage's end stores an image above it.
+bool ProbeRemoteCache(BuildContext& ctx, const store::Digest& key, StageImage& image) {
+  if (ctx.options.no_cache || ctx.remote_cache == nullptr) return false;
+  std::optional<std::string> bytes = ctx.remote_cache->Lookup(key);
+  if (!bytes) return false;
+  store::Digest id = store::Sha256Of(*bytes);
+  store::ImageConfig config = store::ImageConfig::Parse(*bytes, id.str());
   store::Store::Scope adding = ctx.store.Adding();
-  std::optional<store::Digest> hit = ctx.cache.Lookup(key);
-  if (!hit) return false;
+  if (ctx.store.images().Exists(id)) {
+    ctx.store.Pin(id);
+    image.unstored.clear();
+  } else {
+    if (image.unstored.empty()) image.stored_parent = image.id;
+    image.unstored.push_back(id);
+  }
+  image.top_chain = store::TopChainId(config);
+  image.config = std::move(config);
+  image.id = id;
+  ctx.log.UsingCache();
+  ctx.log.StepDone(id.str());
+  return true;
+}
+
+bool ProbeCache(BuildContext& ctx, const store::Digest& key, StageImage& image) {
+  ctx.step_key = key;
+  if (ctx.options.no_cache) return false;
+  std::optional<store::Digest> hit;
+  {
+    // Looked up and pinned under ROOT/lock, so no rmi or prune removes the
+    // hit between the lookup and its use.
+    store::Store::Scope adding = ctx.store.Adding();
+    hit = ctx.cache.Lookup(key);
+  }
+  if (!hit) return ProbeRemoteCache(ctx, key, image);
+  store::Store::Scope adding = ctx.store.Adding();
   StageImage cached;
   try {
     cached.config = store::ImageConfig::Parse(ctx.store.images().GetConfig(*hit), hit->str());

@@ -22,6 +22,14 @@ store::Digest StepCacheKey(const StageImage& parent, const std::string& created_
 // prints "Using cache" and returns true. A miss leaves `image` as it was.
 bool ProbeCache(BuildContext& ctx, const store::Digest& key, StageImage& image);
 
+// A COPY --from step's key in a --cache-from cache. Its local key hashes
+// the source files, which would need the source image's layers here; this
+// one names the source image by id (its config, which names its layers by
+// digest) and the instruction's words, so a hit needs none of them.
+store::Digest CopyFromCacheKey(const StageImage& parent, const store::Digest& source_image, const std::string& words);
+// A hit on `key` in the --cache-from cache alone, as ProbeCache takes one.
+bool ProbeRemoteCache(BuildContext& ctx, const store::Digest& key, StageImage& image);
+
 // Records the step on top of `image` (the parent) and moves `image` to the
 // result: `next` is the config after the step's edits; appends history
 // (empty_layer when `layer` is nullopt) and the layer's diff_id, stores the

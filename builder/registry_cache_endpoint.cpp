@@ -1,0 +1,236 @@
+#include "builder/registry_cache_endpoint.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <nlohmann/json.hpp>
+
+#include "store/atomic_file.h"
+#include "store/base/error.h"
+#include "store/base/fd.h"
+#include "store/decompressing_source.h"
+#include "store/layout.h"
+#include "store/oci_media_types.h"
+#include "store/registry/blob_download.h"
+#include "store/registry/distribution_metadata.h"
+#include "store/registry/registry_session.h"
+
+namespace ubuild::builder {
+
+namespace {
+
+using store::Digest;
+using store::registry::Descriptor;
+using store::registry::HttpRequest;
+using store::registry::HttpResponse;
+using store::registry::RegistrySession;
+
+class RegistryEndpoint : public CacheEndpoint {
+ public:
+  RegistryEndpoint(const CacheLocation& location, bool write, const std::vector<std::string>& mount_from)
+      : CacheEndpoint(location.ref), ref_(store::registry::ImageReference::Parse(location.ref)),
+        session_(ref_.domain, Scopes(ref_, write, mount_from)) {}
+
+  std::string Repository() const override { return ref_.Repository(); }
+
+  std::optional<std::string> ReadManifest() override {
+    Ping();
+    HttpRequest get;
+    get.url = "/v2/" + ref_.path + "/manifests/" + (ref_.digest ? ref_.digest->str() : ref_.tag);
+    get.headers.push_back("Accept: " + store::registry::ManifestAcceptHeader());
+    get.max_body = store::registry::kMaxManifestBytes;
+    HttpResponse r = session_.Send(http_, get);
+    if (r.status == 404) return std::nullopt;
+    if (r.status != 200) throw Error("cannot fetch the manifest: " + RegistrySession::ErrorText(r), what());
+    if (ref_.digest) store::registry::CheckManifestDigest(r.body, *ref_.digest, what());
+    return std::move(r.body);
+  }
+
+  std::string ReadBlob(const Descriptor& blob) override {
+    Ping();
+    return store::registry::FetchSmallBlob(session_, http_, ref_.path, blob);
+  }
+
+  std::optional<uint64_t> BlobSize(const Digest& digest) override {
+    Ping();
+    HttpRequest head;
+    head.method = "HEAD";
+    head.url = "/v2/" + ref_.path + "/blobs/" + digest.str();
+    HttpResponse r = session_.Send(http_, head);
+    auto length = r.Header("content-length");
+    if (r.status == 200 && length) return std::stoull(*length);
+    if (r.status == 404) return std::nullopt;
+    throw Error("HEAD of blob " + digest.str() + ": " + RegistrySession::ErrorText(r), what());
+  }
+
+  store::Layer RegisterLayer(store::Store& store, const store::registry::CacheLayer& layer,
+                             const std::optional<Digest>& parent) override {
+    Ping();
+    auto blob = store::registry::DownloadedBlob::Fetch(session_, http_, ref_.path, layer.blob,
+                                                       store::layout::LayerDbTmp(store.root()));
+    blob.CheckDiffId(layer.diff_id);
+    auto tar = blob.OpenTar();
+    store::Layer l = store.layers().Register(*tar, parent, layer.diff_id, "layer " + layer.blob.digest.str());
+    // The next push of this layer mounts it from here instead of compressing it again.
+    store::registry::RecordSighting(store.root(), layer.diff_id,
+                                    {layer.blob.digest, ref_.Repository(), layer.blob.media_type});
+    return l;
+  }
+
+  void PutBlob(const Digest& digest, store::ByteSource& bytes, uint64_t size) override {
+    Ping();
+    HttpRequest post;
+    post.method = "POST";
+    post.url = "/v2/" + ref_.path + "/blobs/uploads/";
+    HttpResponse started = session_.Send(http_, post);
+    auto location = started.Header("location");
+    if (started.status != 202 || !location) {
+      throw Error("starting the upload of " + digest.str() + ": " + RegistrySession::ErrorText(started), what());
+    }
+    HttpRequest put;
+    put.method = "PUT";
+    put.url = *location + (location->find('?') == std::string::npos ? "?" : "&") + "digest=" + digest.str();
+    put.headers.push_back("Content-Type: application/octet-stream");
+    put.upload = &bytes;
+    put.upload_size = size;
+    HttpResponse done = session_.Send(http_, put);
+    if (done.status != 201) throw Error("uploading blob " + digest.str() + ": " + RegistrySession::ErrorText(done), what());
+  }
+
+  bool MountBlob(const Digest& digest, const std::string& from_repository) override {
+    const std::string prefix = ref_.domain + "/";
+    if (from_repository.rfind(prefix, 0) != 0) return false;  // another registry: bytes would have to move
+    Ping();
+    HttpRequest post;
+    post.method = "POST";
+    post.url = "/v2/" + ref_.path + "/blobs/uploads/?mount=" + digest.str() + "&from=" + from_repository.substr(prefix.size());
+    HttpResponse r = session_.Send(http_, post);
+    // 202: the registry opened an upload instead; left to expire.
+    return r.status == 201;
+  }
+
+  void PutManifest(const std::string& manifest, std::string_view media_type) override {
+    Ping();
+    HttpRequest put;
+    put.method = "PUT";
+    put.url = "/v2/" + ref_.path + "/manifests/" + ref_.tag;
+    put.headers.push_back("Content-Type: " + std::string(media_type));
+    put.body = manifest;
+    HttpResponse r = session_.Send(http_, put);
+    if (r.status != 201) throw Error("the registry refused the manifest: " + RegistrySession::ErrorText(r), what());
+  }
+
+ private:
+  static std::vector<std::string> Scopes(const store::registry::ImageReference& ref, bool write,
+                                         const std::vector<std::string>& mount_from) {
+    std::vector<std::string> scopes = {"repository:" + ref.path + (write ? ":pull,push" : ":pull")};
+    for (const std::string& repo : mount_from) {
+      if (repo.rfind(ref.domain + "/", 0) == 0) scopes.push_back("repository:" + repo.substr(ref.domain.size() + 1) + ":pull");
+    }
+    return scopes;
+  }
+  void Ping() {
+    if (pinged_) return;
+    session_.Ping(http_);
+    pinged_ = true;
+  }
+
+  store::registry::ImageReference ref_;
+  RegistrySession session_;
+  store::registry::HttpClient http_;
+  bool pinged_ = false;
+};
+
+class LayoutEndpoint : public CacheEndpoint {
+ public:
+  LayoutEndpoint(const CacheLocation& location, bool write) : CacheEndpoint(location.dir.string()), dir_(location.dir) {
+    if (!write) return;
+    std::error_code ec;
+    std::filesystem::create_directories(dir_ / "blobs" / "sha256", ec);
+    if (ec) throw SysError("mkdir", (dir_ / "blobs" / "sha256").string(), ec.value());
+    if (!std::filesystem::exists(dir_ / "oci-layout")) {
+      store::WriteFileAtomic(dir_ / "oci-layout", R"({"imageLayoutVersion":"1.0.0"})");
+    }
+  }
+
+  std::optional<std::string> ReadManifest() override {
+    std::optional<std::string> index = store::ReadFileIfExists(dir_ / "index.json");
+    if (!index) return std::nullopt;
+    nlohmann::json j = nlohmann::json::parse(*index, nullptr, false);
+    if (j.is_discarded() || !j.value("manifests", nlohmann::json()).is_array() || j["manifests"].empty()) {
+      throw Error("index.json names no manifest", what());
+    }
+    const nlohmann::json& m = j["manifests"][0];
+    Descriptor d{m.value("mediaType", ""), Digest::Parse(m.value("digest", "")), m.value("size", uint64_t{0}), std::nullopt};
+    return ReadBlob(d);
+  }
+
+  std::string ReadBlob(const Descriptor& blob) override {
+    std::string bytes = store::ReadFile(BlobPath(blob.digest));
+    if (store::Sha256Of(bytes) != blob.digest) throw Error("blob " + blob.digest.str() + " does not match its digest", what());
+    return bytes;
+  }
+
+  std::optional<uint64_t> BlobSize(const Digest& digest) override {
+    std::error_code ec;
+    uint64_t size = std::filesystem::file_size(BlobPath(digest), ec);
+    if (ec) return std::nullopt;
+    return size;
+  }
+
+  store::Layer RegisterLayer(store::Store& store, const store::registry::CacheLayer& layer,
+                             const std::optional<Digest>& parent) override {
+    const std::filesystem::path path = BlobPath(layer.blob.digest);
+    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd.valid()) throw SysError("open", path.string(), errno);
+    // The diff_id check Register makes covers the blob: a changed blob
+    // cannot decompress to the same tar.
+    store::FdSource compressed(fd.get(), path.string());
+    store::DecompressingSource tar(compressed, path.string());
+    return store.layers().Register(tar, parent, layer.diff_id, "layer " + layer.blob.digest.str());
+  }
+
+  void PutBlob(const Digest& digest, store::ByteSource& bytes, uint64_t size) override {
+    const std::filesystem::path path = BlobPath(digest);
+    const std::filesystem::path tmp = path.string() + ".tmp" + std::to_string(::getpid());
+    {
+      Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+      if (!fd.valid()) throw SysError("open", tmp.string(), errno);
+      store::FdSink out(fd.get(), tmp.string());
+      char buf[1 << 16];
+      uint64_t copied = 0;
+      for (size_t n; (n = bytes.Read(buf, sizeof buf)) > 0; copied += n) out.Write(buf, n);
+      if (copied != size) throw Error("blob " + digest.str() + " has " + std::to_string(copied) + " bytes, not " + std::to_string(size), what());
+      fd.Close(tmp.string());
+    }
+    if (::rename(tmp.c_str(), path.c_str()) != 0) throw SysError("rename", path.string(), errno);
+  }
+
+  void PutManifest(const std::string& manifest, std::string_view media_type) override {
+    store::StringSource bytes(manifest);
+    const Digest digest = store::Sha256Of(manifest);
+    PutBlob(digest, bytes, manifest.size());
+    nlohmann::ordered_json index = {{"schemaVersion", 2},
+                                    {"mediaType", std::string(store::media_type::kOciIndex)},
+                                    {"manifests", {{{"mediaType", std::string(media_type)},
+                                                    {"digest", digest.str()},
+                                                    {"size", manifest.size()}}}}};
+    store::WriteFileAtomic(dir_ / "index.json", index.dump());
+  }
+
+ private:
+  std::filesystem::path BlobPath(const Digest& d) const { return dir_ / "blobs" / "sha256" / d.hex(); }
+
+  std::filesystem::path dir_;
+};
+
+}  // namespace
+
+std::unique_ptr<CacheEndpoint> CacheEndpoint::Open(const CacheLocation& location, bool write,
+                                                   const std::vector<std::string>& mount_from) {
+  if (location.kind == CacheLocation::Kind::kLocal) return std::make_unique<LayoutEndpoint>(location, write);
+  return std::make_unique<RegistryEndpoint>(location, write, mount_from);
+}
+
+}  // namespace ubuild::builder

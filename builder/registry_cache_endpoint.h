@@ -1,0 +1,61 @@
+#pragma once
+// Where a build cache lives, read and written the same way whichever it
+// is: a repository of a registry (type=registry: GET/HEAD/PUT over the
+// distribution API, blobs mounted across repositories of one registry) or
+// an OCI image layout directory (type=local: index.json naming the cache
+// manifest, blobs/sha256/<hex>). Blobs are always written before the
+// manifest that names them, and the manifest (or index.json) is replaced
+// whole, so a reader — or a second writer racing this one — sees an old
+// valid cache or the new one.
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "builder/registry_cache_option.h"
+#include "store/byte_stream.h"
+#include "store/layer_store.h"
+#include "store/registry/build_cache_manifest.h"
+#include "store/registry/image_reference.h"
+#include "store/store.h"
+
+namespace ubuild::builder {
+
+class CacheEndpoint {
+ public:
+  // `write`: the endpoint will be written (push scope, directories made);
+  // `mount_from`: other repositories of the same registry blobs may be
+  // mounted from (they need pull scope in the same token).
+  static std::unique_ptr<CacheEndpoint> Open(const CacheLocation& location, bool write,
+                                             const std::vector<std::string>& mount_from = {});
+  virtual ~CacheEndpoint() = default;
+
+  const std::string& what() const { return what_; }
+  // "domain/path" of a registry repository; empty for a directory.
+  virtual std::string Repository() const { return ""; }
+
+  // The manifest the location names, or nullopt when there is none (a tag
+  // the repository does not have, a directory without index.json).
+  virtual std::optional<std::string> ReadManifest() = 0;
+  // A small blob (a config), checked against its digest.
+  virtual std::string ReadBlob(const store::registry::Descriptor& blob) = 0;
+  // The blob's size when it is there.
+  virtual std::optional<uint64_t> BlobSize(const store::Digest& digest) = 0;
+  // Fetches the blob, checks it against its digest and `layer.diff_id`, and
+  // registers it on `parent`; the store must be inside Adding().
+  virtual store::Layer RegisterLayer(store::Store& store, const store::registry::CacheLayer& layer,
+                                     const std::optional<store::Digest>& parent) = 0;
+
+  virtual void PutBlob(const store::Digest& digest, store::ByteSource& bytes, uint64_t size) = 0;
+  // Takes the blob from `from_repository` of the same registry without
+  // moving its bytes; false when that is not possible.
+  virtual bool MountBlob(const store::Digest&, const std::string& /*from_repository*/) { return false; }
+  virtual void PutManifest(const std::string& manifest, std::string_view media_type) = 0;
+
+ protected:
+  explicit CacheEndpoint(std::string what) : what_(std::move(what)) {}
+
+ private:
+  std::string what_;
+};
+
+}  // namespace ubuild::builder

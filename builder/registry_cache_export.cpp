@@ -1,0 +1,172 @@
+#include "builder/registry_cache_export.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <map>
+
+#include "store/base/error.h"
+#include "store/base/fd.h"
+#include "store/chain_id.h"
+#include "store/layout.h"
+#include "store/oci_media_types.h"
+#include "store/registry/distribution_metadata.h"
+#include "store/registry/gzip_sink.h"
+
+namespace ubuild::builder {
+
+namespace {
+
+using store::Digest;
+using store::registry::CacheLayer;
+using store::registry::Descriptor;
+
+class HashingFileSink : public store::ByteSink {
+ public:
+  HashingFileSink(int fd, std::string what) : file_(fd, std::move(what)) {}
+  void Write(const void* data, size_t len) override {
+    hash.Update(data, len);
+    size += len;
+    file_.Write(data, len);
+  }
+  store::Sha256 hash;
+  uint64_t size = 0;
+
+ private:
+  store::FdSink file_;
+};
+
+class PreadSource : public store::ByteSource {
+ public:
+  explicit PreadSource(int fd) : fd_(fd) {}
+  size_t Read(void* data, size_t len) override {
+    for (;;) {
+      ssize_t n = ::pread(fd_, data, len, offset_);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) throw SysError("pread", "compressed layer", errno);
+      offset_ += n;
+      return static_cast<size_t>(n);
+    }
+  }
+
+ private:
+  int fd_;
+  off_t offset_ = 0;
+};
+
+// The layer's blob where the cache goes, with as little moving as can be.
+class LayerPlacer {
+ public:
+  LayerPlacer(store::Store& store, CacheEndpoint& to, RegistryCacheImport* imported)
+      : store_(store), to_(to), imported_(imported) {}
+
+  Descriptor Place(const Digest& diff_id, const Digest& chain_id) {
+    if (auto blob = FromImport(diff_id)) return *blob;
+    if (auto blob = FromSightings(diff_id)) return *blob;
+    return Upload(diff_id, chain_id);
+  }
+
+ private:
+  // The blob's size once the cache has it, mounted if need be.
+  std::optional<uint64_t> Reachable(const Digest& blob, const std::string& repository) {
+    if (auto size = to_.BlobSize(blob)) return size;
+    if (repository.empty() || repository == to_.Repository() || !to_.MountBlob(blob, repository)) return std::nullopt;
+    return to_.BlobSize(blob);
+  }
+
+  std::optional<Descriptor> FromImport(const Digest& diff_id) {
+    if (!imported_) return std::nullopt;
+    std::optional<RegistryCacheImport::Source> source = imported_->BlobOf(diff_id);
+    if (!source || Reachable(source->layer.blob.digest, source->endpoint->Repository()) != source->layer.blob.size) {
+      return std::nullopt;
+    }
+    return source->layer.blob;
+  }
+
+  std::optional<Descriptor> FromSightings(const Digest& diff_id) {
+    if (to_.Repository().empty()) return std::nullopt;
+    for (const store::registry::BlobSighting& s : store::registry::SightingsOf(store_.root(), diff_id)) {
+      if (s.media_type.empty()) continue;
+      if (auto size = Reachable(s.blob, s.source_repository)) return Descriptor{s.media_type, s.blob, *size, std::nullopt};
+    }
+    return std::nullopt;
+  }
+
+  Descriptor Upload(const Digest& diff_id, const Digest& chain_id) {
+    if (imported_) imported_->Materialize(chain_id);
+    std::optional<store::Layer> layer = store_.layers().Get(chain_id);
+    if (!layer) throw Error("layer " + diff_id.str() + " is not in the store");
+    const std::filesystem::path tmp = store::layout::LayerDbTmp(store_.root());
+    Fd fd(::open(tmp.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
+    if (!fd.valid()) throw SysError("open(O_TMPFILE)", tmp.string(), errno);
+    const std::string what = "layer " + diff_id.str();
+    HashingFileSink file(fd.get(), what);
+    store::registry::GzipSink gzip(file, what);
+    store_.layers().WriteTar(*layer, gzip);
+    gzip.Finish();
+    // Docker's media type, as `push` writes it: an image pushed from these
+    // blobs by mount gets the manifest a push from the store would.
+    Descriptor blob{std::string(store::media_type::kDockerLayerGzip), file.hash.Final(), file.size, std::nullopt};
+    if (!to_.BlobSize(blob.digest)) {
+      PreadSource bytes(fd.get());
+      to_.PutBlob(blob.digest, bytes, blob.size);
+    }
+    if (!to_.Repository().empty()) {
+      store::Store::Scope adding = store_.Adding();
+      store::registry::RecordSighting(store_.root(), diff_id, {blob.digest, to_.Repository(), blob.media_type});
+    }
+    return blob;
+  }
+
+  store::Store& store_;
+  CacheEndpoint& to_;
+  RegistryCacheImport* imported_;
+};
+
+}  // namespace
+
+void RegistryCacheExport::Record(size_t stage, const Digest& key, const store::ImageConfig& image, const Digest& id,
+                                 bool made_layer) {
+  Step step{stage, key, image.Serialize(), image.diff_ids(), made_layer};
+  // Only a config that is the image byte for byte is worth keeping: a hit
+  // must give the same id.
+  if (store::Sha256Of(step.config) != id) return;
+  steps_.push_back(std::move(step));
+}
+
+void RegistryCacheExport::Export(store::Store& store, const CacheLocation& to, const std::set<size_t>& image_stages,
+                                 RegistryCacheImport* imported, const std::function<void(const std::string&)>& say) const {
+  std::unique_ptr<CacheEndpoint> endpoint =
+      CacheEndpoint::Open(to, true, imported ? imported->Repositories() : std::vector<std::string>{});
+  LayerPlacer placer(store, *endpoint, imported);
+  store::registry::CacheManifest cache;
+  std::map<Digest, size_t> layer_of;  // diff_id -> index into cache.layers
+  std::set<Digest> keys;
+  for (const Step& step : steps_) {
+    if (!to.all_stages && image_stages.count(step.stage) == 0) continue;
+    if (!keys.insert(step.key).second) continue;
+    store::registry::CacheStep out{step.key, step.config, std::nullopt};
+    if (step.made_layer) {
+      const Digest& diff_id = step.diff_ids.back();
+      auto [it, added] = layer_of.emplace(diff_id, cache.layers.size());
+      if (added) {
+        const Digest chain_id = store::ChainIds(step.diff_ids).back();
+        cache.layers.push_back(CacheLayer{placer.Place(diff_id, chain_id), diff_id});
+      }
+      out.layer = it->second;
+    }
+    cache.steps.push_back(std::move(out));
+  }
+  const store::registry::CacheDocuments docs = store::registry::SerializeCacheManifest(cache);
+  const Digest config_digest = store::Sha256Of(docs.config);
+  if (!endpoint->BlobSize(config_digest)) {
+    store::StringSource bytes(docs.config);
+    endpoint->PutBlob(config_digest, bytes, docs.config.size());
+  }
+  endpoint->PutManifest(docs.manifest, store::media_type::kOciManifest);
+  say("Exported the build cache (" + std::to_string(cache.steps.size()) + " steps, " +
+      std::to_string(cache.layers.size()) + " layers) to " + endpoint->what());
+}
+
+}  // namespace ubuild::builder

@@ -1,0 +1,47 @@
+#pragma once
+// --cache-to: the steps this build ran or took from a cache, written as a
+// build cache (store/registry/build_cache_manifest.h) once the build is
+// done. mode=min keeps the steps of the stages the exported image is made
+// of (the target and the stages its FROM lines reach); mode=max keeps every
+// stage's. A layer's blob is, in order of preference: already where the
+// cache goes, mounted from the cache the build imported it from (same
+// registry: no bytes move), mounted from where the store has seen it
+// (distribution metadata), or compressed from the store and uploaded.
+// Blobs go first and the manifest last, so a reader never sees a manifest
+// naming a blob that is not there.
+#include <functional>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "builder/registry_cache_import.h"
+#include "builder/registry_cache_option.h"
+#include "store/image_config.h"
+#include "store/store.h"
+
+namespace ubuild::builder {
+
+class RegistryCacheExport {
+ public:
+  // One step: its key, the image it ended on and whether it made a layer
+  // (the config's last diff_id).
+  void Record(size_t stage, const store::Digest& key, const store::ImageConfig& image, const store::Digest& id,
+              bool made_layer);
+
+  // `image_stages`: the stages mode=min keeps. `imported` may be null.
+  void Export(store::Store& store, const CacheLocation& to, const std::set<size_t>& image_stages,
+              RegistryCacheImport* imported, const std::function<void(const std::string&)>& say) const;
+
+ private:
+  struct Step {
+    size_t stage = 0;
+    store::Digest key;
+    std::string config;
+    std::vector<store::Digest> diff_ids;
+    bool made_layer = false;
+  };
+  std::vector<Step> steps_;
+};
+
+}  // namespace ubuild::builder

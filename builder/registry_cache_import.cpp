@@ -1,0 +1,107 @@
+#include "builder/registry_cache_import.h"
+
+#include "store/base/error.h"
+#include "store/chain_id.h"
+#include "store/image_config.h"
+
+namespace ubuild::builder {
+
+RegistryCacheImport::RegistryCacheImport(store::Store& store, const std::vector<CacheLocation>& locations,
+                                         const std::function<void(const std::string&)>& warn)
+    : store_(store) {
+  for (const CacheLocation& location : locations) {
+    try {
+      Load(location);
+    } catch (const Error& e) {
+      warn("[Warning] cannot use the build cache " + location.Describe() + " (" + e.message() +
+           "); the steps it holds will run");
+    }
+  }
+}
+
+void RegistryCacheImport::Load(const CacheLocation& location) {
+  std::unique_ptr<CacheEndpoint> endpoint = CacheEndpoint::Open(location, false);
+  const std::string what = endpoint->what();
+  std::optional<std::string> manifest = endpoint->ReadManifest();
+  if (!manifest) throw Error("there is no cache there");
+  store::registry::CacheManifest cache;
+  const store::registry::Descriptor config = store::registry::ParseCacheManifest(*manifest, &cache, what);
+  store::registry::ParseCacheConfig(endpoint->ReadBlob(config), &cache, what);
+
+  // Everything is worked out aside and kept only once the whole cache has
+  // been read: a cache that fails half way adds nothing.
+  std::vector<Source> sources;
+  size_t gone = 0;
+  for (const store::registry::CacheLayer& layer : cache.layers) {
+    if (endpoint->BlobSize(layer.blob.digest) == layer.blob.size) {
+      sources.push_back(Source{layer, endpoint.get()});
+    } else {
+      ++gone;
+    }
+  }
+  if (gone > 0) {
+    throw Error(std::to_string(gone) + " of its layer blobs " + (gone == 1 ? "is" : "are") + " gone from " + what);
+  }
+  std::map<store::Digest, std::vector<store::Digest>> chains;  // key -> chain_ids of the step's image
+  std::map<store::Digest, std::vector<store::Digest>> diffs;
+  for (const store::registry::CacheStep& step : cache.steps) {
+    diffs[step.key] = store::ParseDiffIds(step.config, what);
+    chains[step.key] = store::ChainIds(diffs[step.key]);
+  }
+
+  const size_t base = sources_.size();
+  for (size_t i = 0; i < sources.size(); ++i) by_diff_id_.emplace(sources[i].layer.diff_id, base + i);
+  sources_.insert(sources_.end(), sources.begin(), sources.end());
+  for (const store::registry::CacheStep& step : cache.steps) {
+    steps_.emplace(step.key, step.config);
+    const std::vector<store::Digest>& d = diffs[step.key];
+    const std::vector<store::Digest>& c = chains[step.key];
+    for (size_t k = 0; k < d.size(); ++k) {
+      auto source = by_diff_id_.find(d[k]);
+      if (source == by_diff_id_.end()) continue;  // a base image's layer: the build pulled it
+      chains_.emplace(c[k], Link{k == 0 ? std::nullopt : std::optional(c[k - 1]), source->second});
+    }
+  }
+  endpoints_.push_back(std::move(endpoint));
+}
+
+std::optional<std::string> RegistryCacheImport::Lookup(const store::Digest& key) {
+  auto it = steps_.find(key);
+  if (it == steps_.end()) return std::nullopt;
+  return it->second;
+}
+
+void RegistryCacheImport::Materialize(const std::optional<store::Digest>& top_chain) {
+  std::vector<store::Digest> missing;  // top first
+  for (std::optional<store::Digest> at = top_chain; at && !store_.layers().Exists(*at);) {
+    auto link = chains_.find(*at);
+    if (link == chains_.end()) throw Error("layer " + at->str() + " is in neither the store nor the build cache");
+    missing.push_back(*at);
+    at = link->second.parent;
+  }
+  for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
+    const Link& link = chains_.at(*it);
+    const Source& source = sources_[link.source];
+    store::Store::Scope adding = store_.Adding();
+    store::Layer layer = source.endpoint->RegisterLayer(store_, source.layer, link.parent);
+    if (layer.chain_id != *it) throw Error("internal error: the cached layer registered as another chain", it->str());
+    // Kept from prune until an image of this build names it.
+    store_.Pin(layer.chain_id);
+  }
+}
+
+std::optional<RegistryCacheImport::Source> RegistryCacheImport::BlobOf(const store::Digest& diff_id) const {
+  auto it = by_diff_id_.find(diff_id);
+  if (it == by_diff_id_.end()) return std::nullopt;
+  return sources_[it->second];
+}
+
+std::vector<std::string> RegistryCacheImport::Repositories() const {
+  std::vector<std::string> repos;
+  for (const auto& e : endpoints_) {
+    if (!e->Repository().empty()) repos.push_back(e->Repository());
+  }
+  return repos;
+}
+
+}  // namespace ubuild::builder

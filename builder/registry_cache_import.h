@@ -1,0 +1,58 @@
+#pragma once
+// --cache-from: the caches a build may take steps from, loaded before the
+// first step. Loading reads each cache's manifest and step list and asks
+// (HEAD, stat) whether each layer blob is still there — no layer is
+// downloaded. A step whose key is listed is a hit; its layers are fetched
+// only when Materialize is asked for them (a later step needs a rootfs, or
+// the image must land in the store). A cache that is missing, unreadable,
+// not a ubuild build cache, or missing one of its blobs is dropped whole
+// with a warning: the build goes on without it.
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "builder/dispatch/remote_step_cache.h"
+#include "builder/registry_cache_endpoint.h"
+#include "builder/registry_cache_option.h"
+#include "store/store.h"
+
+namespace ubuild::builder {
+
+class RegistryCacheImport : public RemoteStepCache {
+ public:
+  // `warn` gets one line per cache (or part of one) that could not be used.
+  RegistryCacheImport(store::Store& store, const std::vector<CacheLocation>& locations,
+                      const std::function<void(const std::string&)>& warn);
+
+  std::optional<std::string> Lookup(const store::Digest& key) override;
+  void Materialize(const std::optional<store::Digest>& top_chain) override;
+
+  // Where a layer of the imported caches lives, for an exporter that can
+  // mount it (same registry) instead of downloading it.
+  struct Source {
+    store::registry::CacheLayer layer;
+    CacheEndpoint* endpoint;
+  };
+  std::optional<Source> BlobOf(const store::Digest& diff_id) const;
+  // Registry repositories the caches come from (mount sources).
+  std::vector<std::string> Repositories() const;
+
+ private:
+  void Load(const CacheLocation& location);
+  struct Link {
+    std::optional<store::Digest> parent;  // chain_id below
+    size_t source = 0;                    // index into sources_
+  };
+
+  store::Store& store_;
+  std::vector<std::unique_ptr<CacheEndpoint>> endpoints_;
+  std::vector<Source> sources_;
+  std::map<store::Digest, std::string> steps_;      // key -> config bytes
+  std::map<store::Digest, size_t> by_diff_id_;      // diff_id -> index into sources_
+  std::map<store::Digest, Link> chains_;            // chain_id -> how to make it
+};
+
+}  // namespace ubuild::builder

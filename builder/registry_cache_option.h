@@ -1,0 +1,26 @@
+#pragma once
+// --cache-to and --cache-from, in BuildKit's syntax so CI configurations
+// carry over: comma-separated key=value pairs, `type` first or anywhere.
+//   --cache-to   type=registry,ref=R[,mode=min|max]   type=local,dest=DIR[,mode=...]
+//   --cache-from type=registry,ref=R   type=local,src=DIR
+// A bare IMAGE_REF (Docker's classic --cache-from) is refused for now.
+#include <filesystem>
+#include <string>
+
+namespace ubuild::builder {
+
+struct CacheLocation {
+  enum class Kind { kRegistry, kLocal };
+  Kind kind = Kind::kRegistry;
+  std::string ref;              // kRegistry: a reference with a tag
+  std::filesystem::path dir;    // kLocal: an OCI layout directory
+  bool all_stages = false;      // --cache-to mode=max
+
+  std::string Describe() const { return kind == Kind::kRegistry ? ref : dir.string(); }
+};
+
+// Throw ubuild::Error naming the flag and the bad part.
+CacheLocation ParseCacheFrom(const std::string& value);
+CacheLocation ParseCacheTo(const std::string& value);
+
+}  // namespace ubuild::builder

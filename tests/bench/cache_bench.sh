@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# Benchmark (issue 12, "Speed"): a fresh runner B rebuilding from the build
+# cache machine A exported to a local docker-registry, one run per case:
+#   multi  a multi-stage build;  many  20,000 small files;  large  SIZE_MIB
+#   (default 128) of random data in one file.
+# Timed on B: a cold ubuild build; ubuild --cache-from into the store;
+# ubuild --cache-from with --push (every step a hit: nothing downloaded);
+# and Docker 20.10's BuildKit with inline cache — A's private engine builds
+# with BUILDKIT_INLINE_CACHE=1 and pushes, a fresh engine builds with
+# --cache-from. Every B starts empty but for the base image (pulled, untimed).
+#   UBUILD_BIN=build/ubuild bash tests/bench/cache_bench.sh
+set -euo pipefail
+UBUILD_BIN=${UBUILD_BIN:-$(dirname "$0")/../../build/ubuild}
+SRC_DIR=$(cd "$(dirname "$0")/../.." && pwd)
+SIZE_MIB=${SIZE_MIB:-128}
+T=$(mktemp -d /tmp/ubuild-bench-cache.XXXXXX)
+REG_PID=
+ENGINES=()
+cleanup() {
+  local rc=$? d pidfile pid
+  set +e
+  for d in "${ENGINES[@]}"; do
+    for pidfile in "$d/dockerd.bgpid" "$d/exec/containerd/containerd.pid"; do
+      [[ -f $pidfile ]] || continue
+      pid=$(cat "$pidfile")
+      kill "$pid" 2>/dev/null
+      for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -9 "$pid" 2>/dev/null
+    done
+  done
+  [[ -n $REG_PID ]] && kill "$REG_PID" && wait "$REG_PID" 2>/dev/null
+  grep -o " $T/[^ ]*" /proc/self/mounts 2>/dev/null | sort -r | while read -r m; do umount -l "$m"; done
+  rm -rf "$T"
+  return $rc
+}
+trap cleanup EXIT
+
+now() { date +%s.%N; }
+# timed VAR CMD...: seconds into VAR.
+timed() {
+  local var=$1 t0 t1
+  shift
+  t0=$(now)
+  "$@" >"$T/last.out" 2>&1 || { cat "$T/last.out" >&2; return 1; }
+  t1=$(now)
+  printf -v "$var" '%s' "$(python3 -c "import sys; print('%.3f' % (float(sys.argv[1]) - float(sys.argv[2])))" "$t1" "$t0")"
+}
+# engine NAME: a fresh private dockerd; its socket dir is printed.
+engine() {
+  local d=$T/engine-$1
+  mkdir -p "$d/data" "$d/exec"
+  ENGINES+=("$d")
+  dockerd --iptables=false --ip6tables=false --bridge=none --insecure-registry "$reg" --data-root "$d/data" \
+    --exec-root "$d/exec" -H "unix://$d/docker.sock" --pidfile "$d/dockerd.pid" >"$d/dockerd.log" 2>&1 &
+  echo $! >"$d/dockerd.bgpid"
+  for _ in $(seq 300); do /usr/bin/docker -H "unix://$d/docker.sock" version >/dev/null 2>&1 && return; sleep 0.1; done
+  echo "dockerd $1 did not start" >&2
+  return 1
+}
+stop_engine() {
+  local d=$T/engine-$1 pid
+  for pidfile in "$d/dockerd.bgpid" "$d/exec/containerd/containerd.pid"; do
+    [[ -f $pidfile ]] || continue
+    pid=$(cat "$pidfile")
+    kill "$pid" 2>/dev/null
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  done
+}
+dk() { local n=$1; shift; DOCKER_BUILDKIT=1 /usr/bin/docker -H "unix://$T/engine-$n/docker.sock" "$@"; }
+
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+reg=127.0.0.1:$port
+mkdir -p "$T/reg"
+printf 'version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: %s\n' "$T/reg" "$reg" >"$T/reg.yml"
+docker-registry serve "$T/reg.yml" >"$T/reg.log" 2>&1 &
+REG_PID=$!
+for _ in $(seq 100); do curl -s -o /dev/null "http://$reg/v2/" && break; sleep 0.1; done
+
+bash "$SRC_DIR/examples/busybox-rootfs.sh" "$T/busybox.tar" >/dev/null
+"$UBUILD_BIN" --root "$T/A" import "$T/busybox.tar" "$reg/base/busybox:1" >/dev/null
+"$UBUILD_BIN" --root "$T/A" push "$reg/base/busybox:1" >/dev/null
+BASE=$reg/base/busybox:1
+SDE=(--build-arg SOURCE_DATE_EPOCH=1700000000)
+
+# The cases: a Dockerfile and its context under $T/NAME.
+mkdir -p "$T/multi/src" "$T/many/files" "$T/large"
+head -c 200000 /dev/urandom >"$T/multi/src/data"
+cat >"$T/multi/Dockerfile" <<DF
+FROM $BASE AS build
+WORKDIR /w
+COPY src/ ./src/
+RUN md5sum src/data > sum && mkdir out && cp sum out/
+FROM $BASE AS tools
+RUN echo tool > /tool
+FROM $BASE
+ENV APP=1
+COPY --from=build /w/out/sum /sum
+COPY --from=tools /tool /tool
+CMD ["cat", "/sum"]
+DF
+python3 -c '
+import os, sys
+for i in range(20000):
+    d = os.path.join(sys.argv[1], "d%03d" % (i // 100))
+    os.makedirs(d, exist_ok=True)
+    open(os.path.join(d, "f%05d" % i), "w").write("file %d\n" % i)' "$T/many/files"
+printf 'FROM %s\nCOPY files /files\nRUN ls -R /files | wc -l > /count\nCMD ["cat", "/count"]\n' "$BASE" >"$T/many/Dockerfile"
+head -c $((SIZE_MIB << 20)) /dev/urandom >"$T/large/big"
+printf 'FROM %s\nCOPY big /big\nRUN echo ok > /ok\nCMD ["cat", "/ok"]\n' "$BASE" >"$T/large/Dockerfile"
+
+echo "registry $reg; large = $SIZE_MIB MiB; $(nproc) cores shared with other work, one run each"
+printf '%-6s %9s %9s %9s %9s %11s %11s\n' case cold cached push docker cold/cached docker/cached
+for c in multi many large; do
+  # A: ubuild exports its cache; Docker builds with inline cache and pushes.
+  "$UBUILD_BIN" --root "$T/A" build -q "${SDE[@]}" --cache-to "type=registry,ref=$reg/cache/$c:buildcache,mode=max" \
+    -t "$c:a" "$T/$c" >/dev/null
+  engine "A-$c"
+  dk "A-$c" build -q --network none --build-arg BUILDKIT_INLINE_CACHE=1 -t "$reg/docker/$c:1" "$T/$c" >/dev/null
+  dk "A-$c" push -q "$reg/docker/$c:1" >/dev/null
+  stop_engine "A-$c"
+
+  # B: the context elsewhere with new mtimes; each store pulled the base.
+  cp -r "$T/$c" "$T/$c-b"
+  find "$T/$c-b" -exec touch -d '2031-05-06 07:08:09' {} +
+  for s in cold cached push; do "$UBUILD_BIN" --root "$T/B-$c-$s" pull -q "$BASE" >/dev/null; done
+  timed cold "$UBUILD_BIN" --root "$T/B-$c-cold" build -q "${SDE[@]}" -t b "$T/$c-b"
+  timed cached "$UBUILD_BIN" --root "$T/B-$c-cached" build -q "${SDE[@]}" \
+    --cache-from "type=registry,ref=$reg/cache/$c:buildcache" -t b "$T/$c-b"
+  timed push "$UBUILD_BIN" --root "$T/B-$c-push" build -q "${SDE[@]}" \
+    --cache-from "type=registry,ref=$reg/cache/$c:buildcache" -t "$reg/app/$c:1" --push "$T/$c-b"
+  engine "B-$c"
+  dk "B-$c" pull -q "$BASE" >/dev/null
+  timed docker dk "B-$c" build -q --network none --cache-from "$reg/docker/$c:1" -t b "$T/$c-b"
+  stop_engine "B-$c"
+  python3 -c '
+import sys
+c, cold, cached, push, docker = sys.argv[1], *map(float, sys.argv[2:])
+print("%-6s %8.3fs %8.3fs %8.3fs %8.3fs %10.1fx %10.1fx" % (c, cold, cached, push, docker, cold / cached, docker / cached))
+' "$c" "$cold" "$cached" "$push" "$docker"
+  rm -rf "$T/B-$c-"* "$T/$c-b"
+done
+echo "cold: ubuild without cache; cached: --cache-from into the store; push: --cache-from --push (target < 1 s);"
+echo "docker: Docker 20.10 BuildKit --cache-from of an inline-cache image on a fresh engine (target: cached >= 5x faster)"

@@ -1,0 +1,211 @@
+#!/usr/bin/env bash
+# The build cache shared through a registry (--cache-to / --cache-from):
+# two store roots stand for two machines, one docker-registry serves both.
+# A builds with --cache-to; B starts empty (it pulls the base image), gets
+# the context copied elsewhere with new mtimes and builds with --cache-from:
+# every step hits, B gets A's image id (SOURCE_DATE_EPOCH), and the layer
+# bytes B downloads — counted from the registry's access log — are the
+# final image's layers, none with --push. One edited file reruns only the
+# steps from its COPY on. A missing, foreign or garbage cache and a deleted
+# blob warn and build cold. Cases: multi-stage, 20,000 files, 64 MiB
+# (512 MiB with UBUILD_CACHE_TEST_MIB=512).
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/registry_lib.sh"
+command -v docker-registry >/dev/null || { echo "docker-registry is not installed" >&2; exit 1; }
+
+e2e_base_image
+reg=$(start_registry cache)
+LOG=$E2E_TMP/registry-cache/log
+ub tag busybox "$reg/base/busybox:1"
+ub push "$reg/base/busybox:1" >/dev/null
+A=$ROOT
+SDE=(--build-arg SOURCE_DATE_EPOCH=1700000000)
+
+# machine NAME: a fresh store that pulled the base image, as a CI runner's.
+machine() {
+  local root=$E2E_TMP/$1
+  "$UBUILD_BIN" --root "$root" pull "$reg/base/busybox:1" >/dev/null
+  "$UBUILD_BIN" --root "$root" tag "$reg/base/busybox:1" busybox
+  echo "$root"
+}
+# Layer blob bytes GET from the registry since the log was marked.
+layer_bytes() {
+  tail -c +"$(($1 + 1))" "$LOG" | python3 -c '
+import re, sys
+total = 0
+for line in sys.stdin:
+    m = re.search(r"\"GET /v2/[^ ]*/blobs/(sha256:[0-9a-f]{64}) HTTP/1.1\" 200 (\d+)", line)
+    if m and m.group(1) not in sys.argv[1:]:
+        total += int(m.group(2))
+print(total)' "$@"
+}
+mark() { stat -c %s "$LOG"; }
+store_ok() { test "$(echo 0 | python3 "$UBUILD_SOURCE_DIR/tests/e2e/store_check.py" "$1")" = ok; }
+# The cache manifest's config digest (not a layer), and the compressed size
+# of the image's layers the cache holds.
+cache_config() {
+  curl -s -H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://$reg/v2/$1/manifests/$2" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["config"]["digest"])'
+}
+final_layer_bytes() {  # REPO TAG ROOT IMAGE
+  curl -s -H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://$reg/v2/$1/manifests/$2" >"$E2E_TMP/m.json"
+  "$UBUILD_BIN" --root "$3" inspect "$4" | python3 -c '
+import json, sys
+m = json.load(open(sys.argv[1]))
+size = {l["annotations"]["dev.ubuild.buildcache.diff_id"]: l["size"] for l in m["layers"]}
+print(sum(size.get(d, 0) for d in json.load(sys.stdin)[0]["RootFS"]["Layers"]))' "$E2E_TMP/m.json"
+}
+# copy_context SRC DST: elsewhere, every mtime new.
+copy_context() { cp -r "$1" "$2"; find "$2" -exec touch -d '2031-05-06 07:08:09' {} +; }
+
+# run_case NAME CTX STEPS: the scenario for one build context whose
+# Dockerfile has STEPS non-FROM steps and a last-but-one `COPY edit.txt`.
+run_case() {
+  local name=$1 ctx=$2 steps=$3 b c out at t0 ms
+  ROOT=$A
+  ub build -q "${SDE[@]}" --cache-to "type=registry,ref=$reg/cache/$name:buildcache,mode=max" -t "$name:a" "$ctx" >"$E2E_TMP/a.id"
+  local a_id; a_id=$(cat "$E2E_TMP/a.id")
+  local cfg; cfg=$(cache_config "cache/$name" buildcache)
+
+  copy_context "$ctx" "$E2E_TMP/$name-b"
+  b=$(machine "$name-B")
+  at=$(mark)
+  t0=$(date +%s%N)
+  out=$("$UBUILD_BIN" --root "$b" build "${SDE[@]}" --cache-from "type=registry,ref=$reg/cache/$name:buildcache" \
+        -t "$name:b" "$E2E_TMP/$name-b")
+  ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+  echo "$name: B's cached build into its store: ${ms} ms"
+  check "$name: every step hits on B" test "$(grep -c '^ ---> Using cache$' <<<"$out")" = "$steps"
+  check "$name: B gets A's image id" test "$(ROOT=$b image_id "$name:b")" = "$a_id"
+  local got want; got=$(layer_bytes "$at" "$cfg"); want=$(final_layer_bytes "cache/$name" buildcache "$b" "$name:b")
+  check "$name: B downloads the final image's layers and nothing else ($got = $want bytes)" test "$got" = "$want"
+  check "$name: B's store is consistent" store_ok "$b"
+
+  c=$(machine "$name-C")
+  at=$(mark)
+  t0=$(date +%s%N)
+  out=$("$UBUILD_BIN" --root "$c" build "${SDE[@]}" --cache-from "type=registry,ref=$reg/cache/$name:buildcache" \
+        -t "$reg/app/$name:1" --push "$E2E_TMP/$name-b")
+  ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+  echo "$name: C's cached build with --push: ${ms} ms"
+  check "$name: with --push every step hits" test "$(grep -c '^ ---> Using cache$' <<<"$out")" = "$steps"
+  check "$name: with --push no layer is downloaded" test "$(layer_bytes "$at" "$cfg")" = 0
+  local pushed
+  pushed=$(curl -s -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' "http://$reg/v2/app/$name/manifests/1" |
+           python3 -c 'import json,sys; print(json.load(sys.stdin)["config"]["digest"])')
+  check "$name: the pushed image is A's" test "$pushed" = "$a_id"
+  if [[ $name == multi ]]; then
+    check "$name: the pushed image pulls whole" bash -c "'$UBUILD_BIN' --root '$E2E_TMP/$name-D' pull -q '$reg/app/$name:1' >/dev/null"
+  fi
+  check "$name: C's store is consistent" store_ok "$c"
+
+  echo edited >>"$E2E_TMP/$name-b/edit.txt"
+  out=$("$UBUILD_BIN" --root "$b" build "${SDE[@]}" --cache-from "type=registry,ref=$reg/cache/$name:buildcache" \
+        -t "$name:b2" "$E2E_TMP/$name-b")
+  check "$name: after an edit only the steps from its COPY run" test "$(grep -c '^ ---> Using cache$' <<<"$out")" = "$((steps - 2))"
+  check "$name: the edited file is in the image" test "$(grep -c . "$E2E_TMP/$name-b/edit.txt")" = 2
+}
+
+# --- multi-stage -----------------------------------------------------------
+mkdir -p "$E2E_TMP/multi/src"
+head -c 200000 /dev/urandom >"$E2E_TMP/multi/src/data"
+echo v1 >"$E2E_TMP/multi/edit.txt"
+cat >"$E2E_TMP/multi/Dockerfile" <<'DF'
+FROM busybox AS build
+WORKDIR /w
+COPY src/ ./src/
+RUN md5sum src/data > sum && mkdir out && cp sum out/
+FROM busybox AS tools
+RUN echo tool > /tool
+FROM busybox
+ENV APP=1
+COPY --from=build /w/out/sum /sum
+COPY --from=tools /tool /tool
+LABEL stage=final
+COPY edit.txt /edit.txt
+CMD ["cat", "/sum"]
+DF
+run_case multi "$E2E_TMP/multi" 10
+
+# --- 20,000 files ----------------------------------------------------------
+mkdir -p "$E2E_TMP/many/files"
+python3 -c '
+import os, sys
+for i in range(20000):
+    d = os.path.join(sys.argv[1], "d%03d" % (i // 100))
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "f%05d" % i), "w") as f:
+        f.write("file %d\n" % i)' "$E2E_TMP/many/files"
+echo v1 >"$E2E_TMP/many/edit.txt"
+printf 'FROM busybox\nCOPY files /files\nRUN ls -R /files | wc -l > /count\nCOPY edit.txt /edit.txt\nCMD ["cat", "/count"]\n' \
+  >"$E2E_TMP/many/Dockerfile"
+run_case many "$E2E_TMP/many" 4
+
+# --- large ----------------------------------------------------------------
+# 64 MiB rather than the issue's 512: on two cores shared with other builds
+# (load average 14) the whole test took 8 minutes with 512 MiB and 6.8 with
+# 128 (A compresses and uploads the file, B downloads and unpacks it), and
+# what the case checks (bytes moved, no download with --push) does not
+# depend on the size. UBUILD_CACHE_TEST_MIB=512 runs the issue's size.
+mkdir -p "$E2E_TMP/large"
+head -c $((${UBUILD_CACHE_TEST_MIB:-64} << 20)) /dev/urandom >"$E2E_TMP/large/big"
+echo v1 >"$E2E_TMP/large/edit.txt"
+printf 'FROM busybox\nCOPY big /big\nRUN echo ok > /ok\nCOPY edit.txt /edit.txt\nCMD ["cat", "/ok"]\n' >"$E2E_TMP/large/Dockerfile"
+run_case large "$E2E_TMP/large" 4
+rm -f "$E2E_TMP/large/big" "$E2E_TMP/large-b/big"
+
+# --- type=local round trip, mode=min ---------------------------------------
+ROOT=$A
+ub build -q "${SDE[@]}" --cache-to "type=local,dest=$E2E_TMP/localcache" -t multi:local "$E2E_TMP/multi" >/dev/null
+b=$(machine local-B)
+out=$("$UBUILD_BIN" --root "$b" build "${SDE[@]}" --cache-from "type=local,src=$E2E_TMP/localcache" -t m "$E2E_TMP/multi")
+check "type=local: mode=min holds the final stage's steps" test "$(grep -c '^ ---> Using cache$' <<<"$out")" = 6
+check "type=local: mode=min does not hold the other stages'" test "$(grep -c '^ ---> Using cache$' <<<"$(sed -n '/Step 5\//,$p' <<<"$out")")" = 6
+
+# --- bad caches: a warning and a cold build ---------------------------------
+cold() {  # cold DESCRIPTION CACHE-FROM
+  local root out
+  root=$(machine "cold-$RANDOM")
+  if out=$("$UBUILD_BIN" --root "$root" build "${SDE[@]}" --cache-from "$2" -t cold "$E2E_TMP/multi" 2>&1); then
+    check "$1: the build succeeds" true
+  else
+    check "$1: the build succeeds" false
+    echo "$out"
+  fi
+  check "$1: a warning names the cache" grep -q "^\[Warning\] cannot use the build cache" <<<"$out"
+  check "$1: every step runs" test "$(grep -c '^ ---> Using cache$' <<<"$out")" = 0
+}
+cold "missing ref" "type=registry,ref=$reg/cache/none:nothing"
+cold "an image, not a cache" "type=registry,ref=$reg/base/busybox:1"
+mkdir -p "$E2E_TMP/garbage"
+echo 'not json' >"$E2E_TMP/garbage/index.json"
+cold "garbage index.json" "type=local,src=$E2E_TMP/garbage"
+cold "a directory without a cache" "type=local,src=$E2E_TMP/nowhere"
+cold "an unreachable registry" "type=registry,ref=127.0.0.1:1/cache/x:1"
+# A deleted blob: the cache names a layer the registry lost.
+ROOT=$A
+ub build -q "${SDE[@]}" --cache-to "type=registry,ref=$reg/cache/gone:c,mode=max" -t gone "$E2E_TMP/multi" >/dev/null
+blob=$(curl -s -H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://$reg/v2/cache/gone/manifests/c" |
+       python3 -c 'import json,sys; print(json.load(sys.stdin)["layers"][0]["digest"])')
+rm -rf "$(dirname "$(registry_blob_file cache "$blob")")"
+cold "a deleted blob" "type=registry,ref=$reg/cache/gone:c"
+
+# --- two exporters at once leave a valid cache ------------------------------
+ROOT=$A
+ub build -q "${SDE[@]}" --cache-to "type=registry,ref=$reg/cache/race:c,mode=max" -t r1 "$E2E_TMP/multi" >/dev/null &
+p1=$!
+ub build -q "${SDE[@]}" --cache-to "type=registry,ref=$reg/cache/race:c,mode=min" -t r2 "$E2E_TMP/multi-b" >/dev/null &
+p2=$!
+wait $p1 && wait $p2
+b=$(machine race-B)
+out=$("$UBUILD_BIN" --root "$b" build "${SDE[@]}" --cache-from "type=registry,ref=$reg/cache/race:c" -t r "$E2E_TMP/multi" 2>&1)
+check "racing exporters: the cache is readable" bash -c "! grep -q Warning <<<'$out'"
+
+# --- bad flags fail before any work ------------------------------------------
+for bad in "type=s3,ref=x" "type=registry" "type=local" "type=registry,ref=$reg/x:1,mode=huge" "ref" ; do
+  check "--cache-to $bad is refused" bash -c "! '$UBUILD_BIN' --root '$A' build --cache-to '$bad' '$E2E_TMP/multi' >/dev/null 2>&1"
+done
+check "--cache-from IMAGE (classic form) is refused clearly" bash -c \
+  "'$UBUILD_BIN' --root '$A' build --cache-from '$reg/app/multi:1' '$E2E_TMP/multi' 2>&1 | grep -q 'not supported yet'"
+e2e_finish
