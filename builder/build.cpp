@@ -239,8 +239,7 @@ StageResult RunStage(BuildContext& ctx, const Source& src, const Plan& plan, siz
 }
 
 // The target's image: warnings, "Successfully built", tags, --iidfile.
-store::Digest Finish(const BuildOptions& options, store::Store& store, BuildLog& log, std::ostream& out,
-                     const Source& src, const Plan& plan, const BuildArgs& base_args, const StageResult& result) {
+store::Digest Finish(const BuildOptions& options, store::Store& store, ProgressSink& log, const Source& src, const Plan& plan, const BuildArgs& base_args, const StageResult& result) {
   if (!result.image_id) {
     // FROM scratch with nothing after it: Docker refuses too.
     throw Error::At(src.dockerfile_name, src.df.stages[plan.target].line,
@@ -257,16 +256,16 @@ store::Digest Finish(const BuildOptions& options, store::Store& store, BuildLog&
     log.Line("[Warning] One or more build-args [" + list + "] were not consumed");
   }
   store::Digest id = *result.image_id;
-  if (!log.quiet()) out << "Successfully built " << store::ShortId(id.str()) << "\n";
+  log.ImageBuilt(id.str());
   if (!options.tags.empty()) {
     store::Store::Scope tagging = store.Tagging();
     for (const std::string& tag : options.tags) {
       store.refs().Tag(tag, id);
-      if (!log.quiet()) out << "Successfully tagged " << store::NormalizeReference(tag) << "\n";
+      log.ImageTagged(store::NormalizeReference(tag));
     }
   }
   if (!options.iidfile.empty()) store::WriteFileAtomic(options.iidfile, id.str());
-  if (log.quiet()) out << id.str() << "\n";
+  log.BuildFinished(id.str());
   return id;
 }
 
@@ -278,8 +277,17 @@ store::Digest Build(const BuildOptions& options, store::Store& store, std::ostre
 }
 
 store::Digest Build(const BuildOptions& options, store::Store& store, StepRuntime& runtime, std::ostream& out) {
-  InstallInterruptHandlers();
   BuildLog log(out, options.progress == Progress::kQuiet);
+  return Build(options, store, runtime, log);
+}
+
+store::Digest Build(const BuildOptions& options, store::Store& store, ProgressSink& progress) {
+  RealStepRuntime runtime;
+  return Build(options, store, runtime, progress);
+}
+
+store::Digest Build(const BuildOptions& options, store::Store& store, StepRuntime& runtime, ProgressSink& log) {
+  InstallInterruptHandlers();
   const Source src = Read(options);
   BuildContext ctx{options, store, store::BuildCache(store.root(), store.images()), log, runtime,
                    src.dockerfile_name, src.df.escape, DockerIgnore::Load(options.context),
@@ -299,13 +307,18 @@ store::Digest Build(const BuildOptions& options, store::Store& store, StepRuntim
   }
   int step = 0;
   StageResult result;
-  for (size_t i = 0; i <= plan.target; ++i) {
-    if (!plan.needed[i]) continue;
-    result = RunStage(ctx, src, plan, i, base_args, step);
-    ctx.stages_by_name[std::to_string(i)] = result;
-    if (!src.froms[i].stage_name.empty()) ctx.stages_by_name[src.froms[i].stage_name] = result;
+  try {
+    for (size_t i = 0; i <= plan.target; ++i) {
+      if (!plan.needed[i]) continue;
+      result = RunStage(ctx, src, plan, i, base_args, step);
+      ctx.stages_by_name[std::to_string(i)] = result;
+      if (!src.froms[i].stage_name.empty()) ctx.stages_by_name[src.froms[i].stage_name] = result;
+    }
+  } catch (const Error& e) {
+    log.StepFailed(e.message());
+    throw;
   }
-  return Finish(options, store, log, out, src, plan, base_args, result);
+  return Finish(options, store, log, src, plan, base_args, result);
 }
 
 }  // namespace ubuild::builder

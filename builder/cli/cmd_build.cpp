@@ -12,6 +12,7 @@
 #include "builder/cli/command_args.h"
 #include "builder/cli/commands.h"
 #include "builder/cli/dockerfile_lookup.h"
+#include "builder/cli/progress_display.h"
 #include "builder/run/seccomp_option.h"
 #include "store/base/error.h"
 #include "store/reference_store.h"
@@ -120,13 +121,7 @@ void ApplyFlag(builder::BuildOptions& o, const std::string& flag, const std::str
   } else if (flag == "quiet") {
     o.progress = builder::Progress::kQuiet;
   } else if (flag == "progress") {
-    if (v == "quiet") {
-      o.progress = builder::Progress::kQuiet;
-    } else if (v == "plain") {
-      o.progress = builder::Progress::kPlain;
-    } else if (v != "auto" && v != "tty") {
-      throw UsageError("--progress " + v + ": want auto, plain or quiet");
-    }
+    o.progress = ParseProgress(v);
   }
 }
 
@@ -185,7 +180,8 @@ const std::vector<FlagSpec>& BuildFlags() {
       {"security-opt", 0, true, "seccomp=unconfined|FILE", "Seccomp profile for RUN (default: Docker's)"},
       {"iidfile", 0, true, "FILE", "Write the image id to FILE"},
       {"quiet", 'q', false, "", "Print only the image id"},
-      {"progress", 0, true, "MODE", "auto, plain or quiet"},
+      {"progress", 0, true, "MODE",
+       "auto (tty on a terminal, else plain), tty (live view on stderr), plain (classic log), rawjson (JSON lines on stderr) or quiet"},
       {"pull", 0, false, "", "Pull every FROM image, even one in the store"},
       {"push", 0, false, "", "Push each -t name after the build"},
   };
@@ -197,7 +193,10 @@ int CmdBuild(const GlobalOptions& g, const Args& args) {
   if (options.push && options.tags.empty()) throw UsageError("--push needs a name to push: add -t NAME[:TAG]");
   // Steps run outside ROOT/lock, so builds go side by side (store.h).
   store::Store store = store::Store::Open(g.root, store::Store::Mode::kConcurrent);
-  builder::Build(options, store, std::cout);
+  {
+    ProgressDisplay display(options.progress, "Building");
+    builder::Build(options, store, display.sink());
+  }
   if (options.push) {
     // push records which blob went where (distribution metadata) as `ubuild
     // push` does, under ROOT/lock held exclusively.

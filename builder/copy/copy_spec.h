@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "builder/copy/dockerignore.h"
+#include "store/base/progress_sink.h"
 
 namespace ubuild::builder {
 
@@ -26,6 +27,8 @@ struct CopySpec {
   const DockerIgnore* ignore = nullptr;
   // Heredoc sources (COPY <<EOF /dest): name -> content.
   std::vector<std::pair<std::string, std::string>> heredocs;
+  // The display's byte counter for the files copied (null: not counted).
+  ByteCounter* bytes = nullptr;
 };
 
 }  // namespace ubuild::builder

@@ -11,7 +11,8 @@
 
 namespace ubuild::builder {
 
-enum class Progress { kAuto, kPlain, kQuiet };
+// --progress: kAuto is kTty when stderr is a terminal, else kPlain.
+enum class Progress { kAuto, kPlain, kQuiet, kTty, kRawJson };
 
 struct BuildOptions {
   std::filesystem::path context;
