@@ -12,9 +12,9 @@
 #include "builder/cli/command_args.h"
 #include "builder/cli/commands.h"
 #include "builder/cli/progress_display.h"
-#include "builder/progress/counted_stream.h"
 #include "store/base/error.h"
 #include "store/base/fd.h"
+#include "store/counted_stream.h"
 #include "store/image_archive_reader.h"
 #include "store/store.h"
 
@@ -48,7 +48,7 @@ int CmdLoad(const GlobalOptions& g, const Args& args) {
     struct stat st {};
     const uint64_t size = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? static_cast<uint64_t>(st.st_size) : 0;
     ProgressTask task(&display.sink(), "reading " + what, size);
-    progress::CountedSource source(fd_source, task.bytes());
+    store::CountedSource source(fd_source, task.bytes());
     loaded = store::LoadImageArchive(s, source, what);
   }
   for (const store::LoadedImage& img : loaded) {

@@ -16,10 +16,10 @@
 #include "builder/cli/command_args.h"
 #include "builder/cli/commands.h"
 #include "builder/cli/progress_display.h"
-#include "builder/progress/counted_stream.h"
 #include "store/base/error.h"
 #include "store/atomic_file.h"
 #include "store/base/fd.h"
+#include "store/counted_stream.h"
 #include "store/image_archive_writer.h"
 #include "store/random_name.h"
 #include "store/store.h"
@@ -97,7 +97,7 @@ void SaveToFile(const store::Store& s, const std::vector<ImageToSave>& images, c
     const Fd held(::fcntl(fd.get(), F_DUPFD_CLOEXEC, 0));
     if (!held.valid()) throw SysError("dup", file.string(), errno);
     store::FdSink file_sink(fd.get(), file.string());
-    progress::CountedSink sink(file_sink, bytes);
+    store::CountedSink sink(file_sink, bytes);
     store::WriteImageArchive(s, images, sink, &bytes);
     if (::fchmod(fd.get(), 0644) != 0) throw SysError("chmod", file.string(), errno);
     fd.Close(file.string());
@@ -144,7 +144,7 @@ int CmdSave(const GlobalOptions& g, const Args& args) {
     SaveToFile(s, images, *output, task.bytes());
   } else {
     store::FdSink out(STDOUT_FILENO, "standard output");
-    progress::CountedSink sink(out, task.bytes());
+    store::CountedSink sink(out, task.bytes());
     store::WriteImageArchive(s, images, sink, &task.bytes());
   }
   return 0;

@@ -77,7 +77,9 @@ void TtyDisplay::RedrawLocked() {
   std::string frame;
   // Back to the live area's first row, then clear it and all below.
   if (live_rows_ > 0) frame += "\r\x1b[" + std::to_string(live_rows_) + "A\x1b[J";
-  for (const Row& row : finished_rows_) frame += Format(row, width) + "\n";
+  // Finished rows scroll away once drawn, so a long one may wrap; live rows
+  // are cut to the width, since the next frame moves up by their count.
+  for (const Row& row : finished_rows_) frame += Format(row, row.right.empty() ? 0 : width) + "\n";
   finished_rows_.clear();
   for (const Row& row : live) frame += Format(row, width) + "\n";
   live_rows_ = static_cast<int>(live.size());
@@ -118,7 +120,9 @@ std::string TtyDisplay::Format(const Row& row, int width) const {
   const int usable = width > 1 ? width - 1 : 1;
   const int right = Columns(row.right);
   std::string text;
-  if (right == 0) {
+  if (width == 0) {
+    text = row.left;
+  } else if (right == 0) {
     text = FitColumns(row.left, usable);
   } else {
     const int room = usable - right - 1;

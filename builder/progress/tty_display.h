@@ -76,7 +76,7 @@ class TtyDisplay : public ProgressSink {
   void OutputLocked(std::string line);
   std::vector<Row> LiveRows(int64_t now) const;
   Row TaskRow(const TaskView& t, int64_t now) const;
-  std::string Format(const Row& row, int width) const;
+  std::string Format(const Row& row, int width) const;  // width 0: as long as it is
 
   Terminal& terminal_;
   const DisplayClock& clock_;

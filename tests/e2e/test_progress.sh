@@ -6,7 +6,7 @@
 # classic log; save and load show a byte count on a terminal.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-trap 'set +e; e2e_cleanup' EXIT
+source "$(dirname "$0")/registry_lib.sh"
 screen=$UBUILD_SOURCE_DIR/tests/e2e/screen.py
 e2e_base_image
 
@@ -121,4 +121,26 @@ python3 "$screen" <"$E2E_TMP/load.raw" >"$E2E_TMP/load.screen"
 check "load shows its bytes" grep -Eq "^=> reading $E2E_TMP/app.tar [0-9.]+[kM]B / [0-9.]+[kM]B" "$E2E_TMP/load.screen"
 check "load still says what it loaded" grep -qx "Loaded image: app:latest" "$E2E_TMP/load.screen"
 check "load off a terminal as before" test "$(ub load -i "$E2E_TMP/app.tar")" = "Loaded image: app:latest"
+
+# --- push and pull: docker's lines above a byte count per layer -------------
+if command -v docker-registry >/dev/null; then
+  reg=$(start_registry progress)
+  ub tag app "$reg/progress/app:1"
+  in_pty "$E2E_TMP/push.raw" NO_COLOR=1 -- push "$reg/progress/app:1"
+  python3 "$screen" <"$E2E_TMP/push.raw" >"$E2E_TMP/push.screen"
+  cat "$E2E_TMP/push.screen"
+  check "push on a terminal succeeds" grep -qx 'rc=0' "$E2E_TMP/push.screen"
+  check "push keeps docker's lines" grep -Eq '^[0-9a-f]{12}: Pushed$' "$E2E_TMP/push.screen"
+  check "push counted a layer's bytes" grep -Eq '^=> [0-9a-f]{12}: pushing [0-9.]+[kM]?B / [0-9.]+[kM]?B' "$E2E_TMP/push.screen"
+  ROOT=$E2E_TMP/pulled in_pty "$E2E_TMP/pull.raw" NO_COLOR=1 -- pull "$reg/progress/app:1"
+  python3 "$screen" <"$E2E_TMP/pull.raw" >"$E2E_TMP/pull.screen"
+  cat "$E2E_TMP/pull.screen"
+  check "pull on a terminal succeeds" grep -qx 'rc=0' "$E2E_TMP/pull.screen"
+  check "pull keeps docker's lines" grep -Eq '^[0-9a-f]{12}: Pull complete$' "$E2E_TMP/pull.screen"
+  check "pull counted a layer's bytes" grep -Eq '^=> [0-9a-f]{12}: downloading [0-9.]+[kM]?B / [0-9.]+[kM]?B' "$E2E_TMP/pull.screen"
+  check "pull ends as docker's" grep -Eq "^Status: Downloaded newer image for $reg/progress/app:1$" "$E2E_TMP/pull.screen"
+  check "pull off a terminal as before" bash -c "'$UBUILD_BIN' --root '$E2E_TMP/pulled2' pull '$reg/progress/app:1' | grep -Eq '^[0-9a-f]{12}: Pull complete$'"
+else
+  echo "docker-registry not installed: push and pull not checked"
+fi
 e2e_finish

@@ -144,6 +144,21 @@ TEST(TtyDisplay, RowsFitTheWidth) {
     EXPECT_LE(nl - start, 29u) << frame.substr(start, nl - start);
   }
   EXPECT_TRUE(Contains(frame, " > progress 100%\n")) << frame;
+  // A finished row scrolls away: it is never cut, and may wrap.
+  d.StepFailed("failed");
+  d.Stop();
+  EXPECT_TRUE(Contains(term.Last(), " > progress 100%\n")) << term.Last();
+  EXPECT_TRUE(Contains(term.all, "=> ERROR [1/1] RUN aaaa")) << term.all;
+}
+
+TEST(TtyDisplay, NotesOutsideStepsAreNotCut) {
+  FakeClock clock;
+  FakeTerminal term;
+  term.width = 30;
+  TtyDisplay d(term, clock, false);
+  d.Line("latest: digest: sha256:" + std::string(64, 'f'));
+  d.Redraw();
+  EXPECT_EQ(term.Last(), "latest: digest: sha256:" + std::string(64, 'f') + "\n");
 }
 
 TEST(TtyDisplay, NothingIsDrawnWhenNothingHappens) {
