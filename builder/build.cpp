@@ -239,7 +239,8 @@ StageResult RunStage(BuildContext& ctx, const Source& src, const Plan& plan, siz
 }
 
 // The target's image: warnings, "Successfully built", tags, --iidfile.
-store::Digest Finish(const BuildOptions& options, store::Store& store, ProgressSink& log, const Source& src, const Plan& plan, const BuildArgs& base_args, const StageResult& result) {
+store::Digest Finish(const BuildOptions& options, store::Store& store, ProgressSink& log, const Source& src,
+                     const Plan& plan, const BuildArgs& base_args, const StageResult& result) {
   if (!result.image_id) {
     // FROM scratch with nothing after it: Docker refuses too.
     throw Error::At(src.dockerfile_name, src.df.stages[plan.target].line,

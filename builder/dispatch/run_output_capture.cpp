@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <iostream>
+#include <vector>
 
 namespace ubuild::builder {
 
@@ -24,6 +25,7 @@ RunOutputCapture::RunOutputCapture(ProgressSink& sink) : sink_(sink) {
       if (pipe2(p, O_CLOEXEC) != 0) return;
       pipe_read_.reset(p[0]);
       pipe_write_.reset(p[1]);
+      fcntl(p[1], F_SETPIPE_SZ, kPipeBytes);  // best effort: the default 64 KiB also works
       if (pipe2(s, O_CLOEXEC) != 0) return;
       stop_read_.reset(s[0]);
       stop_write_.reset(s[1]);
@@ -82,29 +84,41 @@ void RunOutputCapture::ReplayToStderr() {
 }
 
 void RunOutputCapture::ReadLines(int fd, int stop_fd) {
+  // Each wake-up takes all that is there.
+  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
   std::string pending;
-  char buf[65536];
+  std::vector<char> buf(1 << 16);
   bool stopping = false;
   for (;;) {
-    pollfd fds[2] = {{fd, POLLIN, 0}, {stop_fd, POLLIN, 0}};
-    if (!stopping && poll(fds, 2, -1) < 0) {
-      if (errno == EINTR) continue;
-      break;
+    if (!stopping) {
+      pollfd fds[2] = {{fd, POLLIN, 0}, {stop_fd, POLLIN, 0}};
+      if (poll(fds, 2, -1) < 0 && errno != EINTR) break;
+      // The command has ended: what it wrote is in the pipe; drain it and stop.
+      if (fds[1].revents != 0) stopping = true;
     }
-    if (fds[1].revents != 0) {
-      stopping = true;
-      // Drain without blocking: what the command wrote before it ended is there.
-      fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    bool eof = false;
+    for (;;) {
+      const ssize_t n = read(fd, buf.data(), buf.size());
+      if (n > 0) {
+        pending.append(buf.data(), static_cast<size_t>(n));
+      } else if (n < 0 && errno == EINTR) {
+        continue;
+      } else {
+        eof = n == 0;
+        break;
+      }
     }
-    const ssize_t n = read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    pending.append(buf, static_cast<size_t>(n));
     size_t start = 0;
     for (size_t nl; (nl = pending.find('\n', start)) != std::string::npos; start = nl + 1) {
       sink_.RunOutputLine(std::string_view(pending).substr(start, nl - start));
     }
     pending.erase(0, start);
+    if (eof || stopping) break;
+    // A pause before the next wake-up, cut short by the stop: a command that
+    // prints line by line then costs a wake-up per pause, not one per line,
+    // while the (enlarged) pipe holds what it writes meanwhile.
+    pollfd stop = {stop_fd, POLLIN, 0};
+    if (poll(&stop, 1, kPauseMillis) > 0) stopping = true;
   }
   if (!pending.empty()) sink_.RunOutputLine(pending);
 }

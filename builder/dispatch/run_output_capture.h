@@ -23,6 +23,8 @@ class RunOutputCapture {
   RunOutputCapture& operator=(const RunOutputCapture&) = delete;
 
  private:
+  static constexpr int kPauseMillis = 10;     // the reader's rest between wake-ups
+  static constexpr int kPipeBytes = 1 << 20;  // what a command may write during one rest, unblocked
   void Redirect(int fd);
   void Restore();
   void ReplayToStderr();

@@ -7,7 +7,8 @@ namespace ubuild::progress {
 std::string HumanBytes(double bytes) {
   static const char* const kUnits[] = {"B", "kB", "MB", "GB", "TB", "PB"};
   size_t unit = 0;
-  while (bytes >= 1000 && unit + 1 < sizeof kUnits / sizeof kUnits[0]) {
+  // 999.5 and up would print as "1e+03" with three digits: the next unit.
+  while (bytes >= 999.5 && unit + 1 < sizeof kUnits / sizeof kUnits[0]) {
     bytes /= 1000;
     ++unit;
   }
@@ -48,12 +49,17 @@ std::string DrawableLine(std::string_view line) {
   for (size_t i = 0; i < line.size(); ++i) {
     const unsigned char c = static_cast<unsigned char>(line[i]);
     if (c == 0x1b) {
-      // CSI: ESC [ parameters final-byte; any other escape: ESC and one byte.
-      if (i + 1 < line.size() && line[i + 1] == '[') {
-        i += 2;
-        while (i < line.size() && !(line[i] >= 0x40 && line[i] <= 0x7e)) ++i;
-      } else {
+      // CSI: ESC [ parameters final-byte. OSC (a title, a link): ESC ] text
+      // BEL or ESC \. Others: ESC, intermediate bytes, one final byte.
+      ++i;
+      if (i < line.size() && line[i] == '[') {
         ++i;
+        while (i < line.size() && !(line[i] >= 0x40 && line[i] <= 0x7e)) ++i;
+      } else if (i < line.size() && line[i] == ']') {
+        while (i < line.size() && line[i] != '\x07' && !(line[i] == 0x1b && i + 1 < line.size() && line[i + 1] == '\\')) ++i;
+        if (i < line.size() && line[i] == 0x1b) ++i;
+      } else {
+        while (i < line.size() && line[i] >= 0x20 && line[i] <= 0x2f) ++i;
       }
     } else if (c == '\t') {
       out.append(8 - Columns(out) % 8, ' ');

@@ -1,5 +1,6 @@
 #include "builder/progress/tty_display.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "builder/progress/display_text.h"
@@ -94,7 +95,17 @@ std::vector<TtyDisplay::Row> TtyDisplay::LiveRows(int64_t now) const {
   rows.push_back(Row{header, "", nullptr});
   if (step_) {
     rows.push_back(Row{"=> " + step_->label, Seconds(now - step_->start), nullptr});
-    for (const std::string& line : step_->window) rows.push_back(Row{" > " + line, "", kOutput});
+    // The last kWindowLines lines of the output.
+    const std::string& out = step_->output;
+    size_t from = out.size();
+    for (size_t n = 0; from > 0 && n <= kWindowLines; --from) {
+      if (out[from - 1] == '\n' && ++n > kWindowLines) break;
+    }
+    for (size_t at = from; at < out.size();) {
+      const size_t nl = out.find('\n', at);
+      rows.push_back(Row{" > " + DrawableLine(std::string_view(out).substr(at, nl - at)), "", kOutput});
+      at = nl + 1;
+    }
   }
   for (const TaskView& t : tasks_) rows.push_back(TaskRow(t, now));
   return rows;
@@ -149,7 +160,12 @@ void TtyDisplay::CloseStepLocked(const char* state) {
     if (step_->dropped > 0) {
       finished_rows_.push_back(Row{" > (" + std::to_string(step_->dropped) + " earlier lines not kept)", "", nullptr});
     }
-    for (const std::string& line : step_->kept) finished_rows_.push_back(Row{" > " + line, "", nullptr});
+    const std::string& out = step_->output;
+    for (size_t at = 0; at < out.size();) {
+      const size_t nl = out.find('\n', at);
+      finished_rows_.push_back(Row{" > " + DrawableLine(std::string_view(out).substr(at, nl - at)), "", nullptr});
+      at = nl + 1;
+    }
     finished_rows_.push_back(Row{"------", "", nullptr});
   } else {
     ++steps_done_;
@@ -157,14 +173,15 @@ void TtyDisplay::CloseStepLocked(const char* state) {
   step_.reset();
 }
 
-void TtyDisplay::OutputLocked(std::string line) {
-  step_->window.push_back(line);
-  if (step_->window.size() > kWindowLines) step_->window.pop_front();
-  step_->kept.push_back(std::move(line));
-  if (step_->kept.size() > kKeptLines) {
-    step_->kept.pop_front();
-    ++step_->dropped;
-  }
+void TtyDisplay::OutputLocked(std::string_view line) {
+  std::string& out = step_->output;
+  out.append(line);
+  out.push_back('\n');
+  if (out.size() <= 2 * kKeptBytes) return;
+  // Let the oldest half go at once, so trimming costs nothing per line.
+  const size_t cut = out.find('\n', out.size() - kKeptBytes) + 1;
+  step_->dropped += static_cast<size_t>(std::count(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(cut), '\n'));
+  out.erase(0, cut);
 }
 
 void TtyDisplay::Step(int n, int total, const std::string& text) {
@@ -196,7 +213,7 @@ void TtyDisplay::StepFailed(const std::string&) {
 void TtyDisplay::Line(const std::string& text) {
   std::lock_guard lock(mu_);
   if (step_) {
-    OutputLocked(DrawableLine(text));
+    OutputLocked(text);
   } else {
     finished_rows_.push_back(Row{DrawableLine(text), "", nullptr});
   }
@@ -205,7 +222,7 @@ void TtyDisplay::Line(const std::string& text) {
 void TtyDisplay::RunOutputLine(std::string_view line) {
   std::lock_guard lock(mu_);
   if (step_) {
-    OutputLocked(DrawableLine(line));
+    OutputLocked(line);
   } else {
     finished_rows_.push_back(Row{" > " + DrawableLine(line), "", kOutput});
   }

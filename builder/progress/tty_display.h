@@ -11,7 +11,6 @@
 // than a quiet one. Every method may be called from any thread.
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -26,7 +25,7 @@ namespace ubuild::progress {
 class TtyDisplay : public ProgressSink {
  public:
   static constexpr size_t kWindowLines = 6;         // a running step's output shown
-  static constexpr size_t kKeptLines = 10000;       // kept to show in full if it fails
+  static constexpr size_t kKeptBytes = 4 << 20;     // output kept to show in full if it fails
   static constexpr int64_t kFrameNanos = 100000000;  // ten frames a second at most
 
   // `title`: the header's verb ("Building", "Saving", ...).
@@ -60,9 +59,10 @@ class TtyDisplay : public ProgressSink {
     std::string label;  // "[3/7] RUN make"
     int64_t start = 0;
     bool cached = false;
-    std::deque<std::string> window;  // the last kWindowLines lines
-    std::deque<std::string> kept;    // up to kKeptLines, for a failure
-    size_t dropped = 0;              // lines beyond kKeptLines
+    // The output as it came, each line ending in \n: appending costs no
+    // allocation per line, and the window is cut from its tail when drawn.
+    std::string output;
+    size_t dropped = 0;  // earlier lines let go to keep about kKeptBytes
   };
   struct TaskView {
     const void* id;
@@ -73,7 +73,7 @@ class TtyDisplay : public ProgressSink {
 
   void RedrawLocked();
   void CloseStepLocked(const char* state);  // null: done
-  void OutputLocked(std::string line);
+  void OutputLocked(std::string_view line);
   std::vector<Row> LiveRows(int64_t now) const;
   Row TaskRow(const TaskView& t, int64_t now) const;
   std::string Format(const Row& row, int width) const;  // width 0: as long as it is
