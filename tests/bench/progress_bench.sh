@@ -8,9 +8,15 @@
 # (a) RUN-heavy: 10 RUN steps, each printing 20,000 lines (200,000 lines in
 #     all, every one through the display's capture and window)
 # (b) COPY of 20,000 files of 1 kB (the display's byte counter on every file)
+# (c) the display's own CPU apart from a build (build/progress_display_bench):
+#     200,000 lines through the RUN capture and the tty display against the
+#     same writes to /dev/null, and 20,000 files' byte counts; three runs
 # Every build is --no-cache. Runs alternate plain/tty so a loaded machine's
-# drift hits both; each figure is the median wall time of N runs (default 5).
-# The goal: tty within 2 % of plain. UBUILD_BIN defaults to build/ubuild.
+# drift hits both; each figure is the median of N runs (default 5): wall
+# seconds, and CPU seconds of ubuild and what it waited for. On a shared,
+# loaded machine (c) is the steady figure. The goal: tty within 2 % of
+# plain. UBUILD_BIN defaults to build/ubuild, the display bench to its
+# sibling progress_display_bench.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -25,6 +31,8 @@ while [[ $# -gt 0 ]]; do
 done
 UBUILD_BIN=${UBUILD_BIN:-$REPO/build/ubuild}
 [[ -x "$UBUILD_BIN" ]] || { echo "progress_bench.sh: no ubuild at $UBUILD_BIN (set UBUILD_BIN)" >&2; exit 2; }
+DISPLAY_BENCH=$(dirname "$UBUILD_BIN")/progress_display_bench
+[[ -x "$DISPLAY_BENCH" ]] || { echo "progress_bench.sh: build the target progress_display_bench" >&2; exit 2; }
 [[ $(id -u) == 0 ]] || { echo "progress_bench.sh: needs root" >&2; exit 2; }
 command -v script >/dev/null || { echo "progress_bench.sh: needs script (util-linux)" >&2; exit 2; }
 
@@ -77,3 +85,5 @@ for kind in run copy; do
   echo "  plain runs (wall cpu): $(tr '\n' ' ' <"$T/plain.times")"
   echo "  tty runs (wall cpu):   $(tr '\n' ' ' <"$T/tty.times")"
 done
+echo "display alone:"
+for _ in 1 2 3; do "$DISPLAY_BENCH" | sed 's/^/  /'; done
