@@ -295,7 +295,7 @@ store::Digest Build(const BuildOptions& options, store::Store& store, StepRuntim
                    store::layout::ContextDigestCacheDir(store.root()), SourceDateEpoch(options), {}, {}};
   const Plan plan = MakePlan(options, src);
   PullBaseImages(options, store, src.df, src.froms, plan.needed, src.dockerfile_name,
-                 [&](const std::string& line) { log.Line(line); });
+                 [&](const std::string& line) { log.Line(line); }, &log);
 
   BuildArgs base_args(options.build_args);
   const parser::Platform host = parser::HostPlatform();

@@ -139,6 +139,13 @@ if command -v docker-registry >/dev/null; then
   check "pull keeps docker's lines" grep -Eq '^[0-9a-f]{12}: Pull complete$' "$E2E_TMP/pull.screen"
   check "pull counted a layer's bytes" grep -Eq '^=> [0-9a-f]{12}: downloading [0-9.]+[kM]?B / [0-9.]+[kM]?B' "$E2E_TMP/pull.screen"
   check "pull ends as docker's" grep -Eq "^Status: Downloaded newer image for $reg/progress/app:1$" "$E2E_TMP/pull.screen"
+  mkdir -p "$E2E_TMP/from-registry"
+  printf 'FROM %s\nRUN true\n' "$reg/progress/app:1" >"$E2E_TMP/from-registry/Dockerfile"
+  ROOT=$E2E_TMP/pulled3 in_pty "$E2E_TMP/basepull.raw" NO_COLOR=1 -- build --progress=tty "$E2E_TMP/from-registry"
+  python3 "$screen" <"$E2E_TMP/basepull.raw" >"$E2E_TMP/basepull.screen"
+  check "a build's base pull counts its layers' bytes" \
+    grep -Eq '^=> [0-9a-f]{12}: downloading [0-9.]+[kM]?B / [0-9.]+[kM]?B' "$E2E_TMP/basepull.screen"
+  check "the build after it finishes" grep -Eq '^\[\+\] Building .* \(2/2\) FINISHED$' "$E2E_TMP/basepull.screen"
   check "pull off a terminal as before" bash -c "'$UBUILD_BIN' --root '$E2E_TMP/pulled2' pull '$reg/progress/app:1' | grep -Eq '^[0-9a-f]{12}: Pull complete$'"
 else
   echo "docker-registry not installed: push and pull not checked"
