@@ -10,6 +10,8 @@
 #include <iostream>
 #include <vector>
 
+#include "store/base/interrupt_free_thread.h"
+
 namespace ubuild::builder {
 
 RunOutputCapture::RunOutputCapture(ProgressSink& sink) : sink_(sink) {
@@ -29,7 +31,7 @@ RunOutputCapture::RunOutputCapture(ProgressSink& sink) : sink_(sink) {
       if (pipe2(s, O_CLOEXEC) != 0) return;
       stop_read_.reset(s[0]);
       stop_write_.reset(s[1]);
-      reader_ = std::thread([this] { ReadLines(pipe_read_.get(), stop_read_.get()); });
+      reader_ = InterruptFreeThread([this] { ReadLines(pipe_read_.get(), stop_read_.get()); });
       Redirect(pipe_write_.get());
       return;
     }

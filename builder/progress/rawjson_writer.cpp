@@ -4,6 +4,7 @@
 
 #include "store/base64.h"
 #include "store/digest.h"
+#include "store/base/interrupt_free_thread.h"
 
 namespace ubuild::progress {
 
@@ -12,7 +13,7 @@ RawJsonWriter::RawJsonWriter(Terminal& out, std::function<std::string()> now) : 
 RawJsonWriter::~RawJsonWriter() { Stop(); }
 
 void RawJsonWriter::Start() {
-  sampler_ = std::thread([this] {
+  sampler_ = InterruptFreeThread([this] {
     std::unique_lock lock(mu_);
     while (!stopping_) {
       wake_.wait_for(lock, std::chrono::milliseconds(100));

@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "builder/progress/display_text.h"
+#include "store/base/interrupt_free_thread.h"
 
 namespace ubuild::progress {
 
@@ -28,7 +29,7 @@ TtyDisplay::TtyDisplay(Terminal& terminal, const DisplayClock& clock, bool color
 TtyDisplay::~TtyDisplay() { Stop(); }
 
 void TtyDisplay::Start() {
-  ticker_ = std::thread([this] {
+  ticker_ = InterruptFreeThread([this] {
     std::unique_lock lock(mu_);
     while (!stopping_) {
       wake_.wait_for(lock, std::chrono::nanoseconds(kFrameNanos));
