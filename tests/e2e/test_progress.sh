@@ -14,7 +14,7 @@ ctx=$E2E_TMP/ctx
 mkdir -p "$ctx/files"
 cat >"$ctx/Dockerfile" <<'DF'
 FROM busybox
-RUN for i in 1 2 3 4 5 6 7 8 9 10; do echo "line $i"; done
+RUN for i in 1 2 3 4 5 6 7 8 9 10; do echo "line $i"; done; sleep 0.5
 COPY files /files
 RUN echo to-stderr >&2
 DF
@@ -35,7 +35,7 @@ in_pty() {  # in_pty OUT ENV... -- ARGS...
 ub build --no-cache --progress=plain -t app "$ctx" >"$E2E_TMP/plain.txt" 2>&1
 ub build --no-cache -t app "$ctx" >"$E2E_TMP/auto.txt" 2>&1
 times() { sed -E 's/ ---> [0-9a-f]{12} \([0-9.]+s\)/ ---> ID (T)/; s/Successfully built [0-9a-f]{12}/Successfully built ID/' "$1"; }
-check "plain is the classic log" grep -qx 'Step 2/4 : RUN for i in 1 2 3 4 5 6 7 8 9 10; do echo "line $i"; done' "$E2E_TMP/plain.txt"
+check "plain is the classic log" grep -qx 'Step 2/4 : RUN for i in 1 2 3 4 5 6 7 8 9 10; do echo "line $i"; done; sleep 0.5' "$E2E_TMP/plain.txt"
 check "plain passes RUN output through" grep -qx 'line 10' "$E2E_TMP/plain.txt"
 check "plain ends as before" grep -qx 'Successfully tagged app:latest' "$E2E_TMP/plain.txt"
 check "auto off a terminal is plain" diff <(times "$E2E_TMP/plain.txt") <(times "$E2E_TMP/auto.txt")
@@ -53,6 +53,7 @@ check "tty shows COPY's step" grep -Eq '^=> \[3/4\] COPY files /files +[0-9]+\.[
 check "tty ends with the summary" grep -Eq '^\[\+\] Building [0-9.]+s \(4/4\) FINISHED$' "$E2E_TMP/tty.screen"
 check "tty names the image" grep -Eq '^=> naming to app:latest +done$' "$E2E_TMP/tty.screen"
 check "tty collapses finished steps (their output is gone)" bash -c "! grep -q 'line 10' '$E2E_TMP/tty.screen'"
+# The step rests half a second after its output: frames (ten a second) show it.
 check "tty showed RUN output while it ran" grep -q ' > line 10' "$E2E_TMP/tty.raw"
 check "tty keeps RUN's stderr off the screen" bash -c "! grep -qx 'to-stderr' '$E2E_TMP/tty.screen'"
 check "tty prints nothing on stdout but the display" bash -c "! grep -q '^Step ' '$E2E_TMP/tty.raw'"
