@@ -47,7 +47,8 @@ std::vector<std::pair<std::string, int>> NamedImages(const BuildOptions& options
 
 void PullBaseImages(const BuildOptions& options, store::Store& store, const parser::Dockerfile& df,
                     const std::vector<parser::FromInstr>& froms, const std::vector<bool>& needed,
-                    const std::string& dockerfile_name, const std::function<void(const std::string&)>& say) {
+                    const std::string& dockerfile_name, const std::function<void(const std::string&)>& say,
+                    ProgressSink* sink) {
   for (const auto& [name, line] : NamedImages(options, df, froms, needed)) {
     std::optional<store::Digest> have;
     try {
@@ -60,6 +61,7 @@ void PullBaseImages(const BuildOptions& options, store::Store& store, const pars
       auto ref = store::registry::ImageReference::Parse(name);
       store::registry::PullOptions pull;
       pull.progress = say;
+      pull.sink = sink;
       // A pull registers its image as load does, under ROOT/lock held
       // exclusively; a build's own store holds no lock between its steps.
       std::optional<store::Store> exclusive;

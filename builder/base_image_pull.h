@@ -10,14 +10,17 @@
 
 #include "builder/dispatch/build_options.h"
 #include "parser/instructions.h"
+#include "store/base/progress_sink.h"
 #include "store/store.h"
 
 namespace ubuild::builder {
 
 // `froms` are the stages' expanded FROM lines; `needed` which stages run.
-// `say` gets docker pull's progress lines.
+// `say` gets docker pull's progress lines, `sink` (nullable) each layer's
+// download as a byte-counted task.
 void PullBaseImages(const BuildOptions& options, store::Store& store, const parser::Dockerfile& df,
                     const std::vector<parser::FromInstr>& froms, const std::vector<bool>& needed,
-                    const std::string& dockerfile_name, const std::function<void(const std::string&)>& say);
+                    const std::string& dockerfile_name, const std::function<void(const std::string&)>& say,
+                    ProgressSink* sink = nullptr);
 
 }  // namespace ubuild::builder

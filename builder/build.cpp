@@ -324,9 +324,8 @@ std::set<size_t> ImageStages(const Source& src, const Plan& plan) {
 }
 
 // The target's image: warnings, "Successfully built", tags, --iidfile.
-store::Digest Finish(const BuildOptions& options, store::Store& store, BuildLog& log, std::ostream& out,
-                     const Source& src, const Plan& plan, const BuildArgs& base_args, const StageResult& result,
-                     bool pushed_from_cache) {
+store::Digest Finish(const BuildOptions& options, store::Store& store, ProgressSink& log, const Source& src,
+                     const Plan& plan, const BuildArgs& base_args, const StageResult& result, bool pushed_from_cache) {
   if (!result.image_id) {
     // FROM scratch with nothing after it: Docker refuses too.
     throw Error::At(src.dockerfile_name, src.df.stages[plan.target].line,
@@ -343,20 +342,20 @@ store::Digest Finish(const BuildOptions& options, store::Store& store, BuildLog&
     log.Line("[Warning] One or more build-args [" + list + "] were not consumed");
   }
   store::Digest id = *result.image_id;
-  if (!log.quiet()) out << "Successfully built " << store::ShortId(id.str()) << "\n";
+  log.ImageBuilt(id.str());
   if (pushed_from_cache) {
     // Not in the store, so not tagged there: the registry has it.
-    if (!log.quiet()) out << "Pushed from the build cache, not stored here: its layers stayed in the registry\n";
+    log.Line("Pushed from the build cache, not stored here: its layers stayed in the registry");
   } else if (!options.tags.empty()) {
     store::Store::Scope tagging = store.Tagging();
     for (const std::string& tag : options.tags) {
       store.refs().Tag(tag, id);
-      if (!log.quiet()) out << "Successfully tagged " << store::NormalizeReference(tag) << "\n";
+      log.ImageTagged(store::NormalizeReference(tag));
     }
   }
   // Absolute: the atomic write syncs the file's directory, which a bare name lacks.
   if (!options.iidfile.empty()) store::WriteFileAtomic(std::filesystem::absolute(options.iidfile), id.str());
-  if (log.quiet()) out << id.str() << "\n";
+  log.BuildFinished(id.str());
   return id;
 }
 
@@ -368,8 +367,17 @@ store::Digest Build(const BuildOptions& options, store::Store& store, std::ostre
 }
 
 store::Digest Build(const BuildOptions& options, store::Store& store, StepRuntime& runtime, std::ostream& out) {
-  InstallInterruptHandlers();
   BuildLog log(out, options.progress == Progress::kQuiet);
+  return Build(options, store, runtime, log);
+}
+
+store::Digest Build(const BuildOptions& options, store::Store& store, ProgressSink& progress) {
+  RealStepRuntime runtime;
+  return Build(options, store, runtime, progress);
+}
+
+store::Digest Build(const BuildOptions& options, store::Store& store, StepRuntime& runtime, ProgressSink& log) {
+  InstallInterruptHandlers();
   const Source src = Read(options);
   if (!src.df.syntax.empty()) log.Line("syntax " + src.df.syntax + ": built by ubuild's own Dockerfile frontend");
   BuildContext ctx{options, store, store::BuildCache(store.root(), store.images()), log, runtime,
@@ -377,7 +385,7 @@ store::Digest Build(const BuildOptions& options, store::Store& store, StepRuntim
                    store::layout::ContextDigestCacheDir(store.root()), SourceDateEpoch(options), {}, {}, nullptr, std::nullopt, std::nullopt};
   const Plan plan = MakePlan(options, src);
   PullBaseImages(options, store, src.df, src.froms, plan.needed, src.dockerfile_name,
-                 [&](const std::string& line) { log.Line(line); });
+                 [&](const std::string& line) { log.Line(line); }, &log);
 
   BuildArgs base_args(options.build_args);
   const parser::Platform host = parser::HostPlatform();
@@ -402,15 +410,20 @@ store::Digest Build(const BuildOptions& options, store::Store& store, StepRuntim
 
   int step = 0;
   StageResult result;
-  for (size_t i = 0; i <= plan.target; ++i) {
-    if (!plan.needed[i]) continue;
-    result = RunStage(ctx, src, plan, i, base_args, step, exporter ? &*exporter : nullptr);
-    ctx.stages_by_name[std::to_string(i)] = result;
-    if (!src.froms[i].stage_name.empty()) ctx.stages_by_name[src.froms[i].stage_name] = result;
+  try {
+    for (size_t i = 0; i <= plan.target; ++i) {
+      if (!plan.needed[i]) continue;
+      result = RunStage(ctx, src, plan, i, base_args, step, exporter ? &*exporter : nullptr);
+      ctx.stages_by_name[std::to_string(i)] = result;
+      if (!src.froms[i].stage_name.empty()) ctx.stages_by_name[src.froms[i].stage_name] = result;
+    }
+  } catch (const Error& e) {
+    log.StepFailed(e.message());
+    throw;
   }
   // A target left unstored (rather than stored) is one --push may send from the cache.
   const bool pushed = !result.unstored.empty() && PushOrStore(ctx, *imported, result);
-  store::Digest id = Finish(options, store, log, out, src, plan, base_args, result, pushed);
+  store::Digest id = Finish(options, store, log, src, plan, base_args, result, pushed);
   for (const CacheLocation& to : cache_to) {
     exporter->Export(store, to, ImageStages(src, plan), imported ? &*imported : nullptr,
                      [&](const std::string& line) { log.Line(line); });

@@ -4,6 +4,7 @@
 
 #include "builder/dispatch/build_options.h"
 #include "builder/dispatch/step_runtime.h"
+#include "store/base/progress_sink.h"
 #include "store/digest.h"
 #include "store/store.h"
 
@@ -16,5 +17,10 @@ store::Digest Build(const BuildOptions& options, store::Store& store, std::ostre
 
 // The same with mounts and processes through `runtime` (a fake in tests).
 store::Digest Build(const BuildOptions& options, store::Store& store, StepRuntime& runtime, std::ostream& out);
+
+// The same reporting to `progress` (progress/ has the displays); `out`
+// above gets the classic log, or the id alone with Progress::kQuiet.
+store::Digest Build(const BuildOptions& options, store::Store& store, ProgressSink& progress);
+store::Digest Build(const BuildOptions& options, store::Store& store, StepRuntime& runtime, ProgressSink& progress);
 
 }  // namespace ubuild::builder

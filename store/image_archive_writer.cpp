@@ -165,12 +165,17 @@ ArchiveIndexes MakeIndexes(const std::vector<PreparedImage>& prepared) {
 
 }  // namespace
 
-void WriteImageArchive(const Store& store, const std::vector<ImageToSave>& images, ByteSink& out) {
+void WriteImageArchive(const Store& store, const std::vector<ImageToSave>& images, ByteSink& out,
+                       ByteCounter* expected) {
   if (images.empty()) throw Error("no images to save");
   BlobList blobs;
   std::vector<PreparedImage> prepared;
   for (const ImageToSave& img : images) prepared.push_back(PrepareImage(store, img, blobs));
   const ArchiveIndexes indexes = MakeIndexes(prepared);
+  if (expected) {
+    // The blobs' members (header, padded data): all but a few kB of the archive.
+    for (const Blob& b : blobs.blobs()) expected->Expect(512 + (((b.layer ? b.size : b.bytes.size()) + 511) / 512) * 512);
+  }
 
   TarArchiveOutput tar(out);
   tar.AddFile("oci-layout", R"({"imageLayoutVersion": "1.0.0"})");

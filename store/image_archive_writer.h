@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "store/base/progress_sink.h"
 #include "store/byte_stream.h"
 #include "store/digest.h"
 
@@ -36,6 +37,8 @@ struct ImageToSave {
 
 // Throws ubuild::Error on any failure; `out` then holds a partial archive
 // the caller must discard.
-void WriteImageArchive(const Store& store, const std::vector<ImageToSave>& images, ByteSink& out);
+// `expected` (nullable) is told the archive's size once it is planned.
+void WriteImageArchive(const Store& store, const std::vector<ImageToSave>& images, ByteSink& out,
+                       ByteCounter* expected = nullptr);
 
 }  // namespace ubuild::store

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "store/base/progress_sink.h"
 #include "store/byte_stream.h"
 #include "store/digest.h"
 
@@ -16,6 +17,7 @@ class TarSplitWriter;
 
 struct LayerTarOptions {
   std::optional<int64_t> clamp_mtime;  // SOURCE_DATE_EPOCH: mtimes later than this become this
+  ByteCounter* bytes = nullptr;        // advanced by each file's content (the display's counter)
 };
 
 struct LayerTarResult {

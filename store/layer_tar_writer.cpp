@@ -225,6 +225,7 @@ void LayerWalker::WriteOne(int dir_fd, const std::string& rel_dir, const std::st
   Crc64Iso crc;
   if (size > 0) WriteFileData(fd.get(), path, size, stream_.split() != nullptr ? &crc : nullptr);
   content_size_ += size;
+  if (options_.bytes) options_.bytes->Add(size);
   EndEntry(tar_name, size, &crc);
   if (opaque) WriteOpaqueMarker(tar_name, st);
   if (is_dir) WalkDir(tar_name, fd.release());

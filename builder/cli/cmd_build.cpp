@@ -16,6 +16,7 @@
 #include "builder/cli/command_args.h"
 #include "builder/cli/commands.h"
 #include "builder/cli/dockerfile_lookup.h"
+#include "builder/cli/progress_display.h"
 #include "builder/registry_cache_option.h"
 #include "builder/run/seccomp_option.h"
 #include "store/base/error.h"
@@ -164,13 +165,7 @@ void ApplyFlag(builder::BuildOptions& o, const std::string& flag, const std::str
   } else if (flag == "quiet") {
     o.progress = builder::Progress::kQuiet;
   } else if (flag == "progress") {
-    if (v == "quiet") {
-      o.progress = builder::Progress::kQuiet;
-    } else if (v == "plain") {
-      o.progress = builder::Progress::kPlain;
-    } else if (v != "auto" && v != "tty") {
-      throw UsageError("--progress " + v + ": want auto, plain or quiet");
-    }
+    o.progress = ParseProgress(v);
   }
 }
 
@@ -244,7 +239,8 @@ const std::vector<FlagSpec>& BuildFlags() {
       {"security-opt", 0, true, "seccomp=unconfined|FILE", "Seccomp profile for RUN (default: Docker's)"},
       {"iidfile", 0, true, "FILE", "Write the image id to FILE"},
       {"quiet", 'q', false, "", "Print only the image id"},
-      {"progress", 0, true, "MODE", "auto, plain or quiet"},
+      {"progress", 0, true, "MODE",
+       "auto (tty on a terminal, else plain), tty (live view on stderr), plain (classic log), rawjson (JSON lines on stderr) or quiet"},
       {"pull", 0, false, "", "Pull every FROM image, even one in the store"},
       {"push", 0, false, "", "Push each -t name after the build"},
       // Contexts and results (README "Build contexts and outputs").
@@ -275,7 +271,11 @@ int CmdBuild(const GlobalOptions& g, const Args& args) {
   store::Store store = store::Store::Open(g.root, store::Store::Mode::kConcurrent);
   // An archive on standard output: the build's log goes to stderr instead.
   const bool output_on_stdout = !r.outputs.empty() && r.outputs[0].dest == "-";
-  const store::Digest id = builder::Build(options, store, output_on_stdout ? std::cerr : std::cout);
+  store::Digest id;
+  {
+    ProgressDisplay display(options.progress, "Building", output_on_stdout ? std::cerr : std::cout);
+    id = builder::Build(options, store, display.sink());
+  }
   for (const OutputSpec& output : r.outputs) WriteBuildOutput(store, id, output, options.tags);
   if (!r.metadata_file.empty()) WriteBuildMetadataFile(r.metadata_file, id, options.tags);
   // An image the build pushed from the --cache-from cache is not in the

@@ -2,6 +2,7 @@
 // archive (gzip accepted) to the store (store/image_archive_reader.h) and
 // prints what it loaded, as `docker load` does.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -10,8 +11,10 @@
 
 #include "builder/cli/command_args.h"
 #include "builder/cli/commands.h"
+#include "builder/cli/progress_display.h"
 #include "store/base/error.h"
 #include "store/base/fd.h"
+#include "store/counted_stream.h"
 #include "store/image_archive_reader.h"
 #include "store/store.h"
 
@@ -36,8 +39,18 @@ int CmdLoad(const GlobalOptions& g, const Args& args) {
   const int fd = file.valid() ? file.get() : STDIN_FILENO;
 
   store::Store s = store::Store::Open(g.root, store::Store::Mode::kWrite);
-  store::FdSource source(fd, what);
-  std::vector<store::LoadedImage> loaded = store::LoadImageArchive(s, source, what);
+  store::FdSource fd_source(fd, what);
+  std::vector<store::LoadedImage> loaded;
+  {
+    // A live byte count when stderr is a terminal (of the file's size when
+    // it has one); otherwise load prints only what it loaded.
+    ProgressDisplay display(builder::Progress::kAuto, "Loading");
+    struct stat st {};
+    const uint64_t size = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? static_cast<uint64_t>(st.st_size) : 0;
+    ProgressTask task(&display.sink(), "reading " + what, size);
+    store::CountedSource source(fd_source, task.bytes());
+    loaded = store::LoadImageArchive(s, source, what);
+  }
   for (const store::LoadedImage& img : loaded) {
     if (img.tags.empty()) {
       std::cout << "Loaded image ID: " << img.id.str() << "\n";

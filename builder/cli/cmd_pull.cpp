@@ -5,6 +5,7 @@
 
 #include "builder/cli/command_args.h"
 #include "builder/cli/commands.h"
+#include "builder/cli/progress_display.h"
 #include "store/registry/image_pull.h"
 #include "store/store.h"
 
@@ -17,11 +18,20 @@ int CmdPull(const GlobalOptions& g, const Args& args) {
   store::registry::PullOptions options;
   if (p.Has("platform")) options.platform = store::registry::Platform::Parse(p.values.at("platform"));
   const bool quiet = p.Has("quiet");
-  if (!quiet) {
-    options.progress = [](const std::string& line) { std::cout << line << std::endl; };
-  }
   auto s = store::Store::Open(g.root, store::Store::Mode::kWrite);
-  store::registry::PullResult r = store::registry::PullImage(s, ref, options);
+  store::registry::PullResult r;
+  {
+    // On a terminal the live display counts each layer's bytes, with
+    // docker's lines above it; otherwise the lines alone, on stdout.
+    ProgressDisplay display(quiet ? builder::Progress::kQuiet : builder::Progress::kAuto, "Pulling");
+    if (display.mode() == builder::Progress::kTty) {
+      options.progress = [&display](const std::string& line) { display.sink().Line(line); };
+      options.sink = &display.sink();
+    } else if (!quiet) {
+      options.progress = [](const std::string& line) { std::cout << line << std::endl; };
+    }
+    r = store::registry::PullImage(s, ref, options);
+  }
   if (!quiet) {
     std::cout << "Digest: " << r.manifest_digest.str() << "\n";
     std::cout << "Status: " << (r.new_image ? "Downloaded newer image for " : "Image is up to date for ")

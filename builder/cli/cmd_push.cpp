@@ -5,6 +5,7 @@
 
 #include "builder/cli/command_args.h"
 #include "builder/cli/commands.h"
+#include "builder/cli/progress_display.h"
 #include "store/registry/image_push.h"
 #include "store/store.h"
 
@@ -15,9 +16,19 @@ int CmdPush(const GlobalOptions& g, const Args& args) {
   if (p.positional.size() != 1) throw UsageError("push needs exactly one image reference (usage: ubuild push [-q] NAME[:TAG])");
   auto ref = store::registry::ImageReference::Parse(p.positional[0]);
   store::registry::PushOptions options;
-  if (!p.Has("quiet")) options.progress = [](const std::string& line) { std::cout << line << std::endl; };
   auto s = store::Store::Open(g.root, store::Store::Mode::kWrite);
-  store::registry::PushImage(s, ref, options);
+  {
+    // On a terminal the live display counts each upload's bytes, with
+    // docker's lines above it; otherwise the lines alone, on stdout.
+    ProgressDisplay display(p.Has("quiet") ? builder::Progress::kQuiet : builder::Progress::kAuto, "Pushing");
+    if (display.mode() == builder::Progress::kTty) {
+      options.progress = [&display](const std::string& line) { display.sink().Line(line); };
+      options.sink = &display.sink();
+    } else if (!p.Has("quiet")) {
+      options.progress = [](const std::string& line) { std::cout << line << std::endl; };
+    }
+    store::registry::PushImage(s, ref, options);
+  }
   if (p.Has("quiet")) std::cout << ref.String() << "\n";
   return 0;
 }

@@ -15,9 +15,11 @@
 
 #include "builder/cli/command_args.h"
 #include "builder/cli/commands.h"
+#include "builder/cli/progress_display.h"
 #include "store/base/error.h"
 #include "store/atomic_file.h"
 #include "store/base/fd.h"
+#include "store/counted_stream.h"
 #include "store/image_archive_writer.h"
 #include "store/random_name.h"
 #include "store/store.h"
@@ -75,7 +77,8 @@ void RemoveStaleTempNames(const std::filesystem::path& dir, const std::string& p
 // fails or is killed never leaves a truncated FILE or a temp file behind.
 // The link-then-rename keeps the replace atomic; a kill between those two
 // calls leaves a locked-then-orphaned temp name the next save removes.
-void SaveToFile(const store::Store& s, const std::vector<ImageToSave>& images, const std::filesystem::path& file) {
+void SaveToFile(const store::Store& s, const std::vector<ImageToSave>& images, const std::filesystem::path& file,
+                ByteCounter& bytes) {
   std::filesystem::path dir = file.parent_path().empty() ? std::filesystem::path(".") : file.parent_path();
   const std::string prefix = TempPrefix(file);
   RemoveStaleTempNames(dir, prefix);
@@ -93,8 +96,9 @@ void SaveToFile(const store::Store& s, const std::vector<ImageToSave>& images, c
     if (::flock(fd.get(), LOCK_EX) != 0) throw SysError("flock", file.string(), errno);
     const Fd held(::fcntl(fd.get(), F_DUPFD_CLOEXEC, 0));
     if (!held.valid()) throw SysError("dup", file.string(), errno);
-    store::FdSink sink(fd.get(), file.string());
-    store::WriteImageArchive(s, images, sink);
+    store::FdSink file_sink(fd.get(), file.string());
+    store::CountedSink sink(file_sink, bytes);
+    store::WriteImageArchive(s, images, sink, &bytes);
     if (::fchmod(fd.get(), 0644) != 0) throw SysError("chmod", file.string(), errno);
     fd.Close(file.string());
     if (tmp.empty()) {
@@ -133,11 +137,15 @@ int CmdSave(const GlobalOptions& g, const Args& args) {
 
   store::Store s = store::Store::Open(g.root, store::Store::Mode::kRead);
   std::vector<ImageToSave> images = ResolveImages(s, refs);
+  // A live byte count when stderr is a terminal; otherwise as quiet as docker save.
+  ProgressDisplay display(builder::Progress::kAuto, "Saving");
+  ProgressTask task(&display.sink(), "writing " + (output ? *output : std::string("standard output")));
   if (output) {
-    SaveToFile(s, images, *output);
+    SaveToFile(s, images, *output, task.bytes());
   } else {
-    store::FdSink sink(STDOUT_FILENO, "standard output");
-    store::WriteImageArchive(s, images, sink);
+    store::FdSink out(STDOUT_FILENO, "standard output");
+    store::CountedSink sink(out, task.bytes());
+    store::WriteImageArchive(s, images, sink, &task.bytes());
   }
   return 0;
 }

@@ -11,6 +11,7 @@
 
 #include "builder/copy/dockerignore.h"
 #include "builder/copy/tar_entry_sums.h"
+#include "store/base/progress_sink.h"
 
 namespace ubuild::builder {
 
@@ -47,6 +48,8 @@ struct CopySpec {
     std::string sum;  // the source hash to use; "" = hash the file
   };
   std::map<std::string, Remote> remote;
+  // The display's byte counter for the files copied (null: not counted).
+  ByteCounter* bytes = nullptr;
 };
 
 }  // namespace ubuild::builder

@@ -109,6 +109,7 @@ void ExecuteCopy(const CopySpec& spec, const std::filesystem::path& rootfs, cons
   Fd upper_fd;
   if (!upper.empty()) upper_fd = OpenTree(upper, "layer upperdir");
   FileCopier copier(root.get(), upper_fd.get(), owner, chmod);
+  copier.CountBytes(spec.bytes);
   const std::string dest = NormalizeCopyDest(spec);
   const bool dest_slash = !dest.empty() && dest.back() == '/';
   const DockerIgnore* ignore = spec.from_image || !spec.ignore || spec.ignore->empty() ? nullptr : spec.ignore;

@@ -330,9 +330,11 @@ void FileCopier::CopyRegular(const Entry& e, bool parent_setgid, FileBatch* batc
       return;
     }
     links_[key] = e.dst_rel;
+    if (bytes_) bytes_->Expect(static_cast<uint64_t>(e.st.st_size));
     CopyFile(e.src_dir.get(), e.name, e.st, e.src_rel, e.dst_dir.get(), e.name_in_dst, e.dst_rel, parent_setgid);
     return;
   }
+  if (bytes_) bytes_->Expect(static_cast<uint64_t>(e.st.st_size));
   FileBatch single{e.src_dir, e.dst_dir, parent_setgid, {}, 0};
   FileBatch& into = batch != nullptr ? *batch : single;
   into.items.push_back(FileBatch::Item{e.name, e.src_rel, e.name_in_dst, e.dst_rel, e.st});
@@ -387,6 +389,7 @@ void FileCopier::CopyFile(int src_dir_fd, const std::string& name, const struct 
     if (!out.valid()) throw SysError("create", Show(dst_rel), errno);
   }
   CopyData(in.get(), out.get(), st.st_size, dst_rel);
+  if (bytes_) bytes_->Add(static_cast<uint64_t>(st.st_size));
   ApplyMeta(out.get(), dst_rel, st, false, dst_dir_fd, name_in_dst, created_mode, parent_setgid);
   if (!owner_.set) {
     char cap[1024];

@@ -36,6 +36,7 @@
 #include "builder/copy/dockerignore.h"
 #include "builder/copy/parallel_jobs.h"
 #include "builder/rootfs/rooted_path.h"
+#include "store/base/progress_sink.h"
 
 namespace ubuild::builder {
 
@@ -85,6 +86,10 @@ class FileCopier {
   // Applies owner and --chmod to a directory this copy created for a
   // directory source (Docker chowns the new destination root).
   void FixNewDir(int dir_fd, const std::string& rel);
+
+  // Counts regular files' bytes: expected as the walk finds them, done as
+  // the jobs write them.
+  void CountBytes(ByteCounter* bytes) { bytes_ = bytes; }
 
   // Forgets hard links (Docker detects them per copied source).
   void ResetLinks() { links_.clear(); }
@@ -172,6 +177,7 @@ class FileCopier {
   uid_t euid_ = 0;
   gid_t egid_ = 0;
   std::vector<PendingDirMeta> pending_dirs_;
+  ByteCounter* bytes_ = nullptr;
   // Last member: destroyed first, so no job outlives what it uses.
   ParallelJobs jobs_;
 };

@@ -33,6 +33,18 @@ void BuildLog::Line(const std::string& text) {
   if (!quiet_) out_ << text << "\n";
 }
 
+void BuildLog::ImageBuilt(const std::string& image_id) {
+  if (!quiet_) out_ << "Successfully built " << store::ShortId(image_id) << "\n";
+}
+
+void BuildLog::ImageTagged(const std::string& name) {
+  if (!quiet_) out_ << "Successfully tagged " << name << "\n";
+}
+
+void BuildLog::BuildFinished(const std::string& image_id) {
+  if (quiet_) out_ << image_id << "\n";
+}
+
 void BuildLog::Flush() { out_.flush(); }
 
 }  // namespace ubuild::builder

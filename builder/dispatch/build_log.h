@@ -1,23 +1,32 @@
 #pragma once
-// The build's console output, shaped like Docker's classic builder
+// The classic log (--progress=plain), shaped like Docker's classic builder
 // ("Step 2/7 : RUN …", " ---> Using cache", " ---> 3f1c2d4e5a6b"), plus the
-// time each step took. Quiet mode prints nothing but the final id.
+// time each step took; RUN's output passes straight through. Quiet mode
+// (-q) prints nothing but the final id, and RUN's output only when its step
+// fails.
 #include <chrono>
 #include <iosfwd>
 #include <string>
 
+#include "store/base/progress_sink.h"
+
 namespace ubuild::builder {
 
-class BuildLog {
+class BuildLog : public ProgressSink {
  public:
   BuildLog(std::ostream& out, bool quiet) : out_(out), quiet_(quiet) {}
-  bool quiet() const { return quiet_; }
 
-  void Step(int n, int total, const std::string& text);
-  void UsingCache();
-  void StepDone(const std::string& image_id);  // " ---> <12 hex> (0.123s)"
-  void Line(const std::string& text);          // a plain line (warnings, triggers)
-  void Flush();
+  void Step(int n, int total, const std::string& text) override;
+  void UsingCache() override;
+  void StepDone(const std::string& image_id) override;  // " ---> <12 hex> (0.123s)"
+  void Line(const std::string& text) override;
+  RunOutputRoute RunOutput() const override {
+    return quiet_ ? RunOutputRoute::kKeepForFailure : RunOutputRoute::kPassThrough;
+  }
+  void ImageBuilt(const std::string& image_id) override;
+  void ImageTagged(const std::string& name) override;
+  void BuildFinished(const std::string& image_id) override;
+  void Flush() override;
 
  private:
   std::ostream& out_;

@@ -12,7 +12,8 @@
 
 namespace ubuild::builder {
 
-enum class Progress { kAuto, kPlain, kQuiet };
+// --progress: kAuto is kTty when stderr is a terminal, else kPlain.
+enum class Progress { kAuto, kPlain, kQuiet, kTty, kRawJson };
 
 // --build-context NAME=VALUE: what FROM NAME and COPY --from=NAME read
 // when no stage has that name (BuildKit's named contexts).

@@ -100,6 +100,8 @@ void CopyFrom(BuildContext& ctx, StageState& st, const parser::LocatedInstructio
   store::Digest key = StepCacheKey(st.image, created_by);
   if (ProbeCache(ctx, key, st.image)) return;
   std::optional<store::Layer> layer = MakeLayer(ctx, st.image.top_chain, [&](const std::filesystem::path& rootfs) {
+    ProgressTask copying(&ctx.log, "copying files");
+    spec.bytes = &copying.bytes();
     try {
       ExecuteCopy(spec, rootfs, OverlayMount::UpperDirOf(rootfs));
     } catch (const Error& e) {

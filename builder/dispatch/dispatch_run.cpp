@@ -1,21 +1,15 @@
 // RUN: the command runs in its own namespaces (the build's StepRuntime) on a
 // fresh upperdir stacked on the stage's layers; the upperdir becomes the
 // step's layer.
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <unistd.h>
-
-#include <exception>
-
 #include "builder/run/container_run.h"
 #include "builder/dispatch/dispatch.h"
 #include "builder/dispatch/history_text.h"
 #include "builder/dispatch/layer_step.h"
+#include "builder/dispatch/run_output_capture.h"
 #include "builder/dispatch/step_commit.h"
 #include "parser/run_heredoc.h"
 #include "store/base/error.h"
 #include "store/base/go_utf8.h"
-#include "store/base/fd.h"
 #include "store/base/strings.h"
 
 namespace ubuild::builder {
@@ -40,43 +34,6 @@ std::vector<std::string> CommandArgv(const BuildContext& ctx, const StageState& 
   argv.push_back(Join(run.cmd.args, " "));
   return argv;
 }
-
-// -q keeps the command's output off the console, as docker build -q does,
-// but keeps it aside: when the step fails it goes to stderr, so a script's
-// `IMG=$(ubuild build -q .)` still shows why.
-class QuietOutput {
- public:
-  explicit QuietOutput(bool quiet) {
-    if (!quiet) return;
-    kept_.reset(memfd_create("ubuild-run-output", MFD_CLOEXEC));
-    if (!kept_.valid()) return;
-    saved_out_.reset(dup(1));
-    saved_err_.reset(dup(2));
-    dup2(kept_.get(), 1);
-    dup2(kept_.get(), 2);
-  }
-  ~QuietOutput() {
-    if (saved_out_.valid()) dup2(saved_out_.get(), 1);
-    if (saved_err_.valid()) dup2(saved_err_.get(), 2);
-    if (kept_.valid() && std::uncaught_exceptions() > exceptions_) ReplayToStderr();
-  }
-
- private:
-  void ReplayToStderr() {
-    char buf[65536];
-    ssize_t n;
-    for (off_t at = 0; (n = pread(kept_.get(), buf, sizeof buf, at)) > 0; at += n) {
-      for (ssize_t done = 0; done < n;) {
-        const ssize_t w = write(2, buf + done, static_cast<size_t>(n - done));
-        if (w <= 0) return;  // stderr is gone; the error itself still reaches the caller
-        done += w;
-      }
-    }
-  }
-
-  const int exceptions_ = std::uncaught_exceptions();
-  Fd kept_, saved_out_, saved_err_;
-};
 
 // RUN --network=none always narrows; --network=host widens only a build
 // that allowed it with `--network host`, as BuildKit wants
@@ -126,7 +83,7 @@ void DispatchRun(BuildContext& ctx, StageState& st, const parser::LocatedInstruc
   int code = 0;
   std::optional<store::Layer> layer = MakeLayer(ctx, st.image.top_chain, [&](const std::filesystem::path& rootfs) {
     spec.rootfs = rootfs;
-    QuietOutput quiet(ctx.log.quiet());
+    RunOutputCapture output(ctx.log);
     code = ctx.runtime.Run(spec);
     if (code != 0) {
       // Throwing from inside MakeLayer discards the upperdir.

@@ -41,7 +41,9 @@ std::optional<store::Layer> MakeLayer(BuildContext& ctx, const std::optional<sto
   if (ctx.remote_cache) ctx.remote_cache->Materialize(top_chain);
   PendingGuard guard(layers, NewPending(ctx));
   ctx.runtime.WithRootfs(layers.LowerDirs(linked ? std::nullopt : top_chain), guard.get(), work);
+  ProgressTask committing(&ctx.log, "committing layer");
   store::LayerTarOptions opts;
+  opts.bytes = &committing.bytes();
   opts.clamp_mtime = ctx.source_date_epoch;
   // The tar and its hash, the slow part, outside ROOT/lock; the
   // registration under it, shared with other builds (store.h).

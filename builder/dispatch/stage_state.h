@@ -10,12 +10,12 @@
 #include <vector>
 
 #include "builder/dispatch/build_args.h"
-#include "builder/dispatch/build_log.h"
 #include "builder/dispatch/build_options.h"
 #include "builder/dispatch/remote_step_cache.h"
 #include "builder/dispatch/step_runtime.h"
 #include "builder/copy/dockerignore.h"
 #include "parser/word_expansion.h"
+#include "store/base/progress_sink.h"
 #include "store/image_config.h"
 #include "store/build_cache.h"
 #include "store/digest.h"
@@ -38,7 +38,7 @@ struct BuildContext {
   const BuildOptions& options;
   store::Store& store;
   store::BuildCache cache;
-  BuildLog& log;
+  ProgressSink& log;                            // the display: the classic log, the live view, rawjson
   StepRuntime& runtime;                         // mounts and processes (faked in tests)
   std::string dockerfile_name;                  // for error locations
   char escape = '\\';

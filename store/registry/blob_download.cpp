@@ -1,5 +1,6 @@
 #include "store/registry/blob_download.h"
 
+#include "store/counted_stream.h"
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -8,6 +9,7 @@
 #include <optional>
 
 #include "store/base/error.h"
+#include "store/counted_stream.h"
 #include "store/decompressing_source.h"
 #include "store/registry/gunzip_sink.h"
 
@@ -172,10 +174,16 @@ void CheckReceived(uint64_t received, const Digest& actual, const Descriptor& bl
 }  // namespace
 
 DownloadedBlob DownloadedBlob::Fetch(RegistrySession& session, HttpClient& http, const std::string& path,
-                                     const Descriptor& blob, const std::filesystem::path& tmp_dir) {
+                                     const Descriptor& blob, const std::filesystem::path& tmp_dir,
+                                     ByteCounter* received) {
   Fd fd = TemporaryFile(tmp_dir);
   LayerFileSink sink(fd.get(), blob);
-  GetBlob(session, http, path, blob, &sink);
+  if (received) {
+    CountedSink counted(sink, *received);
+    GetBlob(session, http, path, blob, &counted);
+  } else {
+    GetBlob(session, http, path, blob, &sink);
+  }
   CheckReceived(sink.received(), sink.BlobDigest(), blob);
   sink.Finish();
   DownloadedBlob downloaded(blob, std::move(fd));

@@ -12,6 +12,7 @@
 
 #include "store/base/fd.h"
 #include "store/digest.h"
+#include "store/base/progress_sink.h"
 #include "store/registry/http_client.h"
 #include "store/registry/manifest.h"
 #include "store/registry/registry_session.h"
@@ -22,8 +23,10 @@ class DownloadedBlob {
  public:
   // `tmp_dir` is where the unnamed file lives (the store's layerdb/tmp);
   // `path` the repository path ("library/alpine").
+  // `received` (nullable) counts the bytes as they arrive.
   static DownloadedBlob Fetch(RegistrySession& session, HttpClient& http, const std::string& path,
-                              const Descriptor& blob, const std::filesystem::path& tmp_dir);
+                              const Descriptor& blob, const std::filesystem::path& tmp_dir,
+                              ByteCounter* received = nullptr);
 
   // Decompresses and hashes the blob; throws unless it is `diff_id`.
   void CheckDiffId(const Digest& diff_id) const;

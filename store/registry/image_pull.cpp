@@ -87,7 +87,9 @@ void Puller::Download(const Manifest& manifest, const std::vector<Digest>& diff_
   RunConcurrently(missing.size(), kConcurrentDownloads, [&](HttpClient& http, size_t i) {
     size_t k = missing[i];
     const Descriptor& layer = manifest.layers[k];
-    DownloadedBlob blob = DownloadedBlob::Fetch(session_, http, ref_.path, layer, layout::LayerDbTmp(store_.root()));
+    ProgressTask downloading(options_.sink, Short(layer.digest) + ": downloading", layer.size);
+    DownloadedBlob blob = DownloadedBlob::Fetch(session_, http, ref_.path, layer, layout::LayerDbTmp(store_.root()),
+                                                &downloading.bytes());
     Say(Short(layer.digest) + ": Verifying Checksum");
     Say(Short(layer.digest) + ": Download complete");
     blob.CheckDiffId(diff_ids[k]);

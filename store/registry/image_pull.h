@@ -9,6 +9,7 @@
 #include <functional>
 #include <string>
 
+#include "store/base/progress_sink.h"
 #include "store/digest.h"
 #include "store/registry/image_reference.h"
 #include "store/registry/platform.h"
@@ -24,6 +25,7 @@ struct PullOptions {
   // Docker's progress lines ("<id>: Pull complete"), one call per line;
   // called from the download threads too, one at a time.
   std::function<void(const std::string&)> progress;
+  ProgressSink* sink = nullptr;  // each layer's download as a byte-counted task (the live display)
 };
 
 struct PullResult {

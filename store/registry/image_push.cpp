@@ -11,6 +11,7 @@
 
 #include "store/base/error.h"
 #include "store/base/fd.h"
+#include "store/counted_stream.h"
 #include "store/image_config.h"
 #include "store/layout.h"
 #include "store/oci_media_types.h"
@@ -195,7 +196,9 @@ void Pusher::PushLayer(HttpClient& http, LayerPlan& plan) {
     return;
   }
   PreadSource bytes(c.fd.get());
-  Upload(http, c.digest, bytes, c.size);
+  ProgressTask pushing(options_.sink, id + ": pushing", c.size);
+  CountedSource counted(bytes, pushing.bytes());
+  Upload(http, c.digest, counted, c.size);
   Say(id + ": Pushed");
 }
 

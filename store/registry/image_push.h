@@ -9,6 +9,7 @@
 #include <functional>
 #include <string>
 
+#include "store/base/progress_sink.h"
 #include "store/digest.h"
 #include "store/registry/image_reference.h"
 
@@ -21,6 +22,7 @@ namespace ubuild::store::registry {
 struct PushOptions {
   // docker push's lines ("<id>: Pushed"), one call per line, serialised.
   std::function<void(const std::string&)> progress;
+  ProgressSink* sink = nullptr;  // each layer's upload as a byte-counted task (the live display)
 };
 
 struct PushResult {

@@ -69,6 +69,7 @@ ALLOWED = {
     "builder/dispatch": {"builder/run", "builder/copy", "builder/rootfs", "parser", "store", "store/base"},
     "builder": {"builder/dispatch", "builder/run", "builder/copy", "builder/rootfs", "parser", "store",
                 "store/registry", "store/base"},
+    "builder/progress": {"store", "store/base"},
     "builder/cli": {"*"},
 }
 PRODUCTION_DIRS = ("parser", "store", "builder")
