@@ -115,11 +115,11 @@ run_case() {
     ub "$C/push$i" load -i "$C/img.tar" >/dev/null
     ub "$C/push$i" tag "$reg/$c/img:1" "$reg/$c/push$i:1"
   done
-  timed "ubuild push (new repository)" /usr/bin/time -f %M -o "$C/push.rss" "$UBUILD_BIN" --root "$C/push{i}" push "$reg/$c/push{i}:1"
+  timed "ubuild push (new repository)" /usr/bin/time -f %M -o "$C/rss.push" "$UBUILD_BIN" --root "$C/push{i}" push "$reg/$c/push{i}:1"
   RUNS=1 timed "skopeo copy docker-archive: -> registry" skopeo copy -q --dest-tls-verify=false "docker-archive:$C/img.tar" \
     "docker://$reg/$c/skopeo{i}:1"
   timed "ubuild push (registry has every blob)" "$UBUILD_BIN" --root "$C/push1" push "$reg/$c/push1:1"
-  timed "ubuild pull (empty store)" /usr/bin/time -f %M -o "$C/pull.rss" "$UBUILD_BIN" --root "$C/pull{i}" pull "$reg/$c/push1:1"
+  timed "ubuild pull (empty store)" /usr/bin/time -f %M -o "$C/rss.pull" "$UBUILD_BIN" --root "$C/pull{i}" pull "$reg/$c/push1:1"
   rm -rf "$C"/pull* "$C"/push[2-9]*
   timed "skopeo copy registry -> oci: (no unpack)" skopeo copy -q --src-tls-verify=false "docker://$reg/$c/push1:1" "oci:$C/oci{i}:x"
   rm -rf "$C"/oci*
@@ -141,7 +141,7 @@ with tarfile.open(sys.argv[1]) as t:
 PY
   RUNS=1 timed "gzip -6 of the layer tar" bash -c "gzip -6 -c '$C/layer.tar' >/dev/null"
   RUNS=1 timed "pigz -6 of the layer tar" bash -c "pigz -6 -c '$C/layer.tar' >/dev/null"
-  echo "  peak RSS: push $(($(cat "$C/push.rss") / 1024)) MiB, pull $(($(cat "$C/pull.rss") / 1024)) MiB"
+  echo "  peak RSS: push $(($(cat "$C/rss.push") / 1024)) MiB, pull $(($(cat "$C/rss.pull") / 1024)) MiB"
   python3 - "$(stat -c %s "$C/layer.tar")" "${median[@]}" <<'PY'
 import sys
 size = int(sys.argv[1]) / 2**20
