@@ -149,10 +149,10 @@ b = {k: float(v) for k, v in (a.split("=") for a in sys.argv[2:])}
 def rate(k): return size / b[k]
 print("  layer tar %.0f MiB: push (compress + upload) %.0f MiB/s, gzip -6 %.0f MiB/s, pigz -6 %.0f MiB/s"
       % (size, rate("ubuild push (new repository)"), rate("gzip -6 of the layer tar"), rate("pigz -6 of the layer tar")))
-print("  push / skopeo copy: %.2fx as fast" % (b["skopeo copy docker-archive: -> registry"] / b["ubuild push (new repository)"]))
-print("  pull / skopeo copy (which does not unpack): %.2fx as fast" % (b["skopeo copy registry -> oci: (no unpack)"] / b["ubuild pull (empty store)"]))
-print("  pull / docker pull: %.2fx as fast (target 3x)" % (b["docker pull (empty engine)"] / b["ubuild pull (empty store)"]))
-print("  push / docker push: %.2fx as fast (target 3x)" % (b["docker push (new repository)"] / b["ubuild push (new repository)"]))
+print("  push / skopeo copy: %.3gx as fast" % (b["skopeo copy docker-archive: -> registry"] / b["ubuild push (new repository)"]))
+print("  pull / skopeo copy (which does not unpack): %.3gx as fast" % (b["skopeo copy registry -> oci: (no unpack)"] / b["ubuild pull (empty store)"]))
+print("  pull / docker pull: %.3gx as fast (target 3x)" % (b["docker pull (empty engine)"] / b["ubuild pull (empty store)"]))
+print("  push / docker push: %.3gx as fast (target 3x)" % (b["docker push (new repository)"] / b["ubuild push (new repository)"]))
 print("  push the registry already has: %.0f ms (target < 100 ms)" % (1000 * b["ubuild push (registry has every blob)"]))
 PY
   rm -rf "$C"
