@@ -147,6 +147,15 @@ bool ReferenceStore::AddDigest(const std::string& name, const Digest& manifest, 
   return true;
 }
 
+std::optional<Digest> ReferenceStore::GetDigest(const std::string& name, const Digest& manifest) const {
+  Repositories repos = Load(root_);
+  auto it = repos.find(name);
+  if (it == repos.end()) return std::nullopt;
+  auto d = it->second.find(name + "@" + manifest.str());
+  if (d == it->second.end()) return std::nullopt;
+  return Digest::Parse(d->second);
+}
+
 std::vector<std::string> ReferenceStore::DigestsOf(const Digest& image_id) const {
   std::vector<std::string> out;
   for (const auto& [repo, refs] : Load(root_)) {

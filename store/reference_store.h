@@ -32,6 +32,8 @@ class ReferenceStore {
   // False when it was recorded already.
   bool AddDigest(const std::string& name, const Digest& manifest, const Digest& image_id);
   std::vector<std::string> DigestsOf(const Digest& image_id) const;
+  // The image recorded for name@manifest (`name` as for AddDigest).
+  std::optional<Digest> GetDigest(const std::string& name, const Digest& manifest) const;
   void RemoveDigestsOf(const Digest& image_id);
 
  private:

@@ -180,6 +180,15 @@ std::set<Digest> Store::PinnedByOthers() const { return LivePins(root_, session_
 
 std::optional<Digest> Store::Resolve(const std::string& ref) const {
   if (ref.rfind("sha256:", 0) == 0) return images_.ResolveId(ref);
+  if (size_t at = ref.find('@'); at != std::string::npos) {
+    // name@sha256:… and name:tag@sha256:… (the tag is ignored, as Docker
+    // ignores it): the image a pull or push recorded as that RepoDigest.
+    const Digest manifest = Digest::Parse(ref.substr(at + 1));
+    const std::string name = RepositoryOf(NormalizeReference(ref.substr(0, at)));
+    auto id = refs_.GetDigest(name, manifest);
+    if (id && images_.Exists(*id)) return id;
+    return std::nullopt;
+  }
   try {
     std::string normalized = NormalizeReference(ref);
     if (auto id = refs_.Get(normalized); id && images_.Exists(*id)) return id;

@@ -1,7 +1,9 @@
-// `ubuild push [-q] REF`: an image of the store to its registry
+// `ubuild push [-q] [--compression gzip|zstd|uncompressed] [--compression-level N] REF`: an image of the store to its registry
 // (store/registry/image_push.h), printing what `docker push` prints when
 // its output is not a terminal.
 #include <iostream>
+#include <optional>
+#include <string>
 
 #include "builder/cli/command_args.h"
 #include "builder/cli/commands.h"
@@ -11,11 +13,32 @@
 
 namespace ubuild::cli {
 
+namespace {
+std::optional<int> CompressionLevel(const ParsedArgs& p) {
+  if (!p.Has("compression-level")) return std::nullopt;
+  const std::string& v = p.values.at("compression-level");
+  size_t used = 0;
+  int level = -1;
+  try {
+    level = std::stoi(v, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != v.size()) throw UsageError("--compression-level takes a number, not '" + v + "'");
+  return level;
+}
+}  // namespace
+
 int CmdPush(const GlobalOptions& g, const Args& args) {
   ParsedArgs p = ParseCommandArgs(CommandNamed("push"), args);
-  if (p.positional.size() != 1) throw UsageError("push needs exactly one image reference (usage: ubuild push [-q] NAME[:TAG])");
+  if (p.positional.size() != 1) throw UsageError("push needs exactly one image reference (usage: ubuild push [-q] [--compression C] NAME[:TAG])");
   auto ref = store::registry::ImageReference::Parse(p.positional[0]);
   store::registry::PushOptions options;
+  if (p.Has("compression") || p.Has("compression-level")) {
+    options.compression = store::registry::LayerCompression::Parse(
+        p.Has("compression") ? p.values.at("compression") : "gzip", CompressionLevel(p));
+    options.force_compression = true;
+  }
   auto s = store::Store::Open(g.root, store::Store::Mode::kWrite);
   {
     // On a terminal the live display counts each upload's bytes, with

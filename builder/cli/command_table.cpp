@@ -73,7 +73,12 @@ const std::vector<Command>& CommandTable() {
        },
        CmdPull},
       {"push", "NAME[:TAG]", "Upload an image to a registry",
-       {{"quiet", 'q', false, "", "Print only the image's reference"}},
+       {
+           {"quiet", 'q', false, "", "Print only the image's reference"},
+           {"compression", 0, true, "gzip|zstd|uncompressed",
+            "Compress the layers this way, even those the registry has in another (default: gzip, reusing what the registry has)"},
+           {"compression-level", 0, true, "N", "Compression level (gzip 0-9, default 6; zstd 1-22, default 3)"},
+       },
        CmdPush},
       {"login", "[SERVER]", "Log in to a registry (default Docker Hub), storing the credentials as docker does",
        {

@@ -1,7 +1,8 @@
 #include "store/registry/gzip_sink.h"
 
-#include <zlib.h>
+#include <libdeflate.h>
 
+#include <memory>
 #include <thread>
 
 #include "store/base/error.h"
@@ -11,52 +12,35 @@ namespace ubuild::store::registry {
 namespace {
 
 constexpr size_t kBlockSize = 1 << 20;
-constexpr size_t kDictionarySize = 32 << 10;  // deflate's window
-constexpr int kLevel = 6;
-constexpr int kRawDeflate = -15;  // no zlib or gzip wrapper: the member's header is written here
-constexpr int kMemLevel = 8;
 // RFC 1952: magic, deflate, no flags, mtime 0, no extra flags, OS 3 (Unix).
 constexpr unsigned char kHeader[10] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3};
+constexpr size_t kTrailerSize = 8;
 
-// One block deflated on its own; a sync flush ends it on a byte boundary so
-// the next block's bytes can follow it directly.
-std::string DeflateBlock(const std::string& input, const std::string& dictionary, bool last, const std::string& what) {
-  z_stream z{};
-  if (deflateInit2(&z, kLevel, Z_DEFLATED, kRawDeflate, kMemLevel, Z_DEFAULT_STRATEGY) != Z_OK) {
-    throw Error("cannot initialise gzip compression", what);
-  }
-  std::string out;
-  try {
-    if (!dictionary.empty() &&
-        deflateSetDictionary(&z, reinterpret_cast<const Bytef*>(dictionary.data()), static_cast<uInt>(dictionary.size())) != Z_OK) {
-      throw Error("gzip compression failed (dictionary)", what);
-    }
-    out.resize(deflateBound(&z, input.size()) + 16);
-    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(input.data()));
-    z.avail_in = static_cast<uInt>(input.size());
-    z.next_out = reinterpret_cast<Bytef*>(out.data());
-    z.avail_out = static_cast<uInt>(out.size());
-    int rc = deflate(&z, last ? Z_FINISH : Z_SYNC_FLUSH);
-    if (rc != (last ? Z_STREAM_END : Z_OK) || z.avail_in != 0) throw Error("gzip compression failed", what);
-    out.resize(out.size() - z.avail_out);
-  } catch (...) {
-    deflateEnd(&z);
-    throw;
-  }
-  deflateEnd(&z);
-  return out;
+void PutLittleEndian(char* p, uint32_t v) {
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<char>((v >> (8 * i)) & 0xff);
 }
 
-void PutLittleEndian(std::string& s, uint32_t v) {
-  for (int i = 0; i < 4; ++i) s += static_cast<char>((v >> (8 * i)) & 0xff);
+// One block as a whole gzip member: header, raw deflate, CRC-32, size.
+std::string CompressMember(const std::string& input, int level, const std::string& what) {
+  std::unique_ptr<libdeflate_compressor, decltype(&libdeflate_free_compressor)> c(libdeflate_alloc_compressor(level),
+                                                                                    libdeflate_free_compressor);
+  if (!c) throw Error("cannot initialise gzip compression (out of memory)", what);
+  std::string out(sizeof kHeader + libdeflate_deflate_compress_bound(c.get(), input.size()) + kTrailerSize, '\0');
+  std::copy(std::begin(kHeader), std::end(kHeader), out.begin());
+  size_t n = libdeflate_deflate_compress(c.get(), input.data(), input.size(), out.data() + sizeof kHeader,
+                                         out.size() - sizeof kHeader - kTrailerSize);
+  if (n == 0) throw Error("gzip compression failed", what);
+  char* trailer = out.data() + sizeof kHeader + n;
+  PutLittleEndian(trailer, libdeflate_crc32(0, input.data(), input.size()));
+  PutLittleEndian(trailer + 4, static_cast<uint32_t>(input.size()));
+  out.resize(sizeof kHeader + n + kTrailerSize);
+  return out;
 }
 
 }  // namespace
 
-GzipSink::GzipSink(ByteSink& out, std::string what)
-    : out_(out), what_(std::move(what)), max_in_flight_(std::max(2u, std::thread::hardware_concurrency()) * 2) {
-  crc_ = static_cast<uint32_t>(crc32(0, nullptr, 0));
-  out_.Write(kHeader, sizeof kHeader);
+GzipSink::GzipSink(ByteSink& out, std::string what, int level)
+    : out_(out), what_(std::move(what)), level_(level), max_in_flight_(std::max(2u, std::thread::hardware_concurrency()) * 2) {
   block_.reserve(kBlockSize);
 }
 
@@ -69,27 +53,20 @@ GzipSink::~GzipSink() {
 
 void GzipSink::Write(const void* data, size_t len) {
   const char* p = static_cast<const char*>(data);
-  crc_ = static_cast<uint32_t>(crc32_z(crc_, reinterpret_cast<const Bytef*>(p), len));
-  size_ += len;
   while (len > 0) {
     size_t n = std::min(len, kBlockSize - block_.size());
     block_.append(p, n);
     p += n;
     len -= n;
-    if (block_.size() == kBlockSize) StartBlock(false);
+    if (block_.size() == kBlockSize) StartMember();
   }
 }
 
-void GzipSink::StartBlock(bool last) {
-  std::string input = std::move(block_);
-  std::string dictionary = dictionary_;
-  if (input.size() >= kDictionarySize) {
-    dictionary_ = input.substr(input.size() - kDictionarySize);
-  } else {
-    dictionary_ = (dictionary_ + input).substr(std::max(dictionary_.size() + input.size(), kDictionarySize) - kDictionarySize);
-  }
-  in_flight_.push_back(std::async(std::launch::async, [input = std::move(input), dictionary = std::move(dictionary), last,
-                                                      what = what_] { return DeflateBlock(input, dictionary, last, what); }));
+void GzipSink::StartMember() {
+  in_flight_.push_back(std::async(std::launch::async, [input = std::move(block_), level = level_, what = what_] {
+    return CompressMember(input, level, what);
+  }));
+  started_ = true;
   block_.clear();
   block_.reserve(kBlockSize);
   while (in_flight_.size() > max_in_flight_) WriteOldest();
@@ -102,12 +79,8 @@ void GzipSink::WriteOldest() {
 }
 
 void GzipSink::Finish() {
-  StartBlock(true);
+  if (!block_.empty() || !started_) StartMember();
   while (!in_flight_.empty()) WriteOldest();
-  std::string trailer;
-  PutLittleEndian(trailer, crc_);
-  PutLittleEndian(trailer, static_cast<uint32_t>(size_));
-  out_.Write(trailer.data(), trailer.size());
 }
 
 }  // namespace ubuild::store::registry

@@ -17,7 +17,6 @@
 #include "store/oci_media_types.h"
 #include "store/registry/concurrent_transfers.h"
 #include "store/registry/distribution_metadata.h"
-#include "store/registry/gzip_sink.h"
 #include "store/registry/manifest.h"
 #include "store/registry/registry_session.h"
 #include "store/store.h"
@@ -161,9 +160,9 @@ CompressedLayer Pusher::Compress(const Layer& layer) {
   if (!c.fd.valid()) throw SysError("open(O_TMPFILE)", tmp.string(), errno);
   const std::string what = "layer " + layer.diff_id.str();
   HashingFileSink file(c.fd.get(), what);
-  GzipSink gzip(file, what);
-  store_.layers().WriteTar(layer, gzip);
-  gzip.Finish();
+  auto compressing = MakeCompressingSink(options_.compression, file, what);
+  store_.layers().WriteTar(layer, *compressing);
+  compressing->Finish();
   c.digest = file.hash_.Final();
   c.size = file.size_;
   return c;
@@ -190,7 +189,7 @@ void Pusher::PushLayer(HttpClient& http, LayerPlan& plan) {
     }
   }
   CompressedLayer c = Compress(plan.layer);
-  plan.pushed = Descriptor{std::string(media_type::kDockerLayerGzip), c.digest, c.size, std::nullopt};
+  plan.pushed = Descriptor{std::string(options_.compression.DockerMediaType()), c.digest, c.size, std::nullopt};
   if (BlobSize(http, c.digest)) {
     Say(id + ": Layer already exists");
     return;
@@ -212,6 +211,7 @@ std::vector<Pusher::LayerPlan> Pusher::PlanLayers(const ImageConfig& config) con
     // Newest sightings last: the last one of each kind wins.
     for (const BlobSighting& s : SightingsOf(store_.root(), p.layer.diff_id)) {
       if (s.media_type.empty() || s.source_repository.rfind(prefix, 0) != 0) continue;
+      if (options_.force_compression && !options_.compression.Matches(s.media_type)) continue;
       (s.source_repository == ref_.Repository() ? p.here : p.mount) = s;
     }
     plans.push_back(std::move(p));

@@ -3,7 +3,7 @@
 // Each layer is offered by the blob digest the store last saw it under in
 // this registry (no compression needed): HEAD skips a blob the repository
 // has, a cross-repository mount takes it from a sibling repository; other
-// layers are compressed with gzip into a temporary file, hashed, and
+// layers are compressed (gzip unless told) into a temporary file, hashed, and
 // uploaded with POST then PUT. The config follows, then the Docker schema2
 // manifest, whose Docker-Content-Digest must be the digest of its bytes.
 #include <functional>
@@ -12,6 +12,7 @@
 #include "store/base/progress_sink.h"
 #include "store/digest.h"
 #include "store/registry/image_reference.h"
+#include "store/registry/layer_compression.h"
 
 namespace ubuild::store {
 class Store;
@@ -23,6 +24,10 @@ struct PushOptions {
   // docker push's lines ("<id>: Pushed"), one call per line, serialised.
   std::function<void(const std::string&)> progress;
   ProgressSink* sink = nullptr;  // each layer's upload as a byte-counted task (the live display)
+  // How layers are compressed. Unless `force_compression`, a blob the
+  // registry already has for a layer is reused whatever its compression.
+  LayerCompression compression;
+  bool force_compression = false;
 };
 
 struct PushResult {

@@ -67,6 +67,24 @@ check "-q prints only the reference" test "$(ub pull -q "$reg/test/multi@$digest
 printf 'FROM %s/test/multi:1\nRUN cat /d/x > /y\n' "$reg" >"$E2E_TMP/ctx/Dockerfile"
 check "a build runs on the pulled image" ub build -q -t on-pulled "$E2E_TMP/ctx"
 
+# Images named by digest: name@sha256:… and name:tag@sha256:… resolve to
+# the image pulled under that RepoDigest; a build FROM a digest the store
+# lacks pulls it.
+check "inspect name@digest" test "$(image_id "$reg/test/multi@$digest")" = "$src_id"
+check "inspect name:tag@digest" test "$(image_id "$reg/test/multi:1@$digest")" = "$src_id"
+other_digest=sha256:$(printf x | sha256sum | cut -d' ' -f1)
+check "another digest is not that image" bash -c "! '$UBUILD_BIN' --root '$ROOT' inspect '$reg/test/multi@$other_digest' >/dev/null 2>&1"
+ROOT_FIRST=$ROOT
+ROOT=$E2E_TMP/by-digest
+printf 'FROM %s/test/multi@%s\nRUN cat /d/x > /y\n' "$reg" "$digest" >"$E2E_TMP/ctx/Dockerfile"
+out=$(ub build -t by-digest "$E2E_TMP/ctx" 2>&1)
+check "a build FROM name@digest pulls it" grep -q "^Digest: $digest$" <<<"$out"
+check "... and builds on it" test "$(ub inspect by-digest | python3 -c 'import json,sys; print(len(json.load(sys.stdin)[0]["RootFS"]["Layers"]))')" = 3
+printf 'FROM %s/test/multi:1@%s\nRUN cat /d/x > /z\n' "$reg" "$digest" >"$E2E_TMP/ctx/Dockerfile"
+out=$(ub build -t by-tag-digest "$E2E_TMP/ctx" 2>&1)
+check "a build FROM name:tag@digest uses the pulled image without pulling again" bash -c "! grep -q '^Digest:' <<<'$out'"
+ROOT=$ROOT_FIRST
+
 # zstd layers, into a fresh store.
 rm -rf "$ROOT"
 ub pull -q "$zreg/test/zstd:1" >/dev/null

@@ -4,7 +4,8 @@
 # ubuild pull into a fresh store (same id); layers the registry has are
 # skipped, a sibling repository's are mounted, and compression is
 # deterministic (the same image pushed from another store gives the same
-# manifest digest). docker push -> ubuild pull keeps Docker's id. Bad input
+# manifest digest), also with --compression zstd or uncompressed. docker
+# push -> ubuild pull keeps Docker's id. Bad input
 # fails clearly with the store as it was.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -104,6 +105,32 @@ ub pull -q "$reg/test/fromdocker:2" >/dev/null
 check "ubuild pull of docker's push: same image id" test "$(image_id "$reg/test/fromdocker:2")" = "$did"
 ROOT=$ROOT_FIRST
 
+# --compression zstd and uncompressed: every layer compressed again (the
+# registry's gzip blobs are not reused), the manifest says so, the bytes
+# are the same from another store, and Docker and ubuild pull the same id.
+for comp in zstd uncompressed; do
+  ub tag app:1 "$reg/test/$comp:1"
+  out=$(ub push --compression "$comp" "$reg/test/$comp:1")
+  check "push --compression $comp compresses every layer" test "$(grep -c ': Pushed$' <<<"$out")" = 3
+  cdigest=$(sed -n 's/^1: digest: \(sha256:[0-9a-f]*\) .*/\1/p' <<<"$out")
+  media=application/vnd.docker.image.rootfs.diff.tar$([[ $comp == zstd ]] && echo .zstd || true)
+  check "... and the manifest lists $comp layers" python3 -c '
+import json, subprocess, sys
+m = json.loads(subprocess.run(["skopeo", "inspect", "--raw", "--tls-verify=false", "docker://%s/test/%s:1" % tuple(sys.argv[1:3])],
+                              capture_output=True, check=True).stdout)
+assert [l["mediaType"] for l in m["layers"]] == [sys.argv[3]] * 3, m' "$reg" "$comp" "$media"
+  check "... the same bytes from another store" bash -c "'$UBUILD_BIN' --root '$E2E_TMP/second' tag app:1 '$reg/test/${comp}2:1' &&
+    '$UBUILD_BIN' --root '$E2E_TMP/second' push --compression $comp '$reg/test/${comp}2:1' | grep -q '^1: digest: $cdigest '"
+  ROOT=$E2E_TMP/$comp-pull
+  ub pull -q "$reg/test/$comp:1" >/dev/null
+  check "... ubuild pulls it with the same id" test "$(image_id "$reg/test/$comp:1")" = "$id"
+  ROOT=$ROOT_FIRST
+  docker_cli pull -q "$reg/test/$comp:1" >/dev/null
+  check "... Docker pulls it with the same id" test "$(docker_cli image inspect --format '{{.Id}}' "$reg/test/$comp:1")" = "$id"
+done
+out=$(ub push --compression zstd "$reg/test/zstd:1")
+check "a second zstd push finds every layer" test "$(grep -c ': Layer already exists$' <<<"$out")" = 3
+
 # Bad input.
 expect_failure() {  # description expected-message-part ub-args...
   local what=$1 message=$2 before out rc
@@ -114,6 +141,8 @@ expect_failure() {  # description expected-message-part ub-args...
   check "$what: store unchanged" test "$before" = "$(store_snapshot)"
 }
 expect_failure "push of an image the store lacks" "no such image in the store: $reg/test/none:1" push "$reg/test/none:1"
+expect_failure "push with an unknown compression" "unknown compression 'xz'" push --compression xz "$reg/test/app:1"
+expect_failure "push with a level out of range" "gzip's compression level is 0 to 9, not 11" push --compression-level 11 "$reg/test/app:1"
 expect_failure "push of a digest reference" "cannot push a digest reference" push "$reg/test/app@$rdigest"
 htpasswd -Bbn tester s3cret >"$E2E_TMP/htpasswd"
 areg=$(start_registry basic "auth:

@@ -48,8 +48,12 @@ TEST_F(ReferenceStoreTest, RepoDigestsLiveBesideTagsButAreNotTags) {
   EXPECT_EQ(refs_.DigestsOf(kA), std::vector<std::string>{"hello@sha256:" + std::string(64, 'c')});
   EXPECT_EQ(refs_.All().size(), 1u);
   EXPECT_EQ(refs_.TagsOf(kA), std::vector<std::string>{"hello:latest"});
+  EXPECT_EQ(refs_.GetDigest("hello", manifest), kA);
+  EXPECT_EQ(refs_.GetDigest("hello", Digest::FromHex(std::string(64, 'd'))), std::nullopt);
+  EXPECT_EQ(refs_.GetDigest("other", manifest), std::nullopt);
   refs_.RemoveDigestsOf(kA);
   EXPECT_TRUE(refs_.DigestsOf(kA).empty());
+  EXPECT_EQ(refs_.GetDigest("hello", manifest), std::nullopt);
   EXPECT_EQ(refs_.TagsOf(kA), std::vector<std::string>{"hello:latest"});
 }
 
