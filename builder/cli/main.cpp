@@ -1,5 +1,8 @@
 // ubuild's entry point: global options, command dispatch through the command
 // table, and the one place errors are caught and printed.
+#include <unistd.h>
+
+#include <cstdlib>
 #include <iostream>
 
 #include "builder/cli/command_args.h"
@@ -7,6 +10,7 @@
 #include "builder/cli/commands.h"
 #include "builder/cli/help_text.h"
 #include "builder/rootfs/private_mount_namespace.h"
+#include "builder/rootfs/user_namespace.h"
 #include "store/base/error.h"
 #include "store/default_root.h"
 
@@ -39,6 +43,10 @@ int main(int argc, char** argv) {
       return 2;
     }
     global.root = root_option.empty() ? ubuild::store::DefaultRoot() : std::filesystem::path(root_option);
+    // Rootless: the re-executed ubuild is root of its namespace, so it is
+    // told the user's default root rather than working it out again.
+    if (root_option.empty() && ::geteuid() != 0) ::setenv("UBUILD_ROOT", global.root.c_str(), 1);
+    ubuild::builder::ReexecInUserNamespace(argv);
 
     const ubuild::cli::Args words(args.begin() + static_cast<long>(i), args.end());
     const ubuild::cli::CommandChoice choice = ubuild::cli::ChooseCommand(words);
@@ -59,6 +67,10 @@ int main(int argc, char** argv) {
     return 2;
   } catch (const ubuild::Error& e) {
     std::cerr << "ubuild: " << e.message() << "\n";
+    // Only an owner the single-id mapping cannot hold fails a chown there.
+    if (e.message().find("chown") != std::string::npos) {
+      if (const std::string hint = ubuild::builder::SingleIdHint(); !hint.empty()) std::cerr << "ubuild: " << hint << "\n";
+    }
     return e.exit_code();
   } catch (const std::exception& e) {
     std::cerr << "ubuild: internal error: " << e.what() << "\n";

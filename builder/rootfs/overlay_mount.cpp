@@ -2,20 +2,29 @@
 
 #include <fcntl.h>
 #include <libmount/libmount.h>
+#include <sched.h>
+#include <spawn.h>
 #include <sys/mount.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <system_error>
 
 #include "store/base/error.h"
 #include "store/base/fd.h"
+#include "store/overlay_xattrs.h"
+
+extern char** environ;
 
 namespace ubuild::builder {
 namespace fs = std::filesystem;
@@ -53,10 +62,16 @@ bool KernelKnowsOption(const char* name) {
 
 // The options that keep upperdir a faithful diff (design.md §4): no renamed
 // directories recorded as redirects, no metadata-only copy-ups, no index.
+// With userxattr the kernel refuses redirect_dir=off where that means
+// "follow"; "nofollow" creates none either.
+const char* FidelityValue(const char* name) {
+  return store::InChildUserNamespace() && std::string_view(name) == "redirect_dir" ? "nofollow" : "off";
+}
+
 std::string FidelityOptions() {
   std::string out;
   for (const char* name : {"redirect_dir", "metacopy", "index"}) {
-    if (KernelKnowsOption(name)) out += std::string(",") + name + "=off";
+    if (KernelKnowsOption(name)) out += std::string(",") + name + "=" + FidelityValue(name);
   }
   return out;
 }
@@ -74,6 +89,10 @@ bool KernelHasVolatile() {
 
 std::string SpeedOptions() { return KernelHasVolatile() ? ",volatile" : ""; }
 
+// Inside a user namespace overlay may not touch trusted.* and keeps its
+// state in user.overlay.* instead (Linux 5.11+), as the store expects there.
+std::string NamespaceOptions() { return store::InChildUserNamespace() ? ",userxattr" : ""; }
+
 std::string JoinLower(const std::vector<fs::path>& lower, const fs::path& base) {
   std::string out;
   for (const auto& dir : lower) {
@@ -87,7 +106,7 @@ std::string Options(const std::vector<fs::path>& lower, const fs::path& upper, c
                     const fs::path& base) {
   auto rel = [&](const fs::path& p) { return base.empty() ? p.string() : p.lexically_relative(base).string(); };
   return "lowerdir=" + JoinLower(lower, base) + ",upperdir=" + rel(upper) + ",workdir=" + rel(work) +
-         FidelityOptions() + SpeedOptions();
+         FidelityOptions() + SpeedOptions() + NamespaceOptions();
 }
 
 bool IsUnder(const fs::path& p, const fs::path& dir) {
@@ -153,10 +172,13 @@ void MountWithFsconfig(const std::vector<fs::path>& lower, const fs::path& upper
   set("upperdir", upper.string());
   set("workdir", work.string());
   for (const char* name : {"redirect_dir", "metacopy", "index"}) {
-    if (KernelKnowsOption(name)) set(name, "off");
+    if (KernelKnowsOption(name)) set(name, FidelityValue(name));
   }
   if (KernelHasVolatile() && ::fsconfig(fsfd.get(), FSCONFIG_SET_FLAG, "volatile", nullptr, 0) != 0) {
     throw SysError("fsconfig volatile", merged.string(), errno);
+  }
+  if (store::InChildUserNamespace() && ::fsconfig(fsfd.get(), FSCONFIG_SET_FLAG, "userxattr", nullptr, 0) != 0) {
+    throw SysError("fsconfig userxattr", merged.string(), errno);
   }
   if (::fsconfig(fsfd.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0) {
     throw SysError("mount overlay", merged.string(), errno);
@@ -166,6 +188,92 @@ void MountWithFsconfig(const std::vector<fs::path>& lower, const fs::path& upper
   if (::move_mount(mfd.get(), "", AT_FDCWD, merged.c_str(), MOVE_MOUNT_F_EMPTY_PATH) != 0) {
     throw SysError("move_mount overlay", merged.string(), errno);
   }
+}
+
+// The kernel's overlayfs: options in the one page mount(2) copies, else
+// relative to a common parent, else one by one through fsconfig.
+void MountKernelOverlay(const std::vector<fs::path>& lower, const fs::path& upper, const fs::path& work,
+                        const fs::path& merged) {
+  // The kernel copies mount(2) options into one page.
+  const size_t limit = static_cast<size_t>(::sysconf(_SC_PAGESIZE)) - 1;
+  const std::string absolute = Options(lower, upper, work, {});
+  if (absolute.size() <= limit) {
+    MountWithLibmount(absolute, merged);
+  } else {
+    // Docker's trick: short l/<LINK> names relative to the common parent,
+    // resolved by the kernel against our cwd at mount time.
+    std::vector<fs::path> all = lower;
+    all.push_back(upper);
+    all.push_back(work);
+    const fs::path base = CommonParent(all);
+    const std::string relative = Options(lower, upper, work, base);
+    if (relative.size() <= limit && base != base.root_path()) {
+      const Fd cwd(::open(".", O_PATH | O_DIRECTORY | O_CLOEXEC));
+      if (!cwd.valid()) throw SysError("open", ".", errno);
+      if (::chdir(base.c_str()) != 0) throw SysError("chdir", base.string(), errno);
+      try {
+        MountWithLibmount(relative, merged);
+      } catch (...) {
+        (void)!::fchdir(cwd.get());
+        throw;
+      }
+      (void)!::fchdir(cwd.get());
+    } else {
+      MountWithFsconfig(lower, upper, work, merged);
+    }
+  }
+}
+
+// Once the kernel refused, later mounts of this process go straight to
+// fuse-overlayfs.
+std::atomic<bool> fuse_chosen{false};
+
+bool UseFuseOverlayfs() {
+  static const bool asked = [] {
+    const char* env = std::getenv("UBUILD_OVERLAY");
+    return env != nullptr && std::string_view(env) == "fuse-overlayfs";
+  }();
+  return asked || fuse_chosen.load();
+}
+
+std::string FindFuseOverlayfs() {
+  const char* path = std::getenv("PATH");
+  const std::string dirs = path != nullptr ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  size_t start = 0;
+  while (start <= dirs.size()) {
+    size_t end = dirs.find(':', start);
+    if (end == std::string::npos) end = dirs.size();
+    const std::string candidate = dirs.substr(start, end - start) + "/fuse-overlayfs";
+    if (end > start && ::access(candidate.c_str(), X_OK) == 0) return candidate;
+    start = end + 1;
+  }
+  return {};
+}
+
+// fuse-overlayfs (the rootless fallback podman and buildah use) mounts and
+// then detaches into the background, so its exit status says whether the
+// mount is in place. Every write goes through it to the upperdir before
+// the call returns, so the upperdir is whole once it is unmounted.
+void MountFuseOverlayfs(const std::vector<fs::path>& lower, const fs::path& upper, const fs::path& work,
+                        const fs::path& merged) {
+  const std::string program = FindFuseOverlayfs();
+  if (program.empty()) {
+    throw Error("overlay: the kernel cannot mount overlayfs here and fuse-overlayfs is not on PATH (Debian: apt-get "
+                "install fuse-overlayfs)", merged.string());
+  }
+  const std::string options = "lowerdir=" + JoinLower(lower, {}) + ",upperdir=" + upper.string() +
+                              ",workdir=" + work.string();
+  std::vector<char*> argv = {const_cast<char*>(program.c_str()), const_cast<char*>("-o"),
+                             const_cast<char*>(options.c_str()), const_cast<char*>(merged.c_str()), nullptr};
+  pid_t pid = 0;
+  if (const int err = ::posix_spawn(&pid, program.c_str(), nullptr, nullptr, argv.data(), environ); err != 0) {
+    throw SysError("run fuse-overlayfs", merged.string(), err);
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) throw SysError("wait for fuse-overlayfs", merged.string(), errno);
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) throw Error("fuse-overlayfs failed to mount", merged.string());
 }
 
 }  // namespace
@@ -192,32 +300,19 @@ OverlayMount::OverlayMount(const std::vector<fs::path>& lower_in, const fs::path
     CheckPath(work);
     CheckPath(merged_);
 
-    // The kernel copies mount(2) options into one page.
-    const size_t limit = static_cast<size_t>(::sysconf(_SC_PAGESIZE)) - 1;
-    const std::string absolute = Options(lower, upper, work, {});
-    if (absolute.size() <= limit) {
-      MountWithLibmount(absolute, merged_);
+    if (UseFuseOverlayfs()) {
+      MountFuseOverlayfs(lower, upper, work, merged_);
+      fuse_ = true;
     } else {
-      // Docker's trick: short l/<LINK> names relative to the common parent,
-      // resolved by the kernel against our cwd at mount time.
-      std::vector<fs::path> all = lower;
-      all.push_back(upper);
-      all.push_back(work);
-      const fs::path base = CommonParent(all);
-      const std::string relative = Options(lower, upper, work, base);
-      if (relative.size() <= limit && base != base.root_path()) {
-        const Fd cwd(::open(".", O_PATH | O_DIRECTORY | O_CLOEXEC));
-        if (!cwd.valid()) throw SysError("open", ".", errno);
-        if (::chdir(base.c_str()) != 0) throw SysError("chdir", base.string(), errno);
-        try {
-          MountWithLibmount(relative, merged_);
-        } catch (...) {
-          (void)!::fchdir(cwd.get());
-          throw;
-        }
-        (void)!::fchdir(cwd.get());
-      } else {
-        MountWithFsconfig(lower, upper, work, merged_);
+      try {
+        MountKernelOverlay(lower, upper, work, merged_);
+      } catch (const Error&) {
+        // Kernels before 5.11, and filesystems without user xattrs, refuse
+        // overlay in a user namespace; fuse-overlayfs does the same there.
+        if (!store::InChildUserNamespace() || FindFuseOverlayfs().empty()) throw;
+        MountFuseOverlayfs(lower, upper, work, merged_);
+        fuse_chosen.store(true);
+        fuse_ = true;
       }
     }
   } catch (...) {
@@ -283,6 +378,37 @@ void OverlayMount::AtUnmount(const fs::path& merged, std::function<void()> fn) {
   std::lock_guard lock(registry_mutex);
   auto it = Registry().find(MountKey(merged));
   if (it != Registry().end()) it->second.at_unmount.push_back(std::move(fn));
+}
+
+std::string OverlayMount::ProbeKind(const fs::path& dir) {
+  std::string tmpl = (dir / "overlay-probe-XXXXXX").string();
+  if (!::mkdtemp(tmpl.data())) throw SysError("mkdtemp", tmpl, errno);
+  const fs::path scratch = tmpl;
+  for (const char* sub : {"lower", "upper", "work", "merged"}) fs::create_directory(scratch / sub);
+  const pid_t pid = ::fork();
+  if (pid < 0) throw SysError("fork", "", errno);
+  if (pid == 0) {
+    // Kind by exit status: 0 kernel, 2 fuse-overlayfs, 1 none.
+    int code = 1;
+    try {
+      if (::unshare(CLONE_NEWNS) == 0 && ::mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) == 0) {
+        OverlayMount m({scratch / "lower"}, scratch / "upper", scratch / "work", scratch / "merged");
+        code = m.fuse() ? 2 : 0;
+        m.Unmount();
+      }
+    } catch (const std::exception&) {
+    }
+    ::_exit(code);
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  std::error_code ec;
+  fs::remove_all(scratch, ec);
+  const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+  if (code == 0) return store::InChildUserNamespace() ? "overlay (userxattr)" : "overlay";
+  if (code == 2) return "fuse-overlayfs";
+  return "none";
 }
 
 }  // namespace ubuild::builder
