@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <libmount/libmount.h>
 #include <sched.h>
-#include <spawn.h>
 #include <sys/mount.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -20,11 +19,10 @@
 #include <string_view>
 #include <system_error>
 
+#include "builder/rootfs/fuse_overlayfs.h"
 #include "store/base/error.h"
 #include "store/base/fd.h"
 #include "store/overlay_xattrs.h"
-
-extern char** environ;
 
 namespace ubuild::builder {
 namespace fs = std::filesystem;
@@ -236,51 +234,13 @@ bool UseFuseOverlayfs() {
   return asked || fuse_chosen.load();
 }
 
-std::string FindFuseOverlayfs() {
-  const char* path = std::getenv("PATH");
-  const std::string dirs = path != nullptr ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-  size_t start = 0;
-  while (start <= dirs.size()) {
-    size_t end = dirs.find(':', start);
-    if (end == std::string::npos) end = dirs.size();
-    const std::string candidate = dirs.substr(start, end - start) + "/fuse-overlayfs";
-    if (end > start && ::access(candidate.c_str(), X_OK) == 0) return candidate;
-    start = end + 1;
-  }
-  return {};
-}
-
-// fuse-overlayfs (the rootless fallback podman and buildah use) mounts and
-// then detaches into the background, so its exit status says whether the
-// mount is in place. Every write goes through it to the upperdir before
-// the call returns, so the upperdir is whole once it is unmounted.
-void MountFuseOverlayfs(const std::vector<fs::path>& lower, const fs::path& upper, const fs::path& work,
-                        const fs::path& merged) {
-  const std::string program = FindFuseOverlayfs();
-  if (program.empty()) {
-    throw Error("overlay: the kernel cannot mount overlayfs here and fuse-overlayfs is not on PATH (Debian: apt-get "
-                "install fuse-overlayfs)", merged.string());
-  }
-  const std::string options = "lowerdir=" + JoinLower(lower, {}) + ",upperdir=" + upper.string() +
-                              ",workdir=" + work.string();
-  std::vector<char*> argv = {const_cast<char*>(program.c_str()), const_cast<char*>("-o"),
-                             const_cast<char*>(options.c_str()), const_cast<char*>(merged.c_str()), nullptr};
-  pid_t pid = 0;
-  if (const int err = ::posix_spawn(&pid, program.c_str(), nullptr, nullptr, argv.data(), environ); err != 0) {
-    throw SysError("run fuse-overlayfs", merged.string(), err);
-  }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) throw SysError("wait for fuse-overlayfs", merged.string(), errno);
-  }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) throw Error("fuse-overlayfs failed to mount", merged.string());
-}
-
 }  // namespace
 
 OverlayMount::OverlayMount(const std::vector<fs::path>& lower_in, const fs::path& upper_in, const fs::path& work_in,
                            const fs::path& merged_in)
-    : merged_(MountKey(merged_in)), work_(fs::absolute(work_in).lexically_normal()) {
+    : merged_(MountKey(merged_in)),
+      work_(fs::absolute(work_in).lexically_normal()),
+      upper_(fs::absolute(upper_in).lexically_normal()) {
   std::vector<fs::path> lower;
   for (const auto& dir : lower_in) lower.push_back(fs::absolute(dir).lexically_normal());
   const fs::path upper = fs::absolute(upper_in).lexically_normal();
@@ -315,6 +275,7 @@ OverlayMount::OverlayMount(const std::vector<fs::path>& lower_in, const fs::path
         fuse_ = true;
       }
     }
+    if (fuse_) fuse_lower_ = lower;
   } catch (...) {
     if (!scratch_lower_.empty()) {
       std::error_code ec;
@@ -346,6 +307,7 @@ void OverlayMount::Unmount() {
       }
     }
     mounted_ = false;
+    if (fuse_) NormalizeFuseUpper(upper_, fuse_lower_);
     // A volatile mount leaves work/work/incompat/volatile, and overlay
     // refuses that workdir until it is gone; Docker's layers have none.
     std::error_code ec;

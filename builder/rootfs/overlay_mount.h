@@ -47,6 +47,8 @@ class OverlayMount {
  private:
   std::filesystem::path merged_;
   std::filesystem::path work_;
+  std::filesystem::path upper_;
+  std::vector<std::filesystem::path> fuse_lower_;  // what NormalizeFuseUpper compares with
   std::filesystem::path scratch_lower_;  // created for an empty lower list
   bool mounted_ = false;
   bool fuse_ = false;
