@@ -114,7 +114,15 @@ void Normalize(const fs::path& dir, const std::string& rel, const std::vector<fs
   for (const std::string& name : SortedDirectoryNames(fd.get(), dir.string())) {
     struct stat st;
     if (::fstatat(fd.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) throw SysError("stat", (dir / name).string(), errno);
-    if (S_ISDIR(st.st_mode)) Normalize(dir / name, rel.empty() ? name : rel + "/" + name, lower);
+    const std::string child = rel.empty() ? name : rel + "/" + name;
+    if (S_ISDIR(st.st_mode)) {
+      Normalize(dir / name, child, lower);
+    } else if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0) && !LowerLookupFinds(child, lower)) {
+      // A whiteout with nothing below to hide (left by rmdir of a directory
+      // the same step made): the kernel writes none.
+      if (::unlinkat(fd.get(), name.c_str(), 0) != 0) throw SysError("unlink", (dir / name).string(), errno);
+      changed = true;
+    }
   }
   if (changed) {
     const struct timespec times[2] = {before.st_atim, before.st_mtim};

@@ -23,7 +23,8 @@ void MountFuseOverlayfs(const std::vector<std::filesystem::path>& lower, const s
 
 // After the unmount: a directory stays opaque (user.overlay.opaque) only
 // where a lower layer has its path, as the kernel marks only a directory
-// made over a whiteout; fuse-overlayfs's own markers go. Directory times
+// made over a whiteout; fuse-overlayfs's own markers go, and so do the
+// whiteouts it leaves where no lower layer has the path. Directory times
 // are kept.
 void NormalizeFuseUpper(const std::filesystem::path& upper, const std::vector<std::filesystem::path>& lower);
 
