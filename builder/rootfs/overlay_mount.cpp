@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <libmount/libmount.h>
 #include <sched.h>
+#include <linux/magic.h>
 #include <sys/mount.h>
+#include <sys/statfs.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -266,10 +268,19 @@ OverlayMount::OverlayMount(const std::vector<fs::path>& lower_in, const fs::path
     } else {
       try {
         MountKernelOverlay(lower, upper, work, merged_);
-      } catch (const Error&) {
+      } catch (const Error& e) {
         // Kernels before 5.11, and filesystems without user xattrs, refuse
         // overlay in a user namespace; fuse-overlayfs does the same there.
-        if (!store::InChildUserNamespace() || FindFuseOverlayfs().empty()) throw;
+        if (!store::InChildUserNamespace()) throw;
+        if (FindFuseOverlayfs().empty()) {
+          struct statfs fs {};
+          if (::statfs(upper.c_str(), &fs) == 0 && fs.f_type == OVERLAYFS_SUPER_MAGIC) {
+            throw Error(e.what() + std::string(" (the store is on overlayfs, a container's own root perhaps, which "
+                                               "overlay cannot take as an upper layer: put the store on a volume)"),
+                        e.where());
+          }
+          throw;
+        }
         MountFuseOverlayfs(lower, upper, work, merged_);
         fuse_chosen.store(true);
         fuse_ = true;

@@ -97,12 +97,13 @@ void WriteProcFile(const std::string& path, const std::string& text) {
 void Unshare() {
   if (::unshare(CLONE_NEWUSER) != 0) {
     const int err = errno;
-    std::string what = "cannot create a user namespace for rootless ubuild";
+    std::string what = std::string("cannot create a user namespace for rootless ubuild: ") + std::strerror(err);
     if (err == EPERM || err == ENOSPC) {
-      what += " (are user namespaces disabled? see /proc/sys/user/max_user_namespaces and, on Debian kernels, "
-              "kernel.unprivileged_userns_clone)";
+      what += " (user namespaces disabled? see /proc/sys/user/max_user_namespaces and, on Debian kernels, "
+              "kernel.unprivileged_userns_clone; in a container, Docker's default seccomp profile refuses them: "
+              "--security-opt seccomp=unconfined)";
     }
-    throw SysError(what, "", err);
+    throw Error(what);
   }
 }
 
