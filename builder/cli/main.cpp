@@ -1,8 +1,5 @@
 // ubuild's entry point: global options, command dispatch through the command
 // table, and the one place errors are caught and printed.
-#include <unistd.h>
-
-#include <cstdlib>
 #include <iostream>
 
 #include "builder/cli/command_args.h"
@@ -43,10 +40,9 @@ int main(int argc, char** argv) {
       return 2;
     }
     global.root = root_option.empty() ? ubuild::store::DefaultRoot() : std::filesystem::path(root_option);
-    // Rootless: the re-executed ubuild is root of its namespace, so it is
-    // told the user's default root rather than working it out again.
-    if (root_option.empty() && ::geteuid() != 0) ::setenv("UBUILD_ROOT", global.root.c_str(), 1);
-    ubuild::builder::ReexecInUserNamespace(argv);
+    // Rootless: from here on this process is root of its own user
+    // namespace, its store the user's (chosen above, while still the user).
+    ubuild::builder::EnterUserNamespace();
 
     const ubuild::cli::Args words(args.begin() + static_cast<long>(i), args.end());
     const ubuild::cli::CommandChoice choice = ubuild::cli::ChooseCommand(words);

@@ -107,15 +107,22 @@ void Unshare() {
   }
 }
 
-int Spawn(const std::vector<std::string>& argv) {
+// Starts `argv`; -1 when it cannot (said on stderr, where the helper's own
+// words go too).
+pid_t Spawn(const std::vector<std::string>& argv) {
   std::vector<char*> cargv;
   for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
   cargv.push_back(nullptr);
   pid_t pid = 0;
   if (const int err = ::posix_spawn(&pid, cargv[0], nullptr, nullptr, cargv.data(), environ); err != 0) {
     std::fprintf(stderr, "ubuild: cannot run %s: %s\n", cargv[0], std::strerror(err));
-    return 127;
+    return -1;
   }
+  return pid;
+}
+
+int Wait(pid_t pid) {
+  if (pid < 0) return 127;
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
@@ -137,13 +144,14 @@ void MapWithHelpers(const std::string& newuidmap, const std::string& newgidmap, 
     char go = 0;
     if (::read(ready[0], &go, 1) != 1) ::_exit(1);  // the parent failed to unshare
     const std::string pid = std::to_string(parent);
-    int rc = Spawn({newuidmap, pid, "0", std::to_string(uid), "1", "1", std::to_string(uids.start),
-                    std::to_string(uids.count)});
-    if (rc == 0) {
-      rc = Spawn({newgidmap, pid, "0", std::to_string(gid), "1", "1", std::to_string(gids.start),
-                  std::to_string(gids.count)});
-    }
-    ::_exit(rc);
+    // Both at once: each is a setuid exec of its own.
+    const pid_t uid_helper = Spawn({newuidmap, pid, "0", std::to_string(uid), "1", "1", std::to_string(uids.start),
+                                    std::to_string(uids.count)});
+    const pid_t gid_helper = Spawn({newgidmap, pid, "0", std::to_string(gid), "1", "1", std::to_string(gids.start),
+                                    std::to_string(gids.count)});
+    const int uid_rc = Wait(uid_helper);
+    const int gid_rc = Wait(gid_helper);
+    ::_exit(uid_rc != 0 ? uid_rc : gid_rc);
   }
   ::close(ready[0]);
   int unshare_errno = 0;
@@ -170,7 +178,7 @@ void MapWithHelpers(const std::string& newuidmap, const std::string& newgidmap, 
 
 }  // namespace
 
-void ReexecInUserNamespace(char** argv) {
+void EnterUserNamespace() {
   const uid_t uid = ::geteuid();
   if (uid == 0) return;
   const gid_t gid = ::getegid();
@@ -198,10 +206,10 @@ void ReexecInUserNamespace(char** argv) {
     WriteProcFile("/proc/self/uid_map", "0 " + std::to_string(uid) + " 1");
     WriteProcFile("/proc/self/gid_map", "0 " + std::to_string(gid) + " 1");
   }
-  // The ids are mapped; a fresh exec starts as root of the namespace with
-  // its full capabilities there and nothing cached from before.
-  ::execv("/proc/self/exe", argv);
-  throw SysError("re-exec", "/proc/self/exe", errno);
+  // The ids are mapped, and unshare gave this process every capability in
+  // the new namespace: it goes on as its root. podman and buildah re-exec
+  // here because Go has threads by now; ubuild has none yet, and a second
+  // exec would load its fifty libraries again (tens of ms on every command).
 }
 
 UserNamespaceMode CurrentUserNamespaceMode() {
