@@ -7,11 +7,9 @@
 #include <string>
 #include <string_view>
 
-namespace ubuild::store {
+#include "store/base/child_user_namespace.h"
 
-// Whether this process runs in a user namespace other than the host's
-// (rootless ubuild, or root of a namespace made by someone else).
-bool InChildUserNamespace();
+namespace ubuild::store {
 
 // The attribute that marks an opaque directory for the overlay this
 // process can mount.

@@ -65,7 +65,7 @@ bool KernelKnowsOption(const char* name) {
 // With userxattr the kernel refuses redirect_dir=off where that means
 // "follow"; "nofollow" creates none either.
 const char* FidelityValue(const char* name) {
-  return store::InChildUserNamespace() && std::string_view(name) == "redirect_dir" ? "nofollow" : "off";
+  return InChildUserNamespace() && std::string_view(name) == "redirect_dir" ? "nofollow" : "off";
 }
 
 std::string FidelityOptions() {
@@ -91,7 +91,7 @@ std::string SpeedOptions() { return KernelHasVolatile() ? ",volatile" : ""; }
 
 // Inside a user namespace overlay may not touch trusted.* and keeps its
 // state in user.overlay.* instead (Linux 5.11+), as the store expects there.
-std::string NamespaceOptions() { return store::InChildUserNamespace() ? ",userxattr" : ""; }
+std::string NamespaceOptions() { return InChildUserNamespace() ? ",userxattr" : ""; }
 
 std::string JoinLower(const std::vector<fs::path>& lower, const fs::path& base) {
   std::string out;
@@ -177,7 +177,7 @@ void MountWithFsconfig(const std::vector<fs::path>& lower, const fs::path& upper
   if (KernelHasVolatile() && ::fsconfig(fsfd.get(), FSCONFIG_SET_FLAG, "volatile", nullptr, 0) != 0) {
     throw SysError("fsconfig volatile", merged.string(), errno);
   }
-  if (store::InChildUserNamespace() && ::fsconfig(fsfd.get(), FSCONFIG_SET_FLAG, "userxattr", nullptr, 0) != 0) {
+  if (InChildUserNamespace() && ::fsconfig(fsfd.get(), FSCONFIG_SET_FLAG, "userxattr", nullptr, 0) != 0) {
     throw SysError("fsconfig userxattr", merged.string(), errno);
   }
   if (::fsconfig(fsfd.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0) {
@@ -271,7 +271,7 @@ OverlayMount::OverlayMount(const std::vector<fs::path>& lower_in, const fs::path
       } catch (const Error& e) {
         // Kernels before 5.11, and filesystems without user xattrs, refuse
         // overlay in a user namespace; fuse-overlayfs does the same there.
-        if (!store::InChildUserNamespace()) throw;
+        if (!InChildUserNamespace()) throw;
         if (FindFuseOverlayfs().empty()) {
           struct statfs fs {};
           if (::statfs(upper.c_str(), &fs) == 0 && fs.f_type == OVERLAYFS_SUPER_MAGIC) {
@@ -379,7 +379,7 @@ std::string OverlayMount::ProbeKind(const fs::path& dir) {
   std::error_code ec;
   fs::remove_all(scratch, ec);
   const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
-  if (code == 0) return store::InChildUserNamespace() ? "overlay (userxattr)" : "overlay";
+  if (code == 0) return InChildUserNamespace() ? "overlay (userxattr)" : "overlay";
   if (code == 2) return "fuse-overlayfs";
   return "none";
 }

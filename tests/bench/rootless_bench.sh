@@ -11,9 +11,10 @@
 # (b) COPY of 20,000 small files: cold, unchanged rebuild, after editing one file
 # (c) COPY of 512 x 1 MiB: cold
 # Median wall time of N runs (default 3; rebuilds 5) after one untimed
-# warm-up build; each file-heavy block starts after `sync` and a minute's
-# pause (build_bench.sh's settle(): this VM's ext4 rescans freshly freed
-# inodes); SETTLE_SECONDS=0 skips it. --strict exits 1 on a missed target.
+# warm-up build each; the three take turns within every round. Each
+# file-heavy block starts after `sync` and a minute's pause (build_bench.sh's
+# settle(): this VM's ext4 rescans freshly freed inodes); SETTLE_SECONDS=0
+# skips it. --strict exits 1 on a missed target.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -57,8 +58,10 @@ sed -i "/^$BENCH_USER:/d" /etc/subuid /etc/subgid
 echo "$BENCH_USER:$start:65536" >>/etc/subuid
 echo "$BENCH_USER:$start:65536" >>/etc/subgid
 
+# setpriv, not runuser: no PAM session in the timed path.
 as_user() {
-  runuser -u "$BENCH_USER" -- env -i HOME="$T/home" PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin "$@"
+  setpriv --reuid "$BENCH_USER" --regid "$BENCH_USER" --clear-groups \
+    env -i HOME="$T/home" PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin "$@"
 }
 build_root() { local ctx=$1; shift; "$UBUILD_BIN" --root "$T/root" build --network none -t bench "$@" "$ctx" >"$T/last.log" 2>&1; }
 build_rootless() {
@@ -81,24 +84,34 @@ as_user "$UBUILD_BIN" --root "$T/home/fuse" import - busybox:local <"$T/rootfs.t
 settle() { sync; sleep "${SETTLE_SECONDS:-61}"; }
 now_ns() { date +%s%N; }
 median() { sort -n | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print int((a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
-# measure TOOL RUNS PREPARE CTX OPTS...: median ms of RUNS builds.
+# measure RUNS PREPARE CTX OPTS...: MS[tool] = the median ms of RUNS builds
+# per tool. The tools take turns within each round, so a load that comes
+# and goes on a shared machine falls on all of them alike. PREPARE runs
+# (untimed, with $tool set) before each build.
+declare -A MS
 measure() {
-  local tool=$1 runs=$2 prepare=$3 ctx=$4; shift 4
-  local i t0 t1 times=()
+  local runs=$1 prepare=$2 ctx=$3; shift 3
+  local i tool t0 t1
+  declare -A times=()
   for ((i = 0; i < runs; i++)); do
-    eval "$prepare"
-    t0=$(now_ns)
-    if ! "build_$tool" "$ctx" "$@"; then
-      echo "  $tool build failed:" >&2; tail -5 "$T/last.log" >&2; echo "nan"; return
-    fi
-    t1=$(now_ns)
-    times+=($(((t1 - t0) / 1000000)))
+    for tool in "${tools[@]}"; do
+      eval "$prepare"
+      t0=$(now_ns)
+      if ! "build_$tool" "$ctx" "$@"; then
+        echo "  $tool build failed:" >&2; tail -5 "$T/last.log" >&2; times[$tool]+=" nan"; continue
+      fi
+      t1=$(now_ns)
+      times[$tool]+=" $(((t1 - t0) / 1000000))"
+    done
   done
-  echo "    $tool, each run: ${times[*]} ms" >&2
-  printf '%s\n' "${times[@]}" | median
+  for tool in "${tools[@]}"; do
+    echo "    $tool, each run:${times[$tool]} ms" >&2
+    if [[ ${times[$tool]} == *nan* ]]; then MS[$tool]=nan; else MS[$tool]=$(printf '%s\n' ${times[$tool]} | median); fi
+  done
 }
-warm_up() { "build_$1" "$2" --no-cache >/dev/null 2>&1 || true; }
+warm_up() { local tool; for tool in "${tools[@]}"; do "build_$tool" "$1" --no-cache >/dev/null 2>&1 || true; done; }
 
+tools=(root rootless fuse)
 RESULTS=() MISSES=0
 # report NAME ROOT_MS ROOTLESS_MS FUSE_MS
 report() {
@@ -112,7 +125,6 @@ report() {
   echo "$line"
   RESULTS+=("$line")
 }
-tools=(root rootless fuse)
 
 if [[ -z "$ONLY" || $ONLY == a ]]; then
   A=$T/ctx-a
@@ -128,16 +140,12 @@ if [[ -z "$ONLY" || $ONLY == a ]]; then
   for i in $(seq 1 10); do echo "small file $i" >"$A/file$i.txt"; done
   chmod -R a+rX "$A"
   echo "(a) 30 instructions"
-  declare -A cold warm
-  for tool in "${tools[@]}"; do
-    warm_up "$tool" "$A"
-    cold[$tool]=$(measure "$tool" "$RUNS" : "$A" --no-cache)
-    measure "$tool" 1 : "$A" >/dev/null
-    warm[$tool]=$(measure "$tool" "$REBUILD_RUNS" : "$A")
-  done
-  report "(a) 30 instr, cold" "${cold[root]}" "${cold[rootless]}" "${cold[fuse]}"
-  report "(a) 30 instr, unchanged rebuild" "${warm[root]}" "${warm[rootless]}" "${warm[fuse]}"
-  unset cold warm
+  warm_up "$A"
+  measure "$RUNS" : "$A" --no-cache
+  report "(a) 30 instr, cold" "${MS[root]}" "${MS[rootless]}" "${MS[fuse]}"
+  measure 1 : "$A" >/dev/null 2>&1  # fill the caches
+  measure "$REBUILD_RUNS" : "$A"
+  report "(a) 30 instr, unchanged rebuild" "${MS[root]}" "${MS[rootless]}" "${MS[fuse]}"
 fi
 
 if [[ -z "$ONLY" || $ONLY == b ]]; then
@@ -156,19 +164,16 @@ for d in range(100):
 PY
   chmod -R a+rwX "$B"  # the edits below come from root, the builds from either
   echo "(b) COPY of 20,000 small files"
-  declare -A cold warm edit
-  for tool in "${tools[@]}"; do
-    settle
-    warm_up "$tool" "$B"
-    cold[$tool]=$(measure "$tool" "$RUNS" : "$B" --no-cache)
-    measure "$tool" 1 : "$B" >/dev/null
-    warm[$tool]=$(measure "$tool" "$REBUILD_RUNS" : "$B")
-    edit[$tool]=$(measure "$tool" "$RUNS" 'echo "edit $tool $i $RANDOM" >>"$B/files/d050/f100.txt"' "$B")
-  done
-  report "(b) 20k files, cold" "${cold[root]}" "${cold[rootless]}" "${cold[fuse]}"
-  report "(b) 20k files, unchanged rebuild" "${warm[root]}" "${warm[rootless]}" "${warm[fuse]}"
-  report "(b) 20k files, one file edited" "${edit[root]}" "${edit[rootless]}" "${edit[fuse]}"
-  unset cold warm edit
+  settle
+  warm_up "$B"
+  measure "$RUNS" : "$B" --no-cache
+  report "(b) 20k files, cold" "${MS[root]}" "${MS[rootless]}" "${MS[fuse]}"
+  measure 1 : "$B" >/dev/null 2>&1
+  measure "$REBUILD_RUNS" : "$B"
+  report "(b) 20k files, unchanged rebuild" "${MS[root]}" "${MS[rootless]}" "${MS[fuse]}"
+  # A new content each time, so every timed build redoes COPY and RUN.
+  measure "$RUNS" 'echo "edit $tool $i $RANDOM" >>"$B/files/d050/f100.txt"' "$B"
+  report "(b) 20k files, one file edited" "${MS[root]}" "${MS[rootless]}" "${MS[fuse]}"
   rm -rf "$B"
 fi
 
@@ -179,14 +184,10 @@ if [[ -z "$ONLY" || $ONLY == c ]]; then
   for i in $(seq 1 512); do head -c 1048576 /dev/urandom >"$C/big/blob$i"; done
   chmod -R a+rX "$C"
   echo "(c) COPY of 512 x 1 MiB"
-  declare -A cold
-  for tool in "${tools[@]}"; do
-    settle
-    warm_up "$tool" "$C"
-    cold[$tool]=$(measure "$tool" "$RUNS" : "$C" --no-cache)
-  done
-  report "(c) 512 x 1 MiB, cold" "${cold[root]}" "${cold[rootless]}" "${cold[fuse]}"
-  unset cold
+  settle
+  warm_up "$C"
+  measure "$RUNS" : "$C" --no-cache
+  report "(c) 512 x 1 MiB, cold" "${MS[root]}" "${MS[rootless]}" "${MS[fuse]}"
   rm -rf "$C"
 fi
 
