@@ -4,7 +4,6 @@
 #include <grp.h>
 #include <pwd.h>
 #include <sched.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,8 +19,6 @@
 
 #include "store/base/error.h"
 #include "store/base/fd.h"
-
-extern char** environ;
 
 namespace ubuild::builder {
 
@@ -94,81 +91,81 @@ void WriteProcFile(const std::string& path, const std::string& text) {
   }
 }
 
-void Unshare() {
-  if (::unshare(CLONE_NEWUSER) != 0) {
-    const int err = errno;
-    std::string what = std::string("cannot create a user namespace for rootless ubuild: ") + std::strerror(err);
-    if (err == EPERM || err == ENOSPC) {
-      what += " (user namespaces disabled? see /proc/sys/user/max_user_namespaces and, on Debian kernels, "
-              "kernel.unprivileged_userns_clone; in a container, Docker's default seccomp profile refuses them: "
-              "--security-opt seccomp=unconfined)";
-    }
-    throw Error(what);
+Error UnshareError(int err) {
+  std::string what = std::string("cannot create a user namespace for rootless ubuild: ") + std::strerror(err);
+  if (err == EPERM || err == ENOSPC) {
+    what += " (user namespaces disabled? see /proc/sys/user/max_user_namespaces and, on Debian kernels, "
+            "kernel.unprivileged_userns_clone; in a container, Docker's default seccomp profile refuses them: "
+            "--security-opt seccomp=unconfined)";
   }
+  return Error(what);
 }
 
-// Starts `argv`; -1 when it cannot (said on stderr, where the helper's own
-// words go too).
-pid_t Spawn(const std::vector<std::string>& argv) {
-  std::vector<char*> cargv;
-  for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
-  cargv.push_back(nullptr);
-  pid_t pid = 0;
-  if (const int err = ::posix_spawn(&pid, cargv[0], nullptr, nullptr, cargv.data(), environ); err != 0) {
-    std::fprintf(stderr, "ubuild: cannot run %s: %s\n", cargv[0], std::strerror(err));
-    return -1;
-  }
-  return pid;
+void Unshare() {
+  if (::unshare(CLONE_NEWUSER) != 0) throw UnshareError(errno);
 }
 
 int Wait(pid_t pid) {
-  if (pid < 0) return 127;
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+// Forks a process that execs `argv` once a byte arrives on `go` (EOF: it
+// exits 1 instead).
+pid_t StartWhenTold(const std::vector<std::string>& argv, int go, int go_write_end) {
+  std::vector<char*> cargv;
+  for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
+  cargv.push_back(nullptr);
+  const pid_t pid = ::fork();
+  if (pid < 0) throw SysError("fork", "", errno);
+  if (pid == 0) {
+    ::close(go_write_end);
+    char byte = 0;
+    if (::read(go, &byte, 1) != 1) ::_exit(1);
+    ::execv(cargv[0], cargv.data());
+    std::fprintf(stderr, "ubuild: cannot run %s: %s\n", cargv[0], std::strerror(errno));
+    ::_exit(127);
+  }
+  return pid;
+}
+
 // The setuid helpers only map a process of their caller into ranges the
-// files grant; they act on a pid from outside the namespace. So a child
-// waits until this process has unshared, maps it, and reports.
+// files grant, and act on a pid from outside the namespace. So two children
+// (one per helper, side by side) wait until this process has unshared, then
+// exec the helpers on its pid.
 void MapWithHelpers(const std::string& newuidmap, const std::string& newgidmap, uid_t uid, gid_t gid,
                     const Range& uids, const Range& gids) {
-  int ready[2];
-  if (::pipe2(ready, O_CLOEXEC) != 0) throw SysError("pipe", "", errno);
-  const pid_t parent = ::getpid();
-  const pid_t helper = ::fork();
-  if (helper < 0) throw SysError("fork", "", errno);
-  if (helper == 0) {
-    ::close(ready[1]);
-    char go = 0;
-    if (::read(ready[0], &go, 1) != 1) ::_exit(1);  // the parent failed to unshare
-    const std::string pid = std::to_string(parent);
-    // Both at once: each is a setuid exec of its own.
-    const pid_t uid_helper = Spawn({newuidmap, pid, "0", std::to_string(uid), "1", "1", std::to_string(uids.start),
-                                    std::to_string(uids.count)});
-    const pid_t gid_helper = Spawn({newgidmap, pid, "0", std::to_string(gid), "1", "1", std::to_string(gids.start),
-                                    std::to_string(gids.count)});
-    const int uid_rc = Wait(uid_helper);
-    const int gid_rc = Wait(gid_helper);
-    ::_exit(uid_rc != 0 ? uid_rc : gid_rc);
-  }
-  ::close(ready[0]);
+  int go[2];
+  if (::pipe2(go, O_CLOEXEC) != 0) throw SysError("pipe", "", errno);
+  const std::string pid = std::to_string(::getpid());
+  std::vector<pid_t> helpers;
   int unshare_errno = 0;
-  if (::unshare(CLONE_NEWUSER) != 0) {
-    unshare_errno = errno;
-  } else if (::write(ready[1], "1", 1) != 1) {
-    unshare_errno = errno;
+  try {
+    helpers.push_back(StartWhenTold({newuidmap, pid, "0", std::to_string(uid), "1", "1", std::to_string(uids.start),
+                                     std::to_string(uids.count)},
+                                    go[0], go[1]));
+    helpers.push_back(StartWhenTold({newgidmap, pid, "0", std::to_string(gid), "1", "1", std::to_string(gids.start),
+                                     std::to_string(gids.count)},
+                                    go[0], go[1]));
+    if (::unshare(CLONE_NEWUSER) != 0) {
+      unshare_errno = errno;
+    } else if (::write(go[1], "11", 2) != 2) {
+      unshare_errno = errno;
+    }
+  } catch (...) {
+    ::close(go[0]);
+    ::close(go[1]);
+    for (pid_t helper : helpers) Wait(helper);
+    throw;
   }
-  ::close(ready[1]);
-  int status = 0;
-  while (::waitpid(helper, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (unshare_errno != 0) {
-    errno = unshare_errno;
-    Unshare();  // reports why, with the hint
-  }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+  ::close(go[0]);
+  ::close(go[1]);
+  int failed = 0;
+  for (pid_t helper : helpers) failed |= Wait(helper);
+  if (unshare_errno != 0) throw UnshareError(unshare_errno);
+  if (failed != 0) {
     throw Error("newuidmap/newgidmap could not map the subordinate ids " + std::to_string(uids.start) + "+" +
                 std::to_string(uids.count) + " (uid) and " + std::to_string(gids.start) + "+" +
                 std::to_string(gids.count) + " (gid); check /etc/subuid, /etc/subgid and that newuidmap and "

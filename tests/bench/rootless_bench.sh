@@ -63,7 +63,13 @@ as_user() {
   setpriv --reuid "$BENCH_USER" --regid "$BENCH_USER" --clear-groups \
     env -i HOME="$T/home" PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin "$@"
 }
-build_root() { local ctx=$1; shift; "$UBUILD_BIN" --root "$T/root" build --network none -t bench "$@" "$ctx" >"$T/last.log" 2>&1; }
+# Root's builds go through the same setpriv and env as the user's, so the
+# difference is ubuild's own.
+as_root() { setpriv --reuid 0 --regid 0 --clear-groups env -i HOME=/root PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin "$@"; }
+build_root() {
+  local ctx=$1; shift
+  as_root "$UBUILD_BIN" --root "$T/root" build --network none -t bench "$@" "$ctx" >"$T/last.log" 2>&1
+}
 build_rootless() {
   local ctx=$1; shift
   as_user "$UBUILD_BIN" --root "$T/home/kernel" build --network none -t bench "$@" "$ctx" >"$T/last.log" 2>&1
