@@ -11,6 +11,7 @@
 #include "store/base/error.h"
 #include "store/base/fd.h"
 #include "store/base/lexical_path.h"
+#include "store/overlay_xattrs.h"
 
 namespace ubuild::store {
 
@@ -24,7 +25,7 @@ bool IsWhiteout(const struct stat& st) {
 
 bool IsOpaque(const fs::path& dir) {
   char v[4];
-  ssize_t n = ::lgetxattr(dir.c_str(), "trusted.overlay.opaque", v, sizeof v);
+  ssize_t n = ::lgetxattr(dir.c_str(), OverlayOpaqueXattr(), v, sizeof v);
   return n == 1 && v[0] == 'y';
 }
 

@@ -20,6 +20,7 @@
 #include "store/base/fd.h"
 #include "store/layer_tar.h"
 #include "store/layer_tar_tee.h"
+#include "store/overlay_xattrs.h"
 #include "store/tar_split.h"
 #include "store/utf8_locale.h"
 
@@ -196,7 +197,7 @@ void Applier::ApplyMetadata(const std::string& path, struct archive_entry* e, bo
   while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
     std::string key = name;
     // Overlay's own attributes would change what the layer means.
-    if (key.rfind("trusted.overlay.", 0) == 0) continue;
+    if (IsOverlayXattr(key)) continue;
     if (::lsetxattr(path.c_str(), name, value, size, 0) != 0) {
       // Like Docker: a filesystem or file type that cannot hold the
       // attribute (user.* on a symlink) does not fail the layer.
@@ -228,8 +229,8 @@ void Applier::Whiteout(const std::string& entry, struct archive_entry* e, bool i
                        const std::string& base) {
   SkipData(entry, e, is_regular);
   if (base == kOpaqueMarker) {
-    if (::lsetxattr(parent.c_str(), "trusted.overlay.opaque", "y", 1, 0) != 0) {
-      throw SysError("setxattr trusted.overlay.opaque", parent, errno);
+    if (::lsetxattr(parent.c_str(), OverlayOpaqueXattr(), "y", 1, 0) != 0) {
+      throw SysError(std::string("setxattr ") + OverlayOpaqueXattr(), parent, errno);
     }
     return;
   }

@@ -19,6 +19,7 @@
 #include "store/base/fd.h"
 #include "store/layer_tar.h"
 #include "store/layer_tar_stream.h"
+#include "store/overlay_xattrs.h"
 #include "store/tar_split.h"
 #include "store/utf8_locale.h"
 #include "store/xattrs.h"
@@ -28,7 +29,6 @@ namespace ubuild::store {
 namespace {
 
 constexpr size_t kReadBuffer = 256 * 1024;
-constexpr const char* kOpaqueXattr = "trusted.overlay.opaque";
 
 struct InodeKey {
   dev_t dev;
@@ -141,8 +141,8 @@ void LayerWalker::WriteWhiteout(const std::string& tar_name) {
 bool LayerWalker::AddXattrs(int fd, const std::string& path, bool is_dir) {
   bool opaque = false;
   for (const auto& [key, value] : fd >= 0 ? ReadXattrs(fd, path) : ReadXattrs(path)) {
-    if (key.rfind("trusted.overlay.", 0) == 0) {
-      if (is_dir && key == kOpaqueXattr && value == "y") opaque = true;
+    if (IsOverlayXattr(key)) {
+      if (is_dir && key.ends_with(".opaque") && value == "y") opaque = true;
       continue;
     }
     archive_entry_xattr_add_entry(entry_, key.c_str(), value.data(), value.size());

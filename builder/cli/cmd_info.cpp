@@ -12,6 +12,8 @@
 #include "builder/cli/command_args.h"
 #include "builder/cli/commands.h"
 #include "builder/cli/human_format.h"
+#include "builder/rootfs/overlay_mount.h"
+#include "builder/rootfs/user_namespace.h"
 #include "store/base/error.h"
 #include "store/store.h"
 
@@ -86,6 +88,13 @@ int CmdInfo(const GlobalOptions& g, const Args& args) {
   out += " Kernel: " + std::string(u.sysname) + " " + u.release + " " + u.machine + "\n";
   out += std::string(" Overlay: ") +
          (KernelHasOverlay() ? "supported" : "not in /proc/filesystems (builds need overlayfs: modprobe overlay)") + "\n";
+  if (const auto mode = builder::CurrentUserNamespaceMode(); mode != builder::UserNamespaceMode::kHost) {
+    out += std::string(" Rootless: ") +
+           (mode == builder::UserNamespaceMode::kSubordinate ? "yes, subordinate ids from /etc/subuid and /etc/subgid"
+                                                             : "yes, only your own id (no subordinate ids)") +
+           "\n";
+    out += " Overlay Mount: " + builder::OverlayMount::ProbeKind(s.root()) + "\n";
+  }
   std::cout << out;
   return 0;
 }

@@ -7,6 +7,7 @@
 #include "builder/cli/commands.h"
 #include "builder/cli/help_text.h"
 #include "builder/rootfs/private_mount_namespace.h"
+#include "builder/rootfs/user_namespace.h"
 #include "store/base/error.h"
 #include "store/default_root.h"
 
@@ -39,6 +40,9 @@ int main(int argc, char** argv) {
       return 2;
     }
     global.root = root_option.empty() ? ubuild::store::DefaultRoot() : std::filesystem::path(root_option);
+    // Rootless: from here on this process is root of its own user
+    // namespace, its store the user's (chosen above, while still the user).
+    ubuild::builder::EnterUserNamespace();
 
     const ubuild::cli::Args words(args.begin() + static_cast<long>(i), args.end());
     const ubuild::cli::CommandChoice choice = ubuild::cli::ChooseCommand(words);
@@ -59,6 +63,10 @@ int main(int argc, char** argv) {
     return 2;
   } catch (const ubuild::Error& e) {
     std::cerr << "ubuild: " << e.message() << "\n";
+    // Only an owner the single-id mapping cannot hold fails a chown there.
+    if (e.message().find("chown") != std::string::npos) {
+      if (const std::string hint = ubuild::builder::SingleIdHint(); !hint.empty()) std::cerr << "ubuild: " << hint << "\n";
+    }
     return e.exit_code();
   } catch (const std::exception& e) {
     std::cerr << "ubuild: internal error: " << e.what() << "\n";

@@ -2,20 +2,29 @@
 
 #include <fcntl.h>
 #include <libmount/libmount.h>
+#include <sched.h>
+#include <linux/magic.h>
 #include <sys/mount.h>
+#include <sys/statfs.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <system_error>
 
+#include "builder/rootfs/fuse_overlayfs.h"
 #include "store/base/error.h"
 #include "store/base/fd.h"
+#include "store/overlay_xattrs.h"
 
 namespace ubuild::builder {
 namespace fs = std::filesystem;
@@ -53,10 +62,16 @@ bool KernelKnowsOption(const char* name) {
 
 // The options that keep upperdir a faithful diff (design.md §4): no renamed
 // directories recorded as redirects, no metadata-only copy-ups, no index.
+// With userxattr the kernel refuses redirect_dir=off where that means
+// "follow"; "nofollow" creates none either.
+const char* FidelityValue(const char* name) {
+  return InChildUserNamespace() && std::string_view(name) == "redirect_dir" ? "nofollow" : "off";
+}
+
 std::string FidelityOptions() {
   std::string out;
   for (const char* name : {"redirect_dir", "metacopy", "index"}) {
-    if (KernelKnowsOption(name)) out += std::string(",") + name + "=off";
+    if (KernelKnowsOption(name)) out += std::string(",") + name + "=" + FidelityValue(name);
   }
   return out;
 }
@@ -74,6 +89,10 @@ bool KernelHasVolatile() {
 
 std::string SpeedOptions() { return KernelHasVolatile() ? ",volatile" : ""; }
 
+// Inside a user namespace overlay may not touch trusted.* and keeps its
+// state in user.overlay.* instead (Linux 5.11+), as the store expects there.
+std::string NamespaceOptions() { return InChildUserNamespace() ? ",userxattr" : ""; }
+
 std::string JoinLower(const std::vector<fs::path>& lower, const fs::path& base) {
   std::string out;
   for (const auto& dir : lower) {
@@ -87,7 +106,7 @@ std::string Options(const std::vector<fs::path>& lower, const fs::path& upper, c
                     const fs::path& base) {
   auto rel = [&](const fs::path& p) { return base.empty() ? p.string() : p.lexically_relative(base).string(); };
   return "lowerdir=" + JoinLower(lower, base) + ",upperdir=" + rel(upper) + ",workdir=" + rel(work) +
-         FidelityOptions() + SpeedOptions();
+         FidelityOptions() + SpeedOptions() + NamespaceOptions();
 }
 
 bool IsUnder(const fs::path& p, const fs::path& dir) {
@@ -153,10 +172,13 @@ void MountWithFsconfig(const std::vector<fs::path>& lower, const fs::path& upper
   set("upperdir", upper.string());
   set("workdir", work.string());
   for (const char* name : {"redirect_dir", "metacopy", "index"}) {
-    if (KernelKnowsOption(name)) set(name, "off");
+    if (KernelKnowsOption(name)) set(name, FidelityValue(name));
   }
   if (KernelHasVolatile() && ::fsconfig(fsfd.get(), FSCONFIG_SET_FLAG, "volatile", nullptr, 0) != 0) {
     throw SysError("fsconfig volatile", merged.string(), errno);
+  }
+  if (InChildUserNamespace() && ::fsconfig(fsfd.get(), FSCONFIG_SET_FLAG, "userxattr", nullptr, 0) != 0) {
+    throw SysError("fsconfig userxattr", merged.string(), errno);
   }
   if (::fsconfig(fsfd.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0) {
     throw SysError("mount overlay", merged.string(), errno);
@@ -168,11 +190,59 @@ void MountWithFsconfig(const std::vector<fs::path>& lower, const fs::path& upper
   }
 }
 
+// The kernel's overlayfs: options in the one page mount(2) copies, else
+// relative to a common parent, else one by one through fsconfig.
+void MountKernelOverlay(const std::vector<fs::path>& lower, const fs::path& upper, const fs::path& work,
+                        const fs::path& merged) {
+  // The kernel copies mount(2) options into one page.
+  const size_t limit = static_cast<size_t>(::sysconf(_SC_PAGESIZE)) - 1;
+  const std::string absolute = Options(lower, upper, work, {});
+  if (absolute.size() <= limit) {
+    MountWithLibmount(absolute, merged);
+  } else {
+    // Docker's trick: short l/<LINK> names relative to the common parent,
+    // resolved by the kernel against our cwd at mount time.
+    std::vector<fs::path> all = lower;
+    all.push_back(upper);
+    all.push_back(work);
+    const fs::path base = CommonParent(all);
+    const std::string relative = Options(lower, upper, work, base);
+    if (relative.size() <= limit && base != base.root_path()) {
+      const Fd cwd(::open(".", O_PATH | O_DIRECTORY | O_CLOEXEC));
+      if (!cwd.valid()) throw SysError("open", ".", errno);
+      if (::chdir(base.c_str()) != 0) throw SysError("chdir", base.string(), errno);
+      try {
+        MountWithLibmount(relative, merged);
+      } catch (...) {
+        (void)!::fchdir(cwd.get());
+        throw;
+      }
+      (void)!::fchdir(cwd.get());
+    } else {
+      MountWithFsconfig(lower, upper, work, merged);
+    }
+  }
+}
+
+// Once the kernel refused, later mounts of this process go straight to
+// fuse-overlayfs.
+std::atomic<bool> fuse_chosen{false};
+
+bool UseFuseOverlayfs() {
+  static const bool asked = [] {
+    const char* env = std::getenv("UBUILD_OVERLAY");
+    return env != nullptr && std::string_view(env) == "fuse-overlayfs";
+  }();
+  return asked || fuse_chosen.load();
+}
+
 }  // namespace
 
 OverlayMount::OverlayMount(const std::vector<fs::path>& lower_in, const fs::path& upper_in, const fs::path& work_in,
                            const fs::path& merged_in)
-    : merged_(MountKey(merged_in)), work_(fs::absolute(work_in).lexically_normal()) {
+    : merged_(MountKey(merged_in)),
+      work_(fs::absolute(work_in).lexically_normal()),
+      upper_(fs::absolute(upper_in).lexically_normal()) {
   std::vector<fs::path> lower;
   for (const auto& dir : lower_in) lower.push_back(fs::absolute(dir).lexically_normal());
   const fs::path upper = fs::absolute(upper_in).lexically_normal();
@@ -192,34 +262,31 @@ OverlayMount::OverlayMount(const std::vector<fs::path>& lower_in, const fs::path
     CheckPath(work);
     CheckPath(merged_);
 
-    // The kernel copies mount(2) options into one page.
-    const size_t limit = static_cast<size_t>(::sysconf(_SC_PAGESIZE)) - 1;
-    const std::string absolute = Options(lower, upper, work, {});
-    if (absolute.size() <= limit) {
-      MountWithLibmount(absolute, merged_);
+    if (UseFuseOverlayfs()) {
+      MountFuseOverlayfs(lower, upper, work, merged_);
+      fuse_ = true;
     } else {
-      // Docker's trick: short l/<LINK> names relative to the common parent,
-      // resolved by the kernel against our cwd at mount time.
-      std::vector<fs::path> all = lower;
-      all.push_back(upper);
-      all.push_back(work);
-      const fs::path base = CommonParent(all);
-      const std::string relative = Options(lower, upper, work, base);
-      if (relative.size() <= limit && base != base.root_path()) {
-        const Fd cwd(::open(".", O_PATH | O_DIRECTORY | O_CLOEXEC));
-        if (!cwd.valid()) throw SysError("open", ".", errno);
-        if (::chdir(base.c_str()) != 0) throw SysError("chdir", base.string(), errno);
-        try {
-          MountWithLibmount(relative, merged_);
-        } catch (...) {
-          (void)!::fchdir(cwd.get());
+      try {
+        MountKernelOverlay(lower, upper, work, merged_);
+      } catch (const Error& e) {
+        // Kernels before 5.11, and filesystems without user xattrs, refuse
+        // overlay in a user namespace; fuse-overlayfs does the same there.
+        if (!InChildUserNamespace()) throw;
+        if (FindFuseOverlayfs().empty()) {
+          struct statfs fs {};
+          if (::statfs(upper.c_str(), &fs) == 0 && fs.f_type == OVERLAYFS_SUPER_MAGIC) {
+            throw Error(e.what() + std::string(" (the store is on overlayfs, a container's own root perhaps, which "
+                                               "overlay cannot take as an upper layer: put the store on a volume)"),
+                        e.where());
+          }
           throw;
         }
-        (void)!::fchdir(cwd.get());
-      } else {
-        MountWithFsconfig(lower, upper, work, merged_);
+        MountFuseOverlayfs(lower, upper, work, merged_);
+        fuse_chosen.store(true);
+        fuse_ = true;
       }
     }
+    if (fuse_) fuse_lower_ = lower;
   } catch (...) {
     if (!scratch_lower_.empty()) {
       std::error_code ec;
@@ -251,6 +318,7 @@ void OverlayMount::Unmount() {
       }
     }
     mounted_ = false;
+    if (fuse_) NormalizeFuseUpper(upper_, fuse_lower_);
     // A volatile mount leaves work/work/incompat/volatile, and overlay
     // refuses that workdir until it is gone; Docker's layers have none.
     std::error_code ec;
@@ -283,6 +351,37 @@ void OverlayMount::AtUnmount(const fs::path& merged, std::function<void()> fn) {
   std::lock_guard lock(registry_mutex);
   auto it = Registry().find(MountKey(merged));
   if (it != Registry().end()) it->second.at_unmount.push_back(std::move(fn));
+}
+
+std::string OverlayMount::ProbeKind(const fs::path& dir) {
+  std::string tmpl = (dir / "overlay-probe-XXXXXX").string();
+  if (!::mkdtemp(tmpl.data())) throw SysError("mkdtemp", tmpl, errno);
+  const fs::path scratch = tmpl;
+  for (const char* sub : {"lower", "upper", "work", "merged"}) fs::create_directory(scratch / sub);
+  const pid_t pid = ::fork();
+  if (pid < 0) throw SysError("fork", "", errno);
+  if (pid == 0) {
+    // Kind by exit status: 0 kernel, 2 fuse-overlayfs, 1 none.
+    int code = 1;
+    try {
+      if (::unshare(CLONE_NEWNS) == 0 && ::mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) == 0) {
+        OverlayMount m({scratch / "lower"}, scratch / "upper", scratch / "work", scratch / "merged");
+        code = m.fuse() ? 2 : 0;
+        m.Unmount();
+      }
+    } catch (const std::exception&) {
+    }
+    ::_exit(code);
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  std::error_code ec;
+  fs::remove_all(scratch, ec);
+  const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+  if (code == 0) return InChildUserNamespace() ? "overlay (userxattr)" : "overlay";
+  if (code == 2) return "fuse-overlayfs";
+  return "none";
 }
 
 }  // namespace ubuild::builder

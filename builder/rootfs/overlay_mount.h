@@ -3,12 +3,17 @@
 // with the options that keep the upperdir a faithful diff (design.md §4).
 // RAII: the destructor unmounts (lazily if busy).
 //
+// Rootless (in a user namespace) the kernel's overlay is mounted with
+// `userxattr`; where the kernel refuses it there, fuse-overlayfs mounts
+// instead, as for rootless podman. UBUILD_OVERLAY=fuse-overlayfs asks for it.
+//
 // Mounted `volatile` where the kernel has it (5.10+): unmounting then does
 // not sync the whole upper filesystem, and fsync inside a RUN is free. The
 // layer's data still reaches the disk before it is registered, because
 // LayerStore::Commit syncs the filesystem while it hashes the layer.
 #include <filesystem>
 #include <functional>
+#include <string>
 #include <vector>
 
 namespace ubuild::builder {
@@ -23,6 +28,7 @@ class OverlayMount {
   OverlayMount& operator=(const OverlayMount&) = delete;
 
   const std::filesystem::path& merged() const { return merged_; }
+  bool fuse() const { return fuse_; }  // fuse-overlayfs rather than the kernel's overlayfs
   void Unmount();  // throws ubuild::Error; idempotent
 
   // The upperdir of the live OverlayMount at `merged`, or empty. Lets
@@ -33,11 +39,19 @@ class OverlayMount {
   // upperdir under a live overlay leaves its cache stale). No-op if none.
   static void AtUnmount(const std::filesystem::path& merged, std::function<void()> fn);
 
+  // Which overlay a build here would mount: "overlay", "overlay (userxattr)"
+  // in a user namespace, "fuse-overlayfs", or "none: <why>". Mounts a probe
+  // in a child's own mount namespace under a scratch dir made in `dir`.
+  static std::string ProbeKind(const std::filesystem::path& dir);
+
  private:
   std::filesystem::path merged_;
   std::filesystem::path work_;
+  std::filesystem::path upper_;
+  std::vector<std::filesystem::path> fuse_lower_;  // what NormalizeFuseUpper compares with
   std::filesystem::path scratch_lower_;  // created for an empty lower list
   bool mounted_ = false;
+  bool fuse_ = false;
 };
 
 }  // namespace ubuild::builder

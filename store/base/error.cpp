@@ -3,6 +3,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "store/base/child_user_namespace.h"
+
 namespace ubuild {
 
 Error SysError(const std::string& call, const std::string& path, int err) {
@@ -10,7 +12,10 @@ Error SysError(const std::string& call, const std::string& path, int err) {
   if (!path.empty()) what += " " + path;
   what += ": ";
   what += std::strerror(err);
-  if (err == EACCES || err == EPERM) what += " (ubuild needs root for this: run it as root)";
+  if (err == EACCES || err == EPERM) {
+    what += InChildUserNamespace() ? " (not permitted to rootless ubuild: see \"Rootless\" in the README)"
+                                   : " (ubuild needs root for this: run it as root)";
+  }
   return Error(what);
 }
 
