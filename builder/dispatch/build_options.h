@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "builder/dispatch/build_secrets.h"
 #include "builder/run/seccomp_option.h"
 #include "builder/run/container_run.h"
 
@@ -30,6 +31,9 @@ struct BuildOptions {
   SeccompOption seccomp;                // --security-opt seccomp=...
   bool pull = false;  // --pull: ask the registry for every FROM image, even one in the store
   bool push = false;  // --push: push each tag after a successful build
+  std::map<std::string, SecretSource> secrets;            // --secret, by id
+  std::map<std::string, std::vector<std::string>> ssh;    // --ssh, by id: agent socket or key files
+  bool allow_insecure = false;                            // --allow security.insecure
 };
 
 }  // namespace ubuild::builder

@@ -36,6 +36,7 @@ struct ContainerPlan {
   gid_t gid = 0;
   std::vector<gid_t> groups;
   int last_cap = 40;
+  bool all_capabilities = false;  // RUN --security=insecure: keep the bounding set and root's full set
   SeccompProgram seccomp;        // built here; init only installs it
   std::vector<char*> argv;        // null-terminated
   std::vector<char*> envp;        // null-terminated

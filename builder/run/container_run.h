@@ -13,6 +13,7 @@
 
 #include "builder/run/seccomp_option.h"
 #include "builder/run/run_cgroup.h"
+#include "builder/run/run_mounts.h"
 
 namespace ubuild::builder {
 
@@ -31,6 +32,8 @@ struct RunSpec {
   std::string hostname;                  // deterministic, not host-specific
   std::vector<std::string> volumes;      // dirs to create before running (kept in the layer)
   SeccompOption seccomp;                 // Docker's default profile unless --security-opt says otherwise
+  std::vector<RunMount> mounts;          // RUN --mount, never part of the layer
+  bool insecure = false;                 // RUN --security=insecure: every capability, no seccomp
 };
 
 // Returns the process's exit code (128+N for a signal). Throws ubuild::Error
