@@ -144,13 +144,15 @@ struct ActiveRunMounts::Held {
   std::vector<std::unique_ptr<OverlayMount>> overlays;
   std::vector<Fd> locks;
   std::vector<std::unique_ptr<SshAgent>> agents;
+  fs::path agent_dir;  // short: a socket's path must fit sun_path's 108 bytes
   bool secrets_mounted = false;
 
   ~Held() {
     agents.clear();
+    std::error_code ec;
+    if (!agent_dir.empty()) fs::remove_all(agent_dir, ec);
     overlays.clear();
     if (secrets_mounted) ::umount2((scratch / "secrets").c_str(), MNT_DETACH);
-    std::error_code ec;
     fs::remove_all(scratch, ec);  // the pending layer's dir must hold only what the store put there
     locks.clear();
   }
@@ -316,9 +318,14 @@ void SshMount(MountCtx& mc, ActiveRunMounts::Held& held, const RunMountSpec& m, 
   if (paths.size() == 1 && ::stat(paths[0].c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) {
     socket = fs::absolute(paths[0]);
   } else {
+    if (held.agent_dir.empty()) {
+      std::string tmpl = (fs::temp_directory_path() / "ubuild-ssh.XXXXXX").string();
+      if (::mkdtemp(tmpl.data()) == nullptr) throw SysError("mkdtemp", tmpl, errno);
+      held.agent_dir = tmpl;
+    }
     try {
       held.agents.push_back(
-          std::make_unique<SshAgent>(held.scratch / ("ssh-agent." + std::to_string(ssh_index)), paths));
+          std::make_unique<SshAgent>(held.agent_dir / ("agent." + std::to_string(ssh_index)), paths));
     } catch (const Error& e) {
       throw MountError(mc.ctx, mc.in, "ssh " + m.id + ": " + e.what() + (e.where().empty() ? "" : ": " + e.where()));
     }

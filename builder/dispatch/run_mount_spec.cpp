@@ -214,4 +214,17 @@ std::string RunMountKeyText(const RunMountSpec& m) {
   return s;
 }
 
+std::vector<std::string> RunMountFroms(const std::vector<std::string>& mount_values) {
+  std::vector<std::string> out;
+  for (const std::string& v : mount_values) {
+    try {
+      RunMountSpec m = ParseRunMount(v, "/");
+      if (!m.from.empty()) out.push_back(m.from);
+    } catch (const Error&) {
+      // Reported, located, when the RUN is dispatched.
+    }
+  }
+  return out;
+}
+
 }  // namespace ubuild::builder

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace ubuild::builder {
 
@@ -41,5 +42,9 @@ RunMountSpec ParseRunMount(std::string_view value, const std::string& workdir);
 std::string RunMountKeyText(const RunMountSpec& m);
 
 std::string_view MountTypeName(MountType t);
+
+// The from= names of a RUN's mounts (which stages it needs built first);
+// values that do not parse are left to the RUN's own error.
+std::vector<std::string> RunMountFroms(const std::vector<std::string>& mount_values);
 
 }  // namespace ubuild::builder

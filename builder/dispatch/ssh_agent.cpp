@@ -50,7 +50,11 @@ SshAgent::SshAgent(const std::filesystem::path& socket, const std::vector<std::s
     // The agent binds its socket a moment after it starts.
     struct stat st {};
     for (int i = 0; ::stat(socket_.c_str(), &st) != 0; ++i) {
-      if (i == 2000) throw Error("ssh-agent did not create its socket", socket_.string());
+      int status = 0;
+      if (i == 2000 || ::waitpid(pid_, &status, WNOHANG) == pid_) {
+        if (i < 2000) pid_ = -1;
+        throw Error("ssh-agent did not create its socket", socket_.string());
+      }
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
     std::vector<std::string> env_strings;
