@@ -108,7 +108,7 @@ void DispatchRun(BuildContext& ctx, StageState& st, const parser::LocatedInstruc
   const store::ImageConfig& config = st.image.config;
   std::string workdir = config.config().value("WorkingDir", "");
   if (workdir.empty()) workdir = "/";
-  const std::vector<RunMountSpec> mounts = ParseRunMounts(ctx, in, run, workdir);
+  const std::vector<RunMountSpec> mounts = ParseRunMounts(ctx, st, in, run, workdir);
   const bool insecure = RunInsecure(ctx, in, run);
   std::vector<std::string> env = config.Env();
   std::vector<std::string> build_args = st.args.Allowed(env);

@@ -15,6 +15,7 @@
 #include "builder/dispatch/ssh_agent.h"
 #include "builder/rootfs/overlay_mount.h"
 #include "builder/rootfs/rooted_path.h"
+#include "parser/word_expansion.h"
 #include "store/base/error.h"
 #include "store/base/fd.h"
 #include "store/base/strings.h"
@@ -85,12 +86,16 @@ void MakeDir(const fs::path& p, mode_t mode) {
 
 }  // namespace
 
-std::vector<RunMountSpec> ParseRunMounts(const BuildContext& ctx, const parser::LocatedInstruction& in,
-                                         const parser::RunInstr& run, const std::string& workdir) {
+std::vector<RunMountSpec> ParseRunMounts(const BuildContext& ctx, const StageState& st,
+                                         const parser::LocatedInstruction& in, const parser::RunInstr& run,
+                                         const std::string& workdir) {
   std::vector<RunMountSpec> out;
+  if (run.mounts.empty()) return out;
+  const parser::VarLookup vars = parser::LookupFromEnv(st.ExpansionEnv());
+  const MountValueExpander expand = [&](const std::string& v) { return parser::ExpandWord(v, vars, ctx.escape); };
   for (const std::string& v : run.mounts) {
     try {
-      out.push_back(ParseRunMount(v, workdir));
+      out.push_back(ParseRunMount(v, workdir, expand));
     } catch (const Error& e) {
       throw MountError(ctx, in, e.what());
     }

@@ -18,9 +18,11 @@
 
 namespace ubuild::builder {
 
-// The --mount values of `run`, parsed; errors located at the instruction.
-std::vector<RunMountSpec> ParseRunMounts(const BuildContext& ctx, const parser::LocatedInstruction& in,
-                                         const parser::RunInstr& run, const std::string& workdir);
+// The --mount values of `run`, parsed, with the stage's ENV and build args
+// expanded in each field's value; errors located at the instruction.
+std::vector<RunMountSpec> ParseRunMounts(const BuildContext& ctx, const StageState& st,
+                                         const parser::LocatedInstruction& in, const parser::RunInstr& run,
+                                         const std::string& workdir);
 
 // What the mounts add to the step's cache key: each mount's options, and
 // for a bind the content it shows (the context's files hashed as COPY

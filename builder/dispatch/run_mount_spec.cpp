@@ -101,8 +101,13 @@ std::string_view MountTypeName(MountType t) {
   return "bind";
 }
 
-RunMountSpec ParseRunMount(std::string_view value, const std::string& workdir) {
-  const std::vector<std::string> fields = CsvFields(value);
+RunMountSpec ParseRunMount(std::string_view value, const std::string& workdir, const MountValueExpander& expand) {
+  std::vector<std::string> fields = CsvFields(value);
+  if (expand) {
+    for (std::string& f : fields) {
+      if (const size_t eq = f.find('='); eq != std::string::npos) f = f.substr(0, eq + 1) + expand(f.substr(eq + 1));
+    }
+  }
   RunMountSpec m;
   // The type decides which keys are allowed, wherever it is written.
   for (const std::string& f : fields) {

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,8 +35,12 @@ struct RunMountSpec {
 };
 
 // Parses one --mount value; throws ubuild::Error naming the field at fault.
-// Relative targets are joined to `workdir`, as BuildKit does.
-RunMountSpec ParseRunMount(std::string_view value, const std::string& workdir);
+// Relative targets are joined to `workdir`, as BuildKit does. `expand`
+// (may be empty) is applied to each field's value, as BuildKit expands
+// ARG and ENV in them (`target=$DIR`) after splitting the fields.
+using MountValueExpander = std::function<std::string(const std::string&)>;
+RunMountSpec ParseRunMount(std::string_view value, const std::string& workdir,
+                           const MountValueExpander& expand = {});
 
 // The mount as it enters the step's cache key: every option, in a fixed
 // order, and nothing a secret holds (only its id).

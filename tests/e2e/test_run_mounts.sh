@@ -100,6 +100,17 @@ done
 check "no mount target or parent made for one is in a layer (leaked:$leaked)" test -z "$leaked"
 check "the files the RUNs wrote are in the layers" grep -qx bind-dir "$T/names"
 
+# --- ARG and ENV expand in mount values -----------------------------------------
+# As BuildKit since dockerfile 1.4 does; Docker 20.10 (v0.8) shows the values
+# expanded in its log but mounts the unexpanded text, so ubuild alone here.
+printf 'FROM busybox:local\nARG D=/xx\nENV E=/yy S=src\nRUN --mount=type=tmpfs,target=$D --mount=type=bind,source=${S},target=${E}z cut -d" " -f2 /proc/mounts | grep -E "^/(xx|yyz)$" > /expanded && cat /yyz/a.txt >> /expanded\n' \
+  >"$C/Dockerfile.expand"
+ub build -q -f "$C/Dockerfile.expand" -t expand "$C" >/dev/null
+ub save -o "$T/expand.tar" expand; merged "$T/expand.tar" "$T/fs-expand"
+check "ARG and ENV expand in every mount value" test "$(cat "$T/fs-expand/expanded")" = "/xx
+/yyz
+hello"
+
 # --- a secret's bytes are nowhere ------------------------------------------------
 printf 'FROM busybox:local\nRUN --mount=type=secret,id=tok,env=TOK,required cat /run/secrets/tok >/dev/null; test -n "$TOK"; exit 3\n' \
   >"$T/fail.Dockerfile"

@@ -85,6 +85,12 @@ TEST(RunMountSpec, SshDefaults) {
   EXPECT_TRUE(ParseRunMount("type=ssh,id=gh,required=true", "/").required);
 }
 
+TEST(RunMountSpec, ValuesAreExpandedAfterSplitting) {
+  const MountValueExpander expand = [](const std::string& v) { return v == "$D" ? std::string("/a,b") : v; };
+  RunMountSpec m = ParseRunMount("type=tmpfs,target=$D", "/", expand);
+  EXPECT_EQ(m.target, "/a,b");
+}
+
 TEST(RunMountSpec, QuotedFields) {
   EXPECT_EQ(ParseRunMount("type=bind,\"source=a,b\",target=/t", "/").source, "a,b");
   EXPECT_EQ(ErrorOf("type=bind,\"source=a,target=/t"), "unterminated quote in mount value");
