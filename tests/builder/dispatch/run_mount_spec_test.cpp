@@ -112,6 +112,12 @@ TEST(RunMountSpec, BadInput) {
   EXPECT_EQ(ErrorOf("type=cache,target=/x,id"), "invalid field 'id' must be a key=value pair");
 }
 
+TEST(RunMountSpec, FromsNameTheStagesARunNeeds) {
+  EXPECT_EQ(RunMountFroms({"type=bind,from=build,target=/b", "type=cache,target=/c,from=deps", "type=tmpfs,target=/t",
+                           "type=volume,from=bad"}),
+            (std::vector<std::string>{"build", "deps"}));
+}
+
 TEST(RunMountSpec, KeyTextHasEveryOptionAndNoSecretContent) {
   EXPECT_EQ(RunMountKeyText(ParseRunMount("type=cache,id=go,target=/c,sharing=locked,mode=0700", "/")),
             "type=cache,target=/c,id=go,sharing=locked,mode=448");
