@@ -100,6 +100,19 @@ std::vector<RunMountSpec> ParseRunMounts(const BuildContext& ctx, const StageSta
       throw MountError(ctx, in, e.what());
     }
   }
+  // Only a tmpfs is fresh enough to make a nested target in (a bind or
+  // cache would get the directory, or a symlink could lead it elsewhere).
+  for (const RunMountSpec& outer : out) {
+    if (outer.type == MountType::kTmpfs || outer.target.empty()) continue;
+    for (const RunMountSpec& inner : out) {
+      if (inner.target.size() > outer.target.size() && inner.target.compare(0, outer.target.size(), outer.target) == 0 &&
+          inner.target[outer.target.size()] == '/') {
+        throw MountError(ctx, in, "target " + inner.target + " lies inside the " +
+                                      std::string(MountTypeName(outer.type)) + " mount at " + outer.target +
+                                      "; ubuild nests mounts only inside a tmpfs");
+      }
+    }
+  }
   return out;
 }
 

@@ -70,10 +70,11 @@ RUN --mount=type=secret,id=tok,target=/etc/tok,mode=0440,uid=1000,gid=100 stat -
 RUN --mount=type=secret,id=absent cat /run/secrets/absent > /secret-absent 2>&1 || echo missing >> /secret-absent
 RUN --mount=type=ssh stat -c '%a %F' $SSH_AUTH_SOCK > /ssh-stat && echo $SSH_AUTH_SOCK > /ssh-env
 RUN --mount=type=ssh,id=keys,target=/agent,mode=0666 stat -c '%a %F' /agent > /ssh-keys
+RUN --mount=type=bind,source=f.txt,target=/nest/deep/f.txt --mount=type=tmpfs,target=/nest --mount=type=secret,id=tok,target=/nest/s cat /nest/deep/f.txt /nest/s | wc -c > /nested
 DF
 outputs="bind-dir bind-dir-stat bind-ctx bind-ro bind-file bind-rw-ls bind-rw-file bind-stage bind-image
 cache-stat cache-count cache-owner cache-seeded tmpfs-stat tmpfs-mount secret-stat secret-sum secret-target
-secret-absent ssh-stat ssh-env ssh-keys"
+secret-absent ssh-stat ssh-env ssh-keys nested"
 flags=(--network none --secret "id=tok,src=$T/secret.txt" --ssh "default=$T/agent.sock" --ssh "keys=$T/key")
 DOCKER_BUILDKIT=1 docker_cli build -q "${flags[@]}" -t mounts "$C" >/dev/null
 docker_cli save -o "$T/docker.tar" mounts
@@ -93,7 +94,7 @@ check "a secret's content reaches the RUN" test "$(cat "$T/fs-ubuild/secret-sum"
 # v0.10 and ubuild leave none.
 layer_names "$T/ubuild.tar" >"$T/names"
 leaked=""
-for p in mnt mnt/deep scratch run run/secrets run/buildkit agent in img c w one.txt rw.txt seeded cc \
+for p in nest mnt mnt/deep scratch run run/secrets run/buildkit agent in img c w one.txt rw.txt seeded cc \
          var/cache etc/tok; do
   grep -qx "$p" "$T/names" && leaked+=" $p"
 done
@@ -185,6 +186,8 @@ bad "bind source escaping the context" 'RUN --mount: source "../.." leads out of
 ln -sfn / "$C/escape"
 bad "bind source through a symlink out of the context" 'RUN --mount: source "escape/etc" leads out of the build context' \
   'RUN --mount=type=bind,source=escape/etc,target=/x true'
+bad "a mount nested in a cache" "RUN --mount: target /c/x lies inside the cache mount at /c" \
+  'RUN --mount=type=cache,target=/c --mount=type=tmpfs,target=/c/x true'
 bad "missing bind source" 'RUN --mount: source "nothere" not found in the build context' \
   'RUN --mount=type=bind,source=nothere,target=/x true'
 bad "unknown from" 'RUN --mount: from=nosuch: no stage or image of that name' \
