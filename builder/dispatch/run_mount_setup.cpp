@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <map>
 #include <optional>
 
 #include "builder/copy/source_hash.h"
@@ -162,6 +163,7 @@ struct ActiveRunMounts::Held {
   std::vector<std::unique_ptr<OverlayMount>> overlays;
   std::vector<Fd> locks;
   std::vector<std::unique_ptr<SshAgent>> agents;
+  std::map<fs::path, fs::path> locked;  // cache base -> the instance this RUN holds (a second mount of it reuses it)
   fs::path agent_dir;  // short: a socket's path must fit sun_path's 108 bytes
   bool secrets_mounted = false;
 
@@ -229,7 +231,10 @@ void CacheMount(MountCtx& mc, ActiveRunMounts::Held& held, const RunMountSpec& m
   fs::create_directories(base, ec);
   if (ec) throw SysError("mkdir", base.string(), ec.value());
   size_t instance = 0;
-  if (m.sharing != CacheSharing::kShared) {
+  if (auto it = held.locked.find(base); it != held.locked.end() && m.sharing == CacheSharing::kLocked) {
+    // Waiting for our own lock would never end.
+    instance = std::stoul(it->second.filename().string());
+  } else if (m.sharing != CacheSharing::kShared) {
     for (;; ++instance) {
       const fs::path lock_path = base / (std::to_string(instance) + ".lock");
       Fd lock(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
@@ -246,6 +251,7 @@ void CacheMount(MountCtx& mc, ActiveRunMounts::Held& held, const RunMountSpec& m
     }
   }
   const fs::path dir = base / std::to_string(instance);
+  if (m.sharing != CacheSharing::kShared) held.locked.emplace(base, dir);
   if (::access(dir.c_str(), F_OK) != 0) {
     const fs::path tmp = base / (std::string(store::layout::kTempPrefix) + std::to_string(::getpid()) + "-" +
                                  std::to_string(instance));

@@ -138,6 +138,15 @@ ub builder prune -f >/dev/null
 check "builder prune removes the cache mounts" test ! -e "$ROOT/image/overlay2/buildcache/mounts"
 check "after prune the cache mount starts empty again" test "$(cache_build)" = 1
 
+# Two locked mounts of one cache in one RUN share it (and do not wait for
+# each other); a private one beside them gets an instance of its own.
+printf 'FROM busybox:local\nRUN --mount=type=cache,id=L,target=/a,sharing=locked --mount=type=cache,id=L,target=/b,sharing=locked --mount=type=cache,id=L,target=/c,sharing=private echo 1 > /a/x && cat /b/x > /shared && ls /c > /private\n' \
+  >"$T/locked.Dockerfile"
+timeout 60 "$UBUILD_BIN" --root "$ROOT" build -q -f "$T/locked.Dockerfile" -t locked "$C" >/dev/null
+ub save -o "$T/locked.tar" locked; merged "$T/locked.tar" "$T/fs-locked"
+check "locked mounts of one cache in one RUN share it" test "$(cat "$T/fs-locked/shared")" = 1
+check "a private mount beside a held one gets a fresh instance" test ! -s "$T/fs-locked/private"
+
 # --- what a bind shows is part of the cache key ----------------------------------
 printf 'FROM busybox:local\nRUN --mount=type=bind,source=f.txt,target=/f cat /f > /copy\n' >"$C/Dockerfile.key"
 ub build -f "$C/Dockerfile.key" "$C" >/dev/null
