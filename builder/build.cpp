@@ -17,6 +17,7 @@
 #include "builder/run/interrupt.h"
 #include "builder/dispatch/dispatch.h"
 #include "builder/dispatch/real_step_runtime.h"
+#include "builder/dispatch/run_mount_spec.h"
 #include "builder/dispatch/stage_state.h"
 #include "builder/dispatch/step_image.h"
 #include "parser/ast.h"
@@ -41,7 +42,7 @@ std::optional<int64_t> SourceDateEpoch(const BuildOptions& options) {
 }
 
 // Which stages the target needs: itself, the stages its FROM names, and
-// those COPY --from names, transitively. Docker's classic builder builds
+// those COPY --from and RUN --mount from= name, transitively. Docker's classic builder builds
 // every stage up to the target; skipping unused ones is what BuildKit does.
 std::vector<bool> NeededStages(const parser::Dockerfile& df, const std::vector<parser::FromInstr>& froms,
                                size_t target) {
@@ -61,6 +62,9 @@ std::vector<bool> NeededStages(const parser::Dockerfile& df, const std::vector<p
     dep(froms[i].image);
     for (const auto& li : df.stages[i].instructions) {
       if (const auto* c = std::get_if<parser::CopyInstr>(&li.instr); c && !c->from.empty()) dep(c->from);
+      if (const auto* r = std::get_if<parser::RunInstr>(&li.instr)) {
+        for (const std::string& from : RunMountFroms(r->mounts)) dep(from);
+      }
     }
   };
   visit(target);

@@ -76,6 +76,7 @@ fs::path BuildCacheEntry(const fs::path& root, const Digest& key) {
 }
 fs::path ContextDigestCacheDir(const fs::path& root) { return BuildCacheDir(root) / "context"; }
 fs::path ConfigStepLog(const fs::path& root) { return BuildCacheDir(root) / "config-steps"; }
+fs::path RunCacheMountDir(const fs::path& root) { return BuildCacheDir(root) / "mounts"; }
 
 bool IsTempName(std::string_view file_name) { return file_name.substr(0, kTempPrefix.size()) == kTempPrefix; }
 

@@ -73,6 +73,7 @@ fs::path BuildCacheDir(const fs::path& root);
 fs::path BuildCacheEntry(const fs::path& root, const Digest& key);  // buildcache/<key-hex>
 fs::path ContextDigestCacheDir(const fs::path& root);             // buildcache/context
 fs::path ConfigStepLog(const fs::path& root);                     // buildcache/config-steps
+fs::path RunCacheMountDir(const fs::path& root);                  // buildcache/mounts: RUN --mount=type=cache
 
 // Names of the temporary files WriteFileAtomic creates next to their target.
 inline constexpr std::string_view kTempPrefix = ".tmp-";

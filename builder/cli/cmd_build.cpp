@@ -17,6 +17,7 @@
 #include "builder/cli/commands.h"
 #include "builder/cli/dockerfile_lookup.h"
 #include "builder/cli/progress_display.h"
+#include "builder/dispatch/build_secrets.h"
 #include "builder/registry_cache_option.h"
 #include "builder/run/seccomp_option.h"
 #include "store/base/error.h"
@@ -157,6 +158,15 @@ void ApplyFlag(builder::BuildOptions& o, const std::string& flag, const std::str
     o.named_contexts[name] = context;
   } else if (flag == "security-opt") {
     o.seccomp = ReadSecurityOpt(v);
+  } else if (flag == "secret") {
+    auto [id, source] = builder::ParseSecretFlag(v);
+    o.secrets[id] = source;
+  } else if (flag == "ssh") {
+    auto [id, paths] = builder::ParseSshFlag(v);
+    o.ssh[id] = paths;
+  } else if (flag == "allow") {
+    if (v != "security.insecure") throw UsageError("--allow " + v + ": ubuild knows security.insecure");
+    o.allow_insecure = true;
   } else if (flag == "label") {
     auto eq = v.find('=');
     o.labels[v.substr(0, eq)] = eq == std::string::npos ? "" : v.substr(eq + 1);
@@ -237,6 +247,9 @@ const std::vector<FlagSpec>& BuildFlags() {
       {"pids-limit", 0, true, "N", "Process limit for each RUN (default none; 0 or -1: none)"},
       {"label", 0, true, "K=V", "Add a label to the image (repeatable)"},
       {"security-opt", 0, true, "seccomp=unconfined|FILE", "Seccomp profile for RUN (default: Docker's)"},
+      {"secret", 0, true, "id=ID,src=FILE|env=VAR", "A secret for RUN --mount=type=secret (repeatable)"},
+      {"ssh", 0, true, "ID[=SOCKET|KEY[,KEY]]", "An SSH agent (or keys) for RUN --mount=type=ssh (repeatable)"},
+      {"allow", 0, true, "security.insecure", "Let RUN --security=insecure run with every capability"},
       {"iidfile", 0, true, "FILE", "Write the image id to FILE"},
       {"quiet", 'q', false, "", "Print only the image id"},
       {"progress", 0, true, "MODE",

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "builder/copy/tar_entry_sums.h"
+#include "builder/dispatch/build_secrets.h"
 #include "builder/run/seccomp_option.h"
 #include "builder/run/container_run.h"
 
@@ -56,6 +57,9 @@ struct BuildOptions {
   const NamedContext* NamedContextFor(const std::string& word) const;
   std::vector<std::string> cache_from;  // --cache-from, as given (builder/registry_cache_option.h)
   std::vector<std::string> cache_to;    // --cache-to, as given
+  std::map<std::string, SecretSource> secrets;            // --secret, by id
+  std::map<std::string, std::vector<std::string>> ssh;    // --ssh, by id: agent socket or key files
+  bool allow_insecure = false;                            // --allow security.insecure
 };
 
 }  // namespace ubuild::builder

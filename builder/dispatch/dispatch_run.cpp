@@ -5,6 +5,7 @@
 #include "builder/dispatch/dispatch.h"
 #include "builder/dispatch/history_text.h"
 #include "builder/dispatch/layer_step.h"
+#include "builder/dispatch/run_mount_setup.h"
 #include "builder/dispatch/run_output_capture.h"
 #include "builder/dispatch/step_commit.h"
 #include "parser/run_heredoc.h"
@@ -46,17 +47,35 @@ RunNetwork RunNetworkOf(const BuildContext& ctx, const parser::LocatedInstructio
   return ctx.options.network;
 }
 
+// RUN --security=insecure, like --network=host, needs the build's consent
+// (BuildKit's --allow security.insecure).
+bool RunInsecure(const BuildContext& ctx, const parser::LocatedInstruction& in, const parser::RunInstr& run) {
+  if (run.security != "insecure") return false;
+  if (!ctx.options.allow_insecure) {
+    throw StepError(ctx, in, "RUN --security=insecure needs the build's consent: ubuild build --allow security.insecure");
+  }
+  return true;
+}
+
 }  // namespace
 
 void DispatchRun(BuildContext& ctx, StageState& st, const parser::LocatedInstruction& in,
                  const parser::RunInstr& run) {
-  if (!run.mounts.empty()) throw StepError(ctx, in, "RUN --mount is not supported by ubuild yet");
   std::vector<std::string> argv = CommandArgv(ctx, st, in, run);
   const store::ImageConfig& config = st.image.config;
+  std::string workdir = config.config().value("WorkingDir", "");
+  if (workdir.empty()) workdir = "/";
+  const std::vector<RunMountSpec> mounts = ParseRunMounts(ctx, st, in, run, workdir);
+  const bool insecure = RunInsecure(ctx, in, run);
   std::vector<std::string> env = config.Env();
   std::vector<std::string> build_args = st.args.Allowed(env);
   std::string created_by = RunCreatedBy(build_args, argv);
-  store::Digest key = StepCacheKey(st.image, created_by);
+  // The mounts (and what a bind shows) are part of what the step depends
+  // on, but not of its history text, as in BuildKit.
+  store::Digest key = StepCacheKey(st.image, mounts.empty() && !insecure
+                                                 ? created_by
+                                                 : created_by + RunMountsKey(ctx, in, mounts) +
+                                                       (insecure ? "\n--security=insecure" : ""));
   if (ProbeCache(ctx, key, st.image)) return;
 
   RunSpec spec;
@@ -68,28 +87,32 @@ void DispatchRun(BuildContext& ctx, StageState& st, const parser::LocatedInstruc
   for (std::string& s : spec.argv) s = ToValidUtf8(s);
   for (std::string& s : spec.env) s = ToValidUtf8(s);
   spec.user = config.config().value("User", "");
-  spec.workdir = config.config().value("WorkingDir", "");
-  if (spec.workdir.empty()) spec.workdir = "/";
+  spec.workdir = workdir;
   spec.network = RunNetworkOf(ctx, in, run);
   spec.limits = ctx.options.run_limits;
   spec.hostname = "ubuild";
   spec.seccomp = ctx.options.seccomp;
+  spec.insecure = insecure;
   spec.extra_hosts = ctx.options.add_hosts;
   spec.ulimits = ctx.options.ulimits;
   spec.shm_bytes = ctx.options.shm_bytes;
   if (const store::Json& vols = config.config()["Volumes"]; vols.is_object()) {
     for (auto it = vols.begin(); it != vols.end(); ++it) spec.volumes.push_back(it.key());
   }
-  int code = 0;
-  std::optional<store::Layer> layer = MakeLayer(ctx, st.image.top_chain, [&](const std::filesystem::path& rootfs) {
-    spec.rootfs = rootfs;
-    RunOutputCapture output(ctx.log);
-    code = ctx.runtime.Run(spec);
-    if (code != 0) {
-      // Throwing from inside MakeLayer discards the upperdir.
-      throw StepError(ctx, in,
-                      "The command '" + Join(argv, " ") + "' returned a non-zero code: " + std::to_string(code));
-    }
+  std::optional<store::Layer> layer;
+  WithMountSourceImages(ctx, in, mounts, [&](const std::vector<std::filesystem::path>& roots) {
+    layer = MakeLayer(ctx, st.image.top_chain, [&](const std::filesystem::path& rootfs) {
+      spec.rootfs = rootfs;
+      std::optional<ActiveRunMounts> active;
+      if (!mounts.empty()) active.emplace(ctx, in, mounts, roots, rootfs.parent_path() / "run-mounts", spec);
+      RunOutputCapture output(ctx.log);
+      const int code = ctx.runtime.Run(spec);
+      if (code != 0) {
+        // Throwing from inside MakeLayer discards the upperdir.
+        throw StepError(ctx, in,
+                        "The command '" + Join(argv, " ") + "' returned a non-zero code: " + std::to_string(code));
+      }
+    });
   });
   CommitStep(ctx, st.image, st.image.config, key, created_by, layer);
 }

@@ -167,13 +167,15 @@ void EnterRootfs(const ContainerPlan& plan) {
 }
 
 void BecomeUser(const ContainerPlan& plan) {
-  if (int rc = DropBoundingSet(plan.last_cap); rc != 0) Fail(plan, "drop capabilities", nullptr, -rc);
+  if (int rc = plan.all_capabilities ? 0 : DropBoundingSet(plan.last_cap); rc != 0) {
+    Fail(plan, "drop capabilities", nullptr, -rc);
+  }
   // Raw system calls: glibc's wrappers would try to sync credentials with
   // threads of the builder that do not exist in this cloned process.
   if (::syscall(SYS_setgroups, plan.groups.size(), plan.groups.data()) != 0) Fail(plan, "setgroups", nullptr, errno);
   if (::syscall(SYS_setgid, plan.gid) != 0) Fail(plan, "setgid", nullptr, errno);
   if (::syscall(SYS_setuid, plan.uid) != 0) Fail(plan, "setuid", nullptr, errno);
-  if (plan.uid == 0) {
+  if (plan.uid == 0 && !plan.all_capabilities) {
     if (int rc = LimitToDefaultSet(); rc != 0) Fail(plan, "capset", nullptr, -rc);
   }
   // A change of credentials clears the parent-death signal.

@@ -39,6 +39,7 @@ struct ContainerPlan {
   std::vector<gid_t> groups;
   int last_cap = 40;
   std::vector<std::pair<int, rlimit>> rlimits;  // --ulimit: set before the credentials change
+  bool all_capabilities = false;  // RUN --security=insecure: keep the bounding set and root's full set
   SeccompProgram seccomp;        // built here; init only installs it
   std::vector<char*> argv;        // null-terminated
   std::vector<char*> envp;        // null-terminated

@@ -24,6 +24,7 @@
 #include "builder/run/proc_masks.h"
 #include "builder/run/seccomp_option.h"
 #include "builder/run/run_cgroup.h"
+#include "builder/run/run_mounts.h"
 #include "builder/run/user_mode_network.h"
 #include "builder/rootfs/overlay_mount.h"
 #include "builder/rootfs/user_lookup.h"
@@ -125,7 +126,8 @@ void PlanProcess(ContainerPlan& plan, const RunSpec& spec, const ResolvedUser& u
   if (plan.groups.empty()) plan.groups.push_back(user.gid);
   plan.last_cap = LastCapability();
   for (const RunUlimit& u : spec.ulimits) plan.rlimits.push_back({u.resource, rlimit{u.soft, u.hard}});
-  plan.seccomp = SeccompProgramFor(spec.seccomp);
+  plan.all_capabilities = spec.insecure;
+  if (!spec.insecure) plan.seccomp = SeccompProgramFor(spec.seccomp);
   PlanExec(plan, spec);
 }
 
@@ -217,6 +219,7 @@ int RunInContainer(const RunSpec& spec) {
   ContainerPlan plan;
   plan.rootfs = plan.Keep(rootfs.string());
   PlanMounts(plan, points, etc, spec.shm_bytes);
+  PlanRunMounts(plan, points, spec.mounts);
   points.Snapshot();
   PlanProcess(plan, spec, user, hostname, workdir);
 

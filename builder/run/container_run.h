@@ -14,6 +14,7 @@
 
 #include "builder/run/seccomp_option.h"
 #include "builder/run/run_cgroup.h"
+#include "builder/run/run_mounts.h"
 
 namespace ubuild::builder {
 
@@ -48,6 +49,8 @@ struct RunSpec {
   std::vector<ExtraHost> extra_hosts;    // --add-host, in the order given
   std::vector<RunUlimit> ulimits;        // --ulimit
   int64_t shm_bytes = 64 << 20;          // --shm-size: /dev/shm's size (Docker's default 64m)
+  std::vector<RunMount> mounts;          // RUN --mount, never part of the layer
+  bool insecure = false;                 // RUN --security=insecure: every capability, no seccomp
 };
 
 // Returns the process's exit code (128+N for a signal). Throws ubuild::Error

@@ -63,6 +63,13 @@ def check(cache_clean):
                 for c in os.listdir(os.path.join(cache, n)):
                     if not hexre.match(c):
                         bad.append(f"context digest temp file {c}")
+            elif n == "mounts":
+                # RUN --mount=type=cache dirs: <sha256 of id>/<instance>, made
+                # under a temp name and renamed, so none may be left behind.
+                for c in os.listdir(os.path.join(cache, n)):
+                    for i in os.listdir(os.path.join(cache, n, c)):
+                        if i.startswith(".tmp-"):
+                            bad.append(f"cache mount temp dir {c}/{i}")
             elif n == "config-steps":
                 # The log of config-only steps names images that are never
                 # stored; a hit rebuilds the config and checks its hash, so

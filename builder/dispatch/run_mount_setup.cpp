@@ -1,0 +1,417 @@
+#include "builder/dispatch/run_mount_setup.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <map>
+#include <optional>
+
+#include "builder/copy/source_hash.h"
+#include "builder/dispatch/dispatch.h"
+#include "builder/dispatch/layer_step.h"
+#include "builder/dispatch/ssh_agent.h"
+#include "builder/rootfs/overlay_mount.h"
+#include "builder/rootfs/rooted_path.h"
+#include "parser/word_expansion.h"
+#include "store/base/error.h"
+#include "store/base/fd.h"
+#include "store/base/strings.h"
+#include "store/digest.h"
+#include "store/layout.h"
+
+namespace ubuild::builder {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// The mount values name no secret content, so an error may quote them.
+Error MountError(const BuildContext& ctx, const parser::LocatedInstruction& in, const std::string& what) {
+  return StepError(ctx, in, "RUN --mount: " + what);
+}
+
+bool ReadsImage(const RunMountSpec& m) {
+  return (m.type == MountType::kBind || m.type == MountType::kCache) && !m.from.empty();
+}
+
+// from= names an earlier stage (by name or index) or an image in the store;
+// the result is its top chain id (nullopt for an empty image).
+std::optional<store::Digest> FromChain(BuildContext& ctx, const parser::LocatedInstruction& in,
+                                       const std::string& from) {
+  if (auto it = ctx.stages_by_name.find(AsciiLower(from)); it != ctx.stages_by_name.end()) {
+    return store::TopChainId(it->second.config);
+  }
+  store::Store::Scope adding = ctx.store.Adding();  // resolved and pinned as one
+  std::optional<store::Digest> id;
+  try {
+    id = ctx.store.Resolve(from);
+  } catch (const Error& e) {
+    throw MountError(ctx, in, "from=" + from + ": " + e.what());
+  }
+  if (!id) throw MountError(ctx, in, "from=" + from + ": no stage or image of that name");
+  ctx.store.Pin(*id);
+  return store::TopChainId(store::ImageConfig::Parse(ctx.store.images().GetConfig(*id), id->str()));
+}
+
+// The mount's source inside `root_fd`'s tree: the context refuses a path
+// leading out of it, an image resolves symlinks with itself as "/".
+std::string SourceIn(const BuildContext& ctx, const parser::LocatedInstruction& in, int root_fd,
+                     const RunMountSpec& m, bool context) {
+  ResolvedPath r;
+  try {
+    r = ResolveInTree(root_fd, m.source.empty() ? "." : m.source, !context);
+  } catch (const Error& e) {
+    throw MountError(ctx, in, "source \"" + m.source + "\": " + e.what());
+  }
+  if (r.escaped) throw MountError(ctx, in, "source \"" + m.source + "\" leads out of the build context");
+  if (!r.exists) {
+    throw MountError(ctx, in, "source \"" + m.source + "\" not found in " +
+                                  (context ? std::string("the build context") : "from=" + m.from));
+  }
+  return r.rel;
+}
+
+Fd OpenDir(const fs::path& p) {
+  Fd fd(::open(p.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) throw SysError("open", p.string(), errno);
+  return fd;
+}
+
+void MakeDir(const fs::path& p, mode_t mode) {
+  if (::mkdir(p.c_str(), mode) != 0 && errno != EEXIST) throw SysError("mkdir", p.string(), errno);
+}
+
+}  // namespace
+
+std::vector<RunMountSpec> ParseRunMounts(const BuildContext& ctx, const StageState& st,
+                                         const parser::LocatedInstruction& in, const parser::RunInstr& run,
+                                         const std::string& workdir) {
+  std::vector<RunMountSpec> out;
+  if (run.mounts.empty()) return out;
+  const parser::VarLookup vars = parser::LookupFromEnv(st.ExpansionEnv());
+  const MountValueExpander expand = [&](const std::string& v) { return parser::ExpandWord(v, vars, ctx.escape); };
+  for (const std::string& v : run.mounts) {
+    try {
+      out.push_back(ParseRunMount(v, workdir, expand));
+    } catch (const Error& e) {
+      throw MountError(ctx, in, e.what());
+    }
+  }
+  // Only a tmpfs is fresh enough to make a nested target in (a bind or
+  // cache would get the directory, or a symlink could lead it elsewhere).
+  for (const RunMountSpec& outer : out) {
+    if (outer.type == MountType::kTmpfs || outer.target.empty()) continue;
+    for (const RunMountSpec& inner : out) {
+      if (inner.target.size() > outer.target.size() && inner.target.compare(0, outer.target.size(), outer.target) == 0 &&
+          inner.target[outer.target.size()] == '/') {
+        throw MountError(ctx, in, "target " + inner.target + " lies inside the " +
+                                      std::string(MountTypeName(outer.type)) + " mount at " + outer.target +
+                                      "; ubuild nests mounts only inside a tmpfs");
+      }
+    }
+  }
+  return out;
+}
+
+std::string RunMountsKey(BuildContext& ctx, const parser::LocatedInstruction& in,
+                         const std::vector<RunMountSpec>& mounts) {
+  std::string key;
+  for (const RunMountSpec& m : mounts) {
+    key += "\n--mount=" + RunMountKeyText(m);
+    if (ReadsImage(m)) {
+      std::optional<store::Digest> chain = FromChain(ctx, in, m.from);
+      key += " chain:" + (chain ? chain->str() : std::string("scratch"));
+    } else if (m.type == MountType::kBind) {
+      Fd root = OpenDir(ctx.options.context);
+      const std::string rel = SourceIn(ctx, in, root.get(), m, true);
+      CopySpec spec;
+      spec.sources = {rel.empty() ? "." : rel};
+      spec.source_root = ctx.options.context;
+      spec.ignore = &ctx.ignore;
+      try {
+        key += " " + SourceHash(spec, &ctx.context_digest_cache);
+      } catch (const Error& e) {
+        throw MountError(ctx, in, "source \"" + m.source + "\": " + e.what());
+      }
+    }
+  }
+  return key;
+}
+
+void WithMountSourceImages(BuildContext& ctx, const parser::LocatedInstruction& in,
+                           const std::vector<RunMountSpec>& mounts,
+                           const std::function<void(const std::vector<fs::path>& roots)>& fn) {
+  std::vector<fs::path> roots(mounts.size());
+  std::function<void(size_t)> from = [&](size_t i) {
+    while (i < mounts.size() && !ReadsImage(mounts[i])) ++i;
+    if (i == mounts.size()) return fn(roots);
+    // The image's overlay has a throwaway upperdir: a rw bind's writes go there.
+    WithImageRootfs(ctx, FromChain(ctx, in, mounts[i].from), [&](const fs::path& root) {
+      roots[i] = root;
+      from(i + 1);
+    });
+  };
+  from(0);
+}
+
+struct ActiveRunMounts::Held {
+  fs::path scratch;
+  std::vector<std::unique_ptr<OverlayMount>> overlays;
+  std::vector<Fd> locks;
+  std::vector<std::unique_ptr<SshAgent>> agents;
+  std::map<fs::path, fs::path> locked;  // cache base -> the instance this RUN holds (a second mount of it reuses it)
+  fs::path agent_dir;  // short: a socket's path must fit sun_path's 108 bytes
+  bool secrets_mounted = false;
+
+  ~Held() {
+    agents.clear();
+    std::error_code ec;
+    if (!agent_dir.empty()) fs::remove_all(agent_dir, ec);
+    overlays.clear();
+    if (secrets_mounted) ::umount2((scratch / "secrets").c_str(), MNT_DETACH);
+    fs::remove_all(scratch, ec);  // the pending layer's dir must hold only what the store put there
+    locks.clear();
+  }
+};
+
+namespace {
+
+struct MountCtx {
+  BuildContext& ctx;
+  const parser::LocatedInstruction& in;
+  RunSpec& spec;
+};
+
+// A bind of the context (or of an image root) at the mount's target; rw
+// shows the source through an overlay whose upperdir is thrown away.
+void BindMount(MountCtx& mc, ActiveRunMounts::Held& held, const RunMountSpec& m, const fs::path& image_root,
+               size_t index) {
+  const bool context = image_root.empty();
+  const fs::path root = context ? fs::absolute(mc.ctx.options.context) : image_root;
+  Fd root_fd = OpenDir(root);
+  const std::string rel = SourceIn(mc.ctx, mc.in, root_fd.get(), m, context);
+  RunMount rm;
+  rm.kind = RunMount::kBind;
+  rm.target = m.target;
+  rm.readonly = m.readonly;
+  rm.source = rel.empty() ? root : root / rel;
+  rm.directory = fs::is_directory(rm.source);
+  if (context && !m.readonly) {
+    const fs::path dir = held.scratch / ("bind" + std::to_string(index));
+    MakeDir(dir, 0700);
+    if (rm.directory) {
+      MakeDir(dir / "upper", 0755);
+      MakeDir(dir / "work", 0700);
+      MakeDir(dir / "merged", 0755);
+      held.overlays.push_back(std::make_unique<OverlayMount>(std::vector<fs::path>{rm.source}, dir / "upper",
+                                                             dir / "work", dir / "merged"));
+      rm.source = dir / "merged";
+    } else {
+      fs::copy_file(rm.source, dir / "file");
+      rm.source = dir / "file";
+    }
+  }
+  mc.spec.mounts.push_back(rm);
+}
+
+// buildcache/mounts/<sha256 of the id>/<instance>: instance 0 unless the
+// mount is private and another RUN holds it. Made with the mount's mode and
+// owner (and `from`'s files) on first use, then bound as is: a warm cache
+// costs a mkdir that fails and a bind, whatever its size.
+void CacheMount(MountCtx& mc, ActiveRunMounts::Held& held, const RunMountSpec& m, const fs::path& image_root) {
+  const fs::path all = store::layout::RunCacheMountDir(mc.ctx.store.root());
+  store::Sha256 sha;
+  sha.Update(m.id);
+  const fs::path base = all / sha.Final().hex();
+  std::error_code ec;
+  fs::create_directories(base, ec);
+  if (ec) throw SysError("mkdir", base.string(), ec.value());
+  size_t instance = 0;
+  if (auto it = held.locked.find(base); it != held.locked.end() && m.sharing == CacheSharing::kLocked) {
+    // Waiting for our own lock would never end.
+    instance = std::stoul(it->second.filename().string());
+  } else if (m.sharing != CacheSharing::kShared) {
+    for (;; ++instance) {
+      const fs::path lock_path = base / (std::to_string(instance) + ".lock");
+      Fd lock(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+      if (!lock.valid()) throw SysError("open", lock_path.string(), errno);
+      const bool wait = m.sharing == CacheSharing::kLocked;
+      int rc;
+      while ((rc = ::flock(lock.get(), LOCK_EX | (wait ? 0 : LOCK_NB))) != 0 && errno == EINTR) {
+      }
+      if (rc == 0) {
+        held.locks.push_back(std::move(lock));
+        break;
+      }
+      if (errno != EWOULDBLOCK) throw SysError("flock", lock_path.string(), errno);
+    }
+  }
+  const fs::path dir = base / std::to_string(instance);
+  if (m.sharing != CacheSharing::kShared) held.locked.emplace(base, dir);
+  if (::access(dir.c_str(), F_OK) != 0) {
+    const fs::path tmp = base / (std::string(store::layout::kTempPrefix) + std::to_string(::getpid()) + "-" +
+                                 std::to_string(instance));
+    fs::remove_all(tmp, ec);
+    if (!image_root.empty()) {
+      Fd root_fd = OpenDir(image_root);
+      const std::string rel = SourceIn(mc.ctx, mc.in, root_fd.get(), m, false);
+      fs::copy(rel.empty() ? image_root : image_root / rel, tmp,
+               fs::copy_options::recursive | fs::copy_options::copy_symlinks, ec);
+      if (ec) throw Error("cannot seed the cache mount from " + m.from + ": " + ec.message(), tmp.string());
+    } else {
+      MakeDir(tmp, 0755);
+    }
+    if (::chmod(tmp.c_str(), m.mode.value_or(0755)) != 0) throw SysError("chmod", tmp.string(), errno);
+    if (::chown(tmp.c_str(), m.uid.value_or(0), m.gid.value_or(0)) != 0) throw SysError("chown", tmp.string(), errno);
+    // Another build may have made it meanwhile: its copy wins.
+    if (::rename(tmp.c_str(), dir.c_str()) != 0) fs::remove_all(tmp, ec);
+  }
+  RunMount rm;
+  rm.kind = RunMount::kBind;
+  rm.source = dir;
+  rm.target = m.target;
+  rm.readonly = m.readonly;
+  mc.spec.mounts.push_back(rm);
+}
+
+// Secrets live on a tmpfs of the step's own, never on a disk: read from
+// their source straight into a file there, bound read-only at the target.
+void SecretMount(MountCtx& mc, ActiveRunMounts::Held& held, const RunMountSpec& m, size_t index) {
+  auto it = mc.ctx.options.secrets.find(m.id);
+  if (it == mc.ctx.options.secrets.end()) {
+    if (m.required) {
+      throw MountError(mc.ctx, mc.in, "secret " + m.id + " is required but was not given (ubuild build --secret id=" +
+                                          m.id + ",src=FILE)");
+    }
+    return;
+  }
+  std::string value;
+  try {
+    value = ReadSecret(m.id, it->second);
+  } catch (const Error& e) {
+    throw MountError(mc.ctx, mc.in, e.what());
+  }
+  if (!m.env.empty()) mc.spec.env.push_back(m.env + "=" + value);
+  if (m.target.empty()) return;
+  const fs::path dir = held.scratch / "secrets";
+  if (!held.secrets_mounted) {
+    MakeDir(dir, 0700);
+    if (::mount("tmpfs", dir.c_str(), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=700") != 0) {
+      throw SysError("mount tmpfs", dir.string(), errno);
+    }
+    held.secrets_mounted = true;
+  }
+  const fs::path file = dir / std::to_string(index);
+  Fd fd(::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  if (!fd.valid()) throw SysError("open", file.string(), errno);
+  for (size_t done = 0; done < value.size();) {
+    const ssize_t n = ::write(fd.get(), value.data() + done, value.size() - done);
+    if (n <= 0) throw SysError("write", "secret " + m.id, n < 0 ? errno : EIO);
+    done += static_cast<size_t>(n);
+  }
+  if (::fchown(fd.get(), m.uid.value_or(0), m.gid.value_or(0)) != 0) throw SysError("chown", file.string(), errno);
+  if (::fchmod(fd.get(), m.mode.value_or(0400)) != 0) throw SysError("chmod", file.string(), errno);
+  RunMount rm;
+  rm.kind = RunMount::kBind;
+  rm.source = file;
+  rm.target = m.target;
+  rm.readonly = true;
+  rm.directory = false;
+  mc.spec.mounts.push_back(rm);
+}
+
+// An agent socket given with --ssh is bound as it is; key files get an
+// agent of the step's own, whose socket takes the mount's owner and mode.
+void SshMount(MountCtx& mc, ActiveRunMounts::Held& held, const RunMountSpec& m, size_t ssh_index,
+              bool* first_ssh) {
+  auto it = mc.ctx.options.ssh.find(m.id);
+  if (it == mc.ctx.options.ssh.end()) {
+    if (m.required) {
+      throw MountError(mc.ctx, mc.in, "ssh agent " + m.id + " is required but was not given (ubuild build --ssh " +
+                                          m.id + "[=SOCKET|KEY])");
+    }
+    return;
+  }
+  const std::vector<std::string>& paths = it->second;
+  struct stat st {};
+  fs::path socket;
+  if (paths.size() == 1 && ::stat(paths[0].c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) {
+    socket = fs::absolute(paths[0]);
+  } else {
+    if (held.agent_dir.empty()) {
+      std::string tmpl = (fs::temp_directory_path() / "ubuild-ssh.XXXXXX").string();
+      if (::mkdtemp(tmpl.data()) == nullptr) throw SysError("mkdtemp", tmpl, errno);
+      held.agent_dir = tmpl;
+    }
+    try {
+      held.agents.push_back(
+          std::make_unique<SshAgent>(held.agent_dir / ("agent." + std::to_string(ssh_index)), paths));
+    } catch (const Error& e) {
+      throw MountError(mc.ctx, mc.in, "ssh " + m.id + ": " + e.what() + (e.where().empty() ? "" : ": " + e.where()));
+    }
+    socket = held.agents.back()->socket();
+    if (::chown(socket.c_str(), m.uid.value_or(0), m.gid.value_or(0)) != 0 ||
+        ::chmod(socket.c_str(), m.mode.value_or(0600)) != 0) {
+      throw SysError("chmod", socket.string(), errno);
+    }
+  }
+  RunMount rm;
+  rm.kind = RunMount::kBind;
+  rm.source = socket;
+  rm.target = m.target.empty() ? "/run/buildkit/ssh_agent." + std::to_string(ssh_index) : m.target;
+  rm.directory = false;
+  mc.spec.mounts.push_back(rm);
+  // BuildKit points SSH_AUTH_SOCK at the first ssh mount unless set.
+  if (*first_ssh) {
+    *first_ssh = false;
+    bool set = false;
+    for (const std::string& e : mc.spec.env) set = set || e.rfind("SSH_AUTH_SOCK=", 0) == 0;
+    if (!set) mc.spec.env.push_back("SSH_AUTH_SOCK=" + rm.target);
+  }
+}
+
+}  // namespace
+
+ActiveRunMounts::ActiveRunMounts(BuildContext& ctx, const parser::LocatedInstruction& in,
+                                 const std::vector<RunMountSpec>& mounts, const std::vector<fs::path>& roots,
+                                 const fs::path& scratch, RunSpec& spec)
+    : held_(std::make_unique<Held>()) {
+  held_->scratch = scratch;
+  MakeDir(scratch, 0700);
+  MountCtx mc{ctx, in, spec};
+  size_t ssh_index = 0;
+  bool first_ssh = true;
+  for (size_t i = 0; i < mounts.size(); ++i) {
+    const RunMountSpec& m = mounts[i];
+    switch (m.type) {
+      case MountType::kBind:
+        BindMount(mc, *held_, m, roots[i], i);
+        break;
+      case MountType::kCache:
+        CacheMount(mc, *held_, m, roots[i]);
+        break;
+      case MountType::kTmpfs: {
+        RunMount rm;
+        rm.kind = RunMount::kTmpfs;
+        rm.target = m.target;
+        if (m.size) rm.tmpfs_options = "size=" + std::to_string(*m.size);
+        spec.mounts.push_back(rm);
+        break;
+      }
+      case MountType::kSecret:
+        SecretMount(mc, *held_, m, i);
+        break;
+      case MountType::kSsh:
+        SshMount(mc, *held_, m, ssh_index++, &first_ssh);
+        break;
+    }
+  }
+}
+
+ActiveRunMounts::~ActiveRunMounts() = default;
+
+}  // namespace ubuild::builder

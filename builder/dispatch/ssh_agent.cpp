@@ -1,0 +1,87 @@
+#include "builder/dispatch/ssh_agent.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <thread>
+
+#include "store/base/error.h"
+
+extern char** environ;
+
+namespace ubuild::builder {
+
+namespace {
+
+pid_t Spawn(const std::vector<std::string>& args, char** envp) {
+  std::vector<char*> argv;
+  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  // The agent's "Agent pid N" chatter is not the build's output.
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  pid_t pid = -1;
+  const int rc = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), envp);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) throw SysError("spawn", args[0] + " (install openssh-client for --ssh with key files)", rc);
+  return pid;
+}
+
+int Wait(pid_t pid) {
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return -1;
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+}  // namespace
+
+SshAgent::SshAgent(const std::filesystem::path& socket, const std::vector<std::string>& keys) : socket_(socket) {
+  pid_ = Spawn({"ssh-agent", "-D", "-a", socket_.string()}, environ);
+  try {
+    // The agent binds its socket a moment after it starts.
+    struct stat st {};
+    for (int i = 0; ::stat(socket_.c_str(), &st) != 0; ++i) {
+      int status = 0;
+      if (i == 2000 || ::waitpid(pid_, &status, WNOHANG) == pid_) {
+        if (i < 2000) pid_ = -1;
+        throw Error("ssh-agent did not create its socket", socket_.string());
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    std::vector<std::string> env_strings;
+    for (char** e = environ; *e != nullptr; ++e) {
+      if (std::string_view(*e).substr(0, 14) != "SSH_AUTH_SOCK=") env_strings.emplace_back(*e);
+    }
+    env_strings.push_back("SSH_AUTH_SOCK=" + socket_.string());
+    std::vector<char*> envp;
+    for (std::string& s : env_strings) envp.push_back(s.data());
+    envp.push_back(nullptr);
+    for (const std::string& key : keys) {
+      if (Wait(Spawn({"ssh-add", "-q", key}, envp.data())) != 0) throw Error("ssh-add refused the key", key);
+    }
+  } catch (...) {
+    Stop();
+    throw;
+  }
+}
+
+SshAgent::~SshAgent() { Stop(); }
+
+void SshAgent::Stop() {
+  if (pid_ < 0) return;
+  ::kill(pid_, SIGTERM);
+  Wait(pid_);
+  pid_ = -1;
+  ::unlink(socket_.c_str());
+}
+
+}  // namespace ubuild::builder
