@@ -26,6 +26,7 @@
 #include "store/base/strings.h"
 #include "store/digest.h"
 #include "store/layout.h"
+#include "store/rfc3339.h"
 
 namespace ubuild::builder {
 
@@ -262,6 +263,7 @@ store::Digest Finish(const BuildOptions& options, store::Store& store, BuildLog&
     store::Store::Scope tagging = store.Tagging();
     for (const std::string& tag : options.tags) {
       store.refs().Tag(tag, id);
+      store.images().SetMetadata(id, "lastUpdated", store::NowRfc3339Nano());  // docker's Metadata.LastTagTime
       if (!log.quiet()) out << "Successfully tagged " << store::NormalizeReference(tag) << "\n";
     }
   }
