@@ -22,6 +22,7 @@
 #include "store/atomic_file.h"
 #include "store/base/default_path.h"
 #include "store/base/error.h"
+#include "store/base/nearest_word.h"
 #include "store/source_date_epoch.h"
 #include "store/base/strings.h"
 #include "store/digest.h"
@@ -170,7 +171,19 @@ Plan MakePlan(const BuildOptions& options, const Source& src) {
   if (!options.target.empty()) {
     auto it = std::find_if(src.froms.begin(), src.froms.end(),
                            [&](const parser::FromInstr& f) { return f.stage_name == AsciiLower(options.target); });
-    if (it == src.froms.end()) throw Error("failed to reach build target " + options.target + " in Dockerfile");
+    if (it == src.froms.end()) {
+      // docker's message, then what the user can name instead.
+      std::vector<std::string> stages;
+      for (const parser::FromInstr& f : src.froms) {
+        if (!f.stage_name.empty()) stages.push_back(f.stage_name);
+      }
+      std::string what = "failed to reach build target " + options.target + " in Dockerfile";
+      if (stages.empty()) throw Error(what + ": it names no stage (FROM IMAGE AS NAME)");
+      std::vector<std::string> nearest = NearestWords(options.target, stages);
+      std::string list;
+      for (const std::string& name : stages) list += (list.empty() ? "" : ", ") + name;
+      throw Error(what + ": its stages are " + list + (nearest.empty() ? "" : " (did you mean " + nearest[0] + "?)"));
+    }
     plan.target = static_cast<size_t>(it - src.froms.begin());
   }
   plan.needed = NeededStages(df, src.froms, plan.target);
