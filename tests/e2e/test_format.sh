@@ -186,6 +186,17 @@ u=$(ub inspect app:1 base | inspect_json)
 check "inspect: every field agrees with docker's (LastTagTime set by tag, Size as docker counts it)" test "$d" = "$u"
 [[ "$d" == "$u" ]] || diff <(echo "$d") <(echo "$u") | head -20
 
+# --- system df ----------------------------------------------------------------
+# Docker also lists containers, volumes and the build cache; ubuild its
+# images. ACTIVE and RECLAIMABLE differ on purpose (a tag keeps an image in
+# ubuild, which has no containers), so the rest is compared.
+# (A table's columns would be as wide as docker's longer rows.)
+for f in '{{.Type}} {{.TotalCount}} {{.Size}}' '{{json .Type}}:{{.TotalCount}}:{{lower .Size}}'; do
+  d=$(docker_cli system df --format "$f" | grep Images)
+  u=$(ub system df --format "$f")
+  check "system df --format '$f' ($u)" test "$d" = "$u"
+done
+
 # --- errors -----------------------------------------------------------------
 err_line() { sed -n 's/^\(ubuild: \|Error: \)\?//p' | head -1; }
 for f in '{{.Nope}}' '{{.ID' '{{nosuch .ID}}' '{{index .ID 1 2}}'; do
