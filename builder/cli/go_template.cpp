@@ -107,8 +107,8 @@ class Executor {
         any = true;
         each(Value{Json(static_cast<int64_t>(i)), nullptr, false}, v.Element(v.data[i]));
       }
-    } else if (v.data.is_object()) {
-      // Go ranges over a map in key order.
+    } else if (v.data.is_object() && (v.IsMap() || v.hint.is_null())) {
+      // Go ranges over a map in key order (a struct it cannot range over).
       std::vector<std::string> keys;
       for (const auto& [k, _] : v.data.items()) keys.push_back(k);
       std::sort(keys.begin(), keys.end());

@@ -92,7 +92,8 @@ std::string GoPrint(const Value& v) {
       std::string out = "map[";
       for (size_t i = 0; i < keys.size(); ++i) {
         if (i) out += ' ';
-        out += keys[i] + ":" + GoPrint(v.Element(d[keys[i]]));
+        const bool field = v.hint.is_object() && v.hint.contains(keys[i]);  // a struct's, printed as a map
+        out += keys[i] + ":" + GoPrint(field ? v.Field(keys[i], d[keys[i]]) : v.Element(d[keys[i]]));
       }
       return out + "]";
     }

@@ -108,6 +108,9 @@ TEST(GoTemplate, ErrorsReadAsGos) {
             "template: :1: {{template}} is not supported by ubuild's templates (README: Output formats)");
   EXPECT_EQ(ErrorOf("{{html .Id}}"),
             "template: :1: function \"html\" is not supported by ubuild's templates (README: Output formats)");
+  EXPECT_EQ(ErrorOf("{{range .Config}}x{{end}}"),
+            "template: :1:8: executing \"\" at <.Config>: range can't iterate over map[Cmd:[sh] Entrypoint:[] Env:[PATH=/bin "
+            "A=1] Image:sha256:47a2 Labels:map[x:1 y:a b] Volumes:map[]]");
   EXPECT_EQ(ErrorOf("{{.Id 1}}"), "template: :1:2: executing \"\" at <.Id 1>: can't give argument to non-function .Id 1");
 }
 
