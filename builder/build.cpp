@@ -27,10 +27,12 @@
 #include "store/atomic_file.h"
 #include "store/base/default_path.h"
 #include "store/base/error.h"
+#include "store/base/nearest_word.h"
 #include "store/source_date_epoch.h"
 #include "store/base/strings.h"
 #include "store/digest.h"
 #include "store/layout.h"
+#include "store/rfc3339.h"
 
 namespace ubuild::builder {
 
@@ -200,7 +202,19 @@ Plan MakePlan(const BuildOptions& options, const Source& src) {
   if (!options.target.empty()) {
     auto it = std::find_if(src.froms.begin(), src.froms.end(),
                            [&](const parser::FromInstr& f) { return f.stage_name == AsciiLower(options.target); });
-    if (it == src.froms.end()) throw Error("failed to reach build target " + options.target + " in Dockerfile");
+    if (it == src.froms.end()) {
+      // docker's message, then what the user can name instead.
+      std::vector<std::string> stages;
+      for (const parser::FromInstr& f : src.froms) {
+        if (!f.stage_name.empty()) stages.push_back(f.stage_name);
+      }
+      std::string what = "failed to reach build target " + options.target + " in Dockerfile";
+      if (stages.empty()) throw Error(what + ": it names no stage (FROM IMAGE AS NAME)");
+      std::vector<std::string> nearest = NearestWords(options.target, stages);
+      std::string list;
+      for (const std::string& name : stages) list += (list.empty() ? "" : ", ") + name;
+      throw Error(what + ": its stages are " + list + (nearest.empty() ? "" : " (did you mean " + nearest[0] + "?)"));
+    }
     plan.target = static_cast<size_t>(it - src.froms.begin());
   }
   plan.needed = NeededStages(df, src.froms, plan.target);
@@ -354,6 +368,7 @@ store::Digest Finish(const BuildOptions& options, store::Store& store, ProgressS
     store::Store::Scope tagging = store.Tagging();
     for (const std::string& tag : options.tags) {
       store.refs().Tag(tag, id);
+      store.images().SetMetadata(id, "lastUpdated", store::NowRfc3339Nano());  // docker's Metadata.LastTagTime
       log.ImageTagged(store::NormalizeReference(tag));
     }
   }

@@ -13,6 +13,7 @@
 #include "parser/parse_actions.h"
 #include "parser/run_heredoc.h"
 #include "store/base/error.h"
+#include "store/base/nearest_word.h"
 #include "store/base/strings.h"
 
 namespace ubuild::parser {
@@ -135,7 +136,13 @@ Node ParseInstructionLine(std::string_view line, char escape, const std::string&
   node.start_line = node.end_line = line_no;
 
   const auto kind = Kinds().find(node.keyword);
-  if (kind == Kinds().end()) at.Fail("unknown instruction: " + head.keyword);
+  if (kind == Kinds().end()) {
+    // BuildKit's wording: "unknown instruction: FORM (did you mean FROM?)".
+    std::vector<std::string> keywords;
+    for (const auto& [k, _] : Kinds()) keywords.push_back(AsciiUpper(k));
+    std::vector<std::string> nearest = NearestWords(head.keyword, keywords);
+    at.Fail("unknown instruction: " + head.keyword + (nearest.empty() ? "" : " (did you mean " + nearest[0] + "?)"));
+  }
   const std::string& args = head.args;
   switch (kind->second) {
     case ArgsKind::kMaybeJson:

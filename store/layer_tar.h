@@ -22,7 +22,9 @@ struct LayerTarOptions {
 
 struct LayerTarResult {
   Digest diff_id;            // sha256 of the tar bytes
-  uint64_t content_size = 0; // bytes of regular-file content (layerdb "size")
+  // The layerdb "size", as Docker's overlay2 driver measures a diff dir:
+  // regular-file bytes (a hard-linked file once) plus each symlink's target length.
+  uint64_t content_size = 0;
   uint64_t tar_size = 0;     // bytes of the tar stream
 };
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <exception>
 #include <memory>
 #include <vector>
@@ -288,6 +289,7 @@ void Applier::Create(const std::string& entry, struct archive_entry* e, const st
       if (target == nullptr) Reject(entry, "symlink without a target");
       SkipData(entry, e, false);
       if (::symlink(target, path.c_str()) != 0) throw SysError("symlink", path, errno);
+      content_size_ += std::strlen(target);  // its lstat size, which Docker's layer size counts
       break;
     }
     case AE_IFCHR:

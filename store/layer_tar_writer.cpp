@@ -224,7 +224,8 @@ void LayerWalker::WriteOne(int dir_fd, const std::string& rel_dir, const std::st
   WriteHeader(tar_name);
   Crc64Iso crc;
   if (size > 0) WriteFileData(fd.get(), path, size, stream_.split() != nullptr ? &crc : nullptr);
-  content_size_ += size;
+  // A symlink's lstat size (its target's length) counts, as in Docker's.
+  content_size_ += S_ISLNK(st.st_mode) ? static_cast<uint64_t>(st.st_size) : size;
   if (options_.bytes) options_.bytes->Add(size);
   EndEntry(tar_name, size, &crc);
   if (opaque) WriteOpaqueMarker(tar_name, st);

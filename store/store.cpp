@@ -29,7 +29,13 @@ namespace {
 
 bool IsPermissionError(int err) { return err == EACCES || err == EPERM || err == EROFS; }
 
-Error NoRight(const fs::path& root, const std::string& right) {
+Error NoRight(const fs::path& root, const std::string& right, int err) {
+  // Root cannot help on a read-only mount: say so, not "needs root".
+  if (err == EROFS) {
+    return Error("read-only file system: ubuild needs " + right +
+                     " (remount it read-write, or use --root DIR / UBUILD_ROOT=DIR on a writable file system)",
+                 root.string());
+  }
   return Error("permission denied: ubuild needs " + right + " (run as root, or use --root DIR / UBUILD_ROOT=DIR with a directory you own)",
                root.string());
 }
@@ -40,7 +46,7 @@ void CreateLayout(const fs::path& root) {
     std::error_code ec;
     fs::create_directories(dir, ec);
     if (ec) {
-      if (IsPermissionError(ec.value())) throw NoRight(root, "write access to the store root to create " + dir.string());
+      if (IsPermissionError(ec.value())) throw NoRight(root, "write access to the store root to create " + dir.string(), ec.value());
       throw Error("cannot create store directory: " + ec.message(), dir.string());
     }
   }
@@ -54,7 +60,8 @@ Fd OpenLockFile(const fs::path& root, Store::Mode mode) {
   }
   if (!fd.valid()) {
     if (IsPermissionError(errno)) {
-      throw NoRight(root, mode == Store::Mode::kWrite ? "write access to the store to change it" : "read access to the store");
+      throw NoRight(root, mode == Store::Mode::kWrite ? "write access to the store to change it" : "read access to the store",
+                    errno);
     }
     throw SysError("open", lock.string(), errno);
   }

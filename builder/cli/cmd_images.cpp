@@ -1,10 +1,12 @@
-// ubuild images [-a] [-q] [--no-trunc] [-f KEY=VALUE]… [REPOSITORY[:TAG]]: like `docker images`.
+// ubuild images [-a] [-q] [--no-trunc] [--digests] [-f KEY=VALUE]… [--format F] [REPOSITORY[:TAG]]:
+// like `docker images`.
 #include <iostream>
 
 #include "builder/cli/command_args.h"
 #include "builder/cli/commands.h"
 #include "builder/cli/human_format.h"
 #include "builder/cli/image_filter.h"
+#include "builder/cli/listing_format.h"
 #include "builder/cli/table_writer.h"
 #include "store/digest.h"
 #include "store/image_listing.h"
@@ -27,6 +29,51 @@ int CmdImages(const GlobalOptions& g, const Args& args) {
 
   bool trunc = !p.Has("no-trunc");
   auto show_id = [&](const store::Digest& id) { return trunc ? store::ShortId(id.str()) : id.str(); };
+  // The manifest digest this repository knows the image by (pulled or pushed).
+  auto digest_of = [&](const store::ImageListingRow& r) -> std::string {
+    for (const std::string& d : s.refs().DigestsOf(r.id)) {
+      if (d.compare(0, r.repository.size() + 1, r.repository + "@") == 0) return d.substr(r.repository.size() + 1);
+    }
+    return "<none>";
+  };
+  const bool digests = p.Has("digests");
+  if (auto f = p.values.find("format"); f != p.values.end() && !(f->second == "table" && p.Has("quiet"))) {
+    std::string format = f->second;
+    // docker adds the digest column to a table that lacks it.
+    if (digests && format.starts_with("table") && format != "table" && format.find("{{.Digest}}") == std::string::npos) {
+      format += "\t{{.Digest}}";
+    }
+    const ListingFormat listing(format, digests ? "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
+                                                : "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}");
+    // docker's imageContext: every field a string; Containers and the
+    // shared sizes are "N/A" in a listing (docker images -v computes them).
+    std::vector<go_template::Json> contexts;
+    for (const store::ImageListingRow& r : rows) {
+      contexts.push_back({{"Containers", "N/A"},
+                          {"CreatedAt", LocalGoTime(r.created)},
+                          {"CreatedSince", HumanSince(r.created)},
+                          {"Digest", digests && r.repository != "<none>" ? digest_of(r) : "<none>"},
+                          {"ID", show_id(r.id)},
+                          {"Repository", r.repository},
+                          {"SharedSize", "N/A"},
+                          {"Size", HumanSize(r.size)},
+                          {"Tag", r.tag},
+                          {"UniqueSize", "N/A"},
+                          {"VirtualSize", HumanSize(r.size, 4)}});
+    }
+    std::cout << listing.Render(contexts, {{"Containers", "CONTAINERS"},
+                                           {"CreatedAt", "CREATED AT"},
+                                           {"CreatedSince", "CREATED"},
+                                           {"Digest", "DIGEST"},
+                                           {"ID", "IMAGE ID"},
+                                           {"Repository", "REPOSITORY"},
+                                           {"SharedSize", "SHARED SIZE"},
+                                           {"Size", "SIZE"},
+                                           {"Tag", "TAG"},
+                                           {"UniqueSize", "UNIQUE SIZE"},
+                                           {"VirtualSize", "VIRTUAL SIZE"}});
+    return 0;
+  }
   if (p.Has("quiet")) {
     std::string out;
     for (const store::ImageListingRow& r : rows) out += show_id(r.id) + "\n";
@@ -34,14 +81,7 @@ int CmdImages(const GlobalOptions& g, const Args& args) {
     return 0;
   }
   TableWriter table;
-  if (p.Has("digests")) {
-    // The manifest digest this repository knows the image by (pulled or pushed).
-    auto digest_of = [&](const store::ImageListingRow& r) -> std::string {
-      for (const std::string& d : s.refs().DigestsOf(r.id)) {
-        if (d.compare(0, r.repository.size() + 1, r.repository + "@") == 0) return d.substr(r.repository.size() + 1);
-      }
-      return "<none>";
-    };
+  if (digests) {
     table.Row({"REPOSITORY", "TAG", "DIGEST", "IMAGE ID", "CREATED", "SIZE"});
     for (const store::ImageListingRow& r : rows) {
       table.Row({r.repository, r.tag, digest_of(r), show_id(r.id), HumanSince(r.created), HumanSize(r.size)});

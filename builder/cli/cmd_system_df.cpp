@@ -1,4 +1,4 @@
-// ubuild system df: the Images line of `docker system df`. Images counts the
+// ubuild system df [--format F]: the Images line of `docker system df`. Images counts the
 // images `ubuild images` lists; the active ones are those with a tag (ubuild
 // has no containers, so a tag is what keeps an image); SIZE is every layer in
 // the store once; RECLAIMABLE is what no tagged image's layers include.
@@ -8,7 +8,7 @@
 #include "builder/cli/command_args.h"
 #include "builder/cli/commands.h"
 #include "builder/cli/human_format.h"
-#include "builder/cli/table_writer.h"
+#include "builder/cli/listing_format.h"
 #include "store/chain_id.h"
 #include "store/image_config.h"
 #include "store/image_listing.h"
@@ -38,13 +38,23 @@ int CmdSystemDf(const GlobalOptions& g, const Args& args) {
     if (!kept_layers.count(chain)) reclaimable += size;
   }
 
-  // docker's formatter: the share in whole percent, only when there is a size.
-  std::string reclaim = HumanSize(reclaimable);
+  // docker's diskUsage context: go-units' HumanSize (4 digits), the share in
+  // whole percent only when there is a size; every field a string.
+  std::string reclaim = HumanSize(reclaimable, 4);
   if (total > 0) reclaim += " (" + std::to_string(reclaimable * 100 / total) + "%)";
-  TableWriter table;
-  table.Row({"TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE"});
-  table.Row({"Images", std::to_string(listed.size()), std::to_string(tagged.size()), HumanSize(total), reclaim});
-  table.Print(std::cout);
+  auto f = p.values.find("format");
+  const ListingFormat listing(f == p.values.end() ? "table" : f->second,
+                              "table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}");
+  std::cout << listing.Render({{{"Active", std::to_string(tagged.size())},
+                                {"Reclaimable", reclaim},
+                                {"Size", HumanSize(total, 4)},
+                                {"TotalCount", std::to_string(listed.size())},
+                                {"Type", "Images"}}},
+                              {{"Active", "ACTIVE"},
+                               {"Reclaimable", "RECLAIMABLE"},
+                               {"Size", "SIZE"},
+                               {"TotalCount", "TOTAL"},
+                               {"Type", "TYPE"}});
   return 0;
 }
 

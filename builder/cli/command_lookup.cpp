@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "builder/cli/nearest_word.h"
+#include "store/base/nearest_word.h"
 
 namespace ubuild::cli {
 

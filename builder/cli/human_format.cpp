@@ -47,7 +47,18 @@ std::string LocalRfc3339(const std::string& rfc3339) {
   return std::string(text) + zone;
 }
 
-std::string HumanSize(uint64_t bytes) {
+std::string LocalGoTime(const std::string& rfc3339) {
+  auto t = store::ParseRfc3339(rfc3339);
+  if (!t) return rfc3339;
+  const time_t secs = static_cast<time_t>(*t);
+  struct tm local {};
+  localtime_r(&secs, &local);
+  char text[96];
+  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S %z %Z", &local);
+  return text;
+}
+
+std::string HumanSize(uint64_t bytes, int precision) {
   static const char* kUnits[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"};
   double size = static_cast<double>(bytes);
   size_t unit = 0;
@@ -56,7 +67,7 @@ std::string HumanSize(uint64_t bytes) {
     ++unit;
   }
   char buf[64];
-  snprintf(buf, sizeof buf, "%.3g%s", size, kUnits[unit]);
+  snprintf(buf, sizeof buf, "%.*g%s", precision, size, kUnits[unit]);
   return buf;
 }
 

@@ -101,8 +101,10 @@ for i in "${!diff_ids[@]}"; do
     show "cat $OVERLAY/$cache/lower; echo"
     expect_eq "lower lists the layers below, nearest first" "$(cat "$OVERLAY/$cache/lower")" "$lower"
   fi
-  content=$(find "$OVERLAY/$cache/diff" -type f -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }')
-  expect_eq "size is the bytes of file content in diff/" "$(cat "$dir/size")" "$content"
+  # As Docker's overlay2 driver counts diff/: lstat sizes of all but
+  # directories (a symlink its target's length), each inode once.
+  content=$(find "$OVERLAY/$cache/diff" ! -type d -printf '%i %s\n' | sort -u | awk '{ s += $2 } END { print s + 0 }')
+  expect_eq "size is the bytes in diff/ (files, symlink targets)" "$(cat "$dir/size")" "$content"
 done
 
 step "4. A whiteout and an opaque directory in the last RUN layer"

@@ -163,22 +163,24 @@ u2 tag keep:1 keep:2
 printf 'FROM busybox\nRUN head -c 50000 /dev/zero > /dangling\n' > df/Dockerfile
 u2 build -q df >/dev/null
 layer_sizes() { for f in "$R2"/image/overlay2/layerdb/sha256/*/size; do cat "$f"; echo; done | awk '{ n += $1 } END { print n }'; }
+# human N [DIGITS]: go-units' decimal size, 3 significant digits unless told
+# (system df prints HumanSize's 4, as docker's does).
 human() { python3 -c 'import sys
 n = float(sys.argv[1]); units = ["B", "kB", "MB", "GB"]; i = 0
 while n >= 1000 and i < 3: n /= 1000; i += 1
-print("%.3g%s" % (n, units[i]))' "$1"; }
+print("%.*g%s" % (int(sys.argv[2]), n, units[i]))' "$1" "${2:-3}"; }
 df_row() { u2 system df | awk 'NR == 2 && $1 == "Images"'; }
 row=$(df_row)
 total=$(layer_sizes)
 check "system df counts the listed images and the tagged ones" grep -Eq "^Images +3 +2 +" <<<"$row"
-check "system df's SIZE is every layer once ($(human "$total"))" grep -Eq "^Images +3 +2 +$(human "$total") +" <<<"$row"
+check "system df's SIZE is every layer once ($(human "$total" 4))" grep -Eq "^Images +3 +2 +$(human "$total" 4) +" <<<"$row"
 check "system df's RECLAIMABLE is the dangling image's layer" \
-  grep -Eq " $(human 50000) \($((50000 * 100 / total))%\)$" <<<"$row"
+  grep -Eq " $(human 50000 4) \($((50000 * 100 / total))%\)$" <<<"$row"
 rc=0; out=$(u2 image prune) || rc=$?
 check "image prune removes the dangling image only" \
   bash -c '[ "$1" = 0 ] && [ "$(grep -c "^deleted: sha256:" <<<"$2")" = 2 ] && ! grep -q "^untagged:" <<<"$2"' _ "$rc" "$out"
 check "image prune frees what system df called reclaimable" grep -qx "Total reclaimed space: $(human 50000)" <<<"$out"
-check "after image prune nothing is reclaimable" grep -Eq "^Images +2 +2 +$(human "$((total - 50000))") +0B \(0%\)$" <<<"$(df_row)"
+check "after image prune nothing is reclaimable" grep -Eq "^Images +2 +2 +$(human "$((total - 50000))" 4) +0B \(0%\)$" <<<"$(df_row)"
 check "image prune keeps the tagged images" test "$(u2 images -q | sort -u | wc -l)" = 2
 rc=0; out=$(u2 image prune -a) || rc=$?
 check "image prune -a untags every tag" \

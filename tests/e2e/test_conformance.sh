@@ -1,7 +1,8 @@
 #!/bin/bash
 # Docker conformance suite: builds every tests/e2e/conformance/cases/<case>
 # with a private Docker 20.10 engine (classic builder) and with ubuild, saves
-# both images and compares config, history and layer entries (compare.py).
+# and inspects both images and compares every config key, the history, the
+# layer entries and every inspect field (compare.py).
 #
 #   bash tests/e2e/test_conformance.sh [--docker-only] [--keep DIR]
 #        [--reference FILE] [CASE-GLOB...]
@@ -123,6 +124,15 @@ save_with() {
   esac
 }
 
+# inspect_with TOOL TAG OUT: the engine's inspect object of the image.
+inspect_with() {
+  local tool=$1 tag=$2 out=$3
+  case $tool in
+    docker) docker_cli image inspect "$tag" >"$out" ;;
+    docker2) docker_cli image inspect "docker2-$tag" >"$out" ;;
+    *) ubuild inspect "$tag" >"$out" ;;
+  esac
+}
 
 # cache_check TOOL TAG CTX FILE OPTS...: unchanged rebuild and rebuild after
 # touching every file are fully cached with the same id; after editing FILE
@@ -238,6 +248,7 @@ for CASEDIR in "$CONF"/cases/*/; do
         fail "docker build succeeded; expected it to fail with \"$DOCKER_FAILS\""
       else
         save_with "$tool" "$TAG" "$T/out/$CASE.$tool.tar" || fail "$tool save failed"
+        inspect_with "$tool" "$TAG" "$T/out/$CASE.$tool.inspect.json" || fail "$tool inspect failed"
       fi
     elif [[ $tool == docker* && -n "$DOCKER_FAILS" ]]; then
       grep -q -- "$DOCKER_FAILS" "$T/out/$CASE.$tool.log" ||
@@ -263,6 +274,7 @@ for CASEDIR in "$CONF"/cases/*/; do
       [[ -n "$PARENT_TAG" ]] && parents=(--parents "$T/out/$CASE.parent.docker.tar" "$T/out/$CASE.parent.$SECOND.tar")
       python3 "$CONF/compare.py" --case "$CASE" --known "$CONF/known_differences.json" \
         --base-diff-id "$BASE_DIFF_ID" --built-after "$BUILT_AFTER" "${parents[@]}" \
+        --inspect "$T/out/$CASE.docker.inspect.json" "$T/out/$CASE.$SECOND.inspect.json" \
         "$T/out/$CASE.docker.tar" "$T/out/$CASE.$SECOND.tar" ||
         fail "image differs from Docker's"
     fi

@@ -42,12 +42,14 @@ APP = [("app/", "dir", BUILD_TIME), ("app/from-context", "file", OLD), ("app/mad
        ("tmp/.wh.gone", "file", BUILD_TIME)]
 
 
-def archive(path, layers, diff_ids=None):
+def archive(path, layers, diff_ids=None, top=None, cfg=None):
+    """top: extra top-level config keys; cfg: the `config` object."""
     blobs = [BASE] + [layer(entries) for entries in layers]
     ids = diff_ids or ["sha256:" + hashlib.sha256(b).hexdigest() for b in blobs]
-    config = json.dumps({"architecture": "amd64", "os": "linux", "config": {},
-                         "history": [{"created_by": "x"} for _ in blobs],
-                         "rootfs": {"type": "layers", "diff_ids": ids}}).encode()
+    config = json.dumps(dict({"architecture": "amd64", "os": "linux", "config": cfg or {},
+                              "created": "2027-01-15T08:00:00.123Z",
+                              "history": [{"created_by": "x"} for _ in blobs],
+                              "rootfs": {"type": "layers", "diff_ids": ids}}, **(top or {}))).encode()
     members = {"config.json": config}
     for i, b in enumerate(blobs):
         members[f"l{i}/layer.tar"] = b
@@ -111,6 +113,46 @@ with tempfile.TemporaryDirectory() as w:
     rebuilt = archive(p("rebuilt.tar"), [rerun, [("c/", "dir", BUILD_TIME)]])
     expect("a child whose inherited layer differs from its parent's is caught",
            ["--parents", parent, parent, child, rebuilt], "rootfs.diff_ids[:2].parent[actual]")
+
+    # Every top-level key and every key of `config`, not a chosen few.
+    expect("a top-level key only one engine writes is caught",
+           [docker, archive(p("comment.tar"), [APP], top={"comment": "Imported from -"})], "comment")
+    expect("created is compared as a time, not by value",
+           [docker, archive(p("later-created.tar"), [APP], top={"created": "2027-01-15T09:30:00Z"})], None)
+    expect("any config key is compared",
+           [docker, archive(p("domain.tar"), [APP], cfg={"Domainname": "x"})], "config.Domainname")
+    img1 = "sha256:" + "1" * 64
+    expect("config.Image: another id is no difference",
+           [archive(p("img1.tar"), [APP], cfg={"Image": img1}),
+            archive(p("img2.tar"), [APP], cfg={"Image": "sha256:" + "2" * 64})], None)
+    expect("config.Image: an id against none is",
+           [archive(p("img1b.tar"), [APP], cfg={"Image": img1}), archive(p("img0.tar"), [APP], cfg={"Image": ""})],
+           "config.Image")
+
+    # inspect objects: every field, ids by shape, host paths by their keys.
+    def inspect(name, **changes):
+        obj = {"Id": img1, "RepoTags": ["t:1"], "Parent": "", "Comment": "", "Created": "2027-01-15T08:00:00.5Z",
+               "Config": {"Env": ["A=1"], "Image": img1}, "Size": 10, "VirtualSize": 10,
+               "GraphDriver": {"Name": "overlay2", "Data": {"MergedDir": "/var/lib/docker/overlay2/x/merged"}},
+               "RootFS": {"Type": "layers", "Layers": [img1]}, "Metadata": {"LastTagTime": "2027-01-15T08:00:01Z"}}
+        obj.update(changes)
+        with open(p(name), "w") as fh:
+            json.dump([obj], fh)
+        return p(name)
+    same = inspect("same.json", Id="sha256:" + "9" * 64, Created="2027-01-15T08:00:07Z",
+                   GraphDriver={"Name": "overlay2", "Data": {"MergedDir": "/tmp/u/overlay2/y/merged"}},
+                   RootFS={"Type": "layers", "Layers": ["sha256:" + "8" * 64]},
+                   Metadata={"LastTagTime": "2027-01-15T08:00:09Z"})
+    expect("inspect: ids, times, host paths and layer ids of the same shape pass",
+           ["--inspect", inspect("docker.json"), same, docker, docker], None)
+    expect("inspect: a size is compared", ["--inspect", inspect("docker.json"), inspect("size.json", Size=11),
+                                           docker, docker], "inspect.Size")
+    expect("inspect: a zero LastTagTime is caught",
+           ["--inspect", inspect("docker.json"), inspect("zero.json", Metadata={"LastTagTime": "0001-01-01T00:00:00Z"}),
+            docker, docker], "inspect.Metadata")
+    expect("inspect: a Config key is compared",
+           ["--inspect", inspect("docker.json"), inspect("env.json", Config={"Env": [], "Image": img1}), docker, docker],
+           "inspect.Config.Env")
 
     known = p("known.json")
     with open(known, "w") as fh:

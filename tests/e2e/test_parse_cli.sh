@@ -55,7 +55,7 @@ expect_error() {  # name, file content, expected stderr line
 }
 expect_error empty '' 'empty:1: file with no instructions'
 expect_error comments '# just\n# comments\n' 'comments:2: file with no instructions'
-expect_error unknown 'FROM a\nRUN x\nFROB y\n' 'unknown:3: unknown instruction: FROB'
+expect_error unknown 'FROM a\nRUN x\nFROB y\n' 'unknown:3: unknown instruction: FROB (did you mean FROM?)'
 expect_error heredoc 'FROM a\nRUN <<EOF\necho\n' 'heredoc:2: unterminated heredoc: no line "EOF" ends it'
 expect_error json 'FROM a\nCMD ["a", 1]\n' 'json:2: when using JSON array syntax, arrays must be comprised of strings only'
 

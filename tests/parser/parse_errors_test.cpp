@@ -30,7 +30,9 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         ErrorCase{"", "Dockerfile:1", "file with no instructions"},
         ErrorCase{"# only\n\n# comments\n", "Dockerfile:3", "file with no instructions"},
-        ErrorCase{"FROM a\nFROB b\n", "Dockerfile:2", "unknown instruction: FROB"},
+        ErrorCase{"FROM a\nFROB b\n", "Dockerfile:2", "unknown instruction: FROB (did you mean FROM?)"},
+        ErrorCase{"FROM a\nrnu b\n", "Dockerfile:2", "unknown instruction: rnu (did you mean RUN?)"},
+        ErrorCase{"FROM a\nFROBNICATE b\n", "Dockerfile:2", "unknown instruction: FROBNICATE"},
         ErrorCase{"FROM a\nRUN [\"a\", 1]\n", "Dockerfile:2",
                   "when using JSON array syntax, arrays must be comprised of strings only"},
         ErrorCase{"FROM a\nENV ONLYKEY\n", "Dockerfile:2", "ENV must have two arguments"},

@@ -6,7 +6,8 @@ and ubuild's OCI+manifest.json output carry a manifest.json naming the config
 and the layer tars, so only manifest.json is trusted for paths.
 
   compare.py [--case C] [--known FILE] [--base-diff-id D] [--built-after T]
-             [--parents EXPECTED_PARENT ACTUAL_PARENT] EXPECTED ACTUAL
+             [--parents EXPECTED_PARENT ACTUAL_PARENT]
+             [--inspect EXPECTED_INSPECT ACTUAL_INSPECT] EXPECTED ACTUAL
       EXPECTED is Docker's archive (the ground truth), ACTUAL ubuild's.
       Exit 1 on a difference not listed in FILE for case C.
   compare.py --expect FILE ARCHIVE
@@ -20,8 +21,11 @@ older than --built-after T (the suite's start), it came from the context, a
 tarball, the base image or Docker's fixed opaque-marker time (0), not from
 the build's clock, so both must agree. Mtimes of what the build made (RUN
 output, new directories, whiteouts: a whiteout's mtime is its overlay
-device's, so the rm's time) are not compared, nor are `created`,
-uname/gname and container-specific config fields (Hostname, Image, ...).
+device's, so the rm's time) are not compared, nor uname/gname. Every
+top-level key of the config and every key of its `config` is compared by
+value, except `created` (compared as a time) and `config.Image` (an id: only
+whether it is one); with --inspect, every field of the two `inspect`
+objects likewise (diff_inspect).
 
 diff_ids are compared where the layer bytes can be identical: a layer both
 engines took unchanged from the same tar (the imported base, wherever it
@@ -45,8 +49,14 @@ import tarfile
 
 CONFIG_FIELDS = ["Env", "Cmd", "Entrypoint", "WorkingDir", "User", "Labels",
                  "ExposedPorts", "Volumes", "StopSignal", "Healthcheck",
-                 "Shell", "OnBuild", "ArgsEscaped"]
+                 "Shell", "OnBuild", "ArgsEscaped"]  # the ones --dump shows
 TOP_FIELDS = ["author", "architecture", "os"]
+# Compared by their own rules below; every other top-level key and every key
+# of `config` is compared by value.
+TOP_OWN_RULES = {"config", "history", "rootfs", "created"}
+# Values that name an image by id: the ids differ (created times differ), so
+# only their shape is compared ("" or a sha256 id).
+ID_VALUED_CONFIG = {"Image"}
 HISTORY_FIELDS = ["created_by", "empty_layer", "comment", "author"]
 ABSENT = "<absent>"
 
@@ -160,15 +170,34 @@ def diff_mtime(i, path, ee, ae, built_after):
         yield f"layer[{i}]:{path}.mtime", str(em), str(am)
 
 
+def id_shape(v):
+    if v in ("", ABSENT, None):
+        return v
+    return "sha256:<id>" if isinstance(v, str) and v.startswith("sha256:") and len(v) == 71 else v
+
+
+def rfc3339_shape(v):
+    ok = isinstance(v, str) and len(v) >= 20 and v[4] == "-" and v[10] == "T" and (v.endswith("Z") or v[-6] in "+-")
+    return "RFC 3339 time" if ok else v
+
+
 def diff_images(exp, act, base_diff_id, built_after=None, parents=None):
     """Yields (field, expected, actual) for every difference."""
-    for k in TOP_FIELDS:
+    for k in sorted((set(exp.config) | set(act.config)) - TOP_OWN_RULES):
         if jget(exp.config, k) != jget(act.config, k):
             yield k, fmt(jget(exp.config, k)), fmt(jget(act.config, k))
-    ec, ac = exp.config.get("config") or {}, act.config.get("config") or {}
-    for k in CONFIG_FIELDS:
-        if jget(ec, k) != jget(ac, k):
-            yield f"config.{k}", fmt(jget(ec, k)), fmt(jget(ac, k))
+    if rfc3339_shape(jget(exp.config, "created")) != rfc3339_shape(jget(act.config, "created")):
+        yield "created", fmt(jget(exp.config, "created")), fmt(jget(act.config, "created"))
+    ec, ac = exp.config.get("config"), act.config.get("config")
+    if (ec is None) != (ac is None):
+        yield "config", fmt(ec), fmt(ac)
+    ec, ac = ec or {}, ac or {}
+    for k in sorted(set(ec) | set(ac)):
+        ev, av = jget(ec, k), jget(ac, k)
+        if k in ID_VALUED_CONFIG:
+            ev, av = id_shape(ev), id_shape(av)
+        if ev != av:
+            yield f"config.{k}", fmt(ev), fmt(av)
 
     eh, ah = exp.config.get("history") or [], act.config.get("history") or []
     if len(eh) != len(ah):
@@ -223,6 +252,43 @@ def diff_images(exp, act, base_diff_id, built_after=None, parents=None):
                                fmt(el[path].get(k, ABSENT)), fmt(al[path].get(k, ABSENT)))
 
 
+# `docker image inspect` against `ubuild inspect`: every field, by value
+# unless it names a host or an id. Ids differ (created times differ), so
+# Id, Parent and Config.Image are compared by shape; GraphDriver.Data holds
+# each engine's own paths (its keys are compared); Created is compared as a
+# time; LastTagTime must be set when Docker's is (both tag the build).
+def diff_inspect(exp, act):
+    if len(exp) != len(act):
+        yield "inspect.length", str(len(exp)), str(len(act))
+    for e, a in zip(exp, act):
+        for k in sorted(set(e) | set(a)):
+            ev, av = jget(e, k), jget(a, k)
+            if k in ("Id", "Parent"):
+                ev, av = id_shape(ev), id_shape(av)
+            elif k == "Created":
+                ev, av = rfc3339_shape(ev), rfc3339_shape(av)
+            elif k == "GraphDriver" and isinstance(ev, dict) and isinstance(av, dict):
+                ev = {"Name": ev.get("Name"), "Data": sorted((ev.get("Data") or {}).keys())}
+                av = {"Name": av.get("Name"), "Data": sorted((av.get("Data") or {}).keys())}
+            elif k == "Metadata" and isinstance(ev, dict) and isinstance(av, dict):
+                zero = "0001-01-01T00:00:00Z"
+                ev = {"LastTagTime": "zero" if ev.get("LastTagTime") == zero else "set"}
+                av = {"LastTagTime": "zero" if av.get("LastTagTime") == zero else "set"}
+            elif k == "RootFS" and isinstance(ev, dict) and isinstance(av, dict):
+                ev = dict(ev, Layers=len(ev.get("Layers") or []))
+                av = dict(av, Layers=len(av.get("Layers") or []))
+            elif k in ("Config", "ContainerConfig") and isinstance(ev, dict) and isinstance(av, dict):
+                for ck in sorted(set(ev) | set(av)):
+                    cev, cav = jget(ev, ck), jget(av, ck)
+                    if ck in ID_VALUED_CONFIG:
+                        cev, cav = id_shape(cev), id_shape(cav)
+                    if cev != cav:
+                        yield f"inspect.{k}.{ck}", fmt(cev), fmt(cav)
+                continue
+            if ev != av:
+                yield f"inspect.{k}", fmt(ev), fmt(av)
+
+
 def load_known(path, case):
     if not path:
         return []
@@ -237,7 +303,11 @@ def cmd_compare(args):
     known = load_known(args.known, args.case)
     unexpected = 0
     label = args.case or args.archives[1]
-    for field, ev, av in diff_images(exp, act, args.base_diff_id, args.built_after, parents):
+    diffs = list(diff_images(exp, act, args.base_diff_id, args.built_after, parents))
+    if args.inspect:
+        with open(args.inspect[0]) as fe, open(args.inspect[1]) as fa:
+            diffs += list(diff_inspect(json.load(fe), json.load(fa)))
+    for field, ev, av in diffs:
         reason = next((k["reason"] for k in known if fnmatch.fnmatchcase(field, k["field"])), None)
         tag = f"known: {reason}" if reason else "DIFF"
         if not reason:
@@ -308,6 +378,8 @@ def main():
                     help="Unix time before any build began: older mtimes must match")
     ap.add_argument("--parents", nargs=2, metavar=("EXPECTED_PARENT", "ACTUAL_PARENT"),
                     help="the parent images the two images were built FROM")
+    ap.add_argument("--inspect", nargs=2, metavar=("EXPECTED_INSPECT", "ACTUAL_INSPECT"),
+                    help="`docker image inspect` and `ubuild inspect` output of the two images")
     ap.add_argument("--expect", help="expect.json: check ARCHIVE's entries")
     ap.add_argument("--dump", action="store_true", help="print a markdown summary of ARCHIVE")
     ap.add_argument("archives", nargs="+")

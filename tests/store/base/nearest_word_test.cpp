@@ -1,8 +1,8 @@
-#include "builder/cli/nearest_word.h"
+#include "store/base/nearest_word.h"
 
 #include <gtest/gtest.h>
 
-namespace ubuild::cli {
+namespace ubuild {
 namespace {
 
 TEST(EditDistance, CountsInsertDeleteSubstituteAndSwap) {
@@ -47,4 +47,4 @@ TEST(NearestWords, SuggestsNothingFarAway) {
 }
 
 }  // namespace
-}  // namespace ubuild::cli
+}  // namespace ubuild

@@ -1,10 +1,10 @@
-#include "builder/cli/nearest_word.h"
+#include "store/base/nearest_word.h"
 
 #include <algorithm>
 
 #include "store/base/strings.h"
 
-namespace ubuild::cli {
+namespace ubuild {
 
 size_t EditDistance(std::string_view a, std::string_view b) {
   // Three rows of the dynamic-programming table: the swap looks two rows back.
@@ -45,4 +45,4 @@ std::vector<std::string> NearestWords(std::string_view word, const std::vector<s
   return nearest;
 }
 
-}  // namespace ubuild::cli
+}  // namespace ubuild

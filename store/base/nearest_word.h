@@ -1,12 +1,13 @@
 #pragma once
-// "Did you mean …?" for a mistyped command: the candidates nearest to a word
-// by optimal-string-alignment distance (Levenshtein plus the swap of two
+// "Did you mean …?" for a mistyped word (a command, a Dockerfile
+// instruction, a build stage): the candidates nearest to a word by
+// optimal-string-alignment distance (Levenshtein plus the swap of two
 // neighbours, the commonest typo: "imgaes"), compared case-insensitively.
 #include <string>
 #include <string_view>
 #include <vector>
 
-namespace ubuild::cli {
+namespace ubuild {
 
 // Edits (insert, delete, substitute, swap neighbours) that turn a into b.
 size_t EditDistance(std::string_view a, std::string_view b);
@@ -18,4 +19,4 @@ size_t EditDistance(std::string_view a, std::string_view b);
 constexpr size_t kMaxSuggestionDistance = 2;
 std::vector<std::string> NearestWords(std::string_view word, const std::vector<std::string>& candidates);
 
-}  // namespace ubuild::cli
+}  // namespace ubuild
