@@ -130,6 +130,10 @@ void ApplyFlag(builder::BuildOptions& o, const std::string& flag, const std::str
   } else if (flag == "target") {
     o.target = v;
   } else if (flag == "platform") {
+    if (v.find(',') != std::string::npos) {
+      throw UsageError("--platform " + v + ": one platform per build (ubuild makes no multi-platform image); "
+                       "build each with its own --platform");
+    }
     try {
       o.platform = parser::ParsePlatform(v);
     } catch (const Error& e) {

@@ -90,10 +90,14 @@ void DispatchRun(BuildContext& ctx, StageState& st, const parser::LocatedInstruc
   std::string created_by = RunCreatedBy(build_args, argv);
   // The mounts (and what a bind shows) are part of what the step depends
   // on, but not of its history text, as in BuildKit.
-  store::Digest key = StepCacheKey(st.image, mounts.empty() && !insecure
+  // A RUN for another platform runs other programs (or the same ones
+  // emulated): its key says so, and a host RUN's keys stay as they were.
+  const std::string platform_key =
+      st.platform == parser::HostPlatform() ? "" : "\n--platform=" + st.platform.Format();
+  store::Digest key = StepCacheKey(st.image, mounts.empty() && !insecure && platform_key.empty()
                                                  ? created_by
                                                  : created_by + RunMountsKey(ctx, in, mounts) +
-                                                       (insecure ? "\n--security=insecure" : ""));
+                                                       (insecure ? "\n--security=insecure" : "") + platform_key);
   if (ProbeCache(ctx, key, st.image)) return;
   CheckRunPlatform(ctx, st, in);
 

@@ -81,8 +81,12 @@ done
 [[ $(cat /proc/sys/fs/binfmt_misc/status 2>/dev/null) == enabled ]] || emulated=no
 mkdir -p "$E2E_TMP/ctx-foreign"
 cp "$(command -v busybox)" "$E2E_TMP/ctx-foreign/busybox"
-# The COPY built first, so that the failing build finds it in the cache and
-# the store must come out as it was.
+# The same steps built for the host first: FROM --platform= leaves scratch's
+# config the build's (as BuildKit does), so only the RUN's cache key tells
+# the host's RUN from the other platform's. The COPY is then in the cache,
+# and a failing build must leave the store as it was.
+printf 'FROM scratch\nCOPY busybox /\nRUN ["/busybox", "true"]\n' >"$E2E_TMP/ctx-foreign/Dockerfile"
+ub build -q "$E2E_TMP/ctx-foreign" >/dev/null
 printf 'FROM --platform=%s scratch\nCOPY busybox /\n' "$other" >"$E2E_TMP/ctx-foreign/Dockerfile"
 ub build -q "$E2E_TMP/ctx-foreign" >/dev/null
 printf 'RUN ["/busybox", "true"]\n' >>"$E2E_TMP/ctx-foreign/Dockerfile"
