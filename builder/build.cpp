@@ -171,14 +171,23 @@ struct Source {
   parser::Dockerfile df;
   std::vector<std::string> meta_env;  // platform args, then the global ARGs, resolved
   std::vector<parser::FromInstr> froms;
-  // Each stage's platform: its FROM --platform, else --platform; nullopt
-  // when neither was given (the host's, with no check of the base).
+  // Each stage's platform (StagePlatform); nullopt when none was asked
+  // for (the host's, with no check of the base).
   std::vector<std::optional<parser::Platform>> platforms;
 };
 
-std::optional<parser::Platform> StagePlatform(const BuildOptions& options, const parser::FromInstr& from,
-                                              const std::string& dockerfile_name, int line) {
-  if (from.platform.empty()) return options.platform;
+// A stage's platform: its FROM --platform, else that of the earlier stage it
+// builds on (as BuildKit's dispatch state carries it over), else --platform.
+std::optional<parser::Platform> StagePlatform(const BuildOptions& options, const Source& earlier,
+                                              const parser::FromInstr& from, int line) {
+  if (from.platform.empty()) {
+    const std::string base = AsciiLower(from.image);
+    for (size_t j = 0; j < earlier.froms.size(); ++j) {
+      if (earlier.froms[j].stage_name == base || std::to_string(j) == base) return earlier.platforms[j];
+    }
+    return options.platform;
+  }
+  const std::string& dockerfile_name = earlier.dockerfile_name;
   try {
     return parser::ParsePlatform(from.platform);
   } catch (const Error& e) {
@@ -217,8 +226,8 @@ Source Read(const BuildOptions& options) {
                                          parser::PlatformArgs(options.platform.value_or(host), host));
   for (const parser::Stage& stage : src.df.stages) {
     parser::FromInstr from = parser::ExpandFrom(stage, src.meta_env, src.df.escape, src.dockerfile_name);
-    src.platforms.push_back(StagePlatform(options, from, src.dockerfile_name, stage.line));
     UseNamedContext(options, src.froms, from, src.dockerfile_name, stage.line);
+    src.platforms.push_back(StagePlatform(options, src, from, stage.line));
     src.froms.push_back(std::move(from));
   }
   return src;

@@ -85,11 +85,12 @@ cp "$(command -v busybox)" "$E2E_TMP/ctx-foreign/busybox"
 # config the build's (as BuildKit does), so only the RUN's cache key tells
 # the host's RUN from the other platform's. The COPY is then in the cache,
 # and a failing build must leave the store as it was.
-printf 'FROM scratch\nCOPY busybox /\nRUN ["/busybox", "true"]\n' >"$E2E_TMP/ctx-foreign/Dockerfile"
+# The RUN is in a stage FROM that one, which keeps its platform.
+printf 'FROM scratch AS base\nCOPY busybox /\nFROM base\nRUN ["/busybox", "true"]\n' >"$E2E_TMP/ctx-foreign/Dockerfile"
 ub build -q "$E2E_TMP/ctx-foreign" >/dev/null
-printf 'FROM --platform=%s scratch\nCOPY busybox /\n' "$other" >"$E2E_TMP/ctx-foreign/Dockerfile"
+printf 'FROM --platform=%s scratch AS base\nCOPY busybox /\n' "$other" >"$E2E_TMP/ctx-foreign/Dockerfile"
 ub build -q "$E2E_TMP/ctx-foreign" >/dev/null
-printf 'RUN ["/busybox", "true"]\n' >>"$E2E_TMP/ctx-foreign/Dockerfile"
+printf 'FROM base\nRUN ["/busybox", "true"]\n' >>"$E2E_TMP/ctx-foreign/Dockerfile"
 before=$(store_snapshot)
 if [[ $emulated == yes ]]; then
   check "a RUN for $other runs through the registered binfmt_misc handler" ub build -q -t foreign "$E2E_TMP/ctx-foreign"
@@ -97,7 +98,7 @@ elif out=$(ub build -q -t foreign "$E2E_TMP/ctx-foreign" 2>&1); then
   fail "a RUN for $other without an emulator should fail"
 else
   check "a RUN for $other without an emulator fails at its line, saying so" \
-    grep -q "Dockerfile:3: RUN for $other needs an emulator: .*(install qemu-user-static)" <<<"$out"
+    grep -q "Dockerfile:4: RUN for $other needs an emulator: .*(install qemu-user-static)" <<<"$out"
   check "and the store is as it was" test "$before" = "$(store_snapshot)"
 fi
 
