@@ -13,6 +13,7 @@
 #include "builder/registry_cache_export.h"
 #include "builder/registry_cache_import.h"
 #include "builder/registry_cache_push.h"
+#include "builder/stage_platform.h"
 #include "builder/dispatch/build_log.h"
 #include "builder/run/interrupt.h"
 #include "builder/dispatch/dispatch.h"
@@ -87,22 +88,6 @@ std::string ReadDockerfile(const BuildOptions& options, std::string* name) {
   return ss.str();
 }
 
-// A store image FROM names for a platform it was not made for: refused as
-// Docker's builder refuses it, rather than run or labelled as the other.
-void CheckBasePlatform(const BuildContext& ctx, const store::ImageConfig& config, const parser::FromInstr& from,
-                       const parser::Platform& wanted, int line) {
-  parser::Platform have{config.os, config.architecture, config.OtherString("variant")};
-  if (have.architecture == "arm64" && have.variant == "v8") have.variant.clear();
-  if (have.os == wanted.os && have.architecture == wanted.architecture &&
-      (have.variant.empty() || wanted.variant.empty() || have.variant == wanted.variant)) {
-    return;
-  }
-  throw Error::At(ctx.dockerfile_name, line,
-                  "FROM " + from.image + ": the image in the store is " + have.Format() + ", not the requested " +
-                      wanted.Format() + " (get that one with 'ubuild pull --platform " + wanted.Format() + " " +
-                      from.image + "')");
-}
-
 // FROM: the base image (scratch, an earlier stage, or an image in the store),
 // with Docker's default PATH added when the base has none. `platform` is the
 // stage's when one was asked for (FROM --platform or --platform).
@@ -140,7 +125,7 @@ void BeginStage(BuildContext& ctx, StageImage& image, const parser::FromInstr& f
                           "'ubuild import ROOTFS.tar " + from.image + "'");
     }
     image.config = store::ImageConfig::Parse(ctx.store.images().GetConfig(*id), id->str());
-    if (platform) CheckBasePlatform(ctx, image.config, from, *platform, line);
+    if (platform) CheckBasePlatform(image.config, from.image, *platform, ctx.dockerfile_name, line);
     image.id = id;
     ctx.store.Pin(*id);
   }
@@ -171,29 +156,10 @@ struct Source {
   parser::Dockerfile df;
   std::vector<std::string> meta_env;  // platform args, then the global ARGs, resolved
   std::vector<parser::FromInstr> froms;
-  // Each stage's platform (StagePlatform); nullopt when none was asked
+  // Each stage's platform (stage_platform.h); nullopt when none was asked
   // for (the host's, with no check of the base).
   std::vector<std::optional<parser::Platform>> platforms;
 };
-
-// A stage's platform: its FROM --platform, else that of the earlier stage it
-// builds on (as BuildKit's dispatch state carries it over), else --platform.
-std::optional<parser::Platform> StagePlatform(const BuildOptions& options, const Source& earlier,
-                                              const parser::FromInstr& from, int line) {
-  if (from.platform.empty()) {
-    const std::string base = AsciiLower(from.image);
-    for (size_t j = 0; j < earlier.froms.size(); ++j) {
-      if (earlier.froms[j].stage_name == base || std::to_string(j) == base) return earlier.platforms[j];
-    }
-    return options.platform;
-  }
-  const std::string& dockerfile_name = earlier.dockerfile_name;
-  try {
-    return parser::ParsePlatform(from.platform);
-  } catch (const Error& e) {
-    throw Error::At(dockerfile_name, line, "FROM --platform=" + from.platform + ": " + e.what());
-  }
-}
 
 // FROM NAME of a --build-context that no earlier stage is named: the
 // context's image instead (a stage's own name wins, as it does for images).
@@ -227,7 +193,7 @@ Source Read(const BuildOptions& options) {
   for (const parser::Stage& stage : src.df.stages) {
     parser::FromInstr from = parser::ExpandFrom(stage, src.meta_env, src.df.escape, src.dockerfile_name);
     UseNamedContext(options, src.froms, from, src.dockerfile_name, stage.line);
-    src.platforms.push_back(StagePlatform(options, src, from, stage.line));
+    src.platforms.push_back(StagePlatform(options, src.froms, src.platforms, from, src.dockerfile_name, stage.line));
     src.froms.push_back(std::move(from));
   }
   return src;
