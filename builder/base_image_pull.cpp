@@ -12,13 +12,21 @@ namespace ubuild::builder {
 
 namespace {
 
+struct NamedImage {
+  std::string name;
+  int line = 0;
+  std::optional<parser::Platform> platform;  // of the stage that names it first
+};
+
 // The image names the needed stages use, in Dockerfile order, each once.
-std::vector<std::pair<std::string, int>> NamedImages(const BuildOptions& options, const parser::Dockerfile& df,
-                                                     const std::vector<parser::FromInstr>& froms,
-                                                     const std::vector<bool>& needed) {
-  std::vector<std::pair<std::string, int>> out;  // name, line
+std::vector<NamedImage> NamedImages(const BuildOptions& options, const parser::Dockerfile& df,
+                                    const std::vector<parser::FromInstr>& froms,
+                                    const std::vector<std::optional<parser::Platform>>& platforms,
+                                    const std::vector<bool>& needed) {
+  std::vector<NamedImage> out;
   std::set<std::string> seen;
   std::set<std::string> stages;  // names and indices of the stages before this one
+  std::optional<parser::Platform> platform;
   auto add = [&](std::string name, int line) {
     if (AsciiLower(name) == "scratch" || stages.count(AsciiLower(name)) != 0) return;
     // COPY --from=NAME of a --build-context: its image, or no image at all.
@@ -27,10 +35,11 @@ std::vector<std::pair<std::string, int>> NamedImages(const BuildOptions& options
       name = named->image;
     }
     if (!seen.insert(name).second) return;
-    out.emplace_back(name, line);
+    out.push_back({name, line, platform});
   };
   for (size_t i = 0; i < df.stages.size(); ++i) {
     if (needed[i]) {
+      platform = platforms[i];
       add(froms[i].image, df.stages[i].line);
       for (const parser::LocatedInstruction& li : df.stages[i].instructions) {
         const auto* copy = std::get_if<parser::CopyInstr>(&li.instr);
@@ -46,10 +55,11 @@ std::vector<std::pair<std::string, int>> NamedImages(const BuildOptions& options
 }  // namespace
 
 void PullBaseImages(const BuildOptions& options, store::Store& store, const parser::Dockerfile& df,
-                    const std::vector<parser::FromInstr>& froms, const std::vector<bool>& needed,
+                    const std::vector<parser::FromInstr>& froms,
+                    const std::vector<std::optional<parser::Platform>>& platforms, const std::vector<bool>& needed,
                     const std::string& dockerfile_name, const std::function<void(const std::string&)>& say,
                     ProgressSink* sink) {
-  for (const auto& [name, line] : NamedImages(options, df, froms, needed)) {
+  for (const auto& [name, line, platform] : NamedImages(options, df, froms, platforms, needed)) {
     std::optional<store::Digest> have;
     try {
       have = store.Resolve(name);
@@ -62,6 +72,7 @@ void PullBaseImages(const BuildOptions& options, store::Store& store, const pars
       store::registry::PullOptions pull;
       pull.progress = say;
       pull.sink = sink;
+      if (platform) pull.platform = store::registry::Platform::Parse(platform->Format());
       // A pull registers its image as load does, under ROOT/lock held
       // exclusively; a build's own store holds no lock between its steps.
       std::optional<store::Store> exclusive;

@@ -13,6 +13,7 @@
 #include "builder/registry_cache_export.h"
 #include "builder/registry_cache_import.h"
 #include "builder/registry_cache_push.h"
+#include "builder/stage_platform.h"
 #include "builder/dispatch/build_log.h"
 #include "builder/run/interrupt.h"
 #include "builder/dispatch/dispatch.h"
@@ -88,14 +89,20 @@ std::string ReadDockerfile(const BuildOptions& options, std::string* name) {
 }
 
 // FROM: the base image (scratch, an earlier stage, or an image in the store),
-// with Docker's default PATH added when the base has none.
-void BeginStage(BuildContext& ctx, StageImage& image, const parser::FromInstr& from, int line) {
-  if (!from.platform.empty() && AsciiLower(from.platform) != "linux/amd64" && AsciiLower(from.platform) != "linux") {
-    throw Error::At(ctx.dockerfile_name, line,
-                    "FROM --platform=" + from.platform + ": ubuild builds for this host only (linux/amd64)");
-  }
+// with Docker's default PATH added when the base has none. `platform` is the
+// stage's when one was asked for (FROM --platform or --platform).
+void BeginStage(BuildContext& ctx, StageImage& image, const parser::FromInstr& from,
+                const std::optional<parser::Platform>& platform, int line) {
   if (AsciiLower(from.image) == "scratch") {
     image.config = store::ImageConfig::Scratch();
+    // BuildKit gives scratch the build's target platform, even under FROM
+    // --platform (Docker 20.10 writes linux/amd64 for FROM
+    // --platform=linux/arm64 scratch built on amd64).
+    if (const std::optional<parser::Platform>& target = ctx.options.platform) {
+      image.config.os = target->os;
+      image.config.architecture = target->architecture;
+      image.config.SetOtherString("variant", target->variant);
+    }
   } else if (auto it = ctx.stages_by_name.find(AsciiLower(from.image)); it != ctx.stages_by_name.end()) {
     image.config = it->second.config;
     image.id = it->second.image_id;
@@ -118,6 +125,7 @@ void BeginStage(BuildContext& ctx, StageImage& image, const parser::FromInstr& f
                           "'ubuild import ROOTFS.tar " + from.image + "'");
     }
     image.config = store::ImageConfig::Parse(ctx.store.images().GetConfig(*id), id->str());
+    if (platform) CheckBasePlatform(image.config, from.image, *platform, ctx.dockerfile_name, line);
     image.id = id;
     ctx.store.Pin(*id);
   }
@@ -148,6 +156,9 @@ struct Source {
   parser::Dockerfile df;
   std::vector<std::string> meta_env;  // platform args, then the global ARGs, resolved
   std::vector<parser::FromInstr> froms;
+  // Each stage's platform (stage_platform.h); nullopt when none was asked
+  // for (the host's, with no check of the base).
+  std::vector<std::optional<parser::Platform>> platforms;
 };
 
 // FROM NAME of a --build-context that no earlier stage is named: the
@@ -177,10 +188,12 @@ Source Read(const BuildOptions& options) {
     throw Error::At(src.dockerfile_name, 1, "no FROM instruction: a Dockerfile must start with FROM");
   }
   const parser::Platform host = parser::HostPlatform();
-  src.meta_env = parser::ResolveMetaArgs(src.df, options.build_args, parser::PlatformArgs(host, host));
+  src.meta_env = parser::ResolveMetaArgs(src.df, options.build_args,
+                                         parser::PlatformArgs(options.platform.value_or(host), host));
   for (const parser::Stage& stage : src.df.stages) {
     parser::FromInstr from = parser::ExpandFrom(stage, src.meta_env, src.df.escape, src.dockerfile_name);
     UseNamedContext(options, src.froms, from, src.dockerfile_name, stage.line);
+    src.platforms.push_back(StagePlatform(options, src.froms, src.platforms, from, src.dockerfile_name, stage.line));
     src.froms.push_back(std::move(from));
   }
   return src;
@@ -272,8 +285,9 @@ StageResult RunStage(BuildContext& ctx, const Source& src, const Plan& plan, siz
   const parser::Stage& stage = src.df.stages[i];
   StageState st(base_args);
   st.args.ResetStage();
+  if (src.platforms[i]) st.platform = *src.platforms[i];
   ctx.log.Step(++step, plan.total_steps, stage.original.empty() ? "FROM " + src.froms[i].image : stage.original);
-  BeginStage(ctx, st.image, src.froms[i], stage.line);
+  BeginStage(ctx, st.image, src.froms[i], src.platforms[i], stage.line);
   if (st.image.id) {
     ctx.log.StepDone(st.image.id->str());
   } else {
@@ -403,7 +417,7 @@ store::Digest Build(const BuildOptions& options, store::Store& store, StepRuntim
                    src.dockerfile_name, src.df.escape, options.context_tar_sums ? DockerIgnore() : DockerIgnore::Load(options.context),
                    store::layout::ContextDigestCacheDir(store.root()), SourceDateEpoch(options), {}, {}, nullptr, std::nullopt, std::nullopt};
   const Plan plan = MakePlan(options, src);
-  PullBaseImages(options, store, src.df, src.froms, plan.needed, src.dockerfile_name,
+  PullBaseImages(options, store, src.df, src.froms, src.platforms, plan.needed, src.dockerfile_name,
                  [&](const std::string& line) { log.Line(line); }, &log);
 
   BuildArgs base_args(options.build_args);

@@ -2,7 +2,8 @@
 // The platform ARGs BuildKit predefines in the global scope (TARGETPLATFORM,
 // TARGETOS, TARGETARCH, TARGETVARIANT and the BUILD* four), with Go's names
 // for the architecture (containerd's platforms package), so that
-// `GOARCH=$TARGETARCH` gets what Go expects.
+// `GOARCH=$TARGETARCH` gets what Go expects; and the `--platform` values
+// (`ubuild build --platform`, `FROM --platform=`) they come from.
 #include <string>
 #include <string_view>
 #include <utility>
@@ -16,7 +17,15 @@ struct Platform {
   std::string variant;
   // "linux/amd64", "linux/arm/v7": os/arch[/variant].
   std::string Format() const;
+  bool operator==(const Platform&) const = default;
 };
+
+// A --platform value, "os/arch[/variant]" (or an os or arch alone, the rest
+// taken from the host), normalised as containerd's platforms.Normalize does
+// for BuildKit: "linux/aarch64" and "linux/arm64/v8" are linux/arm64,
+// "linux/arm" is linux/arm/v7, "linux/x86_64" is linux/amd64. Throws
+// ubuild::Error naming the value when it is not one.
+Platform ParsePlatform(std::string_view text);
 
 // A uname(2) machine name ("x86_64", "aarch64", "armv7l") as a Linux
 // platform with Go's architecture and variant names. An unknown machine

@@ -186,6 +186,14 @@ std::string ImageConfig::OtherString(const char* key) const {
   return "";
 }
 
+void ImageConfig::SetOtherString(const char* key, const std::string& value) {
+  if (value.empty()) {
+    extra_.erase(key);
+  } else {
+    extra_[key] = value;
+  }
+}
+
 bool ImageConfig::Held(const char* key, Json::value_t kind) const {
   auto it = held_.find(key);
   return it != held_.end() && it->second == kind;

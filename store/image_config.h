@@ -76,6 +76,8 @@ class ImageConfig {
   // A top-level string ubuild does not model ("variant", "container",
   // "docker_version"); "" when absent or not a string.
   std::string OtherString(const char* key) const;
+  // Sets such a field; "" removes it (a platform's "variant" is omitempty).
+  void SetOtherString(const char* key, const std::string& value);
   // Whether the parsed bytes held this top-level field with a value of that
   // kind (an absent "config" shows as null in inspect, a zero one does not).
   bool Held(const char* key, Json::value_t kind) const;

@@ -20,6 +20,7 @@
 #include "builder/dispatch/build_secrets.h"
 #include "builder/registry_cache_option.h"
 #include "builder/run/seccomp_option.h"
+#include "parser/platform_args.h"
 #include "store/base/error.h"
 #include "store/reference_store.h"
 #include "store/registry/image_push.h"
@@ -128,6 +129,16 @@ void ApplyFlag(builder::BuildOptions& o, const std::string& flag, const std::str
     }
   } else if (flag == "target") {
     o.target = v;
+  } else if (flag == "platform") {
+    if (v.find(',') != std::string::npos) {
+      throw UsageError("--platform " + v + ": one platform per build (ubuild makes no multi-platform image); "
+                       "build each with its own --platform");
+    }
+    try {
+      o.platform = parser::ParsePlatform(v);
+    } catch (const Error& e) {
+      throw UsageError("--platform " + v + ": " + e.message());
+    }
   } else if (flag == "no-cache") {
     o.no_cache = true;
   } else if (flag == "pull") {
@@ -240,6 +251,8 @@ const std::vector<FlagSpec>& BuildFlags() {
       {"file", 'f', true, "FILE", "The Dockerfile (default: CONTEXT/Dockerfile, dockerfile or Containerfile; - reads standard input)"},
       {"build-arg", 0, true, "K[=V]", "Set a build arg (K alone takes $K from the environment)"},
       {"target", 0, true, "STAGE", "Build up to this stage"},
+      {"platform", 0, true, "OS/ARCH[/VARIANT]",
+       "The target platform: TARGETPLATFORM and the others, the image config, the platform FROM images are pulled for"},
       {"no-cache", 0, false, "", "Do not use the build cache"},
       {"network", 0, true, "default|host|none",
        "Network for RUN: default (a namespace of its own, outbound only, via slirp4netns or pasta), host or none"},

@@ -10,6 +10,7 @@
 #include "builder/dispatch/build_secrets.h"
 #include "builder/run/seccomp_option.h"
 #include "builder/run/container_run.h"
+#include "parser/platform_args.h"
 
 namespace ubuild::builder {
 
@@ -32,6 +33,7 @@ struct BuildOptions {
   std::vector<std::string> tags;        // normalized by the store when tagging
   std::map<std::string, std::string> build_args;
   std::string target;
+  std::optional<parser::Platform> platform;  // --platform; nullopt: the host's, the config's as today
   bool no_cache = false;
   RunNetwork network = RunNetwork::kDefault;  // --network
   RunLimits run_limits;                       // --memory, --pids-limit

@@ -1,6 +1,7 @@
 // RUN: the command runs in its own namespaces (the build's StepRuntime) on a
 // fresh upperdir stacked on the stage's layers; the upperdir becomes the
 // step's layer.
+#include "builder/run/binfmt_emulator.h"
 #include "builder/run/container_run.h"
 #include "builder/dispatch/dispatch.h"
 #include "builder/dispatch/history_text.h"
@@ -8,6 +9,7 @@
 #include "builder/dispatch/run_mount_setup.h"
 #include "builder/dispatch/run_output_capture.h"
 #include "builder/dispatch/step_commit.h"
+#include "parser/platform_args.h"
 #include "parser/run_heredoc.h"
 #include "store/base/error.h"
 #include "store/base/go_utf8.h"
@@ -57,6 +59,22 @@ bool RunInsecure(const BuildContext& ctx, const parser::LocatedInstruction& in, 
   return true;
 }
 
+// A RUN for another platform's stage executes its binaries through the
+// kernel's binfmt_misc emulator for them; without one it would fail with a
+// bare "exec format error", so it is refused before anything starts.
+void CheckRunPlatform(const BuildContext& ctx, const StageState& st, const parser::LocatedInstruction& in) {
+  const parser::Platform host = parser::HostPlatform();
+  if (st.platform.os != host.os) {
+    throw StepError(ctx, in, "RUN for " + st.platform.Format() + ": ubuild runs " + host.os + " programs only");
+  }
+  if (RunsNatively(st.platform.architecture, host.architecture)) return;
+  const std::string missing = MissingEmulator(st.platform.architecture);
+  if (!missing.empty()) {
+    throw StepError(ctx, in,
+                    "RUN for " + st.platform.Format() + " needs an emulator: " + missing + " (install qemu-user-static)");
+  }
+}
+
 }  // namespace
 
 void DispatchRun(BuildContext& ctx, StageState& st, const parser::LocatedInstruction& in,
@@ -72,11 +90,16 @@ void DispatchRun(BuildContext& ctx, StageState& st, const parser::LocatedInstruc
   std::string created_by = RunCreatedBy(build_args, argv);
   // The mounts (and what a bind shows) are part of what the step depends
   // on, but not of its history text, as in BuildKit.
-  store::Digest key = StepCacheKey(st.image, mounts.empty() && !insecure
+  // A RUN for another platform runs other programs (or the same ones
+  // emulated): its key says so, and a host RUN's keys stay as they were.
+  const std::string platform_key =
+      st.platform == parser::HostPlatform() ? "" : "\n--platform=" + st.platform.Format();
+  store::Digest key = StepCacheKey(st.image, mounts.empty() && !insecure && platform_key.empty()
                                                  ? created_by
                                                  : created_by + RunMountsKey(ctx, in, mounts) +
-                                                       (insecure ? "\n--security=insecure" : ""));
+                                                       (insecure ? "\n--security=insecure" : "") + platform_key);
   if (ProbeCache(ctx, key, st.image)) return;
+  CheckRunPlatform(ctx, st, in);
 
   RunSpec spec;
   spec.argv = argv;

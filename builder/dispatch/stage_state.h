@@ -14,6 +14,7 @@
 #include "builder/dispatch/remote_step_cache.h"
 #include "builder/dispatch/step_runtime.h"
 #include "builder/copy/dockerignore.h"
+#include "parser/platform_args.h"
 #include "parser/word_expansion.h"
 #include "store/base/progress_sink.h"
 #include "store/image_config.h"
@@ -77,6 +78,7 @@ struct StageState {
   StageImage image;
   BuildArgs args;
   bool cmd_set = false;                    // this stage set CMD (ENTRYPOINT keeps it)
+  parser::Platform platform = parser::HostPlatform();  // what its RUNs execute as
 
   explicit StageState(BuildArgs a) : args(std::move(a)) {}
 

@@ -188,6 +188,17 @@ out=$(ub build --pull -t built "$E2E_TMP/ctx" 2>&1)
 check "--pull asks the registry again and takes the new image" \
   grep -q "^Status: Downloaded newer image for $reg/test/multi:1$" <<<"$out"
 check "--pull moved the tag to the registry's new image" test "$(image_id "$reg/test/multi:1")" = "$src2_id"
+# A stage's platform (FROM --platform=, else build --platform) picks the
+# index entry its FROM and COPY --from images are pulled for.
+arch_of() { ub inspect "$1" | python3 -c 'import json,sys; j=json.load(sys.stdin)[0]; print(j["Architecture"], j.get("Variant", ""))'; }
+fresh_store
+printf 'FROM --platform=linux/arm64 %s/test/ma:1\nLABEL p=1\n' "$reg" >"$E2E_TMP/ctx/Dockerfile"
+ub build -q -t plat "$E2E_TMP/ctx" >/dev/null
+check "FROM --platform=linux/arm64 pulls the index's arm64 entry" test "$(arch_of plat)" = "arm64 v8"
+fresh_store
+printf 'FROM scratch\nCOPY --from=%s/test/ma:1 /arch /arch\n' "$reg" >"$E2E_TMP/ctx/Dockerfile"
+ub build -q --platform linux/arm64 -t plat "$E2E_TMP/ctx" >/dev/null
+check "build --platform linux/arm64 pulls COPY --from's arm64 entry" test "$(arch_of "$reg/test/ma:1")" = "arm64 v8"
 printf 'FROM busybox\nFROM %s/test/multi:nope\n' "$reg" >"$E2E_TMP/ctx/Dockerfile"
 expect_failure "a FROM the registry does not have" \
   "Dockerfile:2: image \"$reg/test/multi:nope\" is not in the store and pulling it failed (manifest unknown" \
