@@ -1,18 +1,12 @@
 #include "builder/registry_cache_export.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <map>
 
 #include "store/base/error.h"
-#include "store/base/fd.h"
 #include "store/chain_id.h"
-#include "store/layout.h"
 #include "store/oci_media_types.h"
+#include "store/registry/compressed_layer.h"
 #include "store/registry/distribution_metadata.h"
-#include "store/registry/gzip_sink.h"
 
 namespace ubuild::builder {
 
@@ -21,39 +15,6 @@ namespace {
 using store::Digest;
 using store::registry::CacheLayer;
 using store::registry::Descriptor;
-
-class HashingFileSink : public store::ByteSink {
- public:
-  HashingFileSink(int fd, std::string what) : file_(fd, std::move(what)) {}
-  void Write(const void* data, size_t len) override {
-    hash.Update(data, len);
-    size += len;
-    file_.Write(data, len);
-  }
-  store::Sha256 hash;
-  uint64_t size = 0;
-
- private:
-  store::FdSink file_;
-};
-
-class PreadSource : public store::ByteSource {
- public:
-  explicit PreadSource(int fd) : fd_(fd) {}
-  size_t Read(void* data, size_t len) override {
-    for (;;) {
-      ssize_t n = ::pread(fd_, data, len, offset_);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) throw SysError("pread", "compressed layer", errno);
-      offset_ += n;
-      return static_cast<size_t>(n);
-    }
-  }
-
- private:
-  int fd_;
-  off_t offset_ = 0;
-};
 
 // The layer's blob where the cache goes, with as little moving as can be.
 class LayerPlacer {
@@ -97,19 +58,13 @@ class LayerPlacer {
     if (imported_) imported_->Materialize(chain_id);
     std::optional<store::Layer> layer = store_.layers().Get(chain_id);
     if (!layer) throw Error("layer " + diff_id.str() + " is not in the store");
-    const std::filesystem::path tmp = store::layout::LayerDbTmp(store_.root());
-    Fd fd(::open(tmp.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
-    if (!fd.valid()) throw SysError("open(O_TMPFILE)", tmp.string(), errno);
-    const std::string what = "layer " + diff_id.str();
-    HashingFileSink file(fd.get(), what);
-    store::registry::GzipSink gzip(file, what);
-    store_.layers().WriteTar(*layer, gzip);
-    gzip.Finish();
-    // Docker's media type, as `push` writes it: an image pushed from these
-    // blobs by mount gets the manifest a push from the store would.
-    Descriptor blob{std::string(store::media_type::kDockerLayerGzip), file.hash.Final(), file.size, std::nullopt};
+    // gzip, push's default: an image pushed from these blobs by mount gets
+    // the blobs a push from the store would upload.
+    const store::registry::CompressedLayer compressed =
+        store::registry::CompressedLayer::Make(store_, *layer, store::registry::LayerCompression{});
+    Descriptor blob{std::string(store::media_type::kDockerLayerGzip), compressed.digest, compressed.size, std::nullopt};
     if (!to_.BlobSize(blob.digest)) {
-      PreadSource bytes(fd.get());
+      store::registry::CompressedLayerReader bytes(compressed);
       to_.PutBlob(blob.digest, bytes, blob.size);
     }
     if (!to_.Repository().empty()) {

@@ -1,20 +1,15 @@
 #include "store/registry/image_push.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <vector>
 
 #include "store/base/error.h"
-#include "store/base/fd.h"
 #include "store/counted_stream.h"
 #include "store/image_config.h"
-#include "store/layout.h"
 #include "store/oci_media_types.h"
+#include "store/registry/compressed_layer.h"
 #include "store/registry/concurrent_transfers.h"
 #include "store/registry/distribution_metadata.h"
 #include "store/registry/manifest.h"
@@ -27,46 +22,6 @@ namespace {
 
 // Docker's default max-concurrent-uploads.
 constexpr size_t kConcurrentUploads = 5;
-
-// The compressed layer: its bytes in an unnamed file, their digest and size.
-struct CompressedLayer {
-  Fd fd;
-  Digest digest;
-  uint64_t size = 0;
-};
-
-class HashingFileSink : public ByteSink {
- public:
-  HashingFileSink(int fd, std::string what) : file_(fd, std::move(what)) {}
-  void Write(const void* data, size_t len) override {
-    hash_.Update(data, len);
-    size_ += len;
-    file_.Write(data, len);
-  }
-  Sha256 hash_;
-  uint64_t size_ = 0;
-
- private:
-  FdSink file_;
-};
-
-class PreadSource : public ByteSource {
- public:
-  explicit PreadSource(int fd) : fd_(fd) {}
-  size_t Read(void* data, size_t len) override {
-    for (;;) {
-      ssize_t n = ::pread(fd_, data, len, offset_);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) throw SysError("pread", "compressed layer", errno);
-      offset_ += n;
-      return static_cast<size_t>(n);
-    }
-  }
-
- private:
-  int fd_;
-  off_t offset_ = 0;
-};
 
 class Pusher {
  public:
@@ -93,7 +48,6 @@ class Pusher {
   std::optional<uint64_t> BlobSize(HttpClient& http, const Digest& blob);
   bool Mount(HttpClient& http, const Digest& blob, const std::string& from_path);
   void Upload(HttpClient& http, const Digest& blob, ByteSource& bytes, uint64_t size);
-  CompressedLayer Compress(const Layer& layer);
   void PushLayer(HttpClient& http, LayerPlan& plan);
   // The image's layers, each with where the store has seen it in this registry.
   std::vector<LayerPlan> PlanLayers(const ImageConfig& config) const;
@@ -153,21 +107,6 @@ void Pusher::Upload(HttpClient& http, const Digest& blob, ByteSource& bytes, uin
   }
 }
 
-CompressedLayer Pusher::Compress(const Layer& layer) {
-  CompressedLayer c;
-  auto tmp = layout::LayerDbTmp(store_.root());
-  c.fd.reset(::open(tmp.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
-  if (!c.fd.valid()) throw SysError("open(O_TMPFILE)", tmp.string(), errno);
-  const std::string what = "layer " + layer.diff_id.str();
-  HashingFileSink file(c.fd.get(), what);
-  auto compressing = MakeCompressingSink(options_.compression, file, what);
-  store_.layers().WriteTar(layer, *compressing);
-  compressing->Finish();
-  c.digest = file.hash_.Final();
-  c.size = file.size_;
-  return c;
-}
-
 void Pusher::PushLayer(HttpClient& http, LayerPlan& plan) {
   const std::string id = Short(plan.layer.diff_id);
   // A blob this repository was seen with: ask before compressing anything.
@@ -188,13 +127,13 @@ void Pusher::PushLayer(HttpClient& http, LayerPlan& plan) {
       return;
     }
   }
-  CompressedLayer c = Compress(plan.layer);
+  CompressedLayer c = CompressedLayer::Make(store_, plan.layer, options_.compression);
   plan.pushed = Descriptor{std::string(options_.compression.DockerMediaType()), c.digest, c.size, std::nullopt};
   if (BlobSize(http, c.digest)) {
     Say(id + ": Layer already exists");
     return;
   }
-  PreadSource bytes(c.fd.get());
+  CompressedLayerReader bytes(c);
   ProgressTask pushing(options_.sink, id + ": pushing", c.size);
   CountedSource counted(bytes, pushing.bytes());
   Upload(http, c.digest, counted, c.size);
