@@ -15,6 +15,7 @@
 
 #include "store/base/directory_names.h"
 #include "store/base/error.h"
+#include "store/base/executable_search.h"
 #include "store/base/fd.h"
 #include "store/overlay_xattrs.h"
 
@@ -132,19 +133,7 @@ void Normalize(const fs::path& dir, const std::string& rel, const std::vector<fs
 
 }  // namespace
 
-std::string FindFuseOverlayfs() {
-  const char* path = std::getenv("PATH");
-  const std::string dirs = path != nullptr ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-  size_t start = 0;
-  while (start <= dirs.size()) {
-    size_t end = dirs.find(':', start);
-    if (end == std::string::npos) end = dirs.size();
-    const std::string candidate = dirs.substr(start, end - start) + "/fuse-overlayfs";
-    if (end > start && ::access(candidate.c_str(), X_OK) == 0) return candidate;
-    start = end + 1;
-  }
-  return {};
-}
+std::string FindFuseOverlayfs() { return FindExecutable("fuse-overlayfs"); }
 
 // fuse-overlayfs mounts and then detaches into the background, so its exit
 // status says whether the mount is in place. Every write goes through it to

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "store/base/error.h"
+#include "store/base/executable_search.h"
 #include "store/base/fd.h"
 
 namespace ubuild::builder {
@@ -68,20 +69,6 @@ std::string SuggestedLine(const char* file, const std::string& name, unsigned lo
   const SubordinateFile f = ReadSubordinate(file, name, id);
   const unsigned long start = std::max(kSuggestedStart, f.end);
   return name + ":" + std::to_string(start) + ":" + std::to_string(kSuggestedCount);
-}
-
-std::string FindInPath(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  const std::string dirs = path != nullptr ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-  size_t start = 0;
-  while (start <= dirs.size()) {
-    size_t end = dirs.find(':', start);
-    if (end == std::string::npos) end = dirs.size();
-    const std::string candidate = dirs.substr(start, end - start) + "/" + name;
-    if (end > start && ::access(candidate.c_str(), X_OK) == 0) return candidate;
-    start = end + 1;
-  }
-  return {};
 }
 
 void WriteProcFile(const std::string& path, const std::string& text) {
@@ -183,8 +170,8 @@ void EnterUserNamespace() {
   const SubordinateFile uids = ReadSubordinate("/etc/subuid", name, uid);
   const SubordinateFile gids = ReadSubordinate("/etc/subgid", name, uid);
   if (uids.mine && gids.mine) {
-    const std::string newuidmap = FindInPath("newuidmap");
-    const std::string newgidmap = FindInPath("newgidmap");
+    const std::string newuidmap = FindExecutable("newuidmap");
+    const std::string newgidmap = FindExecutable("newgidmap");
     if (newuidmap.empty() || newgidmap.empty()) {
       throw Error("rootless ubuild needs newuidmap and newgidmap to map the subordinate ids of " + name +
                   " in /etc/subuid and /etc/subgid; they are not on PATH: install them (Debian: apt-get install "

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "store/base/error.h"
+#include "store/base/executable_search.h"
 
 namespace ubuild::builder {
 
@@ -27,20 +28,6 @@ constexpr int kReadyFd = 3;  // slirp4netns writes "1" here once configured; pas
 constexpr int kExitFd = 4;   // slirp4netns exits when this reaches EOF
 constexpr int kNetnsFd = 5;  // pasta: the container's network namespace
 constexpr auto kStartTimeout = std::chrono::seconds(30);
-
-std::string FindInPath(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  std::string dirs = path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-  size_t start = 0;
-  while (start <= dirs.size()) {
-    size_t end = dirs.find(':', start);
-    if (end == std::string::npos) end = dirs.size();
-    const std::string candidate = dirs.substr(start, end - start) + "/" + name;
-    if (end > start && ::access(candidate.c_str(), X_OK) == 0) return candidate;
-    start = end + 1;
-  }
-  return {};
-}
 
 std::vector<std::string> HelperArgs(const UserModeStack& stack, pid_t pid) {
   if (stack.kind == UserModeStack::kSlirp4netns) {
@@ -89,7 +76,7 @@ std::string Describe(int status, int log_fd) {
 
 UserModeStack FindUserModeStack() {
   UserModeStack stack;
-  if (std::string slirp = FindInPath("slirp4netns"); !slirp.empty()) {
+  if (std::string slirp = FindExecutable("slirp4netns"); !slirp.empty()) {
     stack.kind = UserModeStack::kSlirp4netns;
     stack.program = slirp;
     // slirp4netns's fixed 10.0.2.0/24 network: the container is .100, the
@@ -98,7 +85,7 @@ UserModeStack FindUserModeStack() {
     stack.nameserver = "10.0.2.3";
     return stack;
   }
-  if (std::string pasta = FindInPath("pasta"); !pasta.empty()) {
+  if (std::string pasta = FindExecutable("pasta"); !pasta.empty()) {
     stack.kind = UserModeStack::kPasta;
     stack.program = pasta;
     // pasta gives the container the host's own address; 169.254.1.1 is the
