@@ -1,22 +1,20 @@
 #include "parser/run_heredoc.h"
 
-#include "store/base/error.h"
 #include "store/base/strings.h"
 
 namespace ubuild::parser {
 
+std::optional<HeredocScript> RunHeredocScript(const RunInstr& run) {
+  if (run.heredocs.empty() || !IsLoneHeredoc(Join(run.cmd.args, " "))) return std::nullopt;
+  const Heredoc& doc = run.heredocs.front();
+  if (doc.content.rfind("#!", 0) != 0) return std::nullopt;
+  return HeredocScript{"/dev/pipes/" + doc.name, doc.content};
+}
+
 std::string RunHeredocCommand(const RunInstr& run) {
   const std::string line = Join(run.cmd.args, " ");
-  if (IsLoneHeredoc(line)) {
-    const Heredoc& doc = run.heredocs.front();
-    if (doc.content.rfind("#!", 0) == 0) {
-      throw Error("RUN <<" + doc.name +
-                  " with a #! line: BuildKit runs such a script as a file of its own, which ubuild "
-                  "does not support yet; write `RUN <<" + doc.name + " INTERPRETER` instead");
-    }
-    // BuildKit runs the body itself (tabs stripped for <<-), unexpanded.
-    return doc.content;
-  }
+  // BuildKit runs a lone heredoc's body itself (tabs stripped for <<-), unexpanded.
+  if (IsLoneHeredoc(line)) return run.heredocs.front().content;
   std::string command = line;
   for (const Heredoc& doc : run.heredocs) {
     command += "\n";

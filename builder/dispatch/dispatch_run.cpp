@@ -1,8 +1,13 @@
 // RUN: the command runs in its own namespaces (the build's StepRuntime) on a
 // fresh upperdir stacked on the stage's layers; the upperdir becomes the
 // step's layer.
+#include <filesystem>
+#include <fstream>
+#include <optional>
+
 #include "builder/run/binfmt_emulator.h"
 #include "builder/run/container_run.h"
+#include "builder/run/run_mounts.h"
 #include "builder/dispatch/dispatch.h"
 #include "builder/dispatch/history_text.h"
 #include "builder/dispatch/layer_step.h"
@@ -20,22 +25,40 @@ namespace ubuild::builder {
 namespace {
 
 // argv for the command: exec form as written, shell form through SHELL,
-// with heredocs as parser::RunHeredocCommand puts them.
-std::vector<std::string> CommandArgv(const BuildContext& ctx, const StageState& st,
-                                     const parser::LocatedInstruction& in, const parser::RunInstr& run) {
+// with heredocs as parser::RunHeredocCommand puts them; a #! heredoc
+// script runs as its own file (parser::RunHeredocScript).
+std::vector<std::string> CommandArgv(const StageState& st, const parser::RunInstr& run,
+                                     const std::optional<parser::HeredocScript>& script) {
+  if (script) return {script->path};
   if (!run.heredocs.empty()) {
     std::vector<std::string> argv = st.Shell();
-    try {
-      argv.push_back(parser::RunHeredocCommand(run));
-    } catch (const Error& e) {
-      throw StepError(ctx, in, e.what());
-    }
+    argv.push_back(parser::RunHeredocCommand(run));
     return argv;
   }
   if (!run.cmd.prepend_shell) return run.cmd.args;
   std::vector<std::string> argv = st.Shell();
   argv.push_back(Join(run.cmd.args, " "));
   return argv;
+}
+
+// A #! heredoc's body, as an executable file bound read-only at its
+// /dev/pipes path. /dev is the container's own tmpfs, so neither the file
+// nor its directory can reach the layer.
+void MountHeredocScript(const parser::HeredocScript& script, const std::filesystem::path& dir, RunSpec& spec) {
+  std::filesystem::create_directories(dir);
+  const std::filesystem::path file = dir / "script";
+  std::ofstream out(file, std::ios::binary | std::ios::trunc);
+  out << script.content;
+  out.close();
+  if (!out) throw Error("writing the heredoc script " + file.string() + " failed");
+  std::filesystem::permissions(file, std::filesystem::perms(0755));
+  RunMount m;
+  m.kind = RunMount::kBind;
+  m.source = file;
+  m.target = script.path;
+  m.readonly = true;
+  m.directory = false;
+  spec.mounts.push_back(m);
 }
 
 // RUN --network=none always narrows; --network=host widens only a build
@@ -79,7 +102,8 @@ void CheckRunPlatform(const BuildContext& ctx, const StageState& st, const parse
 
 void DispatchRun(BuildContext& ctx, StageState& st, const parser::LocatedInstruction& in,
                  const parser::RunInstr& run) {
-  std::vector<std::string> argv = CommandArgv(ctx, st, in, run);
+  const std::optional<parser::HeredocScript> script = parser::RunHeredocScript(run);
+  std::vector<std::string> argv = CommandArgv(st, run, script);
   const store::ImageConfig& config = st.image.config;
   std::string workdir = config.config().value("WorkingDir", "");
   if (workdir.empty()) workdir = "/";
@@ -88,6 +112,9 @@ void DispatchRun(BuildContext& ctx, StageState& st, const parser::LocatedInstruc
   std::vector<std::string> env = config.Env();
   std::vector<std::string> build_args = st.args.Allowed(env);
   std::string created_by = RunCreatedBy(build_args, argv);
+  // The script's body follows its path, as heredoc bodies follow their
+  // command: the history shows what ran, and the key changes with it.
+  if (script) created_by += "\n" + script->content;
   // The mounts (and what a bind shows) are part of what the step depends
   // on, but not of its history text, as in BuildKit.
   // A RUN for another platform runs other programs (or the same ones
@@ -128,6 +155,7 @@ void DispatchRun(BuildContext& ctx, StageState& st, const parser::LocatedInstruc
       spec.rootfs = rootfs;
       std::optional<ActiveRunMounts> active;
       if (!mounts.empty()) active.emplace(ctx, in, mounts, roots, rootfs.parent_path() / "run-mounts", spec);
+      if (script) MountHeredocScript(*script, rootfs.parent_path() / "run-script", spec);
       RunOutputCapture output(ctx.log);
       const int code = ctx.runtime.Run(spec);
       if (code != 0) {

@@ -61,7 +61,9 @@ std::string InsideTmpfs(ContainerPlan& plan, const std::vector<std::pair<std::st
 void PlanRunMounts(ContainerPlan& plan, MountPoints& points, std::vector<RunMount> mounts) {
   std::stable_sort(mounts.begin(), mounts.end(),
                    [](const RunMount& a, const RunMount& b) { return Depth(a.target) < Depth(b.target); });
-  std::vector<std::pair<std::string, std::string>> tmpfs;  // container target, host path
+  // container target, host path; /dev is the container's own tmpfs
+  // (container_devices), so a target below it is made there, not in the rootfs.
+  std::vector<std::pair<std::string, std::string>> tmpfs = {{"/dev", points.Ensure("/dev", true).string()}};
   for (const RunMount& m : mounts) {
     std::string at = InsideTmpfs(plan, tmpfs, m);
     if (at.empty()) at = points.Ensure(m.target, m.directory).string();

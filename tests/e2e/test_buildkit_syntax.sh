@@ -157,17 +157,32 @@ assert "/bin/sh -c cat <<-EOF > /chomped\n\t\tindented $WHO\nEOF" in h, h
 assert '/bin/sh -c <<EOF sh\necho "stdin script for $WHO" > /stdin\nEOF' in h, h
 PY
 
-# A lone heredoc starting with #! is a file BuildKit mounts and executes:
-# refused with the instruction's line until ubuild can mount it.
+# A lone heredoc starting with #! is a file BuildKit mounts at /dev/pipes/NAME
+# and executes, so the #! line picks the interpreter; the file stays out of
+# the layer, and the history shows the path and the body.
 mkdir -p "$E2E_TMP/ctx-shebang"
-printf 'FROM busybox\nRUN <<EOF\n#!/bin/sh\necho hi\nEOF\n' >"$E2E_TMP/ctx-shebang/Dockerfile"
-before=$(store_snapshot)
-if out=$(ub build -t shebang "$E2E_TMP/ctx-shebang" 2>&1); then
-  fail "a #! heredoc script should be refused"
-else
-  check "a #! heredoc script is refused with its line" grep -q 'Dockerfile:2: RUN <<EOF with a #! line' <<<"$out"
-  check "and the store is as it was" test "$before" = "$(store_snapshot)"
-fi
+printf 'FROM busybox\nRUN <<EOF\n#!/bin/sh -e\necho "run as $0" > /shebang\nEOF\nRUN <<-EOT\n\t#!/bin/sh\n\tls -d /dev/pipes/* >> /shebang\n\tEOT\n' \
+  >"$E2E_TMP/ctx-shebang/Dockerfile"
+ub build -t shebang "$E2E_TMP/ctx-shebang" >/dev/null
+ub save -o "$E2E_TMP/shebang.tar" shebang
+check "a #! heredoc runs as its own file under /dev/pipes, the #! line choosing the interpreter" \
+  python3 - "$E2E_TMP/shebang.tar" <<'PY'
+import io, json, sys, tarfile
+t = tarfile.open(sys.argv[1])
+manifest = json.load(t.extractfile("manifest.json"))[0]
+names, body = [], None
+for layer in manifest["Layers"]:
+    lt = tarfile.open(fileobj=io.BytesIO(t.extractfile(layer).read()))
+    for m in lt.getmembers():
+        names.append(m.name)
+        if m.name in ("shebang", "./shebang"):
+            body = lt.extractfile(m).read().decode()
+assert body == "run as /dev/pipes/EOF\n/dev/pipes/EOT\n", body
+assert not any(n.lstrip("./").startswith("dev/pipes") for n in names), names
+cfg = json.load(t.extractfile(manifest["Config"]))
+h = [e.get("created_by", "") for e in cfg["history"]]
+assert '/dev/pipes/EOF\n#!/bin/sh -e\necho "run as $0" > /shebang\n' in h, h
+PY
 
 # --- platform args against Docker 20.10 with DOCKER_BUILDKIT=1 -----------------
 # Its built-in frontend has the platform args and builds FROM a local image

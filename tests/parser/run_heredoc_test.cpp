@@ -44,15 +44,23 @@ TEST(RunHeredoc, OtherCommandsGetTheBodiesAppended) {
   EXPECT_EQ(RunHeredocCommand(LastRun("FROM x\nRUN cat <<-EOF >/c\n\t\tone\n\tEOF\n")), "cat <<-EOF >/c\n\t\tone\nEOF");
 }
 
-TEST(RunHeredoc, ShebangScriptIsRefused) {
-  try {
-    RunHeredocCommand(LastRun("FROM x\nRUN <<EOF\n#!/usr/bin/env python3\nprint(1)\nEOF\n"));
-    FAIL();
-  } catch (const Error& e) {
-    EXPECT_NE(e.message().find("RUN <<EOF with a #! line"), std::string::npos) << e.message();
-  }
+TEST(RunHeredoc, ShebangScriptRunsAsItsOwnFile) {
+  std::optional<HeredocScript> script =
+      RunHeredocScript(LastRun("FROM x\nRUN <<EOF\n#!/usr/bin/env python3\nprint(1)\nEOF\n"));
+  ASSERT_TRUE(script.has_value());
+  EXPECT_EQ(script->path, "/dev/pipes/EOF");
+  EXPECT_EQ(script->content, "#!/usr/bin/env python3\nprint(1)\n");
+  // <<-: the body's tabs are stripped before the #! is looked for.
+  script = RunHeredocScript(LastRun("FROM x\nRUN <<-END\n\t#!/bin/sh\n\techo hi\n\tEND\n"));
+  ASSERT_TRUE(script.has_value());
+  EXPECT_EQ(script->path, "/dev/pipes/END");
+  EXPECT_EQ(script->content, "#!/bin/sh\necho hi\n");
   // Not lone: the shell runs the command, which reads the #! line as data.
+  EXPECT_FALSE(RunHeredocScript(LastRun("FROM x\nRUN <<EOF sh\n#!/bin/sh\nEOF\n")).has_value());
   EXPECT_EQ(RunHeredocCommand(LastRun("FROM x\nRUN <<EOF sh\n#!/bin/sh\nEOF\n")), "<<EOF sh\n#!/bin/sh\nEOF");
+  // A lone heredoc without #! goes to the shell; no heredoc at all is no script.
+  EXPECT_FALSE(RunHeredocScript(LastRun("FROM x\nRUN <<EOF\necho hi\nEOF\n")).has_value());
+  EXPECT_FALSE(RunHeredocScript(LastRun("FROM x\nRUN echo '#!'\n")).has_value());
 }
 
 }  // namespace
