@@ -1,3 +1,8 @@
+// Over 450 lines, knowingly for now: the build driver (read, plan, run the
+// stages, finish) gained the registry cache's import/export/push-from-cache
+// wiring and --platform's stage platforms this session. The cache wiring
+// (PushOrStore, ImageStages, the exporter loop) is the next piece to move
+// into builder/registry_cache_* so this file is the driver alone.
 #include "builder/build.h"
 
 #include <algorithm>

@@ -146,10 +146,10 @@ std::string RawJsonWriter::ExportVertexLocked() {
   return export_->digest;
 }
 
-void RawJsonWriter::ImageBuilt(const std::string& image_id) {
-  std::lock_guard lock(mu_);
+// The export vertex's finished sub-steps ("writing image …", "naming to …").
+void RawJsonWriter::ExportStatusLocked(const std::string& id) {
   store::Json s = store::Json::object();
-  s["id"] = "writing image " + image_id;
+  s["id"] = id;
   s["vertex"] = ExportVertexLocked();
   s["name"] = s["id"];
   s["timestamp"] = now_();
@@ -158,16 +158,14 @@ void RawJsonWriter::ImageBuilt(const std::string& image_id) {
   Emit(store::Json{{"statuses", store::Json::array({s})}});
 }
 
+void RawJsonWriter::ImageBuilt(const std::string& image_id) {
+  std::lock_guard lock(mu_);
+  ExportStatusLocked("writing image " + image_id);
+}
+
 void RawJsonWriter::ImageTagged(const std::string& name) {
   std::lock_guard lock(mu_);
-  store::Json s = store::Json::object();
-  s["id"] = "naming to " + name;
-  s["vertex"] = ExportVertexLocked();
-  s["name"] = s["id"];
-  s["timestamp"] = now_();
-  s["started"] = s["timestamp"];
-  s["completed"] = s["timestamp"];
-  Emit(store::Json{{"statuses", store::Json::array({s})}});
+  ExportStatusLocked("naming to " + name);
 }
 
 void RawJsonWriter::BuildFinished(const std::string& image_id) {

@@ -61,6 +61,7 @@ class RawJsonWriter : public ProgressSink {
   void LogLocked(std::string_view data, int stream);
   void CloseStepLocked(const std::string& error);
   std::string ExportVertexLocked();
+  void ExportStatusLocked(const std::string& id);
 
   Terminal& out_;
   std::function<std::string()> now_;
