@@ -9,8 +9,8 @@ action asked for; anonymous clients get pull on repositories under
 line ("user scope...").
 
 --lifetime N (default 300) is expires_in, and the registry refuses the
-token N seconds after it was issued: distribution accepts a token for its
-Leeway (60 s) past the exp claim, so exp is set that much earlier.
+token N to N+1 seconds after it was issued: distribution accepts a token
+for its Leeway (60 s) past the exp claim, so exp is set that much earlier.
 --field token|access_token names the member the token is sent in.
 
 usage: registry_token_server.py PORT_FILE KEY CERT ISSUER USER PASSWORD LOG
@@ -50,8 +50,9 @@ cert_der = cert.public_bytes(serialization.Encoding.DER)
 def token(service, subject, access):
     header = {"typ": "JWT", "alg": "RS256", "x5c": [base64.b64encode(cert_der).decode()]}
     now = int(time.time())
+    # exp is in whole seconds: rounded up, the token lives at least --lifetime.
     claims = {"iss": args.issuer, "sub": subject, "aud": service, "iat": now, "nbf": now - 10,
-              "exp": now + args.lifetime - REGISTRY_LEEWAY,
+              "exp": now + 1 + args.lifetime - REGISTRY_LEEWAY,
               "jti": b64url(os.urandom(12)), "access": access}
     signing_input = (b64url(json.dumps(header).encode()) + "." + b64url(json.dumps(claims).encode())).encode()
     signature = key.sign(signing_input, padding.PKCS1v15(), hashes.SHA256())
