@@ -3,7 +3,9 @@
 # docker-registry), both ways: podman pulls and runs what ubuild pushed,
 # ubuild pulls what podman pushed (zstd), builds FROM it with a RUN and
 # podman runs the result; a two-platform OCI index with zstd layers from
-# skopeo is pulled (the host's entry), built on and run. Bearer tokens that
+# skopeo is pulled (the host's entry), built on and run; over TLS with a
+# CA the test makes and htpasswd, ubuild logs in and pushes and podman
+# checks the certificate, pulls and runs. Bearer tokens that
 # expire every 2 s while a push and a pull, slowed by a proxy, last longer;
 # anonymous tokens for a public repository, `token` instead of
 # `access_token`. Bad input: SIGKILL during a push, an oversized manifest,
@@ -11,7 +13,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/registry_lib.sh"
-for tool in docker-registry skopeo podman curl openssl; do
+for tool in docker-registry skopeo podman curl openssl htpasswd; do
   command -v "$tool" >/dev/null || { echo "$tool is not installed" >&2; exit 1; }
 done
 
@@ -127,6 +129,33 @@ check "podman runs ubuild's build FROM the index" \
   test "$(pm_run --rm "$reg/test/onindex:1")" = "$(printf 'from-ubuild\nbuilt-on-index')"
 ROOT=$ROOT_FIRST
 
+# TLS with a CA the test makes, and htpasswd: ubuild logs in and pushes,
+# podman verifies the certificate against the same CA, pulls and runs.
+tls=$E2E_TMP/tls
+mkdir -p "$tls/podman"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tls/ca.key" -out "$tls/ca.crt" -days 1 -subj /CN=ubuild-test-ca 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -keyout "$tls/server.key" -out "$tls/server.csr" -subj /CN=127.0.0.1 2>/dev/null
+printf 'subjectAltName=IP:127.0.0.1\n' >"$tls/san.ext"
+openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.crt" -CAkey "$tls/ca.key" -CAcreateserial -days 1 \
+  -extfile "$tls/san.ext" -out "$tls/server.crt" 2>/dev/null
+htpasswd -Bbn tester s3cret >"$tls/htpasswd"
+sreg=$(start_registry tls "auth:
+  htpasswd:
+    realm: test-realm
+    path: $tls/htpasswd" "  tls:
+    certificate: $tls/server.crt
+    key: $tls/server.key")
+export UBUILD_CERTS_D=$E2E_TMP/certs.d DOCKER_CONFIG=$E2E_TMP/docker-config
+mkdir -p "$UBUILD_CERTS_D/$sreg"
+cp "$tls/ca.crt" "$UBUILD_CERTS_D/$sreg/ca.crt"
+cp "$tls/ca.crt" "$tls/podman/ca.crt"
+check "ubuild login over TLS" test "$(printf 's3cret\n' | ub login -u tester --password-stdin "$sreg")" = "Login Succeeded"
+ub tag app:1 "$sreg/test/app:1"
+ub push -q "$sreg/test/app:1" >/dev/null
+pm pull -q --cert-dir "$tls/podman" --creds tester:s3cret "$sreg/test/app:1" >/dev/null
+check "podman pulls ubuild's push over TLS and runs it" test "$(pm_run --rm "$sreg/test/app:1")" = from-ubuild
+ub logout "$sreg" >/dev/null
+
 # Bearer tokens that the registry refuses 2 s after they were issued
 # (sent as `token`), and a proxy slowing each connection to 256 KiB/s: six
 # layers of 512 KiB take ~2 s each, five or three at once, so the push and
@@ -151,8 +180,6 @@ for i in 1 2 3 4 5 6; do
 done
 ub build -q -t big:1 "$E2E_TMP/big" >/dev/null
 big_id=$(image_id big:1)
-export DOCKER_CONFIG=$E2E_TMP/docker-config
-mkdir -p "$DOCKER_CONFIG"
 printf '{"auths":{"%s":{"auth":"%s"}}}' "$slow" "$(printf tester:s3cret | base64)" >"$DOCKER_CONFIG/config.json"
 ub tag big:1 "$slow/test/big:1"
 : >"$tlog"
