@@ -191,6 +191,7 @@ HttpResponse HttpClient::SendOnce(const HttpRequest& request) {
   curl_easy_setopt(curl_, CURLOPT_CONNECTTIMEOUT, kConnectTimeoutSeconds);
   curl_easy_setopt(curl_, CURLOPT_LOW_SPEED_LIMIT, 1L);
   curl_easy_setopt(curl_, CURLOPT_LOW_SPEED_TIME, kStallSeconds);
+  if (request.timeout_seconds > 0) curl_easy_setopt(curl_, CURLOPT_TIMEOUT, request.timeout_seconds);
   curl_easy_setopt(curl_, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(curl_, CURLOPT_USERAGENT, "ubuild/0.1");
   ApplyTls(request.url);

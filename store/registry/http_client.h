@@ -36,6 +36,8 @@ struct HttpRequest {
   ByteSink* sink = nullptr;
   // Bodies kept in memory are refused beyond this many bytes.
   uint64_t max_body = 16 << 20;
+  // The whole request, when set; else only a stalled transfer is given up.
+  long timeout_seconds = 0;
 };
 
 struct HttpResponse {

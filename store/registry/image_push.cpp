@@ -23,6 +23,25 @@ namespace {
 // Docker's default max-concurrent-uploads.
 constexpr size_t kConcurrentUploads = 5;
 
+// A schema2 manifest names layers by Docker's media types, and podman and
+// skopeo refuse one naming an OCI type: a blob the store saw under an OCI
+// manifest is listed under Docker's name for the same bytes.
+std::string DockerLayerMediaType(const std::string& seen) {
+  namespace mt = media_type;
+  if (seen == mt::kOciLayer) return std::string(mt::kDockerLayer);
+  if (seen == mt::kOciLayerGzip) return std::string(mt::kDockerLayerGzip);
+  if (seen == mt::kOciLayerZstd) return std::string(mt::kDockerLayerZstd);
+  return seen;
+}
+
+// containers/image (podman, skopeo, buildah) reads no zstd layer in a
+// schema2 manifest, so a zstd blob is reused only when zstd was asked for;
+// otherwise the layer is compressed again the way the push compresses.
+bool Reusable(const BlobSighting& s, const PushOptions& options) {
+  const bool zstd = s.media_type == media_type::kOciLayerZstd || s.media_type == media_type::kDockerLayerZstd;
+  return !(options.force_compression || zstd) || options.compression.Matches(s.media_type);
+}
+
 class Pusher {
  public:
   Pusher(Store& store, const ImageReference& ref, const PushOptions& options)
@@ -112,7 +131,7 @@ void Pusher::PushLayer(HttpClient& http, LayerPlan& plan) {
   // A blob this repository was seen with: ask before compressing anything.
   if (plan.here) {
     if (auto size = BlobSize(http, plan.here->blob)) {
-      plan.pushed = Descriptor{plan.here->media_type, plan.here->blob, *size, std::nullopt};
+      plan.pushed = Descriptor{DockerLayerMediaType(plan.here->media_type), plan.here->blob, *size, std::nullopt};
       Say(id + ": Layer already exists");
       return;
     }
@@ -122,7 +141,7 @@ void Pusher::PushLayer(HttpClient& http, LayerPlan& plan) {
     if (Mount(http, plan.mount->blob, from)) {
       auto size = BlobSize(http, plan.mount->blob);
       if (!size) throw Error("the registry mounted blob " + plan.mount->blob.str() + " but does not have it", ref_.String());
-      plan.pushed = Descriptor{plan.mount->media_type, plan.mount->blob, *size, std::nullopt};
+      plan.pushed = Descriptor{DockerLayerMediaType(plan.mount->media_type), plan.mount->blob, *size, std::nullopt};
       Say(id + ": Mounted from " + from);
       return;
     }
@@ -150,7 +169,7 @@ std::vector<Pusher::LayerPlan> Pusher::PlanLayers(const ImageConfig& config) con
     // Newest sightings last: the last one of each kind wins.
     for (const BlobSighting& s : SightingsOf(store_.root(), p.layer.diff_id)) {
       if (s.media_type.empty() || s.source_repository.rfind(prefix, 0) != 0) continue;
-      if (options_.force_compression && !options_.compression.Matches(s.media_type)) continue;
+      if (!Reusable(s, options_)) continue;
       (s.source_repository == ref_.Repository() ? p.here : p.mount) = s;
     }
     plans.push_back(std::move(p));

@@ -18,8 +18,9 @@ namespace {
 
 // Docker Hub's API is not served at docker.io itself.
 constexpr const char* kDockerHubApiHost = "registry-1.docker.io";
-// Refresh a token this long before the server would refuse it.
-constexpr auto kTokenMargin = std::chrono::seconds(5);
+// GET /v2/ answers a few bytes at once: a server silent this long is not a
+// registry that will answer (the stall limit alone would wait a minute).
+constexpr long kPingTimeoutSeconds = 15;
 
 std::string HostOf(const std::string& domain) {
   if (!domain.empty() && domain.front() == '[') return domain.substr(0, domain.find(']') + 1);
@@ -70,6 +71,7 @@ std::string RegistrySession::Url(const std::string& path_or_url) const {
 void RegistrySession::Ping(HttpClient& http) {
   HttpRequest ping;
   ping.url = base_ + "/v2/";
+  ping.timeout_seconds = kPingTimeoutSeconds;
   HttpResponse r;
   try {
     r = http.Send(ping);
@@ -81,7 +83,7 @@ void RegistrySession::Ping(HttpClient& http) {
       r = http.Send(ping);
     } catch (const Error& http_error) {
       throw Error("cannot reach registry " + domain_ + " over HTTPS (" + https_error.message() + ") nor HTTP (" +
-                  http_error.message() + ")");
+                  http_error.message() + "): check its name and port, and that it is running");
     }
     // A TLS server answers plain HTTP with 400: then HTTPS's failure is the one to tell.
     if (r.status != 200 && r.status != 401) throw Error("cannot reach registry " + domain_ + ": " + https_error.message());
@@ -100,7 +102,7 @@ std::optional<std::string> RegistrySession::Authorization(HttpClient& http) {
     if (!credentials_) return std::nullopt;
     return "Authorization: Basic " + Base64Encode(credentials_->username + ":" + credentials_->password);
   }
-  if (!token_ || std::chrono::steady_clock::now() + kTokenMargin >= token_->expires) {
+  if (!token_ || token_->NeedsRefresh(std::chrono::steady_clock::now())) {
     HttpResponse none;
     Authenticate(http, none);
   }
@@ -149,6 +151,7 @@ void RegistrySession::Authenticate(HttpClient& http, const HttpResponse& unautho
   if (r.status == 401 || r.status == 403) Unauthorized(r);
   if (r.status != 200) throw Error("token server answered " + ErrorText(r), realm->second);
   token_ = ParseBearerToken(r.body, sent, realm->second);
+  ++token_generation_;
 }
 
 HttpResponse RegistrySession::Send(HttpClient& http, HttpRequest request) {
@@ -156,16 +159,22 @@ HttpResponse RegistrySession::Send(HttpClient& http, HttpRequest request) {
   const bool to_registry = UrlAuthority(request.url) == UrlAuthority(base_);
   for (int attempt = 0;; ++attempt) {
     HttpRequest r = request;
+    uint64_t generation = 0;
     if (to_registry) {
       std::lock_guard lock(mu_);
       if (auto auth = Authorization(http)) r.headers.push_back(*auth);
+      generation = token_generation_;
     }
     HttpResponse response = http.Send(r);
     if (response.status != 401 || !to_registry) return response;
     if (attempt > 0 || request.upload != nullptr) Unauthorized(response);
     std::lock_guard lock(mu_);
-    token_.reset();
-    Authenticate(http, response);
+    // The threads of a pull meet an expired token together: the first to
+    // see the 401 fetches the next token, the others send again with it.
+    if (generation == token_generation_) {
+      token_.reset();
+      Authenticate(http, response);
+    }
   }
 }
 

@@ -9,6 +9,7 @@
 // Insecure (plain HTTP allowed, after HTTPS fails): localhost, 127.0.0.0/8
 // and [::1], as Docker treats them, plus every host[:port] listed in
 // $UBUILD_INSECURE_REGISTRIES (comma-separated).
+#include <cstdint>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -59,6 +60,7 @@ class RegistrySession {
   std::optional<Credentials> credentials_;
   std::optional<AuthChallenge> challenge_;
   std::optional<BearerToken> token_;
+  uint64_t token_generation_ = 0;  // counts tokens fetched, so a 401 is answered once per token
 };
 
 }  // namespace ubuild::store::registry

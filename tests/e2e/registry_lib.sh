@@ -61,3 +61,39 @@ registry_blob_file() {  # NAME DIGEST
 }
 
 image_id() { ub inspect "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Id"])'; }
+
+# start_token_server NAME [registry_token_server.py options]: a token server
+# with a key and certificate made in $E2E_TMP/registry-token-NAME (its
+# pid there for the cleanup); prints its port. The registry names that
+# dir's cert.pem as its rootcertbundle; each request is logged to its log.
+start_token_server() {
+  local dir=$E2E_TMP/registry-token-$1
+  shift
+  mkdir -p "$dir"
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$dir/key.pem" -out "$dir/cert.pem" -days 1 \
+    -subj /CN=ubuild-test-token 2>/dev/null
+  python3 "$UBUILD_SOURCE_DIR/tests/e2e/registry_token_server.py" "$dir/port" "$dir/key.pem" "$dir/cert.pem" \
+    test-issuer tester s3cret "$dir/log" "$@" >"$dir/out" 2>&1 &
+  echo $! >"$dir/pid"
+  local i
+  for i in $(seq 100); do [[ -s $dir/port ]] && break; sleep 0.1; done
+  cat "$dir/port"
+}
+
+# The extra YAML of start_registry for token auth from start_token_server NAME.
+token_auth_yaml() {  # NAME PORT
+  printf 'auth:\n  token:\n    realm: http://127.0.0.1:%s/token\n    service: test-registry\n    issuer: test-issuer\n    rootcertbundle: %s\n' \
+    "$2" "$E2E_TMP/registry-token-$1/cert.pem"
+}
+
+# start_slow_proxy NAME HOST:PORT BYTES_PER_SECOND: slow_proxy.py passing
+# each connection on at that rate; prints its host:port.
+start_slow_proxy() {
+  local dir=$E2E_TMP/registry-proxy-$1
+  mkdir -p "$dir"
+  python3 "$UBUILD_SOURCE_DIR/tests/e2e/slow_proxy.py" "$dir/port" "$2" "$3" >"$dir/out" 2>&1 &
+  echo $! >"$dir/pid"
+  local i
+  for i in $(seq 100); do [[ -s $dir/port ]] && break; sleep 0.1; done
+  echo "127.0.0.1:$(cat "$dir/port")"
+}

@@ -103,6 +103,9 @@ did=$(docker_cli image inspect --format '{{.Id}}' "$reg/test/fromdocker:2")
 ROOT=$E2E_TMP/fourth
 ub pull -q "$reg/test/fromdocker:2" >/dev/null
 check "ubuild pull of docker's push: same image id" test "$(image_id "$reg/test/fromdocker:2")" = "$did"
+printf 'FROM %s/test/fromdocker:2\nRUN cat /d/x /d/y > /both\nCMD ["cat", "/both"]\n' "$reg" | ub build -q --push -t "$reg/test/ondocker:1" - >/dev/null
+docker_cli pull -q "$reg/test/ondocker:1" >/dev/null
+check "docker runs ubuild's build FROM docker's push" test "$(docker_cli run --rm --network none "$reg/test/ondocker:1")" = "$(printf 'pushed\ndocker')"
 ROOT=$ROOT_FIRST
 
 # --compression zstd and uncompressed: every layer compressed again (the
