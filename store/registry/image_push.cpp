@@ -10,6 +10,7 @@
 #include "store/base/error.h"
 #include "store/counted_stream.h"
 #include "store/image_config.h"
+#include "store/layout.h"
 #include "store/oci_media_types.h"
 #include "store/registry/blob_upload.h"
 #include "store/registry/blob_upload_stream.h"
@@ -19,6 +20,7 @@
 #include "store/registry/manifest.h"
 #include "store/registry/registry_session.h"
 #include "store/store.h"
+#include "store/tar_split_size.h"
 
 namespace ubuild::store::registry {
 
@@ -127,12 +129,16 @@ bool Pusher::StreamLayer(HttpClient& http, LayerPlan& plan) {
   const std::string id = Short(plan.layer.diff_id);
   const std::string what = "layer " + plan.layer.diff_id.str();
   BlobUploadStream stream(what);
-  ProgressTask pushing(options_.sink, id + ": pushing");
+  // The compressed size is known only at the end: the display counts the
+  // layer tar's bytes into the compressor instead, against the tar's size.
+  ProgressTask pushing(options_.sink, id + ": pushing",
+                       options_.sink == nullptr ? 0 : TarSplitTarSize(layout::LayerDir(store_.root(), plan.layer.chain_id) /
+                                                                      layout::kLayerTarSplitFile));
   std::thread writer([&] {
     try {
-      CountedSink counted(stream, pushing.bytes());
-      auto compressing = MakeCompressingSink(options_.compression, counted, what);
-      store_.layers().WriteTar(plan.layer, *compressing);
+      auto compressing = MakeCompressingSink(options_.compression, stream, what);
+      CountedSink counted(*compressing, pushing.bytes());
+      store_.layers().WriteTar(plan.layer, counted);
       compressing->Finish();
       stream.Finish();
     } catch (...) {
