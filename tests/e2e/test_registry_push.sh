@@ -3,7 +3,8 @@
 # by skopeo, by a private Docker 20.10 engine (pull, run, same id) and by
 # ubuild pull into a fresh store (same id); layers the registry has are
 # skipped, a sibling repository's are mounted, layers go up as streamed
-# PATCHes (a registry refusing those gets whole uploads), and compression is
+# PATCHes (a registry refusing those gets whole uploads; also over TLS
+# with htpasswd, and with token auth), and compression is
 # deterministic (the same image pushed from another store gives the same
 # manifest digest), also with --compression zstd or uncompressed. docker
 # push -> ubuild pull keeps Docker's id. Bad input
@@ -198,5 +199,52 @@ check "logout" test "$(ub logout "$areg")" = "Removing login credentials for $ar
 check "logout removed the entry" python3 -c '
 import json, sys; assert sys.argv[2] not in json.load(open(sys.argv[1]))["auths"]' "$DOCKER_CONFIG/config.json" "$areg"
 check "a second logout" test "$(ub logout "$areg")" = "Not logged in to $areg"
+
+# TLS with a CA the test makes (and htpasswd), then distribution's token
+# auth: the streamed PATCH goes through both like every other request.
+tls=$E2E_TMP/tls
+mkdir -p "$tls"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tls/ca.key" -out "$tls/ca.crt" -days 1 -subj /CN=ubuild-test-ca 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -keyout "$tls/server.key" -out "$tls/server.csr" -subj /CN=127.0.0.1 2>/dev/null
+printf 'subjectAltName=IP:127.0.0.1\n' >"$tls/san.ext"
+openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.crt" -CAkey "$tls/ca.key" -CAcreateserial -days 1 \
+  -extfile "$tls/san.ext" -out "$tls/server.crt" 2>/dev/null
+sreg=$(start_registry tls "auth:
+  htpasswd:
+    realm: test-realm
+    path: $E2E_TMP/htpasswd" "  tls:
+    certificate: $tls/server.crt
+    key: $tls/server.key")
+export UBUILD_CERTS_D=$E2E_TMP/certs.d
+mkdir -p "$UBUILD_CERTS_D/$sreg"
+cp "$tls/ca.crt" "$UBUILD_CERTS_D/$sreg/ca.crt"
+printf '{"auths":{"%s":{"auth":"%s"}}}' "$sreg" "$(printf tester:s3cret | base64)" >"$DOCKER_CONFIG/config.json"
+ub tag app:1 "$sreg/test/app:1"
+out=$(ub push "$sreg/test/app:1")
+check "TLS + htpasswd: push uploads every layer" test "$(grep -c ': Pushed$' <<<"$out")" = 3
+check "... to the same digest" grep -q "^1: digest: $rdigest " <<<"$out"
+check "... as streamed PATCHes" test "$(grep -c '"PATCH /v2/test/app/blobs/uploads/[^ ]* HTTP/[0-9.]*" 202 ' "$E2E_TMP/registry-tls/log")" = 3
+
+tdir=$E2E_TMP/token
+mkdir -p "$tdir"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tdir/key.pem" -out "$tdir/cert.pem" -days 1 \
+  -subj /CN=ubuild-test-token 2>/dev/null
+python3 "$UBUILD_SOURCE_DIR/tests/e2e/registry_token_server.py" "$tdir/port" "$tdir/key.pem" "$tdir/cert.pem" \
+  test-issuer tester s3cret "$tdir/log" &
+REGISTRY_PIDS+=($!)
+for _ in $(seq 100); do [[ -s $tdir/port ]] && break; sleep 0.1; done
+treg=$(start_registry token "auth:
+  token:
+    realm: http://127.0.0.1:$(cat "$tdir/port")/token
+    service: test-registry
+    issuer: test-issuer
+    rootcertbundle: $tdir/cert.pem")
+printf '{"auths":{"%s":{"auth":"%s"}}}' "$treg" "$(printf tester:s3cret | base64)" >"$DOCKER_CONFIG/config.json"
+ub tag app:1 "$treg/test/app:1"
+out=$(ub push "$treg/test/app:1")
+check "Bearer: push uploads every layer" test "$(grep -c ': Pushed$' <<<"$out")" = 3
+check "... to the same digest" grep -q "^1: digest: $rdigest " <<<"$out"
+check "... as streamed PATCHes" test "$(grep -c '"PATCH /v2/test/app/blobs/uploads/[^ ]* HTTP/[0-9.]*" 202 ' "$E2E_TMP/registry-token/log")" = 3
+check "... with one token for pull,push" test "$(grep -c '^tester repository:test/app:pull,push$' "$tdir/log")" = 1
 
 e2e_finish
