@@ -3,7 +3,8 @@
 // under the store's layerdb tmp dir rather than memory (a layer can be
 // gigabytes), hashed as they are written: a registry wants the blob's digest
 // and size before the upload, so the bytes are read twice, never
-// compressed twice. push and the build cache's export both upload this way.
+// compressed twice. The build cache's export uploads this way, and push
+// when a registry refuses its streamed upload (blob_upload.h).
 #include <cstdint>
 #include <string>
 

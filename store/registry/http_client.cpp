@@ -79,6 +79,7 @@ size_t OnRead(char* buffer, size_t size, size_t n, void* p) {
   auto* t = static_cast<Transfer*>(p);
   try {
     size_t want = size * n;
+    if (t->request->upload != nullptr && t->request->upload_streamed) return t->request->upload->Read(buffer, want);
     if (t->request->upload != nullptr) {
       if (want > t->upload_left) want = t->upload_left;
       size_t got = want == 0 ? 0 : t->request->upload->Read(buffer, want);
@@ -212,8 +213,9 @@ HttpResponse HttpClient::SendOnce(const HttpRequest& request) {
     curl_easy_setopt(curl_, CURLOPT_UPLOAD, 1L);
     curl_easy_setopt(curl_, CURLOPT_READFUNCTION, OnRead);
     curl_easy_setopt(curl_, CURLOPT_READDATA, &t);
-    curl_off_t size = request.upload != nullptr ? static_cast<curl_off_t>(request.upload_size)
-                                                : static_cast<curl_off_t>(request.body.size());
+    curl_off_t size = request.upload_streamed   ? -1  // libcurl then sends HTTP/1.1 chunks
+                      : request.upload != nullptr ? static_cast<curl_off_t>(request.upload_size)
+                                                  : static_cast<curl_off_t>(request.body.size());
     curl_easy_setopt(curl_, CURLOPT_INFILESIZE_LARGE, size);
     curl_easy_setopt(curl_, CURLOPT_CUSTOMREQUEST, request.method.c_str());
   }

@@ -32,6 +32,9 @@ struct HttpRequest {
   std::string body;
   ByteSource* upload = nullptr;
   uint64_t upload_size = 0;
+  // `upload` of a size not known ahead, sent until it ends with chunked
+  // transfer encoding (a streamed blob upload's PATCH).
+  bool upload_streamed = false;
   // A 2xx response body goes to `sink` when set, else into the response.
   ByteSink* sink = nullptr;
   // Bodies kept in memory are refused beyond this many bytes.

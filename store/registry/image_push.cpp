@@ -1,20 +1,26 @@
 #include "store/registry/image_push.h"
 
+#include <atomic>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <thread>
 #include <vector>
 
 #include "store/base/error.h"
 #include "store/counted_stream.h"
 #include "store/image_config.h"
+#include "store/layout.h"
 #include "store/oci_media_types.h"
+#include "store/registry/blob_upload.h"
+#include "store/registry/blob_upload_stream.h"
 #include "store/registry/compressed_layer.h"
 #include "store/registry/concurrent_transfers.h"
 #include "store/registry/distribution_metadata.h"
 #include "store/registry/manifest.h"
 #include "store/registry/registry_session.h"
 #include "store/store.h"
+#include "store/tar_split_size.h"
 
 namespace ubuild::store::registry {
 
@@ -66,8 +72,12 @@ class Pusher {
   // The blob's size when the repository has it.
   std::optional<uint64_t> BlobSize(HttpClient& http, const Digest& blob);
   bool Mount(HttpClient& http, const Digest& blob, const std::string& from_path);
-  void Upload(HttpClient& http, const Digest& blob, ByteSource& bytes, uint64_t size);
   void PushLayer(HttpClient& http, LayerPlan& plan);
+  // Compressed and uploaded at once; false if the registry refused the
+  // streamed upload.
+  bool StreamLayer(HttpClient& http, LayerPlan& plan);
+  // Compressed into a spool file, then uploaded if the registry lacks it.
+  void SpoolLayer(HttpClient& http, LayerPlan& plan);
   // The image's layers, each with where the store has seen it in this registry.
   std::vector<LayerPlan> PlanLayers(const ImageConfig& config) const;
   // Push here, and pull from every repository a layer is mounted from.
@@ -80,6 +90,8 @@ class Pusher {
   const PushOptions& options_;
   std::optional<RegistrySession> session_;
   std::mutex say_mu_;
+  // Once the registry refuses a streamed upload, the other layers spool.
+  std::atomic<bool> spool_{false};
 };
 
 std::optional<uint64_t> Pusher::BlobSize(HttpClient& http, const Digest& blob) {
@@ -105,27 +117,6 @@ bool Pusher::Mount(HttpClient& http, const Digest& blob, const std::string& from
   throw Error("mounting blob " + blob.str() + " from " + from_path + ": " + RegistrySession::ErrorText(r), ref_.Repository());
 }
 
-void Pusher::Upload(HttpClient& http, const Digest& blob, ByteSource& bytes, uint64_t size) {
-  HttpRequest post;
-  post.method = "POST";
-  post.url = "/v2/" + ref_.path + "/blobs/uploads/";
-  HttpResponse started = session_->Send(http, post);
-  auto location = started.Header("location");
-  if (started.status != 202 || !location) {
-    throw Error("starting the upload of " + blob.str() + ": " + RegistrySession::ErrorText(started), ref_.Repository());
-  }
-  HttpRequest put;
-  put.method = "PUT";
-  put.url = *location + (location->find('?') == std::string::npos ? "?" : "&") + "digest=" + blob.str();
-  put.headers.push_back("Content-Type: application/octet-stream");
-  put.upload = &bytes;
-  put.upload_size = size;
-  HttpResponse done = session_->Send(http, put);
-  if (done.status != 201) {
-    throw Error("uploading blob " + blob.str() + ": " + RegistrySession::ErrorText(done), ref_.Repository());
-  }
-}
-
 void Pusher::PushLayer(HttpClient& http, LayerPlan& plan) {
   const std::string id = Short(plan.layer.diff_id);
   // A blob this repository was seen with: ask before compressing anything.
@@ -146,6 +137,49 @@ void Pusher::PushLayer(HttpClient& http, LayerPlan& plan) {
       return;
     }
   }
+  if (!spool_ && StreamLayer(http, plan)) return;
+  if (!spool_.exchange(true)) {
+    Say(id + ": the registry refused a streamed upload (PATCH without a length); uploading each layer whole");
+  }
+  SpoolLayer(http, plan);
+}
+
+bool Pusher::StreamLayer(HttpClient& http, LayerPlan& plan) {
+  const std::string id = Short(plan.layer.diff_id);
+  const std::string what = "layer " + plan.layer.diff_id.str();
+  BlobUploadStream stream(what);
+  // The compressed size is known only at the end: the display counts the
+  // layer tar's bytes into the compressor instead, against the tar's size.
+  ProgressTask pushing(options_.sink, id + ": pushing",
+                       options_.sink == nullptr ? 0 : TarSplitTarSize(layout::LayerDir(store_.root(), plan.layer.chain_id) /
+                                                                      layout::kLayerTarSplitFile));
+  std::thread writer([&] {
+    try {
+      auto compressing = MakeCompressingSink(options_.compression, stream, what);
+      CountedSink counted(*compressing, pushing.bytes());
+      store_.layers().WriteTar(plan.layer, counted);
+      compressing->Finish();
+      stream.Finish();
+    } catch (...) {
+      stream.Fail(std::current_exception());
+    }
+  });
+  bool streamed = false;
+  try {
+    streamed = StreamBlob(*session_, http, ref_.path, stream);
+  } catch (...) {
+    writer.join();
+    throw;
+  }
+  writer.join();
+  if (!streamed) return false;
+  plan.pushed = Descriptor{std::string(options_.compression.DockerMediaType()), stream.digest(), stream.size(), std::nullopt};
+  Say(id + ": Pushed");
+  return true;
+}
+
+void Pusher::SpoolLayer(HttpClient& http, LayerPlan& plan) {
+  const std::string id = Short(plan.layer.diff_id);
   CompressedLayer c = CompressedLayer::Make(store_, plan.layer, options_.compression);
   plan.pushed = Descriptor{std::string(options_.compression.DockerMediaType()), c.digest, c.size, std::nullopt};
   if (BlobSize(http, c.digest)) {
@@ -155,7 +189,7 @@ void Pusher::PushLayer(HttpClient& http, LayerPlan& plan) {
   CompressedLayerReader bytes(c);
   ProgressTask pushing(options_.sink, id + ": pushing", c.size);
   CountedSource counted(bytes, pushing.bytes());
-  Upload(http, c.digest, counted, c.size);
+  UploadBlob(*session_, http, ref_.path, c.digest, counted, c.size);
   Say(id + ": Pushed");
 }
 
@@ -191,7 +225,7 @@ PushResult Pusher::PutManifest(HttpClient& http, const std::string& config, cons
   const Digest config_digest = Sha256Of(config);
   if (!BlobSize(http, config_digest)) {
     StringSource bytes(config);
-    Upload(http, config_digest, bytes, config.size());
+    UploadBlob(*session_, http, ref_.path, config_digest, bytes, config.size());
   }
   nlohmann::ordered_json m;
   m["schemaVersion"] = 2;

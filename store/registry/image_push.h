@@ -3,9 +3,12 @@
 // Each layer is offered by the blob digest the store last saw it under in
 // this registry (no compression needed): HEAD skips a blob the repository
 // has, a cross-repository mount takes it from a sibling repository; other
-// layers are compressed (gzip unless told) into a temporary file, hashed, and
-// uploaded with POST then PUT. The config follows, then the Docker schema2
-// manifest, whose Docker-Content-Digest must be the digest of its bytes.
+// layers are compressed (gzip unless told) and uploaded at once with a
+// streamed PATCH (blob_upload.h), up to five layers at a time. A registry
+// that refuses the streamed PATCH gets each layer compressed into a
+// temporary file, hashed, and uploaded whole with POST then PUT. The config
+// follows, then the Docker schema2 manifest, whose Docker-Content-Digest
+// must be the digest of its bytes.
 #include <functional>
 #include <string>
 

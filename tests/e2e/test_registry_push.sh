@@ -2,7 +2,9 @@
 # ubuild push against a real registry (Debian's docker-registry), read back
 # by skopeo, by a private Docker 20.10 engine (pull, run, same id) and by
 # ubuild pull into a fresh store (same id); layers the registry has are
-# skipped, a sibling repository's are mounted, and compression is
+# skipped, a sibling repository's are mounted, layers go up as streamed
+# PATCHes (a registry refusing those gets whole uploads; also over TLS
+# with htpasswd, and with token auth), and compression is
 # deterministic (the same image pushed from another store gives the same
 # manifest digest), also with --compression zstd or uncompressed. docker
 # push -> ubuild pull keeps Docker's id. Bad input
@@ -41,6 +43,12 @@ m = json.loads(subprocess.run(["skopeo", "inspect", "--raw", "--tls-verify=false
                               capture_output=True, check=True).stdout)
 assert m["mediaType"] == "application/vnd.docker.distribution.manifest.v2+json", m
 assert [l["mediaType"] for l in m["layers"]] == ["application/vnd.docker.image.rootfs.diff.tar.gzip"] * 3, m' "$reg"
+check "layers go up as streamed PATCHes, the config whole (registry access log)" python3 -c '
+import re, sys
+lines = open(sys.argv[1]).read().splitlines()
+patch = [l for l in lines if re.search(r"\"PATCH /v2/test/app/blobs/uploads/\S+ HTTP/1.1\" 202 ", l)]
+put = [l for l in lines if re.search(r"\"PUT /v2/test/app/blobs/uploads/\S+digest=sha256:[0-9a-f]{64} HTTP/1.1\" 201 ", l)]
+assert len(patch) == 3 and len(put) == 4, (patch, put)' "$E2E_TMP/registry-plain/log"
 check "inspect shows the pushed RepoDigest" bash -c "'$UBUILD_BIN' --root '$ROOT' inspect app:1 | grep -q '\"$reg/test/app@$rdigest\"'"
 
 start=$(date +%s%N)
@@ -64,6 +72,27 @@ ub load -i "$E2E_TMP/app.tar" >/dev/null
 ub tag app:1 "$reg/test/again:1"
 out=$(ub push "$reg/test/again:1")
 check "compression is deterministic: another store pushes the same digest" grep -q "^1: digest: $rdigest " <<<"$out"
+
+# A registry behind a proxy that refuses bodies without a length (411 to
+# the chunked PATCH): each layer is spooled and uploaded whole, to the
+# same bytes.
+python3 "$UBUILD_SOURCE_DIR/tests/e2e/length_required_proxy.py" "$reg" "$E2E_TMP/proxy.port" "$E2E_TMP/proxy.log" &
+REGISTRY_PIDS+=($!)
+for _ in $(seq 100); do [[ -f $E2E_TMP/proxy.port ]] && break; sleep 0.1; done
+proxied=127.0.0.1:$(cat "$E2E_TMP/proxy.port")
+ub tag app:1 "$proxied/test/proxied:1"
+out=$(ub push "$proxied/test/proxied:1")
+check "behind a proxy refusing the streamed PATCH, push says so once" \
+  test "$(grep -c 'the registry refused a streamed upload' <<<"$out")" = 1
+check "... uploads every layer whole" test "$(grep -c ': Pushed$' <<<"$out")" = 3
+check "... and pushes the same digest" grep -q "^1: digest: $rdigest " <<<"$out"
+# The layers start at once, so up to all three may try the PATCH first.
+check "... with refused PATCHes and whole PUTs (proxy log)" python3 -c '
+import re, sys
+lines = open(sys.argv[1]).read().splitlines()
+patches = [l for l in lines if l.startswith("PATCH ")]
+assert 1 <= len(patches) <= 3 and all(l.endswith(" 411") for l in patches), lines
+assert len([l for l in lines if re.match(r"PUT /v2/test/proxied/blobs/uploads/\S+digest=sha256:\S+ 201$", l)]) == 4, lines' "$E2E_TMP/proxy.log"
 
 # Pulled back into a fresh store: the same id.
 ROOT=$E2E_TMP/third
@@ -173,5 +202,52 @@ check "logout" test "$(ub logout "$areg")" = "Removing login credentials for $ar
 check "logout removed the entry" python3 -c '
 import json, sys; assert sys.argv[2] not in json.load(open(sys.argv[1]))["auths"]' "$DOCKER_CONFIG/config.json" "$areg"
 check "a second logout" test "$(ub logout "$areg")" = "Not logged in to $areg"
+
+# TLS with a CA the test makes (and htpasswd), then distribution's token
+# auth: the streamed PATCH goes through both like every other request.
+tls=$E2E_TMP/tls
+mkdir -p "$tls"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tls/ca.key" -out "$tls/ca.crt" -days 1 -subj /CN=ubuild-test-ca 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -keyout "$tls/server.key" -out "$tls/server.csr" -subj /CN=127.0.0.1 2>/dev/null
+printf 'subjectAltName=IP:127.0.0.1\n' >"$tls/san.ext"
+openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.crt" -CAkey "$tls/ca.key" -CAcreateserial -days 1 \
+  -extfile "$tls/san.ext" -out "$tls/server.crt" 2>/dev/null
+sreg=$(start_registry tls "auth:
+  htpasswd:
+    realm: test-realm
+    path: $E2E_TMP/htpasswd" "  tls:
+    certificate: $tls/server.crt
+    key: $tls/server.key")
+export UBUILD_CERTS_D=$E2E_TMP/certs.d
+mkdir -p "$UBUILD_CERTS_D/$sreg"
+cp "$tls/ca.crt" "$UBUILD_CERTS_D/$sreg/ca.crt"
+printf '{"auths":{"%s":{"auth":"%s"}}}' "$sreg" "$(printf tester:s3cret | base64)" >"$DOCKER_CONFIG/config.json"
+ub tag app:1 "$sreg/test/app:1"
+out=$(ub push "$sreg/test/app:1")
+check "TLS + htpasswd: push uploads every layer" test "$(grep -c ': Pushed$' <<<"$out")" = 3
+check "... to the same digest" grep -q "^1: digest: $rdigest " <<<"$out"
+check "... as streamed PATCHes" test "$(grep -c '"PATCH /v2/test/app/blobs/uploads/[^ ]* HTTP/[0-9.]*" 202 ' "$E2E_TMP/registry-tls/log")" = 3
+
+tdir=$E2E_TMP/token
+mkdir -p "$tdir"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tdir/key.pem" -out "$tdir/cert.pem" -days 1 \
+  -subj /CN=ubuild-test-token 2>/dev/null
+python3 "$UBUILD_SOURCE_DIR/tests/e2e/registry_token_server.py" "$tdir/port" "$tdir/key.pem" "$tdir/cert.pem" \
+  test-issuer tester s3cret "$tdir/log" &
+REGISTRY_PIDS+=($!)
+for _ in $(seq 100); do [[ -s $tdir/port ]] && break; sleep 0.1; done
+treg=$(start_registry token "auth:
+  token:
+    realm: http://127.0.0.1:$(cat "$tdir/port")/token
+    service: test-registry
+    issuer: test-issuer
+    rootcertbundle: $tdir/cert.pem")
+printf '{"auths":{"%s":{"auth":"%s"}}}' "$treg" "$(printf tester:s3cret | base64)" >"$DOCKER_CONFIG/config.json"
+ub tag app:1 "$treg/test/app:1"
+out=$(ub push "$treg/test/app:1")
+check "Bearer: push uploads every layer" test "$(grep -c ': Pushed$' <<<"$out")" = 3
+check "... to the same digest" grep -q "^1: digest: $rdigest " <<<"$out"
+check "... as streamed PATCHes" test "$(grep -c '"PATCH /v2/test/app/blobs/uploads/[^ ]* HTTP/[0-9.]*" 202 ' "$E2E_TMP/registry-token/log")" = 3
+check "... with one token for pull,push" test "$(grep -c '^tester repository:test/app:pull,push$' "$tdir/log")" = 1
 
 e2e_finish

@@ -78,3 +78,37 @@ TEST(GzipSink, OneMemberPerMebibyte) {
 
 }  // namespace
 }  // namespace ubuild::store::registry
+
+namespace ubuild::store::registry {
+namespace {
+
+std::string RandomBytes(size_t n, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::string s(n, '\0');
+  for (char& c : s) c = static_cast<char>(rng());
+  return s;
+}
+
+TEST(GzipSink, IncompressibleBlocksAreStored) {
+  const std::string data = RandomBytes((2 << 20) + 70000, 3);
+  std::string gz = Compress(data, 1 << 16);
+  EXPECT_EQ(Decompress(gz), data);
+  // Three members (two whole blocks, the rest), each: header, stored blocks
+  // of at most 65535 bytes with 5 bytes of framing each, trailer.
+  const size_t stored = 2 * (10 + (1 << 20) + 17 * 5 + 8) + (10 + 70000 + 2 * 5 + 8);
+  EXPECT_EQ(gz.size(), stored);
+  EXPECT_EQ(gz[10], 0) << "the first block is stored (BTYPE 00), not final";
+  EXPECT_EQ(gz, Compress(data, 4096));
+}
+
+TEST(GzipSink, ABlockWithACompressibleSliceIsCompressed) {
+  // Random but for the last 16 KiB, which is text: the probe's last slice.
+  std::string data = RandomBytes(1 << 20, 5);
+  for (size_t i = data.size() - (16 << 10); i < data.size(); ++i) data[i] = static_cast<char>('a' + i % 3);
+  std::string gz = Compress(data, 1 << 16);
+  EXPECT_EQ(Decompress(gz), data);
+  EXPECT_LT(gz.size(), data.size() - (15 << 10));
+}
+
+}  // namespace
+}  // namespace ubuild::store::registry
