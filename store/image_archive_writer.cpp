@@ -95,8 +95,8 @@ class LayerBlobs {
   bool encoding() const { return encoder_ != nullptr; }
   std::string_view MediaType() const { return encoder_ ? encoder_->OciMediaType() : media_type::kOciLayer; }
 
-  // The blob for `layer`: `bytes` set only the first time an encoded
-  // layer is asked for.
+  // The blob for `layer`; with an encoder, `encoded` is set only the
+  // first time a diff_id is asked for (later images share that blob).
   Blob For(const Store& store, const Layer& layer) {
     Blob b;
     b.layer = layer;
