@@ -69,9 +69,15 @@ Descriptor ParseDescriptor(const json& j, const std::string& what, const std::st
 std::string BlobPath(const Digest& d) { return "blobs/sha256/" + d.hex(); }
 
 // The blob a descriptor names, with its size and digest checked.
-std::string ReadBlob(const SpooledArchive& archive, const Descriptor& d, const std::string& what) {
+std::string ReadBlob(const LayoutFiles& archive, const Descriptor& d, const std::string& what) {
   std::string path = BlobPath(d.digest);
-  if (!archive.Has(path)) throw Error("archive has no blob " + d.digest.str(), what);
+  auto size = archive.Size(path);
+  if (!size) throw Error("blob " + d.digest.str() + " is missing", what);
+  if (*size != d.size) {
+    throw Error("blob " + d.digest.str() + " has " + std::to_string(*size) + " bytes, descriptor says " +
+                    std::to_string(d.size),
+                what);
+  }
   std::string bytes = archive.ReadString(path);
   if (bytes.size() != d.size) {
     throw Error("blob " + d.digest.str() + " has " + std::to_string(bytes.size()) + " bytes, descriptor says " +
@@ -122,7 +128,7 @@ void AddPlan(std::vector<ImagePlan>& plans, ImagePlan plan) {
   plans.push_back(std::move(plan));
 }
 
-void FollowDescriptor(const SpooledArchive& archive, const Descriptor& d, const std::vector<std::string>& names,
+void FollowDescriptor(const LayoutFiles& archive, const Descriptor& d, const std::vector<std::string>& names,
                       int depth, std::vector<ImagePlan>& plans, const std::string& what) {
   if (depth > kMaxIndexDepth) throw Error("image indexes nested too deeply", what);
   if (IsIndex(d.media_type)) {
@@ -164,8 +170,12 @@ void FollowDescriptor(const SpooledArchive& archive, const Descriptor& d, const 
     if (!IsLayer(l.media_type)) throw Error(context + ": unsupported layer media type \"" + l.media_type + "\"", what);
     std::string path = BlobPath(l.digest);
     auto size = archive.Size(path);
-    if (!size) throw Error("archive has no blob " + l.digest.str(), what);
-    if (*size != l.size) throw Error("blob " + l.digest.str() + " has the wrong size", what);
+    if (!size) throw Error("blob " + l.digest.str() + " is missing", what);
+    if (*size != l.size) {
+      throw Error("blob " + l.digest.str() + " has " + std::to_string(*size) + " bytes, descriptor says " +
+                      std::to_string(l.size),
+                  what);
+    }
     plan.layers[i].path = path;
     plan.layers[i].blob_digest = l.digest == plan.diff_ids[i] ? std::nullopt : std::optional<Digest>(l.digest);
   }
@@ -263,7 +273,22 @@ void SetConfig(ImagePlan& plan, std::string config, const std::string& what) {
   }
 }
 
-std::vector<ImagePlan> PlanFromOciLayout(const SpooledArchive& archive, const std::string& what) {
+void CheckOciLayoutVersion(const LayoutFiles& files, bool required, const std::string& what) {
+  if (!files.Size("oci-layout")) {
+    if (required) throw Error("oci-layout is missing: not an OCI image layout", what);
+    return;
+  }
+  json j = ParseJson(files.ReadString("oci-layout"), what, "oci-layout");
+  const json version = j.is_object() ? j.value("imageLayoutVersion", json()) : json();
+  if (!version.is_string()) throw Error("oci-layout has no imageLayoutVersion", what);
+  if (version.get<std::string>() != "1.0.0") {
+    throw Error("oci-layout: unsupported imageLayoutVersion \"" + version.get<std::string>() + "\" (ubuild reads 1.0.0)",
+                what);
+  }
+}
+
+std::vector<ImagePlan> PlanFromOciLayout(const LayoutFiles& archive, const std::string& what) {
+  if (!archive.Size("index.json")) throw Error("index.json is missing", what);
   json index = ParseJson(archive.ReadString("index.json"), what, "index.json");
   if (!index.is_object()) throw Error("index.json is not a JSON object", what);
   const json& manifests = index.value("manifests", json::array());

@@ -3,19 +3,35 @@
 // `ubuild load` reads:
 //  - Docker's manifest.json (20.10's `<id>.json` + `<id>/layer.tar`, and
 //    >= 25's `blobs/sha256/<hex>` paths): Config, RepoTags, Layers;
-//  - a plain OCI image layout (index.json only): descriptors followed
-//    through nested indexes to the manifest for the host's platform.
+//  - a plain OCI image layout (index.json only), as a tar or a directory:
+//    descriptors followed through nested indexes to the manifest for the
+//    host's platform (as pull and podman choose; one store image per name).
 // Every digest the archive claims is checked here or when the bytes are
 // read (ImagePlan.layers[i].blob_digest).
+#include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "store/byte_stream.h"
 #include "store/digest.h"
 
 namespace ubuild::store {
 
-class SpooledArchive;
+// The files of an OCI image layout by their normalized paths
+// ("index.json", "blobs/sha256/<hex>"): the members of a tar or the files
+// of a directory.
+class LayoutFiles {
+ public:
+  virtual ~LayoutFiles() = default;
+  // nullopt when there is no such file.
+  virtual std::optional<uint64_t> Size(const std::string& path) const = 0;
+  // The file's bytes; throws when absent.
+  virtual std::string ReadString(const std::string& path) const = 0;
+  // The file's bytes as a stream; throws when absent.
+  virtual std::unique_ptr<ByteSource> Open(const std::string& path) const = 0;
+};
 
 struct ArchiveLayer {
   std::string path;                   // archive member holding the blob
@@ -40,8 +56,11 @@ std::vector<ImagePlan> ParseDockerManifest(const std::string& json, const std::s
 // checking them against the manifest entry (and the blob name when the
 // config is a `blobs/sha256/<hex>` member).
 void SetConfig(ImagePlan& plan, std::string config, const std::string& what);
+// Refuses an oci-layout file whose imageLayoutVersion is not "1.0.0", the
+// only one the image spec defines; a missing file passes unless `required`.
+void CheckOciLayoutVersion(const LayoutFiles& files, bool required, const std::string& what);
 // Reads index.json and everything it reaches.
-std::vector<ImagePlan> PlanFromOciLayout(const SpooledArchive& archive, const std::string& what);
+std::vector<ImagePlan> PlanFromOciLayout(const LayoutFiles& files, const std::string& what);
 
 // "blobs/sha256/<hex>" -> the digest; nullopt for other paths.
 std::optional<Digest> DigestOfBlobPath(const std::string& path);

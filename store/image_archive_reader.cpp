@@ -10,6 +10,7 @@
 #include "store/base/error.h"
 #include "store/layout.h"
 #include "store/load_transaction.h"
+#include "store/oci_layout_directory.h"
 #include "store/spooled_archive.h"
 #include "store/store.h"
 #include "store/tar_archive_input.h"
@@ -72,13 +73,28 @@ uint64_t Drain(ByteSource& in, Sha256* hash) {
   return total;
 }
 
+// An archive's members as the files of an OCI layout.
+class SpooledLayoutFiles : public LayoutFiles {
+ public:
+  explicit SpooledLayoutFiles(const SpooledArchive& archive) : archive_(archive) {}
+  std::optional<uint64_t> Size(const std::string& path) const override { return archive_.Size(path); }
+  std::string ReadString(const std::string& path) const override { return archive_.ReadString(path); }
+  std::unique_ptr<ByteSource> Open(const std::string& path) const override { return archive_.Open(path); }
+
+ private:
+  const SpooledArchive& archive_;
+};
+
 class Loader {
  public:
   Loader(Store& store, std::string what) : store_(store), what_(std::move(what)), txn_(store) {}
 
   std::vector<LoadedImage> Run(ByteSource& in);
+  std::vector<LoadedImage> RunDirectory(const std::filesystem::path& dir);
 
  private:
+  // Applies the layers not streamed yet, adds the images and tags, commits.
+  std::vector<LoadedImage> Finish(const std::vector<ImagePlan>& plans, const LayoutFiles& files);
   void ReadMembers(ByteSource& in, SpooledArchive& archive);
   bool TryStream(const std::string& path, ByteSource& data);
   bool Ready(const Digest& chain_id) const {
@@ -196,6 +212,8 @@ void Loader::ReadMembers(ByteSource& in, SpooledArchive& archive) {
 std::vector<LoadedImage> Loader::Run(ByteSource& in) {
   SpooledArchive archive(layout::LayerDbTmp(store_.root()), what_);
   ReadMembers(in, archive);
+  const SpooledLayoutFiles files(archive);
+  CheckOciLayoutVersion(files, false, what_);
 
   std::vector<ImagePlan> plans;
   if (docker_plans_) {
@@ -205,15 +223,24 @@ std::vector<LoadedImage> Loader::Run(ByteSource& in) {
       if (!plan.config) SetConfig(plan, archive.ReadString(plan.config_path), what_);
     }
   } else if (archive.Has("index.json")) {
-    plans = PlanFromOciLayout(archive, what_);
+    plans = PlanFromOciLayout(files, what_);
   } else {
     throw Error("not an image archive: it has neither manifest.json nor index.json", what_);
   }
+  return Finish(plans, files);
+}
 
+std::vector<LoadedImage> Loader::RunDirectory(const std::filesystem::path& dir) {
+  const OciLayoutDirectory files(dir);
+  CheckOciLayoutVersion(files, true, what_);
+  return Finish(PlanFromOciLayout(files, what_), files);
+}
+
+std::vector<LoadedImage> Loader::Finish(const std::vector<ImagePlan>& plans, const LayoutFiles& files) {
   for (const ImagePlan& plan : plans) {
     for (size_t k = 0; k < plan.chain_ids.size(); ++k) {
       if (ready_.count(plan.chain_ids[k]) != 0) continue;
-      auto blob = archive.Open(plan.layers[k].path);
+      auto blob = files.Open(plan.layers[k].path);
       EnsureLayer(plan, k, *blob);
     }
   }
@@ -238,6 +265,11 @@ std::vector<LoadedImage> Loader::Run(ByteSource& in) {
 std::vector<LoadedImage> LoadImageArchive(Store& store, ByteSource& in, const std::string& what) {
   Loader loader(store, what);
   return loader.Run(in);
+}
+
+std::vector<LoadedImage> LoadImageLayoutDirectory(Store& store, const std::filesystem::path& dir) {
+  Loader loader(store, dir.string());
+  return loader.RunDirectory(dir);
 }
 
 }  // namespace ubuild::store

@@ -1,6 +1,7 @@
 #include "store/image_archive_writer.h"
 
 #include <nlohmann/json.hpp>
+#include <map>
 #include <set>
 
 #include "store/chain_id.h"
@@ -27,13 +28,15 @@ std::string BlobPath(const Digest& d) { return kBlobDir + d.hex(); }
 struct Blob {
   Digest digest;
   uint64_t size = 0;
-  std::string bytes;             // config and manifest blobs
-  std::optional<Layer> layer;    // layer blobs stream from the store
+  std::string bytes;                      // config and manifest blobs
+  std::optional<Layer> layer;             // plain layer blobs stream from the store
+  std::unique_ptr<ByteSource> encoded;    // encoded layer blobs, made beforehand
 };
 
 struct PreparedImage {
   const ImageToSave* request = nullptr;
   std::vector<Digest> diff_ids;
+  std::vector<Digest> layer_blobs;  // the diff_ids, or the encoded blobs' digests
   Digest manifest_digest;
   uint64_t manifest_size = 0;
 };
@@ -61,6 +64,15 @@ void WriteLayerBlob(const Store& store, TarArchiveOutput& tar, const Blob& blob)
   tar.EndFile();
 }
 
+// Copies an encoded blob into its member; the member sink refuses bytes
+// beyond the announced size and EndFile checks the count.
+void WriteEncodedBlob(TarArchiveOutput& tar, const Blob& blob) {
+  ByteSink& sink = tar.BeginFile(BlobPath(blob.digest), blob.size);
+  char buf[256 << 10];
+  for (size_t n; (n = blob.encoded->Read(buf, sizeof buf)) > 0;) sink.Write(buf, n);
+  tar.EndFile();
+}
+
 // The blobs of an archive, each once, in the order they are written.
 class BlobList {
  public:
@@ -74,9 +86,46 @@ class BlobList {
   std::set<Digest> seen_;
 };
 
+// A layer's blob as the manifest describes it; with an encoder, each
+// diff_id is encoded once however many images share it.
+class LayerBlobs {
+ public:
+  explicit LayerBlobs(LayerBlobEncoder* encoder) : encoder_(encoder) {}
+
+  bool encoding() const { return encoder_ != nullptr; }
+  std::string_view MediaType() const { return encoder_ ? encoder_->OciMediaType() : media_type::kOciLayer; }
+
+  // The blob for `layer`; with an encoder, `encoded` is set only the
+  // first time a diff_id is asked for (later images share that blob).
+  Blob For(const Store& store, const Layer& layer) {
+    Blob b;
+    b.layer = layer;
+    if (!encoder_) {
+      b.digest = layer.diff_id;
+      b.size = TarSplitTarSize(TarSplitPath(store, layer));
+      return b;
+    }
+    if (auto it = done_.find(layer.diff_id); it != done_.end()) {
+      b.digest = it->second.first;
+      b.size = it->second.second;
+      return b;
+    }
+    EncodedLayerBlob e = encoder_->Encode(layer);
+    b.digest = e.digest;
+    b.size = e.size;
+    b.encoded = std::move(e.bytes);
+    done_.emplace(layer.diff_id, std::make_pair(b.digest, b.size));
+    return b;
+  }
+
+ private:
+  LayerBlobEncoder* encoder_;
+  std::map<Digest, std::pair<Digest, uint64_t>> done_;  // diff_id -> encoded digest, size
+};
+
 // One image's config, OCI manifest and layers, checked against the store and
 // added to `blobs` in that order.
-PreparedImage PrepareImage(const Store& store, const ImageToSave& img, BlobList& blobs) {
+PreparedImage PrepareImage(const Store& store, const ImageToSave& img, LayerBlobs& layers, BlobList& blobs) {
   PreparedImage p;
   p.request = &img;
   std::string config = store.images().GetConfig(img.id);
@@ -102,11 +151,8 @@ PreparedImage PrepareImage(const Store& store, const ImageToSave& img, BlobList&
                       ", config says " + p.diff_ids[i].str(),
                   img.id.str());
     }
-    Blob b;
-    b.digest = chain[i].diff_id;
-    b.size = TarSplitTarSize(TarSplitPath(store, chain[i]));
-    b.layer = chain[i];
-    manifest["layers"].push_back(Descriptor(media_type::kOciLayer, b.digest, b.size));
+    Blob b = layers.For(store, chain[i]);
+    manifest["layers"].push_back(Descriptor(layers.MediaType(), b.digest, b.size));
     layer_blobs.push_back(std::move(b));
   }
   std::string manifest_bytes = manifest.dump();
@@ -123,7 +169,11 @@ PreparedImage PrepareImage(const Store& store, const ImageToSave& img, BlobList&
   mb.size = manifest_bytes.size();
   mb.bytes = std::move(manifest_bytes);
   blobs.Add(std::move(mb));
-  for (Blob& b : layer_blobs) blobs.Add(std::move(b));
+  for (Blob& b : layer_blobs) {
+    p.layer_blobs.push_back(b.digest);
+    // A layer encoded for an earlier image is in `blobs` already.
+    if (!layers.encoding() || b.encoded) blobs.Add(std::move(b));
+  }
   return p;
 }
 
@@ -157,7 +207,7 @@ ArchiveIndexes MakeIndexes(const std::vector<PreparedImage>& prepared) {
     item["Config"] = BlobPath(p.request->id);
     item["RepoTags"] = p.request->tags.empty() ? ordered_json(nullptr) : ordered_json(p.request->tags);
     item["Layers"] = ordered_json::array();
-    for (const Digest& d : p.diff_ids) item["Layers"].push_back(BlobPath(d));
+    for (const Digest& d : p.layer_blobs) item["Layers"].push_back(BlobPath(d));
     out.docker_manifest.push_back(std::move(item));
   }
   return out;
@@ -166,15 +216,16 @@ ArchiveIndexes MakeIndexes(const std::vector<PreparedImage>& prepared) {
 }  // namespace
 
 void WriteImageArchive(const Store& store, const std::vector<ImageToSave>& images, ByteSink& out,
-                       ByteCounter* expected) {
+                       ByteCounter* expected, LayerBlobEncoder* encoder) {
   if (images.empty()) throw Error("no images to save");
   BlobList blobs;
+  LayerBlobs layers(encoder);
   std::vector<PreparedImage> prepared;
-  for (const ImageToSave& img : images) prepared.push_back(PrepareImage(store, img, blobs));
+  for (const ImageToSave& img : images) prepared.push_back(PrepareImage(store, img, layers, blobs));
   const ArchiveIndexes indexes = MakeIndexes(prepared);
   if (expected) {
     // The blobs' members (header, padded data): all but a few kB of the archive.
-    for (const Blob& b : blobs.blobs()) expected->Expect(512 + (((b.layer ? b.size : b.bytes.size()) + 511) / 512) * 512);
+    for (const Blob& b : blobs.blobs()) expected->Expect(512 + ((b.size + 511) / 512) * 512);
   }
 
   TarArchiveOutput tar(out);
@@ -185,7 +236,9 @@ void WriteImageArchive(const Store& store, const std::vector<ImageToSave>& image
   tar.AddDirectory("blobs/");
   tar.AddDirectory(kBlobDir);
   for (const Blob& b : blobs.blobs()) {
-    if (b.layer) {
+    if (b.encoded) {
+      WriteEncodedBlob(tar, b);
+    } else if (b.layer) {
       WriteLayerBlob(store, tar, b);
     } else {
       tar.AddFile(BlobPath(b.digest), b.bytes);

@@ -1,11 +1,13 @@
-// `ubuild load [-i FILE] [-q]`: adds the images of a docker-save or OCI
-// archive (gzip accepted) to the store (store/image_archive_reader.h) and
-// prints what it loaded, as `docker load` does.
+// `ubuild load [-i FILE|DIR] [-q]`: adds the images of a docker-save or OCI
+// archive (compressed or not), or of an OCI image layout directory, to the
+// store (store/image_archive_reader.h) and prints what it loaded, as
+// `docker load` does.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 
@@ -20,12 +22,35 @@
 
 namespace ubuild::cli {
 
+namespace {
+
+void PrintLoaded(const std::vector<store::LoadedImage>& loaded) {
+  for (const store::LoadedImage& img : loaded) {
+    if (img.tags.empty()) {
+      std::cout << "Loaded image ID: " << img.id.str() << "\n";
+    } else {
+      for (const std::string& t : img.tags) std::cout << "Loaded image: " << t << "\n";
+    }
+  }
+}
+
+}  // namespace
+
 int CmdLoad(const GlobalOptions& g, const Args& args) {
   ParsedArgs p = ParseCommandArgs(CommandNamed("load"), args);
-  if (!p.positional.empty()) throw UsageError("load: unexpected argument " + p.positional[0] + " (usage: ubuild load [-i FILE])");
+  if (!p.positional.empty()) throw UsageError("load: unexpected argument " + p.positional[0] + " (usage: ubuild load [-i FILE|DIR])");
   std::optional<std::string> input;  // -q is accepted for docker's sake: load prints no progress to hide
   if (auto i = p.values.find("input"); i != p.values.end()) input = i->second;
   if (input && input->empty()) throw UsageError("load: -i needs a file name");
+
+  std::vector<store::LoadedImage> loaded;
+  std::error_code ec;
+  if (input && std::filesystem::is_directory(*input, ec)) {
+    store::Store s = store::Store::Open(g.root, store::Store::Mode::kWrite);
+    loaded = store::LoadImageLayoutDirectory(s, *input);
+    PrintLoaded(loaded);
+    return 0;
+  }
 
   Fd file;  // -i FILE; standard input stays open
   std::string what = "standard input";
@@ -40,7 +65,6 @@ int CmdLoad(const GlobalOptions& g, const Args& args) {
 
   store::Store s = store::Store::Open(g.root, store::Store::Mode::kWrite);
   store::FdSource fd_source(fd, what);
-  std::vector<store::LoadedImage> loaded;
   {
     // A live byte count when stderr is a terminal (of the file's size when
     // it has one); otherwise load prints only what it loaded.
@@ -51,13 +75,7 @@ int CmdLoad(const GlobalOptions& g, const Args& args) {
     store::CountedSource source(fd_source, task.bytes());
     loaded = store::LoadImageArchive(s, source, what);
   }
-  for (const store::LoadedImage& img : loaded) {
-    if (img.tags.empty()) {
-      std::cout << "Loaded image ID: " << img.id.str() << "\n";
-    } else {
-      for (const std::string& t : img.tags) std::cout << "Loaded image: " << t << "\n";
-    }
-  }
+  PrintLoaded(loaded);
   return 0;
 }
 

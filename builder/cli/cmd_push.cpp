@@ -7,36 +7,20 @@
 
 #include "builder/cli/command_args.h"
 #include "builder/cli/commands.h"
+#include "builder/cli/compression_flags.h"
 #include "builder/cli/progress_display.h"
 #include "store/registry/image_push.h"
 #include "store/store.h"
 
 namespace ubuild::cli {
 
-namespace {
-std::optional<int> CompressionLevel(const ParsedArgs& p) {
-  if (!p.Has("compression-level")) return std::nullopt;
-  const std::string& v = p.values.at("compression-level");
-  size_t used = 0;
-  int level = -1;
-  try {
-    level = std::stoi(v, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used == 0 || used != v.size()) throw UsageError("--compression-level takes a number, not '" + v + "'");
-  return level;
-}
-}  // namespace
-
 int CmdPush(const GlobalOptions& g, const Args& args) {
   ParsedArgs p = ParseCommandArgs(CommandNamed("push"), args);
   if (p.positional.size() != 1) throw UsageError("push needs exactly one image reference (usage: ubuild push [-q] [--compression C] NAME[:TAG])");
   auto ref = store::registry::ImageReference::Parse(p.positional[0]);
   store::registry::PushOptions options;
-  if (p.Has("compression") || p.Has("compression-level")) {
-    options.compression = store::registry::LayerCompression::Parse(
-        p.Has("compression") ? p.values.at("compression") : "gzip", CompressionLevel(p));
+  if (auto compression = CompressionFromFlags(p, "gzip")) {
+    options.compression = *compression;
     options.force_compression = true;
   }
   auto s = store::Store::Open(g.root, store::Store::Mode::kWrite);

@@ -1,5 +1,8 @@
-// `ubuild save [-o FILE] REF...`: images -> a docker-load tarball
-// (store/image_archive_writer.h). To a file it writes an unnamed file in
+// `ubuild save [-o FILE] [--compression gzip|zstd|uncompressed]
+// [--compression-level N] REF...`: images -> a docker-load tarball
+// (store/image_archive_writer.h), its layers compressed on every core by
+// push's compressors when asked (store/registry/archive_layer_compressor.h).
+// To a file it writes an unnamed file in
 // the same directory and puts it in place only once the archive is
 // complete, so a failed or killed save never leaves a truncated FILE behind.
 #include <fcntl.h>
@@ -15,6 +18,7 @@
 
 #include "builder/cli/command_args.h"
 #include "builder/cli/commands.h"
+#include "builder/cli/compression_flags.h"
 #include "builder/cli/progress_display.h"
 #include "store/base/error.h"
 #include "store/atomic_file.h"
@@ -22,6 +26,7 @@
 #include "store/counted_stream.h"
 #include "store/image_archive_writer.h"
 #include "store/random_name.h"
+#include "store/registry/archive_layer_compressor.h"
 #include "store/store.h"
 
 namespace ubuild::cli {
@@ -78,7 +83,7 @@ void RemoveStaleTempNames(const std::filesystem::path& dir, const std::string& p
 // The link-then-rename keeps the replace atomic; a kill between those two
 // calls leaves a locked-then-orphaned temp name the next save removes.
 void SaveToFile(const store::Store& s, const std::vector<ImageToSave>& images, const std::filesystem::path& file,
-                ByteCounter& bytes) {
+                ByteCounter& bytes, store::LayerBlobEncoder* encoder) {
   std::filesystem::path dir = file.parent_path().empty() ? std::filesystem::path(".") : file.parent_path();
   const std::string prefix = TempPrefix(file);
   RemoveStaleTempNames(dir, prefix);
@@ -98,7 +103,7 @@ void SaveToFile(const store::Store& s, const std::vector<ImageToSave>& images, c
     if (!held.valid()) throw SysError("dup", file.string(), errno);
     store::FdSink file_sink(fd.get(), file.string());
     store::CountedSink sink(file_sink, bytes);
-    store::WriteImageArchive(s, images, sink, &bytes);
+    store::WriteImageArchive(s, images, sink, &bytes, encoder);
     if (::fchmod(fd.get(), 0644) != 0) throw SysError("chmod", file.string(), errno);
     fd.Close(file.string());
     if (tmp.empty()) {
@@ -129,7 +134,10 @@ int CmdSave(const GlobalOptions& g, const Args& args) {
   const std::vector<std::string>& refs = p.positional;
   std::optional<std::string> output;
   if (auto o = p.values.find("output"); o != p.values.end()) output = o->second;
-  if (refs.empty()) throw UsageError("save: needs at least one image (usage: ubuild save [-o FILE] REF...)");
+  if (refs.empty()) {
+    throw UsageError("save: needs at least one image (usage: ubuild save [-o FILE] [--compression C] REF...)");
+  }
+  const auto compression = CompressionFromFlags(p, "uncompressed");
   if (output && output->empty()) throw UsageError("save: -o needs a file name");
   if (!output && ::isatty(STDOUT_FILENO)) {
     throw Error("refusing to write an image archive to a terminal: use -o FILE or redirect standard output");
@@ -137,15 +145,20 @@ int CmdSave(const GlobalOptions& g, const Args& args) {
 
   store::Store s = store::Store::Open(g.root, store::Store::Mode::kRead);
   std::vector<ImageToSave> images = ResolveImages(s, refs);
+  std::optional<store::registry::ArchiveLayerCompressor> compressor;
+  if (compression && compression->kind != store::registry::LayerCompression::Kind::kUncompressed) {
+    compressor.emplace(s, *compression);
+  }
+  store::LayerBlobEncoder* encoder = compressor ? &*compressor : nullptr;
   // A live byte count when stderr is a terminal; otherwise as quiet as docker save.
   ProgressDisplay display(builder::Progress::kAuto, "Saving");
   ProgressTask task(&display.sink(), "writing " + (output ? *output : std::string("standard output")));
   if (output) {
-    SaveToFile(s, images, *output, task.bytes());
+    SaveToFile(s, images, *output, task.bytes(), encoder);
   } else {
     store::FdSink out(STDOUT_FILENO, "standard output");
     store::CountedSink sink(out, task.bytes());
-    store::WriteImageArchive(s, images, sink, &task.bytes());
+    store::WriteImageArchive(s, images, sink, &task.bytes(), encoder);
   }
   return 0;
 }

@@ -4,6 +4,8 @@
 # root and exec root (never /var/lib/docker), with networking off, and
 # always stops it and removes everything in its EXIT trap.
 #   ubuild save -> docker load: same id; docker run prints the CMD output
+#   (plain and gzip layers; Docker 20.10 reads no zstd layers: its
+#   pkg/archive DecompressStream knows gzip, bzip2 and xz only)
 #   docker build + docker save -> ubuild load: same id; ubuild builds FROM it
 #   ubuild save -> docker load -> docker save -> ubuild load: same id
 set -euo pipefail
@@ -69,6 +71,15 @@ DF
 ub build -q -t hello "$ctx" >/dev/null
 hello_id=$(id_of "$ROOT" hello)
 bb_id=$(id_of "$ROOT" busybox)
+# gzip layers (save --compression gzip) first, while the engine has none of
+# them: a layer docker already has is not read again.
+ub save --compression gzip -o "$E2E_TMP/hello-gzip.tar" hello
+out=$(docker_cli load -i "$E2E_TMP/hello-gzip.tar" 2>&1) && rc=0 || rc=$?
+check "docker load of gzip layers succeeds ($out)" test "$rc" -eq 0
+check "with ubuild's id" test "$(docker_id hello:latest)" = "$hello_id"
+out=$(docker_cli run --rm --network none hello sh -c 'cat /greet/msg; test ! -e /etc/group && echo whiteout-ok' 2>&1)
+check "its layers apply ($out)" test "$out" = $'from a RUN layer\nwhiteout-ok'
+docker_cli rmi hello:latest >/dev/null
 ub save -o "$E2E_TMP/hello.tar" hello busybox
 out=$(docker_cli load -i "$E2E_TMP/hello.tar" 2>&1) && rc=0 || rc=$?
 echo "$out"

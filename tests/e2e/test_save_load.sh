@@ -44,6 +44,7 @@ m = json.load(tarfile.open(sys.argv[1]).extractfile("manifest.json"))
 assert m[0]["RepoTags"] == ["app:1", "app:latest"], m
 assert m[1]["RepoTags"] == ["busybox:latest"], m
 assert m[1]["Layers"] == m[0]["Layers"][:1], m' "$E2E_TMP/a.tar"
+size_plain=$(stat -c %s "$E2E_TMP/a.tar")
 ub save -o "$E2E_TMP/a2.tar" app:1 app:latest busybox
 check "save is byte-identical the second time" cmp -s "$E2E_TMP/a.tar" "$E2E_TMP/a2.tar"
 ub save app:1 app:latest busybox >"$E2E_TMP/a3.tar"
@@ -85,6 +86,109 @@ R4=$E2E_TMP/root4
 ub save -o "$E2E_TMP/byid.tar" "${bb_id#sha256:}"
 out=$("$UBUILD_BIN" --root "$R4" load -i "$E2E_TMP/byid.tar")
 check "an image saved by id loads untagged" test "$out" = "Loaded image ID: $bb_id"
+
+# --- compressed layers ----------------------------------------------------------
+# Each layer becomes the blob of its compressed digest, with the OCI media
+# type in the manifest and the same blob in manifest.json's Layers; the
+# archive is the same bytes every time, and loads back to the same ids.
+check "--compression uncompressed is the default archive" \
+  bash -c '"$0" --root "$1" save --compression uncompressed app:1 app:latest busybox | cmp -s - "$2"' \
+  "$UBUILD_BIN" "$ROOT" "$E2E_TMP/a.tar"
+for c in gzip zstd; do
+  ub save --compression "$c" -o "$E2E_TMP/$c.tar" app:1 app:latest busybox
+  ub save --compression "$c" -o "$E2E_TMP/$c-2.tar" app:1 app:latest busybox
+  check "$c: byte-identical the second time" cmp -s "$E2E_TMP/$c.tar" "$E2E_TMP/$c-2.tar"
+  check "$c: smaller than the plain archive" test "$(stat -c %s "$E2E_TMP/$c.tar")" -lt "$size_plain"
+  check "$c: layer blobs, media types and manifest.json agree" python3 - "$E2E_TMP/$c.tar" "$c" <<'PY'
+import hashlib, json, subprocess, sys, tarfile
+path, kind = sys.argv[1], sys.argv[2]
+magic = {"gzip": b"\x1f\x8b", "zstd": b"\x28\xb5\x2f\xfd"}[kind]
+t = tarfile.open(path)
+blob = lambda d: t.extractfile("blobs/sha256/" + d.split(":")[1]).read()
+for m in t.getmembers():
+    if m.isfile() and m.name.startswith("blobs/sha256/"):
+        assert hashlib.sha256(t.extractfile(m).read()).hexdigest() == m.name[13:], m.name
+layers_of = {}
+for d in json.load(t.extractfile("index.json"))["manifests"]:
+    man = json.loads(blob(d["digest"]))
+    diff_ids = json.loads(blob(man["config"]["digest"]))["rootfs"]["diff_ids"]
+    assert len(man["layers"]) == len(diff_ids)
+    for l, diff in zip(man["layers"], diff_ids):
+        assert l["mediaType"] == "application/vnd.oci.image.layer.v1.tar+" + kind, l
+        data = blob(l["digest"])
+        assert data.startswith(magic) and len(data) == l["size"], l
+        tar = subprocess.run([kind, "-dc"], input=data, capture_output=True, check=True).stdout
+        assert "sha256:" + hashlib.sha256(tar).hexdigest() == diff, (l, diff)
+    layers_of[man["config"]["digest"]] = ["blobs/sha256/" + l["digest"][7:] for l in man["layers"]]
+for item in json.load(t.extractfile("manifest.json")):
+    assert item["Layers"] == layers_of["sha256:" + item["Config"][13:]], item
+PY
+  Rc=$E2E_TMP/root-$c
+  "$UBUILD_BIN" --root "$Rc" load -i "$E2E_TMP/$c.tar" >/dev/null
+  check "$c: loads with the same ids" test "$(id_of "$Rc" app:1) $(id_of "$Rc" busybox)" = "$app_id $bb_id"
+  "$UBUILD_BIN" --root "$Rc" save -o "$E2E_TMP/$c-back.tar" app:1 app:latest busybox
+  check "$c: the loaded store saves the same plain archive" cmp -s "$E2E_TMP/a.tar" "$E2E_TMP/$c-back.tar"
+done
+ub save --compression gzip --compression-level 1 -o "$E2E_TMP/gzip1.tar" app:1
+check "gzip level 1 gives other bytes" bash -c '! cmp -s "$0" "$1"' "$E2E_TMP/gzip1.tar" "$E2E_TMP/gzip.tar"
+out=$("$UBUILD_BIN" --root "$E2E_TMP/root-gzip1" load -i "$E2E_TMP/gzip1.tar")
+check "and loads as the same image ($out)" test "$(id_of "$E2E_TMP/root-gzip1" app:1)" = "$app_id"
+for bad in "--compression lz4" "--compression-level 3" "--compression gzip --compression-level 10" \
+           "--compression zstd --compression-level x"; do
+  # shellcheck disable=SC2086
+  out=$(ub save $bad -o "$E2E_TMP/bad.tar" app:1 2>&1) && rc=0 || rc=$?
+  check "save $bad is refused (rc=$rc): $out" test "$rc" -ne 0 -a ! -e "$E2E_TMP/bad.tar"
+done
+check "no compression spool is left in the store" test -z "$(ls -A "$ROOT/image/overlay2/layerdb/tmp")"
+
+# Whole archives compressed as docker load accepts them, on standard input.
+for z in zstd xz bzip2; do
+  Rz=$E2E_TMP/root-$z
+  "$z" -c "$E2E_TMP/a.tar" | "$UBUILD_BIN" --root "$Rz" load >/dev/null
+  check "a $z-compressed archive on stdin loads" test "$(id_of "$Rz" app:1)" = "$app_id"
+done
+
+# --- OCI image layout directories ----------------------------------------------
+# ubuild's archive is itself an OCI layout: unpacked, it loads from index.json.
+lay=$E2E_TMP/layout
+mkdir -p "$lay" && tar -C "$lay" -xf "$E2E_TMP/zstd.tar" && rm "$lay/manifest.json" "$lay/repositories"
+Rd=$E2E_TMP/root-dir
+out=$("$UBUILD_BIN" --root "$Rd" load -i "$lay")
+check "load -i DIR prints each tag ($out)" \
+  test "$out" = $'Loaded image: app:1\nLoaded image: app:latest\nLoaded image: busybox:latest'
+check "load -i DIR keeps the ids" test "$(id_of "$Rd" app:latest) $(id_of "$Rd" busybox)" = "$app_id $bb_id"
+# A multi-platform layout (skopeo copy --all): index.json -> an index of one
+# manifest per platform. load takes the host's, as pull and podman do.
+multi=$E2E_TMP/multi-layout
+cp -a "$lay" "$multi"
+python3 - "$multi" <<'PY'
+import hashlib, json, os, platform, sys
+d = sys.argv[1]
+arch = {"x86_64": "amd64", "aarch64": "arm64"}.get(platform.machine(), platform.machine())
+def put(obj):
+    data = json.dumps(obj).encode()
+    h = hashlib.sha256(data).hexdigest()
+    open(os.path.join(d, "blobs/sha256", h), "wb").write(data)
+    return {"digest": "sha256:" + h, "size": len(data)}
+def get(desc):
+    return json.load(open(os.path.join(d, "blobs/sha256", desc["digest"][7:])))
+index = json.load(open(os.path.join(d, "index.json")))
+app = next(m for m in index["manifests"] if m.get("annotations", {}).get("org.opencontainers.image.ref.name") == "1")
+man = get(app)
+other_cfg = get(man["config"]); other_cfg["architecture"] = "s390x"
+other = dict(man, config=dict(man["config"], **put(other_cfg)))
+mt = "application/vnd.oci.image.manifest.v1+json"
+inner = put({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": [
+    dict(mediaType=mt, **put(other), platform={"architecture": "s390x", "os": "linux"}),
+    dict(mediaType=mt, digest=app["digest"], size=app["size"], platform={"architecture": arch, "os": "linux"})]})
+json.dump({"schemaVersion": 2, "manifests": [dict(mediaType="application/vnd.oci.image.index.v1+json",
+           annotations={"org.opencontainers.image.ref.name": "multi:1"}, **inner)]},
+          open(os.path.join(d, "index.json"), "w"))
+PY
+Rm=$E2E_TMP/root-multi
+out=$("$UBUILD_BIN" --root "$Rm" load -i "$multi")
+check "a nested index loads the host's image, named by ref.name ($out)" test "$out" = "Loaded image: multi:1"
+check "with the host image's id" test "$(id_of "$Rm" multi:1)" = "$app_id"
 
 # --- refused archives leave the store unchanged ------------------------------
 # R5 holds busybox already: a failing load must not touch its shared layer
@@ -128,5 +232,49 @@ refused "random bytes" "$E2E_TMP/noise.tar"
 tar -C "$ctx" -cf "$E2E_TMP/plain.tar" Dockerfile
 refused "a tar that is no image archive" "$E2E_TMP/plain.tar" "manifest.json"
 refused "a missing file" "$E2E_TMP/does-not-exist.tar" "does-not-exist"
+
+# Layout directories with a missing blob, a blob not matching its digest, a
+# blob leading out of the directory, an unknown or missing oci-layout.
+bad_layout() {  # bad_layout NAME: a fresh copy of $lay to damage
+  rm -rf "$E2E_TMP/bad-$1"; cp -a "$lay" "$E2E_TMP/bad-$1"; echo "$E2E_TMP/bad-$1"
+}
+top_blob=$(python3 -c '
+import json,sys,os
+d=sys.argv[1]; idx=json.load(open(d+"/index.json"))
+m=json.load(open(d+"/blobs/sha256/"+idx["manifests"][0]["digest"][7:]))
+print(m["layers"][-1]["digest"][7:], m["config"]["digest"][7:])' "$lay")
+read -r top_hex cfg_hex <<<"$top_blob"
+d=$(bad_layout missing); rm "$d/blobs/sha256/$top_hex"
+refused "layout dir: missing layer blob" "$d" "sha256:$top_hex is missing"
+flip_middle() { python3 -c '
+import sys; p=sys.argv[1]; b=bytearray(open(p,"rb").read()); b[len(b)//2]^=1; open(p,"wb").write(bytes(b))' "$1"; }
+d=$(bad_layout flipped); flip_middle "$d/blobs/sha256/$top_hex"
+refused "layout dir: damaged zstd layer blob" "$d" "blobs/sha256/$top_hex"
+# A plain layer's blob digest is its diff_id.
+d=$E2E_TMP/bad-plain; mkdir -p "$d" && tar -C "$d" -xf "$E2E_TMP/a.tar"
+flip_middle "$d/${top_layer}"
+refused "layout dir: plain layer blob not matching its digest" "$d" "layer sha256:${top_layer#blobs/sha256/}"
+d=$(bad_layout config); printf ' ' >>"$d/blobs/sha256/$cfg_hex"
+refused "layout dir: config blob of the wrong size" "$d" "sha256:$cfg_hex has"
+d=$(bad_layout outside); rm "$d/blobs/sha256/$cfg_hex"; ln -s /etc/passwd "$d/blobs/sha256/$cfg_hex"
+refused "layout dir: blob symlinked out of it" "$d" "leads out of the layout directory"
+d=$(bad_layout version); echo '{"imageLayoutVersion": "2.0.0"}' >"$d/oci-layout"
+refused "layout dir: oci-layout version 2.0.0" "$d" 'imageLayoutVersion "2.0.0"'
+d=$(bad_layout nolayout); rm "$d/oci-layout"
+refused "layout dir: no oci-layout" "$d" "oci-layout is missing"
+d=$(bad_layout noindex); rm "$d/index.json"
+refused "layout dir: no index.json" "$d" "index.json is missing"
+d=$(bad_layout foreign); python3 - "$d" <<'PY'
+import json, sys
+p = sys.argv[1] + "/index.json"; j = json.load(open(p))
+inner = {"schemaVersion": 2, "manifests": [dict(j["manifests"][0], platform={"os": "linux", "architecture": "s390x"}),
+                                           dict(j["manifests"][0], platform={"os": "windows", "architecture": "s390x"})]}
+import hashlib, os
+data = json.dumps(inner).encode(); h = hashlib.sha256(data).hexdigest()
+open(sys.argv[1] + "/blobs/sha256/" + h, "wb").write(data)
+json.dump({"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.image.index.v1+json",
+           "digest": "sha256:" + h, "size": len(data)}]}, open(p, "w"))
+PY
+refused "layout dir: an index without the host's platform" "$d" "has no image for linux/"
 
 e2e_finish

@@ -2,7 +2,11 @@
 # End-to-end with the containers/image tools: skopeo reads ubuild's archive
 # as a docker-archive, copies it to an OCI layout, umoci unpacks that layout
 # to the same files as the image's merged layers, and ubuild loads the OCI
-# layout (as a tar) back with the same id.
+# layout (as a tar and as a directory) back with the same id. Archives with
+# gzip and zstd layers (save --compression) read in skopeo as docker-archive:
+# and oci-archive:, and in umoci (gzip: umoci 0.4 knows no zstd); layouts
+# skopeo and umoci write, with gzip, zstd and plain layers, load from their
+# directories.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 # lib.sh's cleanup runs under errexit+pipefail, where its "no mounts left"
@@ -70,5 +74,54 @@ R3=$E2E_TMP/root-back
 back_id=sha256:$(skopeo inspect --config --raw "docker-archive:$E2E_TMP/back.tar" | sha256sum | cut -d' ' -f1)
 check "skopeo's docker-archive loads with its config's digest as id" \
   test "$("$UBUILD_BIN" --root "$R3" inspect multi:back | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Id"])')" = "$back_id"
+
+# --- compressed archives -----------------------------------------------------------
+for c in gzip zstd; do
+  ub save --compression "$c" -o "$E2E_TMP/multi-$c.tar" multi:1
+  for transport in docker-archive oci-archive; do
+    cfg=$(skopeo inspect --config --raw "$transport:$E2E_TMP/multi-$c.tar" | sha256sum | cut -d' ' -f1)
+    check "$c: skopeo reads the $transport: with ubuild's config" test "sha256:$cfg" = "$id"
+  done
+  check "$c: skopeo copies it whole (layers decompressed and checked)" \
+    skopeo copy -q "oci-archive:$E2E_TMP/multi-$c.tar" "oci:$E2E_TMP/copy-$c:x"
+done
+mkdir -p "$E2E_TMP/gz-layout" && tar -C "$E2E_TMP/gz-layout" -xf "$E2E_TMP/multi-gzip.tar"
+umoci unpack --image "$E2E_TMP/gz-layout:1" "$E2E_TMP/gz-bundle" >/dev/null
+python3 "$tools" tree "$E2E_TMP/gz-bundle/rootfs" >"$E2E_TMP/umoci-gz.list"
+check "umoci unpacks the gzip archive's layout to the merged layers" diff "$E2E_TMP/merged.list" "$E2E_TMP/umoci-gz.list"
+
+# --- layout directories skopeo and umoci write -----------------------------------
+# From ubuild's archive read as oci-archive: skopeo keeps the config (the
+# image id), gzips the layers by default, keeps them plain or zstd-compresses
+# them when told.
+skopeo copy -q --dest-oci-accept-uncompressed-layers "oci-archive:$E2E_TMP/multi.tar" "oci:$E2E_TMP/d-plain:multi:1"
+skopeo copy -q "oci-archive:$E2E_TMP/multi.tar" "oci:$E2E_TMP/d-gzip:multi:1"
+skopeo copy -q --dest-compress-format zstd "oci-archive:$E2E_TMP/multi.tar" "oci:$E2E_TMP/d-zstd:multi:1"
+for c in plain gzip zstd; do
+  types=$(python3 -c '
+import json,sys
+d=sys.argv[1]; i=json.load(open(d+"/index.json"))
+m=json.load(open(d+"/blobs/sha256/"+i["manifests"][0]["digest"][7:]))
+print(" ".join(sorted({l["mediaType"].rsplit(".",1)[1] for l in m["layers"]})))' "$E2E_TMP/d-$c")
+  check "skopeo's $c layout has $c layers ($types)" test "$types" = "$(sed 's/plain/tar/;s/gzip/tar+gzip/;s/zstd/tar+zstd/' <<<"$c")"
+  Rd=$E2E_TMP/root-d-$c
+  out=$("$UBUILD_BIN" --root "$Rd" load -i "$E2E_TMP/d-$c" 2>&1) && rc=0 || rc=$?
+  check "ubuild loads skopeo's $c layout directory ($out)" test "$rc" -eq 0 -a "$out" = "Loaded image: multi:1"
+  check "with ubuild's image id" test "$("$UBUILD_BIN" --root "$Rd" images -q --no-trunc multi:1)" = "$id"
+done
+# umoci: a new layer on top (umoci repack, gzip) and a new config (umoci
+# config), each under a bare tag, which names no repository: loaded by id.
+umoci repack --image "$oci:multi" "$E2E_TMP/bundle" >/dev/null
+cp -a "$oci" "$E2E_TMP/umoci-layout"
+mkdir -p "$E2E_TMP/bundle/rootfs/added" && echo umoci >"$E2E_TMP/bundle/rootfs/added/file"
+umoci repack --image "$E2E_TMP/umoci-layout:grown" "$E2E_TMP/bundle" >/dev/null
+umoci config --image "$E2E_TMP/umoci-layout:grown" --tag relabelled --config.label umoci=yes >/dev/null
+umoci rm --image "$E2E_TMP/umoci-layout:multi"
+umoci rm --image "$E2E_TMP/umoci-layout:grown"
+relabelled=sha256:$(skopeo inspect --config --raw "oci:$E2E_TMP/umoci-layout:relabelled" | sha256sum | cut -d' ' -f1)
+Ru=$E2E_TMP/root-umoci
+out=$("$UBUILD_BIN" --root "$Ru" load -i "$E2E_TMP/umoci-layout" 2>&1) && rc=0 || rc=$?
+check "ubuild loads umoci's layout ($out)" test "$rc" -eq 0 -a "$out" = "Loaded image ID: $relabelled"
+check "its added layer is there" test "$("$UBUILD_BIN" --root "$Ru" inspect -f '{{len .RootFS.Layers}} {{index .Config.Labels "umoci"}}' "$relabelled")" = "4 yes"
 
 e2e_finish

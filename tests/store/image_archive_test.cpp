@@ -5,7 +5,10 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <sys/stat.h>
+
 #include <fstream>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -17,6 +20,7 @@
 #include "store/image_archive_writer.h"
 #include "store/layer_tar.h"
 #include "store/layout.h"
+#include "store/oci_layout_directory.h"
 #include "store/pipelined_sink.h"
 #include "store/reference_forms.h"
 #include "store/spooled_archive.h"
@@ -604,6 +608,84 @@ TEST_F(ArchiveTest, RejectsLayerCountMismatch) {
 TEST_F(ArchiveTest, SaveOfUnknownImageFails) {
   StringSink out;
   EXPECT_THROW(WriteImageArchive(src_, {{Sha256Of("nope"), {}}}, out), Error);
+}
+
+// The archive ubuild writes, unpacked: an OCI image layout directory.
+fs::path Unpack(const std::string& archive, const fs::path& dir) {
+  for (const Member& m : ReadTar(archive)) {
+    if (m.kind == TarArchiveInput::Kind::kFile) PutFile(dir / m.path, m.data);
+  }
+  return dir;
+}
+
+TEST_F(ArchiveTest, LayoutDirectoryLoadsFromIndexJson) {
+  fs::path layout = Unpack(SaveBoth(), dir_.path() / "layout");
+  fs::remove(layout / "manifest.json");  // a plain OCI layout has none
+  auto loaded = LoadImageLayoutDirectory(dst_, layout);
+  ASSERT_EQ(loaded.size(), 2u);
+  EXPECT_EQ(loaded[0].id, app_id_);
+  EXPECT_EQ(loaded[0].tags, (std::vector<std::string>{"app:latest", "app:v2"}));
+  EXPECT_EQ(loaded[1].id, base_id_);
+  EXPECT_EQ(dst_.refs().Get("base:1"), base_id_);
+  EXPECT_TRUE(dst_.layers().Get(l2_.chain_id).has_value());
+}
+
+TEST_F(ArchiveTest, LayoutDirectoryRefusalsLeaveTheStoreAsItWas) {
+  const std::string archive = SaveBoth();
+  auto expect_refused = [&](const std::string& name, const std::function<void(const fs::path&)>& damage,
+                            const std::string& message_part) {
+    fs::path layout = Unpack(archive, dir_.path() / name);
+    damage(layout);
+    const std::string before = Listing(dst_.root());
+    try {
+      LoadImageLayoutDirectory(dst_, layout);
+      ADD_FAILURE() << name << ": loaded, expected an error containing " << message_part;
+    } catch (const Error& e) {
+      EXPECT_NE(e.message().find(message_part), std::string::npos) << name << ": " << e.message();
+      EXPECT_NE(e.message().find(layout.string()), std::string::npos) << name << ": unlocated: " << e.message();
+    }
+    EXPECT_EQ(Listing(dst_.root()), before) << name;
+  };
+  const fs::path top = fs::path("blobs/sha256") / l2_.diff_id.hex();
+  expect_refused("missing", [&](const fs::path& d) { fs::remove(d / top); }, l2_.diff_id.str() + " is missing");
+  expect_refused("flipped", [&](const fs::path& d) {
+    std::fstream f(d / top, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(4096);
+    f.put('\x7f');
+  }, "layer " + l2_.diff_id.str());
+  expect_refused("version", [&](const fs::path& d) { PutFile(d / "oci-layout", R"({"imageLayoutVersion":"1.1.0"})"); },
+                 "unsupported imageLayoutVersion \"1.1.0\"");
+  expect_refused("no-version", [&](const fs::path& d) { PutFile(d / "oci-layout", "{}"); },
+                 "oci-layout has no imageLayoutVersion");
+  expect_refused("no-layout", [&](const fs::path& d) { fs::remove(d / "oci-layout"); }, "oci-layout is missing");
+}
+
+TEST(OciLayoutDirectory, ReadsRegularFilesBeneathItOnly) {
+  testing::TestDir dir;
+  const fs::path d = dir.path() / "layout";
+  PutFile(d / "blobs/sha256/inside", "bytes");
+  PutFile(dir.path() / "outside", "secret");
+  fs::create_symlink("inside", d / "blobs/sha256/near");
+  fs::create_symlink("../../../outside", d / "blobs/sha256/far");
+  ASSERT_EQ(::mkfifo((d / "fifo").c_str(), 0600), 0);
+  OciLayoutDirectory layout(d);
+  EXPECT_EQ(layout.Size("blobs/sha256/inside"), 5u);
+  EXPECT_EQ(layout.ReadString("blobs/sha256/near"), "bytes");
+  EXPECT_EQ(layout.Size("blobs/sha256/absent"), std::nullopt);
+  EXPECT_EQ(layout.Size("nothing/below"), std::nullopt);
+  try {
+    layout.ReadString("blobs/sha256/far");
+    ADD_FAILURE() << "read a file outside the layout";
+  } catch (const Error& e) {
+    EXPECT_NE(e.message().find("leads out of the layout directory"), std::string::npos) << e.message();
+  }
+  try {
+    layout.Size("fifo");
+    ADD_FAILURE() << "opened a FIFO";
+  } catch (const Error& e) {
+    EXPECT_NE(e.message().find("not a regular file"), std::string::npos) << e.message();
+  }
+  EXPECT_THROW(OciLayoutDirectory(dir.path() / "absent"), Error);
 }
 
 }  // namespace
