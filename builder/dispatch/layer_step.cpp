@@ -71,7 +71,7 @@ store::Layer RestackLayer(BuildContext& ctx, const store::Layer& source, const s
   }
   PendingGuard guard(layers, NewPending(ctx));
   // The copy outside ROOT/lock, as a step's own layer is made.
-  store::PreparedLayer prepared = store::PrepareLayerCopy(ctx.store.root(), layers, source, guard.get());
+  store::PreparedLayer prepared = store::PrepareLayerCopy(ctx.store.root(), source, guard.get());
   store::Store::Scope adding = ctx.store.Adding();
   store::Layer layer = layers.Finish(guard.get(), prepared, top_chain);
   ctx.store.Pin(layer.chain_id);

@@ -232,8 +232,10 @@ check "the RUN after it sees the new base and the copied files" \
 d1"
 cold=$(ub build -q --no-cache -t rebase-cold "$CTX")
 check "the rebased image is the cold build's, id for id" test "$(ub inspect -f '{{.Id}}' rebase-2)" = "$cold"
-check "and so are its files (modes, owners, sizes, mtimes)" \
-  test "$(listing rebase-2 srv seen base-file)" = "$(listing rebase-cold srv seen base-file)"
+# (Directory mtimes aside: the unpacking of the archive moves them.)
+no_dir_mtime() { awk '$2 ~ /^d/ {NF--} {print}'; }
+check "and so are its files (modes, owners, sizes, file mtimes)" \
+  test "$(listing rebase-2 srv seen base-file | no_dir_mtime)" = "$(listing rebase-cold srv seen base-file | no_dir_mtime)"
 # The old chain goes; the rebased one needs nothing of it, and the key now
 # names the newer image, so a third base hits too.
 ub rmi rebase-1 >/dev/null && ub prune >/dev/null
