@@ -80,7 +80,9 @@ class TreeCopy {
       Fd out(::open(to.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
       if (!out.valid()) throw SysError("open", to.string(), errno);
       CopyBytes(in.get(), out.get(), st.st_size, from.string());
+      FileMetadata(in.get(), out.get(), from, to, st);
       out.Close(to.string());
+      return;
     } else if (S_ISLNK(st.st_mode)) {
       std::string target(static_cast<size_t>(st.st_size) + 1, '\0');
       ssize_t n = ::readlink(from.c_str(), target.data(), target.size());
@@ -115,6 +117,22 @@ class TreeCopy {
     }
   }
 
+  // A regular file's, through its descriptors: no path lookups, and no
+  // chown when the copy is already the source's owner's (the common case).
+  void FileMetadata(int in, int out, const fs::path& from, const fs::path& to, const struct stat& st) const {
+    if ((st.st_uid != euid_ || st.st_gid != egid_) && ::fchown(out, st.st_uid, st.st_gid) != 0) {
+      throw SysError("fchown", to.string(), errno);
+    }
+    if (::fchmod(out, st.st_mode & 07777) != 0) throw SysError("fchmod", to.string(), errno);
+    for (const auto& [name, value] : ReadXattrs(in, from.string())) {
+      if (::fsetxattr(out, name.c_str(), value.data(), value.size(), 0) != 0) {
+        throw SysError("fsetxattr " + name, to.string(), errno);
+      }
+    }
+    struct timespec times[2] = {st.st_atim, st.st_mtim};
+    if (::futimens(out, times) != 0) throw SysError("futimens", to.string(), errno);
+  }
+
   // Owner before mode (chown drops set-id bits), xattrs, then the mtime
   // last: a directory's moves with every entry made in it.
   static void Metadata(const fs::path& from, const fs::path& to, const struct stat& st) {
@@ -133,6 +151,8 @@ class TreeCopy {
     }
   }
 
+  const uid_t euid_ = ::geteuid();
+  const gid_t egid_ = ::getegid();
   std::map<std::pair<dev_t, ino_t>, fs::path> linked_;  // first copy of each multiply-linked file
 };
 

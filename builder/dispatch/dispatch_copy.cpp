@@ -108,7 +108,7 @@ void CopyFrom(BuildContext& ctx, StageState& st, const parser::LocatedInstructio
       store::Layer layer = RestackLayer(ctx, *made, st.image.top_chain);
       ctx.log.UsingCache();
       CommitStep(ctx, st.image, st.image.config, key, created_by, layer);
-      // The entry follows the newest image, which outlives the old base's longer.
+      // Pointed at the newest image: the old base's is the likelier to be removed.
       RecordLinkedLayer(ctx, *linked_key, *st.image.id);
       return;
     }

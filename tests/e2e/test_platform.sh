@@ -134,8 +134,8 @@ binfmt_disabled=()
 # RUN and `uname -m` written by a shell-form RUN.
 foreign_busybox=/var/cache/ubuild-test/busybox-static-${other#linux/}/busybox
 emulated_ctx=$E2E_TMP/ctx-emulated
-if [[ ! -x $foreign_busybox ]]; then
-  fail "no $foreign_busybox: run .ci/install-deps --test"
+if [[ ! -x $foreign_busybox || ! -f /usr/lib/binfmt.d/$qemu.conf ]]; then
+  fail "no $foreign_busybox or /usr/lib/binfmt.d/$qemu.conf: run .ci/install-deps --test"
 else
   if [[ ! -f $binfmt/status ]]; then
     mount -t binfmt_misc binfmt_misc "$binfmt"
@@ -201,7 +201,7 @@ compare "FROM --platform=$other scratch with --platform linux/s390x" \
 
 # The emulated RUN: the same files (uname -m, busybox's applet links) and the
 # same platform in the config as Docker's BuildKit gives, offline too.
-if [[ -x $foreign_busybox ]]; then
+if [[ -x $foreign_busybox && -f /usr/lib/binfmt.d/$qemu.conf ]]; then
   DOCKER_BUILDKIT=1 docker_cli build -q --network none --platform "$other" -t emulated "$emulated_ctx" >/dev/null
   DOCKER_BUILDKIT=1 docker_cli build --network none --platform "$other" -o "type=local,dest=$T/out-emulated" \
     "$emulated_ctx" >/dev/null 2>&1

@@ -84,14 +84,15 @@ TEST_F(LayerRebaseTest, SameDiffOnAnotherParentSharesNothing) {
   if (::geteuid() != 0) GTEST_SKIP() << "whiteouts (mknod) and trusted.* xattrs need root";
   Layer base_a = CommitFiles({{"a", "1"}}, std::nullopt);
   Layer base_b = CommitFiles({{"b", "2"}}, std::nullopt);
-  // Every kind of entry a diff holds: files, a hard link, a symlink, a
-  // whiteout, an opaque directory, a mode and an owner.
+  // Every kind of entry a diff holds: files small and large, a hard link, a
+  // symlink, a whiteout, an opaque directory, a mode, an owner, an xattr.
   PendingLayer p = layers_.CreatePending();
   Put(p.diff_dir / "app/docs/a.md", "doc");
   Put(p.diff_dir / "app/run.sh", "#!/bin/sh\n");
   Put(p.diff_dir / "app/big.bin", std::string(300000, 'b'));  // past the read/write size: copy_file_range
   ::chmod((p.diff_dir / "app/run.sh").c_str(), 0755);
   ASSERT_EQ(::lchown((p.diff_dir / "app/run.sh").c_str(), 1000, 1000), 0);
+  testing::SetXattr(p.diff_dir / "app/run.sh", "user.note", "kept");
   fs::create_hard_link(p.diff_dir / "app/docs/a.md", p.diff_dir / "app/docs/same.md");
   fs::create_symlink("docs/a.md", p.diff_dir / "app/readme");
   testing::MakeWhiteout(p.diff_dir / "a");
