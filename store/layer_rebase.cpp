@@ -6,11 +6,16 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <exception>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -59,31 +64,52 @@ void CopyBytes(int in, int out, off_t size, const std::string& what) {
   }
 }
 
+// The walk makes directories, symlinks and special files as it meets them
+// and queues each directory's regular files; threads then copy the queues
+// side by side (creates in one directory queue on its lock, so a directory
+// is one job, as in COPY's copier), the hard links to them follow, and each
+// directory's metadata comes last, deepest first, since every entry made in
+// a directory moves its mtime.
 class TreeCopy {
  public:
-  // Copies the entry `from` (lstat'ed as `st`) to the new path `to`.
-  void Entry(const fs::path& from, const fs::path& to, const struct stat& st) {
+  void Run(const fs::path& from, const fs::path& to) {
+    struct stat st {};
+    if (::lstat(from.c_str(), &st) != 0) throw SysError("lstat", from.string(), errno);
+    Walk(from, to, st);
+    CopyFiles();
+    for (const auto& [first, to_path] : links_) {
+      // A hard link within the layer: the copy links to its own first name.
+      if (::link(first.c_str(), to_path.c_str()) != 0) throw SysError("link", to_path.string(), errno);
+    }
+    for (auto it = dirs_.rbegin(); it != dirs_.rend(); ++it) Metadata(it->from, it->to, it->st);
+  }
+
+ private:
+  struct Item {
+    fs::path from, to;
+    struct stat st;
+  };
+
+  void Walk(const fs::path& from, const fs::path& to, const struct stat& st) {
     if (S_ISDIR(st.st_mode)) {
+      // The top one exists: CreatePending made it.
       if (::mkdir(to.c_str(), 0700) != 0 && errno != EEXIST) throw SysError("mkdir", to.string(), errno);
+      dirs_.push_back(Item{from, to, st});
       Children(from, to);
-    } else if (S_ISREG(st.st_mode)) {
+      return;
+    }
+    if (S_ISREG(st.st_mode)) {
       if (st.st_nlink > 1) {
         auto [it, first] = linked_.try_emplace({st.st_dev, st.st_ino}, to);
         if (!first) {
-          // A hard link within the layer: the copy links to its own first name.
-          if (::link(it->second.c_str(), to.c_str()) != 0) throw SysError("link", to.string(), errno);
+          links_.emplace_back(it->second, to);
           return;
         }
       }
-      Fd in(::open(from.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-      if (!in.valid()) throw SysError("open", from.string(), errno);
-      Fd out(::open(to.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-      if (!out.valid()) throw SysError("open", to.string(), errno);
-      CopyBytes(in.get(), out.get(), st.st_size, from.string());
-      FileMetadata(in.get(), out.get(), from, to, st);
-      out.Close(to.string());
+      files_.back().push_back(Item{from, to, st});
       return;
-    } else if (S_ISLNK(st.st_mode)) {
+    }
+    if (S_ISLNK(st.st_mode)) {
       std::string target(static_cast<size_t>(st.st_size) + 1, '\0');
       ssize_t n = ::readlink(from.c_str(), target.data(), target.size());
       if (n < 0) throw SysError("readlink", from.string(), errno);
@@ -98,7 +124,6 @@ class TreeCopy {
     Metadata(from, to, st);
   }
 
- private:
   void Children(const fs::path& from, const fs::path& to) {
     DIR* dir = ::opendir(from.c_str());
     if (dir == nullptr) throw SysError("opendir", from.string(), errno);
@@ -110,11 +135,54 @@ class TreeCopy {
       if (name != "." && name != "..") names.emplace_back(name);
     }
     if (errno != 0) throw SysError("readdir", from.string(), errno);
+    // This directory's entries first, into its own job; its subdirectories after.
+    files_.emplace_back();
+    std::vector<std::pair<std::string, struct stat>> subdirs;
     for (const std::string& name : names) {
       struct stat st {};
       if (::lstat((from / name).c_str(), &st) != 0) throw SysError("lstat", (from / name).string(), errno);
-      Entry(from / name, to / name, st);
+      if (S_ISDIR(st.st_mode)) {
+        subdirs.emplace_back(name, st);
+      } else {
+        Walk(from / name, to / name, st);
+      }
     }
+    if (files_.back().empty()) files_.pop_back();
+    for (const auto& [name, st] : subdirs) Walk(from / name, to / name, st);
+  }
+
+  void CopyFiles() {
+    const size_t threads = std::min<size_t>({files_.size(), 4, std::max(1u, std::thread::hardware_concurrency())});
+    std::atomic<size_t> next{0};
+    std::atomic<bool> failed{false};
+    std::mutex mu;
+    std::exception_ptr error;
+    auto work = [&] {
+      for (size_t job; !failed && (job = next++) < files_.size();) {
+        try {
+          for (const Item& file : files_[job]) CopyFile(file);
+        } catch (...) {
+          std::lock_guard<std::mutex> lock(mu);
+          if (!error) error = std::current_exception();
+          failed = true;
+        }
+      }
+    };
+    std::vector<std::thread> helpers;
+    for (size_t k = 1; k < threads; ++k) helpers.emplace_back(work);
+    work();
+    for (std::thread& t : helpers) t.join();
+    if (error) std::rethrow_exception(error);
+  }
+
+  void CopyFile(const Item& file) const {
+    Fd in(::open(file.from.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    if (!in.valid()) throw SysError("open", file.from.string(), errno);
+    Fd out(::open(file.to.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+    if (!out.valid()) throw SysError("open", file.to.string(), errno);
+    CopyBytes(in.get(), out.get(), file.st.st_size, file.from.string());
+    FileMetadata(in.get(), out.get(), file.from, file.to, file.st);
+    out.Close(file.to.string());
   }
 
   // A regular file's, through its descriptors: no path lookups, and no
@@ -154,6 +222,9 @@ class TreeCopy {
   const uid_t euid_ = ::geteuid();
   const gid_t egid_ = ::getegid();
   std::map<std::pair<dev_t, ino_t>, fs::path> linked_;  // first copy of each multiply-linked file
+  std::vector<Item> dirs_;                               // in walk order, parents first
+  std::vector<std::vector<Item>> files_;                 // one job per directory
+  std::vector<std::pair<fs::path, fs::path>> links_;     // (first copy, new name)
 };
 
 }  // namespace
@@ -166,9 +237,7 @@ PreparedLayer PrepareLayerCopy(const fs::path& root, const Layer& source, Pendin
   if (!fs::copy_file(split, staging / layout::kLayerTarSplitFile, ec)) {
     throw Error("cannot copy tar-split: " + ec.message(), split.string());
   }
-  struct stat st {};
-  if (::lstat(source.diff_dir.c_str(), &st) != 0) throw SysError("lstat", source.diff_dir.string(), errno);
-  TreeCopy().Entry(source.diff_dir, pending.diff_dir, st);
+  TreeCopy().Run(source.diff_dir, pending.diff_dir);
   // As for a layer a step made: its files are on disk before it is registered.
   FilesystemSync sync(pending.diff_dir);
   sync.Wait();
