@@ -1,6 +1,7 @@
 // COPY and ADD: files from the context (or another stage or image, with
 // --from; or, for ADD, a URL or git repository fetched first) written into a
-// fresh upperdir on the stage's layers (on an empty rootfs with --link).
+// fresh upperdir on the stage's layers (on an empty rootfs with --link,
+// whose layer a later build on another base reuses: see LinkedLayerKey).
 #include "builder/copy/copy_step.h"
 #include "builder/copy/fetch_dir.h"
 #include "builder/copy/git_source.h"
@@ -96,9 +97,22 @@ void CopyFrom(BuildContext& ctx, StageState& st, const parser::LocatedInstructio
   // BuildKit's flags, which the classic builder has not, are written after
   // its own, each followed by a space, so they are part of the cache key.
   if (!buildkit_flags.empty()) flags += (flags.empty() ? "" : " ") + buildkit_flags;
-  std::string created_by = NopCreatedByOneSpace(st.Shell(), name + " " + flags + hash + " in " + spec.dest + " ");
+  const std::string words = name + " " + flags + hash + " in " + spec.dest + " ";
+  std::string created_by = NopCreatedByOneSpace(st.Shell(), words);
   store::Digest key = StepCacheKey(st.image, created_by);
   if (ProbeCache(ctx, key, st.image)) return;
+  std::optional<store::Digest> linked_key;
+  if (spec.link) {
+    linked_key = LinkedLayerKey(words, spec.dest, spec.workdir, ctx.source_date_epoch);
+    if (std::optional<store::Layer> made = ProbeLinkedLayer(ctx, *linked_key)) {
+      store::Layer layer = RestackLayer(ctx, *made, st.image.top_chain);
+      ctx.log.UsingCache();
+      CommitStep(ctx, st.image, st.image.config, key, created_by, layer);
+      // Pointed at the newest image: the old base's is the likelier to be removed.
+      RecordLinkedLayer(ctx, *linked_key, *st.image.id);
+      return;
+    }
+  }
   std::optional<store::Layer> layer = MakeLayer(ctx, st.image.top_chain, [&](const std::filesystem::path& rootfs) {
     ProgressTask copying(&ctx.log, "copying files");
     spec.bytes = &copying.bytes();
@@ -110,6 +124,7 @@ void CopyFrom(BuildContext& ctx, StageState& st, const parser::LocatedInstructio
     }
   }, spec.link);
   CommitStep(ctx, st.image, st.image.config, key, created_by, layer);
+  if (linked_key && layer) RecordLinkedLayer(ctx, *linked_key, *st.image.id);
 }
 
 }  // namespace

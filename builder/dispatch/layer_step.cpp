@@ -1,6 +1,8 @@
 #include "builder/dispatch/layer_step.h"
 
 #include "store/base/error.h"
+#include "store/chain_id.h"
+#include "store/layer_rebase.h"
 
 namespace ubuild::builder {
 
@@ -52,6 +54,26 @@ std::optional<store::Layer> MakeLayer(BuildContext& ctx, const std::optional<sto
   store::Store::Scope adding = ctx.store.Adding();
   store::Layer layer = layers.Finish(guard.get(), *prepared, top_chain);
   // Kept from prune until CommitStep's image names it.
+  ctx.store.Pin(layer.chain_id);
+  return layer;
+}
+
+store::Layer RestackLayer(BuildContext& ctx, const store::Layer& source, const std::optional<store::Digest>& top_chain) {
+  store::LayerStore& layers = ctx.store.layers();
+  if (ctx.remote_cache) ctx.remote_cache->Materialize(top_chain);
+  const store::Digest chain = store::NextChainId(top_chain, source.diff_id);
+  {
+    store::Store::Scope adding = ctx.store.Adding();
+    if (std::optional<store::Layer> there = layers.Get(chain)) {
+      ctx.store.Pin(chain);
+      return *there;
+    }
+  }
+  PendingGuard guard(layers, NewPending(ctx));
+  // The copy outside ROOT/lock, as a step's own layer is made.
+  store::PreparedLayer prepared = store::PrepareLayerCopy(ctx.store.root(), source, guard.get());
+  store::Store::Scope adding = ctx.store.Adding();
+  store::Layer layer = layers.Finish(guard.get(), prepared, top_chain);
   ctx.store.Pin(layer.chain_id);
   return layer;
 }

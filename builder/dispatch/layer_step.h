@@ -18,6 +18,12 @@ std::optional<store::Layer> MakeLayer(BuildContext& ctx, const std::optional<sto
                                       const std::function<void(const std::filesystem::path& rootfs)>& work,
                                       bool linked = false);
 
+// A COPY --link layer made on another base, reused on this one as BuildKit
+// rebases it: `source`'s diff stacked on `top_chain` as a chain of its own,
+// with its own cache-id and diff dir (store/layer_rebase.h), or the chain
+// already registered when a build made it before. Pinned.
+store::Layer RestackLayer(BuildContext& ctx, const store::Layer& source, const std::optional<store::Digest>& top_chain);
+
 // Shows an image's layers with a throwaway upperdir, for reading files out
 // of it (COPY --from). `fn` gets the rootfs path.
 void WithImageRootfs(BuildContext& ctx, const std::optional<store::Digest>& top_chain,

@@ -32,6 +32,37 @@ store::Digest CopyFromCacheKey(const StageImage& parent, const store::Digest& so
   return store::Sha256Of(key.dump(-1, ' ', false, store::Json::error_handler_t::replace));
 }
 
+store::Digest LinkedLayerKey(const std::string& words, const std::string& dest, const std::string& workdir,
+                             const std::optional<int64_t>& source_date_epoch) {
+  store::Json key = store::Json::object();
+  key["linked"] = words;
+  if (dest.empty() || dest[0] != '/') key["workdir"] = workdir;
+  if (source_date_epoch) key["source_date_epoch"] = *source_date_epoch;
+  return store::Sha256Of(key.dump(-1, ' ', false, store::Json::error_handler_t::replace));
+}
+
+std::optional<store::Layer> ProbeLinkedLayer(BuildContext& ctx, const store::Digest& key) {
+  if (ctx.options.no_cache) return std::nullopt;
+  store::Store::Scope adding = ctx.store.Adding();
+  std::optional<store::Digest> image = ctx.cache.Lookup(key);
+  if (!image) return std::nullopt;
+  std::optional<store::Layer> layer;
+  try {
+    std::optional<store::Digest> top =
+        store::TopChainId(store::ImageConfig::Parse(ctx.store.images().GetConfig(*image), image->str()));
+    if (top) layer = ctx.store.layers().Get(*top);
+  } catch (const Error&) {
+    return std::nullopt;  // a damaged record: make the layer again
+  }
+  if (layer) ctx.store.Pin(layer->chain_id);
+  return layer;
+}
+
+void RecordLinkedLayer(BuildContext& ctx, const store::Digest& key, const store::Digest& image_id) {
+  store::Store::Scope adding = ctx.store.Adding();
+  ctx.cache.Record(key, image_id);
+}
+
 // A hit in --cache-from: the step's image is the recorded config, whose
 // layers may not be here yet. Like a config-only step's, it is not stored
 // until a later step or the stage's end stores an image above it.

@@ -4,6 +4,7 @@
 // more history entry and, when the step changed files, one more layer.
 // Both touch only the stage's image; the walk state (args, cmd_set) is the
 // dispatcher's.
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -29,6 +30,19 @@ bool ProbeCache(BuildContext& ctx, const store::Digest& key, StageImage& image);
 store::Digest CopyFromCacheKey(const StageImage& parent, const store::Digest& source_image, const std::string& words);
 // A hit on `key` in the --cache-from cache alone, as ProbeCache takes one.
 bool ProbeRemoteCache(BuildContext& ctx, const store::Digest& key, StageImage& image);
+
+// COPY/ADD --link's second key: the copy's own inputs and not the parent,
+// as BuildKit keys a linked copy, so the layer is found again on a changed
+// base. `words` is the history text after the shell (instruction, flags,
+// source hash, dest); WORKDIR counts only for a relative dest, and
+// SOURCE_DATE_EPOCH because it clamps the layer's mtimes.
+store::Digest LinkedLayerKey(const std::string& words, const std::string& dest, const std::string& workdir,
+                             const std::optional<int64_t>& source_date_epoch);
+// The layer a --link step with that key made, on whatever base, when its
+// image and layer are still here (and without --no-cache); pinned.
+std::optional<store::Layer> ProbeLinkedLayer(BuildContext& ctx, const store::Digest& key);
+// Points `key` at `image_id`, the image whose top layer the step made.
+void RecordLinkedLayer(BuildContext& ctx, const store::Digest& key, const store::Digest& image_id);
 
 // Records the step on top of `image` (the parent) and moves `image` to the
 // result: `next` is the config after the step's edits; appends history
