@@ -11,9 +11,11 @@
 #include <optional>
 
 #include "builder/copy/source_hash.h"
+#include "builder/dispatch/context_view.h"
 #include "builder/dispatch/dispatch.h"
 #include "builder/dispatch/layer_step.h"
 #include "builder/dispatch/ssh_agent.h"
+#include "builder/dispatch/ssh_relay.h"
 #include "builder/rootfs/overlay_mount.h"
 #include "builder/rootfs/rooted_path.h"
 #include "parser/word_expansion.h"
@@ -68,9 +70,13 @@ std::string SourceIn(const BuildContext& ctx, const parser::LocatedInstruction& 
     throw MountError(ctx, in, "source \"" + m.source + "\": " + e.what());
   }
   if (r.escaped) throw MountError(ctx, in, "source \"" + m.source + "\" leads out of the build context");
-  if (!r.exists) {
+  // A path .dockerignore leaves out is not in the context BuildKit sends.
+  const bool ignored = context && !r.rel.empty() && ctx.ignore.Excluded(r.rel) &&
+                       !(S_ISDIR(r.st.st_mode) && ctx.ignore.HasExceptionsUnder(r.rel));
+  if (!r.exists || ignored) {
     throw MountError(ctx, in, "source \"" + m.source + "\" not found in " +
-                                  (context ? std::string("the build context") : "from=" + m.from));
+                                  (context ? std::string("the build context") : "from=" + m.from) +
+                                  (ignored ? " (.dockerignore excludes it)" : ""));
   }
   return r.rel;
 }
@@ -163,12 +169,14 @@ struct ActiveRunMounts::Held {
   std::vector<std::unique_ptr<OverlayMount>> overlays;
   std::vector<Fd> locks;
   std::vector<std::unique_ptr<SshAgent>> agents;
+  std::vector<std::unique_ptr<SshRelay>> relays;
   std::map<fs::path, fs::path> locked;  // cache base -> the instance this RUN holds (a second mount of it reuses it)
   fs::path agent_dir;  // short: a socket's path must fit sun_path's 108 bytes
   bool secrets_mounted = false;
 
   ~Held() {
     agents.clear();
+    relays.clear();
     std::error_code ec;
     if (!agent_dir.empty()) fs::remove_all(agent_dir, ec);
     overlays.clear();
@@ -200,11 +208,17 @@ void BindMount(MountCtx& mc, ActiveRunMounts::Held& held, const RunMountSpec& m,
   rm.readonly = m.readonly;
   rm.source = rel.empty() ? root : root / rel;
   rm.directory = fs::is_directory(rm.source);
-  if (context && !m.readonly) {
+  if (context && (!m.readonly || (rm.directory && !mc.ctx.ignore.empty()))) {
     const fs::path dir = held.scratch / ("bind" + std::to_string(index));
     MakeDir(dir, 0700);
     if (rm.directory) {
+      // The upperdir hides what .dockerignore leaves out (context_view.h);
+      // a read-only bind that hides nothing stays a plain bind.
       MakeDir(dir / "upper", 0755);
+      if (HideIgnored(root, rel, mc.ctx.ignore, dir / "upper") == 0 && m.readonly) {
+        mc.spec.mounts.push_back(rm);
+        return;
+      }
       MakeDir(dir / "work", 0700);
       MakeDir(dir / "merged", 0755);
       held.overlays.push_back(std::make_unique<OverlayMount>(std::vector<fs::path>{rm.source}, dir / "upper",
@@ -324,8 +338,19 @@ void SecretMount(MountCtx& mc, ActiveRunMounts::Held& held, const RunMountSpec& 
   mc.spec.mounts.push_back(rm);
 }
 
-// An agent socket given with --ssh is bound as it is; key files get an
-// agent of the step's own, whose socket takes the mount's owner and mode.
+// The dir of the step's agent sockets, made on first use.
+const fs::path& AgentDir(ActiveRunMounts::Held& held) {
+  if (held.agent_dir.empty()) {
+    std::string tmpl = (fs::temp_directory_path() / "ubuild-ssh.XXXXXX").string();
+    if (::mkdtemp(tmpl.data()) == nullptr) throw SysError("mkdtemp", tmpl, errno);
+    held.agent_dir = tmpl;
+  }
+  return held.agent_dir;
+}
+
+// An agent socket given with --ssh is relayed through a socket of the
+// step's own, key files get an agent of the step's own; either socket takes
+// the mount's owner and mode.
 void SshMount(MountCtx& mc, ActiveRunMounts::Held& held, const RunMountSpec& m, size_t ssh_index,
               bool* first_ssh) {
   auto it = mc.ctx.options.ssh.find(m.id);
@@ -340,16 +365,18 @@ void SshMount(MountCtx& mc, ActiveRunMounts::Held& held, const RunMountSpec& m, 
   struct stat st {};
   fs::path socket;
   if (paths.size() == 1 && ::stat(paths[0].c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) {
-    socket = fs::absolute(paths[0]);
-  } else {
-    if (held.agent_dir.empty()) {
-      std::string tmpl = (fs::temp_directory_path() / "ubuild-ssh.XXXXXX").string();
-      if (::mkdtemp(tmpl.data()) == nullptr) throw SysError("mkdtemp", tmpl, errno);
-      held.agent_dir = tmpl;
+    try {
+      held.relays.push_back(std::make_unique<SshRelay>(AgentDir(held) / ("relay." + std::to_string(ssh_index)),
+                                                       fs::absolute(paths[0]), m.mode.value_or(0600),
+                                                       m.uid.value_or(0), m.gid.value_or(0)));
+    } catch (const Error& e) {
+      throw MountError(mc.ctx, mc.in, "ssh " + m.id + ": " + e.what() + (e.where().empty() ? "" : ": " + e.where()));
     }
+    socket = held.relays.back()->socket();
+  } else {
     try {
       held.agents.push_back(
-          std::make_unique<SshAgent>(held.agent_dir / ("agent." + std::to_string(ssh_index)), paths));
+          std::make_unique<SshAgent>(AgentDir(held) / ("agent." + std::to_string(ssh_index)), paths));
     } catch (const Error& e) {
       throw MountError(mc.ctx, mc.in, "ssh " + m.id + ": " + e.what() + (e.where().empty() ? "" : ": " + e.where()));
     }
