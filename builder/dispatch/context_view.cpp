@@ -30,8 +30,8 @@ class Hider {
   Hider(const DockerIgnore& ignore, const fs::path& upper) : ignore_(ignore), upper_(upper), depth_(ignore.WalkDepth()) {}
 
   // Walks the directory open at `fd` (`rel` in the context, `view` below the
-  // bind's source); true if anything in it stays visible.
-  bool Walk(int fd, const std::string& rel, const std::string& view, const DockerIgnore::WalkState& state) {
+  // bind's source).
+  void Walk(int fd, const std::string& rel, const std::string& view, const DockerIgnore::WalkState& state) {
     Fd dup_fd(::dup(fd));
     DIR* d = dup_fd.valid() ? ::fdopendir(dup_fd.get()) : nullptr;
     if (d == nullptr) throw SysError("opendir", rel.empty() ? "." : rel, errno);
@@ -42,7 +42,6 @@ class Hider {
       if (n != "." && n != "..") names.emplace_back(n);
     }
     ::closedir(d);
-    bool visible = false;
     for (const std::string& name : names) {
       const std::string child = rel.empty() ? name : rel + "/" + name;
       const std::string child_view = view.empty() ? name : view + "/" + name;
@@ -51,28 +50,19 @@ class Hider {
       DockerIgnore::WalkState child_state;
       const bool excluded = ignore_.MatchInWalk(child, state, &child_state);
       const bool dir = S_ISDIR(st.st_mode);
+      // Below the patterns' depth a kept path's verdict is its children's.
       if (!excluded) {
-        visible = true;
-        // Below the patterns' depth a path's verdict is this one's: kept.
         if (dir && Components(child) < depth_) Descend(fd, child, child_view, st, child_state);
         continue;
       }
-      // An excluded directory an exception may re-enter stays if anything
-      // in it does, as BuildKit makes the parents of what it receives.
+      // BuildKit (fsutil's walk) sends an excluded directory that an
+      // exception pattern may re-enter, even when it then keeps nothing.
       if (dir && ignore_.HasExceptionsUnder(child)) {
-        const size_t hidden_before = hidden_;
-        if (Descend(fd, child, child_view, st, child_state)) {
-          visible = true;
-          continue;
-        }
-        hidden_ = hidden_before;  // its whiteouts go with it
-        std::error_code ec;
-        fs::remove_all(upper_ / child_view, ec);
-        if (ec) throw SysError("remove", (upper_ / child_view).string(), ec.value());
+        Descend(fd, child, child_view, st, child_state);
+        continue;
       }
       Whiteout(child_view);
     }
-    return visible;
   }
 
   // Gives `upper`'s root the source's attributes once its whiteouts are in.
@@ -87,18 +77,17 @@ class Hider {
     bool made;
   };
 
-  bool Descend(int parent_fd, const std::string& rel, const std::string& view, const struct stat& st,
+  void Descend(int parent_fd, const std::string& rel, const std::string& view, const struct stat& st,
                const DockerIgnore::WalkState& state) {
     Fd fd(::openat(parent_fd, view.substr(view.rfind('/') + 1).c_str(),
                    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!fd.valid()) throw SysError("open", rel, errno);
     open_.push_back({view, st, false});
-    const bool visible = Walk(fd.get(), rel, view, state);
+    Walk(fd.get(), rel, view, state);
     const OpenDir done = open_.back();
     open_.pop_back();
     // Its whiteouts are in, so its times stay as copied.
     if (done.made) CopyAttributes(upper_ / done.view, done.st);
-    return visible;
   }
 
   // A whiteout at `view` (a 0/0 character device, overlay's mark for "not

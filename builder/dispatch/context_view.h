@@ -3,8 +3,8 @@
 // from=): the context as BuildKit receives it, so a path .dockerignore
 // leaves out is absent under the target -- the Dockerfile and .dockerignore
 // too when the patterns name them, as Docker 20.10 with BuildKit shows them;
-// an excluded directory that an exception re-enters stays, holding only what
-// the exceptions keep. Nothing is copied: the bind becomes an overlay whose
+// an excluded directory that an exception pattern re-enters stays, holding
+// only what the exceptions keep (if nothing, it stays empty). Nothing is copied: the bind becomes an overlay whose
 // upperdir holds a whiteout for each hidden path, so setting it up costs
 // what the hidden paths and the patterns' depth cost, not the context's size.
 #include <cstddef>
