@@ -7,23 +7,28 @@
 // only what the exceptions keep (if nothing, it stays empty). Nothing is copied: the bind becomes an overlay whose
 // upperdir holds a whiteout for each hidden path, so setting it up costs
 // what the hidden paths and the patterns' depth cost, not the context's size.
-#include <cstddef>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "builder/copy/dockerignore.h"
 
 namespace ubuild::builder {
 
-// Fills `upper`, an empty directory, so that an overlay of it on
-// CONTEXT/`rel` (rel: '/' separated, "" for the context itself) shows what
-// the build context holds there: a whiteout per hidden path, and the
-// directories above each made with the context's mode, owner and times (an
-// overlay shows a merged directory's upper attributes). `upper` itself takes
-// CONTEXT/rel's. Returns how many paths it hid; with none, a plain bind of
-// CONTEXT/rel shows the same. Throws ubuild::Error naming the path it could
-// not read or make.
-size_t HideIgnored(const std::filesystem::path& context, const std::string& rel, const DockerIgnore& ignore,
+// The paths a bind of CONTEXT/`rel` must hide (rel: '/' separated, "" for
+// the context itself), relative to CONTEXT/rel, each parent before its
+// children. Reads directories only as deep as the patterns reach
+// (DockerIgnore::WalkDepth) and never below a hidden one; writes nothing.
+// Throws ubuild::Error naming the path it could not read.
+std::vector<std::string> IgnoredUnder(const std::filesystem::path& context, const std::string& rel,
+                                      const DockerIgnore& ignore);
+
+// Fills `upper`, an empty directory, so that an overlay of it on `source`
+// hides `hidden` (from IgnoredUnder): a whiteout for each, the directories
+// above them made with `source`'s modes, owners and times (an overlay shows
+// a merged directory's upper attributes), `upper` itself with source's.
+// Throws ubuild::Error naming the path it could not make.
+void MakeWhiteouts(const std::filesystem::path& source, const std::vector<std::string>& hidden,
                    const std::filesystem::path& upper);
 
 }  // namespace ubuild::builder

@@ -165,7 +165,8 @@ void WithMountSourceImages(BuildContext& ctx, const parser::LocatedInstruction& 
 }
 
 struct ActiveRunMounts::Held {
-  fs::path scratch;
+  fs::path scratch_path;
+  bool scratch_made = false;
   std::vector<std::unique_ptr<OverlayMount>> overlays;
   std::vector<Fd> locks;
   std::vector<std::unique_ptr<SshAgent>> agents;
@@ -180,9 +181,19 @@ struct ActiveRunMounts::Held {
     std::error_code ec;
     if (!agent_dir.empty()) fs::remove_all(agent_dir, ec);
     overlays.clear();
-    if (secrets_mounted) ::umount2((scratch / "secrets").c_str(), MNT_DETACH);
-    fs::remove_all(scratch, ec);  // the pending layer's dir must hold only what the store put there
+    if (secrets_mounted) ::umount2((scratch_path / "secrets").c_str(), MNT_DETACH);
+    if (scratch_made) fs::remove_all(scratch_path, ec);  // the pending layer's dir must hold only what the store put there
     locks.clear();
+  }
+
+  // Made on first use: a RUN with only cache, tmpfs, ssh and plain binds
+  // needs none, and skips its mkdir and removal.
+  const fs::path& scratch() {
+    if (!scratch_made) {
+      MakeDir(scratch_path, 0700);
+      scratch_made = true;
+    }
+    return scratch_path;
   }
 };
 
@@ -208,25 +219,26 @@ void BindMount(MountCtx& mc, ActiveRunMounts::Held& held, const RunMountSpec& m,
   rm.readonly = m.readonly;
   rm.source = rel.empty() ? root : root / rel;
   rm.directory = fs::is_directory(rm.source);
-  if (context && (!m.readonly || (rm.directory && !mc.ctx.ignore.empty()))) {
-    const fs::path dir = held.scratch / ("bind" + std::to_string(index));
-    MakeDir(dir, 0700);
+  // What .dockerignore leaves out is hidden by an overlay's whiteouts
+  // (context_view.h); a read-only bind that hides nothing stays a plain bind.
+  const std::vector<std::string> hidden =
+      context && rm.directory ? IgnoredUnder(root, rel, mc.ctx.ignore) : std::vector<std::string>{};
+  if (context && (!m.readonly || !hidden.empty())) {
+    // Flat names in the scratch dir: each level is a mkdir and a removal per RUN.
+    const fs::path dir = held.scratch() / ("bind" + std::to_string(index));
     if (rm.directory) {
-      // The upperdir hides what .dockerignore leaves out (context_view.h);
-      // a read-only bind that hides nothing stays a plain bind.
-      MakeDir(dir / "upper", 0755);
-      if (HideIgnored(root, rel, mc.ctx.ignore, dir / "upper") == 0 && m.readonly) {
-        mc.spec.mounts.push_back(rm);
-        return;
-      }
-      MakeDir(dir / "work", 0700);
-      MakeDir(dir / "merged", 0755);
-      held.overlays.push_back(std::make_unique<OverlayMount>(std::vector<fs::path>{rm.source}, dir / "upper",
-                                                             dir / "work", dir / "merged"));
-      rm.source = dir / "merged";
+      const fs::path upper = dir.string() + "-upper";
+      MakeDir(upper, 0755);
+      MakeWhiteouts(rm.source, hidden, upper);
+      const fs::path work = dir.string() + "-work";
+      const fs::path merged = dir.string() + "-merged";
+      MakeDir(work, 0700);
+      MakeDir(merged, 0755);
+      held.overlays.push_back(std::make_unique<OverlayMount>(std::vector<fs::path>{rm.source}, upper, work, merged));
+      rm.source = merged;
     } else {
-      fs::copy_file(rm.source, dir / "file");
-      rm.source = dir / "file";
+      fs::copy_file(rm.source, dir);
+      rm.source = dir;
     }
   }
   mc.spec.mounts.push_back(rm);
@@ -311,7 +323,7 @@ void SecretMount(MountCtx& mc, ActiveRunMounts::Held& held, const RunMountSpec& 
   }
   if (!m.env.empty()) mc.spec.env.push_back(m.env + "=" + value);
   if (m.target.empty()) return;
-  const fs::path dir = held.scratch / "secrets";
+  const fs::path dir = held.scratch() / "secrets";
   if (!held.secrets_mounted) {
     MakeDir(dir, 0700);
     if (::mount("tmpfs", dir.c_str(), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=700") != 0) {
@@ -407,8 +419,7 @@ ActiveRunMounts::ActiveRunMounts(BuildContext& ctx, const parser::LocatedInstruc
                                  const std::vector<RunMountSpec>& mounts, const std::vector<fs::path>& roots,
                                  const fs::path& scratch, RunSpec& spec)
     : held_(std::make_unique<Held>()) {
-  held_->scratch = scratch;
-  MakeDir(scratch, 0700);
+  held_->scratch_path = scratch;
   MountCtx mc{ctx, in, spec};
   size_t ssh_index = 0;
   bool first_ssh = true;
