@@ -235,6 +235,7 @@ void BindMount(MountCtx& mc, ActiveRunMounts::Held& held, const RunMountSpec& m,
       MakeDir(work, 0700);
       MakeDir(merged, 0755);
       held.overlays.push_back(std::make_unique<OverlayMount>(std::vector<fs::path>{rm.source}, upper, work, merged));
+      held.overlays.back()->DetachOnUnmount();
       rm.source = merged;
     } else {
       fs::copy_file(rm.source, dir);
