@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <map>
 #include <optional>
+#include <utility>
 
 #include "builder/copy/source_hash.h"
 #include "builder/dispatch/context_view.h"
@@ -182,17 +183,15 @@ struct ActiveRunMounts::Held {
     if (!agent_dir.empty()) fs::remove_all(agent_dir, ec);
     overlays.clear();
     if (secrets_mounted) ::umount2((scratch_path / "secrets").c_str(), MNT_DETACH);
-    if (scratch_made) fs::remove_all(scratch_path, ec);  // the pending layer's dir must hold only what the store put there
+    // The pending layer's dir must hold only what the store put there.
+    if (scratch_made) fs::remove_all(scratch_path, ec);
     locks.clear();
   }
 
   // Made on first use: a RUN with only cache, tmpfs, ssh and plain binds
   // needs none, and skips its mkdir and removal.
   const fs::path& scratch() {
-    if (!scratch_made) {
-      MakeDir(scratch_path, 0700);
-      scratch_made = true;
-    }
+    if (!std::exchange(scratch_made, true)) MakeDir(scratch_path, 0700);
     return scratch_path;
   }
 };
@@ -227,11 +226,9 @@ void BindMount(MountCtx& mc, ActiveRunMounts::Held& held, const RunMountSpec& m,
     // Flat names in the scratch dir: each level is a mkdir and a removal per RUN.
     const fs::path dir = held.scratch() / ("bind" + std::to_string(index));
     if (rm.directory) {
-      const fs::path upper = dir.string() + "-upper";
+      const fs::path upper = dir.string() + "-upper", work = dir.string() + "-work", merged = dir.string() + "-merged";
       MakeDir(upper, 0755);
       MakeWhiteouts(rm.source, hidden, upper);
-      const fs::path work = dir.string() + "-work";
-      const fs::path merged = dir.string() + "-merged";
       MakeDir(work, 0700);
       MakeDir(merged, 0755);
       held.overlays.push_back(std::make_unique<OverlayMount>(std::vector<fs::path>{rm.source}, upper, work, merged));
@@ -377,27 +374,23 @@ void SshMount(MountCtx& mc, ActiveRunMounts::Held& held, const RunMountSpec& m, 
   const std::vector<std::string>& paths = it->second;
   struct stat st {};
   fs::path socket;
-  if (paths.size() == 1 && ::stat(paths[0].c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) {
-    try {
+  try {
+    if (paths.size() == 1 && ::stat(paths[0].c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) {
       held.relays.push_back(std::make_unique<SshRelay>(AgentDir(held) / ("relay." + std::to_string(ssh_index)),
                                                        fs::absolute(paths[0]), m.mode.value_or(0600),
                                                        m.uid.value_or(0), m.gid.value_or(0)));
-    } catch (const Error& e) {
-      throw MountError(mc.ctx, mc.in, "ssh " + m.id + ": " + e.what() + (e.where().empty() ? "" : ": " + e.where()));
-    }
-    socket = held.relays.back()->socket();
-  } else {
-    try {
+      socket = held.relays.back()->socket();
+    } else {
       held.agents.push_back(
           std::make_unique<SshAgent>(AgentDir(held) / ("agent." + std::to_string(ssh_index)), paths));
-    } catch (const Error& e) {
-      throw MountError(mc.ctx, mc.in, "ssh " + m.id + ": " + e.what() + (e.where().empty() ? "" : ": " + e.where()));
+      socket = held.agents.back()->socket();
+      if (::chown(socket.c_str(), m.uid.value_or(0), m.gid.value_or(0)) != 0 ||
+          ::chmod(socket.c_str(), m.mode.value_or(0600)) != 0) {
+        throw SysError("chmod", socket.string(), errno);
+      }
     }
-    socket = held.agents.back()->socket();
-    if (::chown(socket.c_str(), m.uid.value_or(0), m.gid.value_or(0)) != 0 ||
-        ::chmod(socket.c_str(), m.mode.value_or(0600)) != 0) {
-      throw SysError("chmod", socket.string(), errno);
-    }
+  } catch (const Error& e) {
+    throw MountError(mc.ctx, mc.in, "ssh " + m.id + ": " + e.what() + (e.where().empty() ? "" : ": " + e.where()));
   }
   RunMount rm;
   rm.kind = RunMount::kBind;
