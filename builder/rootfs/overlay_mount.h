@@ -31,8 +31,9 @@ class OverlayMount {
   bool fuse() const { return fuse_; }  // fuse-overlayfs rather than the kernel's overlayfs
   void Unmount();  // throws ubuild::Error; idempotent
   // Unmount detaches (MNT_DETACH) rather than waits: a plain umount waits
-  // out an RCU grace period (~6 ms on a loaded host), which an overlay whose
-  // upperdir is thrown away (a RUN's rw bind) need not. Kernel overlay only.
+  // out an RCU grace period (0.5-6 ms measured on a loaded host), which an
+  // overlay whose upperdir is thrown away (a RUN's bind view) need not.
+  // Kernel overlay only.
   void DetachOnUnmount() { detach_ = true; }
 
   // The upperdir of the live OverlayMount at `merged`, or empty. Lets
