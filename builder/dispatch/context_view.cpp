@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <unordered_set>
 
+#include "builder/copy/source_hash.h"
 #include "store/base/error.h"
 #include "store/base/fd.h"
 
@@ -119,6 +120,23 @@ void MakeWhiteouts(const fs::path& source, const std::vector<std::string>& hidde
   // Deepest first, once every entry is in, so the copied times stay.
   for (auto it = made.rbegin(); it != made.rend(); ++it) CopyAttributes(upper / it->first, it->second);
   CopyAttributes(upper, Lstat(source));
+}
+
+const std::string& ContextBindHash(BuildContext& ctx, const std::string& rel) {
+  auto [it, fresh] = ctx.bind_source_hashes.try_emplace(rel);
+  if (fresh) {
+    CopySpec spec;
+    spec.sources = {rel.empty() ? "." : rel};
+    spec.source_root = ctx.options.context;
+    spec.ignore = &ctx.ignore;
+    try {
+      it->second = SourceHash(spec, &ctx.context_digest_cache);
+    } catch (...) {
+      ctx.bind_source_hashes.erase(it);
+      throw;
+    }
+  }
+  return it->second;
 }
 
 }  // namespace ubuild::builder

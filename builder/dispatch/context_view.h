@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "builder/copy/dockerignore.h"
+#include "builder/dispatch/stage_state.h"
 
 namespace ubuild::builder {
 
@@ -30,5 +31,11 @@ std::vector<std::string> IgnoredUnder(const std::filesystem::path& context, cons
 // Throws ubuild::Error naming the path it could not make.
 void MakeWhiteouts(const std::filesystem::path& source, const std::vector<std::string>& hidden,
                    const std::filesystem::path& upper);
+
+// The cache key's part for a bind of CONTEXT/`rel`: its files hashed as
+// COPY hashes them, without what .dockerignore leaves out. Hashed once a
+// build (BuildContext::bind_source_hashes), as BuildKit reads the context
+// once, not again for every RUN that binds it.
+const std::string& ContextBindHash(BuildContext& ctx, const std::string& rel);
 
 }  // namespace ubuild::builder

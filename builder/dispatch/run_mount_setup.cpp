@@ -11,7 +11,6 @@
 #include <optional>
 #include <utility>
 
-#include "builder/copy/source_hash.h"
 #include "builder/dispatch/context_view.h"
 #include "builder/dispatch/dispatch.h"
 #include "builder/dispatch/layer_step.h"
@@ -135,12 +134,8 @@ std::string RunMountsKey(BuildContext& ctx, const parser::LocatedInstruction& in
     } else if (m.type == MountType::kBind) {
       Fd root = OpenDir(ctx.options.context);
       const std::string rel = SourceIn(ctx, in, root.get(), m, true);
-      CopySpec spec;
-      spec.sources = {rel.empty() ? "." : rel};
-      spec.source_root = ctx.options.context;
-      spec.ignore = &ctx.ignore;
       try {
-        key += " " + SourceHash(spec, &ctx.context_digest_cache);
+        key += " " + ContextBindHash(ctx, rel);
       } catch (const Error& e) {
         throw MountError(ctx, in, "source \"" + m.source + "\": " + e.what());
       }
