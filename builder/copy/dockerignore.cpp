@@ -1,5 +1,7 @@
 #include "builder/copy/dockerignore.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <fstream>
 #include <sstream>
 
@@ -355,6 +357,17 @@ bool DockerIgnore::HasExceptionsUnder(const std::string& rel_dir) const {
     if ((text + "/").compare(0, dir_slash.size(), dir_slash) == 0) return true;
   }
   return false;
+}
+
+size_t DockerIgnore::WalkDepth() const {
+  size_t depth = 0;
+  for (const auto& p : compiled_) {
+    if (p->cleaned.find_first_of("[\\") != std::string::npos || p->cleaned.find("**") != std::string::npos) {
+      return SIZE_MAX;
+    }
+    depth = std::max(depth, p->depth);
+  }
+  return depth;
 }
 
 bool DockerIgnore::Reach(const std::string& rel, bool* excluded, WalkState* state) const {

@@ -41,6 +41,13 @@ class DockerIgnore {
 
   bool empty() const { return patterns_.empty(); }
 
+  // How many components deep a walk must look: below that depth a path's
+  // verdict is its ancestor's at that depth (no pattern can match more
+  // components than it has, and a shorter one matches the path's prefix as
+  // it matches the ancestor's). SIZE_MAX when some pattern may match across
+  // a '/' (`**`, a bracket class, an escape).
+  size_t WalkDepth() const;
+
   // Incremental form for tree walks: what a directory hands to its children.
   // (The 20.10 rules need nothing from the parent; the state keeps walks
   // independent of which rule set is in force.)

@@ -9,11 +9,13 @@
 #include <cerrno>
 #include <map>
 #include <optional>
+#include <utility>
 
-#include "builder/copy/source_hash.h"
+#include "builder/dispatch/context_view.h"
 #include "builder/dispatch/dispatch.h"
 #include "builder/dispatch/layer_step.h"
 #include "builder/dispatch/ssh_agent.h"
+#include "builder/dispatch/ssh_relay.h"
 #include "builder/rootfs/overlay_mount.h"
 #include "builder/rootfs/rooted_path.h"
 #include "parser/word_expansion.h"
@@ -68,9 +70,13 @@ std::string SourceIn(const BuildContext& ctx, const parser::LocatedInstruction& 
     throw MountError(ctx, in, "source \"" + m.source + "\": " + e.what());
   }
   if (r.escaped) throw MountError(ctx, in, "source \"" + m.source + "\" leads out of the build context");
-  if (!r.exists) {
+  // A path .dockerignore leaves out is not in the context BuildKit sends.
+  const bool ignored = context && !r.rel.empty() && ctx.ignore.Excluded(r.rel) &&
+                       !(S_ISDIR(r.st.st_mode) && ctx.ignore.HasExceptionsUnder(r.rel));
+  if (!r.exists || ignored) {
     throw MountError(ctx, in, "source \"" + m.source + "\" not found in " +
-                                  (context ? std::string("the build context") : "from=" + m.from));
+                                  (context ? std::string("the build context") : "from=" + m.from) +
+                                  (ignored ? " (.dockerignore excludes it)" : ""));
   }
   return r.rel;
 }
@@ -128,12 +134,8 @@ std::string RunMountsKey(BuildContext& ctx, const parser::LocatedInstruction& in
     } else if (m.type == MountType::kBind) {
       Fd root = OpenDir(ctx.options.context);
       const std::string rel = SourceIn(ctx, in, root.get(), m, true);
-      CopySpec spec;
-      spec.sources = {rel.empty() ? "." : rel};
-      spec.source_root = ctx.options.context;
-      spec.ignore = &ctx.ignore;
       try {
-        key += " " + SourceHash(spec, &ctx.context_digest_cache);
+        key += " " + ContextBindHash(ctx, rel);
       } catch (const Error& e) {
         throw MountError(ctx, in, "source \"" + m.source + "\": " + e.what());
       }
@@ -159,22 +161,33 @@ void WithMountSourceImages(BuildContext& ctx, const parser::LocatedInstruction& 
 }
 
 struct ActiveRunMounts::Held {
-  fs::path scratch;
+  fs::path scratch_path;
+  bool scratch_made = false;
   std::vector<std::unique_ptr<OverlayMount>> overlays;
   std::vector<Fd> locks;
   std::vector<std::unique_ptr<SshAgent>> agents;
+  std::vector<std::unique_ptr<SshRelay>> relays;
   std::map<fs::path, fs::path> locked;  // cache base -> the instance this RUN holds (a second mount of it reuses it)
   fs::path agent_dir;  // short: a socket's path must fit sun_path's 108 bytes
   bool secrets_mounted = false;
 
   ~Held() {
     agents.clear();
+    relays.clear();
     std::error_code ec;
     if (!agent_dir.empty()) fs::remove_all(agent_dir, ec);
     overlays.clear();
-    if (secrets_mounted) ::umount2((scratch / "secrets").c_str(), MNT_DETACH);
-    fs::remove_all(scratch, ec);  // the pending layer's dir must hold only what the store put there
+    if (secrets_mounted) ::umount2((scratch_path / "secrets").c_str(), MNT_DETACH);
+    // The pending layer's dir must hold only what the store put there.
+    if (scratch_made) fs::remove_all(scratch_path, ec);
     locks.clear();
+  }
+
+  // Made on first use: a RUN with only cache, tmpfs, ssh and plain binds
+  // needs none, and skips its mkdir and removal.
+  const fs::path& scratch() {
+    if (!std::exchange(scratch_made, true)) MakeDir(scratch_path, 0700);
+    return scratch_path;
   }
 };
 
@@ -200,19 +213,25 @@ void BindMount(MountCtx& mc, ActiveRunMounts::Held& held, const RunMountSpec& m,
   rm.readonly = m.readonly;
   rm.source = rel.empty() ? root : root / rel;
   rm.directory = fs::is_directory(rm.source);
-  if (context && !m.readonly) {
-    const fs::path dir = held.scratch / ("bind" + std::to_string(index));
-    MakeDir(dir, 0700);
+  // What .dockerignore leaves out is hidden by an overlay's whiteouts
+  // (context_view.h); a read-only bind that hides nothing stays a plain bind.
+  const std::vector<std::string> hidden =
+      context && rm.directory ? IgnoredUnder(root, rel, mc.ctx.ignore) : std::vector<std::string>{};
+  if (context && (!m.readonly || !hidden.empty())) {
+    // Flat names in the scratch dir: each level is a mkdir and a removal per RUN.
+    const fs::path dir = held.scratch() / ("bind" + std::to_string(index));
     if (rm.directory) {
-      MakeDir(dir / "upper", 0755);
-      MakeDir(dir / "work", 0700);
-      MakeDir(dir / "merged", 0755);
-      held.overlays.push_back(std::make_unique<OverlayMount>(std::vector<fs::path>{rm.source}, dir / "upper",
-                                                             dir / "work", dir / "merged"));
-      rm.source = dir / "merged";
+      const fs::path upper = dir.string() + "-upper", work = dir.string() + "-work", merged = dir.string() + "-merged";
+      MakeDir(upper, 0755);
+      MakeWhiteouts(rm.source, hidden, upper);
+      MakeDir(work, 0700);
+      MakeDir(merged, 0755);
+      held.overlays.push_back(std::make_unique<OverlayMount>(std::vector<fs::path>{rm.source}, upper, work, merged));
+      held.overlays.back()->DetachOnUnmount();
+      rm.source = merged;
     } else {
-      fs::copy_file(rm.source, dir / "file");
-      rm.source = dir / "file";
+      fs::copy_file(rm.source, dir);
+      rm.source = dir;
     }
   }
   mc.spec.mounts.push_back(rm);
@@ -297,7 +316,7 @@ void SecretMount(MountCtx& mc, ActiveRunMounts::Held& held, const RunMountSpec& 
   }
   if (!m.env.empty()) mc.spec.env.push_back(m.env + "=" + value);
   if (m.target.empty()) return;
-  const fs::path dir = held.scratch / "secrets";
+  const fs::path dir = held.scratch() / "secrets";
   if (!held.secrets_mounted) {
     MakeDir(dir, 0700);
     if (::mount("tmpfs", dir.c_str(), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=700") != 0) {
@@ -324,8 +343,19 @@ void SecretMount(MountCtx& mc, ActiveRunMounts::Held& held, const RunMountSpec& 
   mc.spec.mounts.push_back(rm);
 }
 
-// An agent socket given with --ssh is bound as it is; key files get an
-// agent of the step's own, whose socket takes the mount's owner and mode.
+// The dir of the step's agent sockets, made on first use.
+const fs::path& AgentDir(ActiveRunMounts::Held& held) {
+  if (held.agent_dir.empty()) {
+    std::string tmpl = (fs::temp_directory_path() / "ubuild-ssh.XXXXXX").string();
+    if (::mkdtemp(tmpl.data()) == nullptr) throw SysError("mkdtemp", tmpl, errno);
+    held.agent_dir = tmpl;
+  }
+  return held.agent_dir;
+}
+
+// An agent socket given with --ssh is relayed through a socket of the
+// step's own, key files get an agent of the step's own; either socket takes
+// the mount's owner and mode.
 void SshMount(MountCtx& mc, ActiveRunMounts::Held& held, const RunMountSpec& m, size_t ssh_index,
               bool* first_ssh) {
   auto it = mc.ctx.options.ssh.find(m.id);
@@ -339,25 +369,23 @@ void SshMount(MountCtx& mc, ActiveRunMounts::Held& held, const RunMountSpec& m, 
   const std::vector<std::string>& paths = it->second;
   struct stat st {};
   fs::path socket;
-  if (paths.size() == 1 && ::stat(paths[0].c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) {
-    socket = fs::absolute(paths[0]);
-  } else {
-    if (held.agent_dir.empty()) {
-      std::string tmpl = (fs::temp_directory_path() / "ubuild-ssh.XXXXXX").string();
-      if (::mkdtemp(tmpl.data()) == nullptr) throw SysError("mkdtemp", tmpl, errno);
-      held.agent_dir = tmpl;
-    }
-    try {
+  try {
+    if (paths.size() == 1 && ::stat(paths[0].c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) {
+      held.relays.push_back(std::make_unique<SshRelay>(AgentDir(held) / ("relay." + std::to_string(ssh_index)),
+                                                       fs::absolute(paths[0]), m.mode.value_or(0600),
+                                                       m.uid.value_or(0), m.gid.value_or(0)));
+      socket = held.relays.back()->socket();
+    } else {
       held.agents.push_back(
-          std::make_unique<SshAgent>(held.agent_dir / ("agent." + std::to_string(ssh_index)), paths));
-    } catch (const Error& e) {
-      throw MountError(mc.ctx, mc.in, "ssh " + m.id + ": " + e.what() + (e.where().empty() ? "" : ": " + e.where()));
+          std::make_unique<SshAgent>(AgentDir(held) / ("agent." + std::to_string(ssh_index)), paths));
+      socket = held.agents.back()->socket();
+      if (::chown(socket.c_str(), m.uid.value_or(0), m.gid.value_or(0)) != 0 ||
+          ::chmod(socket.c_str(), m.mode.value_or(0600)) != 0) {
+        throw SysError("chmod", socket.string(), errno);
+      }
     }
-    socket = held.agents.back()->socket();
-    if (::chown(socket.c_str(), m.uid.value_or(0), m.gid.value_or(0)) != 0 ||
-        ::chmod(socket.c_str(), m.mode.value_or(0600)) != 0) {
-      throw SysError("chmod", socket.string(), errno);
-    }
+  } catch (const Error& e) {
+    throw MountError(mc.ctx, mc.in, "ssh " + m.id + ": " + e.what() + (e.where().empty() ? "" : ": " + e.where()));
   }
   RunMount rm;
   rm.kind = RunMount::kBind;
@@ -380,8 +408,7 @@ ActiveRunMounts::ActiveRunMounts(BuildContext& ctx, const parser::LocatedInstruc
                                  const std::vector<RunMountSpec>& mounts, const std::vector<fs::path>& roots,
                                  const fs::path& scratch, RunSpec& spec)
     : held_(std::make_unique<Held>()) {
-  held_->scratch = scratch;
-  MakeDir(scratch, 0700);
+  held_->scratch_path = scratch;
   MountCtx mc{ctx, in, spec};
   size_t ssh_index = 0;
   bool first_ssh = true;

@@ -40,8 +40,9 @@ void WithMountSourceImages(BuildContext& ctx, const parser::LocatedInstruction& 
 class ActiveRunMounts {
  public:
   // roots: from WithMountSourceImages, by mount index (empty where none).
-  // scratch: a fresh dir beside the step's rootfs for overlays, the secret
-  // tmpfs and an agent socket. Fills spec.mounts and adds secret/ssh env.
+  // scratch: a path beside the step's rootfs, made into a dir for overlays
+  // and the secret tmpfs only if a mount needs one (removed by the
+  // destructor). Fills spec.mounts and adds secret/ssh env.
   ActiveRunMounts(BuildContext& ctx, const parser::LocatedInstruction& in, const std::vector<RunMountSpec>& mounts,
                   const std::vector<std::filesystem::path>& roots, const std::filesystem::path& scratch,
                   RunSpec& spec);

@@ -309,7 +309,7 @@ OverlayMount::~OverlayMount() {
 
 void OverlayMount::Unmount() {
   if (mounted_) {
-    if (::umount2(merged_.c_str(), UMOUNT_NOFOLLOW) != 0) {
+    if (::umount2(merged_.c_str(), (detach_ && !fuse_ ? MNT_DETACH : 0) | UMOUNT_NOFOLLOW) != 0) {
       const int err = errno;
       // Still busy (a straggler holding a file open): detach now, the kernel
       // finishes when the last user goes, and the upperdir is complete already.

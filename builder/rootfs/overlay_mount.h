@@ -30,6 +30,11 @@ class OverlayMount {
   const std::filesystem::path& merged() const { return merged_; }
   bool fuse() const { return fuse_; }  // fuse-overlayfs rather than the kernel's overlayfs
   void Unmount();  // throws ubuild::Error; idempotent
+  // Unmount detaches (MNT_DETACH) rather than waits: a plain umount waits
+  // out an RCU grace period (0.5-6 ms measured on a loaded host), which an
+  // overlay whose upperdir is thrown away (a RUN's bind view) need not.
+  // Kernel overlay only.
+  void DetachOnUnmount() { detach_ = true; }
 
   // The upperdir of the live OverlayMount at `merged`, or empty. Lets
   // RunInContainer take the mount points it created back out of the layer.
@@ -52,6 +57,7 @@ class OverlayMount {
   std::filesystem::path scratch_lower_;  // created for an empty lower list
   bool mounted_ = false;
   bool fuse_ = false;
+  bool detach_ = false;
 };
 
 }  // namespace ubuild::builder

@@ -43,6 +43,8 @@ ssh-keygen -q -t ed25519 -N '' -f "$T/key" >/dev/null
 eval "$(ssh-agent -a "$T/agent.sock")" >/dev/null
 agent_pid=$SSH_AGENT_PID
 SSH_AUTH_SOCK=$T/agent.sock ssh-add -q "$T/key"
+# BuildKit relays the agent: the RUN sees the mount's mode and owner, not these.
+chmod 0777 "$T/agent.sock"
 
 # --- every mount type, against Docker's BuildKit --------------------------------
 C=$T/ctx
@@ -68,13 +70,14 @@ RUN --mount=type=tmpfs,target=/scratch/t stat -c '%a %u %g' /scratch/t > /tmpfs-
 RUN --mount=type=secret,id=tok stat -c '%a %u %g %s' /run/secrets/tok > /secret-stat && sha256sum < /run/secrets/tok > /secret-sum
 RUN --mount=type=secret,id=tok,target=/etc/tok,mode=0440,uid=1000,gid=100 stat -c '%a %u %g' /etc/tok > /secret-target
 RUN --mount=type=secret,id=absent cat /run/secrets/absent > /secret-absent 2>&1 || echo missing >> /secret-absent
-RUN --mount=type=ssh stat -c '%a %F' $SSH_AUTH_SOCK > /ssh-stat && echo $SSH_AUTH_SOCK > /ssh-env
+RUN --mount=type=ssh stat -c '%a %u %g %F' $SSH_AUTH_SOCK > /ssh-stat && echo $SSH_AUTH_SOCK > /ssh-env
+RUN --mount=type=ssh,target=/fwd,mode=0640,uid=5,gid=6 stat -c '%a %u %g %F' /fwd > /ssh-fwd
 RUN --mount=type=ssh,id=keys,target=/agent,mode=0666 stat -c '%a %F' /agent > /ssh-keys
 RUN --mount=type=bind,source=f.txt,target=/nest/deep/f.txt --mount=type=tmpfs,target=/nest --mount=type=secret,id=tok,target=/nest/s cat /nest/deep/f.txt /nest/s | wc -c > /nested
 DF
 outputs="bind-dir bind-dir-stat bind-ctx bind-ro bind-file bind-rw-ls bind-rw-file bind-stage bind-image
 cache-stat cache-count cache-owner cache-seeded tmpfs-stat tmpfs-mount secret-stat secret-sum secret-target
-secret-absent ssh-stat ssh-env ssh-keys nested"
+secret-absent ssh-stat ssh-fwd ssh-env ssh-keys nested"
 flags=(--network none --secret "id=tok,src=$T/secret.txt" --ssh "default=$T/agent.sock" --ssh "keys=$T/key")
 DOCKER_BUILDKIT=1 docker_cli build -q "${flags[@]}" -t mounts "$C" >/dev/null
 docker_cli save -o "$T/docker.tar" mounts
@@ -88,6 +91,41 @@ done
 check "the context is untouched by a rw bind" test ! -e "$C/src/new" -a "$(cat "$C/f.txt")" = ctxfile
 check "a secret's content reaches the RUN" test "$(cat "$T/fs-ubuild/secret-sum")" = \
   "$(sha256sum <"$T/secret.txt")"
+
+# --- .dockerignore hides paths from a context bind, as BuildKit's --------------
+# BuildKit receives the context without them: a hidden path is absent, an
+# excluded dir an exception re-enters shows only what it keeps, the
+# Dockerfile is hidden when a pattern names it, .dockerignore shown when none
+# does. ls -AR sorts, so the listings compare byte for byte.
+I=$T/ign
+mkdir -p "$I/src/sub" "$I/logs/keep" "$I/secret" "$I/onlylogs" "$I/gone" "$I/d/e"
+echo a >"$I/src/a.txt"; echo b >"$I/src/sub/b.log"; echo k >"$I/logs/keep/k.log"; echo x >"$I/logs/x.log"
+echo s >"$I/secret/s"; echo o >"$I/onlylogs/o.log"; echo g >"$I/gone/other"; echo e >"$I/d/e/e.txt"
+echo t >"$I/top.log"; echo kept >"$I/keep.txt"; chmod 0750 "$I/logs"
+printf 'secret\n**/*.log\n!logs/keep\nDockerfile\ngone\n!gone/keep\nd/e/e.txt\n' >"$I/.dockerignore"
+cat >"$I/Dockerfile" <<'DF'
+FROM busybox:local
+RUN --mount=type=bind,target=/c ls -AR /c > /ign-ctx && stat -c '%n %a' /c/logs /c/onlylogs /c/d/e > /ign-stat
+RUN --mount=type=bind,source=src,target=/s,rw ls -AR /s > /ign-src && touch /s/sub/new.log && ls -A /s/sub > /ign-rw
+RUN --mount=type=bind,source=logs,target=/l ls -AR /l > /ign-logs
+DF
+DOCKER_BUILDKIT=1 docker_cli build -q --network none -t ign "$I" >/dev/null
+docker_cli save -o "$T/docker-ign.tar" ign
+ub build -q --network none -t ign "$I" >/dev/null
+ub save -o "$T/ubuild-ign.tar" ign
+merged "$T/docker-ign.tar" "$T/fs-docker-ign"
+merged "$T/ubuild-ign.tar" "$T/fs-ubuild-ign"
+for f in ign-ctx ign-stat ign-src ign-rw ign-logs; do
+  check "context bind with .dockerignore: $f matches Docker's BuildKit" cmp "$T/fs-docker-ign/$f" "$T/fs-ubuild-ign/$f"
+done
+check "an ignored file is absent under the bind" bash -c "! grep -q 'x.log\|secret\|Dockerfile' '$T/fs-ubuild-ign/ign-ctx'"
+check "the rw bind's writes stay out of the context" test ! -e "$I/src/sub/new.log"
+echo changed >"$I/logs/x.log"
+check "a change to an ignored file keeps the bind's cache key" bash -c \
+  "'$UBUILD_BIN' --root '$ROOT' build --network none '$I' | grep -c 'Using cache' | grep -qx 3"
+echo changed >"$I/logs/keep/k.log"
+check "a change to a kept file misses" bash -c \
+  "'$UBUILD_BIN' --root '$ROOT' build --network none '$I' | grep -c 'Using cache' | grep -qx 0"
 
 # --- nothing of a mount in any layer --------------------------------------------
 # Docker 20.10 leaves the target dirs (and parents) it made; BuildKit since
@@ -197,6 +235,10 @@ bad "bind source through a symlink out of the context" 'RUN --mount: source "esc
   'RUN --mount=type=bind,source=escape/etc,target=/x true'
 bad "a mount nested in a cache" "RUN --mount: target /c/x lies inside the cache mount at /c" \
   'RUN --mount=type=cache,target=/c --mount=type=tmpfs,target=/c/x true'
+printf 'secret\n' >"$C/.dockerignore"; mkdir -p "$C/secret"
+bad "bind source .dockerignore excludes" 'RUN --mount: source "secret" not found in the build context (.dockerignore excludes it)' \
+  'RUN --mount=type=bind,source=secret,target=/x true'
+rm -r "$C/.dockerignore" "$C/secret"
 bad "missing bind source" 'RUN --mount: source "nothere" not found in the build context' \
   'RUN --mount=type=bind,source=nothere,target=/x true'
 bad "unknown from" 'RUN --mount: from=nosuch: no stage or image of that name' \

@@ -111,5 +111,20 @@ TEST(DockerIgnoreTest, LoadsFromContext) {
   EXPECT_TRUE(DockerIgnore::Load(none.path()).empty());
 }
 
+// Below WalkDepth a path's verdict is its ancestor's, so a walk for hidden
+// paths may stop there; a pattern that can cross '/' has no such depth.
+TEST(DockerIgnoreTest, WalkDepthBoundsTheVerdicts) {
+  EXPECT_EQ(DockerIgnore().WalkDepth(), 0u);
+  const DockerIgnore fixed({"secret", "a/*.log", "!a/keep.log"});
+  EXPECT_EQ(fixed.WalkDepth(), 2u);
+  for (const char* deep : {"a/x.log/y", "a/x.log/y/z", "secret/q/r", "b/c/d.log"}) {
+    const std::string path = deep;
+    const std::string at_depth = path.substr(0, path.find('/', path.find('/') + 1));
+    EXPECT_EQ(fixed.Excluded(path), fixed.Excluded(at_depth)) << path;
+  }
+  EXPECT_EQ(DockerIgnore({"**/*.log"}).WalkDepth(), SIZE_MAX);
+  EXPECT_EQ(DockerIgnore({"x[/]y"}).WalkDepth(), SIZE_MAX);
+}
+
 }  // namespace
 }  // namespace ubuild::builder
