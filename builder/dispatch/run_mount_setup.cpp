@@ -20,8 +20,10 @@
 #include "store/base/error.h"
 #include "store/base/fd.h"
 #include "store/base/strings.h"
+#include "store/cache_mount_use.h"
 #include "store/digest.h"
 #include "store/layout.h"
+#include "store/session_scratch.h"
 
 namespace ubuild::builder {
 
@@ -252,6 +254,8 @@ void CacheMount(MountCtx& mc, ActiveRunMounts::Held& held, const RunMountSpec& m
   }
   const fs::path dir = base / std::to_string(instance);
   if (m.sharing != CacheSharing::kShared) held.locked.emplace(base, dir);
+  const store::Store::Scope no_prune = mc.ctx.store.Adding();  // until the hold below (cache_mount_use.h)
+  fs::create_directories(base, ec);  // a prune since the first one removed it if no RUN held it
   if (::access(dir.c_str(), F_OK) != 0) {
     const fs::path tmp = base / (std::string(store::layout::kTempPrefix) + std::to_string(::getpid()) + "-" +
                                  std::to_string(instance));
@@ -270,6 +274,7 @@ void CacheMount(MountCtx& mc, ActiveRunMounts::Held& held, const RunMountSpec& m
     // Another build may have made it meanwhile: its copy wins.
     if (::rename(tmp.c_str(), dir.c_str()) != 0) fs::remove_all(tmp, ec);
   }
+  held.locks.push_back(store::HoldCacheMount(dir));
   RunMount rm;
   rm.kind = RunMount::kBind;
   rm.source = dir;
@@ -343,7 +348,7 @@ void SshMount(MountCtx& mc, ActiveRunMounts::Held& held, const RunMountSpec& m, 
     socket = fs::absolute(paths[0]);
   } else {
     if (held.agent_dir.empty()) {
-      std::string tmpl = (fs::temp_directory_path() / "ubuild-ssh.XXXXXX").string();
+      std::string tmpl = store::SocketScratchTemplate(mc.ctx.store.scratch(), "ssh");
       if (::mkdtemp(tmpl.data()) == nullptr) throw SysError("mkdtemp", tmpl, errno);
       held.agent_dir = tmpl;
     }
