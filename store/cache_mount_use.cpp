@@ -85,6 +85,7 @@ CacheMountsPruned RemoveUnusedCacheMounts(const fs::path& root) {
         RemoveTree(entry.path());
       } else {
         // A copy a killed RUN was making (made under ROOT/lock, which prune holds).
+        pruned.freed += FileBytes(entry.path());
         RemoveTree(entry.path());
       }
     }
