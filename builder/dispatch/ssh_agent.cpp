@@ -45,9 +45,7 @@ int Wait(pid_t pid) {
 }  // namespace
 
 SshAgent::SshAgent(const std::filesystem::path& socket, const std::vector<std::string>& keys) : socket_(socket) {
-  // Through setpriv: ssh-agent has no parent-death check in -D mode, and an
-  // agent must not outlive a builder killed outright.
-  pid_ = Spawn({"setpriv", "--pdeathsig", "KILL", "ssh-agent", "-D", "-a", socket_.string()}, environ);
+  pid_ = Spawn({"ssh-agent", "-D", "-a", socket_.string()}, environ);
   try {
     // The agent binds its socket a moment after it starts.
     struct stat st {};

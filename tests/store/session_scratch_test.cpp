@@ -4,8 +4,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include "store/base/error.h"
@@ -72,6 +75,37 @@ TEST(SessionScratch, SocketDirsGoToTmpdirOnlyWhenTheSessionPathIsTooLong) {
   EXPECT_EQ(SocketScratchTemplate(short_session, "ssh"), (short_session / "ssh-XXXXXX").string());
   const fs::path long_session = fs::path("/" + std::string(90, 'r')) / "sessions/0123456789abcdef";
   EXPECT_EQ(SocketScratchTemplate(long_session, "ssh"), (fs::temp_directory_path() / "ubuild-ssh-XXXXXX").string());
+}
+
+// A helper naming a path in the session on its command line is killed; one
+// naming only the session dir's sibling is not.
+TEST(SessionScratch, KillSessionHelpersKillsWhatNamesAPathInTheSession) {
+  testing::TestDir dir;
+  const fs::path session = dir.path() / "0123456789abcdef";
+  auto spawn = [](const std::string& arg0) {
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      ::execl("/bin/sh", "sh", "-c", "sleep 30", arg0.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    return pid;
+  };
+  const pid_t inside = spawn((session / "ssh-x/agent.0").string());
+  const pid_t beside = spawn(session.string() + "0/agent.0");
+  // Until each child has exec'd, its command line is this test's.
+  auto execd = [](pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
+    const std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return cmdline.rfind(std::string("sh\0-c", 5), 0) == 0;
+  };
+  while (!execd(inside) || !execd(beside)) ::usleep(1000);
+  KillSessionHelpers(session);
+  int status = 0;
+  ASSERT_EQ(::waitpid(inside, &status, 0), inside);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+  EXPECT_EQ(::waitpid(beside, &status, WNOHANG), 0) << "a process outside the session stays";
+  ::kill(beside, SIGKILL);
+  ::waitpid(beside, nullptr, 0);
 }
 
 }  // namespace
