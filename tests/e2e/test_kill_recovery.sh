@@ -19,6 +19,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 BUILD_KILLS=${KILL_BUILD_ITERATIONS:-200}
 COMMAND_KILLS=${KILL_COMMAND_ITERATIONS:-12}
+SCRATCH_KILLS=${KILL_SCRATCH_ITERATIONS:-3}
 
 # tmpfs keeps 200 kills within minutes (the store's syncs cost nothing there).
 T=$E2E_TMP/t
@@ -291,16 +292,17 @@ scratch_build() {  # scratch_build KIND: the build's arguments
     tar) echo build --no-cache "$T/scratch-ctx.tar" ;;
   esac
 }
+scratch_start=$(now_ms)
 for kind in url git ssh tar; do
   # shellcheck disable=SC2046
   kind_ms=$(time_ms $(scratch_build "$kind"))
   echo "a build with scratch ($kind) takes ${kind_ms} ms"
-  for i in 1 2 3; do
+  for i in $(seq 1 "$SCRATCH_KILLS"); do
     # Past the first third: the scratch is made by then.
     # shellcheck disable=SC2046
     kill_after $((kind_ms / 3 + RANDOM % (kind_ms * 2 / 3 + 1))) $(scratch_build "$kind")
     check_after_kill
-    ub tag busybox after:kill >/dev/null 2>&1 || problem "tag after the kill failed"
+    m=$(ub tag busybox after:kill 2>&1) || problem "tag after the kill failed: $m"
     m=$(pgrep -f "ssh-agent -D -a $ROOT" || true)
     [[ -z $m ]] || problem "ssh-agent outlived the next command: $m"
     m=$(ls -A "$ROOT/sessions")
@@ -311,6 +313,7 @@ for kind in url git ssh tar; do
 done
 kill "$SRV_PID"
 wait "$SRV_PID" 2>/dev/null || true
+echo "scratch: $((SCRATCH_KILLS * 4)) kills in $((($(now_ms) - scratch_start) / 1000)) s"
 
 # A temp name a killed save left between its link and its rename goes with
 # the next save of that file; one a live save holds locked stays.
