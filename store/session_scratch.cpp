@@ -34,12 +34,19 @@ void KillSessionHelpers(const fs::path& session_dir) {
   for (const auto& entry : fs::directory_iterator("/proc", ec)) {
     const std::string name = entry.path().filename().string();
     if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const pid_t pid = static_cast<pid_t>(std::stol(name));
+    std::error_code cwd_ec;
+    const std::string cwd = fs::read_symlink(entry.path() / "cwd", cwd_ec).string() + "/";
+    if (!cwd_ec && cwd.compare(0, inside.size(), inside) == 0) {
+      ::kill(pid, SIGKILL);
+      continue;
+    }
     std::ifstream in(entry.path() / "cmdline", std::ios::binary);
     const std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     for (size_t at = 0; at < cmdline.size();) {
       const size_t end = cmdline.find('\0', at);
       if (cmdline.compare(at, inside.size(), inside) == 0) {
-        ::kill(static_cast<pid_t>(std::stol(name)), SIGKILL);
+        ::kill(pid, SIGKILL);
         break;
       }
       if (end == std::string::npos) break;

@@ -26,11 +26,13 @@ std::filesystem::path MakeScratchDir(const std::filesystem::path& session_dir, s
 inline constexpr size_t kSocketNameMax = 16;
 std::string SocketScratchTemplate(const std::filesystem::path& session_dir, std::string_view prefix);
 
-// Helper processes a session starts (an ssh agent) name a path in its
-// scratch on their command line. Kills (SIGKILL) every process whose
-// command line has an argument inside `session_dir`: the sweep's end of a
-// dead session's helpers, which may not die with their builder (ssh-agent is
-// setgid on Debian, which clears a parent-death signal at its exec).
+// Helper processes a session starts (an ssh agent, git fetching into its
+// scratch) name a path in its scratch on their command line or work in it,
+// and do not die with their builder (ssh-agent is setgid on Debian, which
+// clears a parent-death signal at its exec; git's children are git's).
+// Kills (SIGKILL) every process with a command-line argument or its working
+// directory inside `session_dir`: the sweep's end of a dead session's
+// helpers, before it removes what they would go on writing to.
 void KillSessionHelpers(const std::filesystem::path& session_dir);
 
 }  // namespace ubuild::store

@@ -77,8 +77,8 @@ TEST(SessionScratch, SocketDirsGoToTmpdirOnlyWhenTheSessionPathIsTooLong) {
   EXPECT_EQ(SocketScratchTemplate(long_session, "ssh"), (fs::temp_directory_path() / "ubuild-ssh-XXXXXX").string());
 }
 
-// A helper naming a path in the session on its command line is killed; one
-// naming only the session dir's sibling is not.
+// A helper naming a path in the session on its command line, or working in
+// it, is killed; one naming only the session dir's sibling is not.
 TEST(SessionScratch, KillSessionHelpersKillsWhatNamesAPathInTheSession) {
   testing::TestDir dir;
   const fs::path session = dir.path() / "0123456789abcdef";
@@ -92,17 +92,26 @@ TEST(SessionScratch, KillSessionHelpersKillsWhatNamesAPathInTheSession) {
   };
   const pid_t inside = spawn((session / "ssh-x/agent.0").string());
   const pid_t beside = spawn(session.string() + "0/agent.0");
+  fs::create_directories(session / "add-x");
+  const pid_t working = ::fork();
+  if (working == 0) {
+    if (::chdir((session / "add-x").c_str()) != 0) ::_exit(127);
+    ::execl("/bin/sh", "sh", "-c", "sleep 30", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
   // Until each child has exec'd, its command line is this test's.
   auto execd = [](pid_t pid) {
     std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
     const std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     return cmdline.rfind(std::string("sh\0-c", 5), 0) == 0;
   };
-  while (!execd(inside) || !execd(beside)) ::usleep(1000);
+  while (!execd(inside) || !execd(beside) || !execd(working)) ::usleep(1000);
   KillSessionHelpers(session);
   int status = 0;
   ASSERT_EQ(::waitpid(inside, &status, 0), inside);
   EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+  ASSERT_EQ(::waitpid(working, &status, 0), working);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "a process working inside the session";
   EXPECT_EQ(::waitpid(beside, &status, WNOHANG), 0) << "a process outside the session stays";
   ::kill(beside, SIGKILL);
   ::waitpid(beside, nullptr, 0);
