@@ -52,13 +52,27 @@ uint64_t BuildCache::RemoveAll() {
   uint64_t freed = 0;
   std::error_code ec;
   const std::filesystem::path dir = layout::BuildCacheDir(root_);
-  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec); !ec && it != std::filesystem::end(it);
-       it.increment(ec)) {
-    if (it->is_regular_file(ec)) freed += it->file_size(ec);
+  const std::filesystem::path mounts = layout::RunCacheMountDir(root_);
+  for (const auto& top : std::filesystem::directory_iterator(dir, ec)) {
+    // What is left of the RUN cache mounts is in use (cache_mount_use.h).
+    std::error_code mec;
+    if (top.path() == mounts && !std::filesystem::is_empty(mounts, mec)) continue;
+    std::error_code rec;
+    if (top.is_regular_file(rec)) {
+      freed += top.file_size(rec);
+    } else {
+      for (auto it = std::filesystem::recursive_directory_iterator(top.path(), rec);
+           !rec && it != std::filesystem::end(it); it.increment(rec)) {
+        if (it->is_regular_file(rec)) freed += it->file_size(rec);
+      }
+    }
+    rec.clear();
+    std::filesystem::remove_all(top.path(), rec);
+    if (rec) throw Error("cannot remove the build cache: " + rec.message(), top.path().string());
   }
-  ec.clear();
-  std::filesystem::remove_all(dir, ec);
-  if (ec) throw Error("cannot remove the build cache: " + ec.message(), dir.string());
+  if (::rmdir(dir.c_str()) != 0 && errno != ENOENT && errno != ENOTEMPTY) {
+    throw SysError("rmdir", dir.string(), errno);
+  }
   unstored_.reset();
   return freed;
 }

@@ -38,7 +38,9 @@ class BuildCache {
   size_t RemoveDangling();
   // Removes every record (step entries, the config-steps log, the context
   // digest cache): the next build misses on every step, images stay.
-  // Returns the bytes freed. For `builder prune`, under the exclusive lock.
+  // Returns the bytes freed. For `builder prune`, under the exclusive lock,
+  // after RemoveUnusedCacheMounts (cache_mount_use.h): the RUN cache mounts
+  // left then are in use, and stay.
   uint64_t RemoveAll();
   std::optional<UnstoredStep> LookupUnstored(const Digest& key);
   void RecordUnstored(const Digest& key, const UnstoredStep& step);

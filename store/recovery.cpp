@@ -14,6 +14,7 @@
 #include "store/layout.h"
 #include "store/leftover_mounts.h"
 #include "store/pending_lock.h"
+#include "store/session_scratch.h"
 #include "store/store_session.h"
 
 namespace ubuild::store {
@@ -111,6 +112,10 @@ void RemoveLeftovers(const fs::path& root) {
     RemoveTempFilesIn(entry.path());
   }
   // Last: a dead session left behind means the sweep has not finished yet.
+  // Its helpers go first, so none holds a socket in a removed directory.
+  for (const auto& entry : fs::directory_iterator(layout::SessionsDir(root), ec)) {
+    if (!SessionIsLive(entry.path())) KillSessionHelpers(entry.path());
+  }
   RemoveDeadSessions(root);
 }
 

@@ -3,7 +3,8 @@
 // overlay mounts it left (store/leftover_mounts.h), removes staging dirs,
 // temp files and pending layer dirs nobody holds, restores the `committed`
 // marker of a layer that was registered just before the crash, and removes
-// the sessions of dead processes.
+// the sessions of dead processes, with their scratch, after killing the
+// helpers they left running (session_scratch.h).
 // Safe while other writers run: what they hold is skipped.
 // REQUIRES: the caller holds ROOT/lock exclusively.
 #include <filesystem>

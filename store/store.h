@@ -67,6 +67,9 @@ class Store {
   Store& operator=(Store&&) = delete;
 
   const std::filesystem::path& root() const { return root_; }
+  // This process's session dir, where its temporary files go
+  // (session_scratch.h); empty for a kRead store, which has no session.
+  const std::filesystem::path& scratch() const { return session_.dir(); }
   Mode mode() const { return mode_; }
   LayerStore& layers() { return layers_; }
   ImageStore& images() { return images_; }

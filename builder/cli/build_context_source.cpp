@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <spawn.h>
 #include <stdlib.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,8 +13,9 @@
 
 #include "builder/copy/archive_unpack.h"
 #include "store/base/error.h"
+#include "store/base/fd.h"
 #include "store/base/lexical_path.h"
-#include "store/pending_lock.h"
+#include "store/session_scratch.h"
 
 extern char** environ;
 
@@ -23,8 +23,6 @@ namespace ubuild::cli {
 namespace fs = std::filesystem;
 
 namespace {
-
-constexpr std::string_view kTempPrefix = "ubuild-context-";
 
 bool StartsWith(const std::string& s, std::string_view p) { return s.compare(0, p.size(), p) == 0; }
 
@@ -50,18 +48,6 @@ bool TarHeaderChecksumOk(const std::string& block) {
   if (field.find_first_not_of("01234567") != std::string::npos) return false;
   const long want = std::strtol(field.c_str(), nullptr, 8);
   return want == static_cast<long>(unsigned_sum) || want == signed_sum;
-}
-
-// Removes the context dirs of builds that died (their flock is free).
-void SweepDeadContexts(const fs::path& tmp) {
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(tmp, ec)) {
-    const std::string name = entry.path().filename().string();
-    if (!StartsWith(name, kTempPrefix) || !entry.is_directory(ec)) continue;
-    if (store::PendingDirInUse(entry.path())) continue;
-    std::error_code rec;
-    fs::remove_all(entry.path(), rec);
-  }
 }
 
 // Copies standard input into `path`; returns its first 512 bytes.
@@ -238,7 +224,7 @@ ContextKind ClassifyContext(const std::string& operand) {
   throw Error("the build context is not a directory, a tar archive, - or a git URL: no such path", operand);
 }
 
-PreparedContext PreparedContext::Prepare(const std::string& operand, bool stdin_taken) {
+PreparedContext PreparedContext::Prepare(const std::string& operand, bool stdin_taken, const fs::path& scratch) {
   PreparedContext c;
   c.kind_ = ClassifyContext(operand);
   if (c.kind_ == ContextKind::kDirectory) {
@@ -248,13 +234,7 @@ PreparedContext PreparedContext::Prepare(const std::string& operand, bool stdin_
   if (c.kind_ == ContextKind::kStdin && stdin_taken) {
     throw Error("standard input cannot be both the build context and the Dockerfile (-f -)");
   }
-  const fs::path tmp = fs::temp_directory_path();
-  SweepDeadContexts(tmp);
-  std::string tmpl = (tmp / (std::string(kTempPrefix) + "XXXXXX")).string();
-  if (!::mkdtemp(tmpl.data())) throw SysError("mkdtemp", tmpl, errno);
-  c.temp_ = tmpl;
-  c.lock_.reset(::open(c.temp_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!c.lock_.valid() || ::flock(c.lock_.get(), LOCK_EX | LOCK_NB) != 0) throw SysError("flock", tmpl, errno);
+  c.temp_ = store::MakeScratchDir(scratch, "context");
   const fs::path root = c.temp_ / "context";
   if (::mkdir(root.c_str(), 0755) != 0) throw SysError("mkdir", root.string(), errno);
   c.dir_ = root;

@@ -9,17 +9,15 @@
 //                git@ and github.com/ prefixes; #REF:DIR picks a ref and a
 //                subdirectory. Fetched with the git binary.
 // A non-directory context is unpacked or checked out into a private
-// directory under $TMPDIR (ubuild-context-XXXXXX), flock'd while the build
-// runs and removed when it ends, however it ends: a builder killed outright
-// leaves its directory unlocked, and the next build that prepares a context
-// removes it.
+// directory in the store session's scratch (store/session_scratch.h),
+// removed when the build ends, however it ends: a builder killed outright
+// leaves it in its dead session, which the next command's sweep removes.
 #include <filesystem>
 #include <optional>
 #include <string>
 #include <utility>
 
 #include "builder/copy/tar_entry_sums.h"
-#include "store/base/fd.h"
 
 namespace ubuild::cli {
 
@@ -48,14 +46,14 @@ bool LooksLikeArchive(const std::string& head);
 
 class PreparedContext {
  public:
-  // Makes the context's directory. `stdin_taken`: -f - reads standard
-  // input, so the context may not. Throws ubuild::Error, leaving nothing.
-  static PreparedContext Prepare(const std::string& operand, bool stdin_taken);
+  // Makes the context's directory, inside `scratch` unless it is a local
+  // directory. `stdin_taken`: -f - reads standard input, so the context may
+  // not. Throws ubuild::Error, leaving nothing.
+  static PreparedContext Prepare(const std::string& operand, bool stdin_taken, const std::filesystem::path& scratch);
   PreparedContext(PreparedContext&& o) noexcept
       : kind_(o.kind_),
         dir_(std::move(o.dir_)),
         temp_(std::exchange(o.temp_, {})),
-        lock_(std::move(o.lock_)),
         dockerfile_only_(o.dockerfile_only_),
         tar_sums_(std::move(o.tar_sums_)) {}
   PreparedContext& operator=(PreparedContext&&) = delete;
@@ -76,7 +74,6 @@ class PreparedContext {
   ContextKind kind_ = ContextKind::kDirectory;
   std::filesystem::path dir_;
   std::filesystem::path temp_;  // empty for a directory context
-  Fd lock_;
   bool dockerfile_only_ = false;
   std::optional<builder::TarEntrySums> tar_sums_;
 };

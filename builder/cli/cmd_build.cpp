@@ -290,11 +290,11 @@ int CmdBuild(const GlobalOptions& g, const Args& args) {
   BuildRequest r = ReadRequest(args);
   builder::BuildOptions& options = r.options;
   if (options.push && options.tags.empty()) throw UsageError("--push needs a name to push: add -t NAME[:TAG]");
-  // Unpacked or checked out before the store is opened; removed when this returns or throws.
-  const PreparedContext context = PreparedContext::Prepare(r.context, options.dockerfile_from_stdin);
-  UseContext(options, context);
   // Steps run outside ROOT/lock, so builds go side by side (store.h).
   store::Store store = store::Store::Open(g.root, store::Store::Mode::kConcurrent);
+  // Unpacked or checked out into the session's scratch; removed when this returns or throws.
+  const PreparedContext context = PreparedContext::Prepare(r.context, options.dockerfile_from_stdin, store.scratch());
+  UseContext(options, context);
   // An archive on standard output: the build's log goes to stderr instead.
   const bool output_on_stdout = !r.outputs.empty() && r.outputs[0].dest == "-";
   store::Digest id;

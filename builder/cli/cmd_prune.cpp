@@ -13,6 +13,7 @@
 #include "builder/cli/commands.h"
 #include "builder/cli/human_format.h"
 #include "store/build_cache.h"
+#include "store/cache_mount_use.h"
 #include "store/image_usage.h"
 #include "store/store.h"
 
@@ -95,12 +96,19 @@ int CmdImagePrune(const GlobalOptions& g, const Args& args) {
 }
 
 // ubuild builder prune [-a] [-f]: docker's command for the build cache. The
-// cache holds records only (layers belong to images), so it all goes.
+// cache holds records only (layers belong to images), so it all goes, but
+// for the RUN cache mounts a running build uses.
 int CmdBuilderPrune(const GlobalOptions& g, const Args& args) {
   ParsedArgs p = ParseCommandArgs(CommandNamed("builder prune"), args);
   if (!p.positional.empty()) throw UsageError("builder prune takes no arguments");
   auto s = store::Store::Open(g.root, store::Store::Mode::kWrite);
-  uint64_t freed = store::BuildCache(s.root(), s.images()).RemoveAll();
+  // A running RUN's cache mount stays, as BuildKit keeps records in use.
+  const store::CacheMountsPruned mounts = store::RemoveUnusedCacheMounts(s.root());
+  const uint64_t freed = mounts.freed + store::BuildCache(s.root(), s.images()).RemoveAll();
+  if (mounts.in_use > 0) {
+    std::cout << "Kept " << mounts.in_use << " cache mount" << (mounts.in_use == 1 ? "" : "s")
+              << " in use by a running build\n";
+  }
   std::cout << "Total reclaimed space: " << HumanSize(freed) << "\n";
   return 0;
 }

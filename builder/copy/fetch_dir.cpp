@@ -4,20 +4,15 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdlib>
 #include <string>
 #include <system_error>
 
 #include "store/base/error.h"
+#include "store/session_scratch.h"
 
 namespace ubuild::builder {
 
-FetchDir::FetchDir() {
-  const char* tmp = std::getenv("TMPDIR");
-  std::string templ = std::string(tmp && *tmp ? tmp : "/tmp") + "/ubuild-add-XXXXXX";
-  if (!mkdtemp(templ.data())) throw SysError("mkdtemp", templ, errno);
-  path_ = templ;
-}
+FetchDir::FetchDir(const std::filesystem::path& scratch) : path_(store::MakeScratchDir(scratch, "add")) {}
 
 FetchDir::~FetchDir() {
   std::error_code ec;

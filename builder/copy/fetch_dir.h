@@ -1,13 +1,15 @@
 #pragma once
-// A private directory under $TMPDIR (default /tmp) for ADD's fetched
-// sources, removed with everything in it when the step is done.
+// A private directory for ADD's fetched sources, made inside `scratch` (in
+// a build, the store session's: store/session_scratch.h, so a killed build's
+// downloads go with its session) and removed with everything in it when the
+// step is done.
 #include <filesystem>
 
 namespace ubuild::builder {
 
 class FetchDir {
  public:
-  FetchDir();
+  explicit FetchDir(const std::filesystem::path& scratch);
   ~FetchDir();
   FetchDir(const FetchDir&) = delete;
   FetchDir& operator=(const FetchDir&) = delete;

@@ -66,7 +66,7 @@ void FetchRemoteSources(BuildContext& ctx, const parser::LocatedInstruction& in,
   for (const std::string& source : copy.sources) {
     if (spec.remote.count(source) || !(IsHttpUrl(source) || IsGitSource(source))) continue;
     try {
-      if (!dir) dir.emplace();
+      if (!dir) dir.emplace(ctx.store.scratch());
       if (IsGitSource(source)) {
         const GitRef ref = ParseGitRef(source);
         std::string commit;

@@ -22,8 +22,10 @@
 #include "store/base/error.h"
 #include "store/base/fd.h"
 #include "store/base/strings.h"
+#include "store/cache_mount_use.h"
 #include "store/digest.h"
 #include "store/layout.h"
+#include "store/session_scratch.h"
 
 namespace ubuild::builder {
 
@@ -271,6 +273,8 @@ void CacheMount(MountCtx& mc, ActiveRunMounts::Held& held, const RunMountSpec& m
   }
   const fs::path dir = base / std::to_string(instance);
   if (m.sharing != CacheSharing::kShared) held.locked.emplace(base, dir);
+  const store::Store::Scope no_prune = mc.ctx.store.Adding();  // until the hold below (cache_mount_use.h)
+  fs::create_directories(base, ec);  // a prune since the first one removed it if no RUN held it
   if (::access(dir.c_str(), F_OK) != 0) {
     const fs::path tmp = base / (std::string(store::layout::kTempPrefix) + std::to_string(::getpid()) + "-" +
                                  std::to_string(instance));
@@ -289,6 +293,7 @@ void CacheMount(MountCtx& mc, ActiveRunMounts::Held& held, const RunMountSpec& m
     // Another build may have made it meanwhile: its copy wins.
     if (::rename(tmp.c_str(), dir.c_str()) != 0) fs::remove_all(tmp, ec);
   }
+  held.locks.push_back(store::HoldCacheMount(dir));
   RunMount rm;
   rm.kind = RunMount::kBind;
   rm.source = dir;
@@ -344,9 +349,9 @@ void SecretMount(MountCtx& mc, ActiveRunMounts::Held& held, const RunMountSpec& 
 }
 
 // The dir of the step's agent sockets, made on first use.
-const fs::path& AgentDir(ActiveRunMounts::Held& held) {
+const fs::path& AgentDir(ActiveRunMounts::Held& held, const fs::path& session_scratch) {
   if (held.agent_dir.empty()) {
-    std::string tmpl = (fs::temp_directory_path() / "ubuild-ssh.XXXXXX").string();
+    std::string tmpl = store::SocketScratchTemplate(session_scratch, "ssh");
     if (::mkdtemp(tmpl.data()) == nullptr) throw SysError("mkdtemp", tmpl, errno);
     held.agent_dir = tmpl;
   }
@@ -371,13 +376,13 @@ void SshMount(MountCtx& mc, ActiveRunMounts::Held& held, const RunMountSpec& m, 
   fs::path socket;
   try {
     if (paths.size() == 1 && ::stat(paths[0].c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) {
-      held.relays.push_back(std::make_unique<SshRelay>(AgentDir(held) / ("relay." + std::to_string(ssh_index)),
+      held.relays.push_back(std::make_unique<SshRelay>(AgentDir(held, mc.ctx.store.scratch()) / ("relay." + std::to_string(ssh_index)),
                                                        fs::absolute(paths[0]), m.mode.value_or(0600),
                                                        m.uid.value_or(0), m.gid.value_or(0)));
       socket = held.relays.back()->socket();
     } else {
       held.agents.push_back(
-          std::make_unique<SshAgent>(AgentDir(held) / ("agent." + std::to_string(ssh_index)), paths));
+          std::make_unique<SshAgent>(AgentDir(held, mc.ctx.store.scratch()) / ("agent." + std::to_string(ssh_index)), paths));
       socket = held.agents.back()->socket();
       if (::chown(socket.c_str(), m.uid.value_or(0), m.gid.value_or(0)) != 0 ||
           ::chmod(socket.c_str(), m.mode.value_or(0600)) != 0) {

@@ -9,32 +9,15 @@
 # (c) COPY of 512 x 1 MiB: cold
 # Each figure is the median wall time of N runs (default 3; rebuilds 5),
 # cold runs after one untimed warm-up build per tool. In (b) and (c) each tool's block starts after `sync` and a minute's pause
-# (see settle() below for why); SETTLE_SECONDS=0 skips the pause.
+# (see settle() in bench_lib.sh for why); SETTLE_SECONDS=0 skips the pause.
 # UBUILD_BIN defaults to build/ubuild in the repository. Starts and stops a
 # private dockerd; buildah uses a private storage root. --strict exits 1 if a
 # target ratio is missed.
 set -euo pipefail
 
-HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO=$(cd "$HERE/../.." && pwd)
-# shellcheck source=../e2e/conformance/lib.sh
-source "$REPO/tests/e2e/conformance/lib.sh"
-
-RUNS=3 STRICT=0 ONLY=""
-while [[ $# -gt 0 ]]; do
-  case $1 in
-    --runs) RUNS=$2; shift ;;
-    --strict) STRICT=1 ;;
-    --only) ONLY=$2; shift ;;
-    *) echo "build_bench.sh: unknown option $1" >&2; exit 2 ;;
-  esac
-  shift
-done
-REBUILD_RUNS=$((RUNS < 5 ? 5 : RUNS))
-
-UBUILD_BIN=${UBUILD_BIN:-$REPO/build/ubuild}
-[[ -x "$UBUILD_BIN" ]] || { echo "build_bench.sh: no ubuild at $UBUILD_BIN (set UBUILD_BIN)" >&2; exit 2; }
-[[ $(id -u) == 0 ]] || { echo "build_bench.sh: needs root" >&2; exit 2; }
+# shellcheck source=bench_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
+bench_args "$@"
 HAVE_BUILDAH=1
 command -v buildah >/dev/null || { HAVE_BUILDAH=0; echo "buildah not found: its column stays empty"; }
 
@@ -71,17 +54,6 @@ build_buildah() {
   local ctx=$1; shift
   bah build --isolation chroot --layers --pull=never -t bench "$@" "$ctx" >"$T/last.log" 2>&1
 }
-
-# ext4 without a journal (this VM's root filesystem) passes over every inode
-# freed in the last minute each time it allocates a new one, so a build right
-# after a mass deletion (Docker removes its copy of the context after every
-# build; each case removes its context at the end) creates files several
-# times slower, whichever tool it is. Each tool's block of file-heavy builds
-# therefore starts after a sync and that minute. SETTLE_SECONDS=0 skips it.
-settle() { sync; sleep "${SETTLE_SECONDS:-61}"; }
-
-now_ns() { date +%s%N; }
-median() { sort -n | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print int((a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
 
 # measure TOOL RUNS PREPARE CTX OPTS...: median ms of RUNS builds; PREPARE is
 # a command run (untimed) before each build.
@@ -130,18 +102,9 @@ tools=(ubuild docker)
 [[ $HAVE_BUILDAH == 1 ]] && tools+=(buildah)
 
 # ---------------------------------------------------------------- (a)
-if [[ -z "$ONLY" || $ONLY == a ]]; then
+if bench_case a; then
   A=$T/ctx-a
-  mkdir -p "$A"
-  {
-    echo "FROM busybox:local"
-    for i in $(seq 1 10); do
-      echo "ENV VAR$i=value$i"
-      echo "RUN echo $i > /run$i.txt"
-      echo "COPY file$i.txt /files/"
-    done
-  } >"$A/Dockerfile"
-  for i in $(seq 1 10); do echo "small file $i" >"$A/file$i.txt"; done
+  make_ctx_a "$A"
   echo "(a) 30 instructions"
   declare -A cold warm
   for tool in "${tools[@]}"; do
@@ -157,20 +120,9 @@ if [[ -z "$ONLY" || $ONLY == a ]]; then
 fi
 
 # ---------------------------------------------------------------- (b)
-if [[ -z "$ONLY" || $ONLY == b ]]; then
+if bench_case b; then
   B=$T/ctx-b
-  mkdir -p "$B"
-  printf 'FROM busybox:local\nCOPY files /files/\nRUN echo after > /after.txt\n' >"$B/Dockerfile"
-  python3 - "$B/files" <<'PY'
-import os, sys
-root = sys.argv[1]
-for d in range(100):
-    sub = os.path.join(root, "d%03d" % d)
-    os.makedirs(sub)
-    for f in range(200):
-        with open(os.path.join(sub, "f%03d.txt" % f), "w") as fh:
-            fh.write("file %d/%d\n" % (d, f))
-PY
+  make_ctx_b "$B"
   echo "(b) COPY of 20,000 small files"
   declare -A cold warm edit
   for tool in "${tools[@]}"; do
@@ -191,12 +143,9 @@ PY
 fi
 
 # ---------------------------------------------------------------- (c)
-if [[ -z "$ONLY" || $ONLY == c ]]; then
+if bench_case c; then
   C=$T/ctx-c
-  mkdir -p "$C/big"
-  printf 'FROM busybox:local\nCOPY big /big/\n' >"$C/Dockerfile"
-  # Incompressible, distinct files: nobody may shortcut on content.
-  for i in $(seq 1 512); do head -c 1048576 /dev/urandom >"$C/big/blob$i"; done
+  make_ctx_c "$C"
   echo "(c) COPY of 512 x 1 MiB"
   declare -A cold
   for tool in "${tools[@]}"; do

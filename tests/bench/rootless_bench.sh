@@ -12,30 +12,14 @@
 # (c) COPY of 512 x 1 MiB: cold
 # Median wall time of N runs (default 3; rebuilds 5) after one untimed
 # warm-up build each; the three take turns within every round. Each
-# file-heavy block starts after `sync` and a minute's pause (build_bench.sh's
+# file-heavy block starts after `sync` and a minute's pause (bench_lib.sh's
 # settle(): this VM's ext4 rescans freshly freed inodes); SETTLE_SECONDS=0
 # skips it. --strict exits 1 on a missed target.
 set -euo pipefail
 
-HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO=$(cd "$HERE/../.." && pwd)
-# shellcheck source=../e2e/conformance/lib.sh
-source "$REPO/tests/e2e/conformance/lib.sh"
-
-RUNS=3 STRICT=0 ONLY=""
-while [[ $# -gt 0 ]]; do
-  case $1 in
-    --runs) RUNS=$2; shift ;;
-    --strict) STRICT=1 ;;
-    --only) ONLY=$2; shift ;;
-    *) echo "rootless_bench.sh: unknown option $1" >&2; exit 2 ;;
-  esac
-  shift
-done
-REBUILD_RUNS=$((RUNS < 5 ? 5 : RUNS))
-UBUILD_BIN=${UBUILD_BIN:-$REPO/build/ubuild}
-[[ -x "$UBUILD_BIN" ]] || { echo "rootless_bench.sh: no ubuild at $UBUILD_BIN (set UBUILD_BIN)" >&2; exit 2; }
-[[ $(id -u) == 0 ]] || { echo "rootless_bench.sh: needs root (it creates the bench user)" >&2; exit 2; }
+# shellcheck source=bench_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bench_lib.sh"
+bench_args "$@"
 
 conf_setup_tmp
 BENCH_USER=ubrlbench$$
@@ -87,9 +71,6 @@ chmod 644 "$T/rootfs.tar"
 as_user "$UBUILD_BIN" --root "$T/home/kernel" import - busybox:local <"$T/rootfs.tar" >/dev/null
 as_user "$UBUILD_BIN" --root "$T/home/fuse" import - busybox:local <"$T/rootfs.tar" >/dev/null
 
-settle() { sync; sleep "${SETTLE_SECONDS:-61}"; }
-now_ns() { date +%s%N; }
-median() { sort -n | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print int((a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
 # measure RUNS PREPARE CTX OPTS...: MS[tool] = the median ms of RUNS builds
 # per tool. The tools take turns within each round, so a load that comes
 # and goes on a shared machine falls on all of them alike. PREPARE runs
@@ -132,18 +113,9 @@ report() {
   RESULTS+=("$line")
 }
 
-if [[ -z "$ONLY" || $ONLY == a ]]; then
+if bench_case a; then
   A=$T/ctx-a
-  mkdir -p "$A"
-  {
-    echo "FROM busybox:local"
-    for i in $(seq 1 10); do
-      echo "ENV VAR$i=value$i"
-      echo "RUN echo $i > /run$i.txt"
-      echo "COPY file$i.txt /files/"
-    done
-  } >"$A/Dockerfile"
-  for i in $(seq 1 10); do echo "small file $i" >"$A/file$i.txt"; done
+  make_ctx_a "$A"
   chmod -R a+rX "$A"
   echo "(a) 30 instructions"
   warm_up "$A"
@@ -154,20 +126,9 @@ if [[ -z "$ONLY" || $ONLY == a ]]; then
   report "(a) 30 instr, unchanged rebuild" "${MS[root]}" "${MS[rootless]}" "${MS[fuse]}"
 fi
 
-if [[ -z "$ONLY" || $ONLY == b ]]; then
+if bench_case b; then
   B=$T/ctx-b
-  mkdir -p "$B"
-  printf 'FROM busybox:local\nCOPY files /files/\nRUN echo after > /after.txt\n' >"$B/Dockerfile"
-  python3 - "$B/files" <<'PY'
-import os, sys
-root = sys.argv[1]
-for d in range(100):
-    sub = os.path.join(root, "d%03d" % d)
-    os.makedirs(sub)
-    for f in range(200):
-        with open(os.path.join(sub, "f%03d.txt" % f), "w") as fh:
-            fh.write("file %d/%d\n" % (d, f))
-PY
+  make_ctx_b "$B"
   chmod -R a+rwX "$B"  # the edits below come from root, the builds from either
   echo "(b) COPY of 20,000 small files"
   settle
@@ -183,11 +144,9 @@ PY
   rm -rf "$B"
 fi
 
-if [[ -z "$ONLY" || $ONLY == c ]]; then
+if bench_case c; then
   C=$T/ctx-c
-  mkdir -p "$C/big"
-  printf 'FROM busybox:local\nCOPY big /big/\n' >"$C/Dockerfile"
-  for i in $(seq 1 512); do head -c 1048576 /dev/urandom >"$C/big/blob$i"; done
+  make_ctx_c "$C"
   chmod -R a+rX "$C"
   echo "(c) COPY of 512 x 1 MiB"
   settle

@@ -8,13 +8,13 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 e2e_base_image
-# A private $TMPDIR: the contexts ubuild unpacks land here, where the test
-# can see that none is left behind.
+# A private $TMPDIR, where the test can see that ubuild puts nothing: the
+# contexts it unpacks land in the build's session dir (ROOT/sessions/<id>/).
 export TMPDIR=$E2E_TMP/tmp
 mkdir -p "$TMPDIR"
 W=$E2E_TMP/w
 mkdir -p "$W"
-no_context_dirs() { ! compgen -G "$TMPDIR/ubuild-context-*" >/dev/null; }
+no_context_dirs() { ! compgen -G "$TMPDIR/*" >/dev/null && ! compgen -G "$ROOT/sessions/*/context-*" >/dev/null; }
 fails_with() {  # fails_with "message part" command...: exits non-zero and says so
   local want=$1 out; shift
   if out=$("$@" 2>&1); then echo "unexpected success: $out"; return 1; fi
@@ -69,18 +69,20 @@ check "a missing path is refused" fails_with "the build context is not a directo
 check "a URL that is no git repository is refused" fails_with "must be a git repository" ub build https://127.0.0.1:1/x.tar.gz
 check "nothing is left in \$TMPDIR after failures" no_context_dirs
 
-# --- a build killed outright leaves its dir to the next build -----------------
+# --- a build killed outright leaves its dir to the next command ---------------
 printf 'FROM busybox\nRUN sleep 60\n' >"$W/slow.df"
 tar -C "$W" -cf "$W/slow.tar" --transform 's/slow.df/Dockerfile/' slow.df
 # Not through ub(): $! must be ubuild's own pid, not a subshell's.
 "$UBUILD_BIN" --root "$ROOT" build --no-cache "$W/slow.tar" >/dev/null 2>&1 &
 pid=$!
-for _ in $(seq 1 100); do compgen -G "$TMPDIR/ubuild-context-*" >/dev/null && break; sleep 0.1; done
+for _ in $(seq 1 100); do compgen -G "$ROOT/sessions/*/context-*" >/dev/null && break; sleep 0.1; done
 sleep 0.5
 kill -9 "$pid"; wait "$pid" 2>/dev/null || true
-check "a SIGKILLed build leaves its context dir" bash -c "compgen -G '$TMPDIR/ubuild-context-*' >/dev/null"
-# Its RUN dies with it (parent-death signal), a moment later.
-for _ in $(seq 1 50); do flock -n "$(compgen -G "$TMPDIR/ubuild-context-*" | head -1)" true && break; sleep 0.1; done
+check "a SIGKILLed build leaves its context dir in its session" bash -c "compgen -G '$ROOT/sessions/*/context-*' >/dev/null"
+# Its RUN dies with it (parent-death signal), a moment later, and with it the
+# last hold on the session's flock.
+session=$(dirname "$(compgen -G "$ROOT/sessions/*/context-*" | head -1)")
+for _ in $(seq 1 50); do flock -n "$session" true && break; sleep 0.1; done
 ub build -q "$W/ctx.tar" >/dev/null
 check "the next build removes the dead build's dir" no_context_dirs
 

@@ -10,12 +10,16 @@
 # consistent: every tag, image, layer and link resolves, no staging dir,
 # temp file, pending layer or RUN dir is left, every build-cache entry left
 # by prune names an image that exists, and images/history/layers read it.
+# Builds killed during ADD of a URL and of a git repository, an ssh-key mount
+# and a tar context leave nothing in TMPDIR, and their scratch and ssh-agent
+# go with their session at the next command.
 # Last, a store wedged by an older ubuild (an overlay mount left in the
 # host's table over a pending layer) heals on the next command.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 BUILD_KILLS=${KILL_BUILD_ITERATIONS:-200}
 COMMAND_KILLS=${KILL_COMMAND_ITERATIONS:-12}
+SCRATCH_KILLS=${KILL_SCRATCH_ITERATIONS:-3}
 
 # tmpfs keeps 200 kills within minutes (the store's syncs cost nothing there).
 T=$E2E_TMP/t
@@ -233,6 +237,84 @@ for i in $(seq 1 "$COMMAND_KILLS"); do
   after_command prune 1 prune
 done
 
+# --- a build's scratch: ADD's downloads, an ssh agent, a tar context ----------
+# Each lives in the build's session dir (store/session_scratch.h), so a kill
+# leaves nothing in TMPDIR, and the next command's sweep kills the agent and
+# removes the dead session with its scratch.
+SRV=$T/srv
+mkdir -p "$SRV"
+head -c 4M /dev/urandom >"$SRV/slow.bin"
+git init -q -b main "$T/repo"
+python3 - "$T/repo" <<'PY'
+import os, sys
+for d in range(5):
+    os.makedirs(f"{sys.argv[1]}/d{d}")
+    for f in range(100):
+        with open(f"{sys.argv[1]}/d{d}/f{f}", "w") as out:
+            out.write(f"{d}/{f}\n")
+PY
+git -C "$T/repo" add . && git -C "$T/repo" -c user.email=t@example.com -c user.name=t commit -qm files
+git clone -q --bare "$T/repo" "$SRV/repo.git" && git -C "$SRV/repo.git" update-server-info
+# Static files, and slow.bin in 64 KiB pieces 10 ms apart, so a kill lands mid-download.
+python3 - "$SRV" <<'PY' &
+import http.server, os, sys, time
+root = sys.argv[1]
+class H(http.server.SimpleHTTPRequestHandler):
+    def __init__(self, *a, **k): super().__init__(*a, directory=root, **k)
+    def log_message(self, *a): pass
+    def do_GET(self):
+        if self.path != "/slow.bin": return super().do_GET()
+        data = open(os.path.join(root, "slow.bin"), "rb").read()
+        self.send_response(200); self.send_header("Content-Length", str(len(data))); self.end_headers()
+        for i in range(0, len(data), 65536):
+            self.wfile.write(data[i:i + 65536]); time.sleep(0.01)
+s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+open(os.path.join(root, "port"), "w").write(str(s.server_port))
+s.serve_forever()
+PY
+SRV_PID=$!
+for _ in $(seq 1 50); do [[ -s $SRV/port ]] && break; sleep 0.1; done
+PORT=$(cat "$SRV/port")
+SC=$T/scratch-ctx
+mkdir -p "$SC/files"
+head -c 8M /dev/urandom >"$SC/files/blob"
+printf '%s\n' 'FROM busybox' "ADD http://127.0.0.1:$PORT/slow.bin /slow.bin" >"$SC/url.df"
+printf '%s\n' 'FROM busybox' "ADD http://127.0.0.1:$PORT/repo.git /src" 'RUN sleep 0.2 && : killsafe-run-git' >"$SC/git.df"
+printf '%s\n' 'FROM busybox' 'RUN --mount=type=ssh sleep 0.5 && : killsafe-run-ssh' >"$SC/ssh.df"
+printf '%s\n' 'FROM busybox' 'COPY files /files' 'RUN sleep 0.2 && : killsafe-run-tar' >"$SC/Dockerfile"
+tar -C "$SC" -cf "$T/scratch-ctx.tar" Dockerfile files
+ssh-keygen -q -t ed25519 -N '' -f "$T/ssh-key"
+scratch_build() {  # scratch_build KIND: the build's arguments
+  case $1 in
+    url) echo build --no-cache -f "$SC/url.df" "$SC" ;;
+    git) echo build --no-cache -f "$SC/git.df" "$SC" ;;
+    ssh) echo build --no-cache --ssh "default=$T/ssh-key" -f "$SC/ssh.df" "$SC" ;;
+    tar) echo build --no-cache "$T/scratch-ctx.tar" ;;
+  esac
+}
+scratch_start=$(now_ms)
+for kind in url git ssh tar; do
+  # shellcheck disable=SC2046
+  kind_ms=$(time_ms $(scratch_build "$kind"))
+  echo "a build with scratch ($kind) takes ${kind_ms} ms"
+  for i in $(seq 1 "$SCRATCH_KILLS"); do
+    # Past the first third: the scratch is made by then.
+    # shellcheck disable=SC2046
+    kill_after $((kind_ms / 3 + RANDOM % (kind_ms * 2 / 3 + 1))) $(scratch_build "$kind")
+    check_after_kill
+    m=$(ub tag busybox after:kill 2>&1) || problem "tag after the kill failed: $m"
+    m=$(pgrep -f "ssh-agent -D -a $ROOT" || true)
+    [[ -z $m ]] || problem "ssh-agent outlived the next command: $m"
+    m=$(ls -A "$ROOT/sessions")
+    [[ -z $m ]] || problem "sessions left: $m"
+    check_store 0
+    record "scratch-$kind"
+  done
+done
+kill "$SRV_PID"
+wait "$SRV_PID" 2>/dev/null || true
+echo "scratch: $((SCRATCH_KILLS * 4)) kills in $((($(now_ms) - scratch_start) / 1000)) s"
+
 # A temp name a killed save left between its link and its rename goes with
 # the next save of that file; one a live save holds locked stays.
 ub load -i "$T/mid.tar" >/dev/null  # mid names busybox since the last prune round
@@ -279,7 +361,7 @@ check_store 0
 [[ -z $PROBLEM ]] && pass "store consistent after the heals" || fail "after the heals: $PROBLEM"
 
 # --- figures ------------------------------------------------------------------
-for c in build build-from-scratch load save import rmi prune; do
+for c in build build-from-scratch load save import rmi prune scratch-url scratch-git scratch-ssh scratch-tar; do
   tried=${TRIED[$c]:-0} killed=${KILLED[$c]:-0} clean=${CLEAN[$c]:-0}
   echo "figures: $c: kills tried $tried (landed mid-command $killed), clean $clean/$tried"
   [[ $tried -gt 0 && $clean -eq $tried ]] && pass "$c: every kill recovered with no manual step" ||

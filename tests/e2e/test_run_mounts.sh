@@ -245,7 +245,7 @@ bad "unknown from" 'RUN --mount: from=nosuch: no stage or image of that name' \
   'RUN --mount=type=bind,from=nosuch,target=/x true'
 bad "unreadable secret file" 'RUN --mount: secret tok: cannot read the file' \
   'RUN --mount=type=secret,id=tok true' --secret "id=tok,src=$T/none"
-check "no ssh-agent socket dir is left behind" bash -c "! ls -d /tmp/ubuild-ssh.* 2>/dev/null | grep -q ."
+check "no ssh-agent socket dir is left behind" bash -c "! ls -d /tmp/ubuild-ssh* \"$ROOT\"/sessions/*/ssh-* 2>/dev/null | grep -q ."
 check "store is consistent" bash -c "echo 1 | python3 '$UBUILD_SOURCE_DIR/tests/e2e/store_check.py' '$ROOT' | grep -q '^ok'"
 
 e2e_finish

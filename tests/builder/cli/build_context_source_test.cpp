@@ -92,56 +92,37 @@ TEST(ClassifyContext, DirectoryWinsThenGitUrlThenFile) {
 
 TEST(PreparedContext, ADirectoryIsUsedInPlace) {
   TempDir tmp;
-  PreparedContext c = PreparedContext::Prepare(tmp.path().string(), false);
+  PreparedContext c = PreparedContext::Prepare(tmp.path().string(), false, {});
   EXPECT_EQ(c.dir(), tmp.path());
   EXPECT_EQ(c.kind(), ContextKind::kDirectory);
 }
 
-// $TMPDIR pointed at a private directory for one test.
-class PrivateTmpdir {
- public:
-  PrivateTmpdir() {
-    if (const char* old = std::getenv("TMPDIR")) old_ = old;
-    ::setenv("TMPDIR", dir_.path().c_str(), 1);
-  }
-  ~PrivateTmpdir() {
-    if (old_.empty()) {
-      ::unsetenv("TMPDIR");
-    } else {
-      ::setenv("TMPDIR", old_.c_str(), 1);
-    }
-  }
-  const std::filesystem::path& path() const { return dir_.path(); }
-  size_t Entries() const {
-    return static_cast<size_t>(std::distance(std::filesystem::directory_iterator(dir_.path()), {}));
-  }
-
- private:
-  TempDir dir_;
-  std::string old_;
-};
+size_t Entries(const std::filesystem::path& dir) {
+  return static_cast<size_t>(std::distance(std::filesystem::directory_iterator(dir), {}));
+}
 
 TEST(PreparedContext, AnUnreadableArchiveLeavesNoTempDir) {
   TempDir src;
   WriteFile(src.path() / "bad.tar", "not a tar at all");
-  PrivateTmpdir tmp;
-  EXPECT_THROW(PreparedContext::Prepare((src.path() / "bad.tar").string(), false), Error);
-  EXPECT_EQ(tmp.Entries(), 0u);
+  TempDir scratch;
+  EXPECT_THROW(PreparedContext::Prepare((src.path() / "bad.tar").string(), false, scratch.path()), Error);
+  EXPECT_EQ(Entries(scratch.path()), 0u);
 }
 
-TEST(PreparedContext, RemovesWhatAKilledBuildLeftButNotALiveOne) {
+TEST(PreparedContext, AnArchiveIsUnpackedInsideTheScratchDir) {
   TempDir src;
   std::filesystem::create_directories(src.path() / "ctx");
+  WriteFile(src.path() / "ctx" / "f", "x");
   const std::filesystem::path tar = src.path() / "c.tar";
   ASSERT_EQ(std::system(("tar -C " + (src.path() / "ctx").string() + " -cf " + tar.string() + " .").c_str()), 0);
-  PrivateTmpdir tmp;
-  // A dead build's dir: nobody holds its flock.
-  std::filesystem::create_directories(tmp.path() / "ubuild-context-dead01" / "context");
-  PreparedContext live = PreparedContext::Prepare(tar.string(), false);
-  EXPECT_FALSE(std::filesystem::exists(tmp.path() / "ubuild-context-dead01"));
-  PreparedContext second = PreparedContext::Prepare(tar.string(), false);
-  EXPECT_TRUE(std::filesystem::is_directory(live.dir()));
-  EXPECT_EQ(tmp.Entries(), 2u);
+  TempDir scratch;
+  {
+    PreparedContext c = PreparedContext::Prepare(tar.string(), false, scratch.path());
+    EXPECT_EQ(c.dir().parent_path().parent_path(), scratch.path());
+    EXPECT_TRUE(std::filesystem::is_regular_file(c.dir() / "f"));
+    EXPECT_EQ(Entries(scratch.path()), 1u);
+  }
+  EXPECT_EQ(Entries(scratch.path()), 0u);
 }
 
 TEST(PreparedContext, DockerfileInStaysInsideTheContext) {
@@ -150,7 +131,8 @@ TEST(PreparedContext, DockerfileInStaysInsideTheContext) {
   std::filesystem::create_directories(dir);
   std::filesystem::path tar = tmp.path() / "c.tar";
   ASSERT_EQ(std::system(("tar -C " + dir.string() + " -cf " + tar.string() + " .").c_str()), 0);
-  PreparedContext c = PreparedContext::Prepare(tar.string(), false);
+  TempDir scratch;
+  PreparedContext c = PreparedContext::Prepare(tar.string(), false, scratch.path());
   EXPECT_EQ(c.DockerfileIn("sub/Dockerfile"), c.dir() / "sub/Dockerfile");
   EXPECT_EQ(c.DockerfileIn("/Dockerfile"), c.dir() / "Dockerfile");
   EXPECT_THROW(c.DockerfileIn("../Dockerfile"), Error);

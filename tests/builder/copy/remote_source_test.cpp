@@ -146,7 +146,8 @@ int Sh(const std::string& command) { return std::system(command.c_str()); }
 
 TEST(GitSource, FetchChecksOutRefAndSubdirWithoutGitDir) {
   TempDir repo;
-  FetchDir fetch;
+  TempDir scratch;
+  FetchDir fetch(scratch.path());
   const std::string r = repo.path().string();
   const std::string git = "git -c user.email=t@example.com -c user.name=t -C " + r;
   ASSERT_EQ(Sh("git init -q " + r + " && mkdir " + r + "/sub && echo one > " + r + "/sub/f && " + git +

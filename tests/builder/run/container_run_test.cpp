@@ -40,6 +40,18 @@ using ubuild::testing::WriteFile;
 const std::vector<std::string> kEnv = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
                                        "FOO=bar baz"};
 
+// `sleep N` with an N that no other process on the host sleeps: the tests
+// below find their sleeps by command line among all the host's processes,
+// and a fixed N made concurrent runs of this binary (ctest -j, another
+// checkout's tests on the same machine) find and kill each other's, so one
+// of them waited forever for a sleep that was gone.
+struct OwnSleep {
+  explicit OwnSleep(int which) : seconds(std::to_string(10'000'000 + ::getpid() * 3 + which)) {}
+  std::string command() const { return "sleep " + seconds; }
+  std::string cmdline() const { return std::string("sleep") + '\0' + seconds + '\0'; }
+  std::string seconds;
+};
+
 // Host pids whose command line is exactly `argv`.
 std::vector<pid_t> FindProcesses(const std::string& cmdline_nul_joined) {
   std::vector<pid_t> out;
@@ -170,9 +182,10 @@ TEST_F(ContainerRunTest, ExitCodesAndSignals) {
   EXPECT_EQ(Run("false"), 1);
   // PID 1 ignores signals it has no handler for, even SIGKILL from inside its
   // namespace, as in Docker; from the host SIGKILL still works.
-  std::thread killer([] {
+  const OwnSleep own_sleep(0);
+  std::thread killer([&own_sleep] {
     for (int i = 0; i < 100; ++i) {
-      auto pids = FindProcesses(std::string("sleep\0" "31337\0", 12));
+      auto pids = FindProcesses(own_sleep.cmdline());
       if (!pids.empty()) {
         ::kill(pids.front(), SIGKILL);
         return;
@@ -180,7 +193,7 @@ TEST_F(ContainerRunTest, ExitCodesAndSignals) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
   });
-  const int rc = Run("exec sleep 31337");
+  const int rc = Run("exec " + own_sleep.command());
   killer.join();
   EXPECT_EQ(rc, 128 + SIGKILL);
 }
@@ -532,7 +545,8 @@ TEST_F(ContainerRunTest, SetupFailureIsAnError) {
 // handler state is process-wide).
 TEST_F(ContainerRunTest, InterruptKillsTheWholeTree) {
   Mount();
-  const std::string marker = std::string("sleep\0" "31338\0", 12);
+  const OwnSleep own_sleep(1);
+  const std::string marker = own_sleep.cmdline();
   ASSERT_EXIT(
       {
         InstallInterruptHandlers();
@@ -541,7 +555,7 @@ TEST_F(ContainerRunTest, InterruptKillsTheWholeTree) {
           ::kill(::getpid(), SIGTERM);
         }).detach();
         try {
-          RunInContainer(Spec("sleep 31338 & sleep 31338 & wait"));
+          RunInContainer(Spec(own_sleep.command() + " & " + own_sleep.command() + " & wait"));
         } catch (const Error& e) {
           ::_exit(std::string(e.what()) == "interrupted" && InterruptSignal() == SIGTERM ? e.exit_code() : 1);
         }
@@ -559,12 +573,13 @@ TEST_F(ContainerRunTest, InterruptKillsEveryRunningContainer) {
   Mount();
   for (const char* d : {"upper2", "work2", "merged2"}) fs::create_directories(P(d));
   OverlayMount second({P("lower")}, P("upper2"), P("work2"), P("merged2"));
-  const std::string marker = std::string("sleep\0" "31339\0", 12);
+  const OwnSleep own_sleep(2);
+  const std::string marker = own_sleep.cmdline();
   auto body = [&] {
     InstallInterruptHandlers();
     std::atomic<int> codes[2] = {0, 0};
     auto run = [&](int i, const fs::path& rootfs) {
-      RunSpec spec = Spec("sleep 31339");
+      RunSpec spec = Spec(own_sleep.command());
       spec.rootfs = rootfs;
       try {
         codes[i] = RunInContainer(spec);
