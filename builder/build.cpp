@@ -306,10 +306,11 @@ StageResult RunStage(BuildContext& ctx, const Source& src, const Plan& plan, siz
   // A stage whose layers --cache-from hits left in the cache stays unstored
   // when nothing needs it in the store: a stage below the target (a later
   // step that misses fetches what it needs), or the target when --push may
-  // mount its layers from the cache. Otherwise they come in now.
+  // mount its layers from the cache (unless -o reads it from the store).
+  // Otherwise they come in now.
   const bool layers_away =
       ctx.remote_cache && st.image.top_chain && !ctx.store.layers().Exists(*st.image.top_chain);
-  if (layers_away && (i != plan.target || ctx.options.push)) {
+  if (layers_away && (i != plan.target || (ctx.options.push && !ctx.options.result_in_store))) {
     return StageResult{st.image.id, st.image.config, st.image.unstored, st.image.stored_parent};
   }
   if (layers_away) ctx.remote_cache->Materialize(st.image.top_chain);

@@ -61,10 +61,11 @@ CacheLocation Parse(const std::string& flag, const std::string& value, const cha
 
 CacheLocation ParseCacheFrom(const std::string& value) {
   if (value.find('=') == std::string::npos) {
-    // Docker's classic form needs each step's config, which an image keeps
-    // only for its last step; ubuild does not rebuild them from history yet.
-    throw Error("--cache-from " + value + ": an image as cache (Docker's classic form) is not supported yet; "
-                "export a cache with --cache-to type=registry,ref=REF and use --cache-from type=registry,ref=REF");
+    if (value.empty()) throw Error("--cache-from: want IMAGE_REF or type=registry|local,...");
+    CacheLocation loc;
+    loc.kind = CacheLocation::Kind::kImage;
+    loc.ref = value;
+    return loc;
   }
   return Parse("--cache-from", value, "src");
 }

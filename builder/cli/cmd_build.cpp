@@ -278,8 +278,8 @@ const std::vector<FlagSpec>& BuildFlags() {
       {"metadata-file", 0, true, "FILE", "Write the result as BuildKit's JSON (containerimage.digest, containerimage.config.digest, image.name)"},
       {"output", 'o', true, "type=local|tar|docker|oci,dest=PATH",
        "Also write the result: the final stage's files (local: a directory, tar: an archive) or the image (docker, oci); a bare PATH is type=local"},
-      {"cache-from", 0, true, "type=registry,ref=R|type=local,src=DIR",
-       "Take steps from a build cache (repeatable; a missing cache is a warning)"},
+      {"cache-from", 0, true, "type=registry,ref=R|type=local,src=DIR|IMAGE",
+       "Take steps from a build cache or an image's history (repeatable; a missing cache is a warning)"},
       {"cache-to", 0, true, "type=registry,ref=R|type=local,dest=DIR[,mode=min|max]",
        "Export the build cache after the build (mode=max: every stage's steps)"},
   };
@@ -293,6 +293,7 @@ int CmdBuild(const GlobalOptions& g, const Args& args) {
   // Unpacked or checked out before the store is opened; removed when this returns or throws.
   const PreparedContext context = PreparedContext::Prepare(r.context, options.dockerfile_from_stdin);
   UseContext(options, context);
+  options.result_in_store = !r.outputs.empty();
   // Steps run outside ROOT/lock, so builds go side by side (store.h).
   store::Store store = store::Store::Open(g.root, store::Store::Mode::kConcurrent);
   // An archive on standard output: the build's log goes to stderr instead.

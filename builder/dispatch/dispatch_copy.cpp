@@ -98,7 +98,7 @@ void CopyFrom(BuildContext& ctx, StageState& st, const parser::LocatedInstructio
   if (!buildkit_flags.empty()) flags += (flags.empty() ? "" : " ") + buildkit_flags;
   std::string created_by = NopCreatedByOneSpace(st.Shell(), name + " " + flags + hash + " in " + spec.dest + " ");
   store::Digest key = StepCacheKey(st.image, created_by);
-  if (ProbeCache(ctx, key, st.image)) return;
+  if (ProbeCache(ctx, key, st.image) || ProbeImageHistory(ctx, key, st.image, st.image.config, created_by)) return;
   std::optional<store::Layer> layer = MakeLayer(ctx, st.image.top_chain, [&](const std::filesystem::path& rootfs) {
     ProgressTask copying(&ctx.log, "copying files");
     spec.bytes = &copying.bytes();

@@ -30,6 +30,13 @@ store::Digest CopyFromCacheKey(const StageImage& parent, const store::Digest& so
 // A hit on `key` in the --cache-from cache alone, as ProbeCache takes one.
 bool ProbeRemoteCache(BuildContext& ctx, const store::Digest& key, StageImage& image);
 
+// A hit in a --cache-from image's history (Docker's classic form): the
+// cache image itself when the step is its last entry, else a new image —
+// `next`, the config after the step's edits, with the recorded entry and
+// layer — stored and recorded under `key` as a commit would.
+bool ProbeImageHistory(BuildContext& ctx, const store::Digest& key, StageImage& image, const store::ImageConfig& next,
+                       const std::string& created_by);
+
 // Records the step on top of `image` (the parent) and moves `image` to the
 // result: `next` is the config after the step's edits; appends history
 // (empty_layer when `layer` is nullopt) and the layer's diff_id, stores the
