@@ -5,6 +5,7 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <set>
 #include <sstream>
 #include <utility>
 
@@ -29,6 +30,7 @@
 #include "store/source_date_epoch.h"
 #include "store/base/strings.h"
 #include "store/digest.h"
+#include "store/registry/build_cache_manifest.h"
 #include "store/layout.h"
 #include "store/rfc3339.h"
 
@@ -136,6 +138,8 @@ void BeginStage(BuildContext& ctx, StageImage& image, const parser::FromInstr& f
   // The author is what this stage's MAINTAINER sets: Docker starts each
   // stage without one, whatever the base recorded.
   image.config.author.clear();
+  // A base's inline build cache describes the base's build, not this one.
+  image.config.SetOtherString(store::registry::kInlineBuildCacheKey, "");
   if (!image.config.GetEnv("PATH")) {
     image.config.SetEnv("PATH", kDefaultPath);
   }
@@ -408,10 +412,12 @@ store::Digest Build(const BuildOptions& options, store::Store& store, StepRuntim
     log.StepFailed(e.message());
     throw;
   }
+  const std::set<size_t> image_stages = ImageStages(src.froms, plan.target);
+  cache.AddInlineCache(ctx, image_stages, result);
   // A target left unstored (rather than stored) is one --push may send from the cache.
   const bool pushed = !result.unstored.empty() && cache.PushOrStore(ctx, result);
   store::Digest id = Finish(options, store, log, src, plan, base_args, result, pushed);
-  cache.Export(store, ImageStages(src.froms, plan.target));
+  cache.Export(store, image_stages);
   return id;
 }
 

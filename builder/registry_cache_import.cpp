@@ -24,7 +24,7 @@ RegistryCacheImport::RegistryCacheImport(store::Store& store, const std::vector<
 
 void RegistryCacheImport::Load(const CacheLocation& location, const std::function<void(const std::string&)>& say) {
   if (location.kind == CacheLocation::Kind::kImage) {
-    images_.push_back(LoadCacheImage(store_, location.ref, say));
+    LoadImage(location, say);
     return;
   }
   std::unique_ptr<CacheEndpoint> endpoint = CacheEndpoint::Open(location, false);
@@ -32,7 +32,7 @@ void RegistryCacheImport::Load(const CacheLocation& location, const std::functio
   std::optional<std::string> manifest = endpoint->ReadManifest();
   if (!manifest) throw Error("there is no cache there");
   if (location.kind == CacheLocation::Kind::kRegistry && IsImageManifest(*manifest)) {
-    images_.push_back(LoadCacheImage(store_, location.ref, say));
+    LoadImage(location, say);
     return;
   }
   store::registry::CacheManifest cache;
@@ -87,6 +87,19 @@ void RegistryCacheImport::Load(const CacheLocation& location, const std::functio
     }
   }
   endpoints_.push_back(std::move(endpoint));
+}
+
+void RegistryCacheImport::LoadImage(const CacheLocation& location, const std::function<void(const std::string&)>& say) {
+  CacheImage image = LoadCacheImage(store_, location.ref, say);
+  // --cache-to type=inline's steps: their layers are the image's, which
+  // are in the store now, so a hit needs nothing from elsewhere.
+  if (std::string steps = image.config.OtherString(store::registry::kInlineBuildCacheKey); !steps.empty()) {
+    store::registry::CacheManifest cache;
+    for (const store::Digest& diff_id : image.config.diff_ids()) cache.layers.push_back({{}, diff_id});
+    store::registry::ParseCacheConfig(steps, &cache, location.ref + " (inline build cache)");
+    for (const store::registry::CacheStep& step : cache.steps) steps_.emplace(step.key, step.config);
+  }
+  images_.push_back(std::move(image));
 }
 
 std::optional<std::string> RegistryCacheImport::Lookup(const store::Digest& key) {

@@ -48,6 +48,7 @@ class RegistryCacheImport : public RemoteStepCache {
 
  private:
   void Load(const CacheLocation& location, const std::function<void(const std::string&)>& say);
+  void LoadImage(const CacheLocation& location, const std::function<void(const std::string&)>& say);
   struct Link {
     std::optional<store::Digest> parent;  // chain_id below
     size_t source = 0;                    // index into sources_

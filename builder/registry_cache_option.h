@@ -2,6 +2,7 @@
 // --cache-to and --cache-from, in BuildKit's syntax so CI configurations
 // carry over: comma-separated key=value pairs, `type` first or anywhere.
 //   --cache-to   type=registry,ref=R[,mode=min|max]   type=local,dest=DIR[,mode=...]
+//                type=inline (in the built image's config; mode=min only)
 //   --cache-from type=registry,ref=R   type=local,src=DIR
 //   --cache-from IMAGE_REF   an image as cache, Docker's classic form
 //                            (builder/registry_cache_image.h)
@@ -11,7 +12,7 @@
 namespace ubuild::builder {
 
 struct CacheLocation {
-  enum class Kind { kRegistry, kLocal, kImage };
+  enum class Kind { kRegistry, kLocal, kImage, kInline };
   Kind kind = Kind::kRegistry;
   std::string ref;              // kRegistry: a reference with a tag; kImage: any the store or a pull resolves
   std::filesystem::path dir;    // kLocal: an OCI layout directory

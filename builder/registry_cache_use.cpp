@@ -1,11 +1,13 @@
 #include "builder/registry_cache_use.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "builder/dispatch/step_image.h"
 #include "builder/registry_cache_push.h"
 #include "store/base/strings.h"
 #include "store/image_config.h"
+#include "store/registry/build_cache_manifest.h"
 
 namespace ubuild::builder {
 
@@ -22,9 +24,10 @@ RegistryCacheUse::RegistryCacheUse(const BuildOptions& options, store::Store& st
 void RegistryCacheUse::Record(const BuildContext& ctx, const StageImage& image, size_t stage, size_t layers_before) {
   if (!exporter_ || !image.id) return;
   const bool made_layer = image.config.diff_ids().size() > layers_before;
-  for (const std::optional<store::Digest>& key : {ctx.step_key, ctx.step_alias_key}) {
-    if (key) exporter_->Record(stage, *key, image.config, *image.id, made_layer);
+  if (ctx.step_key) {
+    exporter_->Record(stage, *ctx.step_key, image.config, *image.id, made_layer, ctx.step_alias_key.has_value());
   }
+  if (ctx.step_alias_key) exporter_->Record(stage, *ctx.step_alias_key, image.config, *image.id, made_layer);
 }
 
 bool RegistryCacheUse::PushOrStore(BuildContext& ctx, const StageResult& result) {
@@ -36,8 +39,26 @@ bool RegistryCacheUse::PushOrStore(BuildContext& ctx, const StageResult& result)
   return false;
 }
 
+void RegistryCacheUse::AddInlineCache(BuildContext& ctx, const std::set<size_t>& image_stages, StageResult& result) {
+  const bool wanted = std::any_of(to_.begin(), to_.end(),
+                                  [](const CacheLocation& to) { return to.kind == CacheLocation::Kind::kInline; });
+  if (!wanted || !result.image_id) return;
+  StageImage image{result.config, std::nullopt, store::TopChainId(result.config), result.unstored,
+                   result.unstored.empty() ? result.image_id : result.stored_parent};
+  image.config.SetOtherString(store::registry::kInlineBuildCacheKey, exporter_->InlineSteps(image_stages, result.config));
+  image.id = image.config.Id();
+  image.unstored.push_back(*image.id);
+  if (result.unstored.empty()) {
+    StoreStageImage(ctx, image);
+    result = StageResult{image.id, image.config, {}, {}};
+  } else {
+    result = StageResult{image.id, image.config, image.unstored, image.stored_parent};
+  }
+}
+
 void RegistryCacheUse::Export(store::Store& store, const std::set<size_t>& image_stages) {
   for (const CacheLocation& to : to_) {
+    if (to.kind == CacheLocation::Kind::kInline) continue;
     exporter_->Export(store, to, image_stages, imported_ ? &*imported_ : nullptr, say_);
   }
 }

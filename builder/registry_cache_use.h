@@ -38,7 +38,13 @@ class RegistryCacheUse {
   // stored (false).
   bool PushOrStore(BuildContext& ctx, const StageResult& result);
 
-  // Each --cache-to; `image_stages` are what mode=min keeps (ImageStages).
+  // --cache-to type=inline: the target's image becomes a child of
+  // `result` with the step list in its config (a new id, as BuildKit's
+  // inline cache gives), stored when `result` is, else left unstored above
+  // it for PushOrStore. Nothing without type=inline.
+  void AddInlineCache(BuildContext& ctx, const std::set<size_t>& image_stages, StageResult& result);
+
+  // Each --cache-to but type=inline; `image_stages` are what mode=min keeps (ImageStages).
   void Export(store::Store& store, const std::set<size_t>& image_stages);
 
  private:

@@ -280,7 +280,7 @@ const std::vector<FlagSpec>& BuildFlags() {
        "Also write the result: the final stage's files (local: a directory, tar: an archive) or the image (docker, oci); a bare PATH is type=local"},
       {"cache-from", 0, true, "type=registry,ref=R|type=local,src=DIR|IMAGE",
        "Take steps from a build cache or an image's history (repeatable; a missing cache is a warning)"},
-      {"cache-to", 0, true, "type=registry,ref=R|type=local,dest=DIR[,mode=min|max]",
+      {"cache-to", 0, true, "type=registry,ref=R|type=local,dest=DIR[,mode=min|max]|type=inline",
        "Export the build cache after the build (mode=max: every stage's steps)"},
   };
   return flags;

@@ -234,6 +234,28 @@ check "--push from the cache with -o: the archive holds the image" bash -c \
 check "--push from the cache with -o: the image is stored and pushed" bash -c \
   "curl -s -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' 'http://$reg/v2/app/multi/manifests/3' | grep -q '$multi_id'"
 
+# --- --cache-to type=inline: the cache in the image's config -----------------
+ROOT=$A
+inline_id=$(ub build -q "${SDE[@]}" --cache-to type=inline -t "$reg/app/inline:1" --push "$E2E_TMP/multi")
+check "type=inline: the image id changes (the config holds the cache)" test "$inline_id" != "$multi_id"
+check "type=inline: the key is in the config" grep -q dev.ubuild.buildcache.inline.v1 \
+  "$A/image/overlay2/imagedb/content/sha256/${inline_id#sha256:}"
+i=$(machine "inline-$RANDOM")
+out=$("$UBUILD_BIN" --root "$i" build "${SDE[@]}" --cache-from "$reg/app/inline:1" --cache-to type=inline -t x "$E2E_TMP/multi" 2>&1)
+check "type=inline read back: the final stage's 6 steps hit" test "$(grep -c '^ ---> Using cache$' <<<"$out")" = 6
+check "type=inline read back and exported again: the same image id" test "$(ROOT=$i image_id x)" = "$inline_id"
+i=$(machine "inline-$RANDOM")
+"$UBUILD_BIN" --root "$i" build -q "${SDE[@]}" --cache-from "$reg/app/inline:1" -t y "$E2E_TMP/multi" >/dev/null
+check "type=inline read back without type=inline: the plain image id" test "$(ROOT=$i image_id y)" = "$multi_id"
+mkdir -p "$E2E_TMP/child"
+printf 'FROM %s\nENV CHILD=1\n' "$reg/app/inline:1" >"$E2E_TMP/child/Dockerfile"
+child=$("$UBUILD_BIN" --root "$i" build -q "$E2E_TMP/child")
+check "type=inline: an image built FROM it does not inherit the cache" bash -c \
+  "! grep -q dev.ubuild.buildcache.inline.v1 '$i/image/overlay2/imagedb/content/sha256/${child#sha256:}'"
+for bad in "--cache-to type=inline,mode=max" "--cache-from type=inline"; do
+  check "$bad is refused" bash -c "! '$UBUILD_BIN' --root '$A' build $bad '$E2E_TMP/multi' >/dev/null 2>&1"
+done
+
 # --- an image as cache (Docker's classic --cache-from IMAGE) -----------------
 # $reg/app/multi:1 is A's multi-stage image, pushed by C above. A fresh
 # store pulls it and takes the final stage's steps from its history: the
