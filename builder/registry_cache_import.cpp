@@ -5,6 +5,7 @@
 
 #include "store/base/error.h"
 #include "store/chain_id.h"
+#include "store/registry/distribution_metadata.h"
 #include "store/image_config.h"
 
 namespace ubuild::builder {
@@ -116,14 +117,33 @@ void RegistryCacheImport::Materialize(const std::optional<store::Digest>& top_ch
     missing.push_back(*at);
     at = link->second.parent;
   }
-  for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
-    const Link& link = chains_.at(*it);
+  std::reverse(missing.begin(), missing.end());  // bottom first
+  // Each cache's blobs fetched together (a registry's several at once),
+  // then registered one on another, bottom first.
+  std::map<CacheEndpoint*, std::vector<size_t>> by_endpoint;  // indexes into missing
+  for (size_t i = 0; i < missing.size(); ++i) by_endpoint[sources_[chains_.at(missing[i]).source].endpoint].push_back(i);
+  std::vector<std::unique_ptr<CacheEndpoint::FetchedLayer>> fetched(missing.size());
+  for (const auto& [endpoint, indexes] : by_endpoint) {
+    std::vector<store::registry::CacheLayer> layers;
+    for (size_t i : indexes) layers.push_back(sources_[chains_.at(missing[i]).source].layer);
+    std::vector<std::unique_ptr<CacheEndpoint::FetchedLayer>> got = endpoint->FetchLayers(store_, layers);
+    for (size_t k = 0; k < indexes.size(); ++k) fetched[indexes[k]] = std::move(got[k]);
+  }
+  for (size_t i = 0; i < missing.size(); ++i) {
+    const Link& link = chains_.at(missing[i]);
     const Source& source = sources_[link.source];
     store::Store::Scope adding = store_.Adding();
-    store::Layer layer = source.endpoint->RegisterLayer(store_, source.layer, link.parent);
-    if (layer.chain_id != *it) throw Error("internal error: the cached layer registered as another chain", it->str());
+    std::unique_ptr<store::ByteSource> tar = fetched[i]->OpenTar();
+    store::Layer layer = store_.layers().Register(*tar, link.parent, source.layer.diff_id,
+                                                  "layer " + source.layer.blob.digest.str());
+    if (layer.chain_id != missing[i]) throw Error("internal error: the cached layer registered as another chain", missing[i].str());
     // Kept from prune until an image of this build names it.
     store_.Pin(layer.chain_id);
+    // The next push of this layer mounts it from the cache instead of compressing it again.
+    if (!source.endpoint->Repository().empty()) {
+      store::registry::RecordSighting(store_.root(), source.layer.diff_id,
+                                      {source.layer.blob.digest, source.endpoint->Repository(), source.layer.blob.media_type});
+    }
   }
 }
 

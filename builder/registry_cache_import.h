@@ -4,7 +4,7 @@
 // (HEAD, stat) whether each layer blob is still there — no layer is
 // downloaded. A step whose key is listed is a hit; its layers are fetched
 // only when Materialize is asked for them (a later step needs a rootfs, or
-// the image must land in the store). A cache that is missing, unreadable
+// the image must land in the store), all it needs at once. A cache that is missing, unreadable
 // or not a ubuild build cache is dropped whole with a warning: the build
 // goes on without it. A layer blob gone from a cache drops only the steps
 // whose images have that layer (the step that made it and those above),
