@@ -1,8 +1,3 @@
-// Over 450 lines, knowingly for now: the build driver (read, plan, run the
-// stages, finish) gained the registry cache's import/export/push-from-cache
-// wiring and --platform's stage platforms this session. The cache wiring
-// (PushOrStore, ImageStages, the exporter loop) is the next piece to move
-// into builder/registry_cache_* so this file is the driver alone.
 #include "builder/build.h"
 
 #include <algorithm>
@@ -15,9 +10,7 @@
 #include <utility>
 
 #include "builder/base_image_pull.h"
-#include "builder/registry_cache_export.h"
-#include "builder/registry_cache_import.h"
-#include "builder/registry_cache_push.h"
+#include "builder/registry_cache_use.h"
 #include "builder/stage_platform.h"
 #include "builder/dispatch/build_log.h"
 #include "builder/run/interrupt.h"
@@ -37,6 +30,7 @@
 #include "store/source_date_epoch.h"
 #include "store/base/strings.h"
 #include "store/digest.h"
+#include "store/registry/build_cache_manifest.h"
 #include "store/layout.h"
 #include "store/rfc3339.h"
 
@@ -144,6 +138,8 @@ void BeginStage(BuildContext& ctx, StageImage& image, const parser::FromInstr& f
   // The author is what this stage's MAINTAINER sets: Docker starts each
   // stage without one, whatever the base recorded.
   image.config.author.clear();
+  // A base's inline build cache describes the base's build, not this one.
+  image.config.SetOtherString(store::registry::kInlineBuildCacheKey, "");
   if (!image.config.GetEnv("PATH")) {
     image.config.SetEnv("PATH", kDefaultPath);
   }
@@ -256,22 +252,18 @@ Plan MakePlan(const BuildOptions& options, const Source& src) {
 }
 
 // One step; with --cache-to, what it ended on is kept for the export.
-void DispatchStep(BuildContext& ctx, StageState& st, const parser::LocatedInstruction& li,
-                  RegistryCacheExport* exporter, size_t stage) {
+void DispatchStep(BuildContext& ctx, StageState& st, const parser::LocatedInstruction& li, RegistryCacheUse& cache,
+                  size_t stage) {
   ctx.step_key.reset();
   ctx.step_alias_key.reset();
   const size_t layers_before = std::as_const(st.image.config).diff_ids().size();
   Dispatch(ctx, st, li);
-  if (!exporter || !st.image.id) return;
-  const store::ImageConfig& image = st.image.config;
-  for (const std::optional<store::Digest>& key : {ctx.step_key, ctx.step_alias_key}) {
-    if (key) exporter->Record(stage, *key, image, *st.image.id, image.diff_ids().size() > layers_before);
-  }
+  cache.Record(ctx, st.image, stage, layers_before);
 }
 
 // ONBUILD triggers of the base run first, then leave the config. Errors
 // are located at the FROM line.
-void RunTriggers(BuildContext& ctx, StageState& st, int from_line, RegistryCacheExport* exporter, size_t stage) {
+void RunTriggers(BuildContext& ctx, StageState& st, int from_line, RegistryCacheUse& cache, size_t stage) {
   std::vector<std::string> triggers = st.image.config.StringList("OnBuild");
   if (triggers.empty()) return;
   ctx.log.Line("# Executing " + std::to_string(triggers.size()) + " build trigger" + (triggers.size() > 1 ? "s" : ""));
@@ -279,14 +271,14 @@ void RunTriggers(BuildContext& ctx, StageState& st, int from_line, RegistryCache
   for (const std::string& t : triggers) {
     parser::LocatedInstruction li = parser::ParseSingleInstruction(t, ctx.dockerfile_name, from_line);
     CheckInterrupted();
-    DispatchStep(ctx, st, li, exporter, stage);
+    DispatchStep(ctx, st, li, cache, stage);
   }
 }
 
 // FROM, the base's ONBUILD triggers, the stage's instructions (and the
 // trailer for the target); `step` counts the log's steps across stages.
 StageResult RunStage(BuildContext& ctx, const Source& src, const Plan& plan, size_t i, const BuildArgs& base_args,
-                     int& step, RegistryCacheExport* exporter) {
+                     int& step, RegistryCacheUse& cache) {
   const parser::Stage& stage = src.df.stages[i];
   StageState st(base_args);
   st.args.ResetStage();
@@ -299,65 +291,35 @@ StageResult RunStage(BuildContext& ctx, const Source& src, const Plan& plan, siz
     ctx.log.Line(" ---> scratch");
   }
 
-  RunTriggers(ctx, st, stage.line, exporter, i);
+  RunTriggers(ctx, st, stage.line, cache, i);
   for (const parser::LocatedInstruction& li : stage.instructions) {
     CheckInterrupted();
     ctx.log.Step(++step, plan.total_steps, li.original);
-    DispatchStep(ctx, st, li, exporter, i);
+    DispatchStep(ctx, st, li, cache, i);
   }
   if (i == plan.target) {
     for (const auto& li : plan.trailer) {
       ctx.log.Step(++step, plan.total_steps, li.original);
       // Docker takes --label values literally: no variable expansion.
       ctx.step_key.reset();
+      ctx.step_alias_key.reset();
       DispatchConfig(ctx, st, li);
-      if (exporter && ctx.step_key && st.image.id) exporter->Record(i, *ctx.step_key, st.image.config, *st.image.id, false);
+      cache.Record(ctx, st.image, i, std::as_const(st.image.config).diff_ids().size());
     }
   }
   // A stage whose layers --cache-from hits left in the cache stays unstored
   // when nothing needs it in the store: a stage below the target (a later
   // step that misses fetches what it needs), or the target when --push may
-  // mount its layers from the cache. Otherwise they come in now.
+  // mount its layers from the cache (unless -o reads it from the store).
+  // Otherwise they come in now.
   const bool layers_away =
       ctx.remote_cache && st.image.top_chain && !ctx.store.layers().Exists(*st.image.top_chain);
-  if (layers_away && (i != plan.target || ctx.options.push)) {
+  if (layers_away && (i != plan.target || (ctx.options.push && !ctx.options.result_in_store))) {
     return StageResult{st.image.id, st.image.config, st.image.unstored, st.image.stored_parent};
   }
   if (layers_away) ctx.remote_cache->Materialize(st.image.top_chain);
   StoreStageImage(ctx, st.image);
   return StageResult{st.image.id, st.image.config, {}, {}};
-}
-
-// The target left unstored: pushed from the cache when it can be (true),
-// else its layers come in and it is stored.
-bool PushOrStore(BuildContext& ctx, RegistryCacheImport& imported, const StageResult& result) {
-  if (PushFromCache(ctx.store, imported, result.config.Serialize(), ctx.options.tags,
-                    [&](const std::string& line) { ctx.log.Line(line); })) {
-    return true;
-  }
-  StageImage image{result.config, result.image_id, store::TopChainId(result.config), result.unstored,
-                   result.stored_parent};
-  imported.Materialize(image.top_chain);
-  StoreStageImage(ctx, image);
-  return false;
-}
-
-// The stages the target's image is made of: itself and those its FROM
-// lines reach (mode=min exports their steps).
-std::set<size_t> ImageStages(const Source& src, const Plan& plan) {
-  std::set<size_t> stages;
-  for (size_t i = plan.target;;) {
-    stages.insert(i);
-    size_t below = i;
-    for (size_t j = 0; j < i; ++j) {
-      if (std::to_string(j) == src.froms[i].image || (!src.froms[j].stage_name.empty() &&
-                                                       src.froms[j].stage_name == AsciiLower(src.froms[i].image))) {
-        below = j;
-      }
-    }
-    if (below == i) return stages;
-    i = below;
-  }
 }
 
 // The target's image: warnings, "Successfully built", tags, --iidfile.
@@ -434,24 +396,15 @@ store::Digest Build(const BuildOptions& options, store::Store& store, StepRuntim
   for (const auto& meta : src.df.meta_args) {
     for (const auto& a : meta.args) base_args.AddMetaArg(a.name, parser::MetaArgValue(src.meta_env, a.name));
   }
-  std::vector<CacheLocation> cache_from, cache_to;
-  for (const std::string& v : options.cache_from) cache_from.push_back(ParseCacheFrom(v));
-  for (const std::string& v : options.cache_to) cache_to.push_back(ParseCacheTo(v));
-  std::optional<RegistryCacheImport> imported;
-  // --no-cache means no cache at all, the imported one included.
-  if (!cache_from.empty() && !options.no_cache) {
-    imported.emplace(store, cache_from, [&](const std::string& line) { log.Line(line); });
-    ctx.remote_cache = &*imported;
-  }
-  std::optional<RegistryCacheExport> exporter;
-  if (!cache_to.empty()) exporter.emplace();
+  RegistryCacheUse cache(options, store, [&](const std::string& line) { log.Line(line); });
+  ctx.remote_cache = cache.remote();
 
   int step = 0;
   StageResult result;
   try {
     for (size_t i = 0; i <= plan.target; ++i) {
       if (!plan.needed[i]) continue;
-      result = RunStage(ctx, src, plan, i, base_args, step, exporter ? &*exporter : nullptr);
+      result = RunStage(ctx, src, plan, i, base_args, step, cache);
       ctx.stages_by_name[std::to_string(i)] = result;
       if (!src.froms[i].stage_name.empty()) ctx.stages_by_name[src.froms[i].stage_name] = result;
     }
@@ -459,13 +412,12 @@ store::Digest Build(const BuildOptions& options, store::Store& store, StepRuntim
     log.StepFailed(e.message());
     throw;
   }
+  const std::set<size_t> image_stages = ImageStages(src.froms, plan.target);
+  cache.AddInlineCache(ctx, image_stages, result);
   // A target left unstored (rather than stored) is one --push may send from the cache.
-  const bool pushed = !result.unstored.empty() && PushOrStore(ctx, *imported, result);
+  const bool pushed = !result.unstored.empty() && cache.PushOrStore(ctx, result);
   store::Digest id = Finish(options, store, log, src, plan, base_args, result, pushed);
-  for (const CacheLocation& to : cache_to) {
-    exporter->Export(store, to, ImageStages(src, plan), imported ? &*imported : nullptr,
-                     [&](const std::string& line) { log.Line(line); });
-  }
+  cache.Export(store, image_stages);
   return id;
 }
 

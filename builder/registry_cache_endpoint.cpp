@@ -13,7 +13,7 @@
 #include "store/layout.h"
 #include "store/oci_media_types.h"
 #include "store/registry/blob_download.h"
-#include "store/registry/distribution_metadata.h"
+#include "store/registry/concurrent_transfers.h"
 #include "store/registry/registry_session.h"
 
 namespace ubuild::builder {
@@ -25,6 +25,35 @@ using store::registry::Descriptor;
 using store::registry::HttpRequest;
 using store::registry::HttpResponse;
 using store::registry::RegistrySession;
+
+// Docker's default max-concurrent-downloads, as pull.
+constexpr size_t kConcurrentDownloads = 3;
+
+class Downloaded : public CacheEndpoint::FetchedLayer {
+ public:
+  explicit Downloaded(store::registry::DownloadedBlob blob) : blob_(std::move(blob)) {}
+  std::unique_ptr<store::ByteSource> OpenTar() override { return blob_.OpenTar(); }
+
+ private:
+  store::registry::DownloadedBlob blob_;
+};
+
+// A blob file of an OCI layout directory, decompressed as it is read.
+class InPlace : public CacheEndpoint::FetchedLayer {
+ public:
+  explicit InPlace(const std::filesystem::path& path)
+      : path_(path.string()), fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)), compressed_(fd_.get(), path_) {
+    if (!fd_.valid()) throw SysError("open", path_, errno);
+  }
+  std::unique_ptr<store::ByteSource> OpenTar() override {
+    return std::make_unique<store::DecompressingSource>(compressed_, path_);
+  }
+
+ private:
+  std::string path_;
+  Fd fd_;
+  store::FdSource compressed_;
+};
 
 class RegistryEndpoint : public CacheEndpoint {
  public:
@@ -64,18 +93,17 @@ class RegistryEndpoint : public CacheEndpoint {
     throw Error("HEAD of blob " + digest.str() + ": " + RegistrySession::ErrorText(r), what());
   }
 
-  store::Layer RegisterLayer(store::Store& store, const store::registry::CacheLayer& layer,
-                             const std::optional<Digest>& parent) override {
+  std::vector<std::unique_ptr<FetchedLayer>> FetchLayers(
+      store::Store& store, const std::vector<store::registry::CacheLayer>& layers) override {
     Ping();
-    auto blob = store::registry::DownloadedBlob::Fetch(session_, http_, ref_.path, layer.blob,
-                                                       store::layout::LayerDbTmp(store.root()));
-    blob.CheckDiffId(layer.diff_id);
-    auto tar = blob.OpenTar();
-    store::Layer l = store.layers().Register(*tar, parent, layer.diff_id, "layer " + layer.blob.digest.str());
-    // The next push of this layer mounts it from here instead of compressing it again.
-    store::registry::RecordSighting(store.root(), layer.diff_id,
-                                    {layer.blob.digest, ref_.Repository(), layer.blob.media_type});
-    return l;
+    std::vector<std::unique_ptr<FetchedLayer>> fetched(layers.size());
+    store::registry::RunConcurrently(layers.size(), kConcurrentDownloads, [&](store::registry::HttpClient& http, size_t i) {
+      auto blob = store::registry::DownloadedBlob::Fetch(session_, http, ref_.path, layers[i].blob,
+                                                         store::layout::LayerDbTmp(store.root()));
+      blob.CheckDiffId(layers[i].diff_id);
+      fetched[i] = std::make_unique<Downloaded>(std::move(blob));
+    });
+    return fetched;
   }
 
   void PutBlob(const Digest& digest, store::ByteSource& bytes, uint64_t size) override {
@@ -179,16 +207,14 @@ class LayoutEndpoint : public CacheEndpoint {
     return size;
   }
 
-  store::Layer RegisterLayer(store::Store& store, const store::registry::CacheLayer& layer,
-                             const std::optional<Digest>& parent) override {
-    const std::filesystem::path path = BlobPath(layer.blob.digest);
-    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd.valid()) throw SysError("open", path.string(), errno);
-    // The diff_id check Register makes covers the blob: a changed blob
-    // cannot decompress to the same tar.
-    store::FdSource compressed(fd.get(), path.string());
-    store::DecompressingSource tar(compressed, path.string());
-    return store.layers().Register(tar, parent, layer.diff_id, "layer " + layer.blob.digest.str());
+  // The blobs are here already: each is opened, and read once registered.
+  // The diff_id check Register makes covers the blob: a changed blob
+  // cannot decompress to the same tar.
+  std::vector<std::unique_ptr<FetchedLayer>> FetchLayers(
+      store::Store&, const std::vector<store::registry::CacheLayer>& layers) override {
+    std::vector<std::unique_ptr<FetchedLayer>> fetched;
+    for (const store::registry::CacheLayer& layer : layers) fetched.push_back(std::make_unique<InPlace>(BlobPath(layer.blob.digest)));
+    return fetched;
   }
 
   void PutBlob(const Digest& digest, store::ByteSource& bytes, uint64_t size) override {

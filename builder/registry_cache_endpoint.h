@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "builder/registry_cache_option.h"
 #include "store/byte_stream.h"
@@ -40,10 +41,18 @@ class CacheEndpoint {
   virtual std::string ReadBlob(const store::registry::Descriptor& blob) = 0;
   // The blob's size when it is there.
   virtual std::optional<uint64_t> BlobSize(const store::Digest& digest) = 0;
-  // Fetches the blob, checks it against its digest and `layer.diff_id`, and
-  // registers it on `parent`; the store must be inside Adding().
-  virtual store::Layer RegisterLayer(store::Store& store, const store::registry::CacheLayer& layer,
-                                     const std::optional<store::Digest>& parent) = 0;
+  // A layer's blob brought here and checked against its digest and diff_id,
+  // not yet registered.
+  class FetchedLayer {
+   public:
+    virtual ~FetchedLayer() = default;
+    // The layer's tar, once, for LayerStore::Register.
+    virtual std::unique_ptr<store::ByteSource> OpenTar() = 0;
+  };
+  // Fetches the layers' blobs, several at once where that saves time (a
+  // registry: concurrent GETs, as pull makes them); in `layers`' order.
+  virtual std::vector<std::unique_ptr<FetchedLayer>> FetchLayers(
+      store::Store& store, const std::vector<store::registry::CacheLayer>& layers) = 0;
 
   virtual void PutBlob(const store::Digest& digest, store::ByteSource& bytes, uint64_t size) = 0;
   // Takes the blob from `from_repository` of the same registry without

@@ -1,5 +1,6 @@
 #include "builder/registry_cache_export.h"
 
+#include <algorithm>
 #include <map>
 
 #include "store/base/error.h"
@@ -82,12 +83,29 @@ class LayerPlacer {
 }  // namespace
 
 void RegistryCacheExport::Record(size_t stage, const Digest& key, const store::ImageConfig& image, const Digest& id,
-                                 bool made_layer) {
-  Step step{stage, key, image.Serialize(), image.diff_ids(), made_layer};
+                                 bool made_layer, bool has_alias) {
+  Step step{stage, key, image.Serialize(), image.diff_ids(), made_layer, has_alias};
   // Only a config that is the image byte for byte is worth keeping: a hit
   // must give the same id.
   if (store::Sha256Of(step.config) != id) return;
   steps_.push_back(std::move(step));
+}
+
+std::string RegistryCacheExport::InlineSteps(const std::set<size_t>& image_stages,
+                                            const store::ImageConfig& image) const {
+  const std::vector<Digest>& layers = image.diff_ids();
+  store::registry::CacheManifest cache;
+  std::set<Digest> keys;
+  for (const Step& step : steps_) {
+    if (step.has_alias || image_stages.count(step.stage) == 0 || step.diff_ids.size() > layers.size() ||
+        !std::equal(step.diff_ids.begin(), step.diff_ids.end(), layers.begin()) || !keys.insert(step.key).second) {
+      continue;
+    }
+    std::optional<size_t> layer;
+    if (step.made_layer) layer = step.diff_ids.size() - 1;
+    cache.steps.push_back(store::registry::CacheStep{step.key, step.config, layer});
+  }
+  return store::registry::SerializeCacheManifest(cache).config;
 }
 
 void RegistryCacheExport::Export(store::Store& store, const CacheLocation& to, const std::set<size_t>& image_stages,

@@ -25,9 +25,14 @@ namespace ubuild::builder {
 class RegistryCacheExport {
  public:
   // One step: its key, the image it ended on and whether it made a layer
-  // (the config's last diff_id).
+  // (the config's last diff_id). `has_alias`: the step is also recorded
+  // under its COPY --from key.
   void Record(size_t stage, const store::Digest& key, const store::ImageConfig& image, const store::Digest& id,
-              bool made_layer);
+              bool made_layer, bool has_alias = false);
+
+  // type=inline: the steps of `image_stages` whose layers are all the
+  // image's (whose config `image` is), as kInlineBuildCacheKey's value.
+  std::string InlineSteps(const std::set<size_t>& image_stages, const store::ImageConfig& image) const;
 
   // `image_stages`: the stages mode=min keeps. `imported` may be null.
   void Export(store::Store& store, const CacheLocation& to, const std::set<size_t>& image_stages,
@@ -40,6 +45,10 @@ class RegistryCacheExport {
     std::string config;
     std::vector<store::Digest> diff_ids;
     bool made_layer = false;
+    // Recorded under a COPY --from key too. type=inline keeps that key
+    // alone: a build that hits it never works out this one, so an inline
+    // cache re-exported from a cached build is the same bytes (same id).
+    bool has_alias = false;
   };
   std::vector<Step> steps_;
 };

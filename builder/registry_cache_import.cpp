@@ -1,7 +1,11 @@
 #include "builder/registry_cache_import.h"
 
+#include <algorithm>
+#include <set>
+
 #include "store/base/error.h"
 #include "store/chain_id.h"
+#include "store/registry/distribution_metadata.h"
 #include "store/image_config.h"
 
 namespace ubuild::builder {
@@ -11,7 +15,7 @@ RegistryCacheImport::RegistryCacheImport(store::Store& store, const std::vector<
     : store_(store) {
   for (const CacheLocation& location : locations) {
     try {
-      Load(location);
+      Load(location, warn);
     } catch (const Error& e) {
       warn("[Warning] cannot use the build cache " + location.Describe() + " (" + e.message() +
            "); the steps it holds will run");
@@ -19,11 +23,19 @@ RegistryCacheImport::RegistryCacheImport(store::Store& store, const std::vector<
   }
 }
 
-void RegistryCacheImport::Load(const CacheLocation& location) {
+void RegistryCacheImport::Load(const CacheLocation& location, const std::function<void(const std::string&)>& say) {
+  if (location.kind == CacheLocation::Kind::kImage) {
+    LoadImage(location, say);
+    return;
+  }
   std::unique_ptr<CacheEndpoint> endpoint = CacheEndpoint::Open(location, false);
   const std::string what = endpoint->what();
   std::optional<std::string> manifest = endpoint->ReadManifest();
   if (!manifest) throw Error("there is no cache there");
+  if (location.kind == CacheLocation::Kind::kRegistry && IsImageManifest(*manifest)) {
+    LoadImage(location, say);
+    return;
+  }
   store::registry::CacheManifest cache;
   const store::registry::Descriptor config = store::registry::ParseCacheManifest(*manifest, &cache, what);
   store::registry::ParseCacheConfig(endpoint->ReadBlob(config), &cache, what);
@@ -31,31 +43,44 @@ void RegistryCacheImport::Load(const CacheLocation& location) {
   // Everything is worked out aside and kept only once the whole cache has
   // been read: a cache that fails half way adds nothing.
   std::vector<Source> sources;
-  size_t gone = 0;
+  std::set<store::Digest> gone;  // diff_ids whose blob is gone, here and from the caches loaded before
   for (const store::registry::CacheLayer& layer : cache.layers) {
     if (endpoint->BlobSize(layer.blob.digest) == layer.blob.size) {
       sources.push_back(Source{layer, endpoint.get()});
-    } else {
-      ++gone;
+    } else if (by_diff_id_.count(layer.diff_id) == 0) {
+      gone.insert(layer.diff_id);
     }
   }
-  if (gone > 0) {
-    throw Error(std::to_string(gone) + " of its layer blobs " + (gone == 1 ? "is" : "are") + " gone from " + what);
-  }
-  std::map<store::Digest, std::vector<store::Digest>> chains;  // key -> chain_ids of the step's image
-  std::map<store::Digest, std::vector<store::Digest>> diffs;
+  for (const Source& source : sources) gone.erase(source.layer.diff_id);
+  std::map<store::Digest, std::vector<store::Digest>> diffs;  // key -> diff_ids of the step's image
+  std::vector<const store::registry::CacheStep*> kept;
+  std::set<store::Digest> warned;
   for (const store::registry::CacheStep& step : cache.steps) {
-    diffs[step.key] = store::ParseDiffIds(step.config, what);
-    chains[step.key] = store::ChainIds(diffs[step.key]);
+    std::vector<store::Digest> d = store::ParseDiffIds(step.config, what);
+    // A step whose image has a lost layer cannot be used, nor can any
+    // step above it (their images have the layer too); the rest of the
+    // cache still serves.
+    auto lost = std::find_if(d.begin(), d.end(), [&](const store::Digest& id) { return gone.count(id) > 0; });
+    if (lost == d.end()) {
+      diffs[step.key] = std::move(d);
+      kept.push_back(&step);
+      continue;
+    }
+    if (step.layer && cache.layers[*step.layer].diff_id == *lost && warned.insert(*lost).second) {
+      const store::ImageConfig config = store::ImageConfig::Parse(step.config, what);
+      const std::string text = config.history().empty() ? step.key.str() : config.history().back().created_by;
+      say("[Warning] the build cache " + location.Describe() + " lost the blob of layer " + lost->str() +
+          ": the step \"" + text + "\" and those after it will run");
+    }
   }
 
   const size_t base = sources_.size();
   for (size_t i = 0; i < sources.size(); ++i) by_diff_id_.emplace(sources[i].layer.diff_id, base + i);
   sources_.insert(sources_.end(), sources.begin(), sources.end());
-  for (const store::registry::CacheStep& step : cache.steps) {
-    steps_.emplace(step.key, step.config);
-    const std::vector<store::Digest>& d = diffs[step.key];
-    const std::vector<store::Digest>& c = chains[step.key];
+  for (const store::registry::CacheStep* step : kept) {
+    steps_.emplace(step->key, step->config);
+    const std::vector<store::Digest>& d = diffs[step->key];
+    const std::vector<store::Digest> c = store::ChainIds(d);
     for (size_t k = 0; k < d.size(); ++k) {
       auto source = by_diff_id_.find(d[k]);
       if (source == by_diff_id_.end()) continue;  // a base image's layer: the build pulled it
@@ -63,6 +88,19 @@ void RegistryCacheImport::Load(const CacheLocation& location) {
     }
   }
   endpoints_.push_back(std::move(endpoint));
+}
+
+void RegistryCacheImport::LoadImage(const CacheLocation& location, const std::function<void(const std::string&)>& say) {
+  CacheImage image = LoadCacheImage(store_, location.ref, say);
+  // --cache-to type=inline's steps: their layers are the image's, which
+  // are in the store now, so a hit needs nothing from elsewhere.
+  if (std::string steps = image.config.OtherString(store::registry::kInlineBuildCacheKey); !steps.empty()) {
+    store::registry::CacheManifest cache;
+    for (const store::Digest& diff_id : image.config.diff_ids()) cache.layers.push_back({{}, diff_id});
+    store::registry::ParseCacheConfig(steps, &cache, location.ref + " (inline build cache)");
+    for (const store::registry::CacheStep& step : cache.steps) steps_.emplace(step.key, step.config);
+  }
+  images_.push_back(std::move(image));
 }
 
 std::optional<std::string> RegistryCacheImport::Lookup(const store::Digest& key) {
@@ -79,15 +117,47 @@ void RegistryCacheImport::Materialize(const std::optional<store::Digest>& top_ch
     missing.push_back(*at);
     at = link->second.parent;
   }
-  for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
-    const Link& link = chains_.at(*it);
+  std::reverse(missing.begin(), missing.end());  // bottom first
+  // Each cache's blobs fetched together (a registry's several at once),
+  // then registered one on another, bottom first.
+  std::map<CacheEndpoint*, std::vector<size_t>> by_endpoint;  // indexes into missing
+  for (size_t i = 0; i < missing.size(); ++i) by_endpoint[sources_[chains_.at(missing[i]).source].endpoint].push_back(i);
+  std::vector<std::unique_ptr<CacheEndpoint::FetchedLayer>> fetched(missing.size());
+  for (const auto& [endpoint, indexes] : by_endpoint) {
+    std::vector<store::registry::CacheLayer> layers;
+    for (size_t i : indexes) layers.push_back(sources_[chains_.at(missing[i]).source].layer);
+    std::vector<std::unique_ptr<CacheEndpoint::FetchedLayer>> got = endpoint->FetchLayers(store_, layers);
+    for (size_t k = 0; k < indexes.size(); ++k) fetched[indexes[k]] = std::move(got[k]);
+  }
+  for (size_t i = 0; i < missing.size(); ++i) {
+    const Link& link = chains_.at(missing[i]);
     const Source& source = sources_[link.source];
     store::Store::Scope adding = store_.Adding();
-    store::Layer layer = source.endpoint->RegisterLayer(store_, source.layer, link.parent);
-    if (layer.chain_id != *it) throw Error("internal error: the cached layer registered as another chain", it->str());
+    std::unique_ptr<store::ByteSource> tar = fetched[i]->OpenTar();
+    store::Layer layer = store_.layers().Register(*tar, link.parent, source.layer.diff_id,
+                                                  "layer " + source.layer.blob.digest.str());
+    if (layer.chain_id != missing[i]) throw Error("internal error: the cached layer registered as another chain", missing[i].str());
     // Kept from prune until an image of this build names it.
     store_.Pin(layer.chain_id);
+    // The next push of this layer mounts it from the cache instead of compressing it again.
+    if (!source.endpoint->Repository().empty()) {
+      store::registry::RecordSighting(store_.root(), source.layer.diff_id,
+                                      {source.layer.blob.digest, source.endpoint->Repository(), source.layer.blob.media_type});
+    }
   }
+}
+
+std::optional<RemoteStepCache::HistoryStep> RegistryCacheImport::LookupHistory(const store::ImageConfig& parent,
+                                                                              const std::string& created_by) {
+  for (const CacheImage& image : images_) {
+    std::optional<HistoryStep> step = MatchHistory(image, parent, created_by);
+    if (!step) continue;
+    // As moby: once a step is taken from an image short of its end, later
+    // steps come from that image only.
+    if (!step->last && images_.size() > 1) images_ = {image};
+    return step;
+  }
+  return std::nullopt;
 }
 
 std::optional<RegistryCacheImport::Source> RegistryCacheImport::BlobOf(const store::Digest& diff_id) const {

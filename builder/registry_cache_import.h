@@ -4,9 +4,13 @@
 // (HEAD, stat) whether each layer blob is still there — no layer is
 // downloaded. A step whose key is listed is a hit; its layers are fetched
 // only when Materialize is asked for them (a later step needs a rootfs, or
-// the image must land in the store). A cache that is missing, unreadable,
-// not a ubuild build cache, or missing one of its blobs is dropped whole
-// with a warning: the build goes on without it.
+// the image must land in the store), all it needs at once. A cache that is missing, unreadable
+// or not a ubuild build cache is dropped whole with a warning: the build
+// goes on without it. A layer blob gone from a cache drops only the steps
+// whose images have that layer (the step that made it and those above),
+// with a warning naming the step. An image given as cache (--cache-from
+// IMAGE_REF, or a registry ref naming an image) is matched by history
+// instead of by key (registry_cache_image.h).
 #include <functional>
 #include <map>
 #include <memory>
@@ -16,6 +20,7 @@
 
 #include "builder/dispatch/remote_step_cache.h"
 #include "builder/registry_cache_endpoint.h"
+#include "builder/registry_cache_image.h"
 #include "builder/registry_cache_option.h"
 #include "store/store.h"
 
@@ -29,6 +34,7 @@ class RegistryCacheImport : public RemoteStepCache {
 
   std::optional<std::string> Lookup(const store::Digest& key) override;
   void Materialize(const std::optional<store::Digest>& top_chain) override;
+  std::optional<HistoryStep> LookupHistory(const store::ImageConfig& parent, const std::string& created_by) override;
 
   // Where a layer of the imported caches lives, for an exporter that can
   // mount it (same registry) instead of downloading it.
@@ -41,7 +47,8 @@ class RegistryCacheImport : public RemoteStepCache {
   std::vector<std::string> Repositories() const;
 
  private:
-  void Load(const CacheLocation& location);
+  void Load(const CacheLocation& location, const std::function<void(const std::string&)>& say);
+  void LoadImage(const CacheLocation& location, const std::function<void(const std::string&)>& say);
   struct Link {
     std::optional<store::Digest> parent;  // chain_id below
     size_t source = 0;                    // index into sources_
@@ -53,6 +60,7 @@ class RegistryCacheImport : public RemoteStepCache {
   std::map<store::Digest, std::string> steps_;      // key -> config bytes
   std::map<store::Digest, size_t> by_diff_id_;      // diff_id -> index into sources_
   std::map<store::Digest, Link> chains_;            // chain_id -> how to make it
+  std::vector<CacheImage> images_;                  // images as cache, in --cache-from order
 };
 
 }  // namespace ubuild::builder

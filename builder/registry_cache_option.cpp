@@ -46,12 +46,19 @@ CacheLocation Parse(const std::string& flag, const std::string& value, const cha
     loc.kind = CacheLocation::Kind::kLocal;
     loc.dir = Take(fields, dir_key);
     if (loc.dir.empty()) throw Error(flag + " " + value + ": type=local needs " + dir_key + "=DIR");
+  } else if (type == "inline" && std::string(dir_key) == "dest") {
+    loc.kind = CacheLocation::Kind::kInline;
   } else {
-    throw Error(flag + " " + value + ": type must be registry or local (got \"" + type + "\")");
+    throw Error(flag + " " + value + ": type must be registry or local" +
+                (std::string(dir_key) == "dest" ? " or inline" : "") + " (got \"" + type + "\")");
   }
   if (std::string mode = Take(fields, "mode"); std::string(dir_key) == "dest" && !mode.empty()) {
     if (mode != "min" && mode != "max") throw Error(flag + " " + value + ": mode must be min or max");
     loc.all_stages = mode == "max";
+    // The image holds only its own layers: those of other stages' steps have nowhere to go.
+    if (loc.all_stages && loc.kind == CacheLocation::Kind::kInline) {
+      throw Error(flag + " " + value + ": type=inline exports mode=min only");
+    }
   }
   if (!fields.empty()) throw Error(flag + " " + value + ": unknown key \"" + fields.begin()->first + "\"");
   return loc;
@@ -61,10 +68,11 @@ CacheLocation Parse(const std::string& flag, const std::string& value, const cha
 
 CacheLocation ParseCacheFrom(const std::string& value) {
   if (value.find('=') == std::string::npos) {
-    // Docker's classic form needs each step's config, which an image keeps
-    // only for its last step; ubuild does not rebuild them from history yet.
-    throw Error("--cache-from " + value + ": an image as cache (Docker's classic form) is not supported yet; "
-                "export a cache with --cache-to type=registry,ref=REF and use --cache-from type=registry,ref=REF");
+    if (value.empty()) throw Error("--cache-from: want IMAGE_REF or type=registry|local,...");
+    CacheLocation loc;
+    loc.kind = CacheLocation::Kind::kImage;
+    loc.ref = value;
+    return loc;
   }
   return Parse("--cache-from", value, "src");
 }

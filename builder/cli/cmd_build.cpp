@@ -278,9 +278,9 @@ const std::vector<FlagSpec>& BuildFlags() {
       {"metadata-file", 0, true, "FILE", "Write the result as BuildKit's JSON (containerimage.digest, containerimage.config.digest, image.name)"},
       {"output", 'o', true, "type=local|tar|docker|oci,dest=PATH",
        "Also write the result: the final stage's files (local: a directory, tar: an archive) or the image (docker, oci); a bare PATH is type=local"},
-      {"cache-from", 0, true, "type=registry,ref=R|type=local,src=DIR",
-       "Take steps from a build cache (repeatable; a missing cache is a warning)"},
-      {"cache-to", 0, true, "type=registry,ref=R|type=local,dest=DIR[,mode=min|max]",
+      {"cache-from", 0, true, "type=registry,ref=R|type=local,src=DIR|IMAGE",
+       "Take steps from a build cache or an image's history (repeatable; a missing cache is a warning)"},
+      {"cache-to", 0, true, "type=registry,ref=R|type=local,dest=DIR[,mode=min|max]|type=inline",
        "Export the build cache after the build (mode=max: every stage's steps)"},
   };
   return flags;
@@ -290,6 +290,7 @@ int CmdBuild(const GlobalOptions& g, const Args& args) {
   BuildRequest r = ReadRequest(args);
   builder::BuildOptions& options = r.options;
   if (options.push && options.tags.empty()) throw UsageError("--push needs a name to push: add -t NAME[:TAG]");
+  options.result_in_store = !r.outputs.empty();
   // Steps run outside ROOT/lock, so builds go side by side (store.h).
   store::Store store = store::Store::Open(g.root, store::Store::Mode::kConcurrent);
   // Unpacked or checked out into the session's scratch; removed when this returns or throws.

@@ -59,6 +59,9 @@ struct BuildOptions {
   const NamedContext* NamedContextFor(const std::string& word) const;
   std::vector<std::string> cache_from;  // --cache-from, as given (builder/registry_cache_option.h)
   std::vector<std::string> cache_to;    // --cache-to, as given
+  // -o: the result is read from the store afterwards, so --push may not
+  // leave an image whose layers are all in the --cache-from cache there.
+  bool result_in_store = false;
   std::map<std::string, SecretSource> secrets;            // --secret, by id
   std::map<std::string, std::vector<std::string>> ssh;    // --ssh, by id: agent socket or key files
   bool allow_insecure = false;                            // --allow security.insecure

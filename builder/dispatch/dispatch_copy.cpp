@@ -100,7 +100,7 @@ void CopyFrom(BuildContext& ctx, StageState& st, const parser::LocatedInstructio
   const std::string words = name + " " + flags + hash + " in " + spec.dest + " ";
   std::string created_by = NopCreatedByOneSpace(st.Shell(), words);
   store::Digest key = StepCacheKey(st.image, created_by);
-  if (ProbeCache(ctx, key, st.image)) return;
+  if (ProbeCache(ctx, key, st.image) || ProbeImageHistory(ctx, key, st.image, st.image.config, created_by)) return;
   std::optional<store::Digest> linked_key;
   if (spec.link) {
     linked_key = LinkedLayerKey(words, spec.dest, spec.workdir, ctx.source_date_epoch);

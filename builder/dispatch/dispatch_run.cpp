@@ -125,7 +125,7 @@ void DispatchRun(BuildContext& ctx, StageState& st, const parser::LocatedInstruc
                                                  ? created_by
                                                  : created_by + RunMountsKey(ctx, in, mounts) +
                                                        (insecure ? "\n--security=insecure" : "") + platform_key);
-  if (ProbeCache(ctx, key, st.image)) return;
+  if (ProbeCache(ctx, key, st.image) || ProbeImageHistory(ctx, key, st.image, st.image.config, created_by)) return;
   CheckRunPlatform(ctx, st, in);
 
   RunSpec spec;

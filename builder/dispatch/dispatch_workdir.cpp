@@ -55,7 +55,9 @@ void DispatchWorkdir(BuildContext& ctx, StageState& st, const parser::LocatedIns
   path = CleanPath("/" + path);
   std::string created_by = NopCreatedByOneSpace(st.Shell(), "WORKDIR " + path);
   store::Digest key = StepCacheKey(st.image, created_by);
-  if (ProbeCache(ctx, key, st.image)) return;
+  store::ImageConfig next = st.image.config;
+  next.config()["WorkingDir"] = path;
+  if (ProbeCache(ctx, key, st.image) || ProbeImageHistory(ctx, key, st.image, next, created_by)) return;
   std::optional<store::Layer> layer =
       MakeLayer(ctx, st.image.top_chain, [&](const std::filesystem::path& rootfs) {
         try {
@@ -64,8 +66,6 @@ void DispatchWorkdir(BuildContext& ctx, StageState& st, const parser::LocatedIns
           throw StepError(ctx, in, std::string("WORKDIR ") + path + ": " + e.message());
         }
       });
-  store::ImageConfig next = st.image.config;
-  next.config()["WorkingDir"] = path;
   CommitStep(ctx, st.image, std::move(next), key, created_by, layer);
 }
 

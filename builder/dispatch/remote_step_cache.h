@@ -5,10 +5,14 @@
 // a step needs a rootfs or the image must land in the store, and then
 // Materialize brings the missing ones in. Dispatch sees only this interface:
 // it does not speak to registries.
+//
+// An image given as cache (Docker's classic --cache-from IMAGE) is matched
+// by history instead of by key, as moby's image/cache does: LookupHistory.
 #include <optional>
 #include <string>
 
 #include "store/digest.h"
+#include "store/image_config.h"
 
 namespace ubuild::builder {
 
@@ -20,6 +24,18 @@ class RemoteStepCache {
   // Registers the layer chain ending at `top_chain` (a config's
   // TopChainId) as far as the store lacks it, bottom first.
   virtual void Materialize(const std::optional<store::Digest>& top_chain) = 0;
+
+  // The step whose created_by text is `created_by`, on a parent with the
+  // history and layers of `parent`, found in
+  // a cache image: one whose history and layers begin with the parent's
+  // and whose next history entry has that text.
+  struct HistoryStep {
+    store::Digest image;                    // the cache image (in the store)
+    bool last = false;                      // the entry is its last: the step's image is the cache image
+    store::HistoryEntry entry;              // as the cache image recorded it
+    std::optional<store::Digest> chain_id;  // the layer the entry made (in the store)
+  };
+  virtual std::optional<HistoryStep> LookupHistory(const store::ImageConfig& parent, const std::string& created_by) = 0;
 };
 
 }  // namespace ubuild::builder

@@ -88,6 +88,37 @@ bool ProbeRemoteCache(BuildContext& ctx, const store::Digest& key, StageImage& i
   return true;
 }
 
+bool ProbeImageHistory(BuildContext& ctx, const store::Digest& key, StageImage& image, const store::ImageConfig& next,
+                       const std::string& created_by) {
+  if (ctx.options.no_cache || ctx.remote_cache == nullptr) return false;
+  // `next` has the parent's history and layers (the step adds neither
+  // yet), and a config step may have moved the parent's config into it.
+  std::optional<RemoteStepCache::HistoryStep> hit = ctx.remote_cache->LookupHistory(next, created_by);
+  if (!hit) return false;
+  store::Store::Scope adding = ctx.store.Adding();
+  std::optional<store::Layer> layer;
+  if (hit->chain_id && !(layer = ctx.store.layers().Get(*hit->chain_id))) return false;
+  store::Digest id = hit->image;
+  if (hit->last) {
+    // Docker takes the cache image whole here, whatever config this build
+    // would have given the step.
+    image.config = store::ImageConfig::Parse(ctx.store.images().GetConfig(id), id.str());
+    ctx.store.Pin(id);
+  } else {
+    store::ImageConfig child = ChildConfig(image, next, created_by, hit->entry.created, layer);
+    child.history().back() = hit->entry;
+    id = PutStepImage(ctx, image, child.Serialize());
+    image.config = std::move(child);
+  }
+  image.id = id;
+  image.unstored.clear();
+  image.top_chain = store::TopChainId(image.config);
+  ctx.cache.Record(key, id);
+  ctx.log.UsingCache();
+  ctx.log.StepDone(id.str());
+  return true;
+}
+
 bool ProbeCache(BuildContext& ctx, const store::Digest& key, StageImage& image) {
   ctx.step_key = key;
   if (ctx.options.no_cache) return false;

@@ -43,6 +43,12 @@ store::Digest LinkedLayerKey(const std::string& words, const std::string& dest, 
 std::optional<store::Layer> ProbeLinkedLayer(BuildContext& ctx, const store::Digest& key);
 // Points `key` at `image_id`, the image whose top layer the step made.
 void RecordLinkedLayer(BuildContext& ctx, const store::Digest& key, const store::Digest& image_id);
+// A hit in a --cache-from image's history (Docker's classic form): the
+// cache image itself when the step is its last entry, else a new image —
+// `next`, the config after the step's edits, with the recorded entry and
+// layer — stored and recorded under `key` as a commit would.
+bool ProbeImageHistory(BuildContext& ctx, const store::Digest& key, StageImage& image, const store::ImageConfig& next,
+                       const std::string& created_by);
 
 // Records the step on top of `image` (the parent) and moves `image` to the
 // result: `next` is the config after the step's edits; appends history

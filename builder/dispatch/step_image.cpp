@@ -76,6 +76,7 @@ void CommitConfigStep(BuildContext& ctx, StageImage& image, store::ImageConfig n
   if (ProbeCache(ctx, key, image)) return;
   std::optional<store::UnstoredStep> hit;
   if (!ctx.options.no_cache) hit = ctx.cache.LookupUnstored(key);
+  if (!hit && ProbeImageHistory(ctx, key, image, next, created_by)) return;
   std::string created = hit ? hit->created : StepCreated(ctx);
   // One child config, made once: with a hit it carries the recorded time.
   store::ImageConfig config = ChildConfig(image, std::move(next), created_by, created, std::nullopt);

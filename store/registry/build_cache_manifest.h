@@ -20,6 +20,11 @@ namespace ubuild::store::registry {
 
 inline constexpr std::string_view kBuildCacheConfigType = "application/vnd.ubuild.buildcache.config.v1+json";
 inline constexpr std::string_view kBuildCacheDiffIdAnnotation = "dev.ubuild.buildcache.diff_id";
+// --cache-to type=inline: the step list (the config blob's document, with
+// each `layer` indexing the image's own diff_ids) as a string under this
+// top-level key of the pushed image's config, as BuildKit keeps its inline
+// cache under "moby.buildkit.cache.v0".
+inline constexpr const char* kInlineBuildCacheKey = "dev.ubuild.buildcache.inline.v1";
 
 struct CacheLayer {
   Descriptor blob;  // the compressed blob

@@ -7,7 +7,11 @@
 # ubuild --cache-from with --push (every step a hit: nothing downloaded);
 # and Docker 20.10's BuildKit with inline cache — A's private engine builds
 # with BUILDKIT_INLINE_CACHE=1 and pushes, a fresh engine builds with
-# --cache-from. Every B starts empty but for the base image (pulled, untimed).
+# --cache-from. Then an image as cache (Docker's classic form), the image
+# the push case pushed: ubuild --cache-from IMAGE_REF (it pulls the image)
+# against Docker 20.10's classic builder on a fresh engine (docker pull,
+# then DOCKER_BUILDKIT=0 docker build --cache-from), both timed with the
+# pull. Every B starts empty but for the base image (pulled, untimed).
 #   UBUILD_BIN=build/ubuild bash tests/bench/cache_bench.sh
 set -euo pipefail
 UBUILD_BIN=${UBUILD_BIN:-$(dirname "$0")/../../build/ubuild}
@@ -109,7 +113,8 @@ head -c $((SIZE_MIB << 20)) /dev/urandom >"$T/large/big"
 printf 'FROM %s\nCOPY big /big\nRUN echo ok > /ok\nCMD ["cat", "/ok"]\n' "$BASE" >"$T/large/Dockerfile"
 
 echo "registry $reg; large = $SIZE_MIB MiB; $(nproc) cores shared with other work, one run each"
-printf '%-6s %9s %9s %9s %9s %11s %11s\n' case cold cached push docker cold/cached docker/cached
+printf '%-6s %9s %9s %9s %9s %9s %9s %11s %11s %13s\n' case cold cached push docker image classic \
+  cold/cached docker/cached classic/image
 for c in multi many large; do
   # A: ubuild exports its cache; Docker builds with inline cache and pushes.
   "$UBUILD_BIN" --root "$T/A" build -q "${SDE[@]}" --cache-to "type=registry,ref=$reg/cache/$c:buildcache,mode=max" \
@@ -132,12 +137,21 @@ for c in multi many large; do
   dk "B-$c" pull -q "$BASE" >/dev/null
   timed docker dk "B-$c" build -q --network none --cache-from "$reg/docker/$c:1" -t b "$T/$c-b"
   stop_engine "B-$c"
+  "$UBUILD_BIN" --root "$T/B-$c-image" pull -q "$BASE" >/dev/null
+  timed image "$UBUILD_BIN" --root "$T/B-$c-image" build -q --cache-from "$reg/app/$c:1" -t b "$T/$c-b"
+  engine "C-$c"
+  DOCKER_BUILDKIT=0 /usr/bin/docker -H "unix://$T/engine-C-$c/docker.sock" pull -q "$BASE" >/dev/null
+  timed classic bash -c 'd() { DOCKER_BUILDKIT=0 /usr/bin/docker -H "unix://$1/docker.sock" "${@:2}"; }
+    d "$1" pull -q "$2" && d "$1" build -q --network none --cache-from "$2" -t b "$3"' _ "$T/engine-C-$c" "$reg/app/$c:1" "$T/$c-b"
+  stop_engine "C-$c"
   python3 -c '
 import sys
-c, cold, cached, push, docker = sys.argv[1], *map(float, sys.argv[2:])
-print("%-6s %8.3fs %8.3fs %8.3fs %8.3fs %10.1fx %10.1fx" % (c, cold, cached, push, docker, cold / cached, docker / cached))
-' "$c" "$cold" "$cached" "$push" "$docker"
+c, cold, cached, push, docker, image, classic = sys.argv[1], *map(float, sys.argv[2:])
+print("%-6s %8.3fs %8.3fs %8.3fs %8.3fs %8.3fs %8.3fs %10.1fx %10.1fx %12.1fx" %
+      (c, cold, cached, push, docker, image, classic, cold / cached, docker / cached, classic / image))
+' "$c" "$cold" "$cached" "$push" "$docker" "$image" "$classic"
   rm -rf "$T/B-$c-"* "$T/$c-b"
 done
 echo "cold: ubuild without cache; cached: --cache-from into the store; push: --cache-from --push (target < 1 s);"
 echo "docker: Docker 20.10 BuildKit --cache-from of an inline-cache image on a fresh engine (target: cached >= 5x faster)"
+echo "image: ubuild --cache-from IMAGE_REF (the pushed image, pulled); classic: Docker 20.10 classic builder, pull + --cache-from"

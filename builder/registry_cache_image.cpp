@@ -1,0 +1,82 @@
+#include "builder/registry_cache_image.h"
+
+#include <nlohmann/json.hpp>
+
+#include "store/base/error.h"
+#include "store/chain_id.h"
+#include "store/oci_media_types.h"
+#include "store/registry/image_pull.h"
+#include "store/registry/image_reference.h"
+
+namespace ubuild::builder {
+
+namespace {
+
+bool SameEntry(const store::HistoryEntry& a, const store::HistoryEntry& b) {
+  return a.created == b.created && a.created_by == b.created_by && a.author == b.author && a.comment == b.comment &&
+         a.empty_layer == b.empty_layer;
+}
+
+}  // namespace
+
+CacheImage LoadCacheImage(store::Store& store, const std::string& ref, const std::function<void(const std::string&)>& say) {
+  std::optional<store::Digest> id = store.Resolve(ref);
+  if (!id) {
+    // A pull registers its image under ROOT/lock held exclusively; a
+    // build's own store holds no lock between its steps.
+    std::optional<store::Store> exclusive;
+    store::Store& writer = store.mode() == store::Store::Mode::kConcurrent
+                               ? exclusive.emplace(store::Store::Open(store.root(), store::Store::Mode::kWrite))
+                               : store;
+    store::registry::PullOptions pull;
+    pull.progress = say;
+    id = store::registry::PullImage(writer, store::registry::ImageReference::Parse(ref), pull).image_id;
+  }
+  store::Store::Scope adding = store.Adding();
+  CacheImage image{*id, store::ImageConfig::Parse(store.images().GetConfig(*id), id->str())};
+  const std::optional<store::Digest> top = store::TopChainId(image.config);
+  if (top && !store.layers().Exists(*top)) throw Error("the image's layers are not all in the store");
+  // Kept from rmi and prune while the build may take steps from it.
+  store.Pin(*id);
+  return image;
+}
+
+bool IsImageManifest(std::string_view manifest) {
+  const nlohmann::json m = nlohmann::json::parse(manifest, nullptr, false);
+  if (!m.is_object()) return false;
+  const std::string type = m.value("mediaType", "");
+  if (type == store::media_type::kOciIndex || type == store::media_type::kDockerManifestList) return true;
+  const auto config = m.find("config");
+  if (config == m.end() || !config->is_object()) return false;
+  const std::string config_type = config->value("mediaType", "");
+  return config_type == store::media_type::kOciConfig || config_type == store::media_type::kDockerConfig;
+}
+
+std::optional<RemoteStepCache::HistoryStep> MatchHistory(const CacheImage& image, const store::ImageConfig& parent,
+                                                         const std::string& created_by) {
+  const std::vector<store::HistoryEntry>& history = image.config.history();
+  const std::vector<store::Digest>& diff_ids = image.config.diff_ids();
+  const std::vector<store::HistoryEntry>& below = parent.history();
+  const std::vector<store::Digest>& below_ids = parent.diff_ids();
+  if (below.size() >= history.size() || below_ids.size() > diff_ids.size()) return std::nullopt;
+  for (size_t i = 0; i < below.size(); ++i) {
+    if (!SameEntry(below[i], history[i])) return std::nullopt;
+  }
+  for (size_t i = 0; i < below_ids.size(); ++i) {
+    if (below_ids[i] != diff_ids[i]) return std::nullopt;
+  }
+  const store::HistoryEntry& entry = history[below.size()];
+  if (entry.created_by != created_by) return std::nullopt;
+  RemoteStepCache::HistoryStep step{image.id, below.size() + 1 == history.size(), entry, std::nullopt};
+  if (!entry.empty_layer) {
+    // The entry's layer is the one after those of the entries before it.
+    size_t layer = 0;
+    for (size_t i = 0; i < below.size(); ++i) layer += history[i].empty_layer ? 0 : 1;
+    // Docker appends that layer to the parent's: only the next one keeps the chain.
+    if (layer != below_ids.size() || layer >= diff_ids.size()) return std::nullopt;
+    step.chain_id = store::ChainIds(std::vector<store::Digest>(diff_ids.begin(), diff_ids.begin() + layer + 1)).back();
+  }
+  return step;
+}
+
+}  // namespace ubuild::builder

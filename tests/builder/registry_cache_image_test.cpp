@@ -1,0 +1,86 @@
+// An image as cache matched by history, moby's image/cache rule: the
+// parent's entries and layers begin the image's, and the next entry's
+// created_by is the step's; its last entry gives the image itself.
+#include <gtest/gtest.h>
+
+#include "builder/registry_cache_image.h"
+#include "store/chain_id.h"
+
+namespace ubuild::builder {
+namespace {
+
+store::Digest D(char c) { return store::Digest::Parse("sha256:" + std::string(64, c)); }
+
+store::HistoryEntry Entry(const std::string& created_by, bool empty_layer) {
+  store::HistoryEntry h;
+  h.created = "2024-01-02T03:04:05Z";
+  h.created_by = created_by;
+  h.empty_layer = empty_layer;
+  return h;
+}
+
+// base (layer a) -> ENV (no layer) -> RUN (layer b) -> CMD (no layer)
+store::ImageConfig Config(size_t entries) {
+  store::ImageConfig c = store::ImageConfig::Scratch();
+  const store::HistoryEntry all[] = {Entry("base", false), Entry("ENV A=1", true), Entry("RUN x", false),
+                                     Entry("CMD y", true)};
+  const store::Digest layers[] = {D('a'), D('b')};
+  size_t layer = 0;
+  for (size_t i = 0; i < entries; ++i) {
+    c.AddHistory(all[i]);
+    if (!all[i].empty_layer) c.diff_ids().push_back(layers[layer++]);
+  }
+  return c;
+}
+
+const CacheImage kImage{D('f'), Config(4)};
+
+TEST(RegistryCacheImage, NextEntryWithItsTextHits) {
+  auto step = MatchHistory(kImage, Config(1), "ENV A=1");
+  ASSERT_TRUE(step);
+  EXPECT_FALSE(step->last);
+  EXPECT_FALSE(step->chain_id);
+  EXPECT_EQ(step->entry.created_by, "ENV A=1");
+  EXPECT_FALSE(MatchHistory(kImage, Config(1), "ENV A=2"));
+}
+
+TEST(RegistryCacheImage, ALayerStepNamesTheChainAfterTheParents) {
+  auto step = MatchHistory(kImage, Config(2), "RUN x");
+  ASSERT_TRUE(step);
+  EXPECT_EQ(step->chain_id, store::ChainIds({D('a'), D('b')}).back());
+}
+
+TEST(RegistryCacheImage, TheLastEntryGivesTheImage) {
+  auto step = MatchHistory(kImage, Config(3), "CMD y");
+  ASSERT_TRUE(step);
+  EXPECT_TRUE(step->last);
+  EXPECT_EQ(step->image, D('f'));
+}
+
+TEST(RegistryCacheImage, AnyParentEntryOrLayerThatDiffersMisses) {
+  store::ImageConfig parent = Config(2);
+  parent.history()[1].created = "2025-01-01T00:00:00Z";
+  EXPECT_FALSE(MatchHistory(kImage, parent, "RUN x"));
+  parent = Config(2);
+  parent.diff_ids()[0] = D('c');
+  EXPECT_FALSE(MatchHistory(kImage, parent, "RUN x"));
+  // A parent as long as the image has no next entry.
+  EXPECT_FALSE(MatchHistory(kImage, Config(4), "CMD y"));
+}
+
+TEST(RegistryCacheImage, AnEmptyParentMatchesTheFirstEntry) {
+  auto step = MatchHistory(kImage, store::ImageConfig::Scratch(), "base");
+  ASSERT_TRUE(step);
+  EXPECT_EQ(step->chain_id, D('a'));
+}
+
+TEST(RegistryCacheImage, ImageManifestsAreToldFromOthers) {
+  EXPECT_TRUE(IsImageManifest(R"({"mediaType":"application/vnd.docker.distribution.manifest.v2+json",)"
+                              R"("config":{"mediaType":"application/vnd.docker.container.image.v1+json"}})"));
+  EXPECT_TRUE(IsImageManifest(R"({"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]})"));
+  EXPECT_FALSE(IsImageManifest(R"({"config":{"mediaType":"application/vnd.ubuild.buildcache.config.v1+json"}})"));
+  EXPECT_FALSE(IsImageManifest("not json"));
+}
+
+}  // namespace
+}  // namespace ubuild::builder

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# An image as cache (--cache-from IMAGE_REF) against Docker 20.10's classic
+# builder (DOCKER_BUILDKIT=0 docker build --cache-from), both ways, through
+# one docker-registry. The test starts its OWN dockerd on a private socket,
+# data root and exec root, networking off, stopped in the EXIT trap.
+#   Docker builds and pushes; ubuild, with an empty store, takes every step
+#   from the image and ends on Docker's image id.
+#   ubuild builds and pushes; Docker, with no local cache, takes every step
+#   from it and ends on ubuild's image id.
+#   One file edited: both hit the same steps (those before its COPY).
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/registry_lib.sh"
+command -v docker-registry >/dev/null || { echo "docker-registry is not installed" >&2; exit 1; }
+command -v dockerd >/dev/null || { echo "SKIP-FAIL: dockerd is not installed" >&2; exit 1; }
+if [[ -x /usr/bin/docker ]]; then DOCKER_CLI=/usr/bin/docker; else DOCKER_CLI=docker; fi
+D=$E2E_TMP/docker
+docker_cli() { "$DOCKER_CLI" -H "unix://$D/docker.sock" "$@"; }
+# dockerd, then the containerd it started: registry_cleanup kills both pids.
+REGISTRY_PIDFILES+=("$D/dockerd.bgpid" "$D/exec/containerd/containerd.pid")
+
+mkdir -p "$D/data" "$D/exec"
+dockerd --iptables=false --ip6tables=false --bridge=none \
+  --data-root "$D/data" --exec-root "$D/exec" -H "unix://$D/docker.sock" \
+  --pidfile "$D/dockerd.pid" >"$D/dockerd.log" 2>&1 &
+echo $! >"$D/dockerd.bgpid"
+for _ in $(seq 1 300); do
+  [[ -S $D/docker.sock ]] && docker_cli version >/dev/null 2>&1 && break
+  kill -0 "$(cat "$D/dockerd.bgpid")" 2>/dev/null || { tail -30 "$D/dockerd.log"; exit 1; }
+  sleep 0.1
+done
+docker_cli version >/dev/null || { echo "dockerd did not come up"; tail -30 "$D/dockerd.log"; exit 1; }
+
+e2e_base_image
+reg=$(start_registry classic)
+ub tag busybox "$reg/base/busybox:1"
+ub push "$reg/base/busybox:1" >/dev/null
+docker_cli pull -q "$reg/base/busybox:1" >/dev/null
+
+ctx=$E2E_TMP/ctx
+mkdir -p "$ctx"
+echo data >"$ctx/f.txt"
+echo v1 >"$ctx/edit.txt"
+cat >"$ctx/Dockerfile" <<DF
+FROM $reg/base/busybox:1
+ENV A=1
+WORKDIR /w
+COPY f.txt /w/
+RUN cat f.txt f.txt > g.txt
+COPY edit.txt /e
+CMD ["cat", "/w/g.txt"]
+DF
+cp -r "$ctx" "$E2E_TMP/edited"
+echo v2 >"$E2E_TMP/edited/edit.txt"
+
+hits() { grep -c '^ ---> Using cache$' || true; }
+# A store that has the base image and nothing else, as a CI runner's.
+machine() {
+  local root=$E2E_TMP/$1
+  "$UBUILD_BIN" --root "$root" pull -q "$reg/base/busybox:1" >/dev/null
+  echo "$root"
+}
+# Docker without the images it built or pulled since the base: no local cache.
+docker_forget() {
+  docker_cli image ls -q --no-trunc | grep -v "$(docker_cli image inspect -f '{{.Id}}' "$reg/base/busybox:1")" |
+    xargs -r "$DOCKER_CLI" -H "unix://$D/docker.sock" rmi -f >/dev/null
+}
+uid() { "$UBUILD_BIN" --root "$1" inspect "$2" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Id"])'; }
+did() { docker_cli image inspect -f '{{.Id}}' "$1"; }
+
+# --- Docker's image as ubuild's cache -------------------------------------
+DOCKER_BUILDKIT=0 docker_cli build -q -t "$reg/app/docker:1" "$ctx" >/dev/null
+docker_cli push "$reg/app/docker:1" >/dev/null
+docker_built=$(did "$reg/app/docker:1")
+b=$(machine ub-b)
+out=$("$UBUILD_BIN" --root "$b" build --cache-from "$reg/app/docker:1" -t app "$ctx" 2>&1)
+check "Docker's image as cache: ubuild hits every step" test "$(hits <<<"$out")" = 6
+check "Docker's image as cache: ubuild's image is Docker's" test "$(uid "$b" app)" = "$docker_built"
+c=$(machine ub-c)
+ub_edit=$("$UBUILD_BIN" --root "$c" build --cache-from "$reg/app/docker:1" -t app "$E2E_TMP/edited" 2>&1 | hits)
+docker_forget
+docker_cli pull -q "$reg/app/docker:1" >/dev/null
+docker_edit=$(DOCKER_BUILDKIT=0 docker_cli build --cache-from "$reg/app/docker:1" "$E2E_TMP/edited" 2>&1 | hits)
+check "one file edited: ubuild hits as Docker does ($ub_edit = $docker_edit, the 4 before its COPY)" \
+  test "$ub_edit/$docker_edit" = 4/4
+
+# --- ubuild's image as Docker's cache -------------------------------------
+ROOT=$(machine ub-a)
+ub build -q -t "$reg/app/ubuild:1" "$ctx" >/dev/null
+ub push "$reg/app/ubuild:1" >/dev/null
+ubuild_built=$(uid "$ROOT" "$reg/app/ubuild:1")
+docker_forget
+docker_cli pull -q "$reg/app/ubuild:1" >/dev/null
+out=$(DOCKER_BUILDKIT=0 docker_cli build --cache-from "$reg/app/ubuild:1" -t dapp "$ctx" 2>&1)
+check "ubuild's image as Docker's cache: Docker hits every step" test "$(hits <<<"$out")" = 6
+check "ubuild's image as Docker's cache: Docker's image is ubuild's" test "$(did dapp)" = "$ubuild_built"
+e2e_finish
