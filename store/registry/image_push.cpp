@@ -43,6 +43,25 @@ std::string DockerLayerMediaType(const std::string& seen) {
 // containers/image (podman, skopeo, buildah) reads no zstd layer in a
 // schema2 manifest, so a zstd blob is reused only when zstd was asked for;
 // otherwise the layer is compressed again the way the push compresses.
+// A zstd layer goes in an OCI manifest, as BuildKit makes zstd imply OCI
+// media types: containers/image (podman 4.3, skopeo 1.9) refuses a schema2
+// manifest naming Docker's `…diff.tar.zstd`, while Docker and ubuild read
+// either. Every other push stays schema2, as docker push writes it.
+bool NeedsOciManifest(const std::vector<Descriptor>& layers) {
+  for (const Descriptor& d : layers) {
+    if (d.media_type == media_type::kDockerLayerZstd || d.media_type == media_type::kOciLayerZstd) return true;
+  }
+  return false;
+}
+
+std::string OciLayerMediaType(const std::string& docker) {
+  namespace mt = media_type;
+  if (docker == mt::kDockerLayer) return std::string(mt::kOciLayer);
+  if (docker == mt::kDockerLayerGzip) return std::string(mt::kOciLayerGzip);
+  if (docker == mt::kDockerLayerZstd) return std::string(mt::kOciLayerZstd);
+  return docker;
+}
+
 bool Reusable(const BlobSighting& s, const PushOptions& options) {
   const bool zstd = s.media_type == media_type::kOciLayerZstd || s.media_type == media_type::kDockerLayerZstd;
   return !(options.force_compression || zstd) || options.compression.Matches(s.media_type);
@@ -227,13 +246,20 @@ PushResult Pusher::PutManifest(HttpClient& http, const std::string& config, cons
     StringSource bytes(config);
     UploadBlob(*session_, http, ref_.path, config_digest, bytes, config.size());
   }
+  std::vector<Descriptor> layers;
+  for (const LayerPlan& p : plans) layers.push_back(p.pushed);
+  const bool oci = NeedsOciManifest(layers);
+  const std::string manifest_type(oci ? media_type::kOciManifest : media_type::kDockerManifest);
   nlohmann::ordered_json m;
   m["schemaVersion"] = 2;
-  m["mediaType"] = std::string(media_type::kDockerManifest);
-  m["config"] = {{"mediaType", std::string(media_type::kDockerConfig)}, {"size", config.size()}, {"digest", config_digest.str()}};
+  m["mediaType"] = manifest_type;
+  m["config"] = {{"mediaType", std::string(oci ? media_type::kOciConfig : media_type::kDockerConfig)},
+                 {"size", config.size()},
+                 {"digest", config_digest.str()}};
   m["layers"] = nlohmann::ordered_json::array();
-  for (const LayerPlan& p : plans) {
-    m["layers"].push_back({{"mediaType", p.pushed.media_type}, {"size", p.pushed.size}, {"digest", p.pushed.digest.str()}});
+  for (const Descriptor& d : layers) {
+    m["layers"].push_back(
+        {{"mediaType", oci ? OciLayerMediaType(d.media_type) : d.media_type}, {"size", d.size}, {"digest", d.digest.str()}});
   }
   // Indented by three spaces, as Docker writes schema2 manifests.
   const std::string manifest = m.dump(3);
@@ -242,7 +268,7 @@ PushResult Pusher::PutManifest(HttpClient& http, const std::string& config, cons
   HttpRequest put;
   put.method = "PUT";
   put.url = "/v2/" + ref_.path + "/manifests/" + ref_.tag;
-  put.headers.push_back("Content-Type: " + std::string(media_type::kDockerManifest));
+  put.headers.push_back("Content-Type: " + manifest_type);
   put.body = manifest;
   HttpResponse r = session_->Send(http, put);
   if (r.status != 201) throw Error("the registry refused the manifest: " + RegistrySession::ErrorText(r), ref_.String());
