@@ -10,10 +10,10 @@
 #include "store/base/error.h"
 #include "store/base/fd.h"
 #include "store/decompressing_source.h"
-#include "store/layout.h"
 #include "store/oci_media_types.h"
 #include "store/registry/blob_download.h"
 #include "store/registry/distribution_metadata.h"
+#include "store/registry/layer_fetch.h"
 #include "store/registry/registry_session.h"
 
 namespace ubuild::builder {
@@ -67,11 +67,8 @@ class RegistryEndpoint : public CacheEndpoint {
   store::Layer RegisterLayer(store::Store& store, const store::registry::CacheLayer& layer,
                              const std::optional<Digest>& parent) override {
     Ping();
-    auto blob = store::registry::DownloadedBlob::Fetch(session_, http_, ref_.path, layer.blob,
-                                                       store::layout::LayerDbTmp(store.root()));
-    blob.CheckDiffId(layer.diff_id);
-    auto tar = blob.OpenTar();
-    store::Layer l = store.layers().Register(*tar, parent, layer.diff_id, "layer " + layer.blob.digest.str());
+    store::Layer l = store::registry::FetchLayer(session_, http_, ref_.path, layer.blob, layer.diff_id, store.layers())
+                         .Register(parent);
     // The next push of this layer mounts it from here instead of compressing it again.
     store::registry::RecordSighting(store.root(), layer.diff_id,
                                     {layer.blob.digest, ref_.Repository(), layer.blob.media_type});
