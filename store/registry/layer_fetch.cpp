@@ -60,7 +60,8 @@ class BlobStreamSink : public ByteSink {
   void Decide() {
     target_ = &tar_;
     if (LooksGzipped(head_.data(), head_.size())) {
-      target_ = &gunzip_.emplace(tar_, What());
+      // The diff_id covers what the CRC-32 would.
+      target_ = &gunzip_.emplace(tar_, What(), /*check_crc=*/false);
     } else if (LooksZstd(head_.data(), head_.size())) {
       target_ = &unzstd_.emplace(tar_, What());
     }
