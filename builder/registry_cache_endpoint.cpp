@@ -10,10 +10,10 @@
 #include "store/base/error.h"
 #include "store/base/fd.h"
 #include "store/decompressing_source.h"
-#include "store/layout.h"
 #include "store/oci_media_types.h"
 #include "store/registry/blob_download.h"
 #include "store/registry/concurrent_transfers.h"
+#include "store/registry/layer_fetch.h"
 #include "store/registry/registry_session.h"
 
 namespace ubuild::builder {
@@ -29,30 +29,35 @@ using store::registry::RegistrySession;
 // Docker's default max-concurrent-downloads, as pull.
 constexpr size_t kConcurrentDownloads = 3;
 
+// Streamed from the registry, unpacked and checked: registering it only
+// links it into the chain.
 class Downloaded : public CacheEndpoint::FetchedLayer {
  public:
-  explicit Downloaded(store::registry::DownloadedBlob blob) : blob_(std::move(blob)) {}
-  std::unique_ptr<store::ByteSource> OpenTar() override { return blob_.OpenTar(); }
+  explicit Downloaded(store::registry::FetchedLayer fetched) : fetched_(std::move(fetched)) {}
+  store::Layer Register(store::Store&, const std::optional<Digest>& parent) override { return fetched_.Register(parent); }
 
  private:
-  store::registry::DownloadedBlob blob_;
+  store::registry::FetchedLayer fetched_;
 };
 
 // A blob file of an OCI layout directory, decompressed as it is read.
 class InPlace : public CacheEndpoint::FetchedLayer {
  public:
-  explicit InPlace(const std::filesystem::path& path)
-      : path_(path.string()), fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)), compressed_(fd_.get(), path_) {
+  InPlace(const std::filesystem::path& path, const store::registry::CacheLayer& layer)
+      : path_(path.string()), fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)), compressed_(fd_.get(), path_),
+        layer_(layer) {
     if (!fd_.valid()) throw SysError("open", path_, errno);
   }
-  std::unique_ptr<store::ByteSource> OpenTar() override {
-    return std::make_unique<store::DecompressingSource>(compressed_, path_);
+  store::Layer Register(store::Store& store, const std::optional<Digest>& parent) override {
+    store::DecompressingSource tar(compressed_, path_);
+    return store.layers().Register(tar, parent, layer_.diff_id, "layer " + layer_.blob.digest.str());
   }
 
  private:
   std::string path_;
   Fd fd_;
   store::FdSource compressed_;
+  store::registry::CacheLayer layer_;
 };
 
 class RegistryEndpoint : public CacheEndpoint {
@@ -98,10 +103,8 @@ class RegistryEndpoint : public CacheEndpoint {
     Ping();
     std::vector<std::unique_ptr<FetchedLayer>> fetched(layers.size());
     store::registry::RunConcurrently(layers.size(), kConcurrentDownloads, [&](store::registry::HttpClient& http, size_t i) {
-      auto blob = store::registry::DownloadedBlob::Fetch(session_, http, ref_.path, layers[i].blob,
-                                                         store::layout::LayerDbTmp(store.root()));
-      blob.CheckDiffId(layers[i].diff_id);
-      fetched[i] = std::make_unique<Downloaded>(std::move(blob));
+      fetched[i] = std::make_unique<Downloaded>(store::registry::FetchLayer(session_, http, ref_.path, layers[i].blob,
+                                                                            layers[i].diff_id, store.layers()));
     });
     return fetched;
   }
@@ -213,7 +216,7 @@ class LayoutEndpoint : public CacheEndpoint {
   std::vector<std::unique_ptr<FetchedLayer>> FetchLayers(
       store::Store&, const std::vector<store::registry::CacheLayer>& layers) override {
     std::vector<std::unique_ptr<FetchedLayer>> fetched;
-    for (const store::registry::CacheLayer& layer : layers) fetched.push_back(std::make_unique<InPlace>(BlobPath(layer.blob.digest)));
+    for (const store::registry::CacheLayer& layer : layers) fetched.push_back(std::make_unique<InPlace>(BlobPath(layer.blob.digest), layer));
     return fetched;
   }
 

@@ -41,16 +41,18 @@ class CacheEndpoint {
   virtual std::string ReadBlob(const store::registry::Descriptor& blob) = 0;
   // The blob's size when it is there.
   virtual std::optional<uint64_t> BlobSize(const store::Digest& digest) = 0;
-  // A layer's blob brought here and checked against its digest and diff_id,
-  // not yet registered.
+  // A layer's blob brought here (a registry's: streamed, unpacked into a
+  // pending layer and checked against its digest and diff_id), not yet
+  // registered.
   class FetchedLayer {
    public:
     virtual ~FetchedLayer() = default;
-    // The layer's tar, once, for LayerStore::Register.
-    virtual std::unique_ptr<store::ByteSource> OpenTar() = 0;
+    // Registers the layer on `parent`, once (REQUIRES: Store::Adding()).
+    virtual store::Layer Register(store::Store& store, const std::optional<store::Digest>& parent) = 0;
   };
   // Fetches the layers' blobs, several at once where that saves time (a
   // registry: concurrent GETs, as pull makes them); in `layers`' order.
+  // REQUIRES: Store::Adding(), as pending layers are made.
   virtual std::vector<std::unique_ptr<FetchedLayer>> FetchLayers(
       store::Store& store, const std::vector<store::registry::CacheLayer>& layers) = 0;
 

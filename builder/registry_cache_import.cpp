@@ -126,6 +126,7 @@ void RegistryCacheImport::Materialize(const std::optional<store::Digest>& top_ch
   for (const auto& [endpoint, indexes] : by_endpoint) {
     std::vector<store::registry::CacheLayer> layers;
     for (size_t i : indexes) layers.push_back(sources_[chains_.at(missing[i]).source].layer);
+    store::Store::Scope adding = store_.Adding();
     std::vector<std::unique_ptr<CacheEndpoint::FetchedLayer>> got = endpoint->FetchLayers(store_, layers);
     for (size_t k = 0; k < indexes.size(); ++k) fetched[indexes[k]] = std::move(got[k]);
   }
@@ -133,9 +134,7 @@ void RegistryCacheImport::Materialize(const std::optional<store::Digest>& top_ch
     const Link& link = chains_.at(missing[i]);
     const Source& source = sources_[link.source];
     store::Store::Scope adding = store_.Adding();
-    std::unique_ptr<store::ByteSource> tar = fetched[i]->OpenTar();
-    store::Layer layer = store_.layers().Register(*tar, link.parent, source.layer.diff_id,
-                                                  "layer " + source.layer.blob.digest.str());
+    store::Layer layer = fetched[i]->Register(store_, link.parent);
     if (layer.chain_id != missing[i]) throw Error("internal error: the cached layer registered as another chain", missing[i].str());
     // Kept from prune until an image of this build names it.
     store_.Pin(layer.chain_id);

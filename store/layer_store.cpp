@@ -204,21 +204,31 @@ std::optional<Layer> LayerStore::Commit(PendingLayer& pending, const std::option
   return Finish(pending, *prepared, parent);
 }
 
-Layer LayerStore::Register(ByteSource& tar, const std::optional<Digest>& parent,
-                           const std::optional<Digest>& expected_diff_id, const std::string& what) {
-  if (parent && !Get(*parent)) throw Error("parent layer " + parent->str() + " is not in the store", what);
-  PendingLayer pending = CreatePending();
+PreparedLayer LayerStore::Unpack(PendingLayer& pending, ByteSource& tar, const std::string& what) {
   try {
     fs::path staging = layout::LayerStaging(root_, pending.cache_id);
     MakeDir(staging, 0700);
     TarSplitWriter split(staging / layout::kLayerTarSplitFile);
     LayerTarResult applied = ApplyLayerTar(tar, pending.diff_dir, &split, what);
     split.Close();
+    return PreparedLayer{applied.diff_id, applied.content_size};
+  } catch (...) {
+    Discard(pending);
+    throw;
+  }
+}
+
+Layer LayerStore::Register(ByteSource& tar, const std::optional<Digest>& parent,
+                           const std::optional<Digest>& expected_diff_id, const std::string& what) {
+  if (parent && !Get(*parent)) throw Error("parent layer " + parent->str() + " is not in the store", what);
+  PendingLayer pending = CreatePending();
+  PreparedLayer applied = Unpack(pending, tar, what);
+  try {
     if (expected_diff_id && applied.diff_id != *expected_diff_id) {
       throw Error("layer digest mismatch: expected " + expected_diff_id->str() + ", got " + applied.diff_id.str(),
                   what);
     }
-    return Publish(pending, applied.diff_id, applied.content_size, parent);
+    return Publish(pending, applied.diff_id, applied.size, parent);
   } catch (...) {
     Discard(pending);
     throw;

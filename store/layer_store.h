@@ -75,6 +75,13 @@ class LayerStore {
   // against expected_diff_id when given. Registers it (shared if it exists).
   Layer Register(ByteSource& tar, const std::optional<Digest>& parent,
                  const std::optional<Digest>& expected_diff_id, const std::string& what);
+  // Register in two halves, for layers unpacked beside each other (pull):
+  // Unpack applies the tar into a pending dir from CreatePending and
+  // records its tar-split, needing no lock and no parent; Finish registers
+  // it once the caller has checked the diff_id. Unlike Prepare, an empty
+  // layer is kept: a pulled image names it. Discards the pending dir when
+  // it throws.
+  PreparedLayer Unpack(PendingLayer& pending, ByteSource& tar, const std::string& what);
   // Streams the layer's tar (replaying tar-split), verifying the diff_id.
   void WriteTar(const Layer& layer, ByteSink& out) const;
   // Deletes a layer (caller has made sure no image or child layer uses it).

@@ -61,7 +61,9 @@ class Applier {
   void PrepareParents(const std::string& entry, const std::vector<std::string>& parts, size_t n);
   void RemoveExisting(const std::string& path, bool keep_dir, bool* kept_dir);
   void WriteRegular(const std::string& entry, const std::string& path, struct archive_entry* e);
-  void ApplyMetadata(const std::string& path, struct archive_entry* e, bool is_dir);
+  // Owner, mode, xattrs and mtime; through `fd` when it is open (a regular
+  // file just written), else by path.
+  void ApplyMetadata(const std::string& path, struct archive_entry* e, bool is_dir, int fd = -1);
   void ReadPayload(const std::string& entry, struct archive_entry* e, int fd, const std::string& path);
   // Consumes an entry's data without writing it (tar-split still records it).
   void SkipData(const std::string& entry, struct archive_entry* e, bool is_regular);
@@ -69,7 +71,7 @@ class Applier {
   void Whiteout(const std::string& entry, struct archive_entry* e, bool is_regular, const std::string& parent,
                 const std::string& base);
   void HardLink(const std::string& entry, struct archive_entry* e, const char* hardlink, const std::string& path);
-  // A directory, file, symlink or device node at `path`, where nothing but a
+  // A directory, symlink or device node at `path`, where nothing but a
   // kept directory (`kept_dir`) remains.
   void Create(const std::string& entry, struct archive_entry* e, const std::string& path, bool kept_dir);
 
@@ -178,19 +180,30 @@ void Applier::ReadPayload(const std::string& entry, struct archive_entry* e, int
 }
 
 void Applier::WriteRegular(const std::string& entry, const std::string& path, struct archive_entry* e) {
-  Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  constexpr int kCreate = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+  // Most names are new in a layer: create first, and look at what is
+  // there only when the name is taken.
+  Fd fd(::open(path.c_str(), kCreate, 0600));
+  if (!fd.valid() && errno == EEXIST) {
+    RemoveExisting(path, false, nullptr);
+    fd.reset(::open(path.c_str(), kCreate, 0600));
+  }
   if (!fd.valid()) throw SysError("create", path, errno);
   ReadPayload(entry, e, fd.get(), path);
+  ApplyMetadata(path, e, false, fd.get());
   fd.Close(path);
 }
 
-void Applier::ApplyMetadata(const std::string& path, struct archive_entry* e, bool is_dir) {
+void Applier::ApplyMetadata(const std::string& path, struct archive_entry* e, bool is_dir, int fd) {
   const mode_t type = archive_entry_filetype(e);
-  if (::lchown(path.c_str(), static_cast<uid_t>(archive_entry_uid(e)), static_cast<gid_t>(archive_entry_gid(e))) != 0) {
-    throw SysError("lchown", path, errno);
-  }
+  const auto uid = static_cast<uid_t>(archive_entry_uid(e));
+  const auto gid = static_cast<gid_t>(archive_entry_gid(e));
+  if ((fd >= 0 ? ::fchown(fd, uid, gid) : ::lchown(path.c_str(), uid, gid)) != 0) throw SysError("lchown", path, errno);
   // After chown, which clears setuid/setgid.
-  if (type != AE_IFLNK && ::chmod(path.c_str(), archive_entry_perm(e)) != 0) throw SysError("chmod", path, errno);
+  if (type != AE_IFLNK) {
+    const mode_t perm = archive_entry_perm(e);
+    if ((fd >= 0 ? ::fchmod(fd, perm) : ::chmod(path.c_str(), perm)) != 0) throw SysError("chmod", path, errno);
+  }
   archive_entry_xattr_reset(e);
   const char* name;
   const void* value;
@@ -199,7 +212,7 @@ void Applier::ApplyMetadata(const std::string& path, struct archive_entry* e, bo
     std::string key = name;
     // Overlay's own attributes would change what the layer means.
     if (IsOverlayXattr(key)) continue;
-    if (::lsetxattr(path.c_str(), name, value, size, 0) != 0) {
+    if ((fd >= 0 ? ::fsetxattr(fd, name, value, size, 0) : ::lsetxattr(path.c_str(), name, value, size, 0)) != 0) {
       // Like Docker: a filesystem or file type that cannot hold the
       // attribute (user.* on a symlink) does not fail the layer.
       if (errno == ENOTSUP || errno == EPERM) continue;
@@ -212,7 +225,7 @@ void Applier::ApplyMetadata(const std::string& path, struct archive_entry* e, bo
   times[0] = times[1];
   if (is_dir) {
     dir_times_.push_back({path, times[1]});
-  } else if (::utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) {
+  } else if ((fd >= 0 ? ::futimens(fd, times) : ::utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW)) != 0) {
     throw SysError("utimensat", path, errno);
   }
 }
@@ -281,9 +294,6 @@ void Applier::Create(const std::string& entry, struct archive_entry* e, const st
       SkipData(entry, e, false);
       ApplyMetadata(path, e, true);
       return;
-    case AE_IFREG:
-      WriteRegular(entry, path, e);
-      break;
     case AE_IFLNK: {
       const char* target = archive_entry_symlink(e);
       if (target == nullptr) Reject(entry, "symlink without a target");
@@ -332,6 +342,7 @@ void Applier::Entry(struct archive_entry* e) {
     return;
   }
   const std::string path = parent + "/" + base;
+  if (is_regular) return WriteRegular(entry, path, e);  // clears the name itself, only when taken
   bool kept_dir = false;
   RemoveExisting(path, type == AE_IFDIR && hardlink == nullptr, &kept_dir);
   if (hardlink != nullptr) {

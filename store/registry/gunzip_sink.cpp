@@ -17,8 +17,11 @@ struct GunzipSink::Impl {
   unsigned char out[kOutBuffer];
 };
 
-GunzipSink::GunzipSink(ByteSink& out, std::string what) : impl_(std::make_unique<Impl>()), out_(out), what_(std::move(what)) {
+GunzipSink::GunzipSink(ByteSink& out, std::string what, bool check_crc)
+    : impl_(std::make_unique<Impl>()), out_(out), what_(std::move(what)) {
   if (inflateInit2(&impl_->z, kGzipOnly) != Z_OK) throw Error("cannot initialise gzip decompression", what_);
+  // inflateReset, between members, keeps this.
+  if (!check_crc && inflateValidate(&impl_->z, 0) != Z_OK) throw Error("cannot initialise gzip decompression", what_);
 }
 
 GunzipSink::~GunzipSink() { inflateEnd(&impl_->z); }

@@ -7,11 +7,11 @@
 #include "store/base/error.h"
 #include "store/chain_id.h"
 #include "store/image_config.h"
-#include "store/layout.h"
 #include "store/load_transaction.h"
 #include "store/registry/blob_download.h"
 #include "store/registry/concurrent_transfers.h"
 #include "store/registry/distribution_metadata.h"
+#include "store/registry/layer_fetch.h"
 #include "store/registry/manifest.h"
 #include "store/registry/registry_session.h"
 #include "store/store.h"
@@ -66,7 +66,8 @@ class Puller {
     options_.progress(line);
   }
   static std::string Short(const Digest& d) { return d.hex().substr(0, 12); }
-  // Downloads and verifies `missing` (indexes into layers), several at once.
+  // Downloads, unpacks and verifies `missing` (indexes into layers),
+  // several at once.
   void Download(const Manifest& manifest, const std::vector<Digest>& diff_ids, const std::vector<size_t>& missing);
   // The image manifest REF names, through the index when it is one; the
   // digest of what REF names (the RepoDigest) in `repo_digest`.
@@ -79,21 +80,19 @@ class Puller {
   const PullOptions& options_;
   RegistrySession session_;
   std::mutex say_mu_;
-  std::vector<std::optional<DownloadedBlob>> blobs_;
+  std::vector<std::optional<FetchedLayer>> fetched_;
 };
 
 void Puller::Download(const Manifest& manifest, const std::vector<Digest>& diff_ids, const std::vector<size_t>& missing) {
-  blobs_.resize(manifest.layers.size());
+  fetched_.resize(manifest.layers.size());
   RunConcurrently(missing.size(), kConcurrentDownloads, [&](HttpClient& http, size_t i) {
     size_t k = missing[i];
     const Descriptor& layer = manifest.layers[k];
     ProgressTask downloading(options_.sink, Short(layer.digest) + ": downloading", layer.size);
-    DownloadedBlob blob = DownloadedBlob::Fetch(session_, http, ref_.path, layer, layout::LayerDbTmp(store_.root()),
-                                                &downloading.bytes());
+    FetchedLayer fetched = FetchLayer(session_, http, ref_.path, layer, diff_ids[k], store_.layers(), &downloading.bytes());
     Say(Short(layer.digest) + ": Verifying Checksum");
     Say(Short(layer.digest) + ": Download complete");
-    blob.CheckDiffId(diff_ids[k]);
-    blobs_[k].emplace(std::move(blob));
+    fetched_[k].emplace(std::move(fetched));
   });
 }
 
@@ -158,11 +157,10 @@ PullResult Puller::Run() {
   for (size_t k : missing) {
     // An earlier layer of this image may have been the same chain.
     if (!store_.layers().Exists(chain_ids[k])) {
-      auto tar = blobs_[k]->OpenTar();
       std::optional<Digest> parent = k == 0 ? std::nullopt : std::optional<Digest>(chain_ids[k - 1]);
-      txn.LayerAdded(store_.layers().Register(*tar, parent, diff_ids[k], "layer " + manifest.layers[k].digest.str()).chain_id);
+      txn.LayerAdded(fetched_[k]->Register(parent).chain_id);
     }
-    blobs_[k].reset();
+    fetched_[k].reset();
     Say(Short(manifest.layers[k].digest) + ": Pull complete");
   }
   result.new_image = Record(txn, config, result);

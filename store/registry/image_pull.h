@@ -2,10 +2,11 @@
 // `pull`: a registry image into the store, as `docker pull` does it. The
 // manifest (an index is resolved to the wanted platform) and config are
 // fetched and checked against their digests; the missing layers are
-// downloaded several at once, each verified as it streams and then against
-// the config's diff_id; only when every layer has passed are they
-// registered, bottom to top, and the image, its tag and its RepoDigest
-// recorded. A failure leaves the store as it was.
+// downloaded and unpacked several at once, each in one pass that checks
+// the blob's digest and the config's diff_id as it streams
+// (layer_fetch.h); only when every layer has passed are they registered,
+// bottom to top, and the image, its tag and its RepoDigest recorded. A
+// failure leaves the store as it was.
 #include <functional>
 #include <string>
 

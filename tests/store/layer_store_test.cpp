@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <thread>
+#include <vector>
 
 #include "store/atomic_file.h"
 #include "store/byte_stream.h"
@@ -162,6 +164,48 @@ TEST_F(LayerStoreTest, RegisterWithWrongDigestLeavesNothing) {
   EXPECT_TRUE(layers_.List().empty());
   EXPECT_TRUE(DirIsEmpty(layout::LayerDbTmp(root())));
   for (const auto& e : fs::directory_iterator(root() / "overlay2")) EXPECT_EQ(e.path().filename(), "l");
+}
+
+// Unpack on several threads at once, Finish in chain order: the same
+// layers Register makes, the empty one included; a bad tar leaves nothing.
+TEST_F(LayerStoreTest, UnpackBesideEachOtherThenFinishInOrder) {
+  std::vector<std::string> tars;
+  for (int i = 0; i < 3; ++i) {
+    testing::TestDir src;
+    if (i != 1) Put(src.path() / ("d" + std::to_string(i)) / "f", std::string(100000 * (i + 1), 'a' + i));
+    StringSink tar;
+    WriteLayerTar(src.path(), &tar, nullptr);
+    tars.push_back(tar.out);
+  }
+  std::vector<PendingLayer> pending(tars.size());
+  std::vector<PreparedLayer> prepared(tars.size());
+  for (auto& p : pending) p = layers_.CreatePending();
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < tars.size(); ++i) {
+    threads.emplace_back([&, i] {
+      StringSource in(tars[i]);
+      prepared[i] = layers_.Unpack(pending[i], in, "layer " + std::to_string(i));
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::optional<Digest> parent;
+  for (size_t i = 0; i < tars.size(); ++i) {
+    EXPECT_EQ(prepared[i].diff_id, Sha256Of(tars[i]));
+    Layer l = layers_.Finish(pending[i], prepared[i], parent);
+    EXPECT_EQ(l.chain_id, NextChainId(parent, Sha256Of(tars[i])));
+    StringSink replay;
+    layers_.WriteTar(l, replay);
+    EXPECT_EQ(replay.out, tars[i]);
+    parent = l.chain_id;
+  }
+  EXPECT_EQ(prepared[1].diff_id.str(), kEmptyLayerDiffId);
+
+  PendingLayer bad = layers_.CreatePending();
+  StringSource garbage(std::string(3000, 'x'));
+  EXPECT_THROW(layers_.Unpack(bad, garbage, "garbage"), Error);
+  EXPECT_TRUE(bad.cache_id.empty());
+  EXPECT_EQ(layers_.List().size(), 3u);
+  EXPECT_TRUE(DirIsEmpty(layout::LayerDbTmp(root())));
 }
 
 TEST_F(LayerStoreTest, WriteTarFailsLoudlyWhenTheDiffChanged) {

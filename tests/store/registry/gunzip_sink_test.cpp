@@ -16,9 +16,9 @@ std::string Gzip(const std::string& data) {
   return out.out;
 }
 
-std::string Gunzip(const std::string& gz, size_t chunk) {
+std::string Gunzip(const std::string& gz, size_t chunk, bool check_crc = true) {
   StringSink out;
-  GunzipSink g(out, "test");
+  GunzipSink g(out, "test", check_crc);
   for (size_t i = 0; i < gz.size(); i += chunk) g.Write(gz.data() + i, std::min(chunk, gz.size() - i));
   g.Finish();
   return out.out;
@@ -48,6 +48,17 @@ TEST(GunzipSink, TruncatedAndCorruptStreamsThrow) {
   bad[12] = static_cast<char>(bad[12] ^ 0xff);
   bad[13] = static_cast<char>(bad[13] ^ 0xff);
   EXPECT_THROW(Gunzip(bad, 1 << 16), Error);
+}
+
+// A flipped bit in the stored CRC-32 fails only when the CRC is checked;
+// concatenated members still decompress whole without it.
+TEST(GunzipSink, CrcCheckCanBeLeftToTheCaller) {
+  const std::string data = Data();
+  std::string gz = Gzip(data);
+  gz[gz.size() - 8] = static_cast<char>(gz[gz.size() - 8] ^ 1);
+  EXPECT_THROW(Gunzip(gz, 1 << 16), Error);
+  EXPECT_EQ(Gunzip(gz, 1 << 16, false), data);
+  EXPECT_EQ(Gunzip(Gzip("first ") + Gzip("second"), 7, false), "first second");
 }
 
 }  // namespace
