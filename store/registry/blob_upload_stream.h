@@ -10,31 +10,31 @@
 // or failed) makes the writer's next Write throw, and the writer's Fail()
 // (reading or compressing the layer failed) makes the reader's next Read
 // throw that error.
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <exception>
-#include <mutex>
 #include <string>
 
 #include "store/byte_stream.h"
 #include "store/digest.h"
+#include "store/registry/chunk_pipe.h"
 
 namespace ubuild::store::registry {
 
+// A ChunkPipe of 1 MiB chunks (the compressor's block) that hashes what is
+// written.
 class BlobUploadStream : public ByteSink, public ByteSource {
  public:
-  explicit BlobUploadStream(std::string what) : what_(std::move(what)) {}
+  explicit BlobUploadStream(std::string what) : pipe_(std::move(what), kChunk, kMaxQueued) {}
 
   // The writer's side.
   void Write(const void* data, size_t len) override;
   void Finish();                       // the end of the blob
-  void Fail(std::exception_ptr error);  // the blob cannot be made
+  void Fail(std::exception_ptr error) { pipe_.Abort(std::move(error)); }  // the blob cannot be made
 
   // The reader's side: 0 at the end of the blob.
-  size_t Read(void* data, size_t len) override;
-  void Close();  // no more reading; the writer stops
-  bool failed() const;  // the writer failed (its error is what Read threw)
+  size_t Read(void* data, size_t len) override { return pipe_.Read(data, len); }
+  void Close() { pipe_.StopReading(); }  // no more reading; the writer stops
+  bool failed() const { return pipe_.aborted(); }  // the writer failed (its error is what Read threw)
 
   // After Finish().
   Digest digest() const { return digest_; }
@@ -44,22 +44,10 @@ class BlobUploadStream : public ByteSink, public ByteSource {
   static constexpr size_t kChunk = 1 << 20;
   static constexpr size_t kMaxQueued = 4;
 
-  void Push(std::unique_lock<std::mutex>& lock);
-
-  std::string what_;
+  ChunkPipe pipe_;
   Sha256 hash_;  // writer's
   Digest digest_;
   uint64_t size_ = 0;
-  std::string current_;  // writer's chunk being filled
-
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::string> queue_;
-  std::string reading_;  // reader's chunk being drained
-  size_t read_at_ = 0;
-  bool finished_ = false;
-  bool closed_ = false;
-  std::exception_ptr error_;
 };
 
 }  // namespace ubuild::store::registry

@@ -9,8 +9,8 @@ namespace ubuild::store::registry {
 
 void ChunkPipe::Push(std::string chunk) {
   std::unique_lock lock(mu_);
-  cv_.wait(lock, [&] { return queue_.size() < kMaxQueued || reader_stopped_; });
-  if (reader_stopped_) throw Error("the unpacking side stopped reading", what_);
+  cv_.wait(lock, [&] { return queue_.size() < max_queued_ || reader_stopped_; });
+  if (reader_stopped_) throw Error("the reading side stopped", what_);
   queue_.push_back(std::move(chunk));
   if (!spare_.empty()) {
     filling_ = std::move(spare_.front());
@@ -23,12 +23,12 @@ void ChunkPipe::Push(std::string chunk) {
 void ChunkPipe::Write(const void* data, size_t len) {
   const char* p = static_cast<const char*>(data);
   while (len > 0) {
-    if (filling_.capacity() < kChunk) filling_.reserve(kChunk);
-    size_t n = std::min(len, kChunk - filling_.size());
+    if (filling_.capacity() < chunk_) filling_.reserve(chunk_);
+    size_t n = std::min(len, chunk_ - filling_.size());
     filling_.append(p, n);
     p += n;
     len -= n;
-    if (filling_.size() == kChunk) {
+    if (filling_.size() == chunk_) {
       std::string full;
       full.swap(filling_);
       Push(std::move(full));
@@ -78,6 +78,11 @@ void ChunkPipe::StopReading() {
   reader_stopped_ = true;
   queue_.clear();
   cv_.notify_all();
+}
+
+bool ChunkPipe::aborted() const {
+  std::lock_guard lock(mu_);
+  return abort_ != nullptr;
 }
 
 }  // namespace ubuild::store::registry

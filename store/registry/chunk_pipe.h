@@ -3,7 +3,9 @@
 // reading side a ByteSource, joined by a queue of at most kMaxQueued chunks
 // so memory stays bounded whichever side is slower. A pulled layer's
 // download (hashing, decompressing) writes into it while another thread
-// unpacks the tar from it, so both halves run on their own core.
+// unpacks the tar from it, so both halves run on their own core; a pushed
+// layer's compressor writes into one that the upload reads
+// (blob_upload_stream.h).
 // Either side may give up: Abort() makes the reader's next Read throw the
 // given error, StopReading() makes the writer's next Write throw.
 #include <condition_variable>
@@ -21,7 +23,10 @@ class ChunkPipe {
   static constexpr size_t kChunk = 256 << 10;
   static constexpr size_t kMaxQueued = 8;
 
-  explicit ChunkPipe(std::string what) : what_(std::move(what)) {}
+  // At most `max_queued` chunks of `chunk` bytes wait; `what` names the
+  // stream in errors.
+  explicit ChunkPipe(std::string what, size_t chunk = kChunk, size_t max_queued = kMaxQueued)
+      : what_(std::move(what)), chunk_(chunk), max_queued_(max_queued) {}
   ChunkPipe(const ChunkPipe&) = delete;
   ChunkPipe& operator=(const ChunkPipe&) = delete;
 
@@ -33,6 +38,7 @@ class ChunkPipe {
   // Reader: 0 at the end; throws the writer's Abort error.
   size_t Read(void* data, size_t len);
   void StopReading();  // the writer's next Write throws; queued bytes are dropped
+  bool aborted() const;  // the writer aborted (its error is what Read threw)
 
   ByteSink& sink() { return sink_; }
   ByteSource& source() { return source_; }
@@ -58,13 +64,15 @@ class ChunkPipe {
   void Push(std::string chunk);
 
   const std::string what_;
+  const size_t chunk_;
+  const size_t max_queued_;
   Sink sink_{*this};
   Source source_{*this};
   std::string filling_;  // the writer's chunk being filled
   std::string reading_;  // the reader's current chunk, from reading_at_
   size_t reading_at_ = 0;
 
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::string> queue_;
   std::deque<std::string> spare_;  // drained chunks, reused by the writer

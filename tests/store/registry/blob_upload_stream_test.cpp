@@ -73,7 +73,7 @@ TEST(BlobUploadStream, CloseStopsAWriterWaitingOnAFullQueue) {
     try {
       for (;;) stream.Write(data.data(), data.size());
     } catch (const Error& e) {
-      EXPECT_NE(e.message().find("the upload stopped"), std::string::npos) << e.message();
+      EXPECT_NE(e.message().find("the reading side stopped"), std::string::npos) << e.message();
     }
   });
   char byte;
