@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <sstream>
+#include <string_view>
 
 #include "store/base/directory_names.h"
 #include "store/base/error.h"
@@ -132,6 +133,11 @@ void Normalize(const fs::path& dir, const std::string& rel, const std::vector<fs
 }
 
 }  // namespace
+
+bool IsFuseOpaqueMarker(int dir_fd, const char* name) {
+  const std::string_view n(name);
+  return (n == kOpaqueFile && IsEmptyFile(dir_fd, name)) || (n == kOpaqueDevice && IsWhiteoutDevice(dir_fd, name));
+}
 
 std::string FindFuseOverlayfs() { return FindExecutable("fuse-overlayfs"); }
 

@@ -21,6 +21,11 @@ std::string FindFuseOverlayfs();
 void MountFuseOverlayfs(const std::vector<std::filesystem::path>& lower, const std::filesystem::path& upper,
                         const std::filesystem::path& work, const std::filesystem::path& merged);
 
+// Whether `name` in the directory `dir_fd` of a fuse-overlayfs upperdir is
+// one of its opaque markers: an empty ".wh..wh..opq" file or a ".wh..opq"
+// whiteout device.
+bool IsFuseOpaqueMarker(int dir_fd, const char* name);
+
 // After the unmount: a directory stays opaque (user.overlay.opaque) only
 // where a lower layer has its path, as the kernel marks only a directory
 // made over a whiteout; fuse-overlayfs's own markers go, and so do the

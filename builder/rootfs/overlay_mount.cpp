@@ -35,6 +35,7 @@ namespace {
 // mount points it had to create out of the layer without widening RunSpec.
 struct LiveMount {
   fs::path upper;
+  bool fuse = false;
   std::vector<std::function<void()>> at_unmount;
 };
 std::mutex registry_mutex;
@@ -296,7 +297,7 @@ OverlayMount::OverlayMount(const std::vector<fs::path>& lower_in, const fs::path
   }
   mounted_ = true;
   std::lock_guard lock(registry_mutex);
-  Registry()[merged_] = LiveMount{upper, {}};
+  Registry()[merged_] = LiveMount{upper, fuse_, {}};
 }
 
 OverlayMount::~OverlayMount() {
@@ -318,7 +319,6 @@ void OverlayMount::Unmount() {
       }
     }
     mounted_ = false;
-    if (fuse_) NormalizeFuseUpper(upper_, fuse_lower_);
     // A volatile mount leaves work/work/incompat/volatile, and overlay
     // refuses that workdir until it is gone; Docker's layers have none.
     std::error_code ec;
@@ -332,7 +332,10 @@ void OverlayMount::Unmount() {
         Registry().erase(it);
       }
     }
+    // Before the normalization: what they remove must not be marked or
+    // re-timed by it first.
     for (auto& fn : pending) fn();
+    if (fuse_) NormalizeFuseUpper(upper_, fuse_lower_);
   }
   if (!scratch_lower_.empty()) {
     std::error_code ec;
@@ -345,6 +348,12 @@ fs::path OverlayMount::UpperDirOf(const fs::path& merged) {
   std::lock_guard lock(registry_mutex);
   auto it = Registry().find(MountKey(merged));
   return it == Registry().end() ? fs::path() : it->second.upper;
+}
+
+bool OverlayMount::IsFuseAt(const fs::path& merged) {
+  std::lock_guard lock(registry_mutex);
+  auto it = Registry().find(MountKey(merged));
+  return it != Registry().end() && it->second.fuse;
 }
 
 void OverlayMount::AtUnmount(const fs::path& merged, std::function<void()> fn) {

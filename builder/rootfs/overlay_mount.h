@@ -40,8 +40,14 @@ class OverlayMount {
   // RunInContainer take the mount points it created back out of the layer.
   static std::filesystem::path UpperDirOf(const std::filesystem::path& merged);
 
+  // Whether the live OverlayMount at `merged` is fuse-overlayfs: its upperdir
+  // holds opaque markers in every directory it made until the unmount
+  // normalizes them, and a removal through it leaves a whiteout.
+  static bool IsFuseAt(const std::filesystem::path& merged);
+
   // Runs `fn` right after the overlay at `merged` is unmounted (changing the
-  // upperdir under a live overlay leaves its cache stale). No-op if none.
+  // upperdir under a live overlay leaves its cache stale), before
+  // fuse-overlayfs's upperdir is normalized. No-op if none.
   static void AtUnmount(const std::filesystem::path& merged, std::function<void()> fn);
 
   // Which overlay a build here would mount: "overlay", "overlay (userxattr)"

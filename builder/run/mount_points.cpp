@@ -10,6 +10,7 @@
 #include <set>
 #include <span>
 
+#include "builder/rootfs/fuse_overlayfs.h"
 #include "builder/rootfs/overlay_mount.h"
 #include "store/base/error.h"
 #include "store/base/fd.h"
@@ -38,7 +39,8 @@ size_t Depth(const std::string& rel) { return static_cast<size_t>(std::count(rel
 
 }  // namespace
 
-MountPoints::MountPoints(const fs::path& rootfs, const fs::path& upper) : rootfs_(rootfs), upper_(upper) {
+MountPoints::MountPoints(const fs::path& rootfs, const fs::path& upper)
+    : rootfs_(rootfs), upper_(upper), fuse_(!upper.empty() && OverlayMount::IsFuseAt(rootfs)) {
   root_fd_.reset(::open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!root_fd_.valid()) throw SysError("open", rootfs.string(), errno);
 }
@@ -147,14 +149,16 @@ bool Untouched(const struct stat& now, const struct stat& snap, bool directory) 
 }
 
 // The directory `rel` (at host path `dir`) holds nothing but entries already
-// found removable; false if it cannot be read.
-bool HoldsOnly(const fs::path& dir, const std::string& rel, const std::set<std::string>& removable) {
+// found removable (and, on fuse-overlayfs, its opaque markers); false if it
+// cannot be read.
+bool HoldsOnly(const fs::path& dir, const std::string& rel, const std::set<std::string>& removable, bool fuse) {
   DIR* d = ::opendir(dir.c_str());
   if (d == nullptr) return false;
   bool only_ours = true;
   while (dirent* de = ::readdir(d)) {
     const std::string name = de->d_name;
     if (name == "." || name == "..") continue;
+    if (fuse && IsFuseOpaqueMarker(::dirfd(d), de->d_name)) continue;
     if (!removable.count(rel + "/" + name)) only_ours = false;
   }
   ::closedir(d);
@@ -163,21 +167,37 @@ bool HoldsOnly(const fs::path& dir, const std::string& rel, const std::set<std::
 
 struct DeferredRemoval {
   std::string rel;
+  bool directory;
   struct stat snap;
 };
 
-// Removes each copied-up directory from `upper` once the overlay on `rootfs`
-// is unmounted, if it is still the one seen now and empty.
-void RemoveAtUnmount(const fs::path& rootfs, const fs::path& upper, std::vector<DeferredRemoval> deferred) {
-  OverlayMount::AtUnmount(rootfs, [upper, deferred = std::move(deferred)] {
+// Removes each entry, deepest first, from `upper` once the overlay on
+// `rootfs` is unmounted, if it is still the one seen now (and a directory
+// empty but for fuse-overlayfs's markers). All are checked before any goes:
+// removing a child changes its parent's times.
+void RemoveAtUnmount(const fs::path& rootfs, const fs::path& upper, bool fuse, std::vector<DeferredRemoval> deferred) {
+  OverlayMount::AtUnmount(rootfs, [upper, fuse, deferred = std::move(deferred)] {
+    std::vector<bool> unchanged;
     for (const auto& d : deferred) {
-      const fs::path p = upper / d.rel;
       struct stat now {};
-      if (::lstat(p.c_str(), &now) != 0 || now.st_ino != d.snap.st_ino || !SameTime(now.st_mtim, d.snap.st_mtim) ||
-          !SameTime(now.st_ctim, d.snap.st_ctim)) {
+      unchanged.push_back(::lstat((upper / d.rel).c_str(), &now) == 0 && now.st_ino == d.snap.st_ino &&
+                          SameTime(now.st_mtim, d.snap.st_mtim) && SameTime(now.st_ctim, d.snap.st_ctim));
+    }
+    for (size_t i = 0; i < deferred.size(); ++i) {
+      if (!unchanged[i]) continue;
+      const fs::path p = upper / deferred[i].rel;
+      if (!deferred[i].directory) {
+        ::unlink(p.c_str());
         continue;
       }
-      ::rmdir(p.c_str());  // fails, as it should, if anything is inside
+      if (fuse) {
+        const Fd dir(::open(p.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (!dir.valid()) continue;
+        for (const char* marker : {".wh..wh..opq", ".wh..opq"}) {
+          if (IsFuseOpaqueMarker(dir.get(), marker)) ::unlinkat(dir.get(), marker, 0);
+        }
+      }
+      ::rmdir(p.c_str());  // fails, as it should, if anything else is inside
     }
   });
 }
@@ -191,7 +211,7 @@ std::set<std::string> MountPoints::Removable(const std::vector<const Entry*>& de
     struct stat now {};
     if (::lstat(DiffPath(e->rel).c_str(), &now) != 0) continue;
     if (!Untouched(now, e->snap, e->directory)) continue;
-    if (e->directory && !HoldsOnly(DiffPath(e->rel), e->rel, removable)) continue;
+    if (e->directory && !HoldsOnly(DiffPath(e->rel), e->rel, removable, fuse_)) continue;
     removable.insert(e->rel);
   }
   return removable;
@@ -201,19 +221,20 @@ void MountPoints::Remove(const std::vector<const Entry*>& deepest_first, const s
   std::vector<DeferredRemoval> deferred;
   for (const Entry* e : deepest_first) {
     if (!removable.count(e->rel)) continue;
-    if (!e->copied_up) {
-      // Created by us and absent below: removing it through the overlay
-      // leaves no whiteout.
+    if (!e->copied_up && !fuse_) {
+      // Created by us and absent below: removing it through the kernel's
+      // overlay leaves no whiteout.
       ::unlinkat(root_fd_.get(), e->rel.c_str(), e->directory ? AT_REMOVEDIR : 0);
       continue;
     }
     // A copied-up directory cannot be removed through the overlay (that
-    // would whiteout the lower one) nor under it (its cache would go stale):
-    // its unchanged upper copy goes once the overlay is unmounted.
-    DeferredRemoval d{e->rel, {}};
+    // would whiteout the lower one) nor under it (its cache would go stale),
+    // and fuse-overlayfs leaves a whiteout for whatever is removed through
+    // it: the unchanged upper copy goes once the overlay is unmounted.
+    DeferredRemoval d{e->rel, e->directory, {}};
     if (::lstat((upper_ / e->rel).c_str(), &d.snap) == 0) deferred.push_back(d);
   }
-  if (!deferred.empty()) RemoveAtUnmount(rootfs_, upper_, std::move(deferred));
+  if (!deferred.empty()) RemoveAtUnmount(rootfs_, upper_, fuse_, std::move(deferred));
 }
 
 }  // namespace ubuild::builder

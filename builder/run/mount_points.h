@@ -57,6 +57,7 @@ class MountPoints {
 
   std::filesystem::path rootfs_;
   std::filesystem::path upper_;
+  bool fuse_ = false;  // upper_ is fuse-overlayfs's: its markers, its whiteouts
   Fd root_fd_;
   std::vector<Entry> entries_;
   bool cleaned_ = false;

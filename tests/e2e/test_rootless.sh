@@ -131,6 +131,7 @@ compare_build() {
     { fail "$name: rootless build failed: $(tail -2 "$E2E_TMP/rl.err")"; return; }
   fuse_id=$(as "$USER_FULL" UBUILD_OVERLAY=fuse-overlayfs -- build --no-cache --network none -q "$@" "$ctx" \
     2>"$E2E_TMP/fuse.err") || { fail "$name: fuse-overlayfs build failed: $(tail -2 "$E2E_TMP/fuse.err")"; return; }
+  BUILT_IDS=("$rl_id" "$fuse_id")
   for kind in rootless fuse-overlayfs; do
     [[ $kind == rootless ]] && id=$rl_id || id=$fuse_id
     if [[ $id == "$root_id" ]]; then
@@ -185,6 +186,71 @@ check "conformance cases and examples: $ids_equal rootless/fuse-overlayfs ids ar
 for d in "${ids_differ[@]}"; do echo "    differs: $d"; done
 check "a --chown=1000 file belongs to subordinate id $((start + 999)) on the host" \
   test -n "$(find "$ROOTLESS_ROOT/overlay2" -uid $((start + 999)) -print -quit)"
+
+# --- RUN --mount rootless: no target in the layer; --ssh with a key file ---
+# Every mount type, with targets whose parents the mount had to create
+# (gone with it), under pre-existing dirs (copied up, then left as they
+# were), and under a dir the RUN also writes to (kept, its empty child not).
+# ssh-add, run from the host's files, lists what the agent of --ssh
+# default=KEY serves.
+M=$E2E_TMP/ctx/mounts
+mkdir -p "$M/src" "$M/tools"
+echo hi >"$M/src/a.txt"
+echo f >"$M/f.txt"
+cp /usr/bin/ssh-add "$M/tools/"
+ldd /usr/bin/ssh-add | grep -o '/[^ ]*' | while read -r lib; do cp -L "$lib" "$M/tools/"; done
+loader=$(basename "$(ldd /usr/bin/ssh-add | grep -o '/[^ ]*ld-linux[^ ]*')")
+cat >"$M/Dockerfile" <<DF
+FROM busybox:local
+RUN mkdir -p /pre/keep
+RUN --mount=type=cache,target=/c1/deep/cache touch /c1/deep/cache/x
+RUN --mount=type=bind,source=src,target=/b1/deep/bind --mount=type=bind,source=f.txt,target=/b2/f.txt cat /b2/f.txt
+RUN --mount=type=tmpfs,target=/t1/deep/tmp touch /t1/deep/tmp/x
+RUN --mount=type=secret,id=tok,target=/s1/deep/sec --mount=type=secret,id=tok cat /s1/deep/sec /run/secrets/tok
+RUN --mount=type=ssh,target=/k1/deep/ssh test -S /k1/deep/ssh
+RUN --mount=type=cache,target=/pre/keep/cache --mount=type=tmpfs,target=/etc/t --mount=type=secret,id=tok,target=/pre/sec true
+RUN --mount=type=tmpfs,target=/w/deep/t touch /w/written
+RUN --mount=type=ssh --mount=type=bind,source=tools,target=/tools /tools/$loader --library-path /tools /tools/ssh-add -l >/ssh-listed
+DF
+chmod -R a+rX "$M"
+ssh-keygen -q -t ed25519 -N '' -C ubuild-rootless -f "$HOME_FULL/key"
+echo "not-so-secret" >"$HOME_FULL/secret.txt"
+chown "$USER_FULL:" "$HOME_FULL/key" "$HOME_FULL/key.pub" "$HOME_FULL/secret.txt"
+before=${#ids_differ[@]} BUILT_IDS=()
+compare_build "run mounts" "$M" -t mounts --secret "id=tok,src=$HOME_FULL/secret.txt" --ssh "default=$HOME_FULL/key"
+check "RUN --mount: the rootless and fuse-overlayfs ids are root's" \
+  test "${#BUILT_IDS[@]}" -eq 2 -a "${#ids_differ[@]}" -eq "$before"
+for d in "${ids_differ[@]:$before}"; do echo "    differs: $d"; done
+# mount_layers ARCHIVE: the entries of the layers after the base's and the
+# mkdir's (identical empty layers may be saved once), then the key list the
+# last RUN wrote.
+mount_layers() {
+  python3 - "$1" <<'PY'
+import io, json, sys, tarfile
+names = set()
+with tarfile.open(sys.argv[1]) as t:
+    for name in json.load(t.extractfile("manifest.json"))[0]["Layers"][2:]:
+        layer = tarfile.open(fileobj=io.BytesIO(t.extractfile(name).read()))
+        names.update(layer.getnames())
+        if "ssh-listed" in layer.getnames():
+            listed = layer.extractfile("ssh-listed").read().decode().strip()
+print(" ".join(sorted(names)))
+print(listed)
+PY
+}
+expected="ssh-listed w w/written
+$(ssh-keygen -lf "$HOME_FULL/key.pub")"
+for i in 0 1; do
+  kind=$([[ $i == 0 ]] && echo rootless || echo fuse-overlayfs)
+  [[ -n "${BUILT_IDS[$i]:-}" ]] || continue
+  rl save -o "$HOME_FULL/mounts.tar" "${BUILT_IDS[$i]}"
+  got=$(mount_layers "$HOME_FULL/mounts.tar")
+  check "RUN --mount, $kind: no target nor parent made for it in a layer, /pre and /etc as they were" \
+    test "$(head -n 1 <<<"$got")" = "$(head -n 1 <<<"$expected")"
+  [[ "$(head -n 1 <<<"$got")" == "$(head -n 1 <<<"$expected")" ]] || echo "    layer entries: $(head -n 1 <<<"$got")"
+  check "RUN --mount, $kind: --ssh default=KEY's agent serves the key" \
+    test "$(tail -n 1 <<<"$got")" = "$(tail -n 1 <<<"$expected")"
+done
 
 # --- save, load, push, pull ----------------------------------------------
 ub save -o "$E2E_TMP/root-save.tar" ex-reproducible-ci conf-10-copy-files-dirs
