@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <libmount/libmount.h>
 #include <sched.h>
+#include <signal.h>
 #include <linux/magic.h>
 #include <sys/mount.h>
 #include <sys/statfs.h>
@@ -362,8 +363,36 @@ void OverlayMount::AtUnmount(const fs::path& merged, std::function<void()> fn) {
   if (it != Registry().end()) it->second.at_unmount.push_back(std::move(fn));
 }
 
+namespace {
+
+constexpr std::string_view kProbePrefix = "overlay-probe-";
+
+// A probe dir is named by its prober's pid: one whose process is gone (a
+// SIGKILL'd `ubuild info`) is left over, and the next probe removes it. A
+// reused pid only postpones that.
+void RemoveDeadProbes(const fs::path& dir) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(kProbePrefix, 0) != 0) continue;
+    const std::string rest = name.substr(kProbePrefix.size());
+    const size_t dash = rest.find('-');
+    if (dash == 0 || dash == std::string::npos || dash > 9 ||
+        rest.find_first_not_of("0123456789") != dash) {
+      continue;
+    }
+    const pid_t pid = static_cast<pid_t>(std::stol(rest.substr(0, dash)));
+    if (::kill(pid, 0) == 0 || errno == EPERM) continue;
+    std::error_code rec;
+    fs::remove_all(entry.path(), rec);
+  }
+}
+
+}  // namespace
+
 std::string OverlayMount::ProbeKind(const fs::path& dir) {
-  std::string tmpl = (dir / "overlay-probe-XXXXXX").string();
+  RemoveDeadProbes(dir);
+  std::string tmpl = (dir / (std::string(kProbePrefix) + std::to_string(::getpid()) + "-XXXXXX")).string();
   if (!::mkdtemp(tmpl.data())) throw SysError("mkdtemp", tmpl, errno);
   const fs::path scratch = tmpl;
   for (const char* sub : {"lower", "upper", "work", "merged"}) fs::create_directory(scratch / sub);

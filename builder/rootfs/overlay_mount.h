@@ -52,7 +52,8 @@ class OverlayMount {
 
   // Which overlay a build here would mount: "overlay", "overlay (userxattr)"
   // in a user namespace, "fuse-overlayfs", or "none: <why>". Mounts a probe
-  // in a child's own mount namespace under a scratch dir made in `dir`.
+  // in a child's own mount namespace under a scratch dir made in `dir`
+  // (overlay-probe-<pid>-XXXXXX), after removing those of dead probers.
   static std::string ProbeKind(const std::filesystem::path& dir);
 
  private:

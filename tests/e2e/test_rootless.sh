@@ -83,6 +83,16 @@ check "info says rootless with subordinate ids" grep -q '^ Rootless: yes, subord
 check "info names the overlay a build mounts" grep -q '^ Overlay Mount: overlay (userxattr)$' <<<"$out"
 out=$(as "$USER_FULL" UBUILD_OVERLAY=fuse-overlayfs -- info)
 check "info names fuse-overlayfs when asked for it" grep -q '^ Overlay Mount: fuse-overlayfs$' <<<"$out"
+# A SIGKILL'd info leaves its probe dir, named by its pid: the next info
+# removes it, and leaves a live prober's.
+sleep 0 & dead=$!
+wait "$dead"
+runuser -u "$USER_FULL" -- mkdir -p "$ROOTLESS_ROOT/overlay-probe-$dead-AbCdEf/upper" "$ROOTLESS_ROOT/overlay-probe-$$-AbCdEf"
+rl info >/dev/null
+check "info removes the overlay-probe dir of a dead prober" test ! -e "$ROOTLESS_ROOT/overlay-probe-$dead-AbCdEf"
+check "info keeps the overlay-probe dir of a live prober" test -d "$ROOTLESS_ROOT/overlay-probe-$$-AbCdEf"
+rm -r "$ROOTLESS_ROOT/overlay-probe-$$-AbCdEf"
+check "info leaves no overlay-probe dir of its own" test -z "$(ls -d "$ROOTLESS_ROOT"/overlay-probe-* 2>/dev/null)"
 as "$USER_FULL" XDG_DATA_HOME="$HOME_FULL/xdg" -- images >/dev/null
 check "\$XDG_DATA_HOME/ubuild is the default root when set" test -d "$HOME_FULL/xdg/ubuild/image"
 
