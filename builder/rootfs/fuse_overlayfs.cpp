@@ -139,6 +139,12 @@ bool IsFuseOpaqueMarker(int dir_fd, const char* name) {
   return (n == kOpaqueFile && IsEmptyFile(dir_fd, name)) || (n == kOpaqueDevice && IsWhiteoutDevice(dir_fd, name));
 }
 
+void RemoveFuseOpaqueMarkers(int dir_fd) {
+  for (const char* marker : {kOpaqueFile, kOpaqueDevice}) {
+    if (IsFuseOpaqueMarker(dir_fd, marker)) ::unlinkat(dir_fd, marker, 0);
+  }
+}
+
 std::string FindFuseOverlayfs() { return FindExecutable("fuse-overlayfs"); }
 
 // fuse-overlayfs mounts and then detaches into the background, so its exit

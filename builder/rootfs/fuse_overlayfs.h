@@ -26,6 +26,9 @@ void MountFuseOverlayfs(const std::vector<std::filesystem::path>& lower, const s
 // whiteout device.
 bool IsFuseOpaqueMarker(int dir_fd, const char* name);
 
+// Removes those markers from the directory `dir_fd`; best effort.
+void RemoveFuseOpaqueMarkers(int dir_fd);
+
 // After the unmount: a directory stays opaque (user.overlay.opaque) only
 // where a lower layer has its path, as the kernel marks only a directory
 // made over a whiteout; fuse-overlayfs's own markers go, and so do the

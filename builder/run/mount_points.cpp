@@ -193,9 +193,7 @@ void RemoveAtUnmount(const fs::path& rootfs, const fs::path& upper, bool fuse, s
       if (fuse) {
         const Fd dir(::open(p.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
         if (!dir.valid()) continue;
-        for (const char* marker : {".wh..wh..opq", ".wh..opq"}) {
-          if (IsFuseOpaqueMarker(dir.get(), marker)) ::unlinkat(dir.get(), marker, 0);
-        }
+        RemoveFuseOpaqueMarkers(dir.get());
       }
       ::rmdir(p.c_str());  // fails, as it should, if anything else is inside
     }
