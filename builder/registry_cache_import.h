@@ -48,7 +48,10 @@ class RegistryCacheImport : public RemoteStepCache {
 
  private:
   void Load(const CacheLocation& location, const std::function<void(const std::string&)>& say);
-  void LoadImage(const CacheLocation& location, const std::function<void(const std::string&)>& say);
+  // An image as cache; `endpoint` (nullptr: the image is in the store) holds its layers.
+  void AddImage(CacheImage image, CacheEndpoint* endpoint, const std::string& ref);
+  // Links each layer of a chain that a source holds to the chain below it.
+  void AddChains(const std::vector<store::Digest>& diff_ids);
   struct Link {
     std::optional<store::Digest> parent;  // chain_id below
     size_t source = 0;                    // index into sources_

@@ -29,11 +29,14 @@ class RemoteStepCache {
   // history and layers of `parent`, found in
   // a cache image: one whose history and layers begin with the parent's
   // and whose next history entry has that text.
+  // The cache image and the entry's layer may still be in the image's
+  // registry: Materialize brings the layer in when a step needs it.
   struct HistoryStep {
-    store::Digest image;                    // the cache image (in the store)
+    store::Digest image;                    // the cache image
+    std::string image_config;               // its config bytes (hashing to `image`)
     bool last = false;                      // the entry is its last: the step's image is the cache image
     store::HistoryEntry entry;              // as the cache image recorded it
-    std::optional<store::Digest> chain_id;  // the layer the entry made (in the store)
+    std::optional<store::Digest> diff_id;   // the layer the entry made
   };
   virtual std::optional<HistoryStep> LookupHistory(const store::ImageConfig& parent, const std::string& created_by) = 0;
 };
