@@ -120,6 +120,7 @@ void RegistryCacheImport::AddImage(CacheImage image, CacheEndpoint* endpoint, co
     steps_.emplace(cache.steps[i].key, cache.steps[i].config);
     AddChains(diffs[i]);
   }
+  image_configs_.emplace(image.id, image.config_bytes);
   images_.push_back(std::move(image));
 }
 
@@ -177,6 +178,12 @@ std::optional<RemoteStepCache::HistoryStep> RegistryCacheImport::LookupHistory(c
     return step;
   }
   return std::nullopt;
+}
+
+std::optional<std::string> RegistryCacheImport::CacheImageConfig(const store::Digest& id) {
+  auto it = image_configs_.find(id);
+  if (it == image_configs_.end()) return std::nullopt;
+  return it->second;
 }
 
 std::optional<RegistryCacheImport::Source> RegistryCacheImport::BlobOf(const store::Digest& diff_id) const {

@@ -35,6 +35,7 @@ class RegistryCacheImport : public RemoteStepCache {
   std::optional<std::string> Lookup(const store::Digest& key) override;
   void Materialize(const std::optional<store::Digest>& top_chain) override;
   std::optional<HistoryStep> LookupHistory(const store::ImageConfig& parent, const std::string& created_by) override;
+  std::optional<std::string> CacheImageConfig(const store::Digest& id) override;
 
   // Where a layer of the imported caches lives, for an exporter that can
   // mount it (same registry) instead of downloading it.
@@ -64,6 +65,7 @@ class RegistryCacheImport : public RemoteStepCache {
   std::map<store::Digest, size_t> by_diff_id_;      // diff_id -> index into sources_
   std::map<store::Digest, Link> chains_;            // chain_id -> how to make it
   std::vector<CacheImage> images_;                  // images as cache, in --cache-from order
+  std::map<store::Digest, std::string> image_configs_;  // id -> config bytes of every image as cache
 };
 
 }  // namespace ubuild::builder

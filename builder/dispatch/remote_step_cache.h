@@ -39,6 +39,17 @@ class RemoteStepCache {
     std::optional<store::Digest> diff_id;   // the layer the entry made
   };
   virtual std::optional<HistoryStep> LookupHistory(const store::ImageConfig& parent, const std::string& created_by) = 0;
+  // The config bytes of cache image `id`, as read: an image another tool
+  // wrote holds fields ubuild's ImageConfig drops (Docker's classic
+  // container_config), so a hit that gives it whole is stored or pushed
+  // with these bytes, not re-serialized. nullopt: no such cache image.
+  virtual std::optional<std::string> CacheImageConfig(const store::Digest& id) = 0;
+  // The bytes image `id`, whose config is `config`, is stored or pushed with.
+  std::string ConfigBytes(const store::Digest& id, const store::ImageConfig& config) {
+    std::string bytes = config.Serialize();
+    if (store::Sha256Of(bytes) == id) return bytes;
+    return CacheImageConfig(id).value_or(std::move(bytes));
+  }
 };
 
 }  // namespace ubuild::builder
