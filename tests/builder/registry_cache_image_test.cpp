@@ -74,6 +74,34 @@ TEST(RegistryCacheImage, AnEmptyParentMatchesTheFirstEntry) {
   EXPECT_EQ(step->diff_id, D('a'));
 }
 
+// A cache that holds one image as cache, read as `bytes`.
+class OneImage : public RemoteStepCache {
+ public:
+  explicit OneImage(std::string bytes) : bytes_(std::move(bytes)) {}
+  std::optional<std::string> Lookup(const store::Digest&) override { return std::nullopt; }
+  void Materialize(const std::optional<store::Digest>&) override {}
+  std::optional<HistoryStep> LookupHistory(const store::ImageConfig&, const std::string&) override { return std::nullopt; }
+  std::optional<std::string> CacheImageConfig(const store::Digest& id) override {
+    if (id != store::Sha256Of(bytes_)) return std::nullopt;
+    return bytes_;
+  }
+
+ private:
+  std::string bytes_;
+};
+
+TEST(RegistryCacheImage, AnImageGivenWholeKeepsTheBytesItWasReadWith) {
+  // Docker's classic builder writes fields ImageConfig drops.
+  const std::string docker = R"({"architecture":"amd64","container_config":{"Cmd":["x"]},"docker_version":"20.10",)"
+                             R"("os":"linux","rootfs":{"type":"layers","diff_ids":[]}})";
+  const store::ImageConfig parsed = store::ImageConfig::Parse(docker, "docker's config");
+  const std::string ours = parsed.Serialize();
+  ASSERT_NE(ours, docker);
+  OneImage cache(docker);
+  EXPECT_EQ(cache.ConfigBytes(store::Sha256Of(docker), parsed), docker);
+  EXPECT_EQ(cache.ConfigBytes(store::Sha256Of(ours), parsed), ours);
+}
+
 TEST(RegistryCacheImage, ImageManifestsAreToldFromOthers) {
   EXPECT_TRUE(IsImageManifest(R"({"mediaType":"application/vnd.docker.distribution.manifest.v2+json",)"
                               R"("config":{"mediaType":"application/vnd.docker.container.image.v1+json"}})"));
