@@ -8,7 +8,6 @@
 // text — moby's image/cache rule: the parent's history entries and layers
 // are the image's first ones, equal field for field, and the next entry's
 // created_by is the step's.
-#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
