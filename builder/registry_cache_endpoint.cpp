@@ -69,16 +69,13 @@ class RegistryEndpoint : public CacheEndpoint {
   std::string Repository() const override { return ref_.Repository(); }
 
   std::optional<std::string> ReadManifest() override {
-    Ping();
-    HttpRequest get;
-    get.url = "/v2/" + ref_.path + "/manifests/" + (ref_.digest ? ref_.digest->str() : ref_.tag);
-    get.headers.push_back("Accept: " + store::registry::ManifestAcceptHeader());
-    get.max_body = store::registry::kMaxManifestBytes;
-    HttpResponse r = session_.Send(http_, get);
-    if (r.status == 404) return std::nullopt;
-    if (r.status != 200) throw Error("cannot fetch the manifest: " + RegistrySession::ErrorText(r), what());
-    if (ref_.digest) store::registry::CheckManifestDigest(r.body, *ref_.digest, what());
-    return std::move(r.body);
+    return GetManifest(ref_.digest ? ref_.digest->str() : ref_.tag, ref_.digest);
+  }
+
+  std::string ReadManifestAt(const Descriptor& entry) override {
+    std::optional<std::string> manifest = GetManifest(entry.digest.str(), entry.digest);
+    if (!manifest) throw Error("the index names manifest " + entry.digest.str() + ", which is not there", what());
+    return std::move(*manifest);
   }
 
   std::string ReadBlob(const Descriptor& blob) override {
@@ -161,6 +158,18 @@ class RegistryEndpoint : public CacheEndpoint {
     }
     return scopes;
   }
+  std::optional<std::string> GetManifest(const std::string& reference, const std::optional<Digest>& digest) {
+    Ping();
+    HttpRequest get;
+    get.url = "/v2/" + ref_.path + "/manifests/" + reference;
+    get.headers.push_back("Accept: " + store::registry::ManifestAcceptHeader());
+    get.max_body = store::registry::kMaxManifestBytes;
+    HttpResponse r = session_.Send(http_, get);
+    if (r.status == 404) return std::nullopt;
+    if (r.status != 200) throw Error("cannot fetch the manifest: " + RegistrySession::ErrorText(r), what());
+    if (digest) store::registry::CheckManifestDigest(r.body, *digest, what());
+    return std::move(r.body);
+  }
   void Ping() {
     if (pinged_) return;
     session_.Ping(http_);
@@ -196,6 +205,8 @@ class LayoutEndpoint : public CacheEndpoint {
     Descriptor d{m.value("mediaType", ""), Digest::Parse(m.value("digest", "")), m.value("size", uint64_t{0}), std::nullopt};
     return ReadBlob(d);
   }
+
+  std::string ReadManifestAt(const Descriptor& entry) override { return ReadBlob(entry); }
 
   std::string ReadBlob(const Descriptor& blob) override {
     std::string bytes = store::ReadFile(BlobPath(blob.digest));

@@ -37,6 +37,8 @@ class CacheEndpoint {
   // The manifest the location names, or nullopt when there is none (a tag
   // the repository does not have, a directory without index.json).
   virtual std::optional<std::string> ReadManifest() = 0;
+  // A manifest an index names (one platform's), checked against its digest.
+  virtual std::string ReadManifestAt(const store::registry::Descriptor& entry) = 0;
   // A small blob (a config), checked against its digest.
   virtual std::string ReadBlob(const store::registry::Descriptor& blob) = 0;
   // The blob's size when it is there.

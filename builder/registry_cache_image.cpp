@@ -5,8 +5,8 @@
 #include "store/base/error.h"
 #include "store/chain_id.h"
 #include "store/oci_media_types.h"
-#include "store/registry/image_pull.h"
-#include "store/registry/image_reference.h"
+#include "store/registry/manifest.h"
+#include "store/registry/platform.h"
 
 namespace ubuild::builder {
 
@@ -19,25 +19,39 @@ bool SameEntry(const store::HistoryEntry& a, const store::HistoryEntry& b) {
 
 }  // namespace
 
-CacheImage LoadCacheImage(store::Store& store, const std::string& ref, const std::function<void(const std::string&)>& say) {
-  std::optional<store::Digest> id = store.Resolve(ref);
-  if (!id) {
-    // A pull registers its image under ROOT/lock held exclusively; a
-    // build's own store holds no lock between its steps.
-    std::optional<store::Store> exclusive;
-    store::Store& writer = store.mode() == store::Store::Mode::kConcurrent
-                               ? exclusive.emplace(store::Store::Open(store.root(), store::Store::Mode::kWrite))
-                               : store;
-    store::registry::PullOptions pull;
-    pull.progress = say;
-    id = store::registry::PullImage(writer, store::registry::ImageReference::Parse(ref), pull).image_id;
-  }
+std::optional<CacheImage> StoredCacheImage(store::Store& store, const std::string& ref) {
   store::Store::Scope adding = store.Adding();
-  CacheImage image{*id, store::ImageConfig::Parse(store.images().GetConfig(*id), id->str())};
+  const std::optional<store::Digest> id = store.Resolve(ref);
+  if (!id) return std::nullopt;
+  std::string bytes = store.images().GetConfig(*id);
+  CacheImage image{*id, store::ImageConfig::Parse(bytes, id->str()), std::move(bytes), {}};
   const std::optional<store::Digest> top = store::TopChainId(image.config);
   if (top && !store.layers().Exists(*top)) throw Error("the image's layers are not all in the store");
   // Kept from rmi and prune while the build may take steps from it.
   store.Pin(*id);
+  return image;
+}
+
+CacheImage RemoteCacheImage(CacheEndpoint& endpoint, const std::string& manifest) {
+  namespace reg = store::registry;
+  const std::string& what = endpoint.what();
+  reg::Manifest m = reg::ParseManifest(manifest, "", what);
+  if (m.kind == reg::Manifest::Kind::kIndex) {
+    // The platform a pull would have chosen: the host's.
+    const reg::Descriptor& chosen = reg::ChoosePlatform(m, reg::Platform::Host(), what);
+    m = reg::ParseManifest(endpoint.ReadManifestAt(chosen), "", what);
+    if (m.kind != reg::Manifest::Kind::kImage) throw Error("the index entry for this platform is itself an index", what);
+  }
+  std::string bytes = endpoint.ReadBlob(m.config);
+  CacheImage image{m.config.digest, store::ImageConfig::Parse(bytes, what), std::move(bytes), {}};
+  const std::vector<store::Digest>& diff_ids = image.config.diff_ids();
+  if (diff_ids.size() != m.layers.size()) {
+    throw Error("the manifest lists " + std::to_string(m.layers.size()) + " layers and the config " +
+                    std::to_string(diff_ids.size()),
+                what);
+  }
+  // A layer's diff_id is checked when its blob is fetched and unpacked.
+  for (size_t i = 0; i < diff_ids.size(); ++i) image.layers.push_back({m.layers[i], diff_ids[i]});
   return image;
 }
 
@@ -67,14 +81,15 @@ std::optional<RemoteStepCache::HistoryStep> MatchHistory(const CacheImage& image
   }
   const store::HistoryEntry& entry = history[below.size()];
   if (entry.created_by != created_by) return std::nullopt;
-  RemoteStepCache::HistoryStep step{image.id, below.size() + 1 == history.size(), entry, std::nullopt};
+  RemoteStepCache::HistoryStep step{image.id, image.config_bytes, below.size() + 1 == history.size(), entry,
+                                    std::nullopt};
   if (!entry.empty_layer) {
     // The entry's layer is the one after those of the entries before it.
     size_t layer = 0;
     for (size_t i = 0; i < below.size(); ++i) layer += history[i].empty_layer ? 0 : 1;
     // Docker appends that layer to the parent's: only the next one keeps the chain.
     if (layer != below_ids.size() || layer >= diff_ids.size()) return std::nullopt;
-    step.chain_id = store::ChainIds(std::vector<store::Digest>(diff_ids.begin(), diff_ids.begin() + layer + 1)).back();
+    step.diff_id = diff_ids[layer];
   }
   return step;
 }

@@ -24,16 +24,21 @@ RegistryCacheImport::RegistryCacheImport(store::Store& store, const std::vector<
 }
 
 void RegistryCacheImport::Load(const CacheLocation& location, const std::function<void(const std::string&)>& say) {
-  if (location.kind == CacheLocation::Kind::kImage) {
-    LoadImage(location, say);
+  const bool image_ref = location.kind == CacheLocation::Kind::kImage;
+  // Docker's classic --cache-from takes the engine's image: the store's, when it has one.
+  if (std::optional<CacheImage> stored; image_ref && (stored = StoredCacheImage(store_, location.ref))) {
+    AddImage(std::move(*stored), nullptr, location.ref);
     return;
   }
   std::unique_ptr<CacheEndpoint> endpoint = CacheEndpoint::Open(location, false);
   const std::string what = endpoint->what();
   std::optional<std::string> manifest = endpoint->ReadManifest();
-  if (!manifest) throw Error("there is no cache there");
-  if (location.kind == CacheLocation::Kind::kRegistry && IsImageManifest(*manifest)) {
-    LoadImage(location, say);
+  if (!manifest) throw Error(image_ref ? "the image is in neither the store nor its registry" : "there is no cache there");
+  const bool image = IsImageManifest(*manifest);
+  if (image_ref && !image) throw Error("it names no image (a build cache is read with type=registry,ref=)");
+  if (image_ref || (location.kind == CacheLocation::Kind::kRegistry && image)) {
+    AddImage(RemoteCacheImage(*endpoint, *manifest), endpoint.get(), location.ref);
+    endpoints_.push_back(std::move(endpoint));
     return;
   }
   store::registry::CacheManifest cache;
@@ -79,27 +84,43 @@ void RegistryCacheImport::Load(const CacheLocation& location, const std::functio
   sources_.insert(sources_.end(), sources.begin(), sources.end());
   for (const store::registry::CacheStep* step : kept) {
     steps_.emplace(step->key, step->config);
-    const std::vector<store::Digest>& d = diffs[step->key];
-    const std::vector<store::Digest> c = store::ChainIds(d);
-    for (size_t k = 0; k < d.size(); ++k) {
-      auto source = by_diff_id_.find(d[k]);
-      if (source == by_diff_id_.end()) continue;  // a base image's layer: the build pulled it
-      chains_.emplace(c[k], Link{k == 0 ? std::nullopt : std::optional(c[k - 1]), source->second});
-    }
+    AddChains(diffs[step->key]);
   }
   endpoints_.push_back(std::move(endpoint));
 }
 
-void RegistryCacheImport::LoadImage(const CacheLocation& location, const std::function<void(const std::string&)>& say) {
-  CacheImage image = LoadCacheImage(store_, location.ref, say);
-  // --cache-to type=inline's steps: their layers are the image's, which
-  // are in the store now, so a hit needs nothing from elsewhere.
-  if (std::string steps = image.config.OtherString(store::registry::kInlineBuildCacheKey); !steps.empty()) {
-    store::registry::CacheManifest cache;
-    for (const store::Digest& diff_id : image.config.diff_ids()) cache.layers.push_back({{}, diff_id});
-    store::registry::ParseCacheConfig(steps, &cache, location.ref + " (inline build cache)");
-    for (const store::registry::CacheStep& step : cache.steps) steps_.emplace(step.key, step.config);
+void RegistryCacheImport::AddChains(const std::vector<store::Digest>& diff_ids) {
+  const std::vector<store::Digest> c = store::ChainIds(diff_ids);
+  for (size_t k = 0; k < diff_ids.size(); ++k) {
+    auto source = by_diff_id_.find(diff_ids[k]);
+    if (source == by_diff_id_.end()) continue;  // a base image's layer: the build pulled it
+    chains_.emplace(c[k], Link{k == 0 ? std::nullopt : std::optional(c[k - 1]), source->second});
   }
+}
+
+void RegistryCacheImport::AddImage(CacheImage image, CacheEndpoint* endpoint, const std::string& ref) {
+  // --cache-to type=inline's steps: their layers are the image's. Read
+  // whole before anything is kept, as a cache is.
+  store::registry::CacheManifest cache;
+  std::vector<std::vector<store::Digest>> diffs;  // of each step's image
+  if (std::string steps = image.config.OtherString(store::registry::kInlineBuildCacheKey); !steps.empty()) {
+    const std::string what = ref + " (inline build cache)";
+    for (const store::Digest& diff_id : image.config.diff_ids()) cache.layers.push_back({{}, diff_id});
+    store::registry::ParseCacheConfig(steps, &cache, what);
+    for (const store::registry::CacheStep& step : cache.steps) diffs.push_back(store::ParseDiffIds(step.config, what));
+  }
+  // A remote image's layers become sources as a cache's are: fetched only
+  // when Materialize needs them, mounted by a --push from the cache.
+  for (const store::registry::CacheLayer& layer : image.layers) {
+    by_diff_id_.emplace(layer.diff_id, sources_.size());
+    sources_.push_back(Source{layer, endpoint});
+  }
+  AddChains(image.config.diff_ids());
+  for (size_t i = 0; i < cache.steps.size(); ++i) {
+    steps_.emplace(cache.steps[i].key, cache.steps[i].config);
+    AddChains(diffs[i]);
+  }
+  image_configs_.emplace(image.id, image.config_bytes);
   images_.push_back(std::move(image));
 }
 
@@ -157,6 +178,12 @@ std::optional<RemoteStepCache::HistoryStep> RegistryCacheImport::LookupHistory(c
     return step;
   }
   return std::nullopt;
+}
+
+std::optional<std::string> RegistryCacheImport::CacheImageConfig(const store::Digest& id) {
+  auto it = image_configs_.find(id);
+  if (it == image_configs_.end()) return std::nullopt;
+  return it->second;
 }
 
 std::optional<RegistryCacheImport::Source> RegistryCacheImport::BlobOf(const store::Digest& diff_id) const {

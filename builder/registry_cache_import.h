@@ -35,6 +35,7 @@ class RegistryCacheImport : public RemoteStepCache {
   std::optional<std::string> Lookup(const store::Digest& key) override;
   void Materialize(const std::optional<store::Digest>& top_chain) override;
   std::optional<HistoryStep> LookupHistory(const store::ImageConfig& parent, const std::string& created_by) override;
+  std::optional<std::string> CacheImageConfig(const store::Digest& id) override;
 
   // Where a layer of the imported caches lives, for an exporter that can
   // mount it (same registry) instead of downloading it.
@@ -48,7 +49,10 @@ class RegistryCacheImport : public RemoteStepCache {
 
  private:
   void Load(const CacheLocation& location, const std::function<void(const std::string&)>& say);
-  void LoadImage(const CacheLocation& location, const std::function<void(const std::string&)>& say);
+  // An image as cache; `endpoint` (nullptr: the image is in the store) holds its layers.
+  void AddImage(CacheImage image, CacheEndpoint* endpoint, const std::string& ref);
+  // Links each layer of a chain that a source holds to the chain below it.
+  void AddChains(const std::vector<store::Digest>& diff_ids);
   struct Link {
     std::optional<store::Digest> parent;  // chain_id below
     size_t source = 0;                    // index into sources_
@@ -61,6 +65,7 @@ class RegistryCacheImport : public RemoteStepCache {
   std::map<store::Digest, size_t> by_diff_id_;      // diff_id -> index into sources_
   std::map<store::Digest, Link> chains_;            // chain_id -> how to make it
   std::vector<CacheImage> images_;                  // images as cache, in --cache-from order
+  std::map<store::Digest, std::string> image_configs_;  // id -> config bytes of every image as cache
 };
 
 }  // namespace ubuild::builder

@@ -31,7 +31,8 @@ void RegistryCacheUse::Record(const BuildContext& ctx, const StageImage& image, 
 }
 
 bool RegistryCacheUse::PushOrStore(BuildContext& ctx, const StageResult& result) {
-  if (PushFromCache(store_, *imported_, result.config.Serialize(), ctx.options.tags, say_)) return true;
+  const std::string config = imported_->ConfigBytes(*result.image_id, result.config);
+  if (PushFromCache(store_, *imported_, config, ctx.options.tags, say_)) return true;
   StageImage image{result.config, result.image_id, store::TopChainId(result.config), result.unstored,
                    result.stored_parent};
   imported_->Materialize(image.top_chain);

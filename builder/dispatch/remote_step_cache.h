@@ -29,13 +29,27 @@ class RemoteStepCache {
   // history and layers of `parent`, found in
   // a cache image: one whose history and layers begin with the parent's
   // and whose next history entry has that text.
+  // The cache image and the entry's layer may still be in the image's
+  // registry: Materialize brings the layer in when a step needs it.
   struct HistoryStep {
-    store::Digest image;                    // the cache image (in the store)
+    store::Digest image;                    // the cache image
+    std::string image_config;               // its config bytes (hashing to `image`)
     bool last = false;                      // the entry is its last: the step's image is the cache image
     store::HistoryEntry entry;              // as the cache image recorded it
-    std::optional<store::Digest> chain_id;  // the layer the entry made (in the store)
+    std::optional<store::Digest> diff_id;   // the layer the entry made
   };
   virtual std::optional<HistoryStep> LookupHistory(const store::ImageConfig& parent, const std::string& created_by) = 0;
+  // The config bytes of cache image `id`, as read: an image another tool
+  // wrote holds fields ubuild's ImageConfig drops (Docker's classic
+  // container_config), so a hit that gives it whole is stored or pushed
+  // with these bytes, not re-serialized. nullopt: no such cache image.
+  virtual std::optional<std::string> CacheImageConfig(const store::Digest& id) = 0;
+  // The bytes image `id`, whose config is `config`, is stored or pushed with.
+  std::string ConfigBytes(const store::Digest& id, const store::ImageConfig& config) {
+    std::string bytes = config.Serialize();
+    if (store::Sha256Of(bytes) == id) return bytes;
+    return CacheImageConfig(id).value_or(std::move(bytes));
+  }
 };
 
 }  // namespace ubuild::builder

@@ -95,25 +95,38 @@ bool ProbeImageHistory(BuildContext& ctx, const store::Digest& key, StageImage& 
   // yet), and a config step may have moved the parent's config into it.
   std::optional<RemoteStepCache::HistoryStep> hit = ctx.remote_cache->LookupHistory(next, created_by);
   if (!hit) return false;
-  store::Store::Scope adding = ctx.store.Adding();
-  std::optional<store::Layer> layer;
-  if (hit->chain_id && !(layer = ctx.store.layers().Get(*hit->chain_id))) return false;
-  store::Digest id = hit->image;
+  store::ImageConfig config = store::ImageConfig::Scratch();
   if (hit->last) {
     // Docker takes the cache image whole here, whatever config this build
     // would have given the step.
-    image.config = store::ImageConfig::Parse(ctx.store.images().GetConfig(id), id.str());
-    ctx.store.Pin(id);
+    config = store::ImageConfig::Parse(hit->image_config, hit->image.str());
   } else {
-    store::ImageConfig child = ChildConfig(image, next, created_by, hit->entry.created, layer);
-    child.history().back() = hit->entry;
-    id = PutStepImage(ctx, image, child.Serialize());
-    image.config = std::move(child);
+    config = ChildConfig(image, next, created_by, hit->entry.created, std::nullopt);
+    config.history().back() = hit->entry;
+    if (hit->diff_id) config.diff_ids().push_back(*hit->diff_id);
   }
+  const std::string bytes = hit->last ? hit->image_config : config.Serialize();
+  store::Digest id = store::Sha256Of(bytes);
+  const std::optional<store::Digest> top_chain = store::TopChainId(config);
+  store::Store::Scope adding = ctx.store.Adding();
+  if (ctx.store.images().Exists(id)) {
+    ctx.store.Pin(id);
+    image.unstored.clear();
+    ctx.cache.Record(key, id);
+  } else if (!top_chain || ctx.store.layers().Exists(*top_chain)) {
+    id = PutStepImage(ctx, image, bytes);
+    image.unstored.clear();
+    ctx.cache.Record(key, id);
+  } else {
+    // The layer is still in the cache image's registry: as a --cache-from
+    // hit's, the image is stored once a step or the stage's end brings its
+    // layers in, and only a stored image is recorded in the local cache.
+    if (image.unstored.empty()) image.stored_parent = image.id;
+    image.unstored.push_back(id);
+  }
+  image.config = std::move(config);
   image.id = id;
-  image.unstored.clear();
-  image.top_chain = store::TopChainId(image.config);
-  ctx.cache.Record(key, id);
+  image.top_chain = top_chain;
   ctx.log.UsingCache();
   ctx.log.StepDone(id.str());
   return true;

@@ -101,7 +101,9 @@ void CommitConfigStep(BuildContext& ctx, StageImage& image, store::ImageConfig n
 void StoreStageImage(BuildContext& ctx, StageImage& image) {
   if (image.unstored.empty()) return;
   std::vector<store::Digest> below(image.unstored.begin(), image.unstored.end() - 1);
-  store::Digest id = Put(ctx, image.stored_parent, below, image.config.Serialize());
+  const std::string bytes =
+      ctx.remote_cache ? ctx.remote_cache->ConfigBytes(*image.id, image.config) : image.config.Serialize();
+  store::Digest id = Put(ctx, image.stored_parent, below, bytes);
   if (id != *image.id) throw Error("internal error: the stage's image changed when stored");
   image.unstored.clear();
 }

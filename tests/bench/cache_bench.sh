@@ -8,7 +8,8 @@
 # and Docker 20.10's BuildKit with inline cache — A's private engine builds
 # with BUILDKIT_INLINE_CACHE=1 and pushes, a fresh engine builds with
 # --cache-from. Then an image as cache (Docker's classic form), the image
-# the push case pushed: ubuild --cache-from IMAGE_REF (it pulls the image)
+# the push case pushed: ubuild --cache-from IMAGE_REF (it reads the image's
+# manifest and config, then fetches the layers the store needs)
 # against Docker 20.10's classic builder on a fresh engine (docker pull,
 # then DOCKER_BUILDKIT=0 docker build --cache-from), both timed with the
 # pull. Every B starts empty but for the base image (pulled, untimed).
@@ -154,4 +155,4 @@ print("%-6s %8.3fs %8.3fs %8.3fs %8.3fs %8.3fs %8.3fs %10.1fx %10.1fx %12.1fx" %
 done
 echo "cold: ubuild without cache; cached: --cache-from into the store; push: --cache-from --push (target < 1 s);"
 echo "docker: Docker 20.10 BuildKit --cache-from of an inline-cache image on a fresh engine (target: cached >= 5x faster)"
-echo "image: ubuild --cache-from IMAGE_REF (the pushed image, pulled); classic: Docker 20.10 classic builder, pull + --cache-from"
+echo "image: ubuild --cache-from IMAGE_REF (the pushed image; its layers fetched for the store); classic: Docker 20.10 classic builder, pull + --cache-from"

@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include "builder/registry_cache_image.h"
-#include "store/chain_id.h"
 
 namespace ubuild::builder {
 namespace {
@@ -33,13 +32,13 @@ store::ImageConfig Config(size_t entries) {
   return c;
 }
 
-const CacheImage kImage{D('f'), Config(4)};
+const CacheImage kImage{D('f'), Config(4), Config(4).Serialize(), {}};
 
 TEST(RegistryCacheImage, NextEntryWithItsTextHits) {
   auto step = MatchHistory(kImage, Config(1), "ENV A=1");
   ASSERT_TRUE(step);
   EXPECT_FALSE(step->last);
-  EXPECT_FALSE(step->chain_id);
+  EXPECT_FALSE(step->diff_id);
   EXPECT_EQ(step->entry.created_by, "ENV A=1");
   EXPECT_FALSE(MatchHistory(kImage, Config(1), "ENV A=2"));
 }
@@ -47,7 +46,7 @@ TEST(RegistryCacheImage, NextEntryWithItsTextHits) {
 TEST(RegistryCacheImage, ALayerStepNamesTheChainAfterTheParents) {
   auto step = MatchHistory(kImage, Config(2), "RUN x");
   ASSERT_TRUE(step);
-  EXPECT_EQ(step->chain_id, store::ChainIds({D('a'), D('b')}).back());
+  EXPECT_EQ(step->diff_id, D('b'));
 }
 
 TEST(RegistryCacheImage, TheLastEntryGivesTheImage) {
@@ -55,6 +54,7 @@ TEST(RegistryCacheImage, TheLastEntryGivesTheImage) {
   ASSERT_TRUE(step);
   EXPECT_TRUE(step->last);
   EXPECT_EQ(step->image, D('f'));
+  EXPECT_EQ(step->image_config, Config(4).Serialize());
 }
 
 TEST(RegistryCacheImage, AnyParentEntryOrLayerThatDiffersMisses) {
@@ -71,7 +71,35 @@ TEST(RegistryCacheImage, AnyParentEntryOrLayerThatDiffersMisses) {
 TEST(RegistryCacheImage, AnEmptyParentMatchesTheFirstEntry) {
   auto step = MatchHistory(kImage, store::ImageConfig::Scratch(), "base");
   ASSERT_TRUE(step);
-  EXPECT_EQ(step->chain_id, D('a'));
+  EXPECT_EQ(step->diff_id, D('a'));
+}
+
+// A cache that holds one image as cache, read as `bytes`.
+class OneImage : public RemoteStepCache {
+ public:
+  explicit OneImage(std::string bytes) : bytes_(std::move(bytes)) {}
+  std::optional<std::string> Lookup(const store::Digest&) override { return std::nullopt; }
+  void Materialize(const std::optional<store::Digest>&) override {}
+  std::optional<HistoryStep> LookupHistory(const store::ImageConfig&, const std::string&) override { return std::nullopt; }
+  std::optional<std::string> CacheImageConfig(const store::Digest& id) override {
+    if (id != store::Sha256Of(bytes_)) return std::nullopt;
+    return bytes_;
+  }
+
+ private:
+  std::string bytes_;
+};
+
+TEST(RegistryCacheImage, AnImageGivenWholeKeepsTheBytesItWasReadWith) {
+  // Docker's classic builder writes fields ImageConfig drops.
+  const std::string docker = R"({"architecture":"amd64","container_config":{"Cmd":["x"]},"docker_version":"20.10",)"
+                             R"("os":"linux","rootfs":{"type":"layers","diff_ids":[]}})";
+  const store::ImageConfig parsed = store::ImageConfig::Parse(docker, "docker's config");
+  const std::string ours = parsed.Serialize();
+  ASSERT_NE(ours, docker);
+  OneImage cache(docker);
+  EXPECT_EQ(cache.ConfigBytes(store::Sha256Of(docker), parsed), docker);
+  EXPECT_EQ(cache.ConfigBytes(store::Sha256Of(ours), parsed), ours);
 }
 
 TEST(RegistryCacheImage, ImageManifestsAreToldFromOthers) {

@@ -54,6 +54,35 @@ YML
   echo "127.0.0.1:$port"
 }
 
+# The registry NAME's access log position, for registry_blob_bytes.
+registry_log_mark() { stat -c %s "$E2E_TMP/registry-$1/log"; }
+# registry_blob_bytes NAME MARK [DIGEST...]: the bytes of the blobs GET
+# from registry NAME since MARK, but those of the DIGESTs (configs).
+registry_blob_bytes() {
+  local log=$E2E_TMP/registry-$1/log
+  tail -c +"$(($2 + 1))" "$log" | python3 -c '
+import re, sys
+total = 0
+for line in sys.stdin:
+    m = re.search(r"\"GET /v2/[^ ]*/blobs/(sha256:[0-9a-f]{64}) HTTP/1.1\" 200 (\d+)", line)
+    if m and m.group(1) not in sys.argv[1:]:
+        total += int(m.group(2))
+print(total)' "${@:3}"
+}
+# registry_image_layers HOST REPO TAG: "digest size" of each layer blob of
+# a Docker schema2 image, bottom first.
+registry_image_layers() {
+  curl -s -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' "http://$1/v2/$2/manifests/$3" |
+    python3 -c 'import json,sys; [print(l["digest"], l["size"]) for l in json.load(sys.stdin)["layers"]]'
+}
+# registry_bytes_beyond HOST REPO TAG: the sum of the sizes of the
+# "digest size" lines read whose blob that image lacks (its base's layers
+# are in a runner's store already).
+registry_bytes_beyond() {
+  awk -v base="$(registry_image_layers "$@" | cut -d' ' -f1)" \
+    'BEGIN { split(base, b); for (i in b) skip[b[i]] = 1 } !($1 in skip) { t += $2 } END { print t + 0 }'
+}
+
 # The data file of a blob in a registry's storage.
 registry_blob_file() {  # NAME DIGEST
   local hex=${2#sha256:}

@@ -9,7 +9,7 @@
 # steps from its COPY on. A missing or garbage cache warns and builds cold;
 # a deleted blob warns and drops only the steps from the one that made its
 # layer. An image as cache (Docker's classic --cache-from IMAGE) gives its
-# steps by history. Cases: multi-stage, 20,000 files, 64 MiB (512 MiB with
+# steps by history, and only the layers a step or the store needs come in. Cases: multi-stage, 20,000 files, 64 MiB (512 MiB with
 # UBUILD_CACHE_TEST_MIB=512).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -18,7 +18,6 @@ command -v docker-registry >/dev/null || { echo "docker-registry is not installe
 
 e2e_base_image
 reg=$(start_registry cache)
-LOG=$E2E_TMP/registry-cache/log
 ub tag busybox "$reg/base/busybox:1"
 ub push "$reg/base/busybox:1" >/dev/null
 A=$ROOT
@@ -32,17 +31,8 @@ machine() {
   echo "$root"
 }
 # Layer blob bytes GET from the registry since the log was marked.
-layer_bytes() {
-  tail -c +"$(($1 + 1))" "$LOG" | python3 -c '
-import re, sys
-total = 0
-for line in sys.stdin:
-    m = re.search(r"\"GET /v2/[^ ]*/blobs/(sha256:[0-9a-f]{64}) HTTP/1.1\" 200 (\d+)", line)
-    if m and m.group(1) not in sys.argv[1:]:
-        total += int(m.group(2))
-print(total)' "$@"
-}
-mark() { stat -c %s "$LOG"; }
+layer_bytes() { registry_blob_bytes cache "$@"; }
+mark() { registry_log_mark cache; }
 store_ok() { test "$(echo 0 | python3 "$UBUILD_SOURCE_DIR/tests/e2e/store_check.py" "$1")" = ok; }
 # The cache manifest's config digest (not a layer), and the compressed size
 # of the image's layers the cache holds.
@@ -258,20 +248,47 @@ done
 
 # --- an image as cache (Docker's classic --cache-from IMAGE) -----------------
 # $reg/app/multi:1 is A's multi-stage image, pushed by C above. A fresh
-# store pulls it and takes the final stage's steps from its history: the
-# other stages are not in it and run, and the last step gives the image.
+# store reads its manifest and config, not its layers, and takes the final
+# stage's steps from its history: the other stages are not in it and run,
+# and the last step gives the image. A layer is downloaded only when a step
+# needs a rootfs or the image lands in the store; with --push, none.
+image_layers() { registry_image_layers "$reg" "$@"; }
+beyond_base() { registry_bytes_beyond "$reg" base/busybox 1; }
 for form in "$reg/app/multi:1" "type=registry,ref=$reg/app/multi:1"; do
   e=$(machine "classic-$RANDOM")
+  at=$(mark)
   out=$("$UBUILD_BIN" --root "$e" build --cache-from "$form" -t classic "$E2E_TMP/multi" 2>&1)
   check "--cache-from $form: no warning" bash -c "! grep -q Warning <<<'$out'"
   check "--cache-from $form: the final stage's 6 steps hit" test "$(grep -c '^ ---> Using cache$' <<<"$out")" = 6
   check "--cache-from $form: the other stages' steps run" test "$(grep -c '^ ---> Using cache$' <<<"$(sed -n '1,/Step 7\//p' <<<"$out")")" = 0
   check "--cache-from $form: the image is the cache image" test "$(ROOT=$e image_id classic)" = "$multi_id"
+  got=$(layer_bytes "$at" "$multi_id"); want=$(image_layers app/multi 1 | beyond_base)
+  check "--cache-from $form: downloads the image's layers, once ($got = $want bytes)" test "$got" = "$want"
+  check "--cache-from $form: the store is consistent" store_ok "$e"
 done
-# Already in the store, and one file edited: the steps before its COPY hit,
-# the COPY and what follows run (on images made from the history entries).
+e=$(machine "classic-$RANDOM")
+at=$(mark)
+out=$("$UBUILD_BIN" --root "$e" build --cache-from "$reg/app/multi:1" -t "$reg/app/classic:1" --push "$E2E_TMP/multi" 2>&1)
+check "classic --push: the final stage's 6 steps hit" test "$(grep -c '^ ---> Using cache$' <<<"$out")" = 6
+check "classic --push: no layer is downloaded" test "$(layer_bytes "$at" "$multi_id")" = 0
+check "classic --push: the layers are mounted from the cache image's repository" grep -q "Mounted from $reg/app/multi" <<<"$out"
+pushed=$(curl -s -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' "http://$reg/v2/app/classic/manifests/1" |
+         python3 -c 'import json,sys; print(json.load(sys.stdin)["config"]["digest"])')
+check "classic --push: the pushed image is the cache image" test "$pushed" = "$multi_id"
+check "classic --push: the store is consistent" store_ok "$e"
+# One file edited: the steps before its COPY hit, the COPY and what follows
+# run (on images made from the history entries); the COPY needs the layers
+# below it, and only those come in.
 cp -r "$E2E_TMP/multi" "$E2E_TMP/multi-e"
 echo changed >"$E2E_TMP/multi-e/edit.txt"
+e=$(machine "classic-$RANDOM")
+at=$(mark)
+out=$("$UBUILD_BIN" --root "$e" build --cache-from "$reg/app/multi:1" -t classic2 "$E2E_TMP/multi-e" 2>&1)
+check "classic, one edit, not in the store: the 4 steps before its COPY hit" test "$(grep -c '^ ---> Using cache$' <<<"$out")" = 4
+got=$(layer_bytes "$at" "$multi_id"); want=$(image_layers app/multi 1 | head -n -1 | beyond_base)
+check "classic, one edit: downloads only the layers below its COPY ($got = $want bytes)" test "$got" = "$want"
+check "classic, one edit, not in the store: the store is consistent" store_ok "$e"
+# The same with the image already in the store.
 e=$(machine "classic-$RANDOM")
 "$UBUILD_BIN" --root "$e" pull -q "$reg/app/multi:1" >/dev/null
 out=$("$UBUILD_BIN" --root "$e" build --cache-from "$reg/app/multi:1" -t classic2 "$E2E_TMP/multi-e" 2>&1)

@@ -4,7 +4,8 @@
 # one docker-registry. The test starts its OWN dockerd on a private socket,
 # data root and exec root, networking off, stopped in the EXIT trap.
 #   Docker builds and pushes; ubuild, with an empty store, takes every step
-#   from the image and ends on Docker's image id.
+#   from the image and ends on Docker's image id, downloading only the
+#   layers the store needs (none with --push).
 #   ubuild builds and pushes; Docker, with no local cache, takes every step
 #   from it and ends on ubuild's image id.
 #   One file edited: both hit the same steps (those before its COPY).
@@ -72,12 +73,30 @@ did() { docker_cli image inspect -f '{{.Id}}' "$1"; }
 DOCKER_BUILDKIT=0 docker_cli build -q -t "$reg/app/docker:1" "$ctx" >/dev/null
 docker_cli push "$reg/app/docker:1" >/dev/null
 docker_built=$(did "$reg/app/docker:1")
+# ubuild reads its manifest and config; the layers its base lacks come in
+# once, for the store, and with --push not at all (mounted).
 b=$(machine ub-b)
+at=$(registry_log_mark classic)
 out=$("$UBUILD_BIN" --root "$b" build --cache-from "$reg/app/docker:1" -t app "$ctx" 2>&1)
 check "Docker's image as cache: ubuild hits every step" test "$(hits <<<"$out")" = 6
 check "Docker's image as cache: ubuild's image is Docker's" test "$(uid "$b" app)" = "$docker_built"
+got=$(registry_blob_bytes classic "$at" "$docker_built")
+want=$(registry_image_layers "$reg" app/docker 1 | registry_bytes_beyond "$reg" base/busybox 1)
+check "Docker's image as cache: ubuild downloads its layers, once ($got = $want bytes)" test "$got" = "$want"
+p=$(machine ub-p)
+at=$(registry_log_mark classic)
+out=$("$UBUILD_BIN" --root "$p" build --cache-from "$reg/app/docker:1" -t "$reg/app/pushed:1" --push "$ctx" 2>&1)
+check "Docker's image as cache, --push: ubuild hits every step" test "$(hits <<<"$out")" = 6
+check "Docker's image as cache, --push: no layer is downloaded" test "$(registry_blob_bytes classic "$at" "$docker_built")" = 0
+pushed=$(curl -s -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' "http://$reg/v2/app/pushed/manifests/1" |
+         python3 -c 'import json,sys; print(json.load(sys.stdin)["config"]["digest"])')
+check "Docker's image as cache, --push: the pushed image is Docker's" test "$pushed" = "$docker_built"
 c=$(machine ub-c)
+at=$(registry_log_mark classic)
 ub_edit=$("$UBUILD_BIN" --root "$c" build --cache-from "$reg/app/docker:1" -t app "$E2E_TMP/edited" 2>&1 | hits)
+got=$(registry_blob_bytes classic "$at" "$docker_built")
+want=$(registry_image_layers "$reg" app/docker 1 | head -n -1 | registry_bytes_beyond "$reg" base/busybox 1)
+check "one file edited: ubuild downloads only the layers below its COPY ($got = $want bytes)" test "$got" = "$want"
 docker_forget
 docker_cli pull -q "$reg/app/docker:1" >/dev/null
 docker_edit=$(DOCKER_BUILDKIT=0 docker_cli build --cache-from "$reg/app/docker:1" "$E2E_TMP/edited" 2>&1 | hits)
