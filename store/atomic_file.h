@@ -11,8 +11,8 @@
 // (covering its layers' renames and metadata). Only the tag (repositories.json),
 // which the user's next command reads, keeps WriteFileAtomic's fsyncs. What
 // is written unsynced after the last barrier (lastUpdated, blob sightings,
-// the committed marker recovery restores) may be lost to a power loss, and
-// its readers treat it as absent.
+// build-cache entries, the committed marker recovery restores) may be lost
+// to a power loss, and its readers treat it as absent.
 #include <filesystem>
 #include <optional>
 #include <string>
