@@ -85,21 +85,23 @@ class RegistryEndpoint : public CacheEndpoint {
 
   std::optional<uint64_t> BlobSize(const Digest& digest) override {
     Ping();
-    HttpRequest head;
-    head.method = "HEAD";
-    head.url = "/v2/" + ref_.path + "/blobs/" + digest.str();
-    HttpResponse r = session_.Send(http_, head);
-    auto length = r.Header("content-length");
-    if (r.status == 200 && length) return std::stoull(*length);
-    if (r.status == 404) return std::nullopt;
-    throw Error("HEAD of blob " + digest.str() + ": " + RegistrySession::ErrorText(r), what());
+    return Head(http_, digest);
+  }
+
+  std::vector<std::optional<uint64_t>> BlobSizes(const std::vector<Digest>& digests) override {
+    Ping();
+    std::vector<std::optional<uint64_t>> sizes(digests.size());
+    store::registry::RunConcurrently(digests.size(), Clients(), [&](store::registry::HttpClient& http, size_t i) {
+      sizes[i] = Head(http, digests[i]);
+    });
+    return sizes;
   }
 
   std::vector<std::unique_ptr<FetchedLayer>> FetchLayers(
       store::Store& store, const std::vector<store::registry::CacheLayer>& layers) override {
     Ping();
     std::vector<std::unique_ptr<FetchedLayer>> fetched(layers.size());
-    store::registry::RunConcurrently(layers.size(), kConcurrentDownloads, [&](store::registry::HttpClient& http, size_t i) {
+    store::registry::RunConcurrently(layers.size(), Clients(), [&](store::registry::HttpClient& http, size_t i) {
       fetched[i] = std::make_unique<Downloaded>(store::registry::FetchLayer(session_, http, ref_.path, layers[i].blob,
                                                                             layers[i].diff_id, store.layers()));
     });
@@ -175,10 +177,29 @@ class RegistryEndpoint : public CacheEndpoint {
     session_.Ping(http_);
     pinged_ = true;
   }
+  std::optional<uint64_t> Head(store::registry::HttpClient& http, const Digest& digest) {
+    HttpRequest head;
+    head.method = "HEAD";
+    head.url = "/v2/" + ref_.path + "/blobs/" + digest.str();
+    HttpResponse r = session_.Send(http, head);
+    auto length = r.Header("content-length");
+    if (r.status == 200 && length) return std::stoull(*length);
+    if (r.status == 404) return std::nullopt;
+    throw Error("HEAD of blob " + digest.str() + ": " + RegistrySession::ErrorText(r), what());
+  }
+  // The clients of concurrent requests, http_ first: kept for the
+  // endpoint's life, so the HEADs' connections serve the layer GETs after.
+  std::vector<store::registry::HttpClient*> Clients() {
+    while (pool_.size() + 1 < kConcurrentDownloads) pool_.push_back(std::make_unique<store::registry::HttpClient>());
+    std::vector<store::registry::HttpClient*> clients = {&http_};
+    for (const auto& c : pool_) clients.push_back(c.get());
+    return clients;
+  }
 
   store::registry::ImageReference ref_;
   RegistrySession session_;
   store::registry::HttpClient http_;
+  std::vector<std::unique_ptr<store::registry::HttpClient>> pool_;
   bool pinged_ = false;
 };
 

@@ -43,6 +43,12 @@ class CacheEndpoint {
   virtual std::string ReadBlob(const store::registry::Descriptor& blob) = 0;
   // The blob's size when it is there.
   virtual std::optional<uint64_t> BlobSize(const store::Digest& digest) = 0;
+  // BlobSize of each, in `digests`' order (a registry: several HEADs at once).
+  virtual std::vector<std::optional<uint64_t>> BlobSizes(const std::vector<store::Digest>& digests) {
+    std::vector<std::optional<uint64_t>> sizes;
+    for (const store::Digest& d : digests) sizes.push_back(BlobSize(d));
+    return sizes;
+  }
   // A layer's blob brought here (a registry's: streamed, unpacked into a
   // pending layer and checked against its digest and diff_id), not yet
   // registered.

@@ -49,8 +49,12 @@ void RegistryCacheImport::Load(const CacheLocation& location, const std::functio
   // been read: a cache that fails half way adds nothing.
   std::vector<Source> sources;
   std::set<store::Digest> gone;  // diff_ids whose blob is gone, here and from the caches loaded before
-  for (const store::registry::CacheLayer& layer : cache.layers) {
-    if (endpoint->BlobSize(layer.blob.digest) == layer.blob.size) {
+  std::vector<store::Digest> blobs;
+  for (const store::registry::CacheLayer& layer : cache.layers) blobs.push_back(layer.blob.digest);
+  const std::vector<std::optional<uint64_t>> sizes = endpoint->BlobSizes(blobs);
+  for (size_t i = 0; i < cache.layers.size(); ++i) {
+    const store::registry::CacheLayer& layer = cache.layers[i];
+    if (sizes[i] == layer.blob.size) {
       sources.push_back(Source{layer, endpoint.get()});
     } else if (by_diff_id_.count(layer.diff_id) == 0) {
       gone.insert(layer.diff_id);

@@ -30,28 +30,41 @@ void WriteAll(int fd, std::string_view bytes, const std::filesystem::path& path)
   }
 }
 
-}  // namespace
+enum class Sync { kNone, kFile, kFilesystem };
 
-void WriteFileDurable(const std::filesystem::path& path, std::string_view bytes) {
+void WriteFile(const std::filesystem::path& path, std::string_view bytes, Sync sync) {
   Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   if (!fd.valid()) throw SysError("open", path.string(), errno);
   WriteAll(fd.get(), bytes, path);
-  if (::fsync(fd.get()) != 0) throw SysError("fsync", path.string(), errno);
+  if (sync == Sync::kFile && ::fsync(fd.get()) != 0) throw SysError("fsync", path.string(), errno);
+  if (sync == Sync::kFilesystem && ::syncfs(fd.get()) != 0) throw SysError("syncfs", path.string(), errno);
   fd.Close(path.string());
 }
 
-void WriteFileAtomic(const std::filesystem::path& path, std::string_view bytes) {
+void Replace(const std::filesystem::path& path, std::string_view bytes, Sync sync) {
   std::filesystem::path tmp =
       path.parent_path() / (std::string(layout::kTempPrefix) + path.filename().string() + "-" + RandomHex(6));
   try {
-    WriteFileDurable(tmp, bytes);
+    WriteFile(tmp, bytes, sync);
     if (::rename(tmp.c_str(), path.c_str()) != 0) throw SysError("rename", tmp.string(), errno);
   } catch (...) {
     ::unlink(tmp.c_str());
     throw;
   }
-  FsyncDir(path.parent_path());
+  if (sync != Sync::kNone) FsyncDir(path.parent_path());
 }
+
+}  // namespace
+
+void WriteFileDurable(const std::filesystem::path& path, std::string_view bytes) { WriteFile(path, bytes, Sync::kFile); }
+
+void WriteFileInPlace(const std::filesystem::path& path, std::string_view bytes) { WriteFile(path, bytes, Sync::kNone); }
+
+void WriteFileAtomic(const std::filesystem::path& path, std::string_view bytes) { Replace(path, bytes, Sync::kFile); }
+
+void ReplaceFile(const std::filesystem::path& path, std::string_view bytes) { Replace(path, bytes, Sync::kNone); }
+
+void PublishFile(const std::filesystem::path& path, std::string_view bytes) { Replace(path, bytes, Sync::kFilesystem); }
 
 namespace {
 

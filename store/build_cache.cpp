@@ -29,7 +29,9 @@ void BuildCache::Record(const Digest& key, const Digest& image_id) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) throw SysError("mkdir", dir.string(), ec.value());
-  WriteFileAtomic(layout::BuildCacheEntry(root_, key), image_id.str());
+  // No fsync (atomic_file.h): an entry lost to a power loss, or torn, is a
+  // miss, and one naming an image that did not survive is one too.
+  ReplaceFile(layout::BuildCacheEntry(root_, key), image_id.str());
 }
 
 size_t BuildCache::RemoveDangling() {

@@ -9,6 +9,12 @@
 
 namespace ubuild::store {
 
+void SyncFilesystem(const std::filesystem::path& any_path) {
+  Fd fd(::open(any_path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) throw SysError("open", any_path.string(), errno);
+  if (::syncfs(fd.get()) != 0) throw SysError("syncfs", any_path.string(), errno);
+}
+
 FilesystemSync::FilesystemSync(const std::filesystem::path& any_path) : path_(any_path) {
   fd_.reset(::open(path_.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd_.valid()) throw SysError("open", path_.string(), errno);

@@ -60,7 +60,9 @@ Digest ImageStore::Put(const std::string& config_bytes, const std::optional<Dige
     SetMetadata(id, "parent", parent->str());
   }
   fs::path content = layout::ImageContent(root_, id);
-  if (!PathExists(content)) WriteFileAtomic(content, config_bytes);
+  // The image's barrier (atomic_file.h): its layers' renames and its
+  // metadata are on disk before its config is.
+  if (!PathExists(content)) PublishFile(content, config_bytes);
   return id;
 }
 
@@ -159,7 +161,9 @@ void ImageStore::SetMetadata(const Digest& id, const std::string& key, const std
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw Error("cannot create image metadata directory: " + ec.message(), dir.string());
-  WriteFileAtomic(layout::ImageMetadataFile(root_, id, key), value);
+  // Unsynced: "parent" and "intermediates" are written before the content
+  // and reach the disk with its barrier; a later lastUpdated may be lost.
+  ReplaceFile(layout::ImageMetadataFile(root_, id, key), value);
 }
 
 std::optional<std::string> ImageStore::GetMetadata(const Digest& id, const std::string& key) const {

@@ -244,22 +244,21 @@ Layer LayerStore::Publish(PendingLayer& pending, const Digest& diff_id, uint64_t
   }
   const std::string cache_id = pending.cache_id;
   fs::path staging = layout::LayerStaging(root_, cache_id);
-  WriteFileDurable(staging / layout::kLayerDiffFile, diff_id.str());
-  WriteFileDurable(staging / layout::kLayerSizeFile, std::to_string(size));
-  WriteFileDurable(staging / layout::kLayerCacheIdFile, cache_id);
+  WriteFileInPlace(staging / layout::kLayerDiffFile, diff_id.str());
+  WriteFileInPlace(staging / layout::kLayerSizeFile, std::to_string(size));
+  WriteFileInPlace(staging / layout::kLayerCacheIdFile, cache_id);
   std::optional<Layer> parent_layer;
   if (parent) {
     parent_layer = Get(*parent);
     if (!parent_layer) throw Error("parent layer " + parent->str() + " is not in the store");
-    WriteFileDurable(staging / layout::kLayerParentFile, parent->str());
+    WriteFileInPlace(staging / layout::kLayerParentFile, parent->str());
   }
-  FsyncDir(staging);
 
   std::string link;
   for (;;) {
     link = RandomLinkName();
     // The link file before the symlink: the sweep finds symlinks through it.
-    WriteFileDurable(layout::CacheLinkFile(root_, cache_id), link);
+    WriteFileInPlace(layout::CacheLinkFile(root_, cache_id), link);
     fs::path link_path = layout::LinkPath(root_, link);
     if (::symlink(layout::LinkTarget(cache_id).c_str(), link_path.c_str()) == 0) break;
     // EEXIST: another process took the name since it was drawn.
@@ -268,13 +267,14 @@ Layer LayerStore::Publish(PendingLayer& pending, const Digest& diff_id, uint64_t
   if (parent_layer) {
     std::string lower = "l/" + parent_layer->link;
     if (auto below = ReadFileIfExists(layout::CacheLowerFile(root_, parent_layer->cache_id))) lower += ":" + *below;
-    WriteFileDurable(layout::CacheLowerFile(root_, cache_id), lower);
+    WriteFileInPlace(layout::CacheLowerFile(root_, cache_id), lower);
   } else {
     // Docker keeps no workdir for a base layer: nothing is ever mounted with it as upper.
     RemoveTree(pending.work_dir);
   }
-  FsyncDir(layout::LinkDir(root_));
-  FsyncDir(pending.dir);
+  // The one barrier of a layer (atomic_file.h): its files, tar-split,
+  // records, link and lower reach the disk before the rename below names them.
+  SyncFilesystem(root_);
 
   fs::path final_dir = layout::LayerDir(root_, chain_id);
   if (::rename(staging.c_str(), final_dir.c_str()) != 0) {
@@ -286,11 +286,12 @@ Layer LayerStore::Publish(PendingLayer& pending, const Digest& diff_id, uint64_t
     return *winner;
   }
   // Registered now: a failure from here on must not discard the directory.
+  // The rename and the marker reach the disk with the next barrier (an
+  // image's publication); a marker lost to a power loss is restored by
+  // recovery, which finds the cache id named by the layerdb.
   PendingLayer done = pending;
   pending = PendingLayer{};
-  FsyncDir(layout::LayerDbDir(root_));
-  WriteFileDurable(layout::CacheCommittedFile(root_, done.cache_id), "");
-  FsyncDir(done.dir);
+  WriteFileInPlace(layout::CacheCommittedFile(root_, done.cache_id), "");
   UnlockPendingDir(done.cache_id);
   auto layer = Get(chain_id);
   if (!layer) throw Error("layer vanished right after commit", final_dir.string());

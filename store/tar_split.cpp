@@ -203,7 +203,7 @@ void TarSplitWriter::Close() {
   if (archive_write_close(s.a) != ARCHIVE_OK) s.Fail("close");
   archive_write_free(s.a);
   s.a = nullptr;
-  if (::fsync(s.fd.get()) != 0) throw SysError("fsync", s.path, errno);
+  // No fsync: the layer's publication syncs the filesystem (atomic_file.h).
   s.fd.Close(s.path);
 }
 

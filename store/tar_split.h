@@ -19,7 +19,7 @@ class TarSplitWriter {
   ~TarSplitWriter();
   void Segment(const void* data, size_t len);                 // raw header/padding bytes
   void File(const std::string& name, uint64_t size, const std::string& crc64_base64 = {});
-  void Close();  // flushes and fsyncs; must be called before the file is used
+  void Close();  // flushes; must be called before the file is used
 
  private:
   struct Impl;

@@ -19,8 +19,10 @@ std::vector<BlobSighting> SightingsOf(const std::filesystem::path& root, const D
       if (!Digest::IsValid(digest)) continue;
       out.push_back(BlobSighting{Digest::Parse(digest), e.value("SourceRepository", ""), e.value("MediaType", "")});
     }
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(std::string("corrupt distribution metadata: ") + e.what(), path.string());
+  } catch (const nlohmann::json::exception&) {
+    // A hint written without fsync (RecordSighting), so a power loss may
+    // leave it empty: without it a push only compresses and uploads again.
+    return {};
   }
   return out;
 }
@@ -45,10 +47,11 @@ void RecordSighting(const std::filesystem::path& root, const Digest& diff_id, co
   }
   auto path = layout::V2MetadataByDiffId(root, diff_id);
   std::filesystem::create_directories(path.parent_path());
-  WriteFileAtomic(path, j.dump());
+  // Hints, not records: no fsync (atomic_file.h), the reader copes with a lost one.
+  ReplaceFile(path, j.dump());
   auto by_digest = layout::DiffIdByDigest(root, sighting.blob);
   std::filesystem::create_directories(by_digest.parent_path());
-  WriteFileAtomic(by_digest, diff_id.str());
+  ReplaceFile(by_digest, diff_id.str());
 }
 
 }  // namespace ubuild::store::registry

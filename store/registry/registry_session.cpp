@@ -36,9 +36,14 @@ std::string Escape(const std::string& s) {
 
 }  // namespace
 
-bool IsInsecureRegistry(const std::string& domain) {
+bool IsLoopbackRegistry(const std::string& domain) {
   std::string host = HostOf(domain);
-  if (host == "localhost" || host == "[::1]" || host.rfind("127.", 0) == 0) return true;
+  return host == "localhost" || host == "[::1]" || host.rfind("127.", 0) == 0;
+}
+
+bool IsInsecureRegistry(const std::string& domain) {
+  if (IsLoopbackRegistry(domain)) return true;
+  std::string host = HostOf(domain);
   const char* list = std::getenv("UBUILD_INSECURE_REGISTRIES");
   if (list == nullptr) return false;
   std::string all = list;
@@ -70,29 +75,53 @@ std::string RegistrySession::Url(const std::string& path_or_url) const {
 
 void RegistrySession::Ping(HttpClient& http) {
   HttpRequest ping;
-  ping.url = base_ + "/v2/";
   ping.timeout_seconds = kPingTimeoutSeconds;
-  HttpResponse r;
-  try {
-    r = http.Send(ping);
-  } catch (const Error& https_error) {
-    if (!IsInsecureRegistry(domain_)) throw;
-    base_ = "http://" + domain_;
-    ping.url = base_ + "/v2/";
+  const std::string https_base = base_;
+  const std::string http_base = "http://" + domain_;
+  bool http_tried = false;
+  bool http_answered = false;  // with a status that is not a registry's: a TLS server's 400
+  std::string http_error;
+  auto try_http = [&]() -> std::optional<HttpResponse> {
+    http_tried = true;
+    ping.url = http_base + "/v2/";
+    try {
+      HttpResponse r = http.Send(ping);
+      if (r.status == 200 || r.status == 401) {
+        base_ = http_base;
+        return r;
+      }
+      http_answered = true;
+    } catch (const Error& e) {
+      http_error = e.message();
+    }
+    return std::nullopt;
+  };
+  // A loopback registry is nearly always plain HTTP (a test's, a CI
+  // service's), so it is asked over HTTP first, as containerd's resolver
+  // does for localhost: HTTPS first costs a refused handshake per command.
+  // A TLS one answers that with 400 at once, and HTTPS follows.
+  std::optional<HttpResponse> r;
+  if (IsLoopbackRegistry(domain_)) r = try_http();
+  if (!r) {
+    ping.url = https_base + "/v2/";
     try {
       r = http.Send(ping);
-    } catch (const Error& http_error) {
-      throw Error("cannot reach registry " + domain_ + " over HTTPS (" + https_error.message() + ") nor HTTP (" +
-                  http_error.message() + "): check its name and port, and that it is running");
+    } catch (const Error& https_error) {
+      if (!IsInsecureRegistry(domain_)) throw;
+      if (!http_tried) r = try_http();
+      if (!r && !http_answered) {
+        throw Error("cannot reach registry " + domain_ + " over HTTPS (" + https_error.message() + ") nor HTTP (" +
+                    http_error + "): check its name and port, and that it is running");
+      }
+      // A TLS server answers plain HTTP with 400: then HTTPS's failure is the one to tell.
+      if (!r) throw Error("cannot reach registry " + domain_ + ": " + https_error.message());
     }
-    // A TLS server answers plain HTTP with 400: then HTTPS's failure is the one to tell.
-    if (r.status != 200 && r.status != 401) throw Error("cannot reach registry " + domain_ + ": " + https_error.message());
   }
-  if (r.status == 401) {
+  if (r->status == 401) {
     std::lock_guard lock(mu_);
-    Authenticate(http, r);
-  } else if (r.status != 200) {
-    throw Error("registry " + domain_ + " answered " + ErrorText(r) + " to GET /v2/ (is it a registry?)", ping.url);
+    Authenticate(http, *r);
+  } else if (r->status != 200) {
+    throw Error("registry " + domain_ + " answered " + ErrorText(*r) + " to GET /v2/ (is it a registry?)", ping.url);
   }
 }
 

@@ -8,7 +8,8 @@
 //
 // Insecure (plain HTTP allowed, after HTTPS fails): localhost, 127.0.0.0/8
 // and [::1], as Docker treats them, plus every host[:port] listed in
-// $UBUILD_INSECURE_REGISTRIES (comma-separated).
+// $UBUILD_INSECURE_REGISTRIES (comma-separated). Loopback registries are
+// asked over plain HTTP first, HTTPS only when that does not serve.
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -23,6 +24,7 @@
 namespace ubuild::store::registry {
 
 bool IsInsecureRegistry(const std::string& domain);
+bool IsLoopbackRegistry(const std::string& domain);
 
 class RegistrySession {
  public:
