@@ -3,15 +3,21 @@
 : "${UBUILD_BIN:?UBUILD_BIN must name the built ubuild binary}"
 : "${UBUILD_SOURCE_DIR:?UBUILD_SOURCE_DIR must name the source tree}"
 
+source "$UBUILD_SOURCE_DIR/tests/e2e/dockerd_lib.sh"
+
 E2E_TMP=$(mktemp -d /tmp/ubuild-e2e.XXXXXX)
 e2e_cleanup() {
   local rc=$?
   set +e  # every cleanup step runs, and a grep finding no mount is no failure
+  stop_private_dockerd
   grep -o " $E2E_TMP/[^ ]*" /proc/self/mounts 2>/dev/null | sort -r | while read -r m; do umount -l "$m" || true; done
   rm -rf "$E2E_TMP"
   return $rc
 }
 trap e2e_cleanup EXIT
+# A signal ends the script through its EXIT trap, which stops what it started.
+trap 'exit 130' INT
+trap 'exit 143' TERM
 ROOT=$E2E_TMP/root
 FAILS=0
 PASSES=0

@@ -192,8 +192,7 @@ PY
 source "$(dirname "$0")/conformance/lib.sh"
 T=$E2E_TMP/docker
 mkdir -p "$T"
-trap 'conf_cleanup; e2e_cleanup' EXIT
-start_dockerd
+start_private_dockerd "$T"
 make_busybox_rootfs "$T/rootfs.tar"
 docker_cli import "$T/rootfs.tar" busybox:local >/dev/null
 ub import "$T/rootfs.tar" busybox:local >/dev/null

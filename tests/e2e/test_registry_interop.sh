@@ -132,19 +132,9 @@ ROOT=$ROOT_FIRST
 # TLS with a CA the test makes, and htpasswd: ubuild logs in and pushes,
 # podman verifies the certificate against the same CA, pulls and runs.
 tls=$E2E_TMP/tls
+make_test_tls "$tls"
 mkdir -p "$tls/podman"
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tls/ca.key" -out "$tls/ca.crt" -days 1 -subj /CN=ubuild-test-ca 2>/dev/null
-openssl req -newkey rsa:2048 -nodes -keyout "$tls/server.key" -out "$tls/server.csr" -subj /CN=127.0.0.1 2>/dev/null
-printf 'subjectAltName=IP:127.0.0.1\n' >"$tls/san.ext"
-openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.crt" -CAkey "$tls/ca.key" -CAcreateserial -days 1 \
-  -extfile "$tls/san.ext" -out "$tls/server.crt" 2>/dev/null
-htpasswd -Bbn tester s3cret >"$tls/htpasswd"
-sreg=$(start_registry tls "auth:
-  htpasswd:
-    realm: test-realm
-    path: $tls/htpasswd" "  tls:
-    certificate: $tls/server.crt
-    key: $tls/server.key")
+sreg=$(start_registry tls "$(htpasswd_auth_yaml "$tls/htpasswd")" "$(tls_http_yaml "$tls")")
 export UBUILD_CERTS_D=$E2E_TMP/certs.d DOCKER_CONFIG=$E2E_TMP/docker-config
 mkdir -p "$UBUILD_CERTS_D/$sreg"
 cp "$tls/ca.crt" "$UBUILD_CERTS_D/$sreg/ca.crt"

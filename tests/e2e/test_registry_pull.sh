@@ -205,11 +205,7 @@ expect_failure "a FROM the registry does not have" \
   build "$E2E_TMP/ctx"
 
 # Basic auth (htpasswd), credentials from $DOCKER_CONFIG.
-htpasswd -Bbn tester s3cret >"$E2E_TMP/htpasswd"
-areg=$(start_registry basic "auth:
-  htpasswd:
-    realm: test-realm
-    path: $E2E_TMP/htpasswd")
+areg=$(start_registry basic "$(htpasswd_auth_yaml "$E2E_TMP/htpasswd")")
 skopeo copy -q --dest-tls-verify=false --dest-creds tester:s3cret "docker-archive:$E2E_TMP/multi.tar" \
   "docker://$areg/test/multi:1"
 export DOCKER_CONFIG=$E2E_TMP/docker-config
@@ -224,18 +220,8 @@ check "Basic auth from the docker config pulls the image" test "$(image_id "$are
 
 # TLS with a CA the test makes (and htpasswd): trusted only through certs.d.
 tls=$E2E_TMP/tls
-mkdir -p "$tls"
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tls/ca.key" -out "$tls/ca.crt" -days 1 -subj /CN=ubuild-test-ca 2>/dev/null
-openssl req -newkey rsa:2048 -nodes -keyout "$tls/server.key" -out "$tls/server.csr" -subj /CN=127.0.0.1 2>/dev/null
-printf 'subjectAltName=IP:127.0.0.1\n' >"$tls/san.ext"
-openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.crt" -CAkey "$tls/ca.key" -CAcreateserial -days 1 \
-  -extfile "$tls/san.ext" -out "$tls/server.crt" 2>/dev/null
-sreg=$(start_registry tls "auth:
-  htpasswd:
-    realm: test-realm
-    path: $E2E_TMP/htpasswd" "  tls:
-    certificate: $tls/server.crt
-    key: $tls/server.key")
+make_test_tls "$tls"
+sreg=$(start_registry tls "$(htpasswd_auth_yaml "$E2E_TMP/htpasswd")" "$(tls_http_yaml "$tls")")
 mkdir -p "$tls/skopeo"
 cp "$tls/ca.crt" "$tls/skopeo/ca.crt"
 skopeo copy -q --dest-cert-dir "$tls/skopeo" --dest-creds tester:s3cret "docker-archive:$E2E_TMP/multi.tar" \
@@ -256,9 +242,7 @@ openssl req -newkey rsa:2048 -nodes -keyout "$tls/client.key" -out "$tls/client.
 printf 'extendedKeyUsage=clientAuth\n' >"$tls/client.ext"
 openssl x509 -req -in "$tls/client.csr" -CA "$tls/ca.crt" -CAkey "$tls/ca.key" -CAcreateserial -days 1 \
   -extfile "$tls/client.ext" -out "$tls/client.cert" 2>/dev/null
-mreg=$(start_registry mtls "" "  tls:
-    certificate: $tls/server.crt
-    key: $tls/server.key
+mreg=$(start_registry mtls "" "$(tls_http_yaml "$tls")
     clientcas:
       - $tls/ca.crt")
 cp "$tls/client.cert" "$tls/client.key" "$tls/skopeo/"
@@ -272,32 +256,21 @@ ub pull -q "$mreg/test/multi:1" >/dev/null
 check "TLS: the client certificate from certs.d is presented" test "$(image_id "$mreg/test/multi:1")" = "$src_id"
 
 # The Bearer flow: distribution's token auth, tokens from a server the test runs.
-tdir=$E2E_TMP/token
-mkdir -p "$tdir"
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tdir/key.pem" -out "$tdir/cert.pem" -days 1 \
-  -subj /CN=ubuild-test-token 2>/dev/null
-python3 "$UBUILD_SOURCE_DIR/tests/e2e/registry_token_server.py" "$tdir/port" "$tdir/key.pem" "$tdir/cert.pem" \
-  test-issuer tester s3cret "$tdir/log" &
-REGISTRY_PIDS+=($!)
-for i in $(seq 100); do [[ -s $tdir/port ]] && break; sleep 0.1; done
-treg=$(start_registry token "auth:
-  token:
-    realm: http://127.0.0.1:$(cat "$tdir/port")/token
-    service: test-registry
-    issuer: test-issuer
-    rootcertbundle: $tdir/cert.pem")
+tport=$(start_token_server pull)
+tlog=$E2E_TMP/registry-token-pull/log
+treg=$(start_registry token "$(token_auth_yaml pull "$tport")")
 skopeo copy -q --dest-tls-verify=false --dest-creds tester:s3cret "docker-archive:$E2E_TMP/multi.tar" \
   "docker://$treg/test/multi:1"
 rm -f "$DOCKER_CONFIG/config.json"
-: >"$tdir/log"
+: >"$tlog"
 fresh_store
 expect_failure "Bearer: an anonymous token is not enough" "unauthorized: authentication required for $treg" \
   pull "$treg/test/multi:1"
-check "Bearer: the token request named the repository's pull scope" grep -qx -- "- repository:test/multi:pull" "$tdir/log"
+check "Bearer: the token request named the repository's pull scope" grep -qx -- "- repository:test/multi:pull" "$tlog"
 printf '{"auths":{"http://%s/v2/":{"auth":"%s"}}}' "$treg" "$(printf tester:s3cret | base64)" >"$DOCKER_CONFIG/config.json"
-: >"$tdir/log"
+: >"$tlog"
 ub pull -q "$treg/test/multi:1" >/dev/null
 check "Bearer: a token for the credentials pulls the image" test "$(image_id "$treg/test/multi:1")" = "$src_id"
-check "Bearer: one token served the whole pull" test "$(grep -c '^tester repository:test/multi:pull$' "$tdir/log")" = 1
+check "Bearer: one token served the whole pull" test "$(grep -c '^tester repository:test/multi:pull$' "$tlog")" = 1
 
 e2e_finish
