@@ -19,21 +19,17 @@ using testing::ReadFile;
 using testing::TempDir;
 using testing::WriteFile;
 
-TEST(OutputFileTest, ReplacesARegularFileWhole) {
+TEST(OutputFileTest, ReplacesARegularFileWholeOrCreatesIt) {
   TempDir tmp;
   const auto file = tmp.path() / "iid";
   WriteFile(file, "an older and longer content");
+  const auto missing = tmp.path() / "new";
   EXPECT_FALSE(IsSpecialOutputFile(file));
+  EXPECT_FALSE(IsSpecialOutputFile(missing));
   WriteOutputFile(file, "sha256:abc");
+  WriteOutputFile(missing, "x");
   EXPECT_EQ(ReadFile(file), "sha256:abc");
-}
-
-TEST(OutputFileTest, CreatesAMissingFile) {
-  TempDir tmp;
-  const auto file = tmp.path() / "new";
-  EXPECT_FALSE(IsSpecialOutputFile(file));
-  WriteOutputFile(file, "x");
-  EXPECT_EQ(ReadFile(file), "x");
+  EXPECT_EQ(ReadFile(missing), "x");
 }
 
 // A FIFO stands for /dev/null and the like: the bytes go through it, and it

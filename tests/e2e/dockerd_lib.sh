@@ -17,6 +17,7 @@ start_private_dockerd() {
   DOCKERD_DIR=$1
   shift
   local d=$DOCKERD_DIR pid
+  command -v dockerd >/dev/null || { echo "dockerd is not installed" >&2; return 1; }
   mkdir -p "$d/data" "$d/exec"
   dockerd --iptables=false --ip6tables=false --bridge=none "$@" \
     --data-root "$d/data" --exec-root "$d/exec" -H "unix://$d/docker.sock" \

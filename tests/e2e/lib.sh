@@ -45,6 +45,16 @@ check() {  # check "description" command...
   local what=$1; shift
   if "$@"; then pass "$what"; else fail "$what"; fi
 }
+# expect_ub_failure DESCRIPTION EXPECTED-MESSAGE-PART UB-ARGS...: bad input
+# gives a non-zero exit, a message holding that part, and the store as it was.
+expect_ub_failure() {
+  local what=$1 message=$2 before out rc
+  shift 2
+  before=$(store_snapshot)
+  out=$(ub "$@" 2>&1) && rc=0 || rc=$?
+  if [[ $rc -ne 0 && $out == *"$message"* ]]; then pass "$what"; else fail "$what (rc=$rc): $out"; fi
+  check "$what: store unchanged" test "$before" = "$(store_snapshot)"
+}
 e2e_finish() {
   echo "$PASSES passed, $FAILS failed"
   [[ $FAILS -eq 0 ]]

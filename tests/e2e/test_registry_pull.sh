@@ -109,25 +109,17 @@ check "--platform linux/amd64 picks the amd64 entry" test \
   "$(ub inspect "$reg/test/ma:1" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Architecture"])')" = amd64
 
 # Bad input: a clear message, a non-zero exit, the store as it was.
-expect_failure() {  # description expected-message-part ub-args...
-  local what=$1 message=$2 before out rc
-  shift 2
-  before=$(store_snapshot)
-  out=$(ub "$@" 2>&1) && rc=0 || rc=$?
-  if [[ $rc -ne 0 && $out == *"$message"* ]]; then pass "$what"; else fail "$what (rc=$rc): $out"; fi
-  check "$what: store unchanged" test "$before" = "$(store_snapshot)"
-}
-expect_failure "bad reference" "invalid reference format: repository name must be lowercase" pull "$reg/Test/x"
-expect_failure "unknown tag" "manifest unknown: $reg/test/multi:nope does not exist" pull "$reg/test/multi:nope"
-expect_failure "unknown platform lists the available ones" \
+expect_ub_failure "bad reference" "invalid reference format: repository name must be lowercase" pull "$reg/Test/x"
+expect_ub_failure "unknown tag" "manifest unknown: $reg/test/multi:nope does not exist" pull "$reg/test/multi:nope"
+expect_ub_failure "unknown platform lists the available ones" \
   "no matching manifest for linux/s390x in the manifest list entries (available: linux/amd64, linux/arm64/v8)" \
   pull --platform linux/s390x "$reg/test/ma:1"
-expect_failure "bad --platform" "invalid platform \"linux\"" pull --platform linux "$reg/test/ma:1"
-expect_failure "wrong diff_id" "but the image config's diff_id is" pull "$reg/test/bad:1"
+expect_ub_failure "bad --platform" "invalid platform \"linux\"" pull --platform linux "$reg/test/ma:1"
+expect_ub_failure "wrong diff_id" "but the image config's diff_id is" pull "$reg/test/bad:1"
 other=sha256:$(printf x | sha256sum | cut -d' ' -f1)
-expect_failure "a digest the registry does not have" "does not exist in the registry" pull "$reg/test/multi@$other"
+expect_ub_failure "a digest the registry does not have" "does not exist in the registry" pull "$reg/test/multi@$other"
 closed=127.0.0.1:$(free_port)
-expect_failure "unreachable registry" "cannot reach registry $closed over HTTPS" pull "$closed/x:1"
+expect_ub_failure "unreachable registry" "cannot reach registry $closed over HTTPS" pull "$closed/x:1"
 
 fresh_store() { rm -rf "$ROOT"; ub images >/dev/null; }
 
@@ -154,21 +146,21 @@ zdigest=$(skopeo inspect --tls-verify=false --format '{{.Digest}}' "docker://$zr
 mfile=$(registry_blob_file zstd "$zdigest")
 cp "$mfile" "$E2E_TMP/manifest.bak"
 python3 -c 'import sys; p = sys.argv[1]; b = open(p, "rb").read(); open(p, "wb").write(b.replace(b"\"schemaVersion\": 2", b"\"schemaVersion\":  2", 1) if b"\"schemaVersion\": 2" in b else b.replace(b"\"schemaVersion\":2", b"\"schemaVersion\": 2", 1))' "$mfile"
-expect_failure "manifest bytes not matching their digest" "manifest digest mismatch: expected $zdigest" pull "$zreg/test/zstd:1"
+expect_ub_failure "manifest bytes not matching their digest" "manifest digest mismatch: expected $zdigest" pull "$zreg/test/zstd:1"
 cp "$E2E_TMP/manifest.bak" "$mfile"
 layer=$(skopeo inspect --tls-verify=false --format '{{index .Layers 1}}' "docker://$zreg/test/zstd:1")
 lfile=$(registry_blob_file zstd "$layer")
 cp "$lfile" "$E2E_TMP/layer.bak"
 python3 -c 'import sys; p = sys.argv[1]; b = bytearray(open(p, "rb").read()); b[len(b) // 2] ^= 0xff; open(p, "wb").write(b)' "$lfile"
-expect_failure "corrupted zstd blob" "not to its digest" pull "$zreg/test/zstd:1"
+expect_ub_failure "corrupted zstd blob" "not to its digest" pull "$zreg/test/zstd:1"
 head -c 100 "$E2E_TMP/layer.bak" >"$lfile"
-expect_failure "truncated blob" "truncated blob: received 100 of" pull "$zreg/test/zstd:1"
+expect_ub_failure "truncated blob" "truncated blob: received 100 of" pull "$zreg/test/zstd:1"
 cp "$E2E_TMP/layer.bak" "$lfile"
 glayer=$(skopeo inspect --tls-verify=false --format '{{index .Layers 1}}' "docker://$reg/test/multi:1")
 gfile=$(registry_blob_file plain "$glayer")
 cp "$gfile" "$E2E_TMP/glayer.bak"
 python3 -c 'import sys; p = sys.argv[1]; b = bytearray(open(p, "rb").read()); b[len(b) // 2] ^= 0xff; open(p, "wb").write(b)' "$gfile"
-expect_failure "corrupted gzip blob (decompressed as it streams)" "not to its digest" pull "$reg/test/multi:1"
+expect_ub_failure "corrupted gzip blob (decompressed as it streams)" "not to its digest" pull "$reg/test/multi:1"
 cp "$E2E_TMP/glayer.bak" "$gfile"
 ub pull -q "$zreg/test/zstd:1" >/dev/null
 check "after the damage is repaired the pull completes" test "$(image_id "$zreg/test/zstd:1")" = "$zstd_id"
@@ -200,7 +192,7 @@ printf 'FROM scratch\nCOPY --from=%s/test/ma:1 /arch /arch\n' "$reg" >"$E2E_TMP/
 ub build -q --platform linux/arm64 -t plat "$E2E_TMP/ctx" >/dev/null
 check "build --platform linux/arm64 pulls COPY --from's arm64 entry" test "$(arch_of "$reg/test/ma:1")" = "arm64 v8"
 printf 'FROM busybox\nFROM %s/test/multi:nope\n' "$reg" >"$E2E_TMP/ctx/Dockerfile"
-expect_failure "a FROM the registry does not have" \
+expect_ub_failure "a FROM the registry does not have" \
   "Dockerfile:2: image \"$reg/test/multi:nope\" is not in the store and pulling it failed (manifest unknown" \
   build "$E2E_TMP/ctx"
 
@@ -210,10 +202,10 @@ skopeo copy -q --dest-tls-verify=false --dest-creds tester:s3cret "docker-archiv
   "docker://$areg/test/multi:1"
 export DOCKER_CONFIG=$E2E_TMP/docker-config
 fresh_store
-expect_failure "pull without credentials" "unauthorized: authentication required for $areg" pull "$areg/test/multi:1"
+expect_ub_failure "pull without credentials" "unauthorized: authentication required for $areg" pull "$areg/test/multi:1"
 mkdir -p "$DOCKER_CONFIG"
 printf '{"auths":{"%s":{"auth":"%s"}}}' "$areg" "$(printf tester:wrong | base64)" >"$DOCKER_CONFIG/config.json"
-expect_failure "pull with a wrong password" "refused the credentials of tester" pull "$areg/test/multi:1"
+expect_ub_failure "pull with a wrong password" "refused the credentials of tester" pull "$areg/test/multi:1"
 printf '{"auths":{"%s":{"auth":"%s"}}}' "$areg" "$(printf tester:s3cret | base64)" >"$DOCKER_CONFIG/config.json"
 ub pull -q "$areg/test/multi:1" >/dev/null
 check "Basic auth from the docker config pulls the image" test "$(image_id "$areg/test/multi:1")" = "$src_id"
@@ -229,7 +221,7 @@ skopeo copy -q --dest-cert-dir "$tls/skopeo" --dest-creds tester:s3cret "docker-
 printf '{"auths":{"%s":{"auth":"%s"}}}' "$sreg" "$(printf tester:s3cret | base64)" >"$DOCKER_CONFIG/config.json"
 export UBUILD_CERTS_D=$E2E_TMP/certs.d
 fresh_store
-expect_failure "TLS: an unknown CA is refused, naming where a CA goes" \
+expect_ub_failure "TLS: an unknown CA is refused, naming where a CA goes" \
   "is not signed by a CA ubuild trusts: put the registry's CA certificate in $UBUILD_CERTS_D/HOST[:PORT]/ca.crt" \
   pull "$sreg/test/multi:1"
 mkdir -p "$UBUILD_CERTS_D/$sreg"
@@ -250,7 +242,7 @@ skopeo copy -q --dest-cert-dir "$tls/skopeo" "docker-archive:$E2E_TMP/multi.tar"
 mkdir -p "$UBUILD_CERTS_D/$mreg"
 cp "$tls/ca.crt" "$UBUILD_CERTS_D/$mreg/ca.crt"
 fresh_store
-expect_failure "TLS: without a client certificate the registry refuses" "cannot reach registry $mreg" pull "$mreg/test/multi:1"
+expect_ub_failure "TLS: without a client certificate the registry refuses" "cannot reach registry $mreg" pull "$mreg/test/multi:1"
 cp "$tls/client.cert" "$tls/client.key" "$UBUILD_CERTS_D/$mreg/"
 ub pull -q "$mreg/test/multi:1" >/dev/null
 check "TLS: the client certificate from certs.d is presented" test "$(image_id "$mreg/test/multi:1")" = "$src_id"
@@ -264,7 +256,7 @@ skopeo copy -q --dest-tls-verify=false --dest-creds tester:s3cret "docker-archiv
 rm -f "$DOCKER_CONFIG/config.json"
 : >"$tlog"
 fresh_store
-expect_failure "Bearer: an anonymous token is not enough" "unauthorized: authentication required for $treg" \
+expect_ub_failure "Bearer: an anonymous token is not enough" "unauthorized: authentication required for $treg" \
   pull "$treg/test/multi:1"
 check "Bearer: the token request named the repository's pull scope" grep -qx -- "- repository:test/multi:pull" "$tlog"
 printf '{"auths":{"http://%s/v2/":{"auth":"%s"}}}' "$treg" "$(printf tester:s3cret | base64)" >"$DOCKER_CONFIG/config.json"

@@ -163,22 +163,14 @@ out=$(ub push --compression zstd "$reg/test/zstd:1")
 check "a second zstd push finds every layer" test "$(grep -c ': Layer already exists$' <<<"$out")" = 3
 
 # Bad input.
-expect_failure() {  # description expected-message-part ub-args...
-  local what=$1 message=$2 before out rc
-  shift 2
-  before=$(store_snapshot)
-  out=$(ub "$@" 2>&1) && rc=0 || rc=$?
-  if [[ $rc -ne 0 && $out == *"$message"* ]]; then pass "$what"; else fail "$what (rc=$rc): $out"; fi
-  check "$what: store unchanged" test "$before" = "$(store_snapshot)"
-}
-expect_failure "push of an image the store lacks" "no such image in the store: $reg/test/none:1" push "$reg/test/none:1"
-expect_failure "push with an unknown compression" "unknown compression 'xz'" push --compression xz "$reg/test/app:1"
-expect_failure "push with a level out of range" "gzip's compression level is 0 to 9, not 11" push --compression-level 11 "$reg/test/app:1"
-expect_failure "push of a digest reference" "cannot push a digest reference" push "$reg/test/app@$rdigest"
+expect_ub_failure "push of an image the store lacks" "no such image in the store: $reg/test/none:1" push "$reg/test/none:1"
+expect_ub_failure "push with an unknown compression" "unknown compression 'xz'" push --compression xz "$reg/test/app:1"
+expect_ub_failure "push with a level out of range" "gzip's compression level is 0 to 9, not 11" push --compression-level 11 "$reg/test/app:1"
+expect_ub_failure "push of a digest reference" "cannot push a digest reference" push "$reg/test/app@$rdigest"
 areg=$(start_registry basic "$(htpasswd_auth_yaml "$E2E_TMP/htpasswd")")
 export DOCKER_CONFIG=$E2E_TMP/docker-config
 ub tag app:1 "$areg/test/app:1"
-expect_failure "push without credentials" "unauthorized: authentication required for $areg" push "$areg/test/app:1"
+expect_ub_failure "push without credentials" "unauthorized: authentication required for $areg" push "$areg/test/app:1"
 check "... and says to log in" bash -c "'$UBUILD_BIN' --root '$ROOT' push '$areg/test/app:1' 2>&1 | grep -q \"run 'ubuild login $areg'\""
 
 # login / logout write and clear the file docker writes.

@@ -31,9 +31,7 @@ for layer in json.load(t.extractfile("manifest.json"))[0]["Layers"]:
 PY
 }
 
-start_private_dockerd "$T"
-make_busybox_rootfs "$T/rootfs.tar"
-docker_cli import "$T/rootfs.tar" busybox:local >/dev/null
+start_dockerd_with_busybox
 ub import "$T/rootfs.tar" busybox:local >/dev/null
 
 # The secret's value: long and unlikely, so finding it anywhere means a leak.

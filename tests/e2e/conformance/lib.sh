@@ -81,5 +81,13 @@ with open(out, "wb") as fh:
 PY
 }
 
+# The private engine in $T, with make_busybox_rootfs's $T/rootfs.tar
+# imported as busybox:local.
+start_dockerd_with_busybox() {
+  start_private_dockerd "$T"
+  make_busybox_rootfs "$T/rootfs.tar"
+  docker_cli import "$T/rootfs.tar" busybox:local >/dev/null
+}
+
 # diff_id of an uncompressed layer tar.
 tar_diff_id() { echo "sha256:$(sha256sum "$1" | cut -d' ' -f1)"; }
