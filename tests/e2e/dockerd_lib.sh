@@ -7,7 +7,7 @@
 # Debian's client matches the 20.10 engine; a newer client elsewhere in PATH
 # would print BuildKit deprecation noise and negotiate a different API.
 if [[ -x /usr/bin/docker ]]; then DOCKER_CLI=/usr/bin/docker; else DOCKER_CLI=docker; fi
-DOCKERD_DIR=""  # the running engine's directory, set by start_private_dockerd
+DOCKERD_DIR=${DOCKERD_DIR:-}  # the running engine's directory (start_private_dockerd); kept if sourced again
 
 docker_cli() { "$DOCKER_CLI" -H "unix://$DOCKERD_DIR/docker.sock" "$@"; }
 
