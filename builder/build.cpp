@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "builder/base_image_pull.h"
+#include "builder/output_file.h"
 #include "builder/registry_cache_use.h"
 #include "builder/stage_platform.h"
 #include "builder/dispatch/build_log.h"
@@ -23,7 +24,6 @@
 #include "parser/instructions.h"
 #include "parser/meta_args.h"
 #include "parser/platform_args.h"
-#include "store/atomic_file.h"
 #include "store/base/default_path.h"
 #include "store/base/error.h"
 #include "store/base/nearest_word.h"
@@ -354,7 +354,7 @@ store::Digest Finish(const BuildOptions& options, store::Store& store, ProgressS
     }
   }
   // Absolute: the atomic write syncs the file's directory, which a bare name lacks.
-  if (!options.iidfile.empty()) store::WriteFileAtomic(std::filesystem::absolute(options.iidfile), id.str());
+  if (!options.iidfile.empty()) WriteOutputFile(options.iidfile, id.str());
   log.BuildFinished(id.str());
   return id;
 }

@@ -1,6 +1,6 @@
 #include "builder/cli/build_metadata_file.h"
 
-#include "store/atomic_file.h"
+#include "builder/output_file.h"
 #include "store/container_config.h"
 #include "store/reference_forms.h"
 #include "store/reference_store.h"
@@ -22,8 +22,7 @@ std::string BuildMetadataJson(const store::Digest& image_id, const std::vector<s
 
 void WriteBuildMetadataFile(const std::filesystem::path& file, const store::Digest& image_id,
                             const std::vector<std::string>& tags) {
-  // Absolute: the atomic write opens the file's directory, which a bare name lacks.
-  store::WriteFileAtomic(std::filesystem::absolute(file), BuildMetadataJson(image_id, tags));
+  builder::WriteOutputFile(file, BuildMetadataJson(image_id, tags));
 }
 
 }  // namespace ubuild::cli

@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "builder/dispatch/real_step_runtime.h"
+#include "builder/output_file.h"
 #include "store/base/error.h"
 #include "store/base/fd.h"
 #include "store/image_archive_writer.h"
@@ -84,10 +85,18 @@ void WithImageFilesystem(store::Store& store, const store::Digest& id, const std
 }
 
 // Writes FILE through a temporary name beside it, renamed into place once
-// complete, so a failed export leaves no truncated FILE; "-" is stdout.
+// complete, so a failed export leaves no truncated FILE; "-" is stdout, and
+// a device or FIFO (/dev/null) is written in place, as a rename would replace it.
 void WriteFile(const fs::path& dest, const std::function<void(int fd)>& write) {
   if (dest == "-") {
     write(STDOUT_FILENO);
+    return;
+  }
+  if (builder::IsSpecialOutputFile(dest)) {
+    Fd fd(::open(dest.c_str(), O_WRONLY | O_CLOEXEC));
+    if (!fd.valid()) throw SysError("open", dest.string(), errno);
+    write(fd.get());
+    fd.Close(dest.string());
     return;
   }
   const fs::path dir = dest.parent_path().empty() ? fs::path(".") : dest.parent_path();

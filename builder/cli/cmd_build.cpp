@@ -107,6 +107,31 @@ void MapHostGateway(builder::BuildOptions& o) {
   }
 }
 
+// --build-arg NAME=VALUE, or a bare NAME that takes its value from the
+// environment, if set (as in Docker).
+void AddBuildArg(builder::BuildOptions& o, const std::string& v) {
+  const auto eq = v.find('=');
+  if (eq == std::string::npos) {
+    if (const char* env = std::getenv(v.c_str())) o.build_args[v] = env;
+    return;
+  }
+  if (eq == 0) throw UsageError("--build-arg " + v + ": the name is empty");
+  o.build_args[v.substr(0, eq)] = v.substr(eq + 1);
+}
+
+// --platform: one platform, since ubuild makes no multi-platform image.
+parser::Platform PlatformFlag(const std::string& v) {
+  if (v.find(',') != std::string::npos) {
+    throw UsageError("--platform " + v + ": one platform per build (ubuild makes no multi-platform image); "
+                     "build each with its own --platform");
+  }
+  try {
+    return parser::ParsePlatform(v);
+  } catch (const Error& e) {
+    throw UsageError("--platform " + v + ": " + e.message());
+  }
+}
+
 // One flag, as docker build reads it.
 void ApplyFlag(builder::BuildOptions& o, const std::string& flag, const std::string& v) {
   if (flag == "tag") {
@@ -119,26 +144,11 @@ void ApplyFlag(builder::BuildOptions& o, const std::string& flag, const std::str
       o.dockerfile = v;
     }
   } else if (flag == "build-arg") {
-    auto eq = v.find('=');
-    if (eq == std::string::npos) {
-      // Docker: a bare name takes its value from the environment, if set.
-      if (const char* env = std::getenv(v.c_str())) o.build_args[v] = env;
-    } else {
-      if (eq == 0) throw UsageError("--build-arg " + v + ": the name is empty");
-      o.build_args[v.substr(0, eq)] = v.substr(eq + 1);
-    }
+    AddBuildArg(o, v);
   } else if (flag == "target") {
     o.target = v;
   } else if (flag == "platform") {
-    if (v.find(',') != std::string::npos) {
-      throw UsageError("--platform " + v + ": one platform per build (ubuild makes no multi-platform image); "
-                       "build each with its own --platform");
-    }
-    try {
-      o.platform = parser::ParsePlatform(v);
-    } catch (const Error& e) {
-      throw UsageError("--platform " + v + ": " + e.message());
-    }
+    o.platform = PlatformFlag(v);
   } else if (flag == "no-cache") {
     o.no_cache = true;
   } else if (flag == "pull") {

@@ -4,7 +4,8 @@
 // push's compressors when asked (store/registry/archive_layer_compressor.h).
 // To a file it writes an unnamed file in
 // the same directory and puts it in place only once the archive is
-// complete, so a failed or killed save never leaves a truncated FILE behind.
+// complete, so a failed or killed save never leaves a truncated FILE behind;
+// a device or FIFO there (/dev/null) is written in place instead.
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/file.h>
@@ -20,6 +21,7 @@
 #include "builder/cli/commands.h"
 #include "builder/cli/compression_flags.h"
 #include "builder/cli/progress_display.h"
+#include "builder/output_file.h"
 #include "store/base/error.h"
 #include "store/atomic_file.h"
 #include "store/base/fd.h"
@@ -84,6 +86,15 @@ void RemoveStaleTempNames(const std::filesystem::path& dir, const std::string& p
 // calls leaves a locked-then-orphaned temp name the next save removes.
 void SaveToFile(const store::Store& s, const std::vector<ImageToSave>& images, const std::filesystem::path& file,
                 ByteCounter& bytes, store::LayerBlobEncoder* encoder) {
+  if (builder::IsSpecialOutputFile(file)) {
+    // /dev/null or a pipe: written in place, as a rename would replace it.
+    const Fd fd(::open(file.c_str(), O_WRONLY | O_CLOEXEC));
+    if (!fd.valid()) throw SysError("open", file.string(), errno);
+    store::FdSink file_sink(fd.get(), file.string());
+    store::CountedSink sink(file_sink, bytes);
+    store::WriteImageArchive(s, images, sink, &bytes, encoder);
+    return;
+  }
   std::filesystem::path dir = file.parent_path().empty() ? std::filesystem::path(".") : file.parent_path();
   const std::string prefix = TempPrefix(file);
   RemoveStaleTempNames(dir, prefix);

@@ -117,60 +117,65 @@ std::vector<std::pair<std::string, std::string>> PaxRecords(const std::string& d
   return out;
 }
 
-}  // namespace
+// A header block's own fields, as Go's archive/tar reads ustar and GNU.
+TarsumHeader HeaderFields(const char* b) {
+  TarsumHeader h;
+  h.name = CString(b, 100);
+  h.mode = Numeric(b + 100, 8);
+  h.uid = Numeric(b + 108, 8);
+  h.gid = Numeric(b + 116, 8);
+  h.size = Numeric(b + 124, 12);
+  h.typeflag = b[156];
+  h.linkname = CString(b + 157, 100);
+  const std::string magic(b + 257, 8);
+  const bool ustar = magic == std::string("ustar\0" "00", 8);
+  const bool gnu = magic == std::string("ustar  \0", 8);
+  if (ustar || gnu) {
+    h.uname = CString(b + 265, 32);
+    h.gname = CString(b + 297, 32);
+    h.devmajor = Numeric(b + 329, 8);
+    h.devminor = Numeric(b + 337, 8);
+  }
+  if (ustar) {
+    const std::string prefix = CString(b + 345, 155);
+    if (!prefix.empty()) h.name = prefix + "/" + h.name;
+  }
+  return h;
+}
 
-TarEntrySums ReadTarEntrySums(const std::filesystem::path& archive, const std::string& what) {
-  RawStream in(archive, what);
-  TarEntrySums sums;
+// What PAX and GNU long-name entries say about the entry after them.
+struct PendingMeta {
   std::vector<std::pair<std::string, std::string>> pax;
   std::string long_name, long_link;
   bool have_long_name = false, have_long_link = false;
-  char b[512];
-  std::vector<char> buf(1 << 16);
-  while (in.Read(b, sizeof b)) {
-    if (std::all_of(b, b + 512, [](char c) { return c == 0; })) break;  // the end-of-archive blocks
-    if (!ChecksumOk(b)) throw Error("not a tar archive (a header's checksum is wrong)", what);
-    TarsumHeader h;
-    h.name = CString(b, 100);
-    h.mode = Numeric(b + 100, 8);
-    h.uid = Numeric(b + 108, 8);
-    h.gid = Numeric(b + 116, 8);
-    h.size = Numeric(b + 124, 12);
-    h.typeflag = b[156];
-    h.linkname = CString(b + 157, 100);
-    const std::string magic(b + 257, 8);
-    const bool ustar = magic == std::string("ustar\0" "00", 8);
-    const bool gnu = magic == std::string("ustar  \0", 8);
-    if (ustar || gnu) {
-      h.uname = CString(b + 265, 32);
-      h.gname = CString(b + 297, 32);
-      h.devmajor = Numeric(b + 329, 8);
-      h.devminor = Numeric(b + 337, 8);
-    }
-    if (ustar) {
-      const std::string prefix = CString(b + 345, 155);
-      if (!prefix.empty()) h.name = prefix + "/" + h.name;
-    }
+
+  // Reads the body of a metadata entry ('x', 'g', 'L', 'K'); false for
+  // any other type, whose body is left unread.
+  bool Read(RawStream& in, const TarsumHeader& h) {
     switch (h.typeflag) {
       case 'x': {
-        auto records = PaxRecords(ReadPadded(in, h.size), what);
+        auto records = PaxRecords(ReadPadded(in, h.size), in.what());
         pax.insert(pax.end(), records.begin(), records.end());
-        continue;
+        return true;
       }
       case 'g':
         ReadPadded(in, h.size);
-        continue;
+        return true;
       case 'L':
         long_name = CString(ReadPadded(in, h.size).c_str(), static_cast<size_t>(h.size));
         have_long_name = true;
-        continue;
+        return true;
       case 'K':
         long_link = CString(ReadPadded(in, h.size).c_str(), static_cast<size_t>(h.size));
         have_long_link = true;
-        continue;
+        return true;
       default:
-        break;
+        return false;
     }
+  }
+
+  // Applies what was read to the entry h, then forgets it.
+  void ApplyTo(TarsumHeader& h) {
     if (have_long_name) h.name = long_name;
     if (have_long_link) h.linkname = long_link;
     for (const auto& [k, v] : pax) {
@@ -185,6 +190,40 @@ TarEntrySums ReadTarEntrySums(const std::filesystem::path& archive, const std::s
     }
     pax.clear();
     have_long_name = have_long_link = false;
+  }
+};
+
+// Hashes the entry's data (and skips its padding) into sha.
+void HashData(RawStream& in, const TarsumHeader& h, std::vector<char>& buf, store::Sha256& sha) {
+  // Header-only types carry no data whatever their size field says.
+  const bool has_data = h.typeflag != '1' && h.typeflag != '2' && h.typeflag != '3' && h.typeflag != '4' &&
+                        h.typeflag != '5' && h.typeflag != '6';
+  if (!has_data || h.size <= 0) return;
+  long long left = h.size;
+  while (left > 0) {
+    const size_t n = static_cast<size_t>(std::min<long long>(left, static_cast<long long>(buf.size())));
+    if (!in.Read(buf.data(), n)) throw Error("the archive ends inside " + h.name, in.what());
+    sha.Update(buf.data(), n);
+    left -= static_cast<long long>(n);
+  }
+  const size_t pad = static_cast<size_t>((512 - h.size % 512) % 512);
+  if (pad && !in.Read(buf.data(), pad)) throw Error("the archive ends inside " + h.name, in.what());
+}
+
+}  // namespace
+
+TarEntrySums ReadTarEntrySums(const std::filesystem::path& archive, const std::string& what) {
+  RawStream in(archive, what);
+  TarEntrySums sums;
+  PendingMeta meta;
+  char b[512];
+  std::vector<char> buf(1 << 16);
+  while (in.Read(b, sizeof b)) {
+    if (std::all_of(b, b + 512, [](char c) { return c == 0; })) break;  // the end-of-archive blocks
+    if (!ChecksumOk(b)) throw Error("not a tar archive (a header's checksum is wrong)", what);
+    TarsumHeader h = HeaderFields(b);
+    if (meta.Read(in, h)) continue;
+    meta.ApplyTo(h);
     if (h.typeflag == '\0') h.typeflag = !h.name.empty() && h.name.back() == '/' ? '5' : '0';
     // The daemon's sums name no owners: checked against Docker 20.10, whose
     // COPY hashes of a GNU tar (uname "root") match only with both empty.
@@ -193,20 +232,7 @@ TarEntrySums ReadTarEntrySums(const std::filesystem::path& archive, const std::s
 
     store::Sha256 sha;
     HashTarsumHeader(h, &sha);
-    // Header-only types carry no data whatever their size field says.
-    const bool has_data = h.typeflag != '1' && h.typeflag != '2' && h.typeflag != '3' && h.typeflag != '4' &&
-                          h.typeflag != '5' && h.typeflag != '6';
-    if (has_data && h.size > 0) {
-      long long left = h.size;
-      while (left > 0) {
-        const size_t n = static_cast<size_t>(std::min<long long>(left, static_cast<long long>(buf.size())));
-        if (!in.Read(buf.data(), n)) throw Error("the archive ends inside " + h.name, what);
-        sha.Update(buf.data(), n);
-        left -= static_cast<long long>(n);
-      }
-      const size_t pad = static_cast<size_t>((512 - h.size % 512) % 512);
-      if (pad && !in.Read(buf.data(), pad)) throw Error("the archive ends inside " + h.name, what);
-    }
+    HashData(in, h, buf, sha);
     // tarsum's name for lookups: path.Join(".", path.Join("/", name)).
     const std::string key = CleanPath("/" + h.name);
     sums.emplace(key == "/" ? "." : key.substr(1), sha.Final().hex());

@@ -101,15 +101,11 @@ std::string_view MountTypeName(MountType t) {
   return "bind";
 }
 
-RunMountSpec ParseRunMount(std::string_view value, const std::string& workdir, const MountValueExpander& expand) {
-  std::vector<std::string> fields = CsvFields(value);
-  if (expand) {
-    for (std::string& f : fields) {
-      if (const size_t eq = f.find('='); eq != std::string::npos) f = f.substr(0, eq + 1) + expand(f.substr(eq + 1));
-    }
-  }
-  RunMountSpec m;
-  // The type decides which keys are allowed, wherever it is written.
+namespace {
+
+// The type decides which keys are allowed, wherever it is written, so it is
+// read before any other field.
+void ReadType(const std::vector<std::string>& fields, RunMountSpec& m) {
   for (const std::string& f : fields) {
     const size_t eq = f.find('=');
     if (AsciiLower(f.substr(0, eq)) != "type") continue;
@@ -118,62 +114,72 @@ RunMountSpec ParseRunMount(std::string_view value, const std::string& workdir, c
     if (!t) throw Error("unsupported mount type \"" + v + "\"");
     m.type = *t;
   }
+}
+
+CacheSharing SharingNamed(const std::string& v) {
+  if (v == "shared") return CacheSharing::kShared;
+  if (v == "private") return CacheSharing::kPrivate;
+  if (v == "locked") return CacheSharing::kLocked;
+  throw Error("unsupported sharing value \"" + v + "\"");
+}
+
+// One key[=value] field, checked against the mount's type; ro/rw go to
+// `ro`, since their default depends on the type.
+void ReadField(const std::string& f, RunMountSpec& m, std::optional<bool>& ro) {
   const bool secretish = m.type == MountType::kSecret || m.type == MountType::kSsh;
-  std::optional<bool> ro;
-  for (const std::string& f : fields) {
-    if (f.empty()) continue;
-    const size_t eq = f.find('=');
-    const std::string key = AsciiLower(f.substr(0, eq));
-    const bool has_value = eq != std::string::npos;
-    const std::string v = has_value ? f.substr(eq + 1) : "";
-    auto need_value = [&] {
-      if (!has_value) throw Error("invalid field '" + f + "' must be a key=value pair");
-    };
-    if (key == "type") continue;
-    if (key == "readonly" || key == "ro") {
-      ro = has_value ? ParseBool(key, v) : true;
-    } else if (key == "readwrite" || key == "rw") {
-      ro = !(has_value ? ParseBool(key, v) : true);
-    } else if (key == "required" && secretish) {
-      m.required = has_value ? ParseBool(key, v) : true;
-    } else if (key == "id" && m.type != MountType::kBind && m.type != MountType::kTmpfs) {
-      need_value();
-      m.id = v;
-    } else if (key == "source" || key == "src") {
-      need_value();
-      // A secret's or an ssh mount's source is the id it asks for.
-      (secretish ? m.id : m.source) = v;
-    } else if (key == "target" || key == "dst" || key == "destination") {
-      need_value();
-      m.target = v;
-    } else if (key == "from" && (m.type == MountType::kBind || m.type == MountType::kCache)) {
-      need_value();
-      m.from = v;
-    } else if (key == "sharing" && m.type == MountType::kCache) {
-      need_value();
-      if (v == "shared") m.sharing = CacheSharing::kShared;
-      else if (v == "private") m.sharing = CacheSharing::kPrivate;
-      else if (v == "locked") m.sharing = CacheSharing::kLocked;
-      else throw Error("unsupported sharing value \"" + v + "\"");
-    } else if (key == "mode" && (m.type == MountType::kCache || secretish)) {
-      need_value();
-      m.mode = static_cast<mode_t>(ParseUnsigned(key, v, 8, 07777));
-    } else if (key == "uid" && (m.type == MountType::kCache || secretish)) {
-      need_value();
-      m.uid = static_cast<uid_t>(ParseUnsigned(key, v, 10, 0xfffffffe));
-    } else if (key == "gid" && (m.type == MountType::kCache || secretish)) {
-      need_value();
-      m.gid = static_cast<gid_t>(ParseUnsigned(key, v, 10, 0xfffffffe));
-    } else if (key == "size" && m.type == MountType::kTmpfs) {
-      need_value();
-      m.size = ParseSize(v);
-    } else if (key == "env" && m.type == MountType::kSecret) {
-      need_value();
-      m.env = v;
-    } else {
-      throw Error("unexpected key '" + key + "' in '" + f + "'");
-    }
+  const size_t eq = f.find('=');
+  const std::string key = AsciiLower(f.substr(0, eq));
+  const bool has_value = eq != std::string::npos;
+  const std::string v = has_value ? f.substr(eq + 1) : "";
+  auto need_value = [&] {
+    if (!has_value) throw Error("invalid field '" + f + "' must be a key=value pair");
+  };
+  if (key == "type") return;
+  if (key == "readonly" || key == "ro") {
+    ro = has_value ? ParseBool(key, v) : true;
+  } else if (key == "readwrite" || key == "rw") {
+    ro = !(has_value ? ParseBool(key, v) : true);
+  } else if (key == "required" && secretish) {
+    m.required = has_value ? ParseBool(key, v) : true;
+  } else if (key == "id" && m.type != MountType::kBind && m.type != MountType::kTmpfs) {
+    need_value();
+    m.id = v;
+  } else if (key == "source" || key == "src") {
+    need_value();
+    // A secret's or an ssh mount's source is the id it asks for.
+    (secretish ? m.id : m.source) = v;
+  } else if (key == "target" || key == "dst" || key == "destination") {
+    need_value();
+    m.target = v;
+  } else if (key == "from" && (m.type == MountType::kBind || m.type == MountType::kCache)) {
+    need_value();
+    m.from = v;
+  } else if (key == "sharing" && m.type == MountType::kCache) {
+    need_value();
+    m.sharing = SharingNamed(v);
+  } else if (key == "mode" && (m.type == MountType::kCache || secretish)) {
+    need_value();
+    m.mode = static_cast<mode_t>(ParseUnsigned(key, v, 8, 07777));
+  } else if (key == "uid" && (m.type == MountType::kCache || secretish)) {
+    need_value();
+    m.uid = static_cast<uid_t>(ParseUnsigned(key, v, 10, 0xfffffffe));
+  } else if (key == "gid" && (m.type == MountType::kCache || secretish)) {
+    need_value();
+    m.gid = static_cast<gid_t>(ParseUnsigned(key, v, 10, 0xfffffffe));
+  } else if (key == "size" && m.type == MountType::kTmpfs) {
+    need_value();
+    m.size = ParseSize(v);
+  } else if (key == "env" && m.type == MountType::kSecret) {
+    need_value();
+    m.env = v;
+  } else {
+    throw Error("unexpected key '" + key + "' in '" + f + "'");
   }
+}
+
+// BuildKit's defaults for what the fields left out, and the target made
+// absolute against the WORKDIR.
+void CompleteMount(RunMountSpec& m, std::optional<bool> ro, const std::string& workdir) {
   // Bind mounts are read-only unless asked otherwise; the rest writable.
   m.readonly = ro.value_or(m.type == MountType::kBind);
   switch (m.type) {
@@ -197,6 +203,24 @@ RunMountSpec ParseRunMount(std::string_view value, const std::string& workdir, c
     if (m.target == "/") throw Error("invalid mount target \"/\"");
   }
   if (m.type == MountType::kCache && m.id.empty()) m.id = m.target;
+}
+
+}  // namespace
+
+RunMountSpec ParseRunMount(std::string_view value, const std::string& workdir, const MountValueExpander& expand) {
+  std::vector<std::string> fields = CsvFields(value);
+  if (expand) {
+    for (std::string& f : fields) {
+      if (const size_t eq = f.find('='); eq != std::string::npos) f = f.substr(0, eq + 1) + expand(f.substr(eq + 1));
+    }
+  }
+  RunMountSpec m;
+  ReadType(fields, m);
+  std::optional<bool> ro;
+  for (const std::string& f : fields) {
+    if (!f.empty()) ReadField(f, m, ro);
+  }
+  CompleteMount(m, ro, workdir);
   return m;
 }
 

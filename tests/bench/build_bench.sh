@@ -36,7 +36,7 @@ bench_cleanup() {
 trap 'rc=$?; bench_cleanup; (exit $rc); conf_cleanup' EXIT
 
 echo "setting up: private dockerd, busybox base in every store"
-start_dockerd
+start_private_dockerd "$T"
 make_busybox_rootfs "$T/rootfs.tar"
 docker_cli import "$T/rootfs.tar" busybox:local >/dev/null
 ubuild import - busybox:local <"$T/rootfs.tar" >/dev/null

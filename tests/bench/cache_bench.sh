@@ -21,18 +21,11 @@ SIZE_MIB=${SIZE_MIB:-128}
 T=$(mktemp -d /tmp/ubuild-bench-cache.XXXXXX)
 REG_PID=
 ENGINES=()
+source "$SRC_DIR/tests/e2e/dockerd_lib.sh"
 cleanup() {
-  local rc=$? d pidfile pid
+  local rc=$? d
   set +e
-  for d in "${ENGINES[@]}"; do
-    for pidfile in "$d/dockerd.bgpid" "$d/exec/containerd/containerd.pid"; do
-      [[ -f $pidfile ]] || continue
-      pid=$(cat "$pidfile")
-      kill "$pid" 2>/dev/null
-      for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      kill -9 "$pid" 2>/dev/null
-    done
-  done
+  for d in "${ENGINES[@]}"; do stop_private_dockerd "$d"; done
   [[ -n $REG_PID ]] && kill "$REG_PID" && wait "$REG_PID" 2>/dev/null
   grep -o " $T/[^ ]*" /proc/self/mounts 2>/dev/null | sort -r | while read -r m; do umount -l "$m"; done
   rm -rf "$T"
@@ -50,27 +43,12 @@ timed() {
   t1=$(now)
   printf -v "$var" '%s' "$(python3 -c "import sys; print('%.3f' % (float(sys.argv[1]) - float(sys.argv[2])))" "$t1" "$t0")"
 }
-# engine NAME: a fresh private dockerd; its socket dir is printed.
+# engine NAME: a fresh private dockerd in $T/engine-NAME.
 engine() {
-  local d=$T/engine-$1
-  mkdir -p "$d/data" "$d/exec"
-  ENGINES+=("$d")
-  dockerd --iptables=false --ip6tables=false --bridge=none --insecure-registry "$reg" --data-root "$d/data" \
-    --exec-root "$d/exec" -H "unix://$d/docker.sock" --pidfile "$d/dockerd.pid" >"$d/dockerd.log" 2>&1 &
-  echo $! >"$d/dockerd.bgpid"
-  for _ in $(seq 300); do /usr/bin/docker -H "unix://$d/docker.sock" version >/dev/null 2>&1 && return; sleep 0.1; done
-  echo "dockerd $1 did not start" >&2
-  return 1
+  ENGINES+=("$T/engine-$1")
+  start_private_dockerd "$T/engine-$1" --insecure-registry "$reg"
 }
-stop_engine() {
-  local d=$T/engine-$1 pid
-  for pidfile in "$d/dockerd.bgpid" "$d/exec/containerd/containerd.pid"; do
-    [[ -f $pidfile ]] || continue
-    pid=$(cat "$pidfile")
-    kill "$pid" 2>/dev/null
-    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  done
-}
+stop_engine() { stop_private_dockerd "$T/engine-$1"; }
 dk() { local n=$1; shift; DOCKER_BUILDKIT=1 /usr/bin/docker -H "unix://$T/engine-$n/docker.sock" "$@"; }
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

@@ -20,18 +20,11 @@ RUNS=${RUNS:-3}
 CASES=${CASES:-big small}
 T=$(mktemp -d /tmp/ubuild-bench-registry.XXXXXX)
 REG_PID=
-D=$T/docker
-docker_cli() { /usr/bin/docker -H "unix://$D/docker.sock" "$@"; }
+source "$SRC_DIR/tests/e2e/dockerd_lib.sh"
 cleanup() {
-  local rc=$? pidfile pid
+  local rc=$?
   set +e
-  for pidfile in "$D/dockerd.bgpid" "$D/exec/containerd/containerd.pid"; do
-    [[ -f $pidfile ]] || continue
-    pid=$(cat "$pidfile")
-    kill "$pid" 2>/dev/null
-    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null
-  done
+  stop_private_dockerd
   [[ -n $REG_PID ]] && kill "$REG_PID" && wait "$REG_PID" 2>/dev/null
   grep -o " $T/[^ ]*" /proc/self/mounts 2>/dev/null | sort -r | while read -r m; do umount -l "$m"; done
   rm -rf "$T"
@@ -68,11 +61,7 @@ printf 'version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdir
 docker-registry serve "$T/reg.yml" >"$T/reg.log" 2>&1 &
 REG_PID=$!
 for _ in $(seq 100); do curl -s -o /dev/null "http://$reg/v2/" && break; sleep 0.1; done
-mkdir -p "$D/data" "$D/exec"
-dockerd --iptables=false --ip6tables=false --bridge=none --insecure-registry "$reg" --data-root "$D/data" \
-  --exec-root "$D/exec" -H "unix://$D/docker.sock" --pidfile "$D/dockerd.pid" >"$D/dockerd.log" 2>&1 &
-echo $! >"$D/dockerd.bgpid"
-for _ in $(seq 300); do docker_cli version >/dev/null 2>&1 && break; sleep 0.1; done
+start_private_dockerd "$T/docker" --insecure-registry "$reg"
 
 bash "$SRC_DIR/examples/busybox-rootfs.sh" "$T/busybox.tar" >/dev/null
 ub "$T/src" import "$T/busybox.tar" busybox >/dev/null

@@ -3,15 +3,21 @@
 : "${UBUILD_BIN:?UBUILD_BIN must name the built ubuild binary}"
 : "${UBUILD_SOURCE_DIR:?UBUILD_SOURCE_DIR must name the source tree}"
 
+source "$UBUILD_SOURCE_DIR/tests/e2e/dockerd_lib.sh"
+
 E2E_TMP=$(mktemp -d /tmp/ubuild-e2e.XXXXXX)
 e2e_cleanup() {
   local rc=$?
   set +e  # every cleanup step runs, and a grep finding no mount is no failure
+  stop_private_dockerd
   grep -o " $E2E_TMP/[^ ]*" /proc/self/mounts 2>/dev/null | sort -r | while read -r m; do umount -l "$m" || true; done
   rm -rf "$E2E_TMP"
   return $rc
 }
 trap e2e_cleanup EXIT
+# A signal ends the script through its EXIT trap, which stops what it started.
+trap 'exit 130' INT
+trap 'exit 143' TERM
 ROOT=$E2E_TMP/root
 FAILS=0
 PASSES=0
@@ -38,6 +44,16 @@ fail() { FAILS=$((FAILS + 1)); echo "FAIL: $*"; }
 check() {  # check "description" command...
   local what=$1; shift
   if "$@"; then pass "$what"; else fail "$what"; fi
+}
+# expect_ub_failure DESCRIPTION EXPECTED-MESSAGE-PART UB-ARGS...: bad input
+# gives a non-zero exit, a message holding that part, and the store as it was.
+expect_ub_failure() {
+  local what=$1 message=$2 before out rc
+  shift 2
+  before=$(store_snapshot)
+  out=$(ub "$@" 2>&1) && rc=0 || rc=$?
+  if [[ $rc -ne 0 && $out == *"$message"* ]]; then pass "$what"; else fail "$what (rc=$rc): $out"; fi
+  check "$what: store unchanged" test "$before" = "$(store_snapshot)"
 }
 e2e_finish() {
   echo "$PASSES passed, $FAILS failed"

@@ -5,10 +5,9 @@
 # registry is started inside $(start_registry ...), a subshell, so it
 # leaves its pid in its directory instead.
 REGISTRY_PIDS=()
-REGISTRY_PIDFILES=()  # read at cleanup: pids known only later (dockerd's containerd)
 registry_cleanup() {
   local pid pidfile
-  for pidfile in "$E2E_TMP"/registry-*/pid "${REGISTRY_PIDFILES[@]}"; do
+  for pidfile in "$E2E_TMP"/registry-*/pid; do
     [[ -f $pidfile ]] && REGISTRY_PIDS+=("$(cat "$pidfile")")
   done
   for pid in "${REGISTRY_PIDS[@]}"; do
@@ -90,6 +89,30 @@ registry_blob_file() {  # NAME DIGEST
 }
 
 image_id() { ub inspect "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Id"])'; }
+
+# make_test_tls DIR: a CA (ca.crt, ca.key) and a certificate for
+# 127.0.0.1 signed by it (server.crt, server.key) in DIR.
+make_test_tls() {
+  local dir=$1
+  mkdir -p "$dir"
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$dir/ca.key" -out "$dir/ca.crt" -days 1 -subj /CN=ubuild-test-ca 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -keyout "$dir/server.key" -out "$dir/server.csr" -subj /CN=127.0.0.1 2>/dev/null
+  printf 'subjectAltName=IP:127.0.0.1\n' >"$dir/san.ext"
+  openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" -CAcreateserial -days 1 \
+    -extfile "$dir/san.ext" -out "$dir/server.crt" 2>/dev/null
+}
+
+# The lines under http: of start_registry for make_test_tls DIR's certificate.
+tls_http_yaml() {  # DIR
+  printf '  tls:\n    certificate: %s\n    key: %s' "$1/server.crt" "$1/server.key"
+}
+
+# htpasswd_auth_yaml FILE: writes FILE for user tester, password s3cret
+# (the token server's pair too) and prints start_registry's auth YAML for it.
+htpasswd_auth_yaml() {
+  htpasswd -Bbn tester s3cret >"$1"
+  printf 'auth:\n  htpasswd:\n    realm: test-realm\n    path: %s' "$1"
+}
 
 # start_token_server NAME [registry_token_server.py options]: a token server
 # with a key and certificate made in $E2E_TMP/registry-token-NAME (its

@@ -286,10 +286,7 @@ check "the refusal leaves the store as it was" test "$before" = "$(store_snapsho
 source "$(dirname "$0")/conformance/lib.sh"
 T=$E2E_TMP/docker
 mkdir -p "$T"
-trap 'kill $HTTP_PID 2>/dev/null; conf_cleanup; e2e_cleanup' EXIT
-start_dockerd
-make_busybox_rootfs "$T/rootfs.tar"
-docker_cli import "$T/rootfs.tar" busybox:local >/dev/null
+start_dockerd_with_busybox
 ub import "$T/rootfs.tar" busybox:local >/dev/null
 mkdir -p "$T/ctx"
 cat >"$T/ctx/Dockerfile" <<DF

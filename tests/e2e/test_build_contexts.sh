@@ -196,8 +196,7 @@ if command -v dockerd >/dev/null; then
   source "$(dirname "$0")/conformance/lib.sh"
   T=$E2E_TMP/docker
   mkdir -p "$T"
-  trap 'kill $http_pid 2>/dev/null; conf_cleanup; e2e_cleanup' EXIT
-  start_dockerd
+  start_private_dockerd "$T"
   docker_cli import "$E2E_TMP/busybox.tar" busybox >/dev/null
   # Docker writes no line for the container's own name under --network none.
   flags=(--network none --add-host db:10.1.2.3 --add-host v6:2001:db8::1 --ulimit nofile=1024:2048 --shm-size 32m)

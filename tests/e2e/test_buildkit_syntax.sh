@@ -192,10 +192,7 @@ PY
 source "$(dirname "$0")/conformance/lib.sh"
 T=$E2E_TMP/docker
 mkdir -p "$T"
-trap 'conf_cleanup; e2e_cleanup' EXIT
-start_dockerd
-make_busybox_rootfs "$T/rootfs.tar"
-docker_cli import "$T/rootfs.tar" busybox:local >/dev/null
+start_dockerd_with_busybox
 ub import "$T/rootfs.tar" busybox:local >/dev/null
 docker_cli tag busybox:local "busybox:$arch"
 ub tag busybox:local "busybox:$arch"

@@ -65,7 +65,7 @@ mkdir -p "$T/ctx" "$T/out"
 
 ubuild() { "$UBUILD_BIN" --root "$T/ubuild" "$@"; }
 
-start_dockerd
+start_private_dockerd "$T"
 
 # The base: one busybox-static rootfs tar imported into both stores.
 make_busybox_rootfs "$T/rootfs.tar"

@@ -11,50 +11,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-if ! command -v dockerd >/dev/null; then
-  echo "SKIP-FAIL: dockerd is not installed" >&2
-  exit 1
-fi
-# Debian's client matches the 20.10 engine; a newer client elsewhere in PATH
-# negotiates another API and prints deprecation noise.
-if [[ -x /usr/bin/docker ]]; then DOCKER_CLI=/usr/bin/docker; else DOCKER_CLI=docker; fi
-D=$E2E_TMP/docker
-docker_cli() { "$DOCKER_CLI" -H "unix://$D/docker.sock" "$@"; }
-
-stop_dockerd() {
-  local pidfile pid
-  # dockerd first, then the containerd it started.
-  for pidfile in "$D/dockerd.bgpid" "$D/exec/containerd/containerd.pid"; do
-    [[ -f $pidfile ]] || continue
-    pid=$(cat "$pidfile" 2>/dev/null || true)
-    [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || continue
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
-  done
-}
-interop_cleanup() {
-  local rc=$?
-  set +e
-  stop_dockerd
-  (exit "$rc")
-  e2e_cleanup
-}
-trap interop_cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-mkdir -p "$D/data" "$D/exec"
-dockerd --iptables=false --ip6tables=false --bridge=none \
-  --data-root "$D/data" --exec-root "$D/exec" -H "unix://$D/docker.sock" \
-  --pidfile "$D/dockerd.pid" >"$D/dockerd.log" 2>&1 &
-echo $! >"$D/dockerd.bgpid"
-for _ in $(seq 1 300); do
-  [[ -S $D/docker.sock ]] && docker_cli version >/dev/null 2>&1 && break
-  kill -0 "$(cat "$D/dockerd.bgpid")" 2>/dev/null || { tail -30 "$D/dockerd.log"; exit 1; }
-  sleep 0.1
-done
-docker_cli version >/dev/null || { echo "dockerd did not come up"; tail -30 "$D/dockerd.log"; exit 1; }
+start_private_dockerd "$E2E_TMP/docker"
 
 id_of() { "$UBUILD_BIN" --root "$1" inspect "$2" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Id"])'; }
 docker_id() { docker_cli image inspect --format '{{.Id}}' "$1"; }

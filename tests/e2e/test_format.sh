@@ -8,47 +8,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-if ! command -v dockerd >/dev/null; then
-  echo "SKIP-FAIL: dockerd is not installed" >&2
-  exit 1
-fi
-if [[ -x /usr/bin/docker ]]; then DOCKER_CLI=/usr/bin/docker; else DOCKER_CLI=docker; fi
-D=$E2E_TMP/docker
-docker_cli() { "$DOCKER_CLI" -H "unix://$D/docker.sock" "$@"; }
-
-stop_dockerd() {
-  local pidfile pid
-  for pidfile in "$D/dockerd.bgpid" "$D/exec/containerd/containerd.pid"; do
-    [[ -f $pidfile ]] || continue
-    pid=$(cat "$pidfile" 2>/dev/null || true)
-    [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || continue
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
-  done
-}
-format_cleanup() {
-  local rc=$?
-  set +e
-  stop_dockerd
-  (exit "$rc")
-  e2e_cleanup
-}
-trap format_cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-mkdir -p "$D/data" "$D/exec"
-dockerd --iptables=false --ip6tables=false --bridge=none \
-  --data-root "$D/data" --exec-root "$D/exec" -H "unix://$D/docker.sock" \
-  --pidfile "$D/dockerd.pid" >"$D/dockerd.log" 2>&1 &
-echo $! >"$D/dockerd.bgpid"
-for _ in $(seq 1 300); do
-  [[ -S $D/docker.sock ]] && docker_cli version >/dev/null 2>&1 && break
-  kill -0 "$(cat "$D/dockerd.bgpid")" 2>/dev/null || { tail -30 "$D/dockerd.log"; exit 1; }
-  sleep 0.1
-done
-docker_cli version >/dev/null || { echo "dockerd did not come up"; tail -30 "$D/dockerd.log"; exit 1; }
+start_private_dockerd "$E2E_TMP/docker"
 
 # Two images in a docker-save archive: base (one layer with a symlink and
 # a hard link, which Docker's layer size counts as it finds them on disk)

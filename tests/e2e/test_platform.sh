@@ -183,8 +183,7 @@ check "the store is as it was after the refusals" test "$before" = "$(store_snap
 source "$(dirname "$0")/conformance/lib.sh"
 T=$E2E_TMP/docker
 mkdir -p "$T"
-trap 'conf_cleanup; binfmt_restore; e2e_cleanup' EXIT
-start_dockerd
+start_private_dockerd "$T"
 compare() {  # compare WHAT DOCKERFILE_TEXT [build flags...]
   local what=$1 text=$2; shift 2
   build cmp "$text" "$@" >/dev/null

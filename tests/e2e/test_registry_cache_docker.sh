@@ -13,24 +13,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/registry_lib.sh"
 command -v docker-registry >/dev/null || { echo "docker-registry is not installed" >&2; exit 1; }
-command -v dockerd >/dev/null || { echo "SKIP-FAIL: dockerd is not installed" >&2; exit 1; }
-if [[ -x /usr/bin/docker ]]; then DOCKER_CLI=/usr/bin/docker; else DOCKER_CLI=docker; fi
-D=$E2E_TMP/docker
-docker_cli() { "$DOCKER_CLI" -H "unix://$D/docker.sock" "$@"; }
-# dockerd, then the containerd it started: registry_cleanup kills both pids.
-REGISTRY_PIDFILES+=("$D/dockerd.bgpid" "$D/exec/containerd/containerd.pid")
-
-mkdir -p "$D/data" "$D/exec"
-dockerd --iptables=false --ip6tables=false --bridge=none \
-  --data-root "$D/data" --exec-root "$D/exec" -H "unix://$D/docker.sock" \
-  --pidfile "$D/dockerd.pid" >"$D/dockerd.log" 2>&1 &
-echo $! >"$D/dockerd.bgpid"
-for _ in $(seq 1 300); do
-  [[ -S $D/docker.sock ]] && docker_cli version >/dev/null 2>&1 && break
-  kill -0 "$(cat "$D/dockerd.bgpid")" 2>/dev/null || { tail -30 "$D/dockerd.log"; exit 1; }
-  sleep 0.1
-done
-docker_cli version >/dev/null || { echo "dockerd did not come up"; tail -30 "$D/dockerd.log"; exit 1; }
+start_private_dockerd "$E2E_TMP/docker"
 
 e2e_base_image
 reg=$(start_registry classic)
@@ -64,7 +47,7 @@ machine() {
 # Docker without the images it built or pulled since the base: no local cache.
 docker_forget() {
   docker_cli image ls -q --no-trunc | grep -v "$(docker_cli image inspect -f '{{.Id}}' "$reg/base/busybox:1")" |
-    xargs -r "$DOCKER_CLI" -H "unix://$D/docker.sock" rmi -f >/dev/null
+    xargs -r "$DOCKER_CLI" -H "unix://$DOCKERD_DIR/docker.sock" rmi -f >/dev/null
 }
 uid() { "$UBUILD_BIN" --root "$1" inspect "$2" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Id"])'; }
 did() { docker_cli image inspect -f '{{.Id}}' "$1"; }

@@ -17,15 +17,6 @@ for tool in docker-registry skopeo podman curl openssl htpasswd; do
   command -v "$tool" >/dev/null || { echo "$tool is not installed" >&2; exit 1; }
 done
 
-expect_failure() {  # description expected-message-part ub-args...
-  local what=$1 message=$2 before out rc
-  shift 2
-  before=$(store_snapshot)
-  out=$(ub "$@" 2>&1) && rc=0 || rc=$?
-  if [[ $rc -ne 0 && $out == *"$message"* ]]; then pass "$what"; else fail "$what (rc=$rc): $out"; fi
-  check "$what: store unchanged" test "$before" = "$(store_snapshot)"
-}
-
 # A registry that accepts connections and never answers: the pull must
 # give up on its own. It runs in the background while the rest goes on.
 silent_dir=$E2E_TMP/registry-silent
@@ -132,19 +123,9 @@ ROOT=$ROOT_FIRST
 # TLS with a CA the test makes, and htpasswd: ubuild logs in and pushes,
 # podman verifies the certificate against the same CA, pulls and runs.
 tls=$E2E_TMP/tls
+make_test_tls "$tls"
 mkdir -p "$tls/podman"
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tls/ca.key" -out "$tls/ca.crt" -days 1 -subj /CN=ubuild-test-ca 2>/dev/null
-openssl req -newkey rsa:2048 -nodes -keyout "$tls/server.key" -out "$tls/server.csr" -subj /CN=127.0.0.1 2>/dev/null
-printf 'subjectAltName=IP:127.0.0.1\n' >"$tls/san.ext"
-openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.crt" -CAkey "$tls/ca.key" -CAcreateserial -days 1 \
-  -extfile "$tls/san.ext" -out "$tls/server.crt" 2>/dev/null
-htpasswd -Bbn tester s3cret >"$tls/htpasswd"
-sreg=$(start_registry tls "auth:
-  htpasswd:
-    realm: test-realm
-    path: $tls/htpasswd" "  tls:
-    certificate: $tls/server.crt
-    key: $tls/server.key")
+sreg=$(start_registry tls "$(htpasswd_auth_yaml "$tls/htpasswd")" "$(tls_http_yaml "$tls")")
 export UBUILD_CERTS_D=$E2E_TMP/certs.d DOCKER_CONFIG=$E2E_TMP/docker-config
 mkdir -p "$UBUILD_CERTS_D/$sreg"
 cp "$tls/ca.crt" "$UBUILD_CERTS_D/$sreg/ca.crt"
@@ -218,7 +199,7 @@ check "Bearer: an anonymous token pulls a public repository" test "$(image_id "$
 check "... asked for without credentials" grep -qx -- "- repository:public/app:pull" "$tlog"
 check "... and only so" test "$(grep -vc '^- ' "$tlog")" = 0
 ub tag "$treg/public/app:1" "$treg/public/app:2"
-expect_failure "Bearer: an anonymous push is refused, saying to log in" "run 'ubuild login $treg'" push "$treg/public/app:2"
+expect_ub_failure "Bearer: an anonymous push is refused, saying to log in" "run 'ubuild login $treg'" push "$treg/public/app:2"
 ROOT=$ROOT_FIRST
 
 # SIGKILL during a push (slowed so it is mid-upload): the store stays
@@ -274,7 +255,7 @@ PY
 echo $! >"$hostile_dir/pid"
 for _ in $(seq 100); do [[ -s $hostile_dir/port ]] && break; sleep 0.1; done
 hostile=127.0.0.1:$(cat "$hostile_dir/port")
-expect_failure "an oversized manifest" "larger than 4194304 bytes" pull "$hostile/test/huge:1"
+expect_ub_failure "an oversized manifest" "larger than 4194304 bytes" pull "$hostile/test/huge:1"
 
 # The silent registry: refused within a bounded time, saying so.
 wait "$silent_job" || true

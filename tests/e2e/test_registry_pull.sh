@@ -109,25 +109,17 @@ check "--platform linux/amd64 picks the amd64 entry" test \
   "$(ub inspect "$reg/test/ma:1" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Architecture"])')" = amd64
 
 # Bad input: a clear message, a non-zero exit, the store as it was.
-expect_failure() {  # description expected-message-part ub-args...
-  local what=$1 message=$2 before out rc
-  shift 2
-  before=$(store_snapshot)
-  out=$(ub "$@" 2>&1) && rc=0 || rc=$?
-  if [[ $rc -ne 0 && $out == *"$message"* ]]; then pass "$what"; else fail "$what (rc=$rc): $out"; fi
-  check "$what: store unchanged" test "$before" = "$(store_snapshot)"
-}
-expect_failure "bad reference" "invalid reference format: repository name must be lowercase" pull "$reg/Test/x"
-expect_failure "unknown tag" "manifest unknown: $reg/test/multi:nope does not exist" pull "$reg/test/multi:nope"
-expect_failure "unknown platform lists the available ones" \
+expect_ub_failure "bad reference" "invalid reference format: repository name must be lowercase" pull "$reg/Test/x"
+expect_ub_failure "unknown tag" "manifest unknown: $reg/test/multi:nope does not exist" pull "$reg/test/multi:nope"
+expect_ub_failure "unknown platform lists the available ones" \
   "no matching manifest for linux/s390x in the manifest list entries (available: linux/amd64, linux/arm64/v8)" \
   pull --platform linux/s390x "$reg/test/ma:1"
-expect_failure "bad --platform" "invalid platform \"linux\"" pull --platform linux "$reg/test/ma:1"
-expect_failure "wrong diff_id" "but the image config's diff_id is" pull "$reg/test/bad:1"
+expect_ub_failure "bad --platform" "invalid platform \"linux\"" pull --platform linux "$reg/test/ma:1"
+expect_ub_failure "wrong diff_id" "but the image config's diff_id is" pull "$reg/test/bad:1"
 other=sha256:$(printf x | sha256sum | cut -d' ' -f1)
-expect_failure "a digest the registry does not have" "does not exist in the registry" pull "$reg/test/multi@$other"
+expect_ub_failure "a digest the registry does not have" "does not exist in the registry" pull "$reg/test/multi@$other"
 closed=127.0.0.1:$(free_port)
-expect_failure "unreachable registry" "cannot reach registry $closed over HTTPS" pull "$closed/x:1"
+expect_ub_failure "unreachable registry" "cannot reach registry $closed over HTTPS" pull "$closed/x:1"
 
 fresh_store() { rm -rf "$ROOT"; ub images >/dev/null; }
 
@@ -154,21 +146,21 @@ zdigest=$(skopeo inspect --tls-verify=false --format '{{.Digest}}' "docker://$zr
 mfile=$(registry_blob_file zstd "$zdigest")
 cp "$mfile" "$E2E_TMP/manifest.bak"
 python3 -c 'import sys; p = sys.argv[1]; b = open(p, "rb").read(); open(p, "wb").write(b.replace(b"\"schemaVersion\": 2", b"\"schemaVersion\":  2", 1) if b"\"schemaVersion\": 2" in b else b.replace(b"\"schemaVersion\":2", b"\"schemaVersion\": 2", 1))' "$mfile"
-expect_failure "manifest bytes not matching their digest" "manifest digest mismatch: expected $zdigest" pull "$zreg/test/zstd:1"
+expect_ub_failure "manifest bytes not matching their digest" "manifest digest mismatch: expected $zdigest" pull "$zreg/test/zstd:1"
 cp "$E2E_TMP/manifest.bak" "$mfile"
 layer=$(skopeo inspect --tls-verify=false --format '{{index .Layers 1}}' "docker://$zreg/test/zstd:1")
 lfile=$(registry_blob_file zstd "$layer")
 cp "$lfile" "$E2E_TMP/layer.bak"
 python3 -c 'import sys; p = sys.argv[1]; b = bytearray(open(p, "rb").read()); b[len(b) // 2] ^= 0xff; open(p, "wb").write(b)' "$lfile"
-expect_failure "corrupted zstd blob" "not to its digest" pull "$zreg/test/zstd:1"
+expect_ub_failure "corrupted zstd blob" "not to its digest" pull "$zreg/test/zstd:1"
 head -c 100 "$E2E_TMP/layer.bak" >"$lfile"
-expect_failure "truncated blob" "truncated blob: received 100 of" pull "$zreg/test/zstd:1"
+expect_ub_failure "truncated blob" "truncated blob: received 100 of" pull "$zreg/test/zstd:1"
 cp "$E2E_TMP/layer.bak" "$lfile"
 glayer=$(skopeo inspect --tls-verify=false --format '{{index .Layers 1}}' "docker://$reg/test/multi:1")
 gfile=$(registry_blob_file plain "$glayer")
 cp "$gfile" "$E2E_TMP/glayer.bak"
 python3 -c 'import sys; p = sys.argv[1]; b = bytearray(open(p, "rb").read()); b[len(b) // 2] ^= 0xff; open(p, "wb").write(b)' "$gfile"
-expect_failure "corrupted gzip blob (decompressed as it streams)" "not to its digest" pull "$reg/test/multi:1"
+expect_ub_failure "corrupted gzip blob (decompressed as it streams)" "not to its digest" pull "$reg/test/multi:1"
 cp "$E2E_TMP/glayer.bak" "$gfile"
 ub pull -q "$zreg/test/zstd:1" >/dev/null
 check "after the damage is repaired the pull completes" test "$(image_id "$zreg/test/zstd:1")" = "$zstd_id"
@@ -200,42 +192,28 @@ printf 'FROM scratch\nCOPY --from=%s/test/ma:1 /arch /arch\n' "$reg" >"$E2E_TMP/
 ub build -q --platform linux/arm64 -t plat "$E2E_TMP/ctx" >/dev/null
 check "build --platform linux/arm64 pulls COPY --from's arm64 entry" test "$(arch_of "$reg/test/ma:1")" = "arm64 v8"
 printf 'FROM busybox\nFROM %s/test/multi:nope\n' "$reg" >"$E2E_TMP/ctx/Dockerfile"
-expect_failure "a FROM the registry does not have" \
+expect_ub_failure "a FROM the registry does not have" \
   "Dockerfile:2: image \"$reg/test/multi:nope\" is not in the store and pulling it failed (manifest unknown" \
   build "$E2E_TMP/ctx"
 
 # Basic auth (htpasswd), credentials from $DOCKER_CONFIG.
-htpasswd -Bbn tester s3cret >"$E2E_TMP/htpasswd"
-areg=$(start_registry basic "auth:
-  htpasswd:
-    realm: test-realm
-    path: $E2E_TMP/htpasswd")
+areg=$(start_registry basic "$(htpasswd_auth_yaml "$E2E_TMP/htpasswd")")
 skopeo copy -q --dest-tls-verify=false --dest-creds tester:s3cret "docker-archive:$E2E_TMP/multi.tar" \
   "docker://$areg/test/multi:1"
 export DOCKER_CONFIG=$E2E_TMP/docker-config
 fresh_store
-expect_failure "pull without credentials" "unauthorized: authentication required for $areg" pull "$areg/test/multi:1"
+expect_ub_failure "pull without credentials" "unauthorized: authentication required for $areg" pull "$areg/test/multi:1"
 mkdir -p "$DOCKER_CONFIG"
 printf '{"auths":{"%s":{"auth":"%s"}}}' "$areg" "$(printf tester:wrong | base64)" >"$DOCKER_CONFIG/config.json"
-expect_failure "pull with a wrong password" "refused the credentials of tester" pull "$areg/test/multi:1"
+expect_ub_failure "pull with a wrong password" "refused the credentials of tester" pull "$areg/test/multi:1"
 printf '{"auths":{"%s":{"auth":"%s"}}}' "$areg" "$(printf tester:s3cret | base64)" >"$DOCKER_CONFIG/config.json"
 ub pull -q "$areg/test/multi:1" >/dev/null
 check "Basic auth from the docker config pulls the image" test "$(image_id "$areg/test/multi:1")" = "$src_id"
 
 # TLS with a CA the test makes (and htpasswd): trusted only through certs.d.
 tls=$E2E_TMP/tls
-mkdir -p "$tls"
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tls/ca.key" -out "$tls/ca.crt" -days 1 -subj /CN=ubuild-test-ca 2>/dev/null
-openssl req -newkey rsa:2048 -nodes -keyout "$tls/server.key" -out "$tls/server.csr" -subj /CN=127.0.0.1 2>/dev/null
-printf 'subjectAltName=IP:127.0.0.1\n' >"$tls/san.ext"
-openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.crt" -CAkey "$tls/ca.key" -CAcreateserial -days 1 \
-  -extfile "$tls/san.ext" -out "$tls/server.crt" 2>/dev/null
-sreg=$(start_registry tls "auth:
-  htpasswd:
-    realm: test-realm
-    path: $E2E_TMP/htpasswd" "  tls:
-    certificate: $tls/server.crt
-    key: $tls/server.key")
+make_test_tls "$tls"
+sreg=$(start_registry tls "$(htpasswd_auth_yaml "$E2E_TMP/htpasswd")" "$(tls_http_yaml "$tls")")
 mkdir -p "$tls/skopeo"
 cp "$tls/ca.crt" "$tls/skopeo/ca.crt"
 skopeo copy -q --dest-cert-dir "$tls/skopeo" --dest-creds tester:s3cret "docker-archive:$E2E_TMP/multi.tar" \
@@ -243,7 +221,7 @@ skopeo copy -q --dest-cert-dir "$tls/skopeo" --dest-creds tester:s3cret "docker-
 printf '{"auths":{"%s":{"auth":"%s"}}}' "$sreg" "$(printf tester:s3cret | base64)" >"$DOCKER_CONFIG/config.json"
 export UBUILD_CERTS_D=$E2E_TMP/certs.d
 fresh_store
-expect_failure "TLS: an unknown CA is refused, naming where a CA goes" \
+expect_ub_failure "TLS: an unknown CA is refused, naming where a CA goes" \
   "is not signed by a CA ubuild trusts: put the registry's CA certificate in $UBUILD_CERTS_D/HOST[:PORT]/ca.crt" \
   pull "$sreg/test/multi:1"
 mkdir -p "$UBUILD_CERTS_D/$sreg"
@@ -256,9 +234,7 @@ openssl req -newkey rsa:2048 -nodes -keyout "$tls/client.key" -out "$tls/client.
 printf 'extendedKeyUsage=clientAuth\n' >"$tls/client.ext"
 openssl x509 -req -in "$tls/client.csr" -CA "$tls/ca.crt" -CAkey "$tls/ca.key" -CAcreateserial -days 1 \
   -extfile "$tls/client.ext" -out "$tls/client.cert" 2>/dev/null
-mreg=$(start_registry mtls "" "  tls:
-    certificate: $tls/server.crt
-    key: $tls/server.key
+mreg=$(start_registry mtls "" "$(tls_http_yaml "$tls")
     clientcas:
       - $tls/ca.crt")
 cp "$tls/client.cert" "$tls/client.key" "$tls/skopeo/"
@@ -266,38 +242,27 @@ skopeo copy -q --dest-cert-dir "$tls/skopeo" "docker-archive:$E2E_TMP/multi.tar"
 mkdir -p "$UBUILD_CERTS_D/$mreg"
 cp "$tls/ca.crt" "$UBUILD_CERTS_D/$mreg/ca.crt"
 fresh_store
-expect_failure "TLS: without a client certificate the registry refuses" "cannot reach registry $mreg" pull "$mreg/test/multi:1"
+expect_ub_failure "TLS: without a client certificate the registry refuses" "cannot reach registry $mreg" pull "$mreg/test/multi:1"
 cp "$tls/client.cert" "$tls/client.key" "$UBUILD_CERTS_D/$mreg/"
 ub pull -q "$mreg/test/multi:1" >/dev/null
 check "TLS: the client certificate from certs.d is presented" test "$(image_id "$mreg/test/multi:1")" = "$src_id"
 
 # The Bearer flow: distribution's token auth, tokens from a server the test runs.
-tdir=$E2E_TMP/token
-mkdir -p "$tdir"
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tdir/key.pem" -out "$tdir/cert.pem" -days 1 \
-  -subj /CN=ubuild-test-token 2>/dev/null
-python3 "$UBUILD_SOURCE_DIR/tests/e2e/registry_token_server.py" "$tdir/port" "$tdir/key.pem" "$tdir/cert.pem" \
-  test-issuer tester s3cret "$tdir/log" &
-REGISTRY_PIDS+=($!)
-for i in $(seq 100); do [[ -s $tdir/port ]] && break; sleep 0.1; done
-treg=$(start_registry token "auth:
-  token:
-    realm: http://127.0.0.1:$(cat "$tdir/port")/token
-    service: test-registry
-    issuer: test-issuer
-    rootcertbundle: $tdir/cert.pem")
+tport=$(start_token_server pull)
+tlog=$E2E_TMP/registry-token-pull/log
+treg=$(start_registry token "$(token_auth_yaml pull "$tport")")
 skopeo copy -q --dest-tls-verify=false --dest-creds tester:s3cret "docker-archive:$E2E_TMP/multi.tar" \
   "docker://$treg/test/multi:1"
 rm -f "$DOCKER_CONFIG/config.json"
-: >"$tdir/log"
+: >"$tlog"
 fresh_store
-expect_failure "Bearer: an anonymous token is not enough" "unauthorized: authentication required for $treg" \
+expect_ub_failure "Bearer: an anonymous token is not enough" "unauthorized: authentication required for $treg" \
   pull "$treg/test/multi:1"
-check "Bearer: the token request named the repository's pull scope" grep -qx -- "- repository:test/multi:pull" "$tdir/log"
+check "Bearer: the token request named the repository's pull scope" grep -qx -- "- repository:test/multi:pull" "$tlog"
 printf '{"auths":{"http://%s/v2/":{"auth":"%s"}}}' "$treg" "$(printf tester:s3cret | base64)" >"$DOCKER_CONFIG/config.json"
-: >"$tdir/log"
+: >"$tlog"
 ub pull -q "$treg/test/multi:1" >/dev/null
 check "Bearer: a token for the credentials pulls the image" test "$(image_id "$treg/test/multi:1")" = "$src_id"
-check "Bearer: one token served the whole pull" test "$(grep -c '^tester repository:test/multi:pull$' "$tdir/log")" = 1
+check "Bearer: one token served the whole pull" test "$(grep -c '^tester repository:test/multi:pull$' "$tlog")" = 1
 
 e2e_finish

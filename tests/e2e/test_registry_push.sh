@@ -107,15 +107,7 @@ check "the pushed build is in the registry" test "$(skopeo inspect --tls-verify=
   "docker://$reg/test/built:2")" = "$(sed -n 's/^2: digest: \(sha256:[0-9a-f]*\) .*/\1/p' <<<"$out")"
 
 # Docker 20.10 pulls what ubuild pushed, and pushes what ubuild pulls.
-D=$E2E_TMP/docker
-mkdir -p "$D/data" "$D/exec"
-dockerd --iptables=false --ip6tables=false --bridge=none --insecure-registry "$reg" \
-  --data-root "$D/data" --exec-root "$D/exec" -H "unix://$D/docker.sock" \
-  --pidfile "$D/dockerd.pid" >"$D/dockerd.log" 2>&1 &
-REGISTRY_PIDS+=($!)
-REGISTRY_PIDFILES+=("$D/exec/containerd/containerd.pid")
-docker_cli() { /usr/bin/docker -H "unix://$D/docker.sock" "$@"; }
-for _ in $(seq 1 300); do docker_cli version >/dev/null 2>&1 && break; sleep 0.1; done
+start_private_dockerd "$E2E_TMP/docker" --insecure-registry "$reg"
 docker_cli pull -q "$reg/test/app:1" >/dev/null
 check "docker pull of ubuild's push: same image id" test "$(docker_cli image inspect --format '{{.Id}}' "$reg/test/app:1")" = "$id"
 check "docker runs it" test "$(docker_cli run --rm --network none "$reg/test/app:1")" = pushed
@@ -171,26 +163,14 @@ out=$(ub push --compression zstd "$reg/test/zstd:1")
 check "a second zstd push finds every layer" test "$(grep -c ': Layer already exists$' <<<"$out")" = 3
 
 # Bad input.
-expect_failure() {  # description expected-message-part ub-args...
-  local what=$1 message=$2 before out rc
-  shift 2
-  before=$(store_snapshot)
-  out=$(ub "$@" 2>&1) && rc=0 || rc=$?
-  if [[ $rc -ne 0 && $out == *"$message"* ]]; then pass "$what"; else fail "$what (rc=$rc): $out"; fi
-  check "$what: store unchanged" test "$before" = "$(store_snapshot)"
-}
-expect_failure "push of an image the store lacks" "no such image in the store: $reg/test/none:1" push "$reg/test/none:1"
-expect_failure "push with an unknown compression" "unknown compression 'xz'" push --compression xz "$reg/test/app:1"
-expect_failure "push with a level out of range" "gzip's compression level is 0 to 9, not 11" push --compression-level 11 "$reg/test/app:1"
-expect_failure "push of a digest reference" "cannot push a digest reference" push "$reg/test/app@$rdigest"
-htpasswd -Bbn tester s3cret >"$E2E_TMP/htpasswd"
-areg=$(start_registry basic "auth:
-  htpasswd:
-    realm: test-realm
-    path: $E2E_TMP/htpasswd")
+expect_ub_failure "push of an image the store lacks" "no such image in the store: $reg/test/none:1" push "$reg/test/none:1"
+expect_ub_failure "push with an unknown compression" "unknown compression 'xz'" push --compression xz "$reg/test/app:1"
+expect_ub_failure "push with a level out of range" "gzip's compression level is 0 to 9, not 11" push --compression-level 11 "$reg/test/app:1"
+expect_ub_failure "push of a digest reference" "cannot push a digest reference" push "$reg/test/app@$rdigest"
+areg=$(start_registry basic "$(htpasswd_auth_yaml "$E2E_TMP/htpasswd")")
 export DOCKER_CONFIG=$E2E_TMP/docker-config
 ub tag app:1 "$areg/test/app:1"
-expect_failure "push without credentials" "unauthorized: authentication required for $areg" push "$areg/test/app:1"
+expect_ub_failure "push without credentials" "unauthorized: authentication required for $areg" push "$areg/test/app:1"
 check "... and says to log in" bash -c "'$UBUILD_BIN' --root '$ROOT' push '$areg/test/app:1' 2>&1 | grep -q \"run 'ubuild login $areg'\""
 
 # login / logout write and clear the file docker writes.
@@ -213,18 +193,8 @@ check "a second logout" test "$(ub logout "$areg")" = "Not logged in to $areg"
 # TLS with a CA the test makes (and htpasswd), then distribution's token
 # auth: the streamed PATCH goes through both like every other request.
 tls=$E2E_TMP/tls
-mkdir -p "$tls"
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tls/ca.key" -out "$tls/ca.crt" -days 1 -subj /CN=ubuild-test-ca 2>/dev/null
-openssl req -newkey rsa:2048 -nodes -keyout "$tls/server.key" -out "$tls/server.csr" -subj /CN=127.0.0.1 2>/dev/null
-printf 'subjectAltName=IP:127.0.0.1\n' >"$tls/san.ext"
-openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.crt" -CAkey "$tls/ca.key" -CAcreateserial -days 1 \
-  -extfile "$tls/san.ext" -out "$tls/server.crt" 2>/dev/null
-sreg=$(start_registry tls "auth:
-  htpasswd:
-    realm: test-realm
-    path: $E2E_TMP/htpasswd" "  tls:
-    certificate: $tls/server.crt
-    key: $tls/server.key")
+make_test_tls "$tls"
+sreg=$(start_registry tls "$(htpasswd_auth_yaml "$E2E_TMP/htpasswd")" "$(tls_http_yaml "$tls")")
 export UBUILD_CERTS_D=$E2E_TMP/certs.d
 mkdir -p "$UBUILD_CERTS_D/$sreg"
 cp "$tls/ca.crt" "$UBUILD_CERTS_D/$sreg/ca.crt"
@@ -235,26 +205,14 @@ check "TLS + htpasswd: push uploads every layer" test "$(grep -c ': Pushed$' <<<
 check "... to the same digest" grep -q "^1: digest: $rdigest " <<<"$out"
 check "... as streamed PATCHes" test "$(grep -c '"PATCH /v2/test/app/blobs/uploads/[^ ]* HTTP/[0-9.]*" 202 ' "$E2E_TMP/registry-tls/log")" = 3
 
-tdir=$E2E_TMP/token
-mkdir -p "$tdir"
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tdir/key.pem" -out "$tdir/cert.pem" -days 1 \
-  -subj /CN=ubuild-test-token 2>/dev/null
-python3 "$UBUILD_SOURCE_DIR/tests/e2e/registry_token_server.py" "$tdir/port" "$tdir/key.pem" "$tdir/cert.pem" \
-  test-issuer tester s3cret "$tdir/log" &
-REGISTRY_PIDS+=($!)
-for _ in $(seq 100); do [[ -s $tdir/port ]] && break; sleep 0.1; done
-treg=$(start_registry token "auth:
-  token:
-    realm: http://127.0.0.1:$(cat "$tdir/port")/token
-    service: test-registry
-    issuer: test-issuer
-    rootcertbundle: $tdir/cert.pem")
+tport=$(start_token_server push)
+treg=$(start_registry token "$(token_auth_yaml push "$tport")")
 printf '{"auths":{"%s":{"auth":"%s"}}}' "$treg" "$(printf tester:s3cret | base64)" >"$DOCKER_CONFIG/config.json"
 ub tag app:1 "$treg/test/app:1"
 out=$(ub push "$treg/test/app:1")
 check "Bearer: push uploads every layer" test "$(grep -c ': Pushed$' <<<"$out")" = 3
 check "... to the same digest" grep -q "^1: digest: $rdigest " <<<"$out"
 check "... as streamed PATCHes" test "$(grep -c '"PATCH /v2/test/app/blobs/uploads/[^ ]* HTTP/[0-9.]*" 202 ' "$E2E_TMP/registry-token/log")" = 3
-check "... with one token for pull,push" test "$(grep -c '^tester repository:test/app:pull,push$' "$tdir/log")" = 1
+check "... with one token for pull,push" test "$(grep -c '^tester repository:test/app:pull,push$' "$E2E_TMP/registry-token-push/log")" = 1
 
 e2e_finish

@@ -27,8 +27,6 @@ for tool in dockerd setcap newuidmap newgidmap; do
 done
 T=$E2E_TMP/docker
 mkdir -p "$T"
-both_cleanup() { conf_cleanup; e2e_cleanup; }
-trap both_cleanup EXIT
 export SOURCE_DATE_EPOCH=1700000000
 
 # --- the image -----------------------------------------------------------
@@ -57,7 +55,7 @@ tar --numeric-owner --xattrs --xattrs-include=security.capability -C "$fs" -cf "
 ub import "$E2E_TMP/image-rootfs.tar" ubuild-in-docker:test >/dev/null
 ub save -o "$E2E_TMP/image.tar" ubuild-in-docker:test
 
-start_dockerd
+start_private_dockerd "$T"
 docker_cli load -i "$E2E_TMP/image.tar" >/dev/null
 
 # The same build as root on the host, for the id.

@@ -15,7 +15,7 @@ tools=$UBUILD_SOURCE_DIR/tests/e2e/archive_tools.py
 T=$E2E_TMP/docker
 mkdir -p "$T"
 agent_pid=""
-trap '[[ -n $agent_pid ]] && kill "$agent_pid"; conf_cleanup; e2e_cleanup' EXIT
+trap '[[ -n $agent_pid ]] && kill "$agent_pid"; e2e_cleanup' EXIT
 
 # merged IMAGE_TAR DIR: the image's files, layers applied in order.
 merged() { mkdir -p "$2" && python3 "$tools" merged "$1" "$2"; }
@@ -31,9 +31,7 @@ for layer in json.load(t.extractfile("manifest.json"))[0]["Layers"]:
 PY
 }
 
-start_dockerd
-make_busybox_rootfs "$T/rootfs.tar"
-docker_cli import "$T/rootfs.tar" busybox:local >/dev/null
+start_dockerd_with_busybox
 ub import "$T/rootfs.tar" busybox:local >/dev/null
 
 # The secret's value: long and unlikely, so finding it anywhere means a leak.

@@ -47,8 +47,6 @@ sandbox_cleanup() {
   local pid
   for pid in "${SANDBOX_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
   (exit "$rc")
-  conf_cleanup
-  (exit "$rc")
   e2e_cleanup
 }
 trap sandbox_cleanup EXIT
@@ -83,7 +81,7 @@ done
 [[ ${#PROBE_NAMES[@]} -gt 0 ]] || { echo "test_sandbox.sh: no probes (SANDBOX_ONLY=${SANDBOX_ONLY:-})" >&2; exit 1; }
 
 e2e_base_image
-start_dockerd
+start_private_dockerd "$T"
 ub save busybox | docker_cli load >/dev/null
 
 # The snippet's stdout goes to a file, so background children that keep

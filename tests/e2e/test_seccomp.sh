@@ -23,8 +23,6 @@ seccomp_cleanup() {
   set +e
   [[ -n ${SLEEPER:-} ]] && kill "$SLEEPER" 2>/dev/null
   (exit "$rc")
-  conf_cleanup
-  (exit "$rc")
   e2e_cleanup
 }
 trap seccomp_cleanup EXIT
@@ -95,7 +93,7 @@ if ! command -v dockerd >/dev/null; then
   fail "dockerd is not installed: cannot compare with docker run"
   e2e_finish
 fi
-start_dockerd
+start_private_dockerd "$T"
 ub save busybox | docker_cli load >/dev/null
 
 # A profile using each part of the format, built from Docker's own so that

@@ -1,26 +1,14 @@
 # Shared by tests/e2e/test_conformance.sh and tests/bench/build_bench.sh:
-# a private Docker engine and the busybox-static base rootfs.
+# a private Docker engine (dockerd_lib.sh; start_private_dockerd "$T") and
+# the busybox-static base rootfs.
 # Source it; call conf_setup_tmp first, it sets T and installs the cleanup trap.
 
-# Debian's client matches the 20.10 engine; a newer client elsewhere in PATH
-# would print BuildKit deprecation noise and negotiate a different API.
-if [[ -x /usr/bin/docker ]]; then DOCKER_CLI=/usr/bin/docker; else DOCKER_CLI=docker; fi
+source "$(dirname "${BASH_SOURCE[0]}")/../dockerd_lib.sh"
 
 conf_cleanup() {
   local rc=$?
   set +e  # every step below must run, whatever failed before
-  # dockerd first, then the containerd it started (it may outlive dockerd
-  # for a moment and keep files under $T busy).
-  local pidfile pid
-  for pidfile in "${T:-}/dockerd.bgpid" "${T:-}/exec/containerd/containerd.pid"; do
-    [[ -n "${T:-}" && -f "$pidfile" ]] || continue
-    pid=$(cat "$pidfile" 2>/dev/null || true)
-    if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
-      kill "$pid" 2>/dev/null || true
-      for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      kill -9 "$pid" 2>/dev/null || true
-    fi
-  done
+  stop_private_dockerd
   if [[ -n "${T:-}" && -d "$T" ]]; then
     # dockerd or ubuild may leave overlay mounts behind after a crash.
     grep -o " $T/[^ ]*" /proc/self/mounts 2>/dev/null | sort -r | while read -r m; do
@@ -37,29 +25,6 @@ conf_setup_tmp() {
   trap conf_cleanup EXIT
   trap 'exit 130' INT
   trap 'exit 143' TERM
-}
-
-docker_cli() { "$DOCKER_CLI" -H "unix://$T/docker.sock" "$@"; }
-
-start_dockerd() {
-  mkdir -p "$T/data" "$T/exec"
-  dockerd --iptables=false --ip6tables=false --bridge=none \
-    --data-root "$T/data" --exec-root "$T/exec" -H "unix://$T/docker.sock" \
-    --pidfile "$T/dockerd.pid" >"$T/dockerd.log" 2>&1 &
-  local pid=$!
-  # dockerd owns dockerd.pid (it refuses to start if the file exists).
-  echo "$pid" >"$T/dockerd.bgpid"
-  for _ in $(seq 1 300); do
-    if [[ -S "$T/docker.sock" ]] && docker_cli version >/dev/null 2>&1; then
-      return 0
-    fi
-    if ! kill -0 "$pid" 2>/dev/null; then
-      echo "dockerd exited; log:" >&2; tail -30 "$T/dockerd.log" >&2; return 1
-    fi
-    sleep 0.1
-  done
-  echo "dockerd did not answer within 30 s; log:" >&2; tail -30 "$T/dockerd.log" >&2
-  return 1
 }
 
 # Applets the cases and benchmarks call; each becomes bin/<name> -> busybox.
@@ -114,6 +79,14 @@ with open(out, "wb") as fh:
             else:
                 tf.addfile(ti)
 PY
+}
+
+# The private engine in $T, with make_busybox_rootfs's $T/rootfs.tar
+# imported as busybox:local.
+start_dockerd_with_busybox() {
+  start_private_dockerd "$T"
+  make_busybox_rootfs "$T/rootfs.tar"
+  docker_cli import "$T/rootfs.tar" busybox:local >/dev/null
 }
 
 # diff_id of an uncompressed layer tar.
