@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <set>
@@ -14,18 +16,29 @@ namespace ubuild::store::registry {
 namespace {
 
 // The given clients are the workers': the first runs on the calling thread,
-// each item is taken once, and no client serves two threads.
+// each item is taken once, and no client serves two threads. The first three
+// items wait for each other, so each of the three workers must take one of
+// them (a worker cannot take a second item while its first waits); without
+// that wait, two fast threads may finish every item before the caller starts.
 TEST(RunConcurrently, GivenClientsEachServeOneWorkerTheFirstOnTheCaller) {
   HttpClient a, b, c;
   std::mutex mu;
+  std::condition_variable arrived;
+  int waiting = 0;
   std::map<HttpClient*, std::set<std::thread::id>> threads_of;
   std::vector<int> taken(20, 0);
   RunConcurrently(taken.size(), {&a, &b, &c}, [&](HttpClient& http, size_t i) {
-    std::lock_guard lock(mu);
+    std::unique_lock lock(mu);
     threads_of[&http].insert(std::this_thread::get_id());
     ++taken[i];
+    if (i < 3) {
+      ++waiting;
+      arrived.notify_all();
+      arrived.wait_for(lock, std::chrono::seconds(10), [&] { return waiting >= 3; });
+    }
   });
   EXPECT_EQ(taken, std::vector<int>(20, 1));
+  EXPECT_EQ(threads_of.size(), 3u);
   for (const auto& [client, threads] : threads_of) EXPECT_EQ(threads.size(), 1u);
   ASSERT_TRUE(threads_of.count(&a));
   EXPECT_EQ(*threads_of[&a].begin(), std::this_thread::get_id());
