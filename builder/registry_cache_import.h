@@ -34,6 +34,8 @@ class RegistryCacheImport : public RemoteStepCache {
 
   std::optional<std::string> Lookup(const store::Digest& key) override;
   void Materialize(const std::optional<store::Digest>& top_chain) override;
+  std::optional<store::Digest> LinkedLayer(const store::Digest& linked_key,
+                                           const std::optional<store::Digest>& parent) override;
   std::optional<HistoryStep> LookupHistory(const store::ImageConfig& parent, const std::string& created_by) override;
 
   // Where a layer of the imported caches lives, for an exporter that can
