@@ -78,12 +78,12 @@ CMD ["cat", "/seen"]
 DF
 
 # --- A exports; B with another base hits both --link steps -------------------
-A=$(machine A one)
+A=$(machine a one)
 "$UBUILD_BIN" --root "$A" build -q "${SDE[@]}" --cache-to "type=registry,ref=$reg/cache/link:c,mode=max" \
   -t app "$CTX" >/dev/null
 cfg=$(cache_config cache/link c)
 
-B=$(machine B two)
+B=$(machine b two)
 at=$(mark)
 out=$("$UBUILD_BIN" --root "$B" build "${SDE[@]}" --cache-from "type=registry,ref=$reg/cache/link:c" -t app "$CTX" 2>&1)
 check "B, another base: both --link steps hit A's cache" \
@@ -102,7 +102,7 @@ printf 'FROM base\nCOPY --link app/ /srv/app/\nCMD ["ls", "/srv/app"]\n' >"$CTX/
 "$UBUILD_BIN" --root "$A" build -q "${SDE[@]}" --cache-to "type=registry,ref=$reg/cache/link:p,mode=max" \
   -f "$CTX/Dockerfile.push" -t push "$CTX" >/dev/null
 cfg=$(cache_config cache/link p)
-C=$(machine C three)
+C=$(machine c three)
 at=$(mark)
 out=$("$UBUILD_BIN" --root "$C" build "${SDE[@]}" --cache-from "type=registry,ref=$reg/cache/link:p" \
       -f "$CTX/Dockerfile.push" -t "$reg/app/link:1" --push "$CTX" 2>&1)
@@ -118,13 +118,13 @@ check "and pulls whole, with the cold build's files" \
 # --- the linked key is exported by a build that hit every step too ---------
 "$UBUILD_BIN" --root "$A" build -q "${SDE[@]}" --cache-to "type=registry,ref=$reg/cache/link:again,mode=max" \
   -t app "$CTX" >/dev/null
-E=$(machine E four)
+E=$(machine e four)
 out=$("$UBUILD_BIN" --root "$E" build "${SDE[@]}" --cache-from "type=registry,ref=$reg/cache/link:again" -t app "$CTX" 2>&1)
 check "a cache exported by an all-hit build still serves --link on another base" test "$(hits "$out")" = 2
 
 # --- type=inline holds no linked keys (its layers are the image's) ---------
 "$UBUILD_BIN" --root "$A" build -q "${SDE[@]}" --cache-to type=inline -t "$reg/app/inline:1" --push "$CTX" >/dev/null
-F=$(machine F five)
+F=$(machine f five)
 out=$("$UBUILD_BIN" --root "$F" build "${SDE[@]}" --cache-from "$reg/app/inline:1" -t app "$CTX" 2>&1)
 check "an inline cache on another base: a cold build, no error" test "$(hits "$out")" = 0
 check "F's store is consistent" store_ok "$F"
