@@ -54,6 +54,21 @@ YML
   echo "127.0.0.1:$port"
 }
 
+# registry_layer_bytes LOG MARK [DIGEST...]: layer blob bytes GET from a
+# registry (200s in its access log LOG) since MARK, the log's size when the
+# count began (`stat -c %s LOG`), the blobs DIGEST... (configs) aside.
+registry_layer_bytes() {
+  local log=$1 mark=$2; shift 2
+  tail -c +"$((mark + 1))" "$log" | python3 -c '
+import re, sys
+total = 0
+for line in sys.stdin:
+    m = re.search(r"\"GET /v2/[^ ]*/blobs/(sha256:[0-9a-f]{64}) HTTP/1.1\" 200 (\d+)", line)
+    if m and m.group(1) not in sys.argv[1:]:
+        total += int(m.group(2))
+print(total)' "$@"
+}
+
 # The data file of a blob in a registry's storage.
 registry_blob_file() {  # NAME DIGEST
   local hex=${2#sha256:}

@@ -38,16 +38,7 @@ machine() {
   echo "$root"
 }
 # Layer blob bytes GET from the registry since the log was marked.
-layer_bytes() {
-  tail -c +"$(($1 + 1))" "$LOG" | python3 -c '
-import re, sys
-total = 0
-for line in sys.stdin:
-    m = re.search(r"\"GET /v2/[^ ]*/blobs/(sha256:[0-9a-f]{64}) HTTP/1.1\" 200 (\d+)", line)
-    if m and m.group(1) not in sys.argv[1:]:
-        total += int(m.group(2))
-print(total)' "$@"
-}
+layer_bytes() { registry_layer_bytes "$LOG" "$@"; }
 mark() { stat -c %s "$LOG"; }
 cache_config() {
   curl -s -H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://$reg/v2/$1/manifests/$2" |

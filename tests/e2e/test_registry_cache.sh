@@ -32,16 +32,7 @@ machine() {
   echo "$root"
 }
 # Layer blob bytes GET from the registry since the log was marked.
-layer_bytes() {
-  tail -c +"$(($1 + 1))" "$LOG" | python3 -c '
-import re, sys
-total = 0
-for line in sys.stdin:
-    m = re.search(r"\"GET /v2/[^ ]*/blobs/(sha256:[0-9a-f]{64}) HTTP/1.1\" 200 (\d+)", line)
-    if m and m.group(1) not in sys.argv[1:]:
-        total += int(m.group(2))
-print(total)' "$@"
-}
+layer_bytes() { registry_layer_bytes "$LOG" "$@"; }
 mark() { stat -c %s "$LOG"; }
 store_ok() { test "$(echo 0 | python3 "$UBUILD_SOURCE_DIR/tests/e2e/store_check.py" "$1")" = ok; }
 # The cache manifest's config digest (not a layer), and the compressed size
