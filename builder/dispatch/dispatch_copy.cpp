@@ -63,9 +63,10 @@ std::string BuildkitFlags(const parser::CopyInstr& copy) {
 // (the layers the layer goes on), and the ids it gives ("uid:gid") are what
 // the copy uses and part of the linked key: a base where the name means
 // other ids misses. "" when the owner is numeric, with nothing to look up.
+bool NamedOwner(const std::string& chown) { return chown.find_first_not_of("0123456789:") != std::string::npos; }
 std::string LinkedOwner(BuildContext& ctx, const StageState& st, const parser::LocatedInstruction& in,
                         const std::string& chown) {
-  if (chown.find_first_not_of("0123456789:") == std::string::npos) return "";
+  if (!NamedOwner(chown)) return "";
   const std::string who = chown.find(':') == std::string::npos ? chown + ":" + chown : chown;
   ResolvedUser user;
   WithImageRootfs(ctx, st.image.top_chain, [&](const std::filesystem::path& rootfs) {
@@ -123,13 +124,20 @@ void CopyFrom(BuildContext& ctx, StageState& st, const parser::LocatedInstructio
   std::string created_by = NopCreatedByOneSpace(st.Shell(), words);
   store::Digest key = StepCacheKey(st.image, created_by);
   std::optional<store::Digest> linked_key;
-  // Worked out before the probes, so that --cache-to records it on a hit too.
-  if (spec.link) {
+  auto link = [&] {
     const std::string owner = LinkedOwner(ctx, st, in, spec.chown);
     ctx.step_linked_key = linked_key = LinkedLayerKey(words, spec.dest, spec.workdir, owner, ctx.source_date_epoch);
     if (!owner.empty()) spec.chown = owner;
+  };
+  // Worked out before the probes, so that --cache-to records it on a hit
+  // too; but a --chown name needs the stage's rootfs, whose layers a hit
+  // does not fetch from a --cache-from cache for that alone (such a hit
+  // exports no linked key).
+  if (spec.link && (!NamedOwner(spec.chown) || !st.image.top_chain || ctx.store.layers().Exists(*st.image.top_chain))) {
+    link();
   }
   if (ProbeCache(ctx, key, st.image) || ProbeImageHistory(ctx, key, st.image, st.image.config, created_by)) return;
+  if (spec.link && !linked_key) link();
   if (linked_key) {
     if (std::optional<store::Layer> made = ProbeLinkedLayer(ctx, *linked_key)) {
       store::Layer layer = RestackLayer(ctx, *made, st.image.top_chain);
