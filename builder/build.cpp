@@ -256,6 +256,7 @@ void DispatchStep(BuildContext& ctx, StageState& st, const parser::LocatedInstru
                   size_t stage) {
   ctx.step_key.reset();
   ctx.step_alias_key.reset();
+  ctx.step_linked_key.reset();
   const size_t layers_before = std::as_const(st.image.config).diff_ids().size();
   Dispatch(ctx, st, li);
   cache.Record(ctx, st.image, stage, layers_before);
@@ -303,6 +304,7 @@ StageResult RunStage(BuildContext& ctx, const Source& src, const Plan& plan, siz
       // Docker takes --label values literally: no variable expansion.
       ctx.step_key.reset();
       ctx.step_alias_key.reset();
+  ctx.step_linked_key.reset();
       DispatchConfig(ctx, st, li);
       cache.Record(ctx, st.image, i, std::as_const(st.image.config).diff_ids().size());
     }
@@ -382,7 +384,7 @@ store::Digest Build(const BuildOptions& options, store::Store& store, StepRuntim
   if (!src.df.syntax.empty()) log.Line("syntax " + src.df.syntax + ": built by ubuild's own Dockerfile frontend");
   BuildContext ctx{options, store, store::BuildCache(store.root(), store.images()), log, runtime,
                    src.dockerfile_name, src.df.escape, options.context_tar_sums ? DockerIgnore() : DockerIgnore::Load(options.context),
-                   store::layout::ContextDigestCacheDir(store.root()), SourceDateEpoch(options), {}, {}, nullptr, std::nullopt, std::nullopt, {}};
+                   store::layout::ContextDigestCacheDir(store.root()), SourceDateEpoch(options), {}, {}, nullptr, std::nullopt, std::nullopt, std::nullopt, {}};
   const Plan plan = MakePlan(options, src);
   PullBaseImages(options, store, src.df, src.froms, src.platforms, plan.needed, src.dockerfile_name,
                  [&](const std::string& line) { log.Line(line); }, &log);

@@ -83,8 +83,8 @@ class LayerPlacer {
 }  // namespace
 
 void RegistryCacheExport::Record(size_t stage, const Digest& key, const store::ImageConfig& image, const Digest& id,
-                                 bool made_layer, bool has_alias) {
-  Step step{stage, key, image.Serialize(), image.diff_ids(), made_layer, has_alias};
+                                 bool made_layer, bool has_alias, bool linked) {
+  Step step{stage, key, image.Serialize(), image.diff_ids(), made_layer, has_alias, linked};
   // Only a config that is the image byte for byte is worth keeping: a hit
   // must give the same id.
   if (store::Sha256Of(step.config) != id) return;
@@ -97,7 +97,7 @@ std::string RegistryCacheExport::InlineSteps(const std::set<size_t>& image_stage
   store::registry::CacheManifest cache;
   std::set<Digest> keys;
   for (const Step& step : steps_) {
-    if (step.has_alias || image_stages.count(step.stage) == 0 || step.diff_ids.size() > layers.size() ||
+    if (step.has_alias || step.linked || image_stages.count(step.stage) == 0 || step.diff_ids.size() > layers.size() ||
         !std::equal(step.diff_ids.begin(), step.diff_ids.end(), layers.begin()) || !keys.insert(step.key).second) {
       continue;
     }

@@ -26,9 +26,10 @@ class RegistryCacheExport {
  public:
   // One step: its key, the image it ended on and whether it made a layer
   // (the config's last diff_id). `has_alias`: the step is also recorded
-  // under its COPY --from key.
+  // under its COPY --from key. `linked`: `key` is a COPY --link step's
+  // LinkedLayerKey, whose entry only its last layer matters in.
   void Record(size_t stage, const store::Digest& key, const store::ImageConfig& image, const store::Digest& id,
-              bool made_layer, bool has_alias = false);
+              bool made_layer, bool has_alias = false, bool linked = false);
 
   // type=inline: the steps of `image_stages` whose layers are all the
   // image's (whose config `image` is), as kInlineBuildCacheKey's value.
@@ -49,6 +50,9 @@ class RegistryCacheExport {
     // alone: a build that hits it never works out this one, so an inline
     // cache re-exported from a cached build is the same bytes (same id).
     bool has_alias = false;
+    // A LinkedLayerKey: not in type=inline, whose layers are the image's
+    // and no blobs of their own that a builder on another base could fetch.
+    bool linked = false;
   };
   std::vector<Step> steps_;
 };

@@ -134,6 +134,25 @@ std::optional<std::string> RegistryCacheImport::Lookup(const store::Digest& key)
   return it->second;
 }
 
+std::optional<store::Digest> RegistryCacheImport::LinkedLayer(const store::Digest& linked_key,
+                                                             const std::optional<store::Digest>& parent) {
+  auto step = steps_.find(linked_key);
+  if (step == steps_.end()) return std::nullopt;
+  // The step's image on the exporter's base: its last layer is the one the
+  // step made (the exporter records a linked key only for such steps).
+  std::vector<store::Digest> diff_ids;
+  try {
+    diff_ids = store::ParseDiffIds(step->second, "build cache step " + linked_key.str());
+  } catch (const Error&) {
+    return std::nullopt;  // a damaged entry: the step runs
+  }
+  if (diff_ids.empty()) return std::nullopt;
+  auto source = by_diff_id_.find(diff_ids.back());
+  if (source == by_diff_id_.end()) return std::nullopt;  // an inline cache's: no blob of its own to restack
+  chains_.emplace(store::NextChainId(parent, diff_ids.back()), Link{parent, source->second});
+  return diff_ids.back();
+}
+
 void RegistryCacheImport::Materialize(const std::optional<store::Digest>& top_chain) {
   std::vector<store::Digest> missing;  // top first
   for (std::optional<store::Digest> at = top_chain; at && !store_.layers().Exists(*at);) {

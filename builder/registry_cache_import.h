@@ -34,6 +34,8 @@ class RegistryCacheImport : public RemoteStepCache {
 
   std::optional<std::string> Lookup(const store::Digest& key) override;
   void Materialize(const std::optional<store::Digest>& top_chain) override;
+  std::optional<store::Digest> LinkedLayer(const store::Digest& linked_key,
+                                           const std::optional<store::Digest>& parent) override;
   std::optional<HistoryStep> LookupHistory(const store::ImageConfig& parent, const std::string& created_by) override;
   std::optional<std::string> CacheImageConfig(const store::Digest& id) override;
 

@@ -28,6 +28,11 @@ void RegistryCacheUse::Record(const BuildContext& ctx, const StageImage& image, 
     exporter_->Record(stage, *ctx.step_key, image.config, *image.id, made_layer, ctx.step_alias_key.has_value());
   }
   if (ctx.step_alias_key) exporter_->Record(stage, *ctx.step_alias_key, image.config, *image.id, made_layer);
+  // Under this key the entry names the layer alone (another base's builder
+  // restacks it), so it is worth keeping only when the step made one.
+  if (ctx.step_linked_key && made_layer) {
+    exporter_->Record(stage, *ctx.step_linked_key, image.config, *image.id, made_layer, false, true);
+  }
 }
 
 bool RegistryCacheUse::PushOrStore(BuildContext& ctx, const StageResult& result) {

@@ -21,6 +21,7 @@
 
 #include "store/base/error.h"
 #include "store/base/fd.h"
+#include "store/base/file_data_copy.h"
 #include "store/filesystem_sync.h"
 #include "store/layout.h"
 #include "store/xattrs.h"
@@ -30,39 +31,6 @@ namespace ubuild::store {
 namespace fs = std::filesystem;
 
 namespace {
-
-// Below this size one read and one write beat copy_file_range's setup.
-constexpr off_t kSmallFile = 128 << 10;
-
-void CopyBytes(int in, int out, off_t size, const std::string& what) {
-  if (size <= kSmallFile) {
-    std::string buffer(static_cast<size_t>(size), '\0');
-    size_t got = 0;
-    while (got < buffer.size()) {
-      ssize_t n = ::read(in, buffer.data() + got, buffer.size() - got);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) throw SysError("read", what, errno);
-      if (n == 0) throw Error("file shrank while being copied", what);
-      got += static_cast<size_t>(n);
-    }
-    for (size_t put = 0; put < buffer.size();) {
-      ssize_t n = ::write(out, buffer.data() + put, buffer.size() - put);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) throw SysError("write", what, errno);
-      put += static_cast<size_t>(n);
-    }
-    return;
-  }
-  // In the kernel, without a pass through user space (a reflink where the
-  // filesystem has them). Both ends are in the store, on one filesystem.
-  for (off_t done = 0; done < size;) {
-    ssize_t n = ::copy_file_range(in, nullptr, out, nullptr, static_cast<size_t>(size - done), 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw SysError("copy_file_range", what, errno);
-    if (n == 0) throw Error("file shrank while being copied", what);
-    done += n;
-  }
-}
 
 // The walk makes directories, symlinks and special files as it meets them
 // and queues each directory's regular files; threads then copy the queues
@@ -176,11 +144,19 @@ class TreeCopy {
   }
 
   void CopyFile(const Item& file) const {
+    // The same inode under the new chain's name: a committed diff dir is
+    // never written again (overlay mounts it as a read-only lower), so both
+    // chains can hold it, and removing either only unlinks its own names.
+    if (::link(file.from.c_str(), file.to.c_str()) == 0) return;
+    // EMLINK: the inode has as many names as the filesystem allows; EPERM:
+    // protected_hardlinks refused a file we do not own; EXDEV: the store
+    // spans filesystems. Each gets a copy of its own instead.
+    if (errno != EMLINK && errno != EPERM && errno != EXDEV) throw SysError("link", file.to.string(), errno);
     Fd in(::open(file.from.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
     if (!in.valid()) throw SysError("open", file.from.string(), errno);
     Fd out(::open(file.to.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (!out.valid()) throw SysError("open", file.to.string(), errno);
-    CopyBytes(in.get(), out.get(), file.st.st_size, file.from.string());
+    CopyFileData(in.get(), out.get(), file.st.st_size, file.from.string(), FileDataCopyOptions{nullptr, true});
     FileMetadata(in.get(), out.get(), file.from, file.to, file.st);
     out.Close(file.to.string());
   }

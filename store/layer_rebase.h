@@ -2,11 +2,13 @@
 // A registered layer's diff made again as a pending layer of its own, to be
 // registered on another parent (COPY --link reused on a changed base, as
 // BuildKit rebases a linked copy). A layer's diff dir belongs to its chain
-// (removing the chain removes it), so the new chain gets a copy: every
-// entry with its content, owner, mode, xattrs (whiteouts and opaque marks
-// included) and mtime, hard links within the layer kept as links, and the
-// source's tar-split, so the copy's replay gives the source's tar bytes and
-// its diff_id. Nothing (file, inode, record) is shared with the source.
+// (removing the chain removes it), so the new chain gets a tree of its own:
+// directories, symlinks and special files (whiteouts) made again with their
+// owner, mode, xattrs (opaque marks included) and mtime; regular files hard
+// linked to the source's inodes, which no one writes once committed (a
+// file link() refuses is copied instead), hard links within the layer kept
+// as links; and the source's tar-split, so the replay gives the source's
+// tar bytes and its diff_id. Removing either chain leaves the other whole.
 #include <filesystem>
 
 #include "store/layer_store.h"

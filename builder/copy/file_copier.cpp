@@ -13,6 +13,7 @@
 
 #include "store/base/directory_names.h"
 #include "store/base/error.h"
+#include "store/base/file_data_copy.h"
 
 namespace ubuild::builder {
 
@@ -100,48 +101,8 @@ void FileCopier::RemoveExisting(int dir_fd, const std::string& name, const std::
 }
 
 void FileCopier::CopyData(int in, int out, off_t size, const std::string& rel) {
-  off_t done = 0;
-  // copy_file_range pays a setup cost that read+write beats for small files.
-  bool use_cfr = try_copy_file_range_.load(std::memory_order_relaxed);
-  if (use_cfr && size >= (off_t{1} << 16)) {
-    while (done < size) {
-      ssize_t n = copy_file_range(in, nullptr, out, nullptr, static_cast<size_t>(size - done), 0);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        if (done == 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP ||
-                          errno == EBADF || errno == EPERM)) {
-          try_copy_file_range_ = false;  // this pair of filesystems can't: read/write from now on
-          use_cfr = false;
-          break;
-        }
-        throw SysError("copy_file_range", Show(rel), errno);
-      }
-      if (n == 0) return;  // the source shrank
-      done += n;
-    }
-    if (use_cfr) return;
-  }
   // Exactly `size` bytes (the size Docker's tar header would carry).
-  static thread_local std::vector<char> buf(1 << 17);
-  while (done < size) {
-    const size_t want = static_cast<size_t>(std::min<off_t>(size - done, static_cast<off_t>(buf.size())));
-    ssize_t n = read(in, buf.data(), want);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw SysError("read", Show(rel), errno);
-    }
-    if (n == 0) break;
-    ssize_t off = 0;
-    while (off < n) {
-      ssize_t w = write(out, buf.data() + off, static_cast<size_t>(n - off));
-      if (w < 0) {
-        if (errno == EINTR) continue;
-        throw SysError("write", Show(rel), errno);
-      }
-      off += w;
-    }
-    done += n;
-  }
+  CopyFileData(in, out, size, Show(rel), FileDataCopyOptions{&try_copy_file_range_, false});
 }
 
 void FileCopier::ApplyMeta(int fd, const std::string& rel, const struct stat& st, bool is_symlink, int dir_fd,

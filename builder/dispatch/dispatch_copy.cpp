@@ -11,6 +11,7 @@
 #include "builder/dispatch/history_text.h"
 #include "builder/dispatch/layer_step.h"
 #include "builder/rootfs/overlay_mount.h"
+#include "builder/rootfs/user_lookup.h"
 #include "builder/dispatch/step_commit.h"
 #include "store/base/error.h"
 #include "store/base/strings.h"
@@ -57,6 +58,28 @@ std::string BuildkitFlags(const parser::CopyInstr& copy) {
   return out;
 }
 
+// COPY --link --chown with a user or group name: the linked copy's empty
+// rootfs has no /etc/passwd, so the name is looked up in the stage's rootfs
+// (the layers the layer goes on), and the ids it gives ("uid:gid") are what
+// the copy uses and part of the linked key: a base where the name means
+// other ids misses. "" when the owner is numeric, with nothing to look up.
+bool NamedOwner(const std::string& chown) { return chown.find_first_not_of("0123456789:") != std::string::npos; }
+std::string LinkedOwner(BuildContext& ctx, const StageState& st, const parser::LocatedInstruction& in,
+                        const std::string& chown) {
+  if (!NamedOwner(chown)) return "";
+  const std::string who = chown.find(':') == std::string::npos ? chown + ":" + chown : chown;
+  ResolvedUser user;
+  WithImageRootfs(ctx, st.image.top_chain, [&](const std::filesystem::path& rootfs) {
+    try {
+      user = ResolveUser(rootfs, who);
+    } catch (const Error& e) {
+      throw StepError(ctx, in, "--chown=" + chown + " with --link (looked up in the stage's /etc/passwd and /etc/group): " +
+                                   e.what());
+    }
+  });
+  return std::to_string(user.uid) + ":" + std::to_string(user.gid);
+}
+
 void FetchRemoteSources(BuildContext& ctx, const parser::LocatedInstruction& in, const parser::CopyInstr& copy,
                         std::optional<FetchDir>& dir, CopySpec& spec) {
   for (const std::string& source : copy.sources) {
@@ -100,10 +123,22 @@ void CopyFrom(BuildContext& ctx, StageState& st, const parser::LocatedInstructio
   const std::string words = name + " " + flags + hash + " in " + spec.dest + " ";
   std::string created_by = NopCreatedByOneSpace(st.Shell(), words);
   store::Digest key = StepCacheKey(st.image, created_by);
-  if (ProbeCache(ctx, key, st.image) || ProbeImageHistory(ctx, key, st.image, st.image.config, created_by)) return;
   std::optional<store::Digest> linked_key;
-  if (spec.link) {
-    linked_key = LinkedLayerKey(words, spec.dest, spec.workdir, ctx.source_date_epoch);
+  auto link = [&] {
+    const std::string owner = LinkedOwner(ctx, st, in, spec.chown);
+    ctx.step_linked_key = linked_key = LinkedLayerKey(words, spec.dest, spec.workdir, owner, ctx.source_date_epoch);
+    if (!owner.empty()) spec.chown = owner;
+  };
+  // Worked out before the probes, so that --cache-to records it on a hit
+  // too; but a --chown name needs the stage's rootfs, whose layers a hit
+  // does not fetch from a --cache-from cache for that alone (such a hit
+  // exports no linked key).
+  if (spec.link && (!NamedOwner(spec.chown) || !st.image.top_chain || ctx.store.layers().Exists(*st.image.top_chain))) {
+    link();
+  }
+  if (ProbeCache(ctx, key, st.image) || ProbeImageHistory(ctx, key, st.image, st.image.config, created_by)) return;
+  if (spec.link && !linked_key) link();
+  if (linked_key) {
     if (std::optional<store::Layer> made = ProbeLinkedLayer(ctx, *linked_key)) {
       store::Layer layer = RestackLayer(ctx, *made, st.image.top_chain);
       ctx.log.UsingCache();
@@ -112,6 +147,7 @@ void CopyFrom(BuildContext& ctx, StageState& st, const parser::LocatedInstructio
       RecordLinkedLayer(ctx, *linked_key, *st.image.id);
       return;
     }
+    if (ProbeRemoteLinkedLayer(ctx, *linked_key, st.image, created_by)) return;
   }
   std::optional<store::Layer> layer = MakeLayer(ctx, st.image.top_chain, [&](const std::filesystem::path& rootfs) {
     ProgressTask copying(&ctx.log, "copying files");

@@ -24,6 +24,13 @@ class RemoteStepCache {
   // Registers the layer chain ending at `top_chain` (a config's
   // TopChainId) as far as the store lacks it, bottom first.
   virtual void Materialize(const std::optional<store::Digest>& top_chain) = 0;
+  // COPY --link's hit on a changed base: the diff_id of the layer the step
+  // recorded under `linked_key` (LinkedLayerKey) made, on whatever base,
+  // when the cache holds its blob. That layer on `parent` (its chain
+  // NextChainId(parent, diff_id)) is then one Materialize can make: the
+  // blob is fetched only if it is needed, and registered on `parent`.
+  virtual std::optional<store::Digest> LinkedLayer(const store::Digest& linked_key,
+                                                   const std::optional<store::Digest>& parent) = 0;
 
   // The step whose created_by text is `created_by`, on a parent with the
   // history and layers of `parent`, found in

@@ -51,6 +51,7 @@ struct BuildContext {
   RemoteStepCache* remote_cache = nullptr;      // --cache-from; nullptr: none
   std::optional<store::Digest> step_key;        // the key of the step last probed, for --cache-to
   std::optional<store::Digest> step_alias_key;  // its COPY --from key (CopyFromCacheKey), for --cache-to
+  std::optional<store::Digest> step_linked_key;  // its COPY --link key (LinkedLayerKey), for --cache-to
   std::map<std::string, std::string> bind_source_hashes;  // RUN --mount=type=bind context source -> its hash
 };
 

@@ -2,6 +2,7 @@
 
 #include "builder/dispatch/step_image.h"
 #include "store/base/error.h"
+#include "store/chain_id.h"
 #include "store/source_date_epoch.h"
 
 namespace ubuild::builder {
@@ -33,10 +34,11 @@ store::Digest CopyFromCacheKey(const StageImage& parent, const store::Digest& so
 }
 
 store::Digest LinkedLayerKey(const std::string& words, const std::string& dest, const std::string& workdir,
-                             const std::optional<int64_t>& source_date_epoch) {
+                             const std::string& owner, const std::optional<int64_t>& source_date_epoch) {
   store::Json key = store::Json::object();
   key["linked"] = words;
   if (dest.empty() || dest[0] != '/') key["workdir"] = workdir;
+  if (!owner.empty()) key["owner"] = owner;
   if (source_date_epoch) key["source_date_epoch"] = *source_date_epoch;
   return store::Sha256Of(key.dump(-1, ' ', false, store::Json::error_handler_t::replace));
 }
@@ -63,15 +65,11 @@ void RecordLinkedLayer(BuildContext& ctx, const store::Digest& key, const store:
   ctx.cache.Record(key, image_id);
 }
 
-// A hit in --cache-from: the step's image is the recorded config, whose
-// layers may not be here yet. Like a config-only step's, it is not stored
-// until a later step or the stage's end stores an image above it.
-bool ProbeRemoteCache(BuildContext& ctx, const store::Digest& key, StageImage& image) {
-  if (ctx.options.no_cache || ctx.remote_cache == nullptr) return false;
-  std::optional<std::string> bytes = ctx.remote_cache->Lookup(key);
-  if (!bytes) return false;
-  store::Digest id = store::Sha256Of(*bytes);
-  store::ImageConfig config = store::ImageConfig::Parse(*bytes, id.str());
+namespace {
+
+// `image` moves to `config` (whose id is `id`), an image the cache's layers
+// make: stored already, or left unstored above the stage's stored image.
+void UseRemoteImage(BuildContext& ctx, StageImage& image, store::ImageConfig config, const store::Digest& id) {
   store::Store::Scope adding = ctx.store.Adding();
   if (ctx.store.images().Exists(id)) {
     ctx.store.Pin(id);
@@ -85,6 +83,35 @@ bool ProbeRemoteCache(BuildContext& ctx, const store::Digest& key, StageImage& i
   image.id = id;
   ctx.log.UsingCache();
   ctx.log.StepDone(id.str());
+}
+
+}  // namespace
+
+// A hit in --cache-from: the step's image is the recorded config, whose
+// layers may not be here yet. Like a config-only step's, it is not stored
+// until a later step or the stage's end stores an image above it.
+bool ProbeRemoteCache(BuildContext& ctx, const store::Digest& key, StageImage& image) {
+  if (ctx.options.no_cache || ctx.remote_cache == nullptr) return false;
+  std::optional<std::string> bytes = ctx.remote_cache->Lookup(key);
+  if (!bytes) return false;
+  store::Digest id = store::Sha256Of(*bytes);
+  UseRemoteImage(ctx, image, store::ImageConfig::Parse(*bytes, id.str()), id);
+  return true;
+}
+
+bool ProbeRemoteLinkedLayer(BuildContext& ctx, const store::Digest& linked_key, StageImage& image,
+                            const std::string& created_by) {
+  if (ctx.options.no_cache || ctx.remote_cache == nullptr) return false;
+  std::optional<store::Digest> diff_id = ctx.remote_cache->LinkedLayer(linked_key, image.top_chain);
+  if (!diff_id) return false;
+  // The config a cold build on this base writes: only the layer is the
+  // cache's, the parent and history are this build's.
+  store::Layer layer;
+  layer.diff_id = *diff_id;
+  layer.chain_id = store::NextChainId(image.top_chain, *diff_id);
+  store::ImageConfig config = ChildConfig(image, image.config, created_by, StepCreated(ctx), layer);
+  const store::Digest id = config.Id();
+  UseRemoteImage(ctx, image, std::move(config), id);
   return true;
 }
 

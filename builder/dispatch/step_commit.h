@@ -35,12 +35,18 @@ bool ProbeRemoteCache(BuildContext& ctx, const store::Digest& key, StageImage& i
 // as BuildKit keys a linked copy, so the layer is found again on a changed
 // base. `words` is the history text after the shell (instruction, flags,
 // source hash, dest); WORKDIR counts only for a relative dest, and
-// SOURCE_DATE_EPOCH because it clamps the layer's mtimes.
+// SOURCE_DATE_EPOCH because it clamps the layer's mtimes. `owner`: the
+// "uid:gid" a --chown name resolved to on this stage ("" for none or ids).
 store::Digest LinkedLayerKey(const std::string& words, const std::string& dest, const std::string& workdir,
-                             const std::optional<int64_t>& source_date_epoch);
+                             const std::string& owner, const std::optional<int64_t>& source_date_epoch);
 // The layer a --link step with that key made, on whatever base, when its
 // image and layer are still here (and without --no-cache); pinned.
 std::optional<store::Layer> ProbeLinkedLayer(BuildContext& ctx, const store::Digest& key);
+// The same for a --cache-from cache: a hit moves `image` (unstored) to the
+// step's image on this base, whose layer the cache's blob makes when a
+// later step or the end of the build needs it (a --push mounts it instead).
+bool ProbeRemoteLinkedLayer(BuildContext& ctx, const store::Digest& linked_key, StageImage& image,
+                            const std::string& created_by);
 // Points `key` at `image_id`, the image whose top layer the step made.
 void RecordLinkedLayer(BuildContext& ctx, const store::Digest& key, const store::Digest& image_id);
 // A hit in a --cache-from image's history (Docker's classic form): the

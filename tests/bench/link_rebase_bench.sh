@@ -1,7 +1,7 @@
 #!/bin/bash
 # COPY --link rebase benchmark (issue 13): a build whose base changed, with
-# the COPY step `--link` (a cache hit: the layer made before is copied onto
-# the new base, store/layer_rebase) against the same COPY without --link (a
+# the COPY step `--link` (a cache hit: the layer made before is restacked on
+# the new base by hard links, store/layer_rebase) against the same COPY without --link (a
 # miss: the files are copied and the layer hashed again), for a context of
 # many small files and one of a few large ones. Each run changes the base's
 # top layer first (a COPY of a one-line file, no RUN), so every figure is

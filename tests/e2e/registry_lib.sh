@@ -55,18 +55,22 @@ YML
 
 # The registry NAME's access log position, for registry_blob_bytes.
 registry_log_mark() { stat -c %s "$E2E_TMP/registry-$1/log"; }
-# registry_blob_bytes NAME MARK [DIGEST...]: the bytes of the blobs GET
-# from registry NAME since MARK, but those of the DIGESTs (configs).
-registry_blob_bytes() {
-  local log=$E2E_TMP/registry-$1/log
-  tail -c +"$(($2 + 1))" "$log" | python3 -c '
+# registry_blob_bytes NAME MARK [DIGEST...]: registry_layer_bytes of the
+# registry NAME started by start_registry.
+registry_blob_bytes() { registry_layer_bytes "$E2E_TMP/registry-$1/log" "${@:2}"; }
+# registry_layer_bytes LOG MARK [DIGEST...]: layer blob bytes GET from a
+# registry (200s in its access log LOG) since MARK, the log's size when the
+# count began (`stat -c %s LOG`), the blobs DIGEST... (configs) aside.
+registry_layer_bytes() {
+  local log=$1 mark=$2; shift 2
+  tail -c +"$((mark + 1))" "$log" | python3 -c '
 import re, sys
 total = 0
 for line in sys.stdin:
     m = re.search(r"\"GET /v2/[^ ]*/blobs/(sha256:[0-9a-f]{64}) HTTP/1.1\" 200 (\d+)", line)
     if m and m.group(1) not in sys.argv[1:]:
         total += int(m.group(2))
-print(total)' "${@:3}"
+print(total)' "$@"
 }
 # registry_image_layers HOST REPO TAG: "digest size" of each layer blob of
 # a Docker schema2 image, bottom first.

@@ -236,11 +236,17 @@ check "the rebased image is the cold build's, id for id" test "$(ub inspect -f '
 no_dir_mtime() { awk '$2 ~ /^d/ {NF--} {print}'; }
 check "and so are its files (modes, owners, sizes, file mtimes)" \
   test "$(listing rebase-2 srv seen base-file | no_dir_mtime)" = "$(listing rebase-cold srv seen base-file | no_dir_mtime)"
+# The rebase links the files instead of copying them: the two diff dirs
+# hold one inode per regular file (layer dirs are never written once made).
+ino_of() { stat -c %i "$ROOT/overlay2/$(cache_id_of "$1" 3)/diff/srv/docs/sub/c.md"; }
+check "the rebased layer shares its regular files' inodes with the source layer" \
+  test "$(ino_of rebase-1)" = "$(ino_of rebase-2)"
 # The old chain goes; the rebased one needs nothing of it, and the key now
 # names the newer image, so a third base hits too.
 ub rmi rebase-1 >/dev/null && ub prune >/dev/null
 check "with the first image removed, the rebased layer still replays to its diff_id" \
   ub save -o "$E2E_TMP/rebase-2.tar" rebase-2
+check "and its files are still there" test -s "$ROOT/overlay2/$(cache_id_of rebase-2 3)/diff/srv/docs/sub/c.md"
 build rebase-base 'FROM busybox
 RUN echo three > /base-file
 '
@@ -255,10 +261,39 @@ RUN echo four > /base-file
 printf 'FROM rebase-base\nCOPY docs /srv/docs/\n' >"$CTX/Dockerfile"
 check "a COPY without --link still misses on a changed base" \
   bash -c '! "$1" --root "$2" build "$3" | grep -q "Using cache"' _ "$UBUILD_BIN" "$ROOT" "$CTX"
+
+# --link --chown=NAME: the linked copy's empty rootfs has no /etc/passwd, so
+# names are looked up in the stage's (the layers the copy goes on); the ids
+# they give are in the linked key, so a base where the name means other ids
+# misses instead of taking the layer with the old owner.
+build link-chown 'FROM busybox
+RUN echo "svc:x:4321:4322::/:/bin/sh" >> /etc/passwd && echo "svc:x:4322:" >> /etc/group && echo "svcg:x:4323:" >> /etc/group
+COPY --link --chown=svc docs /srv/a/
+COPY --link --chown=app:svcg docs /srv/b/
+COPY --link --chown=svc:0 docs /srv/c/
+'
+check "--link --chown=NAME takes the ids from the stage's passwd and group" \
+  test "$(listing link-chown srv/a/a.md srv/b/a.md srv/c/a.md | cut -d' ' -f1,3,4)" = "srv/a/a.md 4321 4322
+srv/b/a.md 1000 4323
+srv/c/a.md 4321 0"
+build link-chown-base 'FROM busybox
+RUN echo "svc:x:4321:4322::/:/bin/sh" >> /etc/passwd
+'
+printf 'FROM link-chown-base\nCOPY --link --chown=svc:0 docs /srv/c/\n' >"$CTX/Dockerfile"
+ub build -q -t link-chown-1 "$CTX" >/dev/null
+build link-chown-base 'FROM busybox
+RUN echo "svc:x:4999:4322::/:/bin/sh" >> /etc/passwd
+'
+printf 'FROM link-chown-base\nCOPY --link --chown=svc:0 docs /srv/c/\n' >"$CTX/Dockerfile"
+log=$(ub build -t link-chown-2 "$CTX")
+check "a base where the name means another uid misses the --link step" bash -c '! grep -q "Using cache" <<<"$1"' _ "$log"
+check "and the copy takes the new uid" test "$(listing link-chown-2 srv/c/a.md | cut -d' ' -f3)" = 4999
 unset SOURCE_DATE_EPOCH
 
 # --- bad input ------------------------------------------------------------------
 fails "COPY --bogus=1 docs /d/" "Dockerfile:2: unknown flag: --bogus"
+fails "COPY --link --chown=nosuchuser docs /d/" "Dockerfile:2: --chown=nosuchuser with --link (looked up in the stage's /etc/passwd and /etc/group): "
+fails "COPY --link --chown=app:nosuchgroup docs /d/" "Dockerfile:2: --chown=app:nosuchgroup with --link"
 fails "ADD --parents docs /d/" "Dockerfile:2: unknown flag: --parents"
 fails "COPY --keep-git-dir docs /d/" "Dockerfile:2: unknown flag: --keep-git-dir"
 fails "COPY --exclude=[ docs /d/" "Dockerfile:2: --exclude: "

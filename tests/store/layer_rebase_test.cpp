@@ -80,7 +80,7 @@ class LayerRebaseTest : public ::testing::Test {
   }
 };
 
-TEST_F(LayerRebaseTest, SameDiffOnAnotherParentSharesNothing) {
+TEST_F(LayerRebaseTest, SameDiffOnAnotherParentSharesOnlyFileInodes) {
   if (::geteuid() != 0) GTEST_SKIP() << "whiteouts (mknod) and trusted.* xattrs need root";
   Layer base_a = CommitFiles({{"a", "1"}}, std::nullopt);
   Layer base_b = CommitFiles({{"b", "2"}}, std::nullopt);
@@ -108,7 +108,13 @@ TEST_F(LayerRebaseTest, SameDiffOnAnotherParentSharesNothing) {
   EXPECT_EQ(copy.size, source->size);
   EXPECT_NE(copy.cache_id, source->cache_id);
   EXPECT_NE(copy.link, source->link);
-  EXPECT_NE(InodeOf(copy.diff_dir / "app/docs/a.md"), InodeOf(source->diff_dir / "app/docs/a.md"));
+  // Regular files are the source's inodes under new names; directories,
+  // symlinks and whiteouts are the copy's own.
+  EXPECT_EQ(InodeOf(copy.diff_dir / "app/docs/a.md"), InodeOf(source->diff_dir / "app/docs/a.md"));
+  EXPECT_EQ(InodeOf(copy.diff_dir / "app/big.bin"), InodeOf(source->diff_dir / "app/big.bin"));
+  EXPECT_NE(InodeOf(copy.diff_dir / "app/docs"), InodeOf(source->diff_dir / "app/docs"));
+  EXPECT_NE(InodeOf(copy.diff_dir / "app/readme"), InodeOf(source->diff_dir / "app/readme"));
+  EXPECT_NE(InodeOf(copy.diff_dir / "a"), InodeOf(source->diff_dir / "a"));
   EXPECT_EQ(InodeOf(copy.diff_dir / "app/docs/a.md"), InodeOf(copy.diff_dir / "app/docs/same.md"))
       << "a hard link within the layer stays one";
   EXPECT_EQ(ReadFile(layout::CacheLowerFile(store_.root(), copy.cache_id)), "l/" + base_b.link);
@@ -117,10 +123,35 @@ TEST_F(LayerRebaseTest, SameDiffOnAnotherParentSharesNothing) {
   // The source goes; the copy replays to the same bytes on its own.
   StringSink before;
   layers_.WriteTar(*source, before);
+  const std::vector<std::string> entries = Entries(copy.diff_dir);
   layers_.Remove(source->chain_id);
+  EXPECT_EQ(Entries(copy.diff_dir), entries) << "removing the source unlinks only its own names";
   StringSink after;
   layers_.WriteTar(copy, after);
   EXPECT_EQ(after.out, before.out);
+}
+
+TEST_F(LayerRebaseTest, ARebaseOfARebaseKeepsLinksWithinTheLayer) {
+  // Every file of a rebased layer has two names (one per chain), so "more
+  // than one link" no longer means a link within the layer: a second
+  // rebase must still link each name to its own inode, not pair them up.
+  Layer base_a = CommitFiles({{"a", "1"}}, std::nullopt);
+  Layer base_b = CommitFiles({{"b", "2"}}, std::nullopt);
+  Layer base_c = CommitFiles({{"c", "3"}}, std::nullopt);
+  PendingLayer p = layers_.CreatePending();
+  Put(p.diff_dir / "one", "1");
+  Put(p.diff_dir / "two", "2");
+  fs::create_hard_link(p.diff_dir / "one", p.diff_dir / "also-one");
+  std::optional<Layer> source = layers_.Commit(p, base_a.chain_id);
+  ASSERT_TRUE(source);
+  Layer second = Rebase(*source, base_b.chain_id);
+  Layer third = Rebase(second, base_c.chain_id);
+  EXPECT_EQ(Entries(third.diff_dir), Entries(source->diff_dir));
+  EXPECT_EQ(InodeOf(third.diff_dir / "one"), InodeOf(third.diff_dir / "also-one"));
+  EXPECT_NE(InodeOf(third.diff_dir / "one"), InodeOf(third.diff_dir / "two"));
+  layers_.Remove(source->chain_id);
+  layers_.Remove(second.chain_id);
+  EXPECT_EQ(ReadFile(third.diff_dir / "two"), "2");
 }
 
 TEST_F(LayerRebaseTest, AMissingTarSplitFailsAndLeavesNothing) {
