@@ -80,6 +80,9 @@ class OneImage : public RemoteStepCache {
   explicit OneImage(std::string bytes) : bytes_(std::move(bytes)) {}
   std::optional<std::string> Lookup(const store::Digest&) override { return std::nullopt; }
   void Materialize(const std::optional<store::Digest>&) override {}
+  std::optional<store::Digest> LinkedLayer(const store::Digest&, const std::optional<store::Digest>&) override {
+    return std::nullopt;
+  }
   std::optional<HistoryStep> LookupHistory(const store::ImageConfig&, const std::string&) override { return std::nullopt; }
   std::optional<std::string> CacheImageConfig(const store::Digest& id) override {
     if (id != store::Sha256Of(bytes_)) return std::nullopt;
