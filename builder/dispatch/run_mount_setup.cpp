@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -162,16 +161,31 @@ void WithMountSourceImages(BuildContext& ctx, const parser::LocatedInstruction& 
   from(0);
 }
 
+namespace {
+
+// One call for each empty dir and file a step made; a dir the RUN wrote
+// into (a rw bind's upperdir) takes a walk.
+void RemoveMade(const fs::path& p) {
+  if (::rmdir(p.c_str()) == 0 || errno == ENOENT) return;
+  if (errno == ENOTDIR && ::unlink(p.c_str()) == 0) return;
+  std::error_code ec;
+  fs::remove_all(p, ec);
+}
+
+}  // namespace
+
 struct ActiveRunMounts::Held {
-  fs::path scratch_path;
-  bool scratch_made = false;
+  BuildTmpfs* tmpfs = nullptr;
+  fs::path session_dir;
+  fs::path step_dir;        // on the build's tmpfs: secrets, views' mount points
+  std::string disk_prefix;  // beside the rootfs: rw binds' upper and work dirs, file copies
+  std::vector<fs::path> made;  // removed in reverse order
   std::vector<std::unique_ptr<OverlayMount>> overlays;
   std::vector<Fd> locks;
   std::vector<std::unique_ptr<SshAgent>> agents;
   std::vector<std::unique_ptr<SshRelay>> relays;
   std::map<fs::path, fs::path> locked;  // cache base -> the instance this RUN holds (a second mount of it reuses it)
   fs::path agent_dir;  // short: a socket's path must fit sun_path's 108 bytes
-  bool secrets_mounted = false;
 
   ~Held() {
     agents.clear();
@@ -179,18 +193,25 @@ struct ActiveRunMounts::Held {
     std::error_code ec;
     if (!agent_dir.empty()) fs::remove_all(agent_dir, ec);
     overlays.clear();
-    if (secrets_mounted) ::umount2((scratch_path / "secrets").c_str(), MNT_DETACH);
-    // The pending layer's dir must hold only what the store put there.
-    if (scratch_made) fs::remove_all(scratch_path, ec);
+    // The pending layer's dir must hold only what the store put there, and
+    // the secrets go with their step, not with the build.
+    for (auto it = made.rbegin(); it != made.rend(); ++it) RemoveMade(*it);
     locks.clear();
   }
 
-  // Made on first use: a RUN with only cache, tmpfs, ssh and plain binds
-  // needs none, and skips its mkdir and removal.
-  const fs::path& scratch() {
-    if (!std::exchange(scratch_made, true)) MakeDir(scratch_path, 0700);
-    return scratch_path;
+  // `name` in the step's dir on the build's tmpfs, made on first use: a RUN
+  // with only cache, tmpfs, ssh and plain binds needs none.
+  fs::path on_tmpfs(const std::string& name) {
+    if (step_dir.empty()) {
+      step_dir = tmpfs->MakeStepDir(session_dir);
+      made.push_back(step_dir);
+    }
+    return made.emplace_back(step_dir / name);
   }
+
+  // Flat names beside the rootfs, no dir of their own: each dir on the
+  // store's filesystem is a mkdir and a removal per RUN.
+  fs::path on_disk(const std::string& name) { return made.emplace_back(disk_prefix + "-" + name); }
 };
 
 namespace {
@@ -220,10 +241,11 @@ void BindMount(MountCtx& mc, ActiveRunMounts::Held& held, const RunMountSpec& m,
   const std::vector<std::string> hidden =
       context && rm.directory ? IgnoredUnder(root, rel, mc.ctx.ignore) : std::vector<std::string>{};
   if (context && (!m.readonly || !hidden.empty())) {
-    // Flat names in the scratch dir: each level is a mkdir and a removal per RUN.
-    const fs::path dir = held.scratch() / ("bind" + std::to_string(index));
+    const std::string name = "bind" + std::to_string(index);
     if (rm.directory) {
-      const fs::path upper = dir.string() + "-upper", work = dir.string() + "-work", merged = dir.string() + "-merged";
+      const fs::path upper = held.on_disk(name + "-upper"), work = held.on_disk(name + "-work");
+      held.made.push_back(work / "work");  // overlay's own, left empty by the unmount
+      const fs::path merged = held.on_tmpfs(name);
       MakeDir(upper, 0755);
       MakeWhiteouts(rm.source, hidden, upper);
       MakeDir(work, 0700);
@@ -232,8 +254,9 @@ void BindMount(MountCtx& mc, ActiveRunMounts::Held& held, const RunMountSpec& m,
       held.overlays.back()->DetachOnUnmount();
       rm.source = merged;
     } else {
-      fs::copy_file(rm.source, dir);
-      rm.source = dir;
+      const fs::path copy = held.on_disk(name);
+      fs::copy_file(rm.source, copy);
+      rm.source = copy;
     }
   }
   mc.spec.mounts.push_back(rm);
@@ -302,8 +325,9 @@ void CacheMount(MountCtx& mc, ActiveRunMounts::Held& held, const RunMountSpec& m
   mc.spec.mounts.push_back(rm);
 }
 
-// Secrets live on a tmpfs of the step's own, never on a disk: read from
-// their source straight into a file there, bound read-only at the target.
+// Secrets live on the build's tmpfs, never on a disk: read from their source
+// straight into a file in the step's dir there, bound read-only at the
+// target, removed with the step.
 void SecretMount(MountCtx& mc, ActiveRunMounts::Held& held, const RunMountSpec& m, size_t index) {
   auto it = mc.ctx.options.secrets.find(m.id);
   if (it == mc.ctx.options.secrets.end()) {
@@ -321,15 +345,7 @@ void SecretMount(MountCtx& mc, ActiveRunMounts::Held& held, const RunMountSpec& 
   }
   if (!m.env.empty()) mc.spec.env.push_back(m.env + "=" + value);
   if (m.target.empty()) return;
-  const fs::path dir = held.scratch() / "secrets";
-  if (!held.secrets_mounted) {
-    MakeDir(dir, 0700);
-    if (::mount("tmpfs", dir.c_str(), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=700") != 0) {
-      throw SysError("mount tmpfs", dir.string(), errno);
-    }
-    held.secrets_mounted = true;
-  }
-  const fs::path file = dir / std::to_string(index);
+  const fs::path file = held.on_tmpfs("secret" + std::to_string(index));
   Fd fd(::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
   if (!fd.valid()) throw SysError("open", file.string(), errno);
   for (size_t done = 0; done < value.size();) {
@@ -413,7 +429,9 @@ ActiveRunMounts::ActiveRunMounts(BuildContext& ctx, const parser::LocatedInstruc
                                  const std::vector<RunMountSpec>& mounts, const std::vector<fs::path>& roots,
                                  const fs::path& scratch, RunSpec& spec)
     : held_(std::make_unique<Held>()) {
-  held_->scratch_path = scratch;
+  held_->tmpfs = &ctx.run_tmpfs;
+  held_->session_dir = ctx.store.scratch();
+  held_->disk_prefix = scratch.string();
   MountCtx mc{ctx, in, spec};
   size_t ssh_index = 0;
   bool first_ssh = true;
