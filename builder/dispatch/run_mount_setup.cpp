@@ -1,15 +1,14 @@
 #include "builder/dispatch/run_mount_setup.h"
 
 #include <fcntl.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <map>
 #include <optional>
 #include <utility>
 
+#include "builder/dispatch/cache_mount_dir.h"
 #include "builder/dispatch/context_view.h"
 #include "builder/dispatch/dispatch.h"
 #include "builder/dispatch/layer_step.h"
@@ -21,9 +20,7 @@
 #include "store/base/error.h"
 #include "store/base/fd.h"
 #include "store/base/strings.h"
-#include "store/cache_mount_use.h"
 #include "store/digest.h"
-#include "store/layout.h"
 #include "store/session_scratch.h"
 
 namespace ubuild::builder {
@@ -181,10 +178,9 @@ struct ActiveRunMounts::Held {
   std::string disk_prefix;  // beside the rootfs: rw binds' upper and work dirs, file copies
   std::vector<fs::path> made;  // removed in reverse order
   std::vector<std::unique_ptr<OverlayMount>> overlays;
-  std::vector<Fd> locks;
   std::vector<std::unique_ptr<SshAgent>> agents;
   std::vector<std::unique_ptr<SshRelay>> relays;
-  std::map<fs::path, fs::path> locked;  // cache base -> the instance this RUN holds (a second mount of it reuses it)
+  CacheMountHolds cache;
   fs::path agent_dir;  // short: a socket's path must fit sun_path's 108 bytes
 
   ~Held() {
@@ -196,7 +192,7 @@ struct ActiveRunMounts::Held {
     // The pending layer's dir must hold only what the store put there, and
     // the secrets go with their step, not with the build.
     for (auto it = made.rbegin(); it != made.rend(); ++it) RemoveMade(*it);
-    locks.clear();
+    cache = {};
   }
 
   // `name` in the step's dir on the build's tmpfs, made on first use: a RUN
@@ -262,64 +258,22 @@ void BindMount(MountCtx& mc, ActiveRunMounts::Held& held, const RunMountSpec& m,
   mc.spec.mounts.push_back(rm);
 }
 
-// buildcache/mounts/<sha256 of the id>/<instance>: instance 0 unless the
-// mount is private and another RUN holds it. Made with the mount's mode and
-// owner (and `from`'s files) on first use, then bound as is: a warm cache
-// costs a mkdir that fails and a bind, whatever its size.
+// A cache dir (cache_mount_dir.h), seeded from `from`'s files when new.
 void CacheMount(MountCtx& mc, ActiveRunMounts::Held& held, const RunMountSpec& m, const fs::path& image_root) {
-  const fs::path all = store::layout::RunCacheMountDir(mc.ctx.store.root());
-  store::Sha256 sha;
-  sha.Update(m.id);
-  const fs::path base = all / sha.Final().hex();
-  std::error_code ec;
-  fs::create_directories(base, ec);
-  if (ec) throw SysError("mkdir", base.string(), ec.value());
-  size_t instance = 0;
-  if (auto it = held.locked.find(base); it != held.locked.end() && m.sharing == CacheSharing::kLocked) {
-    // Waiting for our own lock would never end.
-    instance = std::stoul(it->second.filename().string());
-  } else if (m.sharing != CacheSharing::kShared) {
-    for (;; ++instance) {
-      const fs::path lock_path = base / (std::to_string(instance) + ".lock");
-      Fd lock(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
-      if (!lock.valid()) throw SysError("open", lock_path.string(), errno);
-      const bool wait = m.sharing == CacheSharing::kLocked;
-      int rc;
-      while ((rc = ::flock(lock.get(), LOCK_EX | (wait ? 0 : LOCK_NB))) != 0 && errno == EINTR) {
-      }
-      if (rc == 0) {
-        held.locks.push_back(std::move(lock));
-        break;
-      }
-      if (errno != EWOULDBLOCK) throw SysError("flock", lock_path.string(), errno);
-    }
-  }
-  const fs::path dir = base / std::to_string(instance);
-  if (m.sharing != CacheSharing::kShared) held.locked.emplace(base, dir);
-  const store::Store::Scope no_prune = mc.ctx.store.Adding();  // until the hold below (cache_mount_use.h)
-  fs::create_directories(base, ec);  // a prune since the first one removed it if no RUN held it
-  if (::access(dir.c_str(), F_OK) != 0) {
-    const fs::path tmp = base / (std::string(store::layout::kTempPrefix) + std::to_string(::getpid()) + "-" +
-                                 std::to_string(instance));
-    fs::remove_all(tmp, ec);
-    if (!image_root.empty()) {
+  std::function<void(const fs::path&)> seed;
+  if (!image_root.empty()) {
+    seed = [&](const fs::path& tmp) {
       Fd root_fd = OpenDir(image_root);
       const std::string rel = SourceIn(mc.ctx, mc.in, root_fd.get(), m, false);
+      std::error_code ec;
       fs::copy(rel.empty() ? image_root : image_root / rel, tmp,
                fs::copy_options::recursive | fs::copy_options::copy_symlinks, ec);
       if (ec) throw Error("cannot seed the cache mount from " + m.from + ": " + ec.message(), tmp.string());
-    } else {
-      MakeDir(tmp, 0755);
-    }
-    if (::chmod(tmp.c_str(), m.mode.value_or(0755)) != 0) throw SysError("chmod", tmp.string(), errno);
-    if (::chown(tmp.c_str(), m.uid.value_or(0), m.gid.value_or(0)) != 0) throw SysError("chown", tmp.string(), errno);
-    // Another build may have made it meanwhile: its copy wins.
-    if (::rename(tmp.c_str(), dir.c_str()) != 0) fs::remove_all(tmp, ec);
+    };
   }
-  held.locks.push_back(store::HoldCacheMount(dir));
   RunMount rm;
   rm.kind = RunMount::kBind;
-  rm.source = dir;
+  rm.source = TakeCacheMountDir(mc.ctx.store, m, held.cache, seed);
   rm.target = m.target;
   rm.readonly = m.readonly;
   mc.spec.mounts.push_back(rm);
