@@ -384,7 +384,7 @@ store::Digest Build(const BuildOptions& options, store::Store& store, StepRuntim
   if (!src.df.syntax.empty()) log.Line("syntax " + src.df.syntax + ": built by ubuild's own Dockerfile frontend");
   BuildContext ctx{options, store, store::BuildCache(store.root(), store.images()), log, runtime,
                    src.dockerfile_name, src.df.escape, options.context_tar_sums ? DockerIgnore() : DockerIgnore::Load(options.context),
-                   store::layout::ContextDigestCacheDir(store.root()), SourceDateEpoch(options), {}, {}, nullptr, std::nullopt, std::nullopt, std::nullopt, {}};
+                   store::layout::ContextDigestCacheDir(store.root()), SourceDateEpoch(options), {}, {}, nullptr, std::nullopt, std::nullopt, std::nullopt, {}, {}};
   const Plan plan = MakePlan(options, src);
   PullBaseImages(options, store, src.df, src.froms, src.platforms, plan.needed, src.dockerfile_name,
                  [&](const std::string& line) { log.Line(line); }, &log);

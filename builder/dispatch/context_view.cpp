@@ -69,21 +69,27 @@ void Walk(const DockerIgnore& ignore, size_t depth, int fd, const std::string& r
   }
 }
 
-void CopyAttributes(const fs::path& p, const struct stat& st) {
-  // A rootless build cannot give an id its user namespace does not map:
-  // the directory then stays its own, as a copy by that user would.
-  if (::lchown(p.c_str(), st.st_uid, st.st_gid) != 0 && errno != EINVAL && errno != EPERM) {
-    throw SysError("chown", p.string(), errno);
-  }
-  if (::chmod(p.c_str(), st.st_mode & 07777) != 0) throw SysError("chmod", p.string(), errno);
-  const struct timespec times[2] = {st.st_atim, st.st_mtim};
-  if (::utimensat(AT_FDCWD, p.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) throw SysError("utimes", p.string(), errno);
-}
-
 struct stat Lstat(const fs::path& p) {
   struct stat st {};
   if (::lstat(p.c_str(), &st) != 0) throw SysError("stat", p.string(), errno);
   return st;
+}
+
+void CopyAttributes(const fs::path& p, const struct stat& st) {
+  // Only what differs from the fresh directory's: each change is a journal
+  // entry on the store's filesystem, made for every RUN with the view.
+  const struct stat now = Lstat(p);
+  // A rootless build cannot give an id its user namespace does not map:
+  // the directory then stays its own, as a copy by that user would.
+  if ((now.st_uid != st.st_uid || now.st_gid != st.st_gid) && ::lchown(p.c_str(), st.st_uid, st.st_gid) != 0 &&
+      errno != EINVAL && errno != EPERM) {
+    throw SysError("chown", p.string(), errno);
+  }
+  if ((now.st_mode & 07777) != (st.st_mode & 07777) && ::chmod(p.c_str(), st.st_mode & 07777) != 0) {
+    throw SysError("chmod", p.string(), errno);
+  }
+  const struct timespec times[2] = {st.st_atim, st.st_mtim};
+  if (::utimensat(AT_FDCWD, p.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) throw SysError("utimes", p.string(), errno);
 }
 
 }  // namespace

@@ -1,16 +1,14 @@
 #include "builder/dispatch/run_mount_setup.h"
 
 #include <fcntl.h>
-#include <sys/file.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <map>
 #include <optional>
 #include <utility>
 
+#include "builder/dispatch/cache_mount_dir.h"
 #include "builder/dispatch/context_view.h"
 #include "builder/dispatch/dispatch.h"
 #include "builder/dispatch/layer_step.h"
@@ -22,9 +20,7 @@
 #include "store/base/error.h"
 #include "store/base/fd.h"
 #include "store/base/strings.h"
-#include "store/cache_mount_use.h"
 #include "store/digest.h"
-#include "store/layout.h"
 #include "store/session_scratch.h"
 
 namespace ubuild::builder {
@@ -162,16 +158,30 @@ void WithMountSourceImages(BuildContext& ctx, const parser::LocatedInstruction& 
   from(0);
 }
 
+namespace {
+
+// One call for each empty dir and file a step made; a dir the RUN wrote
+// into (a rw bind's upperdir) takes a walk.
+void RemoveMade(const fs::path& p) {
+  if (::rmdir(p.c_str()) == 0 || errno == ENOENT) return;
+  if (errno == ENOTDIR && ::unlink(p.c_str()) == 0) return;
+  std::error_code ec;
+  fs::remove_all(p, ec);
+}
+
+}  // namespace
+
 struct ActiveRunMounts::Held {
-  fs::path scratch_path;
-  bool scratch_made = false;
+  BuildTmpfs* tmpfs = nullptr;
+  fs::path session_dir;
+  fs::path step_dir;        // on the build's tmpfs: secrets, views' mount points
+  std::string disk_prefix;  // beside the rootfs: rw binds' upper and work dirs, file copies
+  std::vector<fs::path> made;  // removed in reverse order
   std::vector<std::unique_ptr<OverlayMount>> overlays;
-  std::vector<Fd> locks;
   std::vector<std::unique_ptr<SshAgent>> agents;
   std::vector<std::unique_ptr<SshRelay>> relays;
-  std::map<fs::path, fs::path> locked;  // cache base -> the instance this RUN holds (a second mount of it reuses it)
+  CacheMountHolds cache;
   fs::path agent_dir;  // short: a socket's path must fit sun_path's 108 bytes
-  bool secrets_mounted = false;
 
   ~Held() {
     agents.clear();
@@ -179,18 +189,25 @@ struct ActiveRunMounts::Held {
     std::error_code ec;
     if (!agent_dir.empty()) fs::remove_all(agent_dir, ec);
     overlays.clear();
-    if (secrets_mounted) ::umount2((scratch_path / "secrets").c_str(), MNT_DETACH);
-    // The pending layer's dir must hold only what the store put there.
-    if (scratch_made) fs::remove_all(scratch_path, ec);
-    locks.clear();
+    // The pending layer's dir must hold only what the store put there, and
+    // the secrets go with their step, not with the build.
+    for (auto it = made.rbegin(); it != made.rend(); ++it) RemoveMade(*it);
+    cache = {};
   }
 
-  // Made on first use: a RUN with only cache, tmpfs, ssh and plain binds
-  // needs none, and skips its mkdir and removal.
-  const fs::path& scratch() {
-    if (!std::exchange(scratch_made, true)) MakeDir(scratch_path, 0700);
-    return scratch_path;
+  // `name` in the step's dir on the build's tmpfs, made on first use: a RUN
+  // with only cache, tmpfs, ssh and plain binds needs none.
+  fs::path on_tmpfs(const std::string& name) {
+    if (step_dir.empty()) {
+      step_dir = tmpfs->MakeStepDir(session_dir);
+      made.push_back(step_dir);
+    }
+    return made.emplace_back(step_dir / name);
   }
+
+  // Flat names beside the rootfs, no dir of their own: each dir on the
+  // store's filesystem is a mkdir and a removal per RUN.
+  fs::path on_disk(const std::string& name) { return made.emplace_back(disk_prefix + "-" + name); }
 };
 
 namespace {
@@ -220,10 +237,11 @@ void BindMount(MountCtx& mc, ActiveRunMounts::Held& held, const RunMountSpec& m,
   const std::vector<std::string> hidden =
       context && rm.directory ? IgnoredUnder(root, rel, mc.ctx.ignore) : std::vector<std::string>{};
   if (context && (!m.readonly || !hidden.empty())) {
-    // Flat names in the scratch dir: each level is a mkdir and a removal per RUN.
-    const fs::path dir = held.scratch() / ("bind" + std::to_string(index));
+    const std::string name = "bind" + std::to_string(index);
     if (rm.directory) {
-      const fs::path upper = dir.string() + "-upper", work = dir.string() + "-work", merged = dir.string() + "-merged";
+      const fs::path upper = held.on_disk(name + "-upper"), work = held.on_disk(name + "-work");
+      held.made.push_back(work / "work");  // overlay's own, left empty by the unmount
+      const fs::path merged = held.on_tmpfs(name);
       MakeDir(upper, 0755);
       MakeWhiteouts(rm.source, hidden, upper);
       MakeDir(work, 0700);
@@ -232,78 +250,38 @@ void BindMount(MountCtx& mc, ActiveRunMounts::Held& held, const RunMountSpec& m,
       held.overlays.back()->DetachOnUnmount();
       rm.source = merged;
     } else {
-      fs::copy_file(rm.source, dir);
-      rm.source = dir;
+      const fs::path copy = held.on_disk(name);
+      fs::copy_file(rm.source, copy);
+      rm.source = copy;
     }
   }
   mc.spec.mounts.push_back(rm);
 }
 
-// buildcache/mounts/<sha256 of the id>/<instance>: instance 0 unless the
-// mount is private and another RUN holds it. Made with the mount's mode and
-// owner (and `from`'s files) on first use, then bound as is: a warm cache
-// costs a mkdir that fails and a bind, whatever its size.
+// A cache dir (cache_mount_dir.h), seeded from `from`'s files when new.
 void CacheMount(MountCtx& mc, ActiveRunMounts::Held& held, const RunMountSpec& m, const fs::path& image_root) {
-  const fs::path all = store::layout::RunCacheMountDir(mc.ctx.store.root());
-  store::Sha256 sha;
-  sha.Update(m.id);
-  const fs::path base = all / sha.Final().hex();
-  std::error_code ec;
-  fs::create_directories(base, ec);
-  if (ec) throw SysError("mkdir", base.string(), ec.value());
-  size_t instance = 0;
-  if (auto it = held.locked.find(base); it != held.locked.end() && m.sharing == CacheSharing::kLocked) {
-    // Waiting for our own lock would never end.
-    instance = std::stoul(it->second.filename().string());
-  } else if (m.sharing != CacheSharing::kShared) {
-    for (;; ++instance) {
-      const fs::path lock_path = base / (std::to_string(instance) + ".lock");
-      Fd lock(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
-      if (!lock.valid()) throw SysError("open", lock_path.string(), errno);
-      const bool wait = m.sharing == CacheSharing::kLocked;
-      int rc;
-      while ((rc = ::flock(lock.get(), LOCK_EX | (wait ? 0 : LOCK_NB))) != 0 && errno == EINTR) {
-      }
-      if (rc == 0) {
-        held.locks.push_back(std::move(lock));
-        break;
-      }
-      if (errno != EWOULDBLOCK) throw SysError("flock", lock_path.string(), errno);
-    }
-  }
-  const fs::path dir = base / std::to_string(instance);
-  if (m.sharing != CacheSharing::kShared) held.locked.emplace(base, dir);
-  const store::Store::Scope no_prune = mc.ctx.store.Adding();  // until the hold below (cache_mount_use.h)
-  fs::create_directories(base, ec);  // a prune since the first one removed it if no RUN held it
-  if (::access(dir.c_str(), F_OK) != 0) {
-    const fs::path tmp = base / (std::string(store::layout::kTempPrefix) + std::to_string(::getpid()) + "-" +
-                                 std::to_string(instance));
-    fs::remove_all(tmp, ec);
-    if (!image_root.empty()) {
+  std::function<void(const fs::path&)> seed;
+  if (!image_root.empty()) {
+    seed = [&](const fs::path& tmp) {
       Fd root_fd = OpenDir(image_root);
       const std::string rel = SourceIn(mc.ctx, mc.in, root_fd.get(), m, false);
+      std::error_code ec;
       fs::copy(rel.empty() ? image_root : image_root / rel, tmp,
                fs::copy_options::recursive | fs::copy_options::copy_symlinks, ec);
       if (ec) throw Error("cannot seed the cache mount from " + m.from + ": " + ec.message(), tmp.string());
-    } else {
-      MakeDir(tmp, 0755);
-    }
-    if (::chmod(tmp.c_str(), m.mode.value_or(0755)) != 0) throw SysError("chmod", tmp.string(), errno);
-    if (::chown(tmp.c_str(), m.uid.value_or(0), m.gid.value_or(0)) != 0) throw SysError("chown", tmp.string(), errno);
-    // Another build may have made it meanwhile: its copy wins.
-    if (::rename(tmp.c_str(), dir.c_str()) != 0) fs::remove_all(tmp, ec);
+    };
   }
-  held.locks.push_back(store::HoldCacheMount(dir));
   RunMount rm;
   rm.kind = RunMount::kBind;
-  rm.source = dir;
+  rm.source = TakeCacheMountDir(mc.ctx.store, m, held.cache, seed);
   rm.target = m.target;
   rm.readonly = m.readonly;
   mc.spec.mounts.push_back(rm);
 }
 
-// Secrets live on a tmpfs of the step's own, never on a disk: read from
-// their source straight into a file there, bound read-only at the target.
+// Secrets live on the build's tmpfs, never on a disk: read from their source
+// straight into a file in the step's dir there, bound read-only at the
+// target, removed with the step.
 void SecretMount(MountCtx& mc, ActiveRunMounts::Held& held, const RunMountSpec& m, size_t index) {
   auto it = mc.ctx.options.secrets.find(m.id);
   if (it == mc.ctx.options.secrets.end()) {
@@ -321,15 +299,7 @@ void SecretMount(MountCtx& mc, ActiveRunMounts::Held& held, const RunMountSpec& 
   }
   if (!m.env.empty()) mc.spec.env.push_back(m.env + "=" + value);
   if (m.target.empty()) return;
-  const fs::path dir = held.scratch() / "secrets";
-  if (!held.secrets_mounted) {
-    MakeDir(dir, 0700);
-    if (::mount("tmpfs", dir.c_str(), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=700") != 0) {
-      throw SysError("mount tmpfs", dir.string(), errno);
-    }
-    held.secrets_mounted = true;
-  }
-  const fs::path file = dir / std::to_string(index);
+  const fs::path file = held.on_tmpfs("secret" + std::to_string(index));
   Fd fd(::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
   if (!fd.valid()) throw SysError("open", file.string(), errno);
   for (size_t done = 0; done < value.size();) {
@@ -413,7 +383,9 @@ ActiveRunMounts::ActiveRunMounts(BuildContext& ctx, const parser::LocatedInstruc
                                  const std::vector<RunMountSpec>& mounts, const std::vector<fs::path>& roots,
                                  const fs::path& scratch, RunSpec& spec)
     : held_(std::make_unique<Held>()) {
-  held_->scratch_path = scratch;
+  held_->tmpfs = &ctx.run_tmpfs;
+  held_->session_dir = ctx.store.scratch();
+  held_->disk_prefix = scratch.string();
   MountCtx mc{ctx, in, spec};
   size_t ssh_index = 0;
   bool first_ssh = true;

@@ -2,8 +2,7 @@
 // RUN --mount from text to host paths: the mounts' part of the step's cache
 // key, then, on a cache miss, everything each mount needs while the command
 // runs: stage and image roots shown, rw binds behind a throwaway overlay,
-// cache dirs made and locked, secrets on a tmpfs of their own, an ssh
-// agent. Nothing of it lands in the layer or the store's records; only a
+// cache dirs made and locked, secrets on the build's tmpfs, an ssh agent. Nothing of it lands in the layer or the store's records; only a
 // cache mount's directory outlives the step, under buildcache/mounts.
 #include <filesystem>
 #include <functional>
@@ -40,9 +39,10 @@ void WithMountSourceImages(BuildContext& ctx, const parser::LocatedInstruction& 
 class ActiveRunMounts {
  public:
   // roots: from WithMountSourceImages, by mount index (empty where none).
-  // scratch: a path beside the step's rootfs, made into a dir for overlays
-  // and the secret tmpfs only if a mount needs one (removed by the
-  // destructor). Fills spec.mounts and adds secret/ssh env.
+  // scratch: a path beside the step's rootfs, the prefix of the names of
+  // what a rw bind needs on disk (removed by the destructor); secrets and
+  // views' mount points go to ctx.run_tmpfs. Fills spec.mounts and adds
+  // secret/ssh env.
   ActiveRunMounts(BuildContext& ctx, const parser::LocatedInstruction& in, const std::vector<RunMountSpec>& mounts,
                   const std::vector<std::filesystem::path>& roots, const std::filesystem::path& scratch,
                   RunSpec& spec);

@@ -11,6 +11,7 @@
 
 #include "builder/dispatch/build_args.h"
 #include "builder/dispatch/build_options.h"
+#include "builder/dispatch/build_tmpfs.h"
 #include "builder/dispatch/remote_step_cache.h"
 #include "builder/dispatch/step_runtime.h"
 #include "builder/copy/dockerignore.h"
@@ -53,6 +54,7 @@ struct BuildContext {
   std::optional<store::Digest> step_alias_key;  // its COPY --from key (CopyFromCacheKey), for --cache-to
   std::optional<store::Digest> step_linked_key;  // its COPY --link key (LinkedLayerKey), for --cache-to
   std::map<std::string, std::string> bind_source_hashes;  // RUN --mount=type=bind context source -> its hash
+  BuildTmpfs run_tmpfs;                         // RUN --mount's secrets and view mount points
 };
 
 // The image a stage has reached: the parent of its next step. A cache hit

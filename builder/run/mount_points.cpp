@@ -104,8 +104,14 @@ std::string MountPoints::Walk(const std::string& path, bool directory, bool reco
     const bool make_dir = !last || directory;
     if (make_dir) {
       if (::mkdirat(root_fd_.get(), rel.c_str(), 0755) != 0) throw SysError("mkdir", "/" + rel, errno);
-      // Exactly 0755 whatever our umask, as Docker's MkdirAll under its daemon umask.
-      if (::fchmodat(root_fd_.get(), rel.c_str(), 0755, 0) != 0) throw SysError("chmod", "/" + rel, errno);
+      // Exactly 0755 whatever our umask (or a default ACL), as Docker's
+      // MkdirAll under its daemon umask. A stat, not a chmod each time: a
+      // chmod is a journal entry on the store's filesystem.
+      struct stat made {};
+      if (::fstatat(root_fd_.get(), rel.c_str(), &made, AT_SYMLINK_NOFOLLOW) != 0) throw SysError("stat", "/" + rel, errno);
+      if ((made.st_mode & 07777) != 0755 && ::fchmodat(root_fd_.get(), rel.c_str(), 0755, 0) != 0) {
+        throw SysError("chmod", "/" + rel, errno);
+      }
     } else {
       const Fd fd(::openat(root_fd_.get(), rel.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644));
       if (!fd.valid()) throw SysError("create", "/" + rel, errno);
