@@ -33,6 +33,9 @@ std::atomic<uint64_t> g_content_reads{0};
 
 // Threads besides the walker that read files for their sums (fewer on fewer cores).
 constexpr unsigned kHashWorkers = 3;
+// Files per job: one job per file spent more on handing it over (a futex
+// wake each) than a small file takes to read.
+constexpr size_t kHashBatch = 32;
 
 constexpr long long kTypeBitsReg = 0100000, kTypeBitsDir = 040000, kTypeBitsLnk = 0120000,
                     kTypeBitsChr = 020000, kTypeBitsBlk = 060000, kTypeBitsFifo = 010000;
@@ -316,7 +319,7 @@ std::string TreeSums::SymlinkSum(const std::string& rel) {
 void TreeSums::WalkDir(const std::string& rel, int dir_fd, const DockerIgnore::WalkState& state,
                        std::vector<std::string>* sums, std::vector<std::string>* links) {
   const std::vector<std::string> names = SortedDirectoryNames(dir_fd, rel);
-
+  std::vector<std::pair<std::string, struct stat>> batch;
   for (const std::string& name : names) {
     const std::string child = JoinRel(rel, name);
     struct stat st {};
@@ -349,11 +352,11 @@ void TreeSums::WalkDir(const std::string& rel, int dir_fd, const DockerIgnore::W
       sums->push_back(std::move(cached));
     } else {
       // Reading the file is the work worth a second core.
-      jobs_->Submit([this, child, st] {
-        std::string sum = EntrySum(child, st, nullptr);
-        std::lock_guard<std::mutex> lock(job_sums_mu_);
-        job_sums_.push_back(std::move(sum));
-      });
+      batch.emplace_back(child, st);
+      if (batch.size() == kHashBatch) {
+        SubmitSums(std::move(batch));
+        batch.clear();
+      }
     }
     if (S_ISDIR(st.st_mode)) {
       Fd sub(openat(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
@@ -361,6 +364,17 @@ void TreeSums::WalkDir(const std::string& rel, int dir_fd, const DockerIgnore::W
       WalkDir(child, sub.get(), child_state, sums, links);
     }
   }
+  if (!batch.empty()) SubmitSums(std::move(batch));
+}
+
+void TreeSums::SubmitSums(std::vector<std::pair<std::string, struct stat>> batch) {
+  jobs_->Submit([this, batch = std::move(batch)] {
+    std::vector<std::string> found;
+    found.reserve(batch.size());
+    for (const auto& [rel, st] : batch) found.push_back(EntrySum(rel, st, nullptr));
+    std::lock_guard<std::mutex> lock(job_sums_mu_);
+    for (std::string& sum : found) job_sums_.push_back(std::move(sum));
+  });
 }
 
 std::string TreeSums::SourceHash(const std::string& rel, const struct stat& st) {

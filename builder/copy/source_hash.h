@@ -88,6 +88,8 @@ class TreeSums {
   // the file turned out to differ from `st`.
   std::string ContentSumAsStatted(int fd, const std::string& rel, const struct stat& st, TarsumHeader& h);
   std::string SymlinkSum(const std::string& rel);
+  // Queues the sums of plain files (path, lstat) on jobs_.
+  void SubmitSums(std::vector<std::pair<std::string, struct stat>> batch);
   void WalkDir(const std::string& rel, int dir_fd, const DockerIgnore::WalkState& state,
                std::vector<std::string>* sums, std::vector<std::string>* links);
 
