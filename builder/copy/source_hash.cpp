@@ -31,10 +31,9 @@ namespace {
 
 std::atomic<uint64_t> g_content_reads{0};
 
-// Threads besides the walker that read files for their sums (fewer on fewer cores).
+// Threads besides the walker that read files for their sums (fewer on fewer
+// cores), and files per job: a job per file cost a futex wake, more than the read.
 constexpr unsigned kHashWorkers = 3;
-// Files per job: one job per file spent more on handing it over (a futex
-// wake each) than a small file takes to read.
 constexpr size_t kHashBatch = 32;
 
 constexpr long long kTypeBitsReg = 0100000, kTypeBitsDir = 040000, kTypeBitsLnk = 0120000,
@@ -397,10 +396,7 @@ std::string TreeSums::SourceHash(const std::string& rel, const struct stat& st) 
   if (!dir.valid()) throw SysError("open", rel.empty() ? "." : rel, errno);
   {
     ParallelJobs jobs(ParallelJobs::SpareCores(kHashWorkers));
-    struct Detach {
-      TreeSums* sums;
-      ~Detach() { sums->jobs_ = nullptr; }
-    } detach{this};
+    struct Detach { TreeSums* sums; ~Detach() { sums->jobs_ = nullptr; } } detach{this};
     jobs_ = &jobs;
     WalkDir(rel, dir.get(), state, &sums, &links);
     jobs.Wait();
