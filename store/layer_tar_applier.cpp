@@ -21,6 +21,7 @@
 #include "store/base/fd.h"
 #include "store/layer_tar.h"
 #include "store/layer_tar_tee.h"
+#include "store/new_file_defaults.h"
 #include "store/overlay_xattrs.h"
 #include "store/tar_split.h"
 #include "store/utf8_locale.h"
@@ -43,7 +44,7 @@ class Applier {
  public:
   Applier(const std::filesystem::path& root, struct archive* a, LayerTarTee& tee, TarSplitWriter* split,
           const std::string& what)
-      : root_(root.string()), a_(a), tee_(tee), split_(split), what_(what), buffer_(kReadChunk) {}
+      : root_(root.string()), a_(a), tee_(tee), split_(split), what_(what), buffer_(kReadChunk), defaults_(root_) {}
 
   void Entry(struct archive_entry* e);
   void Finish();
@@ -60,10 +61,15 @@ class Applier {
   // directories inside the root (creating missing ones like Docker does).
   void PrepareParents(const std::string& entry, const std::vector<std::string>& parts, size_t n);
   void RemoveExisting(const std::string& path, bool keep_dir, bool* kept_dir);
-  void WriteRegular(const std::string& entry, const std::string& path, struct archive_entry* e);
+  void WriteRegular(const std::string& entry, const std::string& parent, const std::string& path,
+                    struct archive_entry* e);
   // Owner, mode, xattrs and mtime; through `fd` when it is open (a regular
-  // file just written), else by path.
-  void ApplyMetadata(const std::string& path, struct archive_entry* e, bool is_dir, int fd = -1);
+  // file just written), else by path. `owner_set`/`mode_set`: the file was
+  // created with them already.
+  void ApplyMetadata(const std::string& path, struct archive_entry* e, bool is_dir, int fd = -1,
+                     bool owner_set = false, bool mode_set = false);
+  // Whether a file created now in `parent` gets uid:gid without a chown.
+  bool ParentGivesOwner(const std::string& parent, uid_t uid, gid_t gid);
   void ReadPayload(const std::string& entry, struct archive_entry* e, int fd, const std::string& path);
   // Consumes an entry's data without writing it (tar-split still records it).
   void SkipData(const std::string& entry, struct archive_entry* e, bool is_regular);
@@ -83,6 +89,11 @@ class Applier {
   std::vector<char> buffer_;
   std::vector<DirTime> dir_times_;
   std::string verified_parent_;  // last parent known to be a real directory chain
+  NewFileDefaults defaults_;
+  // The last parent looked at for ParentGivesOwner, and its mode and group;
+  // cleared whenever a directory's metadata changes.
+  std::string owner_parent_;
+  struct stat owner_parent_st_ {};
   uint64_t content_size_ = 0;
 };
 
@@ -144,6 +155,7 @@ void Applier::RemoveExisting(const std::string& path, bool keep_dir, bool* kept_
   std::filesystem::remove_all(path, ec);
   if (ec) throw SysError("remove", path, ec.value());
   verified_parent_.clear();
+  owner_parent_.clear();
 }
 
 void Applier::ReadPayload(const std::string& entry, struct archive_entry* e, int fd, const std::string& path) {
@@ -179,28 +191,48 @@ void Applier::ReadPayload(const std::string& entry, struct archive_entry* e, int
   content_size_ += static_cast<uint64_t>(size);
 }
 
-void Applier::WriteRegular(const std::string& entry, const std::string& path, struct archive_entry* e) {
+bool Applier::ParentGivesOwner(const std::string& parent, uid_t uid, gid_t gid) {
+  if (parent != owner_parent_) {
+    if (::lstat(parent.c_str(), &owner_parent_st_) != 0) throw SysError("lstat", parent, errno);
+    owner_parent_ = parent;
+  }
+  return defaults_.CreatesOwner(uid, gid, owner_parent_st_.st_mode, owner_parent_st_.st_gid);
+}
+
+void Applier::WriteRegular(const std::string& entry, const std::string& parent, const std::string& path,
+                           struct archive_entry* e) {
   constexpr int kCreate = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+  // Created with its final mode and, by who creates it, often its final
+  // owner: two syscalls fewer per file of a large layer.
+  const mode_t perm = archive_entry_perm(e);
+  const bool mode_set = defaults_.CreatesMode(perm);
+  const mode_t create_mode = mode_set ? perm : 0600;
   // Most names are new in a layer: create first, and look at what is
   // there only when the name is taken.
-  Fd fd(::open(path.c_str(), kCreate, 0600));
+  Fd fd(::open(path.c_str(), kCreate, create_mode));
   if (!fd.valid() && errno == EEXIST) {
     RemoveExisting(path, false, nullptr);
-    fd.reset(::open(path.c_str(), kCreate, 0600));
+    fd.reset(::open(path.c_str(), kCreate, create_mode));
   }
   if (!fd.valid()) throw SysError("create", path, errno);
+  const bool owner_set = ParentGivesOwner(parent, static_cast<uid_t>(archive_entry_uid(e)),
+                                          static_cast<gid_t>(archive_entry_gid(e)));
   ReadPayload(entry, e, fd.get(), path);
-  ApplyMetadata(path, e, false, fd.get());
+  ApplyMetadata(path, e, false, fd.get(), owner_set, mode_set);
   fd.Close(path);
 }
 
-void Applier::ApplyMetadata(const std::string& path, struct archive_entry* e, bool is_dir, int fd) {
+void Applier::ApplyMetadata(const std::string& path, struct archive_entry* e, bool is_dir, int fd, bool owner_set,
+                            bool mode_set) {
   const mode_t type = archive_entry_filetype(e);
   const auto uid = static_cast<uid_t>(archive_entry_uid(e));
   const auto gid = static_cast<gid_t>(archive_entry_gid(e));
-  if ((fd >= 0 ? ::fchown(fd, uid, gid) : ::lchown(path.c_str(), uid, gid)) != 0) throw SysError("lchown", path, errno);
+  if (is_dir) owner_parent_.clear();  // its mode or group may change here
+  if (!owner_set && (fd >= 0 ? ::fchown(fd, uid, gid) : ::lchown(path.c_str(), uid, gid)) != 0) {
+    throw SysError("lchown", path, errno);
+  }
   // After chown, which clears setuid/setgid.
-  if (type != AE_IFLNK) {
+  if (type != AE_IFLNK && !mode_set) {
     const mode_t perm = archive_entry_perm(e);
     if ((fd >= 0 ? ::fchmod(fd, perm) : ::chmod(path.c_str(), perm)) != 0) throw SysError("chmod", path, errno);
   }
@@ -212,6 +244,7 @@ void Applier::ApplyMetadata(const std::string& path, struct archive_entry* e, bo
     std::string key = name;
     // Overlay's own attributes would change what the layer means.
     if (IsOverlayXattr(key)) continue;
+    if (key == "system.posix_acl_default") defaults_.ForgetModes();
     if ((fd >= 0 ? ::fsetxattr(fd, name, value, size, 0) : ::lsetxattr(path.c_str(), name, value, size, 0)) != 0) {
       // Like Docker: a filesystem or file type that cannot hold the
       // attribute (user.* on a symlink) does not fail the layer.
@@ -342,7 +375,7 @@ void Applier::Entry(struct archive_entry* e) {
     return;
   }
   const std::string path = parent + "/" + base;
-  if (is_regular) return WriteRegular(entry, path, e);  // clears the name itself, only when taken
+  if (is_regular) return WriteRegular(entry, parent, path, e);  // clears the name itself, only when taken
   bool kept_dir = false;
   RemoveExisting(path, type == AE_IFDIR && hardlink == nullptr, &kept_dir);
   if (hardlink != nullptr) {

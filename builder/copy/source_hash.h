@@ -24,6 +24,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -40,6 +41,7 @@ class Sha256;
 namespace ubuild::builder {
 
 class ContextDigestCache;
+class ParallelJobs;
 
 // Hash of a COPY/ADD's sources without copying: "file:<hex>", "dir:<hex>" or
 // "multi:<hex>" (design.md §6). Throws ubuild::Error for a missing source or
@@ -82,7 +84,12 @@ class TreeSums {
   // Reads the regular file `rel` (lstat `st`) whose header is `h`; stores
   // the sum in the digest cache if the file did not change meanwhile.
   std::string ContentSum(const std::string& rel, const struct stat& st, TarsumHeader& h);
+  // ContentSum trusting `st` for the size and reading no further; empty if
+  // the file turned out to differ from `st`.
+  std::string ContentSumAsStatted(int fd, const std::string& rel, const struct stat& st, TarsumHeader& h);
   std::string SymlinkSum(const std::string& rel);
+  // Queues the sums of plain files (path, lstat) on jobs_.
+  void SubmitSums(std::vector<std::pair<std::string, struct stat>> batch);
   void WalkDir(const std::string& rel, int dir_fd, const DockerIgnore::WalkState& state,
                std::vector<std::string>* sums, std::vector<std::string>* links);
 
@@ -93,6 +100,11 @@ class TreeSums {
   const TarEntrySums* tar_sums_;
   std::unordered_map<std::string, std::string> by_path_;         // rel -> sum, for symlink targets
   std::unordered_map<std::string, std::string> first_link_;      // "dev:ino" -> first rel (context)
+  // While a directory is walked: the jobs reading its plain files' contents,
+  // and the sums they found (their order does not matter: sums are sorted).
+  ParallelJobs* jobs_ = nullptr;
+  std::mutex job_sums_mu_;
+  std::vector<std::string> job_sums_;
 };
 
 // Number of regular files whose content the hashing code has read since the

@@ -343,5 +343,44 @@ TEST(LayerTarApplier, TarBombOf100kEmptyFilesRunsInBoundedMemory) {
   EXPECT_LT(after - before, 32 * 1024) << "peak RSS grew by " << (after - before) << " KiB";
 }
 
+// Files are created with their final mode and owner when the creator's own
+// defaults give them; these are the near misses that still need the chmod or
+// chown: a setgid parent's group, modes the umask cuts, special bits.
+TEST(LayerTarApplier, KeepsModesAndOwnersTheCreatorWouldNotGive) {
+  UBUILD_SKIP_UNLESS_ROOT("chown to other users");
+  namespace fs = std::filesystem;
+  TempDir src, dst;
+  fs::create_directories(src / "shared/inner");
+  WriteFile(src / "plain", "p", 0644);
+  WriteFile(src / "wide", "w", 0666);
+  WriteFile(src / "setid", "s", 0755);
+  ASSERT_EQ(::chmod((src / "setid").c_str(), 06755), 0);
+  ASSERT_EQ(::chown((src / "shared").c_str(), 0, 4242), 0);
+  ASSERT_EQ(::chmod((src / "shared").c_str(), 02775), 0);
+  WriteFile(src / "shared/group-of-dir", "g", 0640);
+  ASSERT_EQ(::chown((src / "shared/group-of-dir").c_str(), 0, 4242), 0);
+  WriteFile(src / "shared/root-group", "r", 0640);
+  ASSERT_EQ(::chown((src / "shared/root-group").c_str(), 0, 0), 0);
+  WriteFile(src / "shared/inner/nested", "n", 0600);
+  ASSERT_EQ(::chown((src / "shared/inner/nested").c_str(), 0, 0), 0);
+  WriteFile(src / "other-user", "o", 0644);
+  ASSERT_EQ(::chown((src / "other-user").c_str(), 1000, 0), 0);
+  StringSink tar;
+  WriteLayerTar(src.path(), &tar, nullptr);
+  const mode_t old_umask = ::umask(027);  // cuts 0644 and 0666 alike
+  StringSource in(tar.out);
+  ApplyLayerTar(in, dst.path(), nullptr, "near misses");
+  ::umask(old_umask);
+  auto want = Snapshot(src.path());
+  auto got = Snapshot(dst.path());
+  ASSERT_EQ(want.size(), got.size());
+  for (const auto& [path, node] : want) {
+    ASSERT_TRUE(got.count(path)) << path;
+    EXPECT_EQ(got[path].mode, node.mode) << path;
+    EXPECT_EQ(got[path].uid, node.uid) << path;
+    EXPECT_EQ(got[path].gid, node.gid) << path;
+  }
+}
+
 }  // namespace
 }  // namespace ubuild::store
