@@ -54,6 +54,14 @@ printf '%s\n' 'FROM busybox' 'ARG A=0' 'RUN echo "$A" > /a && : killsafe-run-a' 
 # --- checks ----------------------------------------------------------------
 PROBLEM=""
 problem() { PROBLEM+="$*; "; }
+# must CONTEXT ubuild-args...: runs ubuild; when it fails, a problem that
+# says CONTEXT and the last line ubuild printed.
+must() {
+  local what=$1 out
+  shift
+  out=$(ub "$@" 2>&1 >/dev/null) || problem "$what: $(tail -n 1 <<<"$out")"
+  return 0
+}
 
 # Right after a kill, before any other ubuild command runs.
 check_after_kill() {
@@ -79,9 +87,9 @@ check_store() {
   echo "${1:-0}" >&"${CHECKER[1]}"
   read -r out <&"${CHECKER[0]}"
   [[ $out == ok ]] || problem "store: $out"
-  ub images -q >/dev/null 2>&1 || problem "images failed"
-  ub history busybox >/dev/null 2>&1 || problem "history failed"
-  ub layers busybox >/dev/null 2>&1 || problem "layers failed"
+  must "images failed" images -q
+  must "history failed" history busybox
+  must "layers failed" layers busybox
   return 0
 }
 
@@ -138,9 +146,9 @@ for i in $(seq 1 "$BUILD_KILLS"); do
   check_after_kill
   cache_clean=0
   case $((i % 6)) in
-    0) ub "${args[@]}" >/dev/null 2>&1 || problem "the build after the kill failed" ;;
-    3) ub prune >/dev/null 2>&1 || problem "prune after the kill failed"; cache_clean=1 ;;
-    *) ub tag busybox "after:kill" >/dev/null 2>&1 || problem "tag after the kill failed" ;;
+    0) must "the build after the kill failed" "${args[@]}" ;;
+    3) must "prune after the kill failed" prune; cache_clean=1 ;;
+    *) must "tag after the kill failed" tag busybox "after:kill" ;;
   esac
   check_store "$cache_clean"
   record build
@@ -199,7 +207,7 @@ after_command() {
   local cmd=$1 cache_clean=$2
   shift 2
   check_after_kill
-  ub "$@" >/dev/null 2>&1 || problem "$1 after the kill failed"
+  must "$1 after the kill failed" "$@"
   check_store "$cache_clean"
   record "$cmd"
 }
