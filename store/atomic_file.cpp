@@ -30,14 +30,13 @@ void WriteAll(int fd, std::string_view bytes, const std::filesystem::path& path)
   }
 }
 
-enum class Sync { kNone, kFile, kFilesystem };
+enum class Sync { kNone, kFile };
 
 void WriteFile(const std::filesystem::path& path, std::string_view bytes, Sync sync) {
   Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   if (!fd.valid()) throw SysError("open", path.string(), errno);
   WriteAll(fd.get(), bytes, path);
   if (sync == Sync::kFile && ::fsync(fd.get()) != 0) throw SysError("fsync", path.string(), errno);
-  if (sync == Sync::kFilesystem && ::syncfs(fd.get()) != 0) throw SysError("syncfs", path.string(), errno);
   fd.Close(path.string());
 }
 
@@ -64,7 +63,6 @@ void WriteFileAtomic(const std::filesystem::path& path, std::string_view bytes) 
 
 void ReplaceFile(const std::filesystem::path& path, std::string_view bytes) { Replace(path, bytes, Sync::kNone); }
 
-void PublishFile(const std::filesystem::path& path, std::string_view bytes) { Replace(path, bytes, Sync::kFilesystem); }
 
 namespace {
 
@@ -101,6 +99,12 @@ std::optional<std::string> ReadFileIfExists(const std::filesystem::path& path) {
     throw SysError("open", path.string(), errno);
   }
   return ReadAll(fd, path);
+}
+
+void FsyncPath(const std::filesystem::path& path) {
+  const Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) throw SysError("open", path.string(), errno);
+  if (::fsync(fd.get()) != 0) throw SysError("fsync", path.string(), errno);
 }
 
 void FsyncDir(const std::filesystem::path& dir) {

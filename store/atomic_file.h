@@ -3,16 +3,18 @@
 // write, rename. Readers see the old file or the new one.
 //
 // The store's durability rule (power loss; a kill needs only the renames):
-// nothing is fsynced one file at a time. A record is written and renamed
-// into place, and one SyncFilesystem (filesystem_sync.h) runs before each
-// rename that makes something visible which names it: before a layer's
-// staging dir becomes its layerdb entry (covering its files, its link and
-// lower files, its tar-split) and before an image's config is published
-// (covering its layers' renames and metadata). Only the tag (repositories.json),
-// which the user's next command reads, keeps WriteFileAtomic's fsyncs. What
-// is written unsynced after the last barrier (lastUpdated, blob sightings,
-// build-cache entries, the committed marker recovery restores) may be lost
-// to a power loss, and its readers treat it as absent.
+// what a rename makes visible is on disk before the rename. A layer's
+// records (tar-split, diff, size, cache-id, parent, link, lower) are
+// written first and synced before its staging dir becomes its layerdb
+// entry: a built layer's by one SyncFilesystem (filesystem_sync.h), its
+// files having been synced while it was hashed; an unpacked (pulled,
+// loaded) layer's file by file, its files not at all, as Docker does, since
+// a syncfs would wait for all of them. The layerdb dir is synced after the
+// rename, so an image's config (WriteFileAtomic) never names a layer a
+// power loss could take back. The tag (repositories.json) keeps
+// WriteFileAtomic's fsyncs. What is written unsynced (lastUpdated, blob
+// sightings, build-cache entries, the committed marker recovery restores)
+// may be lost to a power loss, and its readers treat it as absent.
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -25,12 +27,10 @@ namespace ubuild::store {
 void WriteFileAtomic(const std::filesystem::path& path, std::string_view bytes);
 // As WriteFileAtomic without the fsyncs: durable after the next SyncFilesystem.
 void ReplaceFile(const std::filesystem::path& path, std::string_view bytes);
-// As WriteFileAtomic, with a syncfs of the whole filesystem before the
-// rename instead of the temp file's fsync: everything written before (by
-// ReplaceFile, WriteFileInPlace, a rename) is durable before `path` is.
-void PublishFile(const std::filesystem::path& path, std::string_view bytes);
 std::string ReadFile(const std::filesystem::path& path);  // throws ubuild::Error naming the path
 void FsyncDir(const std::filesystem::path& dir);
+// fsync of a file already written and closed.
+void FsyncPath(const std::filesystem::path& path);
 // lstat succeeds: the path exists, a dangling symlink included (no exceptions,
 // unlike std::filesystem::exists, and no following of links).
 bool PathExists(const std::filesystem::path& path);

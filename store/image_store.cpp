@@ -58,11 +58,13 @@ Digest ImageStore::Put(const std::string& config_bytes, const std::optional<Dige
     if (!Exists(*parent)) throw Error("parent image " + parent->str() + " is not in the store");
     // Metadata first: once the content is visible the image is complete.
     SetMetadata(id, "parent", parent->str());
+    const fs::path parent_file = layout::ImageMetadataFile(root_, id, "parent");
+    FsyncPath(parent_file);
+    FsyncDir(parent_file.parent_path());
   }
   fs::path content = layout::ImageContent(root_, id);
-  // The image's barrier (atomic_file.h): its layers' renames and its
-  // metadata are on disk before its config is.
-  if (!PathExists(content)) PublishFile(content, config_bytes);
+  // Its layers' renames were synced as each was registered (atomic_file.h).
+  if (!PathExists(content)) WriteFileAtomic(content, config_bytes);
   return id;
 }
 

@@ -217,7 +217,7 @@ PreparedLayer PrepareLayerCopy(const fs::path& root, const Layer& source, Pendin
   // As for a layer a step made: its files are on disk before it is registered.
   FilesystemSync sync(pending.diff_dir);
   sync.Wait();
-  return PreparedLayer{source.diff_id, source.size};
+  return PreparedLayer{source.diff_id, source.size, true};
 }
 
 }  // namespace ubuild::store

@@ -37,6 +37,7 @@ struct PendingLayer {
 struct PreparedLayer {
   Digest diff_id;
   uint64_t size = 0;  // bytes of file content
+  bool files_synced = false;  // the diff dir's files are on disk (a built layer); see atomic_file.h
 };
 
 class LayerStore {
@@ -92,7 +93,8 @@ class LayerStore {
 
  private:
   // The shared tail of Commit and Register: staging files, link, rename.
-  Layer Publish(PendingLayer& pending, const Digest& diff_id, uint64_t size, const std::optional<Digest>& parent);
+  // The records are synced as `prepared.files_synced` says (atomic_file.h).
+  Layer Publish(PendingLayer& pending, const PreparedLayer& prepared, const std::optional<Digest>& parent);
   // Removes the overlay2/l symlink a pending dir's link file names.
   void RemoveLinkOf(const std::string& cache_id);
 
