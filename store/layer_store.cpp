@@ -19,6 +19,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <string_view>
+#include <vector>
 
 #include "store/atomic_file.h"
 #include "store/chain_id.h"
@@ -245,14 +247,20 @@ Layer LayerStore::Publish(PendingLayer& pending, const PreparedLayer& prepared, 
   }
   const std::string cache_id = pending.cache_id;
   fs::path staging = layout::LayerStaging(root_, cache_id);
-  WriteFileInPlace(staging / layout::kLayerDiffFile, diff_id.str());
-  WriteFileInPlace(staging / layout::kLayerSizeFile, std::to_string(size));
-  WriteFileInPlace(staging / layout::kLayerCacheIdFile, cache_id);
+  // Every record file, for the barrier below; tar-split was written by the caller.
+  std::vector<fs::path> records{staging / layout::kLayerTarSplitFile};
+  auto write_record = [&records](const fs::path& path, std::string_view bytes) {
+    WriteFileInPlace(path, bytes);
+    records.push_back(path);
+  };
+  write_record(staging / layout::kLayerDiffFile, diff_id.str());
+  write_record(staging / layout::kLayerSizeFile, std::to_string(size));
+  write_record(staging / layout::kLayerCacheIdFile, cache_id);
   std::optional<Layer> parent_layer;
   if (parent) {
     parent_layer = Get(*parent);
     if (!parent_layer) throw Error("parent layer " + parent->str() + " is not in the store");
-    WriteFileInPlace(staging / layout::kLayerParentFile, parent->str());
+    write_record(staging / layout::kLayerParentFile, parent->str());
   }
 
   std::string link;
@@ -265,10 +273,11 @@ Layer LayerStore::Publish(PendingLayer& pending, const PreparedLayer& prepared, 
     // EEXIST: another process took the name since it was drawn.
     if (errno != EEXIST) throw SysError("symlink", link_path.string(), errno);
   }
+  records.push_back(layout::CacheLinkFile(root_, cache_id));
   if (parent_layer) {
     std::string lower = "l/" + parent_layer->link;
     if (auto below = ReadFileIfExists(layout::CacheLowerFile(root_, parent_layer->cache_id))) lower += ":" + *below;
-    WriteFileInPlace(layout::CacheLowerFile(root_, cache_id), lower);
+    write_record(layout::CacheLowerFile(root_, cache_id), lower);
   } else {
     // Docker keeps no workdir for a base layer: nothing is ever mounted with it as upper.
     RemoveTree(pending.work_dir);
@@ -283,13 +292,7 @@ Layer LayerStore::Publish(PendingLayer& pending, const PreparedLayer& prepared, 
   if (prepared.files_synced) {
     SyncFilesystem(root_);
   } else {
-    for (std::string_view file : {layout::kLayerTarSplitFile, layout::kLayerDiffFile, layout::kLayerSizeFile,
-                             layout::kLayerCacheIdFile}) {
-      FsyncPath(staging / std::string(file));
-    }
-    if (parent_layer) FsyncPath(staging / layout::kLayerParentFile);
-    FsyncPath(layout::CacheLinkFile(root_, cache_id));
-    if (parent_layer) FsyncPath(layout::CacheLowerFile(root_, cache_id));
+    for (const fs::path& record : records) FsyncPath(record);
     FsyncDir(staging);
     FsyncDir(layout::LinkDir(root_));
     FsyncDir(pending.dir);
