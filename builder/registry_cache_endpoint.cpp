@@ -97,6 +97,22 @@ class RegistryEndpoint : public CacheEndpoint {
     return sizes;
   }
 
+  std::string ReadBlobWithSizes(const Descriptor& blob, const std::vector<Digest>& digests,
+                                std::vector<std::optional<uint64_t>>& sizes) override {
+    Ping();
+    std::string bytes;
+    sizes.assign(digests.size(), std::nullopt);
+    // Item 0 is the GET, the rest the HEADs, over the connections FetchLayers reuses.
+    store::registry::RunConcurrently(digests.size() + 1, Clients(), [&](store::registry::HttpClient& http, size_t i) {
+      if (i == 0) {
+        bytes = store::registry::FetchSmallBlob(session_, http, ref_.path, blob);
+      } else {
+        sizes[i - 1] = Head(http, digests[i - 1]);
+      }
+    });
+    return bytes;
+  }
+
   std::vector<std::unique_ptr<FetchedLayer>> FetchLayers(
       store::Store& store, const std::vector<store::registry::CacheLayer>& layers) override {
     Ping();

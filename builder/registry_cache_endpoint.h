@@ -49,6 +49,16 @@ class CacheEndpoint {
     for (const store::Digest& d : digests) sizes.push_back(BlobSize(d));
     return sizes;
   }
+  // ReadBlob(blob) and BlobSizes(digests) (into `sizes`) together: a
+  // registry sends the GET and the HEADs at once, so checking the layers
+  // costs a cache's resolution no round trip of its own.
+  virtual std::string ReadBlobWithSizes(const store::registry::Descriptor& blob,
+                                        const std::vector<store::Digest>& digests,
+                                        std::vector<std::optional<uint64_t>>& sizes) {
+    std::string bytes = ReadBlob(blob);
+    sizes = BlobSizes(digests);
+    return bytes;
+  }
   // A layer's blob brought here (a registry's: streamed, unpacked into a
   // pending layer and checked against its digest and diff_id), not yet
   // registered.

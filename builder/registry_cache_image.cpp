@@ -24,7 +24,7 @@ std::optional<CacheImage> StoredCacheImage(store::Store& store, const std::strin
   const std::optional<store::Digest> id = store.Resolve(ref);
   if (!id) return std::nullopt;
   std::string bytes = store.images().GetConfig(*id);
-  CacheImage image{*id, store::ImageConfig::Parse(bytes, id->str()), std::move(bytes), {}};
+  CacheImage image{*id, store::ImageConfig::Parse(bytes, id->str()), std::move(bytes), {}, {}};
   const std::optional<store::Digest> top = store::TopChainId(image.config);
   if (top && !store.layers().Exists(*top)) throw Error("the image's layers are not all in the store");
   // Kept from rmi and prune while the build may take steps from it.
@@ -42,8 +42,11 @@ CacheImage RemoteCacheImage(CacheEndpoint& endpoint, const std::string& manifest
     m = reg::ParseManifest(endpoint.ReadManifestAt(chosen), "", what);
     if (m.kind != reg::Manifest::Kind::kImage) throw Error("the index entry for this platform is itself an index", what);
   }
-  std::string bytes = endpoint.ReadBlob(m.config);
-  CacheImage image{m.config.digest, store::ImageConfig::Parse(bytes, what), std::move(bytes), {}};
+  std::vector<store::Digest> blobs;
+  for (const reg::Descriptor& layer : m.layers) blobs.push_back(layer.digest);
+  std::vector<std::optional<uint64_t>> sizes;
+  std::string bytes = endpoint.ReadBlobWithSizes(m.config, blobs, sizes);
+  CacheImage image{m.config.digest, store::ImageConfig::Parse(bytes, what), std::move(bytes), {}, {}};
   const std::vector<store::Digest>& diff_ids = image.config.diff_ids();
   if (diff_ids.size() != m.layers.size()) {
     throw Error("the manifest lists " + std::to_string(m.layers.size()) + " layers and the config " +
@@ -51,7 +54,10 @@ CacheImage RemoteCacheImage(CacheEndpoint& endpoint, const std::string& manifest
                 what);
   }
   // A layer's diff_id is checked when its blob is fetched and unpacked.
-  for (size_t i = 0; i < diff_ids.size(); ++i) image.layers.push_back({m.layers[i], diff_ids[i]});
+  for (size_t i = 0; i < diff_ids.size(); ++i) {
+    image.layers.push_back({m.layers[i], diff_ids[i]});
+    if (sizes[i] != m.layers[i].size) image.lost.insert(diff_ids[i]);
+  }
   return image;
 }
 
@@ -64,6 +70,15 @@ bool IsImageManifest(std::string_view manifest) {
   if (config == m.end() || !config->is_object()) return false;
   const std::string config_type = config->value("mediaType", "");
   return config_type == store::media_type::kOciConfig || config_type == store::media_type::kDockerConfig;
+}
+
+std::string LayerStepText(const store::ImageConfig& config, size_t layer) {
+  for (const store::HistoryEntry& entry : config.history()) {
+    if (entry.empty_layer) continue;
+    if (layer == 0) return entry.created_by;
+    --layer;
+  }
+  return "";
 }
 
 std::optional<RemoteStepCache::HistoryStep> MatchHistory(const CacheImage& image, const store::ImageConfig& parent,
@@ -90,6 +105,7 @@ std::optional<RemoteStepCache::HistoryStep> MatchHistory(const CacheImage& image
     // Docker appends that layer to the parent's: only the next one keeps the chain.
     if (layer != below_ids.size() || layer >= diff_ids.size()) return std::nullopt;
     step.diff_id = diff_ids[layer];
+    if (image.lost.count(diff_ids[layer]) > 0) return std::nullopt;
   }
   return step;
 }

@@ -1,6 +1,7 @@
 #include "builder/registry_cache_import.h"
 
 #include <algorithm>
+#include <iterator>
 #include <set>
 
 #include "store/base/error.h"
@@ -11,47 +12,58 @@
 namespace ubuild::builder {
 
 RegistryCacheImport::RegistryCacheImport(store::Store& store, const std::vector<CacheLocation>& locations,
-                                         const std::function<void(const std::string&)>& warn)
+                                         const std::function<void(const std::string&)>& warn,
+                                         const OpenEndpoint& open)
     : store_(store) {
+  const OpenEndpoint opener =
+      open ? open : [](const CacheLocation& location) { return CacheEndpoint::Open(location, false); };
   for (const CacheLocation& location : locations) {
+    auto unusable = [&](const std::string& why) {
+      warn("[Warning] cannot use the build cache " + location.Describe() + " (" + why + "); the steps it holds will run");
+    };
     try {
-      Load(location, warn);
+      Load(location, opener, warn);
     } catch (const Error& e) {
-      warn("[Warning] cannot use the build cache " + location.Describe() + " (" + e.message() +
-           "); the steps it holds will run");
+      if (e.exit_code() != 1) throw;  // interrupted: not the cache's fault
+      unusable(e.message());
+    } catch (const std::exception& e) {
+      // A document of the wrong shape can fail in the JSON library (a
+      // string where a number goes) rather than in ubuild's own checks.
+      unusable(e.what());
     }
   }
 }
 
-void RegistryCacheImport::Load(const CacheLocation& location, const std::function<void(const std::string&)>& say) {
+void RegistryCacheImport::Load(const CacheLocation& location, const OpenEndpoint& open,
+                               const std::function<void(const std::string&)>& say) {
   const bool image_ref = location.kind == CacheLocation::Kind::kImage;
   // Docker's classic --cache-from takes the engine's image: the store's, when it has one.
   if (std::optional<CacheImage> stored; image_ref && (stored = StoredCacheImage(store_, location.ref))) {
-    AddImage(std::move(*stored), nullptr, location.ref);
+    AddImage(std::move(*stored), nullptr, location.ref, say);
     return;
   }
-  std::unique_ptr<CacheEndpoint> endpoint = CacheEndpoint::Open(location, false);
+  std::unique_ptr<CacheEndpoint> endpoint = open(location);
   const std::string what = endpoint->what();
   std::optional<std::string> manifest = endpoint->ReadManifest();
   if (!manifest) throw Error(image_ref ? "the image is in neither the store nor its registry" : "there is no cache there");
   const bool image = IsImageManifest(*manifest);
   if (image_ref && !image) throw Error("it names no image (a build cache is read with type=registry,ref=)");
   if (image_ref || (location.kind == CacheLocation::Kind::kRegistry && image)) {
-    AddImage(RemoteCacheImage(*endpoint, *manifest), endpoint.get(), location.ref);
+    AddImage(RemoteCacheImage(*endpoint, *manifest), endpoint.get(), location.ref, say);
     endpoints_.push_back(std::move(endpoint));
     return;
   }
   store::registry::CacheManifest cache;
   const store::registry::Descriptor config = store::registry::ParseCacheManifest(*manifest, &cache, what);
-  store::registry::ParseCacheConfig(endpoint->ReadBlob(config), &cache, what);
+  std::vector<store::Digest> blobs;
+  for (const store::registry::CacheLayer& layer : cache.layers) blobs.push_back(layer.blob.digest);
+  std::vector<std::optional<uint64_t>> sizes;
+  store::registry::ParseCacheConfig(endpoint->ReadBlobWithSizes(config, blobs, sizes), &cache, what);
 
   // Everything is worked out aside and kept only once the whole cache has
   // been read: a cache that fails half way adds nothing.
   std::vector<Source> sources;
   std::set<store::Digest> gone;  // diff_ids whose blob is gone, here and from the caches loaded before
-  std::vector<store::Digest> blobs;
-  for (const store::registry::CacheLayer& layer : cache.layers) blobs.push_back(layer.blob.digest);
-  const std::vector<std::optional<uint64_t>> sizes = endpoint->BlobSizes(blobs);
   for (size_t i = 0; i < cache.layers.size(); ++i) {
     const store::registry::CacheLayer& layer = cache.layers[i];
     if (sizes[i] == layer.blob.size) {
@@ -102,7 +114,10 @@ void RegistryCacheImport::AddChains(const std::vector<store::Digest>& diff_ids) 
   }
 }
 
-void RegistryCacheImport::AddImage(CacheImage image, CacheEndpoint* endpoint, const std::string& ref) {
+void RegistryCacheImport::AddImage(CacheImage image, CacheEndpoint* endpoint, const std::string& ref,
+                                   const std::function<void(const std::string&)>& say) {
+  // A blob a cache loaded before holds is not lost to this build.
+  for (auto it = image.lost.begin(); it != image.lost.end();) it = by_diff_id_.count(*it) > 0 ? image.lost.erase(it) : std::next(it);
   // --cache-to type=inline's steps: their layers are the image's. Read
   // whole before anything is kept, as a cache is.
   store::registry::CacheManifest cache;
@@ -114,13 +129,24 @@ void RegistryCacheImport::AddImage(CacheImage image, CacheEndpoint* endpoint, co
     for (const store::registry::CacheStep& step : cache.steps) diffs.push_back(store::ParseDiffIds(step.config, what));
   }
   // A remote image's layers become sources as a cache's are: fetched only
-  // when Materialize needs them, mounted by a --push from the cache.
-  for (const store::registry::CacheLayer& layer : image.layers) {
+  // when Materialize needs them, mounted by a --push from the cache. A
+  // lost one is none: its step and those above it run (MatchHistory).
+  for (size_t i = 0; i < image.layers.size(); ++i) {
+    const store::registry::CacheLayer& layer = image.layers[i];
+    if (image.lost.count(layer.diff_id) > 0) {
+      say("[Warning] the cache image " + ref + " lost the blob " + layer.blob.digest.str() + " of layer " +
+          layer.diff_id.str() + ": the step \"" + LayerStepText(image.config, i) + "\" and those after it will run");
+      continue;
+    }
     by_diff_id_.emplace(layer.diff_id, sources_.size());
     sources_.push_back(Source{layer, endpoint});
   }
   AddChains(image.config.diff_ids());
   for (size_t i = 0; i < cache.steps.size(); ++i) {
+    // As a build cache's step: one whose image has a lost layer is dropped.
+    if (std::any_of(diffs[i].begin(), diffs[i].end(), [&](const store::Digest& d) { return image.lost.count(d) > 0; })) {
+      continue;
+    }
     steps_.emplace(cache.steps[i].key, cache.steps[i].config);
     AddChains(diffs[i]);
   }

@@ -28,9 +28,11 @@ namespace ubuild::builder {
 
 class RegistryCacheImport : public RemoteStepCache {
  public:
+  // How a location is opened for reading; tests give fakes.
+  using OpenEndpoint = std::function<std::unique_ptr<CacheEndpoint>(const CacheLocation&)>;
   // `warn` gets one line per cache (or part of one) that could not be used.
   RegistryCacheImport(store::Store& store, const std::vector<CacheLocation>& locations,
-                      const std::function<void(const std::string&)>& warn);
+                      const std::function<void(const std::string&)>& warn, const OpenEndpoint& open = nullptr);
 
   std::optional<std::string> Lookup(const store::Digest& key) override;
   void Materialize(const std::optional<store::Digest>& top_chain) override;
@@ -50,9 +52,10 @@ class RegistryCacheImport : public RemoteStepCache {
   std::vector<std::string> Repositories() const;
 
  private:
-  void Load(const CacheLocation& location, const std::function<void(const std::string&)>& say);
+  void Load(const CacheLocation& location, const OpenEndpoint& open, const std::function<void(const std::string&)>& say);
   // An image as cache; `endpoint` (nullptr: the image is in the store) holds its layers.
-  void AddImage(CacheImage image, CacheEndpoint* endpoint, const std::string& ref);
+  void AddImage(CacheImage image, CacheEndpoint* endpoint, const std::string& ref,
+                const std::function<void(const std::string&)>& say);
   // Links each layer of a chain that a source holds to the chain below it.
   void AddChains(const std::vector<store::Digest>& diff_ids);
   struct Link {

@@ -32,7 +32,7 @@ store::ImageConfig Config(size_t entries) {
   return c;
 }
 
-const CacheImage kImage{D('f'), Config(4), Config(4).Serialize(), {}};
+const CacheImage kImage{D('f'), Config(4), Config(4).Serialize(), {}, {}};
 
 TEST(RegistryCacheImage, NextEntryWithItsTextHits) {
   auto step = MatchHistory(kImage, Config(1), "ENV A=1");

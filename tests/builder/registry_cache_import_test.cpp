@@ -1,0 +1,233 @@
+// Resolving --cache-from against a fake endpoint: a blob gone from the
+// cache (a registry's HEAD finds none, or one of another size) turns the
+// step that made its layer and those after it into misses, with one warning
+// naming the cache and the blob; a cache whose documents are gone or of the
+// wrong shape is dropped with a warning, never an exception.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "builder/registry_cache_import.h"
+#include "store/base/error.h"
+#include "store/oci_media_types.h"
+#include "store/registry/build_cache_manifest.h"
+#include "tests/builder/busybox_rootfs.h"
+
+namespace ubuild::builder {
+namespace {
+
+using store::Digest;
+using store::registry::Descriptor;
+
+// Blobs by digest and one manifest; counts what resolution asks for.
+class FakeEndpoint : public CacheEndpoint {
+ public:
+  explicit FakeEndpoint(std::string what) : CacheEndpoint(std::move(what)) {}
+  std::optional<std::string> manifest;
+  std::map<Digest, std::string> blobs;
+  int gets = 0;
+  int fetches = 0;
+
+  std::optional<std::string> ReadManifest() override { return manifest; }
+  std::string ReadManifestAt(const Descriptor& entry) override { return ReadBlob(entry); }
+  std::string ReadBlob(const Descriptor& blob) override {
+    ++gets;
+    auto it = blobs.find(blob.digest);
+    if (it == blobs.end()) throw Error("blob " + blob.digest.str() + " is not there", what());
+    return it->second;
+  }
+  std::optional<uint64_t> BlobSize(const Digest& digest) override {
+    auto it = blobs.find(digest);
+    if (it == blobs.end()) return std::nullopt;
+    return it->second.size();
+  }
+  std::vector<std::unique_ptr<FetchedLayer>> FetchLayers(store::Store&,
+                                                         const std::vector<store::registry::CacheLayer>&) override {
+    ++fetches;
+    return {};
+  }
+  void PutBlob(const Digest&, store::ByteSource&, uint64_t) override {}
+  void PutManifest(const std::string&, std::string_view) override {}
+};
+
+Digest D(char c) { return Digest::Parse("sha256:" + std::string(64, c)); }
+
+store::HistoryEntry Entry(const std::string& created_by, bool empty_layer) {
+  store::HistoryEntry h;
+  h.created = "2024-01-02T03:04:05Z";
+  h.created_by = created_by;
+  h.empty_layer = empty_layer;
+  return h;
+}
+
+// base (layer a) -> RUN one (layer b) -> ENV E=1 -> RUN two (layer c)
+const char* const kSteps[] = {"base", "RUN one", "ENV E=1", "RUN two"};
+store::ImageConfig Config(size_t entries) {
+  store::ImageConfig c = store::ImageConfig::Scratch();
+  const Digest layers[] = {D('a'), D('b'), D('c')};
+  size_t layer = 0;
+  for (size_t i = 0; i < entries; ++i) {
+    const bool empty = std::string(kSteps[i]).rfind("ENV", 0) == 0;
+    c.AddHistory(Entry(kSteps[i], empty));
+    if (!empty) c.diff_ids().push_back(layers[layer++]);
+  }
+  return c;
+}
+
+class RegistryCacheImportTest : public ::testing::Test {
+ protected:
+  // The image Config(4) in a fake registry: its layer blobs are "blob-a"..
+  // "blob-c", each listed with its size; `drop` are left out of the blobs.
+  std::unique_ptr<FakeEndpoint> ImageEndpoint(const std::string& drop = "") {
+    auto e = std::make_unique<FakeEndpoint>("reg/app:1");
+    const std::string config = Config(4).Serialize();
+    e->blobs[store::Sha256Of(config)] = config;
+    nlohmann::json layers = nlohmann::json::array();
+    for (char c : std::string("abc")) {
+      const std::string blob = std::string("blob-") + c;
+      layers.push_back({{"mediaType", std::string(store::media_type::kOciLayerGzip)},
+                        {"digest", store::Sha256Of(blob).str()},
+                        {"size", blob.size()}});
+      if (drop.find(c) == std::string::npos) e->blobs[store::Sha256Of(blob)] = blob;
+    }
+    e->manifest = nlohmann::json{{"schemaVersion", 2},
+                                 {"mediaType", std::string(store::media_type::kOciManifest)},
+                                 {"config",
+                                  {{"mediaType", std::string(store::media_type::kOciConfig)},
+                                   {"digest", store::Sha256Of(config).str()},
+                                   {"size", config.size()}}},
+                                 {"layers", layers}}
+                      .dump();
+    return e;
+  }
+
+  // Resolves `location` against `endpoint`; the warnings land in warnings_.
+  std::unique_ptr<RegistryCacheImport> Import(const CacheLocation& location, std::unique_ptr<FakeEndpoint> endpoint) {
+    fake_ = endpoint.get();
+    auto owned = std::make_shared<std::unique_ptr<FakeEndpoint>>(std::move(endpoint));
+    return std::make_unique<RegistryCacheImport>(
+        store_, std::vector<CacheLocation>{location}, [this](const std::string& line) { warnings_.push_back(line); },
+        [owned](const CacheLocation&) -> std::unique_ptr<CacheEndpoint> { return std::move(*owned); });
+  }
+  static CacheLocation ImageRef() {
+    CacheLocation l;
+    l.kind = CacheLocation::Kind::kImage;
+    l.ref = "reg/app:1";
+    return l;
+  }
+  static CacheLocation RegistryRef() {
+    CacheLocation l;
+    l.kind = CacheLocation::Kind::kRegistry;
+    l.ref = "reg/cache:c";
+    return l;
+  }
+
+  testing::TempDir tmp_;
+  store::Store store_ = store::Store::Open(tmp_.path() / "root", store::Store::Mode::kWrite);
+  FakeEndpoint* fake_ = nullptr;
+  std::vector<std::string> warnings_;
+};
+
+TEST_F(RegistryCacheImportTest, AnImageWithEveryBlobGivesEveryStepAndNoWarning) {
+  auto import = Import(ImageRef(), ImageEndpoint());
+  EXPECT_TRUE(warnings_.empty());
+  for (size_t i = 0; i < 4; ++i) EXPECT_TRUE(import->LookupHistory(Config(i), kSteps[i])) << kSteps[i];
+  // The config was the one GET: no layer came in.
+  EXPECT_EQ(fake_->gets, 1);
+  EXPECT_EQ(fake_->fetches, 0);
+}
+
+TEST_F(RegistryCacheImportTest, AnImageLayerBlobGoneMakesItsStepMissWithOneWarning) {
+  auto import = Import(ImageRef(), ImageEndpoint("b"));
+  ASSERT_EQ(warnings_.size(), 1u);
+  EXPECT_EQ(warnings_[0], "[Warning] the cache image reg/app:1 lost the blob " + store::Sha256Of("blob-b").str() +
+                              " of layer " + D('b').str() + ": the step \"RUN one\" and those after it will run");
+  EXPECT_TRUE(import->LookupHistory(Config(0), "base"));
+  EXPECT_FALSE(import->LookupHistory(Config(1), "RUN one"));
+  // Had the run made another layer, the later steps' parents differ and
+  // miss; the same layer (a reproducible step) is here, so they may hit.
+  store::ImageConfig rebuilt = Config(2);
+  rebuilt.diff_ids().back() = D('e');
+  EXPECT_FALSE(import->LookupHistory(rebuilt, "ENV E=1"));
+  EXPECT_FALSE(import->BlobOf(D('b')));
+  EXPECT_TRUE(import->BlobOf(D('c')));
+}
+
+TEST_F(RegistryCacheImportTest, AnImageLayerBlobOfAnotherSizeIsLost) {
+  auto endpoint = ImageEndpoint();
+  endpoint->blobs[store::Sha256Of("blob-c")] = "blob-c, but longer";
+  auto import = Import(ImageRef(), std::move(endpoint));
+  ASSERT_EQ(warnings_.size(), 1u);
+  EXPECT_NE(warnings_[0].find("the step \"RUN two\""), std::string::npos) << warnings_[0];
+  EXPECT_TRUE(import->LookupHistory(Config(2), "ENV E=1"));
+  EXPECT_FALSE(import->LookupHistory(Config(3), "RUN two"));
+}
+
+TEST_F(RegistryCacheImportTest, AnImageWhoseConfigIsGoneIsDroppedWithAWarning) {
+  auto endpoint = ImageEndpoint();
+  endpoint->blobs.erase(store::Sha256Of(Config(4).Serialize()));
+  auto import = Import(ImageRef(), std::move(endpoint));
+  ASSERT_EQ(warnings_.size(), 1u);
+  EXPECT_EQ(warnings_[0].rfind("[Warning] cannot use the build cache reg/app:1 (", 0), 0u) << warnings_[0];
+  EXPECT_FALSE(import->LookupHistory(Config(0), "base"));
+}
+
+// A ubuild build cache of one step whose layer is blob "L".
+std::unique_ptr<FakeEndpoint> CacheEndpointWith(const std::string& manifest_config_size) {
+  auto e = std::make_unique<FakeEndpoint>("reg/cache:c");
+  const std::string layer = "L";
+  store::ImageConfig step_image = Config(1);
+  const std::string config = nlohmann::json{{"steps", {{{"key", D('d').str()}, {"config", step_image.Serialize()},
+                                                        {"layer", 0}}}}}.dump();
+  e->blobs[store::Sha256Of(config)] = config;
+  e->blobs[store::Sha256Of(layer)] = layer;
+  e->manifest = R"({"schemaVersion":2,"config":{"mediaType":")" + std::string(store::registry::kBuildCacheConfigType) +
+                R"(","digest":")" + store::Sha256Of(config).str() + R"(","size":)" + manifest_config_size +
+                R"(},"layers":[{"mediaType":")" + std::string(store::media_type::kOciLayerGzip) + R"(","digest":")" +
+                store::Sha256Of(layer).str() + R"(","size":1,"annotations":{")" +
+                std::string(store::registry::kBuildCacheDiffIdAnnotation) + R"(":")" + D('a').str() + R"("}}]})";
+  return e;
+}
+
+TEST_F(RegistryCacheImportTest, ABuildCacheWithItsBlobsHits) {
+  auto import = Import(RegistryRef(), CacheEndpointWith("1"));
+  EXPECT_TRUE(warnings_.empty());
+  EXPECT_TRUE(import->Lookup(D('d')));
+}
+
+TEST_F(RegistryCacheImportTest, ABuildCacheLayerBlobGoneDropsTheStepWithAWarning) {
+  auto endpoint = CacheEndpointWith("1");
+  endpoint->blobs.erase(store::Sha256Of("L"));
+  auto import = Import(RegistryRef(), std::move(endpoint));
+  ASSERT_EQ(warnings_.size(), 1u);
+  EXPECT_NE(warnings_[0].find("lost the blob of layer " + D('a').str()), std::string::npos) << warnings_[0];
+  EXPECT_FALSE(import->Lookup(D('d')));
+}
+
+TEST_F(RegistryCacheImportTest, ABuildCacheConfigBlobGoneDropsTheCacheWithAWarning) {
+  auto endpoint = CacheEndpointWith("1");
+  for (auto it = endpoint->blobs.begin(); it != endpoint->blobs.end();) {
+    it = it->first == store::Sha256Of("L") ? std::next(it) : endpoint->blobs.erase(it);
+  }
+  auto import = Import(RegistryRef(), std::move(endpoint));
+  ASSERT_EQ(warnings_.size(), 1u);
+  EXPECT_EQ(warnings_[0].rfind("[Warning] cannot use the build cache reg/cache:c (", 0), 0u) << warnings_[0];
+  EXPECT_FALSE(import->Lookup(D('d')));
+}
+
+TEST_F(RegistryCacheImportTest, AManifestOfTheWrongShapeIsAWarningNotAnError) {
+  // "size" a string: the JSON library's type error, not ubuild's own check.
+  auto import = Import(RegistryRef(), CacheEndpointWith("\"one\""));
+  ASSERT_EQ(warnings_.size(), 1u);
+  EXPECT_EQ(warnings_[0].rfind("[Warning] cannot use the build cache reg/cache:c (", 0), 0u) << warnings_[0];
+  auto endpoint = CacheEndpointWith("1");
+  endpoint->manifest = "not json";
+  warnings_.clear();
+  import = Import(RegistryRef(), std::move(endpoint));
+  ASSERT_EQ(warnings_.size(), 1u);
+  EXPECT_NE(warnings_[0].find("not a build cache"), std::string::npos) << warnings_[0];
+}
+
+}  // namespace
+}  // namespace ubuild::builder
