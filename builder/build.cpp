@@ -17,6 +17,7 @@
 #include "builder/run/interrupt.h"
 #include "builder/dispatch/dispatch.h"
 #include "builder/dispatch/real_step_runtime.h"
+#include "builder/dispatch/remote_step_cache.h"
 #include "builder/dispatch/run_mount_spec.h"
 #include "builder/dispatch/stage_state.h"
 #include "builder/dispatch/step_image.h"
@@ -401,23 +402,40 @@ store::Digest Build(const BuildOptions& options, store::Store& store, StepRuntim
   RegistryCacheUse cache(options, store, [&](const std::string& line) { log.Line(line); });
   ctx.remote_cache = cache.remote();
 
-  int step = 0;
-  StageResult result;
-  try {
-    for (size_t i = 0; i <= plan.target; ++i) {
-      if (!plan.needed[i]) continue;
-      result = RunStage(ctx, src, plan, i, base_args, step, cache);
-      ctx.stages_by_name[std::to_string(i)] = result;
-      if (!src.froms[i].stage_name.empty()) ctx.stages_by_name[src.froms[i].stage_name] = result;
-    }
-  } catch (const Error& e) {
-    log.StepFailed(e.message());
-    throw;
-  }
   const std::set<size_t> image_stages = ImageStages(src.froms, plan.target);
-  cache.AddInlineCache(ctx, image_stages, result);
-  // A target left unstored (rather than stored) is one --push may send from the cache.
-  const bool pushed = !result.unstored.empty() && cache.PushOrStore(ctx, result);
+  const parser::ExpansionBudget budget = ctx.expansion_budget;
+  StageResult result;
+  bool pushed = false;
+  // A --cache-from blob gone between resolution and its download: the cache
+  // has dropped it, and the build starts over, the steps that needed it
+  // missing. Each start drops a blob, so the starts end.
+  for (bool built = false; !built;) {
+    try {
+      int step = 0;
+      try {
+        for (size_t i = 0; i <= plan.target; ++i) {
+          if (!plan.needed[i]) continue;
+          result = RunStage(ctx, src, plan, i, base_args, step, cache);
+          ctx.stages_by_name[std::to_string(i)] = result;
+          if (!src.froms[i].stage_name.empty()) ctx.stages_by_name[src.froms[i].stage_name] = result;
+        }
+      } catch (const CacheLayerLost&) {
+        throw;
+      } catch (const Error& e) {
+        log.StepFailed(e.message());
+        throw;
+      }
+      cache.AddInlineCache(ctx, image_stages, result);
+      // A target left unstored (rather than stored) is one --push may send from the cache.
+      pushed = !result.unstored.empty() && cache.PushOrStore(ctx, result);
+      built = true;
+    } catch (const CacheLayerLost& e) {
+      log.Line("[Warning] " + e.message() + ": the build starts over without it");
+      ctx.stages_by_name.clear();
+      ctx.expansion_budget = budget;
+      cache.StartOver();
+    }
+  }
   store::Digest id = Finish(options, store, log, src, plan, base_args, result, pushed);
   cache.Export(store, image_stages);
   return id;

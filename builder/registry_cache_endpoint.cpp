@@ -46,11 +46,18 @@ class InPlace : public CacheEndpoint::FetchedLayer {
   InPlace(const std::filesystem::path& path, const store::registry::CacheLayer& layer)
       : path_(path.string()), fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)), compressed_(fd_.get(), path_),
         layer_(layer) {
-    if (!fd_.valid()) throw SysError("open", path_, errno);
+    if (!fd_.valid()) throw BlobUnavailable(SysError("open", path_, errno), layer_.blob.digest);
   }
   store::Layer Register(store::Store& store, const std::optional<Digest>& parent) override {
-    store::DecompressingSource tar(compressed_, path_);
-    return store.layers().Register(tar, parent, layer_.diff_id, "layer " + layer_.blob.digest.str());
+    try {
+      store::DecompressingSource tar(compressed_, path_);
+      return store.layers().Register(tar, parent, layer_.diff_id, "layer " + layer_.blob.digest.str());
+    } catch (const Error& e) {
+      // A damaged blob of the size the cache lists passed the stat at
+      // resolution: this is where it shows (not a tar, another diff_id).
+      if (e.exit_code() != 1) throw;
+      throw BlobUnavailable(e, layer_.blob.digest);
+    }
   }
 
  private:
@@ -118,8 +125,14 @@ class RegistryEndpoint : public CacheEndpoint {
     Ping();
     std::vector<std::unique_ptr<FetchedLayer>> fetched(layers.size());
     store::registry::RunConcurrently(layers.size(), Clients(), [&](store::registry::HttpClient& http, size_t i) {
-      fetched[i] = std::make_unique<Downloaded>(store::registry::FetchLayer(session_, http, ref_.path, layers[i].blob,
-                                                                            layers[i].diff_id, store.layers()));
+      try {
+        fetched[i] = std::make_unique<Downloaded>(store::registry::FetchLayer(session_, http, ref_.path, layers[i].blob,
+                                                                              layers[i].diff_id, store.layers()));
+      } catch (const Error& e) {
+        // Deleted since its HEAD, or not what its digest says.
+        if (e.exit_code() != 1) throw;
+        throw BlobUnavailable(e, layers[i].blob.digest);
+      }
     });
     return fetched;
   }

@@ -21,6 +21,14 @@
 
 namespace ubuild::builder {
 
+// FetchLayers' or FetchedLayer::Register's failure to bring in the layer
+// whose blob is `blob`: the cause's text, and which blob of several.
+class BlobUnavailable : public Error {
+ public:
+  BlobUnavailable(const Error& cause, const store::Digest& blob) : Error(cause.what(), cause.where()), blob(blob) {}
+  store::Digest blob;
+};
+
 class CacheEndpoint {
  public:
   // `write`: the endpoint will be written (push scope, directories made);
@@ -61,7 +69,8 @@ class CacheEndpoint {
   }
   // A layer's blob brought here (a registry's: streamed, unpacked into a
   // pending layer and checked against its digest and diff_id), not yet
-  // registered.
+  // registered. FetchLayers and Register throw BlobUnavailable when the
+  // blob is not there or not what its digest says.
   class FetchedLayer {
    public:
     virtual ~FetchedLayer() = default;

@@ -180,6 +180,40 @@ std::optional<store::Digest> RegistryCacheImport::LinkedLayer(const store::Diges
 }
 
 void RegistryCacheImport::Materialize(const std::optional<store::Digest>& top_chain) {
+  try {
+    Bring(top_chain);
+  } catch (const BlobUnavailable& e) {
+    std::vector<store::Digest> lost;  // the diff_ids whose layers that blob held
+    for (const auto& [diff_id, index] : by_diff_id_) {
+      if (sources_[index].layer.blob.digest == e.blob) lost.push_back(diff_id);
+    }
+    if (lost.empty()) throw;
+    const std::string what = sources_[by_diff_id_.at(lost.front())].endpoint->what();
+    for (const store::Digest& diff_id : lost) Forget(diff_id);
+    throw CacheLayerLost("the build cache " + what + " lost the blob " + e.blob.str() + " of layer " +
+                         lost.front().str() + " after it was checked (" + e.message() + ")");
+  }
+}
+
+void RegistryCacheImport::Forget(const store::Digest& diff_id) {
+  auto source = by_diff_id_.find(diff_id);
+  const size_t index = source->second;
+  by_diff_id_.erase(source);
+  for (auto it = chains_.begin(); it != chains_.end();) it = it->second.source == index ? chains_.erase(it) : std::next(it);
+  for (auto it = steps_.begin(); it != steps_.end();) {
+    bool has = true;  // a damaged entry could not be taken anyway
+    try {
+      const std::vector<store::Digest> d = store::ParseDiffIds(it->second, "build cache step " + it->first.str());
+      has = std::find(d.begin(), d.end(), diff_id) != d.end();
+    } catch (const Error&) {
+    }
+    it = has ? steps_.erase(it) : std::next(it);
+  }
+  // Only the images with that layer have a step that names it.
+  for (CacheImage& image : images_) image.lost.insert(diff_id);
+}
+
+void RegistryCacheImport::Bring(const std::optional<store::Digest>& top_chain) {
   std::vector<store::Digest> missing;  // top first
   for (std::optional<store::Digest> at = top_chain; at && !store_.layers().Exists(*at);) {
     auto link = chains_.find(*at);

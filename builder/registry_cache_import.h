@@ -56,6 +56,11 @@ class RegistryCacheImport : public RemoteStepCache {
   // An image as cache; `endpoint` (nullptr: the image is in the store) holds its layers.
   void AddImage(CacheImage image, CacheEndpoint* endpoint, const std::string& ref,
                 const std::function<void(const std::string&)>& say);
+  // Materialize's work; a blob that is gone throws BlobUnavailable.
+  void Bring(const std::optional<store::Digest>& top_chain);
+  // A layer whose blob turned out gone after resolution: no longer a
+  // source, nor any step whose image has it.
+  void Forget(const store::Digest& diff_id);
   // Links each layer of a chain that a source holds to the chain below it.
   void AddChains(const std::vector<store::Digest>& diff_ids);
   struct Link {

@@ -44,6 +44,12 @@ class RegistryCacheUse {
   // it for PushOrStore. Nothing without type=inline.
   void AddInlineCache(BuildContext& ctx, const std::set<size_t>& image_stages, StageResult& result);
 
+  // The build starts over (a --cache-from blob was lost): the steps
+  // recorded for --cache-to so far are forgotten, as they will be again.
+  void StartOver() {
+    if (exporter_) exporter_.emplace();
+  }
+
   // Each --cache-to but type=inline; `image_stages` are what mode=min keeps (ImageStages).
   void Export(store::Store& store, const std::set<size_t>& image_stages);
 

@@ -11,10 +11,21 @@
 #include <optional>
 #include <string>
 
+#include "store/base/error.h"
 #include "store/digest.h"
 #include "store/image_config.h"
 
 namespace ubuild::builder {
+
+// Materialize's error when a layer the cache held at resolution cannot be
+// brought in now (its blob deleted or damaged since). The cache has dropped
+// that layer, and every step whose image has it, before throwing: the same
+// build started over from its first stage takes the other hits again and
+// runs those steps (the build driver does so, builder/build.cpp).
+class CacheLayerLost : public Error {
+ public:
+  using Error::Error;
+};
 
 class RemoteStepCache {
  public:
@@ -22,7 +33,8 @@ class RemoteStepCache {
   // The config bytes the step with this key produced, when the cache has it.
   virtual std::optional<std::string> Lookup(const store::Digest& key) = 0;
   // Registers the layer chain ending at `top_chain` (a config's
-  // TopChainId) as far as the store lacks it, bottom first.
+  // TopChainId) as far as the store lacks it, bottom first. Throws
+  // CacheLayerLost when a blob is gone (the layers below it stay registered).
   virtual void Materialize(const std::optional<store::Digest>& top_chain) = 0;
   // COPY --link's hit on a changed base: the diff_id of the layer the step
   // recorded under `linked_key` (LinkedLayerKey) made, on whatever base,

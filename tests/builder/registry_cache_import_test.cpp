@@ -26,6 +26,7 @@ class FakeEndpoint : public CacheEndpoint {
   explicit FakeEndpoint(std::string what) : CacheEndpoint(std::move(what)) {}
   std::optional<std::string> manifest;
   std::map<Digest, std::string> blobs;
+  std::optional<Digest> unavailable;  // a blob gone after resolution: FetchLayers fails on it
   int gets = 0;
   int fetches = 0;
 
@@ -43,8 +44,12 @@ class FakeEndpoint : public CacheEndpoint {
     return it->second.size();
   }
   std::vector<std::unique_ptr<FetchedLayer>> FetchLayers(store::Store&,
-                                                         const std::vector<store::registry::CacheLayer>&) override {
+                                                         const std::vector<store::registry::CacheLayer>& layers) override {
     ++fetches;
+    for (const store::registry::CacheLayer& layer : layers) {
+      if (layer.blob.digest == unavailable) throw BlobUnavailable(Error("404 Not Found", what()), layer.blob.digest);
+    }
+    ADD_FAILURE() << "the fake fetches no layer";
     return {};
   }
   void PutBlob(const Digest&, store::ByteSource&, uint64_t) override {}
@@ -173,6 +178,28 @@ TEST_F(RegistryCacheImportTest, AnImageWhoseConfigIsGoneIsDroppedWithAWarning) {
   EXPECT_FALSE(import->LookupHistory(Config(0), "base"));
 }
 
+TEST_F(RegistryCacheImportTest, AnImageBlobGoneAtItsDownloadIsDroppedAndTheBuildToldToStartOver) {
+  auto endpoint = ImageEndpoint();
+  endpoint->unavailable = store::Sha256Of("blob-b");
+  auto import = Import(ImageRef(), std::move(endpoint));
+  EXPECT_TRUE(warnings_.empty());
+  ASSERT_TRUE(import->LookupHistory(Config(1), "RUN one"));
+  try {
+    import->Materialize(store::TopChainId(Config(2)));
+    ADD_FAILURE() << "Materialize brought in a blob that is gone";
+  } catch (const CacheLayerLost& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("the build cache reg/app:1 lost the blob " + store::Sha256Of("blob-b").str() +
+                                              " of layer " + D('b').str() + " after it was checked (",
+                                          0),
+              0u)
+        << e.what();
+  }
+  // Started over, the build runs that step; the one below still hits.
+  EXPECT_FALSE(import->LookupHistory(Config(1), "RUN one"));
+  EXPECT_TRUE(import->LookupHistory(Config(0), "base"));
+  EXPECT_FALSE(import->BlobOf(D('b')));
+}
+
 // A ubuild build cache of one step whose layer is blob "L".
 std::unique_ptr<FakeEndpoint> CacheEndpointWith(const std::string& manifest_config_size) {
   auto e = std::make_unique<FakeEndpoint>("reg/cache:c");
@@ -203,6 +230,25 @@ TEST_F(RegistryCacheImportTest, ABuildCacheLayerBlobGoneDropsTheStepWithAWarning
   ASSERT_EQ(warnings_.size(), 1u);
   EXPECT_NE(warnings_[0].find("lost the blob of layer " + D('a').str()), std::string::npos) << warnings_[0];
   EXPECT_FALSE(import->Lookup(D('d')));
+}
+
+TEST_F(RegistryCacheImportTest, ABuildCacheBlobGoneAtItsDownloadDropsItsSteps) {
+  auto endpoint = CacheEndpointWith("1");
+  endpoint->unavailable = store::Sha256Of("L");
+  auto import = Import(RegistryRef(), std::move(endpoint));
+  ASSERT_TRUE(import->Lookup(D('d')));
+  EXPECT_THROW(import->Materialize(store::TopChainId(Config(1))), CacheLayerLost);
+  EXPECT_FALSE(import->Lookup(D('d')));
+  // Nothing is left to fetch: the chain is no longer the cache's, and
+  // no second start over is asked for.
+  try {
+    import->Materialize(store::TopChainId(Config(1)));
+    ADD_FAILURE() << "Materialize made a chain the cache no longer has";
+  } catch (const CacheLayerLost& e) {
+    ADD_FAILURE() << e.what();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("in neither the store nor the build cache"), std::string::npos) << e.what();
+  }
 }
 
 TEST_F(RegistryCacheImportTest, ABuildCacheConfigBlobGoneDropsTheCacheWithAWarning) {
