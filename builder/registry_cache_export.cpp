@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
+#include "builder/dispatch/remote_step_cache.h"
 #include "store/base/error.h"
 #include "store/chain_id.h"
 #include "store/oci_media_types.h"
@@ -116,8 +118,12 @@ void RegistryCacheExport::Export(store::Store& store, const CacheLocation& to, c
   store::registry::CacheManifest cache;
   std::map<Digest, size_t> layer_of;  // diff_id -> index into cache.layers
   std::set<Digest> keys;
+  std::set<Digest> lost;  // layers neither here nor in the --cache-from cache any more
   for (const Step& step : steps_) {
     if (!to.all_stages && image_stages.count(step.stage) == 0) continue;
+    if (std::any_of(step.diff_ids.begin(), step.diff_ids.end(), [&](const Digest& d) { return lost.count(d) > 0; })) {
+      continue;
+    }
     if (!keys.insert(step.key).second) continue;
     store::registry::CacheStep out{step.key, step.config, std::nullopt};
     if (step.made_layer) {
@@ -125,7 +131,16 @@ void RegistryCacheExport::Export(store::Store& store, const CacheLocation& to, c
       auto [it, added] = layer_of.emplace(diff_id, cache.layers.size());
       if (added) {
         const Digest chain_id = store::ChainIds(step.diff_ids).back();
-        cache.layers.push_back(CacheLayer{placer.Place(diff_id, chain_id), diff_id});
+        try {
+          cache.layers.push_back(CacheLayer{placer.Place(diff_id, chain_id), diff_id});
+        } catch (const CacheLayerLost& e) {
+          // A hit whose layer never came here, its blob gone since: the
+          // build is done, so the cache goes without that step and those above.
+          say("[Warning] " + e.message() + ": the exported cache leaves out the steps with that layer");
+          layer_of.erase(it);
+          lost.insert(diff_id);
+          continue;
+        }
       }
       out.layer = it->second;
     }

@@ -70,7 +70,10 @@ bool PushFromCache(store::Store& store, const RegistryCacheImport& imported, con
         say(c.blob.hex().substr(0, 12) + ": Layer already exists");
       } else {
         if (target->MountBlob(c.blob, c.repository)) size = target->BlobSize(c.blob);
-        if (!size) throw Error("the registry would not mount blob " + c.blob.str() + " from " + c.repository, tags[t]);
+        // Gone from the cache since it was checked, or a registry that
+        // does not mount: the layers come in and the image is pushed from
+        // the store (a blob gone fails their download: the build starts over).
+        if (!size) return false;
         say(c.blob.hex().substr(0, 12) + ": Mounted from " + c.repository);
       }
       m["layers"].push_back({{"mediaType", c.media_type}, {"size", *size}, {"digest", c.blob.str()}});

@@ -14,9 +14,10 @@
 
 namespace ubuild::builder {
 
-// False, having sent nothing, when some layer has no blob on a tag's
-// registry that it could be mounted from; the caller then stores the image
-// and pushes it as usual.
+// False when some layer has no blob on a tag's registry that it could be
+// mounted from (nothing sent), or a mount fails (the blob gone since the
+// cache was read: blobs mounted before it stay); the caller then stores
+// the image and pushes it as usual.
 bool PushFromCache(store::Store& store, const RegistryCacheImport& imported, const std::string& config,
                    const std::vector<std::string>& tags, const std::function<void(const std::string&)>& say);
 
