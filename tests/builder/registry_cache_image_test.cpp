@@ -4,19 +4,13 @@
 #include <gtest/gtest.h>
 
 #include "builder/registry_cache_image.h"
+#include "tests/builder/cache_image_fixture.h"
 
 namespace ubuild::builder {
 namespace {
 
-store::Digest D(char c) { return store::Digest::Parse("sha256:" + std::string(64, c)); }
-
-store::HistoryEntry Entry(const std::string& created_by, bool empty_layer) {
-  store::HistoryEntry h;
-  h.created = "2024-01-02T03:04:05Z";
-  h.created_by = created_by;
-  h.empty_layer = empty_layer;
-  return h;
-}
+using testing::D;
+using testing::Entry;
 
 // base (layer a) -> ENV (no layer) -> RUN (layer b) -> CMD (no layer)
 store::ImageConfig Config(size_t entries) {

@@ -13,9 +13,13 @@
 #include "store/oci_media_types.h"
 #include "store/registry/build_cache_manifest.h"
 #include "tests/builder/busybox_rootfs.h"
+#include "tests/builder/cache_image_fixture.h"
 
 namespace ubuild::builder {
 namespace {
+
+using testing::D;
+using testing::Entry;
 
 using store::Digest;
 using store::registry::Descriptor;
@@ -55,16 +59,6 @@ class FakeEndpoint : public CacheEndpoint {
   void PutBlob(const Digest&, store::ByteSource&, uint64_t) override {}
   void PutManifest(const std::string&, std::string_view) override {}
 };
-
-Digest D(char c) { return Digest::Parse("sha256:" + std::string(64, c)); }
-
-store::HistoryEntry Entry(const std::string& created_by, bool empty_layer) {
-  store::HistoryEntry h;
-  h.created = "2024-01-02T03:04:05Z";
-  h.created_by = created_by;
-  h.empty_layer = empty_layer;
-  return h;
-}
 
 // base (layer a) -> RUN one (layer b) -> ENV E=1 -> RUN two (layer c)
 const char* const kSteps[] = {"base", "RUN one", "ENV E=1", "RUN two"};

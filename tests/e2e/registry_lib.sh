@@ -92,6 +92,24 @@ registry_blob_file() {  # NAME DIGEST
   echo "$E2E_TMP/registry-$1/data/docker/registry/v2/blobs/sha256/${hex:0:2}/$hex/data"
 }
 
+# registry_base NAME: starts registry NAME (its address in $reg) serving
+# $ROOT's busybox as base/busybox:1; A=$ROOT is the first machine, SDE the
+# build flag that makes image ids reproducible.
+registry_base() {
+  reg=$(start_registry "$1")
+  ub tag busybox "$reg/base/busybox:1"
+  ub push "$reg/base/busybox:1" >/dev/null
+  A=$ROOT
+  SDE=(--build-arg SOURCE_DATE_EPOCH=1700000000)
+}
+# registry_runner DIR: a fresh store at DIR that pulled $reg's base image
+# and named it busybox, as a CI runner's.
+registry_runner() {
+  "$UBUILD_BIN" --root "$1" pull "$reg/base/busybox:1" >/dev/null
+  "$UBUILD_BIN" --root "$1" tag "$reg/base/busybox:1" busybox
+  echo "$1"
+}
+
 image_id() { ub inspect "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Id"])'; }
 
 # make_test_tls DIR: a CA (ca.crt, ca.key) and a certificate for

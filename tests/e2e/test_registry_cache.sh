@@ -17,19 +17,10 @@ source "$(dirname "$0")/registry_lib.sh"
 command -v docker-registry >/dev/null || { echo "docker-registry is not installed" >&2; exit 1; }
 
 e2e_base_image
-reg=$(start_registry cache)
-ub tag busybox "$reg/base/busybox:1"
-ub push "$reg/base/busybox:1" >/dev/null
-A=$ROOT
-SDE=(--build-arg SOURCE_DATE_EPOCH=1700000000)
+registry_base cache
 
-# machine NAME: a fresh store that pulled the base image, as a CI runner's.
-machine() {
-  local root=$E2E_TMP/$1
-  "$UBUILD_BIN" --root "$root" pull "$reg/base/busybox:1" >/dev/null
-  "$UBUILD_BIN" --root "$root" tag "$reg/base/busybox:1" busybox
-  echo "$root"
-}
+# machine NAME: a fresh runner's store.
+machine() { registry_runner "$E2E_TMP/$1"; }
 # Layer blob bytes GET from the registry since the log was marked.
 layer_bytes() { registry_blob_bytes cache "$@"; }
 mark() { registry_log_mark cache; }

@@ -16,19 +16,10 @@ source "$(dirname "$0")/registry_lib.sh"
 command -v docker-registry >/dev/null || { echo "docker-registry is not installed" >&2; exit 1; }
 
 e2e_base_image
-reg=$(start_registry blobs)
-ub tag busybox "$reg/base/busybox:1"
-ub push "$reg/base/busybox:1" >/dev/null
-A=$ROOT
-SDE=(--build-arg SOURCE_DATE_EPOCH=1700000000)
+registry_base blobs
 
-# machine NAME: a fresh store that pulled the base image, as a CI runner's.
-machine() {
-  local root=$E2E_TMP/machines/$1
-  "$UBUILD_BIN" --root "$root" pull "$reg/base/busybox:1" >/dev/null
-  "$UBUILD_BIN" --root "$root" tag "$reg/base/busybox:1" busybox
-  echo "$root"
-}
+# machine NAME: a fresh runner's store.
+machine() { registry_runner "$E2E_TMP/machines/$1"; }
 store_ok() { test "$(echo 0 | python3 "$UBUILD_SOURCE_DIR/tests/e2e/store_check.py" "$1")" = ok; }
 manifest() {  # REPO REF: an image or cache manifest from the registry
   curl -s -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
@@ -75,8 +66,10 @@ expect_good_build() {
   check "$1: the image id is a --no-cache build's" test "$(ROOT=$m image_id result)" = "$2"
   check "$1: the store is consistent" store_ok "$m"
 }
-# The "Using cache" lines of the step whose instruction begins with TEXT.
+# The "Using cache" lines of the step whose instruction begins with TEXT
+# (rerun_hits: once the build started over).
 step_hits() { sed -n "/^Step [0-9]*\/[0-9]* : $1/,/^Step /p" <<<"$out" | grep -c '^ ---> Using cache$' || true; }
+rerun_hits() { out=$(sed -n '/the build starts over/,$p' <<<"$out") step_hits "$1"; }
 
 # --- an image as cache, a layer blob gone before the build --------------------
 ROOT=$A
@@ -124,8 +117,7 @@ race() {  # NAME TAG [BUILD-ARGS...]
   [[ $rc == 0 ]] || echo "$out"
   check "$name: a blob gone after its HEAD: the image id is a --no-cache build's" test "$(ROOT=$m image_id "$tag")" = "$want"
   check "$name: a blob gone after its HEAD: the store is consistent" store_ok "$m"
-  check "$name: a blob gone after its HEAD: started over, its step runs" test \
-    "$(sed -n '/the build starts over/,$p' <<<"$out" | sed -n '/^Step [0-9]*\/[0-9]* : COPY data/,/^Step /p' | grep -c '^ ---> Using cache$' || true)" = 0
+  check "$name: a blob gone after its HEAD: started over, its step runs" test "$(rerun_hits 'COPY data')" = 0
 }
 race race result
 race racepush "$reg/app/racepushed:1" --push
@@ -148,17 +140,27 @@ ROOT=$A
 ctx=$(context local)
 want=$(no_cache_id "$ctx")
 ub build -q "${SDE[@]}" --cache-to "type=local,dest=$E2E_TMP/local,mode=max" "$ctx" >/dev/null
-# local_cache NAME: a copy of the cache; the digest of its manifest's
-# layer that holds /data (the one bigger than 100,000 bytes compressed).
-local_cache() {
+# edit_cache NAME PYTHON: a copy of the cache at $E2E_TMP/NAME; PYTHON
+# runs with its manifest in `m` (written back as the cache's if changed).
+edit_cache() {
   cp -r "$E2E_TMP/local" "$E2E_TMP/$1"
   python3 -c '
-import json, sys
+import hashlib, json, sys
 d = sys.argv[1]
 index = json.load(open(d + "/index.json"))
 m = json.load(open(d + "/blobs/sha256/" + index["manifests"][0]["digest"][7:]))
-print([l["digest"] for l in m["layers"] if l["size"] > 100000][0])' "$E2E_TMP/$1"
+before = json.dumps(m)
+exec(sys.argv[2])
+if json.dumps(m) != before:
+    b = json.dumps(m).encode()
+    h = hashlib.sha256(b).hexdigest()
+    open(d + "/blobs/sha256/" + h, "wb").write(b)
+    index["manifests"][0].update(digest="sha256:" + h, size=len(b))
+    json.dump(index, open(d + "/index.json", "w"))' "$E2E_TMP/$1" "$2"
 }
+# local_cache NAME: edit_cache's copy; the digest of its layer that holds
+# /data (the one bigger than 100,000 bytes compressed).
+local_cache() { edit_cache "$1" 'print([l["digest"] for l in m["layers"] if l["size"] > 100000][0])'; }
 blob=$(local_cache removed)
 rm "$E2E_TMP/removed/blobs/sha256/${blob#sha256:}"
 build_from "type=local,src=$E2E_TMP/removed" "$ctx"
@@ -182,36 +184,20 @@ build_from "type=local,src=$E2E_TMP/damaged" "$ctx"
 expect_good_build "type=local, a blob damaged at its size" "$want"
 check "type=local, a blob damaged at its size: the warning names the blob, and the build starts over" \
   grep -q "^\[Warning\] the build cache $E2E_TMP/damaged lost the blob $blob of layer sha256:[0-9a-f]* after it was checked (.*): the build starts over without it$" <<<"$out"
-check "type=local, a blob damaged at its size: started over, its step runs" test \
-  "$(sed -n '/the build starts over/,$p' <<<"$out" | sed -n '/^Step [0-9]*\/[0-9]* : COPY data/,/^Step /p' | grep -c '^ ---> Using cache$' || true)" = 0
+check "type=local, a blob damaged at its size: started over, its step runs" test "$(rerun_hits 'COPY data')" = 0
 
 # --- type=local: a foreign manifest, a layer of a foreign media type ----------
-# rewrite NAME PYTHON: a copy of the cache whose manifest `m` PYTHON edits.
-rewrite() {
-  cp -r "$E2E_TMP/local" "$E2E_TMP/$1"
-  python3 -c '
-import hashlib, json, sys
-d = sys.argv[1]
-index = json.load(open(d + "/index.json"))
-m = json.load(open(d + "/blobs/sha256/" + index["manifests"][0]["digest"][7:]))
-exec(sys.argv[2])
-b = json.dumps(m).encode()
-h = hashlib.sha256(b).hexdigest()
-open(d + "/blobs/sha256/" + h, "wb").write(b)
-index["manifests"][0].update(digest="sha256:" + h, size=len(b))
-json.dump(index, open(d + "/index.json", "w"))' "$E2E_TMP/$1" "$2"
-}
-rewrite foreign 'm["config"]["mediaType"] = "application/vnd.example.foreign.config.v1+json"'
+edit_cache foreign 'm["config"]["mediaType"] = "application/vnd.example.foreign.config.v1+json"'
 build_from "type=local,src=$E2E_TMP/foreign" "$ctx"
 expect_good_build "type=local, a foreign manifest" "$want"
 check "type=local, a foreign manifest: a warning says it is not a build cache" \
   grep -q "^\[Warning\] cannot use the build cache $E2E_TMP/foreign (.*not a build cache" <<<"$out"
-rewrite mediatype 'm["layers"][0]["mediaType"] = "text/plain"'
+edit_cache mediatype 'm["layers"][0]["mediaType"] = "text/plain"'
 build_from "type=local,src=$E2E_TMP/mediatype" "$ctx"
 expect_good_build "type=local, a layer of a foreign media type" "$want"
 check "type=local, a layer of a foreign media type: a warning names it" \
   grep -q "^\[Warning\] cannot use the build cache $E2E_TMP/mediatype (.*layer media type text/plain" <<<"$out"
-rewrite badsize 'm["config"]["size"] = "large"'
+edit_cache badsize 'm["config"]["size"] = "large"'
 build_from "type=local,src=$E2E_TMP/badsize" "$ctx"
 expect_good_build "type=local, a manifest field of the wrong JSON type" "$want"
 check "type=local, a manifest field of the wrong JSON type: a warning names the cache" \
