@@ -8,9 +8,13 @@
 // or not a ubuild build cache is dropped whole with a warning: the build
 // goes on without it. A layer blob gone from a cache drops only the steps
 // whose images have that layer (the step that made it and those above),
-// with a warning naming the step. An image given as cache (--cache-from
-// IMAGE_REF, or a registry ref naming an image) is matched by history
-// instead of by key (registry_cache_image.h).
+// with a warning naming the step; an image as cache's HEADs do the same
+// for the steps of its history. A blob that fails later, when Materialize
+// reads it (deleted since its HEAD, damaged at its size), is dropped the
+// same way and Materialize throws CacheLayerLost: the build starts over.
+// An image given as cache (--cache-from IMAGE_REF, or a registry ref
+// naming an image) is matched by history instead of by key
+// (registry_cache_image.h).
 #include <functional>
 #include <map>
 #include <memory>
