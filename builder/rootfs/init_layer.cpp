@@ -11,6 +11,7 @@
 #include <set>
 
 #include "store/base/error.h"
+#include "store/base/lexical_path.h"
 #include "store/base/fd.h"
 #include "store/overlay_xattrs.h"
 
@@ -18,22 +19,6 @@ namespace ubuild::builder {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::deque<std::string> Components(const std::string& path) {
-  std::deque<std::string> out;
-  size_t start = 0;
-  while (start <= path.size()) {
-    size_t end = path.find('/', start);
-    if (end == std::string::npos) end = path.size();
-    if (end > start) out.emplace_back(path.substr(start, end - start));
-    start = end + 1;
-  }
-  return out;
-}
-
-std::string Child(const std::string& parent, const std::string& name) {
-  return parent.empty() ? name : parent + "/" + name;
-}
 
 bool IsWhiteout(const struct stat& st) { return S_ISCHR(st.st_mode) && st.st_rdev == 0; }
 
@@ -155,7 +140,7 @@ bool Builder::Walk(const std::string& path, bool directory, bool create) {
   std::vector<size_t> all;
   for (size_t i = 0; i < lower_.size(); ++i) all.push_back(i);
   std::vector<Level> stack = {Level{"", all, {}, {}}};
-  std::deque<std::string> todo = Components(path);
+  std::deque<std::string> todo = PathComponents(path);
   int links = 0;
   while (!todo.empty()) {
     std::string c = std::move(todo.front());
@@ -166,7 +151,7 @@ bool Builder::Walk(const std::string& path, bool directory, bool create) {
       continue;
     }
     const bool last = todo.empty();
-    const std::string rel = Child(stack.back().rel, c);
+    const std::string rel = JoinRel(stack.back().rel, c);
     if (auto it = made_.find(rel); it != made_.end()) {
       if (!last && !it->second) throw SysError("mkdir", "/" + rel, ENOTDIR);
       stack.push_back(Level{rel, {}, {}, {}});
@@ -180,7 +165,7 @@ bool Builder::Walk(const std::string& path, bool directory, bool create) {
       if (n < 0) throw SysError("readlink", "/" + rel, errno);
       target.resize(static_cast<size_t>(n));
       if (!target.empty() && target[0] == '/') stack.resize(1);
-      auto more = Components(target);
+      auto more = PathComponents(target);
       todo.insert(todo.begin(), more.begin(), more.end());
       continue;
     }
