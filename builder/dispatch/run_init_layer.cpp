@@ -58,7 +58,7 @@ RunInitLayer::RunInitLayer(BuildTmpfs& tmpfs, const fs::path& session_dir, const
 }
 
 RunInitLayer::~RunInitLayer() {
-  if (dir_.empty()) return;
+  if (dir_.empty() || (paths_ && RemoveInitLayer(dir_, *paths_))) return;
   std::error_code ec;
   fs::remove_all(dir_, ec);
 }

@@ -95,6 +95,7 @@ void Builder::CopyParents(const std::vector<Level>& stack) {
     const fs::path p = dir_ / l.rel;
     if (::mkdir(p.c_str(), 0700) != 0) throw SysError("mkdir", p.string(), errno);
     copied_.emplace(l.rel, l);
+    paths.copied.push_back(l.rel);
     // chown first: it clears set-id bits the chmod then restores.
     if (::lchown(p.c_str(), l.st.st_uid, l.st.st_gid) != 0 || ::chmod(p.c_str(), l.st.st_mode & 07777) != 0) {
       unsupported = true;
@@ -130,7 +131,8 @@ void Builder::Make(const std::string& rel, bool directory) {
     const Fd fd(::open(p.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644));
     if (!fd.valid()) throw SysError("create", "/" + rel, errno);
   }
-  // Exactly these modes whatever the umask, as Docker's MkdirAll makes them.
+  // Exactly these modes whatever the umask (or a set-group-id parent
+  // passing its bit on), as Docker's MkdirAll makes them.
   if (::chmod(p.c_str(), directory ? 0755 : 0644) != 0) throw SysError("chmod", "/" + rel, errno);
   made_.emplace(rel, directory);
   paths.made.push_back(rel);
@@ -206,6 +208,16 @@ std::optional<InitLayerPaths> BuildInitLayer(const std::vector<fs::path>& lower,
   }
   if (!b.SetCopiedTimes()) return std::nullopt;
   return std::move(b.paths);
+}
+
+bool RemoveInitLayer(const fs::path& dir, const InitLayerPaths& paths) {
+  bool ok = true;
+  for (auto it = paths.made.rbegin(); it != paths.made.rend(); ++it) {
+    const fs::path p = dir / *it;
+    ok = (::unlink(p.c_str()) == 0 || (errno == EISDIR && ::rmdir(p.c_str()) == 0)) && ok;
+  }
+  for (auto it = paths.copied.rbegin(); it != paths.copied.rend(); ++it) ok = ::rmdir((dir / *it).c_str()) == 0 && ok;
+  return ::rmdir(dir.c_str()) == 0 && ok;
 }
 
 void RemoveInitWhiteouts(const fs::path& upper, const InitLayerPaths& paths) {

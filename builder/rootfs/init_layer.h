@@ -24,6 +24,8 @@ struct InitTarget {
 struct InitLayerPaths {
   // Relative to the root, each made only for a target (absent below).
   std::vector<std::string> made;
+  // Existing directories copied to hold them, parents first.
+  std::vector<std::string> copied;
 };
 
 // Resolves each target over `lower` (nearest first, overlay's rules:
@@ -36,6 +38,10 @@ struct InitLayerPaths {
 std::optional<InitLayerPaths> BuildInitLayer(const std::vector<std::filesystem::path>& lower,
                                              const std::filesystem::path& dir, const std::vector<InitTarget>& targets,
                                              const std::vector<std::string>& kept);
+
+// Empties `dir` of what BuildInitLayer made there, one call an entry;
+// false if something else is left.
+bool RemoveInitLayer(const std::filesystem::path& dir, const InitLayerPaths& paths);
 
 // After the overlay is unmounted: a whiteout the run left at a path made
 // only for a target (a RUN allowed to unmount it and remove the point)

@@ -71,6 +71,17 @@ TEST_F(InitLayerTest, AParentCarriesTheRealDirectorysAttributes) {
   EXPECT_FALSE(fs::exists(P("init/a/f")));  // the real files stay below
   EXPECT_EQ(Stat(P("init/a/b/c")).st_mode, S_IFDIR | 0755u);
   EXPECT_EQ(Stat(P("init/a/sec")).st_mode, S_IFREG | 0644u);
+  EXPECT_EQ(paths->copied, std::vector<std::string>{"a"});
+  EXPECT_TRUE(RemoveInitLayer(P("init"), *paths));
+  EXPECT_FALSE(fs::exists(P("init")));
+}
+
+TEST_F(InitLayerTest, RemovingLeavesWhatItDidNotMake) {
+  auto paths = BuildInitLayer(Lower(), P("init"), {{"/x/y", true}}, {});
+  ASSERT_TRUE(paths);
+  WriteFile(P("init/x/stranger"), "");
+  EXPECT_FALSE(RemoveInitLayer(P("init"), *paths));
+  EXPECT_EQ(ListTree(P("init")), (std::vector<std::string>{"x", "x/stranger"}));
 }
 
 // What a RUN writes into such a parent: the copy-up takes the init layer's
@@ -138,7 +149,7 @@ TEST_F(InitLayerTest, AWhiteoutAtAMadePathGoesAfterTheRun) {
   fs::create_directories(P("upper/run"));
   ASSERT_EQ(::mknod(P("upper/run/secrets").c_str(), S_IFCHR | 0000, makedev(0, 0)), 0);
   WriteFile(P("upper/run/kept"), "");
-  RemoveInitWhiteouts(P("upper"), InitLayerPaths{{"run", "run/secrets"}});
+  RemoveInitWhiteouts(P("upper"), InitLayerPaths{{"run", "run/secrets"}, {}});
   EXPECT_EQ(ListTree(P("upper")), (std::vector<std::string>{"run", "run/kept"}));
 }
 
