@@ -11,6 +11,7 @@
 #include "builder/dispatch/dispatch.h"
 #include "builder/dispatch/history_text.h"
 #include "builder/dispatch/layer_step.h"
+#include "builder/dispatch/run_init_layer.h"
 #include "builder/dispatch/run_mount_setup.h"
 #include "builder/dispatch/run_output_capture.h"
 #include "builder/dispatch/step_commit.h"
@@ -151,10 +152,27 @@ void DispatchRun(BuildContext& ctx, StageState& st, const parser::LocatedInstruc
   }
   std::optional<store::Layer> layer;
   WithMountSourceImages(ctx, in, mounts, [&](const std::vector<std::filesystem::path>& roots) {
+    std::optional<ActiveRunMounts> active;
+    std::optional<RunInitLayer> init;  // a lower layer: outlives the rootfs's overlay
+    LowerStacker stack;
+    if (!mounts.empty()) {
+      // The mounts first: their targets go in the init layer the rootfs stacks.
+      stack = [&](std::vector<std::filesystem::path>& lower, const std::filesystem::path& pending_dir) {
+        active.emplace(ctx, in, mounts, roots, pending_dir / "run-mounts", spec);
+        init.emplace(ctx.run_tmpfs, ctx.store.scratch(), spec, lower);
+      };
+    }
+    // What the mounts keep beside the rootfs goes before the layer is
+    // committed (also when the step fails on the way).
+    struct TakeDown {
+      std::optional<ActiveRunMounts>& active;
+      ~TakeDown() { active.reset(); }
+    };
+    TakeDown on_failure{active};
     layer = MakeLayer(ctx, st.image.top_chain, [&](const std::filesystem::path& rootfs) {
+      TakeDown after_run{active};
       spec.rootfs = rootfs;
-      std::optional<ActiveRunMounts> active;
-      if (!mounts.empty()) active.emplace(ctx, in, mounts, roots, rootfs.parent_path() / "run-mounts", spec);
+      if (init) init->Watch(rootfs);
       if (script) MountHeredocScript(*script, rootfs.parent_path() / "run-script", spec);
       RunOutputCapture output(ctx.log);
       const int code = ctx.runtime.Run(spec);
@@ -163,7 +181,7 @@ void DispatchRun(BuildContext& ctx, StageState& st, const parser::LocatedInstruc
         throw StepError(ctx, in,
                         "The command '" + Join(argv, " ") + "' returned a non-zero code: " + std::to_string(code));
       }
-    });
+    }, false, stack);
   });
   CommitStep(ctx, st.image, st.image.config, key, created_by, layer);
 }

@@ -38,11 +38,13 @@ store::PendingLayer NewPending(BuildContext& ctx) {
 
 std::optional<store::Layer> MakeLayer(BuildContext& ctx, const std::optional<store::Digest>& top_chain,
                                       const std::function<void(const std::filesystem::path&)>& work,
-                                      bool linked) {
+                                      bool linked, const LowerStacker& stack) {
   store::LayerStore& layers = ctx.store.layers();
   if (ctx.remote_cache) ctx.remote_cache->Materialize(top_chain);
   PendingGuard guard(layers, NewPending(ctx));
-  ctx.runtime.WithRootfs(layers.LowerDirs(linked ? std::nullopt : top_chain), guard.get(), work);
+  std::vector<std::filesystem::path> lower = layers.LowerDirs(linked ? std::nullopt : top_chain);
+  if (stack) stack(lower, guard.get().dir);
+  ctx.runtime.WithRootfs(lower, guard.get(), work);
   ProgressTask committing(&ctx.log, "committing layer");
   store::LayerTarOptions opts;
   opts.bytes = &committing.bytes();

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <functional>
 #include <optional>
+#include <vector>
 
 #include "builder/dispatch/stage_state.h"
 #include "store/layer_store.h"
@@ -14,9 +15,13 @@ namespace ubuild::builder {
 
 // `linked` (COPY --link): `work` sees an empty rootfs instead of the
 // stage's layers, and the layer it makes is still stacked on `top_chain`.
+// `stack`, if given, runs before the rootfs is mounted, with the lower dirs
+// (nearest first, which it may add to) and the pending layer's dir.
+using LowerStacker = std::function<void(std::vector<std::filesystem::path>& lower,
+                                        const std::filesystem::path& pending_dir)>;
 std::optional<store::Layer> MakeLayer(BuildContext& ctx, const std::optional<store::Digest>& top_chain,
                                       const std::function<void(const std::filesystem::path& rootfs)>& work,
-                                      bool linked = false);
+                                      bool linked = false, const LowerStacker& stack = {});
 
 // A COPY --link layer made on another base, reused on this one as BuildKit
 // rebases it: `source`'s diff stacked on `top_chain` as a chain of its own,

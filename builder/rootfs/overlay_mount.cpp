@@ -357,6 +357,8 @@ bool OverlayMount::IsFuseAt(const fs::path& merged) {
   return it != Registry().end() && it->second.fuse;
 }
 
+bool OverlayMount::NextIsFuse() { return UseFuseOverlayfs(); }
+
 void OverlayMount::AtUnmount(const fs::path& merged, std::function<void()> fn) {
   std::lock_guard lock(registry_mutex);
   auto it = Registry().find(MountKey(merged));

@@ -45,6 +45,10 @@ class OverlayMount {
   // normalizes them, and a removal through it leaves a whiteout.
   static bool IsFuseAt(const std::filesystem::path& merged);
 
+  // Whether the next mount of this process goes to fuse-overlayfs (asked
+  // for, or the kernel refused one before).
+  static bool NextIsFuse();
+
   // Runs `fn` right after the overlay at `merged` is unmounted (changing the
   // upperdir under a live overlay leaves its cache stale), before
   // fuse-overlayfs's upperdir is normalized. No-op if none.

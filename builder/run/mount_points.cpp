@@ -13,6 +13,7 @@
 #include "builder/rootfs/fuse_overlayfs.h"
 #include "builder/rootfs/overlay_mount.h"
 #include "store/base/error.h"
+#include "store/base/lexical_path.h"
 #include "store/base/fd.h"
 #include "store/base/strings.h"
 
@@ -20,18 +21,6 @@ namespace ubuild::builder {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::deque<std::string> Components(const std::string& path) {
-  std::deque<std::string> out;
-  size_t start = 0;
-  while (start <= path.size()) {
-    size_t end = path.find('/', start);
-    if (end == std::string::npos) end = path.size();
-    if (end > start) out.emplace_back(path.substr(start, end - start));
-    start = end + 1;
-  }
-  return out;
-}
 
 bool SameTime(const timespec& a, const timespec& b) { return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec; }
 
@@ -66,7 +55,7 @@ void MountPoints::NoteCopyUps(const std::vector<std::string>& stack) {
 }
 
 std::string MountPoints::Walk(const std::string& path, bool directory, bool record) {
-  std::deque<std::string> todo = Components(path);
+  std::deque<std::string> todo = PathComponents(path);
   std::vector<std::string> stack;
   int links = 0;
   while (!todo.empty()) {
@@ -90,7 +79,7 @@ std::string MountPoints::Walk(const std::string& path, bool directory, bool reco
         target.resize(static_cast<size_t>(n));
         stack.pop_back();
         if (!target.empty() && target[0] == '/') stack.clear();
-        auto more = Components(target);
+        auto more = PathComponents(target);
         todo.insert(todo.begin(), more.begin(), more.end());
         continue;
       }

@@ -2,7 +2,8 @@
 // The paths a RUN container mounts over (/proc, /dev, /etc/hosts, …) must
 // exist in the rootfs, and whatever we create for them lands in the overlay
 // upperdir, i.e. in the committed layer. Docker keeps them out of the layer
-// with a separate "-init" layer; we instead remember what we created
+// with a separate "-init" layer, as a build does for RUN --mount targets
+// (builder/rootfs/init_layer.h); for the rest we remember what we created
 // (including directories overlay copied up to hold them) and take it back out
 // after the run, unless the RUN itself touched it.
 #include <sys/stat.h>

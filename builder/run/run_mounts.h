@@ -3,8 +3,10 @@
 // already prepared: what a bind shows, a tmpfs's options. Where each comes
 // from (context, stage, cache dir, secret) is the dispatcher's business
 // (builder/dispatch/run_mount_setup.h); here they only become setup ops.
-// Their targets are mount points like /proc's: created for the run and
-// taken back out of the layer afterwards (mount_points.h), parents included.
+// Their targets are mount points like /proc's: in a build they are in the
+// step's init layer already (builder/rootfs/init_layer.h); what is not is
+// created for the run and taken back out of the layer afterwards
+// (mount_points.h), parents included.
 #include <filesystem>
 #include <string>
 #include <vector>

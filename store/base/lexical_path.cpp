@@ -40,6 +40,18 @@ std::string JoinRel(const std::string& a, const std::string& b) {
   return a + "/" + b;
 }
 
+std::deque<std::string> PathComponents(std::string_view path) {
+  std::deque<std::string> out;
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string_view::npos) end = path.size();
+    if (end > start) out.emplace_back(path.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
 std::string ParentRel(const std::string& rel) {
   const size_t s = rel.rfind('/');
   return s == std::string::npos ? "" : rel.substr(0, s);

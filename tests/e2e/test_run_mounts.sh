@@ -137,6 +137,40 @@ done
 check "no mount target or parent made for one is in a layer (leaked:$leaked)" test -z "$leaked"
 check "the files the RUNs wrote are in the layers" grep -qx bind-dir "$T/names"
 
+# A parent of a target is in the RUN's init layer (builder/rootfs/init_layer.h);
+# a RUN writing into it must leave it in the layer as it would without the
+# mount: mode, owner and time copied up from the real directory.
+# last_layer ARCHIVE: "name mode uid:gid mtime" of the top layer's entries.
+last_layer() {
+  python3 - "$1" <<'PY'
+import io, json, sys, tarfile
+t = tarfile.open(sys.argv[1])
+layer = json.load(t.extractfile("manifest.json"))[0]["Layers"][-1]
+with tarfile.open(fileobj=io.BytesIO(t.extractfile(layer).read())) as lt:
+    for m in lt.getmembers():
+        print(m.name, oct(m.mode), "%d:%d" % (m.uid, m.gid), m.mtime if m.isdir() else "-")
+PY
+}
+for kind in plain mounts; do
+  mounts=""
+  [[ $kind == mounts ]] && mounts="--mount=type=tmpfs,target=/a/b/c --mount=type=bind,source=f.txt,target=/a/one.txt"
+  printf 'FROM busybox:local\nRUN mkdir -p /a/keep && touch /a/f && chown 1000:2000 /a && chmod 2750 /a && touch -d @1600000000 /a\nRUN %s touch /a/f && chmod 0700 /a/keep\n' \
+    "$mounts" >"$C/Dockerfile.parent-$kind"
+  ub build -q -f "$C/Dockerfile.parent-$kind" -t "parent-$kind" "$C" >/dev/null
+  ub save -o "$T/parent-$kind.tar" "parent-$kind"
+  last_layer "$T/parent-$kind.tar" | grep -v '^a/f ' >"$T/parent-$kind.list"
+done
+check "a RUN writing into a target's parent leaves it as without the mount ($(tr '\n' ';' <"$T/parent-mounts.list"))" \
+  bash -c "grep -qx 'a 0o2750 1000:2000 1600000000' '$T/parent-mounts.list' && diff '$T/parent-plain.list' '$T/parent-mounts.list'"
+# A RUN that may unmount can remove a target and the parent made for it:
+# no whiteout for what no layer below has.
+printf 'FROM busybox:local\nRUN --security=insecure --mount=type=tmpfs,target=/gone/t busybox umount /gone/t && rmdir /gone/t /gone && touch /done\n' \
+  >"$C/Dockerfile.gone"
+ub build -q --allow security.insecure -f "$C/Dockerfile.gone" -t gone "$C" >/dev/null
+ub save -o "$T/gone.tar" gone
+check "a removed target leaves no whiteout ($(last_layer "$T/gone.tar" | tr '\n' ';'))" \
+  test "$(last_layer "$T/gone.tar" | cut -d' ' -f1)" = done
+
 # --- ARG and ENV expand in mount values -----------------------------------------
 # As BuildKit since dockerfile 1.4 does; Docker 20.10 (v0.8) shows the values
 # expanded in its log but mounts the unexpanded text, so ubuild alone here.

@@ -36,5 +36,11 @@ TEST(ParentRel, TopLevelNamesHaveTheRootAsParent) {
   EXPECT_EQ(ParentRel("a/b/c"), "a/b");
 }
 
+TEST(PathComponents, DropsEmptyComponentsAndKeepsDots) {
+  EXPECT_EQ(PathComponents("//a/./b//../c/"), (std::deque<std::string>{"a", ".", "b", "..", "c"}));
+  EXPECT_EQ(PathComponents("/"), std::deque<std::string>{});
+  EXPECT_EQ(PathComponents("rel"), std::deque<std::string>{"rel"});
+}
+
 }  // namespace
 }  // namespace ubuild
