@@ -38,6 +38,7 @@ void RegistryCacheImport::Load(const CacheLocation& location, const std::functio
   if (image_ref && !image) throw Error("it names no image (a build cache is read with type=registry,ref=)");
   if (image_ref || (location.kind == CacheLocation::Kind::kRegistry && image)) {
     AddImage(RemoteCacheImage(*endpoint, *manifest), endpoint.get(), location.ref);
+    locations_.emplace(endpoint.get(), location);
     endpoints_.push_back(std::move(endpoint));
     return;
   }
@@ -90,6 +91,7 @@ void RegistryCacheImport::Load(const CacheLocation& location, const std::functio
     steps_.emplace(step->key, step->config);
     AddChains(diffs[step->key]);
   }
+  if (location.kind != CacheLocation::Kind::kLocal) locations_.emplace(endpoint.get(), location);
   endpoints_.push_back(std::move(endpoint));
 }
 
@@ -165,8 +167,12 @@ void RegistryCacheImport::Materialize(const std::optional<store::Digest>& top_ch
   // Each cache's blobs fetched together (a registry's several at once),
   // then registered one on another, bottom first.
   std::map<CacheEndpoint*, std::vector<size_t>> by_endpoint;  // indexes into missing
-  for (size_t i = 0; i < missing.size(); ++i) by_endpoint[sources_[chains_.at(missing[i]).source].endpoint].push_back(i);
   std::vector<std::unique_ptr<CacheEndpoint::FetchedLayer>> fetched(missing.size());
+  for (size_t i = 0; i < missing.size(); ++i) {
+    const Source& source = sources_[chains_.at(missing[i]).source];
+    fetched[i] = TakePrefetched(source.layer.diff_id);
+    if (!fetched[i]) by_endpoint[source.endpoint].push_back(i);
+  }
   for (const auto& [endpoint, indexes] : by_endpoint) {
     std::vector<store::registry::CacheLayer> layers;
     for (size_t i : indexes) layers.push_back(sources_[chains_.at(missing[i]).source].layer);
@@ -188,6 +194,52 @@ void RegistryCacheImport::Materialize(const std::optional<store::Digest>& top_ch
                                       {source.layer.blob.digest, source.endpoint->Repository(), source.layer.blob.media_type});
     }
   }
+}
+
+void RegistryCacheImport::PrefetchLikelyHit(const store::ImageConfig& parent,
+                                            const std::optional<store::Digest>& parent_chain, const std::string& head,
+                                            const std::string& tail) {
+  // The step's image is the parent's plus one layer and one history entry
+  // that reads head, a hash (one word), tail. Two such steps (two versions
+  // of the sources) leave no likely one: nothing is fetched.
+  const std::vector<store::Digest>& below = parent.diff_ids();
+  std::optional<store::Digest> likely;
+  for (const auto& [key, bytes] : steps_) {
+    std::optional<store::ImageConfig> config;
+    try {
+      config = store::ImageConfig::Parse(bytes, "build cache step " + key.str());
+    } catch (const Error&) {
+      continue;  // a damaged entry: its probe will miss
+    }
+    const std::vector<store::Digest>& ids = config->diff_ids();
+    if (ids.size() != below.size() + 1 || !std::equal(below.begin(), below.end(), ids.begin())) continue;
+    if (config->history().size() != parent.history().size() + 1) continue;
+    const std::string& text = config->history().back().created_by;
+    if (text.size() <= head.size() + tail.size() || text.compare(0, head.size(), head) != 0 ||
+        text.compare(text.size() - tail.size(), tail.size(), tail) != 0 ||
+        text.find(' ', head.size()) < text.size() - tail.size()) {
+      continue;
+    }
+    if (likely && *likely != ids.back()) return;
+    likely = ids.back();
+  }
+  if (!likely || store_.layers().Exists(store::NextChainId(parent_chain, *likely))) return;
+  auto source = by_diff_id_.find(*likely);
+  if (source == by_diff_id_.end()) return;
+  auto location = locations_.find(sources_[source->second].endpoint);
+  if (location == locations_.end()) return;  // a directory's blob: read in place when registered, nothing to win
+  for (const auto& p : prefetches_) {
+    if (p->diff_id() == *likely) return;
+  }
+  prefetches_.push_back(std::make_unique<CachePrefetch>(store_, location->second, sources_[source->second].layer));
+}
+
+std::unique_ptr<CacheEndpoint::FetchedLayer> RegistryCacheImport::TakePrefetched(const store::Digest& diff_id) {
+  auto it = std::find_if(prefetches_.begin(), prefetches_.end(), [&](const auto& p) { return p->diff_id() == diff_id; });
+  if (it == prefetches_.end()) return nullptr;
+  std::unique_ptr<CacheEndpoint::FetchedLayer> fetched = (*it)->Take();
+  prefetches_.erase(it);
+  return fetched;
 }
 
 std::optional<RemoteStepCache::HistoryStep> RegistryCacheImport::LookupHistory(const store::ImageConfig& parent,
