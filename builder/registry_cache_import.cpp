@@ -199,30 +199,7 @@ void RegistryCacheImport::Materialize(const std::optional<store::Digest>& top_ch
 void RegistryCacheImport::PrefetchLikelyHit(const store::ImageConfig& parent,
                                             const std::optional<store::Digest>& parent_chain, const std::string& head,
                                             const std::string& tail) {
-  // The step's image is the parent's plus one layer and one history entry
-  // that reads head, a hash (one word), tail. Two such steps (two versions
-  // of the sources) leave no likely one: nothing is fetched.
-  const std::vector<store::Digest>& below = parent.diff_ids();
-  std::optional<store::Digest> likely;
-  for (const auto& [key, bytes] : steps_) {
-    std::optional<store::ImageConfig> config;
-    try {
-      config = store::ImageConfig::Parse(bytes, "build cache step " + key.str());
-    } catch (const Error&) {
-      continue;  // a damaged entry: its probe will miss
-    }
-    const std::vector<store::Digest>& ids = config->diff_ids();
-    if (ids.size() != below.size() + 1 || !std::equal(below.begin(), below.end(), ids.begin())) continue;
-    if (config->history().size() != parent.history().size() + 1) continue;
-    const std::string& text = config->history().back().created_by;
-    if (text.size() <= head.size() + tail.size() || text.compare(0, head.size(), head) != 0 ||
-        text.compare(text.size() - tail.size(), tail.size(), tail) != 0 ||
-        text.find(' ', head.size()) < text.size() - tail.size()) {
-      continue;
-    }
-    if (likely && *likely != ids.back()) return;
-    likely = ids.back();
-  }
+  const std::optional<store::Digest> likely = LikelyLayer(steps_, parent, head, tail);
   if (!likely || store_.layers().Exists(store::NextChainId(parent_chain, *likely))) return;
   auto source = by_diff_id_.find(*likely);
   if (source == by_diff_id_.end()) return;

@@ -7,15 +7,27 @@
 // the import hands the layer to Materialize only once a step's key hit and
 // its chain needs that layer; a layer no hit wants is dropped with its
 // pending dir, as a failed pull's is.
+#include <map>
 #include <memory>
+#include <optional>
+#include <string>
 #include <thread>
 
 #include "builder/registry_cache_endpoint.h"
 #include "builder/registry_cache_option.h"
+#include "store/image_config.h"
 #include "store/registry/build_cache_manifest.h"
 #include "store/store.h"
 
 namespace ubuild::builder {
+
+// The layer of the one step in `steps` (key -> config bytes) whose image is
+// `parent` plus one layer and one history entry reading `head`, one word (a
+// source hash), `tail`. nullopt when there is none, or two with different
+// layers (two versions of the sources: no likely one).
+std::optional<store::Digest> LikelyLayer(const std::map<store::Digest, std::string>& steps,
+                                         const store::ImageConfig& parent, const std::string& head,
+                                         const std::string& tail);
 
 class CachePrefetch {
  public:
