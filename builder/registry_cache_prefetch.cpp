@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "store/base/error.h"
+#include "store/base/interrupt_free_thread.h"
 
 namespace ubuild::builder {
 
@@ -35,7 +36,9 @@ std::optional<store::Digest> LikelyLayer(const std::map<store::Digest, std::stri
 
 CachePrefetch::CachePrefetch(store::Store& store, const CacheLocation& location, const store::registry::CacheLayer& layer)
     : adding_(store.Adding()), layer_(layer) {
-  thread_ = std::thread([this, &store, location] {
+  // It may outlive its step and run beside a RUN: an interrupt must reach
+  // the main thread (and the threads it starts inherit the mask).
+  thread_ = InterruptFreeThread([this, &store, location] {
     try {
       endpoint_ = CacheEndpoint::Open(location, false);
       std::vector<std::unique_ptr<CacheEndpoint::FetchedLayer>> got = endpoint_->FetchLayers(store, {layer_});
