@@ -293,6 +293,8 @@ StageResult RunStage(BuildContext& ctx, const Source& src, const Plan& plan, siz
     ctx.log.Line(" ---> scratch");
   }
 
+  // As the layers_away test below: only then is a hit's layer sure to be fetched.
+  ctx.stage_lands = i == plan.target && !(ctx.options.push && !ctx.options.result_in_store);
   RunTriggers(ctx, st, stage.line, cache, i);
   for (const parser::LocatedInstruction& li : stage.instructions) {
     CheckInterrupted();

@@ -50,6 +50,7 @@ void RegistryCacheImport::Load(const CacheLocation& location, const OpenEndpoint
   if (image_ref && !image) throw Error("it names no image (a build cache is read with type=registry,ref=)");
   if (image_ref || (location.kind == CacheLocation::Kind::kRegistry && image)) {
     AddImage(RemoteCacheImage(*endpoint, *manifest), endpoint.get(), location.ref, say);
+    locations_.emplace(endpoint.get(), location);
     endpoints_.push_back(std::move(endpoint));
     return;
   }
@@ -102,6 +103,7 @@ void RegistryCacheImport::Load(const CacheLocation& location, const OpenEndpoint
     steps_.emplace(step->key, step->config);
     AddChains(diffs[step->key]);
   }
+  if (location.kind != CacheLocation::Kind::kLocal) locations_.emplace(endpoint.get(), location);
   endpoints_.push_back(std::move(endpoint));
 }
 
@@ -225,8 +227,12 @@ void RegistryCacheImport::Bring(const std::optional<store::Digest>& top_chain) {
   // Each cache's blobs fetched together (a registry's several at once),
   // then registered one on another, bottom first.
   std::map<CacheEndpoint*, std::vector<size_t>> by_endpoint;  // indexes into missing
-  for (size_t i = 0; i < missing.size(); ++i) by_endpoint[sources_[chains_.at(missing[i]).source].endpoint].push_back(i);
   std::vector<std::unique_ptr<CacheEndpoint::FetchedLayer>> fetched(missing.size());
+  for (size_t i = 0; i < missing.size(); ++i) {
+    const Source& source = sources_[chains_.at(missing[i]).source];
+    fetched[i] = TakePrefetched(source.layer.diff_id);
+    if (!fetched[i]) by_endpoint[source.endpoint].push_back(i);
+  }
   for (const auto& [endpoint, indexes] : by_endpoint) {
     std::vector<store::registry::CacheLayer> layers;
     for (size_t i : indexes) layers.push_back(sources_[chains_.at(missing[i]).source].layer);
@@ -248,6 +254,29 @@ void RegistryCacheImport::Bring(const std::optional<store::Digest>& top_chain) {
                                       {source.layer.blob.digest, source.endpoint->Repository(), source.layer.blob.media_type});
     }
   }
+}
+
+void RegistryCacheImport::PrefetchLikelyHit(const store::ImageConfig& parent,
+                                            const std::optional<store::Digest>& parent_chain, const std::string& head,
+                                            const std::string& tail) {
+  const std::optional<store::Digest> likely = LikelyLayer(steps_, parent, head, tail);
+  if (!likely || store_.layers().Exists(store::NextChainId(parent_chain, *likely))) return;
+  auto source = by_diff_id_.find(*likely);
+  if (source == by_diff_id_.end()) return;
+  auto location = locations_.find(sources_[source->second].endpoint);
+  if (location == locations_.end()) return;  // a directory's blob: read in place when registered, nothing to win
+  for (const auto& p : prefetches_) {
+    if (p->diff_id() == *likely) return;
+  }
+  prefetches_.push_back(std::make_unique<CachePrefetch>(store_, location->second, sources_[source->second].layer));
+}
+
+std::unique_ptr<CacheEndpoint::FetchedLayer> RegistryCacheImport::TakePrefetched(const store::Digest& diff_id) {
+  auto it = std::find_if(prefetches_.begin(), prefetches_.end(), [&](const auto& p) { return p->diff_id() == diff_id; });
+  if (it == prefetches_.end()) return nullptr;
+  std::unique_ptr<CacheEndpoint::FetchedLayer> fetched = (*it)->Take();
+  prefetches_.erase(it);
+  return fetched;
 }
 
 std::optional<RemoteStepCache::HistoryStep> RegistryCacheImport::LookupHistory(const store::ImageConfig& parent,

@@ -26,6 +26,7 @@
 #include "builder/registry_cache_endpoint.h"
 #include "builder/registry_cache_image.h"
 #include "builder/registry_cache_option.h"
+#include "builder/registry_cache_prefetch.h"
 #include "store/store.h"
 
 namespace ubuild::builder {
@@ -40,6 +41,8 @@ class RegistryCacheImport : public RemoteStepCache {
 
   std::optional<std::string> Lookup(const store::Digest& key) override;
   void Materialize(const std::optional<store::Digest>& top_chain) override;
+  void PrefetchLikelyHit(const store::ImageConfig& parent, const std::optional<store::Digest>& parent_chain,
+                         const std::string& head, const std::string& tail) override;
   std::optional<store::Digest> LinkedLayer(const store::Digest& linked_key,
                                            const std::optional<store::Digest>& parent) override;
   std::optional<HistoryStep> LookupHistory(const store::ImageConfig& parent, const std::string& created_by) override;
@@ -67,6 +70,8 @@ class RegistryCacheImport : public RemoteStepCache {
   void Forget(const store::Digest& diff_id);
   // Links each layer of a chain that a source holds to the chain below it.
   void AddChains(const std::vector<store::Digest>& diff_ids);
+  // The layer a prefetch brought for `diff_id`, or nullptr.
+  std::unique_ptr<CacheEndpoint::FetchedLayer> TakePrefetched(const store::Digest& diff_id);
   struct Link {
     std::optional<store::Digest> parent;  // chain_id below
     size_t source = 0;                    // index into sources_
@@ -80,6 +85,8 @@ class RegistryCacheImport : public RemoteStepCache {
   std::map<store::Digest, Link> chains_;            // chain_id -> how to make it
   std::vector<CacheImage> images_;                  // images as cache, in --cache-from order
   std::map<store::Digest, std::string> image_configs_;  // id -> config bytes of every image as cache
+  std::map<const CacheEndpoint*, CacheLocation> locations_;  // a registry endpoint's, for a prefetch's own endpoint
+  std::vector<std::unique_ptr<CachePrefetch>> prefetches_;  // last: joined before the rest goes
 };
 
 }  // namespace ubuild::builder

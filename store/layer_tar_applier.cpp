@@ -89,6 +89,9 @@ class Applier {
   std::vector<char> buffer_;
   std::vector<DirTime> dir_times_;
   std::string verified_parent_;  // last parent known to be a real directory chain
+  // verified_parent_ opened, while it stays the parent: a layer's files are
+  // created beside each other without walking the whole path for each.
+  Fd verified_parent_fd_;
   NewFileDefaults defaults_;
   // The last parent looked at for ParentGivesOwner, and its mode and group;
   // cleared whenever a directory's metadata changes.
@@ -137,6 +140,7 @@ void Applier::PrepareParents(const std::string& entry, const std::vector<std::st
     if (!S_ISDIR(st.st_mode)) Reject(entry, "parent " + prefix.substr(root_.size() + 1) + " is not a directory");
   }
   verified_parent_ = path;
+  verified_parent_fd_.reset();
 }
 
 void Applier::RemoveExisting(const std::string& path, bool keep_dir, bool* kept_dir) {
@@ -155,6 +159,7 @@ void Applier::RemoveExisting(const std::string& path, bool keep_dir, bool* kept_
   std::filesystem::remove_all(path, ec);
   if (ec) throw SysError("remove", path, ec.value());
   verified_parent_.clear();
+  verified_parent_fd_.reset();
   owner_parent_.clear();
 }
 
@@ -209,7 +214,12 @@ void Applier::WriteRegular(const std::string& entry, const std::string& parent, 
   const mode_t create_mode = mode_set ? perm : 0600;
   // Most names are new in a layer: create first, and look at what is
   // there only when the name is taken.
-  Fd fd(::open(path.c_str(), kCreate, create_mode));
+  if (!verified_parent_fd_.valid() && parent == verified_parent_) {
+    verified_parent_fd_.reset(::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  }
+  Fd fd(verified_parent_fd_.valid() && parent == verified_parent_
+            ? ::openat(verified_parent_fd_.get(), path.c_str() + parent.size() + 1, kCreate, create_mode)
+            : ::open(path.c_str(), kCreate, create_mode));
   if (!fd.valid() && errno == EEXIST) {
     RemoveExisting(path, false, nullptr);
     fd.reset(::open(path.c_str(), kCreate, create_mode));

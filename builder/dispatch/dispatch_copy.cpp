@@ -107,6 +107,17 @@ void FetchRemoteSources(BuildContext& ctx, const parser::LocatedInstruction& in,
 
 void CopyFrom(BuildContext& ctx, StageState& st, const parser::LocatedInstruction& in, CopySpec& spec,
               const std::string& name, const std::string& buildkit_flags) {
+  std::string flags;
+  if (!spec.chown.empty()) flags += "--chown=" + spec.chown;
+  if (!spec.chmod.empty()) flags += (flags.empty() ? "" : " ") + std::string("--chmod=") + spec.chmod;
+  // BuildKit's flags, which the classic builder has not, are written after
+  // its own, each followed by a space, so they are part of the cache key.
+  if (!buildkit_flags.empty()) flags += (flags.empty() ? "" : " ") + buildkit_flags;
+  // Hashing many files takes as long as fetching their layer: both at once.
+  if (ctx.stage_lands && ctx.remote_cache && !ctx.options.no_cache) {
+    ctx.remote_cache->PrefetchLikelyHit(st.image.config, st.image.top_chain, NopCreatedByOneSpace(st.Shell(), name + " " + flags),
+                                        " in " + spec.dest + " ");
+  }
   std::string hash;
   try {
     hash = SourceHash(spec, spec.from_image || ctx.options.context_is_temporary ? nullptr : &ctx.context_digest_cache);
@@ -114,12 +125,6 @@ void CopyFrom(BuildContext& ctx, StageState& st, const parser::LocatedInstructio
     if (!e.where().empty()) throw;
     throw StepError(ctx, in, e.what());
   }
-  std::string flags;
-  if (!spec.chown.empty()) flags += "--chown=" + spec.chown;
-  if (!spec.chmod.empty()) flags += (flags.empty() ? "" : " ") + std::string("--chmod=") + spec.chmod;
-  // BuildKit's flags, which the classic builder has not, are written after
-  // its own, each followed by a space, so they are part of the cache key.
-  if (!buildkit_flags.empty()) flags += (flags.empty() ? "" : " ") + buildkit_flags;
   const std::string words = name + " " + flags + hash + " in " + spec.dest + " ";
   std::string created_by = NopCreatedByOneSpace(st.Shell(), words);
   store::Digest key = StepCacheKey(st.image, created_by);

@@ -41,6 +41,16 @@ class RemoteStepCache {
   // when the cache holds its blob. That layer on `parent` (its chain
   // NextChainId(parent, diff_id)) is then one Materialize can make: the
   // blob is fetched only if it is needed, and registered on `parent`.
+  // A COPY about to hash its sources, in a stage whose layers will come
+  // into the store: the one step of the cache on `parent` (top layer
+  // `parent_chain`) whose created_by is `head`, a source hash, `tail`,
+  // names the layer a hit would need. The cache may start fetching it so
+  // that the hash and the download overlap. Only a hint: the hit is still
+  // decided by the key, and the layer registered only then. A cache that
+  // cannot fetch ahead ignores it.
+  virtual void PrefetchLikelyHit(const store::ImageConfig& /*parent*/,
+                                 const std::optional<store::Digest>& /*parent_chain*/,
+                                 const std::string& /*head*/, const std::string& /*tail*/) {}
   virtual std::optional<store::Digest> LinkedLayer(const store::Digest& linked_key,
                                                    const std::optional<store::Digest>& parent) = 0;
 

@@ -55,6 +55,7 @@ struct BuildContext {
   std::optional<store::Digest> step_linked_key;  // its COPY --link key (LinkedLayerKey), for --cache-to
   std::map<std::string, std::string> bind_source_hashes;  // RUN --mount=type=bind context source -> its hash
   BuildTmpfs run_tmpfs;                         // RUN --mount's secrets and view mount points
+  bool stage_lands = false;                     // the stage's image comes into the store (PrefetchLikelyHit)
 };
 
 // The image a stage has reached: the parent of its next step. A cache hit
