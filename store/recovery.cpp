@@ -1,6 +1,5 @@
 #include "store/recovery.h"
 
-#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,6 +10,7 @@
 
 #include "store/atomic_file.h"
 #include "store/base/error.h"
+#include "store/base/named_process.h"
 #include "store/layout.h"
 #include "store/leftover_mounts.h"
 #include "store/pending_lock.h"
@@ -46,14 +46,9 @@ std::set<std::string> CacheIdsNamedByLayerDb(const fs::path& root) {
 }
 
 // `<digest>.tmp.<pid>` names its writer; a pid that still runs may be it.
-// A reused pid only postpones the removal to a later sweep.
 bool SaverIsAlive(const std::string& name) {
   std::string::size_type dot = name.rfind(".tmp.");
-  if (dot == std::string::npos) return false;
-  std::string digits = name.substr(dot + 5);
-  if (digits.empty() || digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) return false;
-  pid_t pid = static_cast<pid_t>(std::stol(digits));
-  return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM);
+  return dot != std::string::npos && ProcessNamedBy(std::string_view(name).substr(dot + 5)) == NamedProcess::kMayRun;
 }
 
 }  // namespace
