@@ -3,7 +3,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <functional>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -11,6 +14,7 @@
 #include "store/atomic_file.h"
 #include "store/base/error.h"
 #include "store/base/named_process.h"
+#include "store/layer_store.h"
 #include "store/layout.h"
 #include "store/leftover_mounts.h"
 #include "store/pending_lock.h"
@@ -45,6 +49,43 @@ std::set<std::string> CacheIdsNamedByLayerDb(const fs::path& root) {
   return named;
 }
 
+// Layers whose parent is not registered. LayerStore::Remove unregisters a
+// batch children first and syncs once, so only a power loss before that
+// sync, keeping a child's rename but not its parent's, leaves one. Remove
+// takes only layers no image uses, and such a layer can never be whole
+// again: its removal is finished, children first.
+void RemoveLayersWithoutParent(const fs::path& root) {
+  LayerStore layers(root);
+  std::map<Digest, std::optional<Digest>> parent_of;
+  for (const Digest& chain : layers.List()) {
+    try {
+      if (auto layer = layers.Get(chain)) parent_of[chain] = layer->parent;
+    } catch (const Error&) {
+      parent_of[chain] = std::nullopt;  // a corrupt record is no reason to remove its children
+    }
+  }
+  // Depth within the broken part, so children go before their parents.
+  std::map<Digest, size_t> broken;
+  std::function<std::optional<size_t>(const Digest&)> depth = [&](const Digest& chain) -> std::optional<size_t> {
+    if (auto it = broken.find(chain); it != broken.end()) return it->second;
+    const std::optional<Digest>& parent = parent_of.at(chain);
+    if (!parent) return std::nullopt;
+    std::optional<size_t> d = parent_of.count(*parent) ? depth(*parent) : std::optional<size_t>(0);
+    if (!d) return std::nullopt;
+    broken[chain] = *d + 1;
+    return *d + 1;
+  };
+  std::vector<std::pair<size_t, Digest>> order;
+  for (const auto& [chain, parent] : parent_of) {
+    if (auto d = depth(chain)) order.emplace_back(*d, chain);
+  }
+  if (order.empty()) return;
+  std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::vector<Digest> chains;
+  for (const auto& [d, chain] : order) chains.push_back(chain);
+  layers.Remove(chains);
+}
+
 // `<digest>.tmp.<pid>` names its writer; a pid that still runs may be it.
 bool SaverIsAlive(const std::string& name) {
   std::string::size_type dot = name.rfind(".tmp.");
@@ -68,17 +109,21 @@ void RemoveLeftovers(const fs::path& root) {
     RemoveTree(entry.path());
   }
 
-  std::optional<std::set<std::string>> named;  // read only if some dir needs it
+  RemoveLayersWithoutParent(root);
+  // A layer's dir lives while a layerdb entry names it, `committed` marker
+  // or not: a removal unregisters the layer before it deletes the dir
+  // (marker included) without a sync, so a marker can outlive its entry.
+  const std::set<std::string> named = CacheIdsNamedByLayerDb(root);
   for (const auto& entry : fs::directory_iterator(layout::Overlay2Dir(root), ec)) {
     std::string cache_id = entry.path().filename().string();
     if (!layout::IsCacheId(cache_id)) continue;
-    if (PathExists(layout::CacheCommittedFile(root, cache_id))) continue;
-    if (PendingDirInUse(entry.path())) continue;
-    if (!named) named = CacheIdsNamedByLayerDb(root);
-    if (named->count(cache_id)) {
-      WriteFileDurable(layout::CacheCommittedFile(root, cache_id), "");
+    if (named.count(cache_id)) {
+      if (!PathExists(layout::CacheCommittedFile(root, cache_id))) {
+        WriteFileDurable(layout::CacheCommittedFile(root, cache_id), "");
+      }
       continue;
     }
+    if (PendingDirInUse(entry.path())) continue;
     if (auto link = ReadFileIfExists(layout::CacheLinkFile(root, cache_id)); link && layout::IsLinkName(*link)) {
       fs::path link_path = layout::LinkPath(root, *link);
       std::error_code lec;
