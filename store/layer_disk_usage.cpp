@@ -27,8 +27,10 @@ struct SharedInode {
 std::map<InodeKey, uint64_t> MultiplyLinkedInodes(const fs::path& diff) {
   std::map<InodeKey, uint64_t> found;
   std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(diff, ec); !ec && it != fs::recursive_directory_iterator();
-       it.increment(ec)) {
+  // A directory a rootless user cannot read (an image's mode 0700 one,
+  // owned by a subordinate uid) is passed over: its files count per layer.
+  for (auto it = fs::recursive_directory_iterator(diff, fs::directory_options::skip_permission_denied, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     struct stat st;
     if (::lstat(it->path().c_str(), &st) != 0 || S_ISDIR(st.st_mode) || st.st_nlink < 2) continue;
     found.emplace(InodeKey{st.st_dev, st.st_ino},
