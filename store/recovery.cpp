@@ -40,12 +40,20 @@ void RemoveTempFilesIn(const fs::path& dir) {
   }
 }
 
-std::set<std::string> CacheIdsNamedByLayerDb(const fs::path& root) {
+// `all_read` false: some entry's cache-id could not be read (a corrupt
+// record), so the set may miss a live layer's dir.
+std::set<std::string> CacheIdsNamedByLayerDb(const fs::path& root, bool* all_read) {
   std::set<std::string> named;
+  *all_read = true;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(layout::LayerDbDir(root), ec)) {
-    if (auto id = ReadFileIfExists(entry.path() / layout::kLayerCacheIdFile)) named.insert(*id);
+    if (auto id = ReadFileIfExists(entry.path() / layout::kLayerCacheIdFile)) {
+      named.insert(*id);
+    } else {
+      *all_read = false;
+    }
   }
+  if (ec) *all_read = false;
   return named;
 }
 
@@ -113,10 +121,13 @@ void RemoveLeftovers(const fs::path& root) {
   // A layer's dir lives while a layerdb entry names it, `committed` marker
   // or not: a removal unregisters the layer before it deletes the dir
   // (marker included) without a sync, so a marker can outlive its entry.
-  const std::set<std::string> named = CacheIdsNamedByLayerDb(root);
+  // (With a layerdb entry unreadable, a marker is trusted instead.)
+  bool all_read = true;
+  const std::set<std::string> named = CacheIdsNamedByLayerDb(root, &all_read);
   for (const auto& entry : fs::directory_iterator(layout::Overlay2Dir(root), ec)) {
     std::string cache_id = entry.path().filename().string();
     if (!layout::IsCacheId(cache_id)) continue;
+    if (!all_read && PathExists(layout::CacheCommittedFile(root, cache_id))) continue;
     if (named.count(cache_id)) {
       if (!PathExists(layout::CacheCommittedFile(root, cache_id))) {
         WriteFileDurable(layout::CacheCommittedFile(root, cache_id), "");

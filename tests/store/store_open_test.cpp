@@ -153,6 +153,22 @@ TEST_F(StoreOpenTest, SweepRemovesALayerWhoseParentWasUnregistered) {
   EXPECT_TRUE(fs::is_empty(layout::LayerDbTmp(root_)));
 }
 
+// A layerdb entry whose cache-id cannot be read may name any dir: then a
+// dir with its `committed` marker stays, as it did before removals relied
+// on layerdb alone.
+TEST_F(StoreOpenTest, SweepTrustsMarkersWhenALayerRecordIsUnreadable) {
+  { auto s = Store::Open(root_, Store::Mode::kWrite); }
+  const std::string marked(64, 'a'), unmarked(64, 'b');
+  fs::create_directories(layout::CacheDiff(root_, marked));
+  WriteFileDurable(layout::CacheCommittedFile(root_, marked), "");
+  fs::create_directories(layout::CacheDiff(root_, unmarked));
+  fs::create_directories(layout::LayerDbDir(root_) / std::string(64, 'c'));  // no cache-id
+  WriteFileDurable(layout::DirtyMarker(root_), "");
+  { auto s = Store::Open(root_, Store::Mode::kWrite); }
+  EXPECT_TRUE(fs::exists(layout::CacheDiff(root_, marked)));
+  EXPECT_FALSE(fs::exists(layout::CacheDir(root_, unmarked)));
+}
+
 TEST_F(StoreOpenTest, ReaderSweepsWhenItCanHaveTheLockAlone) {
   { auto s = Store::Open(root_, Store::Mode::kWrite); }
   fs::create_directories(layout::LayerDbTmp(root_) / "junk");
