@@ -15,6 +15,12 @@
 // WriteFileAtomic's fsyncs. What is written unsynced (lastUpdated, blob
 // sightings, build-cache entries, the committed marker recovery restores)
 // may be lost to a power loss, and its readers treat it as absent.
+// Removal runs the rule backwards, one barrier per kind of record rather
+// than per record: `rmi` and `prune` unlink the images' configs and sync
+// their directory once, then rename the layers' layerdb entries away
+// (children first) and sync layerdb once, then delete the files unsynced.
+// What a kill or power loss leaves is named by no record, and recovery
+// removes it (recovery.h), with any layer whose parent's entry went.
 #include <filesystem>
 #include <optional>
 #include <string>

@@ -129,14 +129,19 @@ std::vector<Digest> ImageStore::Intermediates(const Digest& id) const {
   return out;
 }
 
-void ImageStore::Remove(const Digest& id) {
-  // Content first: the image is gone for readers the moment it is unlinked.
-  fs::path content = layout::ImageContent(root_, id);
-  if (::unlink(content.c_str()) != 0 && errno != ENOENT) throw SysError("unlink", content.string(), errno);
-  FsyncDir(content.parent_path());
-  std::error_code ec;
-  fs::remove_all(layout::ImageMetadataDir(root_, id), ec);
-  if (ec) throw Error("cannot remove image metadata: " + ec.message(), layout::ImageMetadataDir(root_, id).string());
+void ImageStore::Remove(const std::vector<Digest>& ids) {
+  // Content first: an image is gone for readers the moment it is unlinked.
+  for (const Digest& id : ids) {
+    fs::path content = layout::ImageContent(root_, id);
+    if (::unlink(content.c_str()) != 0 && errno != ENOENT) throw SysError("unlink", content.string(), errno);
+  }
+  if (ids.empty()) return;
+  FsyncDir(layout::ImageContentDir(root_));
+  for (const Digest& id : ids) {
+    std::error_code ec;
+    fs::remove_all(layout::ImageMetadataDir(root_, id), ec);
+    if (ec) throw Error("cannot remove image metadata: " + ec.message(), layout::ImageMetadataDir(root_, id).string());
+  }
 }
 
 std::optional<Digest> ImageStore::ResolveId(const std::string& ref) const {

@@ -21,7 +21,11 @@ class ImageStore {
   std::optional<Digest> Parent(const Digest& id) const;
   std::vector<Digest> Children(const Digest& id) const;
   std::vector<Digest> List() const;
-  void Remove(const Digest& id);
+  // Unlinks each image's config, then one directory fsync for them all (so
+  // their layers may go after it), then their metadata, which a kill may
+  // leave for recovery (metadata without content is debris).
+  void Remove(const std::vector<Digest>& ids);
+  void Remove(const Digest& id) { Remove(std::vector<Digest>{id}); }
   // Resolves a full id ("sha256:<hex>" or "<hex>") or a unique hex prefix.
   std::optional<Digest> ResolveId(const std::string& ref) const;
   // Ids of the build steps between an image and its parent that have no

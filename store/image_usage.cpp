@@ -60,11 +60,12 @@ std::vector<RemovedLayer> RemoveUnusedLayers(Store& store) {
   }
   std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
   std::vector<RemovedLayer> removed;
+  std::vector<Digest> chains;
   for (const auto& [depth, chain] : order) {
-    RemovedLayer r{chain, store.layers().SizeOf(chain).value_or(0)};
-    store.layers().Remove(chain);
-    removed.push_back(r);
+    removed.push_back(RemovedLayer{chain, store.layers().SizeOf(chain).value_or(0)});
+    chains.push_back(chain);
   }
+  store.layers().Remove(chains);
   return removed;
 }
 

@@ -332,25 +332,31 @@ void LayerStore::WriteTar(const Layer& layer, ByteSink& out) const {
   }
 }
 
-void LayerStore::Remove(const Digest& chain_id) {
-  auto layer = Get(chain_id);
-  if (!layer) return;
-  // Unmark first, then unregister, then delete: a crash at any point leaves
-  // either a registered layer (marker restored by the sweep) or garbage.
-  fs::path committed = layout::CacheCommittedFile(root_, layer->cache_id);
-  if (::unlink(committed.c_str()) != 0 && errno != ENOENT) throw SysError("unlink", committed.string(), errno);
-  if (PathExists(layout::CacheDir(root_, layer->cache_id))) FsyncDir(layout::CacheDir(root_, layer->cache_id));
-  fs::path doomed = layout::LayerRemoval(root_, chain_id);
-  RemoveTree(doomed);
-  fs::path dir = layout::LayerDir(root_, chain_id);
-  if (::rename(dir.c_str(), doomed.c_str()) != 0) throw SysError("rename", dir.string(), errno);
-  FsyncDir(layout::LayerDbDir(root_));
-  if (!layer->link.empty()) {
-    fs::path link = layout::LinkPath(root_, layer->link);
-    if (::unlink(link.c_str()) != 0 && errno != ENOENT) throw SysError("unlink", link.string(), errno);
+void LayerStore::Remove(const std::vector<Digest>& chain_ids) {
+  // Unregister all, children first, then one barrier: a power loss before
+  // it takes back only renames, and files are whole; should it keep a
+  // child's rename but not its parent's, recovery removes the child, which
+  // can have no image (RemoveLeftovers). After it, nothing names the files.
+  std::vector<Layer> doomed;
+  for (const Digest& chain_id : chain_ids) {
+    std::optional<Layer> layer = Get(chain_id);
+    if (!layer) continue;
+    fs::path removal = layout::LayerRemoval(root_, chain_id);
+    RemoveTree(removal);
+    fs::path dir = layout::LayerDir(root_, chain_id);
+    if (::rename(dir.c_str(), removal.c_str()) != 0) throw SysError("rename", dir.string(), errno);
+    doomed.push_back(std::move(*layer));
   }
-  RemoveTree(layout::CacheDir(root_, layer->cache_id));
-  RemoveTree(doomed);
+  if (doomed.empty()) return;
+  FsyncDir(layout::LayerDbDir(root_));
+  for (const Layer& layer : doomed) {
+    if (!layer.link.empty()) {
+      fs::path link = layout::LinkPath(root_, layer.link);
+      if (::unlink(link.c_str()) != 0 && errno != ENOENT) throw SysError("unlink", link.string(), errno);
+    }
+    RemoveTree(layout::CacheDir(root_, layer.cache_id));
+    RemoveTree(layout::LayerRemoval(root_, layer.chain_id));
+  }
 }
 
 std::vector<Digest> LayerStore::List() const {

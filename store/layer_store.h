@@ -85,8 +85,14 @@ class LayerStore {
   PreparedLayer Unpack(PendingLayer& pending, ByteSource& tar, const std::string& what);
   // Streams the layer's tar (replaying tar-split), verifying the diff_id.
   void WriteTar(const Layer& layer, ByteSink& out) const;
-  // Deletes a layer (caller has made sure no image or child layer uses it).
-  void Remove(const Digest& chain_id);
+  // Deletes layers, children before their parents (the caller has made sure
+  // no image, and no layer outside the list, uses them). One directory
+  // fsync for the lot: every layer is unregistered (its layerdb entry
+  // renamed away) and that is synced before any file goes; the deletes
+  // after it are not synced, and what a kill or power loss leaves of them
+  // no layerdb entry names, which recovery removes (recovery.h).
+  void Remove(const std::vector<Digest>& chain_ids);
+  void Remove(const Digest& chain_id) { Remove(std::vector<Digest>{chain_id}); }
   std::vector<Digest> List() const;
   // The layerdb "size" alone (cheap, for listings); nullopt if no such layer.
   std::optional<uint64_t> SizeOf(const Digest& chain_id) const;

@@ -1,16 +1,20 @@
 #include "store/recovery.h"
 
-#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <functional>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
 
 #include "store/atomic_file.h"
 #include "store/base/error.h"
+#include "store/base/named_process.h"
+#include "store/layer_store.h"
 #include "store/layout.h"
 #include "store/leftover_mounts.h"
 #include "store/pending_lock.h"
@@ -36,24 +40,64 @@ void RemoveTempFilesIn(const fs::path& dir) {
   }
 }
 
-std::set<std::string> CacheIdsNamedByLayerDb(const fs::path& root) {
+// `all_read` false: some entry's cache-id could not be read (a corrupt
+// record), so the set may miss a live layer's dir.
+std::set<std::string> CacheIdsNamedByLayerDb(const fs::path& root, bool* all_read) {
   std::set<std::string> named;
+  *all_read = true;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(layout::LayerDbDir(root), ec)) {
-    if (auto id = ReadFileIfExists(entry.path() / layout::kLayerCacheIdFile)) named.insert(*id);
+    if (auto id = ReadFileIfExists(entry.path() / layout::kLayerCacheIdFile)) {
+      named.insert(*id);
+    } else {
+      *all_read = false;
+    }
   }
+  if (ec) *all_read = false;
   return named;
 }
 
+// Layers whose parent is not registered. LayerStore::Remove unregisters a
+// batch children first and syncs once, so only a power loss before that
+// sync, keeping a child's rename but not its parent's, leaves one. Remove
+// takes only layers no image uses, and such a layer can never be whole
+// again: its removal is finished, children first.
+void RemoveLayersWithoutParent(const fs::path& root) {
+  LayerStore layers(root);
+  std::map<Digest, std::optional<Digest>> parent_of;
+  for (const Digest& chain : layers.List()) {
+    try {
+      if (auto layer = layers.Get(chain)) parent_of[chain] = layer->parent;
+    } catch (const Error&) {
+      parent_of[chain] = std::nullopt;  // a corrupt record is no reason to remove its children
+    }
+  }
+  // Depth within the broken part, so children go before their parents.
+  std::map<Digest, size_t> broken;
+  std::function<std::optional<size_t>(const Digest&)> depth = [&](const Digest& chain) -> std::optional<size_t> {
+    if (auto it = broken.find(chain); it != broken.end()) return it->second;
+    const std::optional<Digest>& parent = parent_of.at(chain);
+    if (!parent) return std::nullopt;
+    std::optional<size_t> d = parent_of.count(*parent) ? depth(*parent) : std::optional<size_t>(0);
+    if (!d) return std::nullopt;
+    broken[chain] = *d + 1;
+    return *d + 1;
+  };
+  std::vector<std::pair<size_t, Digest>> order;
+  for (const auto& [chain, parent] : parent_of) {
+    if (auto d = depth(chain)) order.emplace_back(*d, chain);
+  }
+  if (order.empty()) return;
+  std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::vector<Digest> chains;
+  for (const auto& [d, chain] : order) chains.push_back(chain);
+  layers.Remove(chains);
+}
+
 // `<digest>.tmp.<pid>` names its writer; a pid that still runs may be it.
-// A reused pid only postpones the removal to a later sweep.
 bool SaverIsAlive(const std::string& name) {
   std::string::size_type dot = name.rfind(".tmp.");
-  if (dot == std::string::npos) return false;
-  std::string digits = name.substr(dot + 5);
-  if (digits.empty() || digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) return false;
-  pid_t pid = static_cast<pid_t>(std::stol(digits));
-  return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM);
+  return dot != std::string::npos && ProcessNamedBy(std::string_view(name).substr(dot + 5)) == NamedProcess::kMayRun;
 }
 
 }  // namespace
@@ -73,17 +117,24 @@ void RemoveLeftovers(const fs::path& root) {
     RemoveTree(entry.path());
   }
 
-  std::optional<std::set<std::string>> named;  // read only if some dir needs it
+  RemoveLayersWithoutParent(root);
+  // A layer's dir lives while a layerdb entry names it, `committed` marker
+  // or not: a removal unregisters the layer before it deletes the dir
+  // (marker included) without a sync, so a marker can outlive its entry.
+  // (With a layerdb entry unreadable, a marker is trusted instead.)
+  bool all_read = true;
+  const std::set<std::string> named = CacheIdsNamedByLayerDb(root, &all_read);
   for (const auto& entry : fs::directory_iterator(layout::Overlay2Dir(root), ec)) {
     std::string cache_id = entry.path().filename().string();
     if (!layout::IsCacheId(cache_id)) continue;
-    if (PathExists(layout::CacheCommittedFile(root, cache_id))) continue;
-    if (PendingDirInUse(entry.path())) continue;
-    if (!named) named = CacheIdsNamedByLayerDb(root);
-    if (named->count(cache_id)) {
-      WriteFileDurable(layout::CacheCommittedFile(root, cache_id), "");
+    if (!all_read && PathExists(layout::CacheCommittedFile(root, cache_id))) continue;
+    if (named.count(cache_id)) {
+      if (!PathExists(layout::CacheCommittedFile(root, cache_id))) {
+        WriteFileDurable(layout::CacheCommittedFile(root, cache_id), "");
+      }
       continue;
     }
+    if (PendingDirInUse(entry.path())) continue;
     if (auto link = ReadFileIfExists(layout::CacheLinkFile(root, cache_id)); link && layout::IsLinkName(*link)) {
       fs::path link_path = layout::LinkPath(root, *link);
       std::error_code lec;

@@ -31,8 +31,9 @@ std::string SocketScratchTemplate(const std::filesystem::path& session_dir, std:
 // and do not die with their builder (ssh-agent is setgid on Debian, which
 // clears a parent-death signal at its exec; git's children are git's).
 // Kills (SIGKILL) every process with a command-line argument or its working
-// directory inside `session_dir`: the sweep's end of a dead session's
-// helpers, before it removes what they would go on writing to.
+// directory inside `session_dir`, and waits (at most 2 s) until they are
+// gone: the sweep's end of a dead session's helpers, before it removes
+// what they would go on writing to.
 void KillSessionHelpers(const std::filesystem::path& session_dir);
 
 }  // namespace ubuild::store

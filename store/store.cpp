@@ -97,10 +97,11 @@ Store Store::Open(const fs::path& root, Mode mode) {
   StoreSession session;
   if (mode == Mode::kRead) {
     if (NeedsSweep(abs) && ::flock(fd.get(), LOCK_EX | LOCK_NB) == 0) {
-      // Best effort: a reader without write access just reads.
+      // Best effort: a reader without write access (or whose sweep fails
+      // for any other reason) just reads; the next writer sweeps.
       try {
         Sweep(abs);
-      } catch (const Error&) {
+      } catch (const std::exception&) {
       }
     }
     Flock(fd.get(), LOCK_SH, layout::LockFile(abs));

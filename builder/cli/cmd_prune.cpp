@@ -50,14 +50,14 @@ int Prune(const GlobalOptions& g, bool all) {
   while (!work.empty()) {
     store::Digest id = work.back();
     work.pop_back();
-    s.images().Remove(id);
-    s.refs().RemoveDigestsOf(id);  // as rmi does: no RepoDigest outlives its image
     deleted_images.push_back(id);
     auto parent = parent_of[id];
     if (parent && parent_of.count(*parent) && --children[*parent] == 0 && !tagged.count(*parent)) {
       work.push_back(*parent);
     }
   }
+  s.images().Remove(deleted_images);  // one barrier for all (image_store.h)
+  for (const store::Digest& id : deleted_images) s.refs().RemoveDigestsOf(id);  // as rmi: no RepoDigest outlives its image
   std::vector<store::RemovedLayer> layers = store::RemoveUnusedLayers(s);
   store::BuildCache(s.root(), s.images()).RemoveDangling();
 

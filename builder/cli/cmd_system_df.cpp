@@ -1,7 +1,8 @@
 // ubuild system df [--format F]: the Images line of `docker system df`. Images counts the
 // images `ubuild images` lists; the active ones are those with a tag (ubuild
 // has no containers, so a tag is what keeps an image); SIZE is every layer in
-// the store once; RECLAIMABLE is what no tagged image's layers include.
+// the store once, a file hard-linked into several layers once; RECLAIMABLE is
+// what no tagged image's layers include (store/layer_disk_usage.h).
 #include <iostream>
 #include <set>
 
@@ -12,6 +13,7 @@
 #include "store/chain_id.h"
 #include "store/image_config.h"
 #include "store/image_listing.h"
+#include "store/layer_disk_usage.h"
 #include "store/layout.h"
 #include "store/store.h"
 
@@ -31,12 +33,8 @@ int CmdSystemDf(const GlobalOptions& g, const Args& args) {
     auto config = store::ImageConfig::Parse(s.images().GetConfig(id), store::layout::ImageContent(s.root(), id).string());
     for (const store::Digest& chain : store::ChainIds(config.diff_ids())) kept_layers.insert(chain);
   }
-  uint64_t total = 0, reclaimable = 0;
-  for (const store::Digest& chain : s.layers().List()) {
-    const uint64_t size = s.layers().SizeOf(chain).value_or(0);
-    total += size;
-    if (!kept_layers.count(chain)) reclaimable += size;
-  }
+  const store::LayerDiskUsage usage = store::MeasureLayerDiskUsage(s.layers(), kept_layers);
+  const uint64_t total = usage.total, reclaimable = usage.reclaimable;
 
   // docker's diskUsage context: go-units' HumanSize (4 digits), the share in
   // whole percent only when there is a size; every field a string.

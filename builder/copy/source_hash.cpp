@@ -218,64 +218,47 @@ TarsumHeader TreeSums::Header(const std::string& rel, const struct stat& st, con
   return h;
 }
 
-std::string TreeSums::ContentSumAsStatted(int fd, const std::string& rel, const struct stat& st, TarsumHeader& h) {
-  h.size = st.st_size;
-  AddCapability(fd, &h);
-  store::Sha256 sha;
-  HashTarsumHeader(h, &sha);
-  static thread_local std::vector<char> buf(1 << 16);
-  off_t total = 0;
-  while (total < st.st_size) {
-    ssize_t n = read(fd, buf.data(), buf.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw SysError("read", rel, errno);
-    }
-    if (n == 0) break;
-    sha.Update(buf.data(), static_cast<size_t>(n));
-    total += n;
-  }
-  // Unchanged since `st` (inode, size, mtime and ctime) with st_size bytes
-  // read: that is the whole file, without the read that would see its end.
-  struct stat after {};
-  if (total != st.st_size || fstat(fd, &after) != 0 || !SameFile(st, after)) return {};
-  std::string hex = sha.Final().hex();
-  if (kind_ == SourceTree::kContext && cache_) cache_->Store(rel, after, hex);
-  return hex;
-}
-
 std::string TreeSums::ContentSum(const std::string& rel, const struct stat& st, TarsumHeader& h) {
-  const bool context = kind_ == SourceTree::kContext;
   Fd fd(openat(root_fd_, rel.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY));
   if (!fd.valid()) throw SysError("open", rel, errno);
   g_content_reads.fetch_add(1);
-  // The common case, two syscalls fewer per file; a file that changed
-  // under us is read again from the start, as before.
-  if (std::string hex = ContentSumAsStatted(fd.get(), rel, st, h); !hex.empty()) return hex;
-  if (lseek(fd.get(), 0, SEEK_SET) != 0) throw SysError("seek", rel, errno);
-  h.xattrs.clear();
-  struct stat before {};
-  if (fstat(fd.get(), &before) != 0) throw SysError("stat", rel, errno);
-  h.size = before.st_size;
-  AddCapability(fd.get(), &h);
-  store::Sha256 sha;
-  HashTarsumHeader(h, &sha);
   static thread_local std::vector<char> buf(1 << 16);
-  for (;;) {
-    ssize_t n = read(fd.get(), buf.data(), buf.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw SysError("read", rel, errno);
+  // The first pass trusts `st`: it reads st_size bytes and stops, without
+  // the fstat before and the read that would see the end (two syscalls per
+  // file). If the file then differs from `st` (it changed under us, or came
+  // up short), the second pass starts over from a fresh fstat and reads to
+  // the end, and its sum stands whatever the file does meanwhile.
+  struct stat before = st;
+  for (bool trusting = true;; trusting = false) {
+    if (!trusting) {
+      if (lseek(fd.get(), 0, SEEK_SET) != 0) throw SysError("seek", rel, errno);
+      if (fstat(fd.get(), &before) != 0) throw SysError("stat", rel, errno);
     }
-    if (n == 0) break;
-    sha.Update(buf.data(), static_cast<size_t>(n));
+    h.size = before.st_size;
+    h.xattrs.clear();
+    AddCapability(fd.get(), &h);
+    store::Sha256 sha;
+    HashTarsumHeader(h, &sha);
+    off_t total = 0;
+    while (!trusting || total < before.st_size) {
+      ssize_t n = read(fd.get(), buf.data(), buf.size());
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        throw SysError("read", rel, errno);
+      }
+      if (n == 0) break;
+      sha.Update(buf.data(), static_cast<size_t>(n));
+      total += n;
+    }
+    // Unchanged since `st` (inode, size, mtime and ctime) and since the
+    // pass began: only then is the sum worth keeping in the digest cache.
+    struct stat after {};
+    const bool unchanged = fstat(fd.get(), &after) == 0 && SameFile(before, after) && SameFile(st, after);
+    if (trusting && (total != st.st_size || !unchanged)) continue;
+    std::string hex = sha.Final().hex();
+    if (unchanged && kind_ == SourceTree::kContext && cache_) cache_->Store(rel, after, hex);
+    return hex;
   }
-  std::string hex = sha.Final().hex();
-  struct stat after {};
-  if (context && cache_ && fstat(fd.get(), &after) == 0 && SameFile(before, after) && SameFile(st, after)) {
-    cache_->Store(rel, after, hex);
-  }
-  return hex;
 }
 
 std::string TreeSums::EntrySum(const std::string& rel, const struct stat& st, const std::string* hardlink_to) {

@@ -84,9 +84,6 @@ class TreeSums {
   // Reads the regular file `rel` (lstat `st`) whose header is `h`; stores
   // the sum in the digest cache if the file did not change meanwhile.
   std::string ContentSum(const std::string& rel, const struct stat& st, TarsumHeader& h);
-  // ContentSum trusting `st` for the size and reading no further; empty if
-  // the file turned out to differ from `st`.
-  std::string ContentSumAsStatted(int fd, const std::string& rel, const struct stat& st, TarsumHeader& h);
   std::string SymlinkSum(const std::string& rel);
   // Queues the sums of plain files (path, lstat) on jobs_.
   void SubmitSums(std::vector<std::pair<std::string, struct stat>> batch);

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <libmount/libmount.h>
 #include <sched.h>
-#include <signal.h>
 #include <linux/magic.h>
 #include <sys/mount.h>
 #include <sys/statfs.h>
@@ -25,6 +24,7 @@
 #include "builder/rootfs/fuse_overlayfs.h"
 #include "store/base/error.h"
 #include "store/base/fd.h"
+#include "store/base/named_process.h"
 #include "store/overlay_xattrs.h"
 
 namespace ubuild::builder {
@@ -379,12 +379,9 @@ void RemoveDeadProbes(const fs::path& dir) {
     if (name.rfind(kProbePrefix, 0) != 0) continue;
     const std::string rest = name.substr(kProbePrefix.size());
     const size_t dash = rest.find('-');
-    if (dash == 0 || dash == std::string::npos || dash > 9 ||
-        rest.find_first_not_of("0123456789") != dash) {
+    if (dash == std::string::npos || ProcessNamedBy(std::string_view(rest).substr(0, dash)) != NamedProcess::kGone) {
       continue;
     }
-    const pid_t pid = static_cast<pid_t>(std::stol(rest.substr(0, dash)));
-    if (::kill(pid, 0) == 0 || errno == EPERM) continue;
     std::error_code rec;
     fs::remove_all(entry.path(), rec);
   }

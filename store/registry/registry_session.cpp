@@ -79,7 +79,7 @@ void RegistrySession::Ping(HttpClient& http) {
   const std::string https_base = base_;
   const std::string http_base = "http://" + domain_;
   bool http_tried = false;
-  bool http_answered = false;  // with a status that is not a registry's: a TLS server's 400
+  std::optional<HttpResponse> http_answer;  // HTTP's answer when it was not a registry's
   std::string http_error;
   auto try_http = [&]() -> std::optional<HttpResponse> {
     http_tried = true;
@@ -90,11 +90,14 @@ void RegistrySession::Ping(HttpClient& http) {
         base_ = http_base;
         return r;
       }
-      http_answered = true;
+      http_answer = std::move(r);
     } catch (const Error& e) {
       http_error = e.message();
     }
     return std::nullopt;
+  };
+  auto not_a_registry = [&](const HttpResponse& answer) {
+    return Error(domain_ + " does not look like a registry: GET /v2/ answered " + ErrorText(answer));
   };
   // A loopback registry is nearly always plain HTTP (a test's, a CI
   // service's), so it is asked over HTTP first, as containerd's resolver
@@ -109,11 +112,14 @@ void RegistrySession::Ping(HttpClient& http) {
     } catch (const Error& https_error) {
       if (!IsInsecureRegistry(domain_)) throw;
       if (!http_tried) r = try_http();
-      if (!r && !http_answered) {
+      if (!r && !http_answer) {
         throw Error("cannot reach registry " + domain_ + " over HTTPS (" + https_error.message() + ") nor HTTP (" +
                     http_error + "): check its name and port, and that it is running");
       }
-      // A TLS server answers plain HTTP with 400: then HTTPS's failure is the one to tell.
+      // A TLS server answers plain HTTP with 400: then HTTPS's failure is
+      // the one to tell. Any other answer came from a plain HTTP server
+      // that is no registry (a 404 from a web server on the port).
+      if (!r && http_answer->status != 400) throw not_a_registry(*http_answer);
       if (!r) throw Error("cannot reach registry " + domain_ + ": " + https_error.message());
     }
   }
@@ -121,7 +127,7 @@ void RegistrySession::Ping(HttpClient& http) {
     std::lock_guard lock(mu_);
     Authenticate(http, *r);
   } else if (r->status != 200) {
-    throw Error("registry " + domain_ + " answered " + ErrorText(*r) + " to GET /v2/ (is it a registry?)", ping.url);
+    throw not_a_registry(*r);
   }
 }
 

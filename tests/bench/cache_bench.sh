@@ -19,19 +19,20 @@ UBUILD_BIN=${UBUILD_BIN:-$(dirname "$0")/../../build/ubuild}
 SRC_DIR=$(cd "$(dirname "$0")/../.." && pwd)
 SIZE_MIB=${SIZE_MIB:-128}
 T=$(mktemp -d /tmp/ubuild-bench-cache.XXXXXX)
-REG_PID=
 ENGINES=()
 source "$SRC_DIR/tests/e2e/dockerd_lib.sh"
-cleanup() {
+# registry_lib.sh keeps its registries under $E2E_TMP; its EXIT trap stops
+# them and then calls e2e_cleanup, which here is the bench's own cleanup.
+E2E_TMP=$T
+e2e_cleanup() {
   local rc=$? d
   set +e
   for d in "${ENGINES[@]}"; do stop_private_dockerd "$d"; done
-  [[ -n $REG_PID ]] && kill "$REG_PID" && wait "$REG_PID" 2>/dev/null
   grep -o " $T/[^ ]*" /proc/self/mounts 2>/dev/null | sort -r | while read -r m; do umount -l "$m"; done
   rm -rf "$T"
   return $rc
 }
-trap cleanup EXIT
+source "$SRC_DIR/tests/e2e/registry_lib.sh"
 
 now() { date +%s.%N; }
 # timed VAR CMD...: seconds into VAR.
@@ -51,13 +52,7 @@ engine() {
 stop_engine() { stop_private_dockerd "$T/engine-$1"; }
 dk() { local n=$1; shift; DOCKER_BUILDKIT=1 /usr/bin/docker -H "unix://$T/engine-$n/docker.sock" "$@"; }
 
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-reg=127.0.0.1:$port
-mkdir -p "$T/reg"
-printf 'version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: %s\n' "$T/reg" "$reg" >"$T/reg.yml"
-docker-registry serve "$T/reg.yml" >"$T/reg.log" 2>&1 &
-REG_PID=$!
-for _ in $(seq 100); do curl -s -o /dev/null "http://$reg/v2/" && break; sleep 0.1; done
+reg=$(start_registry bench)
 
 bash "$SRC_DIR/examples/busybox-rootfs.sh" "$T/busybox.tar" >/dev/null
 "$UBUILD_BIN" --root "$T/A" import "$T/busybox.tar" "$reg/base/busybox:1" >/dev/null

@@ -19,18 +19,19 @@ FILES=${FILES:-20000}
 RUNS=${RUNS:-3}
 CASES=${CASES:-big small}
 T=$(mktemp -d /tmp/ubuild-bench-registry.XXXXXX)
-REG_PID=
 source "$SRC_DIR/tests/e2e/dockerd_lib.sh"
-cleanup() {
+# registry_lib.sh keeps its registries under $E2E_TMP; its EXIT trap stops
+# them and then calls e2e_cleanup, which here is the bench's own cleanup.
+E2E_TMP=$T
+e2e_cleanup() {
   local rc=$?
   set +e
   stop_private_dockerd
-  [[ -n $REG_PID ]] && kill "$REG_PID" && wait "$REG_PID" 2>/dev/null
   grep -o " $T/[^ ]*" /proc/self/mounts 2>/dev/null | sort -r | while read -r m; do umount -l "$m"; done
   rm -rf "$T"
   return $rc
 }
-trap cleanup EXIT
+source "$SRC_DIR/tests/e2e/registry_lib.sh"
 
 ub() { "$UBUILD_BIN" --root "$1" "${@:2}"; }
 now() { date +%s.%N; }
@@ -54,13 +55,7 @@ timed() {
   median+=("$name=$m")
 }
 
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-reg=127.0.0.1:$port
-mkdir -p "$T/reg"
-printf 'version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: %s\n' "$T/reg" "$reg" >"$T/reg.yml"
-docker-registry serve "$T/reg.yml" >"$T/reg.log" 2>&1 &
-REG_PID=$!
-for _ in $(seq 100); do curl -s -o /dev/null "http://$reg/v2/" && break; sleep 0.1; done
+reg=$(start_registry bench)
 start_private_dockerd "$T/docker" --insecure-registry "$reg"
 
 bash "$SRC_DIR/examples/busybox-rootfs.sh" "$T/busybox.tar" >/dev/null

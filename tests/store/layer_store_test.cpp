@@ -226,6 +226,23 @@ TEST_F(LayerStoreTest, RemoveDeletesRecordDataAndLink) {
   EXPECT_TRUE(DirIsEmpty(layout::LayerDbTmp(root())));
 }
 
+// Several layers in one call (one layerdb sync for them all): a chain's
+// upper part goes, children first, and its base stays whole.
+TEST_F(LayerStoreTest, RemoveTakesSeveralLayersAtOnce) {
+  Layer a = CommitFiles({{"a", "1"}}, std::nullopt);
+  Layer b = CommitFiles({{"b", "2"}}, a.chain_id);
+  Layer c = CommitFiles({{"c", "3"}}, b.chain_id);
+  Layer d = CommitFiles({{"d", "4"}}, a.chain_id);
+  layers_.Remove(std::vector<Digest>{c.chain_id, b.chain_id, d.chain_id, Digest::FromHex(std::string(64, 'e'))});
+  EXPECT_EQ(layers_.List(), std::vector<Digest>{a.chain_id});
+  for (const Layer& l : {b, c, d}) {
+    EXPECT_FALSE(fs::exists(layout::CacheDir(root(), l.cache_id)));
+    EXPECT_FALSE(fs::exists(fs::symlink_status(layout::LinkPath(root(), l.link))));
+  }
+  EXPECT_TRUE(fs::exists(layout::CacheCommittedFile(root(), a.cache_id)));
+  EXPECT_TRUE(DirIsEmpty(layout::LayerDbTmp(root())));
+}
+
 TEST_F(LayerStoreTest, CommitOnMissingParentFailsAndCleansUp) {
   PendingLayer p = layers_.CreatePending();
   Put(p.diff_dir / "f", "x");

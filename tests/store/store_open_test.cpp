@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "store/atomic_file.h"
@@ -23,6 +24,14 @@ class StoreOpenTest : public ::testing::Test {
  protected:
   testing::TestDir dir_;
   fs::path root_ = dir_.path() / "root";
+
+  static Layer CommitFile(Store& s, const std::string& name, const std::optional<Digest>& parent) {
+    PendingLayer p = s.layers().CreatePending();
+    std::ofstream(p.diff_dir / name) << name;
+    std::optional<Layer> layer = s.layers().Commit(p, parent);
+    if (!layer) throw Error("unexpected empty layer");
+    return *layer;
+  }
 
   // A second open file description of the lock: conflicts like another process would.
   bool CanLock(int op) {
@@ -70,6 +79,9 @@ TEST_F(StoreOpenTest, SweepRemovesLeftoversOfACrashedWriter) {
   // A finished layer.
   fs::create_directories(layout::CacheDiff(root_, kept));
   WriteFileDurable(layout::CacheCommittedFile(root_, kept), "");
+  fs::path kept_db = layout::LayerDbDir(root_) / std::string(64, '9');
+  fs::create_directories(kept_db);
+  WriteFileDurable(kept_db / "cache-id", kept);
   // Staging and temp files.
   fs::create_directories(layout::LayerDbTmp(root_) / std::string(64, 'e'));
   WriteFileDurable(layout::ImageContentDir(root_) / ".tmp-x-1234", "half");
@@ -86,6 +98,75 @@ TEST_F(StoreOpenTest, SweepRemovesLeftoversOfACrashedWriter) {
   EXPECT_TRUE(fs::is_empty(layout::ImageContentDir(root_)));
   EXPECT_TRUE(fs::is_empty(layout::ImageMetadataRoot(root_)));
   EXPECT_FALSE(fs::exists(layout::ImageRoot(root_) / ".tmp-repositories.json-1"));
+}
+
+// A removal killed after it unregistered its layers (and synced that),
+// while it deleted their dirs: what is left, `committed` markers and links
+// included, goes with the next sweep; the layer they sit on stays.
+TEST_F(StoreOpenTest, SweepFinishesAnInterruptedLayerRemoval) {
+  Layer base, top, child;
+  {
+    auto s = Store::Open(root_, Store::Mode::kWrite);
+    base = CommitFile(s, "a", std::nullopt);
+    top = CommitFile(s, "b", base.chain_id);
+    child = CommitFile(s, "c", top.chain_id);
+    // What Remove({child, top}) has done when killed: both renamed away,
+    // child's dir deleted in part, top's not yet.
+    for (const Layer& l : {child, top}) {
+      fs::rename(layout::LayerDir(root_, l.chain_id), layout::LayerRemoval(root_, l.chain_id));
+    }
+    fs::remove(layout::CacheCommittedFile(root_, child.cache_id));
+    WriteFileDurable(layout::DirtyMarker(root_), "");
+  }
+  auto s = Store::Open(root_, Store::Mode::kWrite);
+  for (const Layer& l : {child, top}) {
+    EXPECT_FALSE(fs::exists(layout::CacheDir(root_, l.cache_id))) << l.cache_id;
+    EXPECT_FALSE(fs::exists(fs::symlink_status(layout::LinkPath(root_, l.link))));
+  }
+  EXPECT_TRUE(fs::is_empty(layout::LayerDbTmp(root_)));
+  ASSERT_TRUE(s.layers().Get(base.chain_id));
+  EXPECT_TRUE(fs::exists(layout::CacheCommittedFile(root_, base.cache_id)));
+  EXPECT_EQ(s.layers().List(), std::vector<Digest>{base.chain_id});
+}
+
+// A power loss before Remove's one sync may keep a child's layerdb entry
+// but not its parent's: the sweep removes the child too (it can never be
+// whole again), and leaves every other layer.
+TEST_F(StoreOpenTest, SweepRemovesALayerWhoseParentWasUnregistered) {
+  Layer base, top, child, grandchild, other;
+  {
+    auto s = Store::Open(root_, Store::Mode::kWrite);
+    base = CommitFile(s, "a", std::nullopt);
+    top = CommitFile(s, "b", base.chain_id);
+    child = CommitFile(s, "c", top.chain_id);
+    grandchild = CommitFile(s, "d", child.chain_id);
+    other = CommitFile(s, "e", base.chain_id);
+    fs::remove_all(layout::LayerDir(root_, top.chain_id));
+    WriteFileDurable(layout::DirtyMarker(root_), "");
+  }
+  auto s = Store::Open(root_, Store::Mode::kWrite);
+  std::vector<Digest> expected{base.chain_id, other.chain_id};
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(s.layers().List(), expected);
+  for (const Layer& l : {top, child, grandchild}) EXPECT_FALSE(fs::exists(layout::CacheDir(root_, l.cache_id)));
+  EXPECT_TRUE(fs::exists(layout::CacheDiff(root_, other.cache_id)));
+  EXPECT_TRUE(fs::is_empty(layout::LayerDbTmp(root_)));
+}
+
+// A layerdb entry whose cache-id cannot be read may name any dir: then a
+// dir with its `committed` marker stays, as it did before removals relied
+// on layerdb alone.
+TEST_F(StoreOpenTest, SweepTrustsMarkersWhenALayerRecordIsUnreadable) {
+  { auto s = Store::Open(root_, Store::Mode::kWrite); }
+  const std::string marked(64, 'a'), unmarked(64, 'b');
+  fs::create_directories(layout::CacheDiff(root_, marked));
+  WriteFileDurable(layout::CacheCommittedFile(root_, marked), "");
+  fs::create_directories(layout::CacheDiff(root_, unmarked));
+  fs::create_directories(layout::LayerDbDir(root_) / std::string(64, 'c'));  // no cache-id
+  WriteFileDurable(layout::DirtyMarker(root_), "");
+  { auto s = Store::Open(root_, Store::Mode::kWrite); }
+  EXPECT_TRUE(fs::exists(layout::CacheDiff(root_, marked)));
+  EXPECT_FALSE(fs::exists(layout::CacheDir(root_, unmarked)));
 }
 
 TEST_F(StoreOpenTest, ReaderSweepsWhenItCanHaveTheLockAlone) {

@@ -1,6 +1,7 @@
 // COPY/ADD source hashes against values Docker 20.10's classic builder wrote
 // into image history (Debian's docker.io 20.10 client and daemon,
 // DOCKER_BUILDKIT=0, same trees), and the context digest cache.
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 #include "copy_test_tree.h"
 #include "store/digest.h"
 #include "store/base/error.h"
+#include "store/base/fd.h"
 #include "tests/needs_root.h"
 
 namespace ubuild::builder {
@@ -207,6 +209,32 @@ TEST(SourceHashTest, CorruptDigestCacheIsIgnored) {
   WriteFile(file, text + "1 2 3 4 nothex\n");
   EXPECT_EQ(Hash(ctx, {"f"}, nullptr, &cache), good);
   EXPECT_EQ(SourceHashContentReads() - r0, 1u);  // f was read again
+}
+
+// A file that changed between the walk's lstat and the read (grown, shrunk,
+// or replaced) is read again from the start: its sum is the new content's,
+// not the stale size's prefix.
+TEST(SourceHashTest, FileChangedAfterItsStatIsReadAgain) {
+  TempDir t;
+  const auto f = t.path() / "f";
+  for (const std::string now : {"a longer content than before", "short", "another file"}) {
+    WriteFile(f, "some content");
+    struct stat stale {};
+    ASSERT_EQ(lstat(f.c_str(), &stale), 0);
+    if (now == "another file") {
+      WriteFile(t.path() / "g", now);
+      ASSERT_EQ(rename((t.path() / "g").c_str(), f.c_str()), 0);
+    } else {
+      WriteFile(f, now);
+    }
+    const std::string fresh = Hash(t.path(), {"f"});
+    Fd root(open(t.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    ASSERT_TRUE(root.valid());
+    TreeSums sums(root.get(), SourceTree::kContext, nullptr, nullptr);
+    const uint64_t r0 = SourceHashContentReads();
+    EXPECT_EQ(sums.SourceHash("f", stale), fresh) << now;
+    EXPECT_EQ(SourceHashContentReads() - r0, 1u);
+  }
 }
 
 TEST(SourceHashTest, TarsumHeaderFieldOrder) {

@@ -1,15 +1,8 @@
 #include "store/registry/http_client.h"
 
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <chrono>
-#include <filesystem>
-#include <fstream>
-#include <thread>
-
+#include "script_server.h"
 #include "store/base/error.h"
 
 namespace ubuild::store::registry {
@@ -19,27 +12,8 @@ namespace {
 class HttpClientTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    port_file_ = std::filesystem::temp_directory_path() / ("ubuild-redirect-" + std::to_string(::getpid()));
-    std::filesystem::remove(port_file_);
-    const std::string script = std::string(UBUILD_SOURCE_DIR) + "/tests/store/registry/redirect_server.py";
-    pid_ = ::fork();
-    ASSERT_GE(pid_, 0);
-    if (pid_ == 0) {
-      ::execlp("python3", "python3", script.c_str(), port_file_.c_str(), static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    for (int i = 0; i < 200 && !std::filesystem::exists(port_file_); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    }
-    std::ifstream(port_file_) >> port_;
+    port_ = server_.port();
     ASSERT_NE(port_, 0) << "redirect_server.py did not start";
-  }
-  void TearDown() override {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      ::waitpid(pid_, nullptr, 0);
-    }
-    std::filesystem::remove(port_file_);
   }
   HttpResponse Get(const std::string& path) {
     HttpRequest r;
@@ -48,8 +22,7 @@ class HttpClientTest : public ::testing::Test {
     return http_.Send(r);
   }
 
-  std::filesystem::path port_file_;
-  pid_t pid_ = -1;
+  testing::ScriptServer server_{"redirect_server.py"};
   int port_ = 0;
   HttpClient http_;
 };

@@ -1,16 +1,14 @@
 #include "store/registry/registry_session.h"
 
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
-#include <filesystem>
-#include <fstream>
 #include <sstream>
 #include <thread>
 #include <vector>
+
+#include "script_server.h"
+#include "store/base/error.h"
 
 namespace ubuild::store::registry {
 namespace {
@@ -21,28 +19,8 @@ namespace {
 class RegistrySessionTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    port_file_ = std::filesystem::temp_directory_path() / ("ubuild-token-registry-" + std::to_string(::getpid()));
-    std::filesystem::remove(port_file_);
-    const std::string script = std::string(UBUILD_SOURCE_DIR) + "/tests/store/registry/token_registry_server.py";
-    pid_ = ::fork();
-    ASSERT_GE(pid_, 0);
-    if (pid_ == 0) {
-      ::execlp("python3", "python3", script.c_str(), port_file_.c_str(), static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    for (int i = 0; i < 200 && !std::filesystem::exists(port_file_); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    }
-    std::ifstream(port_file_) >> port_;
-    ASSERT_NE(port_, 0) << "token_registry_server.py did not start";
-    domain_ = "127.0.0.1:" + std::to_string(port_);
-  }
-  void TearDown() override {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      ::waitpid(pid_, nullptr, 0);
-    }
-    std::filesystem::remove(port_file_);
+    ASSERT_NE(server_.port(), 0) << "token_registry_server.py did not start";
+    domain_ = server_.authority();
   }
 
   RegistrySession Session() { return RegistrySession(domain_, {"repository:a:pull"}, Credentials{"u", "p"}); }
@@ -68,9 +46,7 @@ class RegistrySessionTest : public ::testing::Test {
     ASSERT_EQ(http_.Send(r).status, 200);
   }
 
-  std::filesystem::path port_file_;
-  pid_t pid_ = -1;
-  int port_ = 0;
+  testing::ScriptServer server_{"token_registry_server.py"};
   std::string domain_;
   HttpClient http_;
 };
@@ -103,6 +79,21 @@ TEST_F(RegistrySessionTest, ThreadsMeetingOneRefusedTokenFetchOneNewToken) {
   auto [tokens, refused] = Stats();
   EXPECT_EQ(tokens, before + 1);
   EXPECT_GE(refused, 1);
+}
+
+// A web server that is no registry, on a loopback port: its own 404 is the
+// answer to tell, not the TLS error of the HTTPS try that follows it.
+TEST(RegistryPing, APlainHttpServerThatIsNoRegistryIsNamedSo) {
+  testing::ScriptServer web("redirect_server.py");  // 404 to anything but its redirects
+  ASSERT_NE(web.port(), 0) << "redirect_server.py did not start";
+  RegistrySession session(web.authority(), {"repository:a:pull"});
+  HttpClient http;
+  try {
+    session.Ping(http);
+    ADD_FAILURE() << "Ping accepted a server that is no registry";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.message(), web.authority() + " does not look like a registry: GET /v2/ answered HTTP 404");
+  }
 }
 
 }  // namespace
