@@ -1,6 +1,7 @@
 // ApplyLayerTar: unpacks a layer tar into an empty upperdir-format diff
 // directory (design.md §4-§5), hashing the raw stream and recording its
-// tar-split on the way.
+// tar-split on the way. Small regular files are handed to a LayerFilePool;
+// everything else is done here, in tar order.
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
@@ -15,12 +16,14 @@
 #include <memory>
 #include <vector>
 
-#include "store/base64.h"
-#include "store/crc64.h"
 #include "store/base/error.h"
 #include "store/base/fd.h"
+#include "store/layer_entry_metadata.h"
+#include "store/layer_file_pool.h"
+#include "store/layer_payload_reader.h"
 #include "store/layer_tar.h"
 #include "store/layer_tar_tee.h"
+#include "store/layer_write_order.h"
 #include "store/new_file_defaults.h"
 #include "store/overlay_xattrs.h"
 #include "store/tar_split.h"
@@ -30,10 +33,12 @@ namespace ubuild::store {
 
 namespace {
 
-constexpr size_t kReadChunk = 128 * 1024;
 constexpr const char* kWhiteoutPrefix = ".wh.";
 constexpr const char* kWhiteoutMetaPrefix = ".wh..wh.";
 constexpr const char* kOpaqueMarker = ".wh..wh..opq";
+
+// The name of `path` within `parent`, which it extends by "/" and the name.
+const char* base_of(const std::string& path, const std::string& parent) { return path.c_str() + parent.size() + 1; }
 
 struct DirTime {
   std::string path;
@@ -44,11 +49,14 @@ class Applier {
  public:
   Applier(const std::filesystem::path& root, struct archive* a, LayerTarTee& tee, TarSplitWriter* split,
           const std::string& what)
-      : root_(root.string()), a_(a), tee_(tee), split_(split), what_(what), buffer_(kReadChunk), defaults_(root_) {}
+      : root_(root.string()),
+        what_(what),
+        payload_(a, tee, split, what),
+        defaults_(root_) {}
 
   void Entry(struct archive_entry* e);
   void Finish();
-  uint64_t content_size() const { return content_size_; }
+  uint64_t content_size() const { return payload_.content_size() + symlink_size_; }
 
  private:
   [[noreturn]] void Reject(const std::string& entry, const std::string& why) const {
@@ -63,16 +71,16 @@ class Applier {
   void RemoveExisting(const std::string& path, bool keep_dir, bool* kept_dir);
   void WriteRegular(const std::string& entry, const std::string& parent, const std::string& path,
                     struct archive_entry* e);
-  // Owner, mode, xattrs and mtime; through `fd` when it is open (a regular
-  // file just written), else by path. `owner_set`/`mode_set`: the file was
-  // created with them already.
-  void ApplyMetadata(const std::string& path, struct archive_entry* e, bool is_dir, int fd = -1,
-                     bool owner_set = false, bool mode_set = false);
+  // Owner, mode, xattrs and mtime (a directory's at Finish); through `fd`
+  // when it is open (a regular file just written), else by path.
+  void ApplyMetadata(const std::string& path, const EntryMetadata& m, mode_t type, int fd = -1);
   // Whether a file created now in `parent` gets uid:gid without a chown.
   bool ParentGivesOwner(const std::string& parent, uid_t uid, gid_t gid);
-  void ReadPayload(const std::string& entry, struct archive_entry* e, int fd, const std::string& path);
-  // Consumes an entry's data without writing it (tar-split still records it).
-  void SkipData(const std::string& entry, struct archive_entry* e, bool is_regular);
+  // A small new regular file, handed to the pool.
+  void QueueRegular(const std::string& entry, const std::string& parent, const std::string& path,
+                    struct archive_entry* e);
+  // The kind of create mode and owner a file gets; shared by both ways of writing it.
+  EntryMetadata RegularMetadata(const std::string& parent, struct archive_entry* e, mode_t* create_mode);
   // The kinds of entry, each with its parent directories prepared.
   void Whiteout(const std::string& entry, struct archive_entry* e, bool is_regular, const std::string& parent,
                 const std::string& base);
@@ -82,22 +90,21 @@ class Applier {
   void Create(const std::string& entry, struct archive_entry* e, const std::string& path, bool kept_dir);
 
   std::string root_;
-  struct archive* a_;
-  LayerTarTee& tee_;
-  TarSplitWriter* split_;
   const std::string& what_;
-  std::vector<char> buffer_;
+  LayerPayloadReader payload_;
   std::vector<DirTime> dir_times_;
   std::string verified_parent_;  // last parent known to be a real directory chain
   // verified_parent_ opened, while it stays the parent: a layer's files are
   // created beside each other without walking the whole path for each.
-  Fd verified_parent_fd_;
+  // Shared with the pool's files in it.
+  std::shared_ptr<Fd> verified_parent_fd_;
   NewFileDefaults defaults_;
   // The last parent looked at for ParentGivesOwner, and its mode and group;
   // cleared whenever a directory's metadata changes.
   std::string owner_parent_;
   struct stat owner_parent_st_ {};
-  uint64_t content_size_ = 0;
+  uint64_t symlink_size_ = 0;  // the targets' lengths: their lstat sizes, which Docker's layer size counts
+  LayerWriteOrder order_;  // last: its pool's threads stop first
 };
 
 std::vector<std::string> Applier::Components(const std::string& entry, const std::string& name) const {
@@ -128,10 +135,13 @@ void Applier::PrepareParents(const std::string& entry, const std::vector<std::st
   std::string prefix = root_;
   for (size_t i = 0; i < n; ++i) {
     prefix += "/" + parts[i];
+    // A file still queued under that name must be there to be refused.
+    if (order_.Queued(prefix)) order_.Settle();
     struct stat st;
     if (::lstat(prefix.c_str(), &st) != 0) {
       if (errno != ENOENT) throw SysError("lstat", prefix, errno);
       if (::mkdir(prefix.c_str(), 0755) != 0) throw SysError("mkdir", prefix, errno);
+      order_.MarkSeen(prefix);
       continue;
     }
     if (S_ISLNK(st.st_mode)) {
@@ -163,39 +173,6 @@ void Applier::RemoveExisting(const std::string& path, bool keep_dir, bool* kept_
   owner_parent_.clear();
 }
 
-void Applier::ReadPayload(const std::string& entry, struct archive_entry* e, int fd, const std::string& path) {
-  const la_int64_t size = archive_entry_size(e);
-  Crc64Iso crc;
-  la_int64_t total = 0;
-  for (;;) {
-    la_ssize_t n = archive_read_data(a_, buffer_.data(), buffer_.size());
-    if (n < 0) {
-      if (std::exception_ptr err = tee_.TakeError()) std::rethrow_exception(err);
-      Reject(entry, std::string("cannot read file data: ") + archive_error_string(a_));
-    }
-    if (n == 0) break;
-    if (split_ != nullptr) crc.Update(buffer_.data(), static_cast<size_t>(n));
-    const char* p = buffer_.data();
-    size_t left = static_cast<size_t>(n);
-    while (fd >= 0 && left > 0) {
-      ssize_t w = ::write(fd, p, left);
-      if (w < 0) {
-        if (errno == EINTR) continue;
-        throw SysError("write", path, errno);
-      }
-      p += w;
-      left -= static_cast<size_t>(w);
-    }
-    total += n;
-  }
-  if (total != size) Reject(entry, "file data is " + std::to_string(total) + " bytes, header says " + std::to_string(size));
-  if (split_ != nullptr) {
-    split_->File(archive_entry_pathname(e), static_cast<uint64_t>(size),
-                 size > 0 ? Base64Encode(crc.BigEndianBytes()) : std::string());
-  }
-  content_size_ += static_cast<uint64_t>(size);
-}
-
 bool Applier::ParentGivesOwner(const std::string& parent, uid_t uid, gid_t gid) {
   if (parent != owner_parent_) {
     if (::lstat(parent.c_str(), &owner_parent_st_) != 0) throw SysError("lstat", parent, errno);
@@ -204,87 +181,67 @@ bool Applier::ParentGivesOwner(const std::string& parent, uid_t uid, gid_t gid) 
   return defaults_.CreatesOwner(uid, gid, owner_parent_st_.st_mode, owner_parent_st_.st_gid);
 }
 
+EntryMetadata Applier::RegularMetadata(const std::string& parent, struct archive_entry* e, mode_t* create_mode) {
+  // Created with its final mode and, by who creates it, often its final
+  // owner: two syscalls fewer per file of a large layer.
+  EntryMetadata m = ReadEntryMetadata(e);
+  m.mode_set = defaults_.CreatesMode(m.perm);
+  *create_mode = m.mode_set ? m.perm : 0600;
+  m.owner_set = ParentGivesOwner(parent, m.uid, m.gid);
+  if (parent == verified_parent_ && !verified_parent_fd_) {
+    verified_parent_fd_ = std::make_shared<Fd>(::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!verified_parent_fd_->valid()) {
+      const int err = errno;
+      verified_parent_fd_.reset();
+      throw SysError("open", parent, err);
+    }
+  }
+  return m;
+}
+
+void Applier::QueueRegular(const std::string& entry, const std::string& parent, const std::string& path,
+                           struct archive_entry* e) {
+  LayerFilePool::File file;
+  file.meta = RegularMetadata(parent, e, &file.create_mode);
+  payload_.Read(entry, e, -1, path, &file.data);
+  file.parent = verified_parent_fd_;
+  file.name = base_of(path, parent);
+  file.path = path;
+  order_.Queue(std::move(file));
+}
+
 void Applier::WriteRegular(const std::string& entry, const std::string& parent, const std::string& path,
                            struct archive_entry* e) {
   constexpr int kCreate = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
-  // Created with its final mode and, by who creates it, often its final
-  // owner: two syscalls fewer per file of a large layer.
-  const mode_t perm = archive_entry_perm(e);
-  const bool mode_set = defaults_.CreatesMode(perm);
-  const mode_t create_mode = mode_set ? perm : 0600;
+  mode_t create_mode;
+  EntryMetadata m = RegularMetadata(parent, e, &create_mode);
   // Most names are new in a layer: create first, and look at what is
   // there only when the name is taken.
-  if (!verified_parent_fd_.valid() && parent == verified_parent_) {
-    verified_parent_fd_.reset(::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-  }
-  Fd fd(verified_parent_fd_.valid() && parent == verified_parent_
-            ? ::openat(verified_parent_fd_.get(), path.c_str() + parent.size() + 1, kCreate, create_mode)
-            : ::open(path.c_str(), kCreate, create_mode));
+  const bool in_parent = verified_parent_fd_ && parent == verified_parent_;
+  Fd fd(in_parent ? ::openat(verified_parent_fd_->get(), base_of(path, parent), kCreate, create_mode)
+                  : ::open(path.c_str(), kCreate, create_mode));
   if (!fd.valid() && errno == EEXIST) {
     RemoveExisting(path, false, nullptr);
     fd.reset(::open(path.c_str(), kCreate, create_mode));
   }
   if (!fd.valid()) throw SysError("create", path, errno);
-  const bool owner_set = ParentGivesOwner(parent, static_cast<uid_t>(archive_entry_uid(e)),
-                                          static_cast<gid_t>(archive_entry_gid(e)));
-  ReadPayload(entry, e, fd.get(), path);
-  ApplyMetadata(path, e, false, fd.get(), owner_set, mode_set);
+  payload_.Read(entry, e, fd.get(), path);
+  ApplyMetadata(path, m, AE_IFREG, fd.get());
   fd.Close(path);
 }
 
-void Applier::ApplyMetadata(const std::string& path, struct archive_entry* e, bool is_dir, int fd, bool owner_set,
-                            bool mode_set) {
-  const mode_t type = archive_entry_filetype(e);
-  const auto uid = static_cast<uid_t>(archive_entry_uid(e));
-  const auto gid = static_cast<gid_t>(archive_entry_gid(e));
+void Applier::ApplyMetadata(const std::string& path, const EntryMetadata& m, mode_t type, int fd) {
+  const bool is_dir = type == AE_IFDIR;
   if (is_dir) owner_parent_.clear();  // its mode or group may change here
-  if (!owner_set && (fd >= 0 ? ::fchown(fd, uid, gid) : ::lchown(path.c_str(), uid, gid)) != 0) {
-    throw SysError("lchown", path, errno);
-  }
-  // After chown, which clears setuid/setgid.
-  if (type != AE_IFLNK && !mode_set) {
-    const mode_t perm = archive_entry_perm(e);
-    if ((fd >= 0 ? ::fchmod(fd, perm) : ::chmod(path.c_str(), perm)) != 0) throw SysError("chmod", path, errno);
-  }
-  archive_entry_xattr_reset(e);
-  const char* name;
-  const void* value;
-  size_t size;
-  while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
-    std::string key = name;
-    // Overlay's own attributes would change what the layer means.
-    if (IsOverlayXattr(key)) continue;
-    if (key == "system.posix_acl_default") defaults_.ForgetModes();
-    if ((fd >= 0 ? ::fsetxattr(fd, name, value, size, 0) : ::lsetxattr(path.c_str(), name, value, size, 0)) != 0) {
-      // Like Docker: a filesystem or file type that cannot hold the
-      // attribute (user.* on a symlink) does not fail the layer.
-      if (errno == ENOTSUP || errno == EPERM) continue;
-      throw SysError("setxattr " + key, path, errno);
-    }
-  }
-  struct timespec times[2];
-  times[1].tv_sec = archive_entry_mtime(e);
-  times[1].tv_nsec = archive_entry_mtime_nsec(e);
-  times[0] = times[1];
-  if (is_dir) {
-    dir_times_.push_back({path, times[1]});
-  } else if ((fd >= 0 ? ::futimens(fd, times) : ::utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW)) != 0) {
-    throw SysError("utimensat", path, errno);
-  }
-}
-
-void Applier::SkipData(const std::string& entry, struct archive_entry* e, bool is_regular) {
-  if (is_regular) {
-    ReadPayload(entry, e, -1, {});
-  } else {
-    if (split_ != nullptr) split_->File(entry, 0);
-    if (archive_read_data_skip(a_) != ARCHIVE_OK) Reject(entry, "cannot skip data");
-  }
+  if (m.has_default_acl()) defaults_.ForgetModes();
+  ApplyEntryMetadata(m, path, fd, type == AE_IFLNK, !is_dir);
+  // Children first: a directory's mtime is set at Finish.
+  if (is_dir) dir_times_.push_back({path, m.mtime});
 }
 
 void Applier::Whiteout(const std::string& entry, struct archive_entry* e, bool is_regular, const std::string& parent,
                        const std::string& base) {
-  SkipData(entry, e, is_regular);
+  payload_.Skip(entry, e, is_regular);
   if (base == kOpaqueMarker) {
     if (::lsetxattr(parent.c_str(), OverlayOpaqueXattr(), "y", 1, 0) != 0) {
       throw SysError(std::string("setxattr ") + OverlayOpaqueXattr(), parent, errno);
@@ -325,7 +282,7 @@ void Applier::HardLink(const std::string& entry, struct archive_entry* e, const 
   struct stat st;
   if (::lstat(target.c_str(), &st) != 0) Reject(entry, std::string("hard link target \"") + hardlink + "\" is not in the layer");
   if (S_ISDIR(st.st_mode)) Reject(entry, std::string("hard link to a directory \"") + hardlink + "\"");
-  SkipData(entry, e, false);
+  payload_.Skip(entry, e, false);
   if (::link(target.c_str(), path.c_str()) != 0) throw SysError("link", path, errno);
 }
 
@@ -334,21 +291,21 @@ void Applier::Create(const std::string& entry, struct archive_entry* e, const st
   switch (type) {
     case AE_IFDIR:
       if (!kept_dir && ::mkdir(path.c_str(), 0700) != 0) throw SysError("mkdir", path, errno);
-      SkipData(entry, e, false);
-      ApplyMetadata(path, e, true);
+      payload_.Skip(entry, e, false);
+      ApplyMetadata(path, ReadEntryMetadata(e), AE_IFDIR);
       return;
     case AE_IFLNK: {
       const char* target = archive_entry_symlink(e);
       if (target == nullptr) Reject(entry, "symlink without a target");
-      SkipData(entry, e, false);
+      payload_.Skip(entry, e, false);
       if (::symlink(target, path.c_str()) != 0) throw SysError("symlink", path, errno);
-      content_size_ += std::strlen(target);  // its lstat size, which Docker's layer size counts
+      symlink_size_ += std::strlen(target);
       break;
     }
     case AE_IFCHR:
     case AE_IFBLK:
     case AE_IFIFO: {
-      SkipData(entry, e, false);
+      payload_.Skip(entry, e, false);
       dev_t dev = type == AE_IFIFO ? 0 : makedev(archive_entry_rdevmajor(e), archive_entry_rdevminor(e));
       if (::mknod(path.c_str(), type | 0600, dev) != 0) throw SysError("mknod", path, errno);
       break;
@@ -356,7 +313,7 @@ void Applier::Create(const std::string& entry, struct archive_entry* e, const st
     default:
       Reject(entry, "unsupported file type");
   }
-  ApplyMetadata(path, e, false);
+  ApplyMetadata(path, ReadEntryMetadata(e), type);
 }
 
 void Applier::Entry(struct archive_entry* e) {
@@ -372,8 +329,9 @@ void Applier::Entry(struct archive_entry* e) {
   if (parts.empty()) {
     // "./": the layer's root directory itself.
     if (type != AE_IFDIR || hardlink != nullptr) Reject(entry, "the layer root must be a directory");
-    SkipData(entry, e, false);
-    ApplyMetadata(root_, e, true);
+    order_.Settle();
+    payload_.Skip(entry, e, false);
+    ApplyMetadata(root_, ReadEntryMetadata(e), AE_IFDIR);
     return;
   }
   const std::string base = parts.back();
@@ -381,11 +339,22 @@ void Applier::Entry(struct archive_entry* e) {
   const std::string parent = Join(parts, parts.size() - 1);
 
   if (base.rfind(kWhiteoutPrefix, 0) == 0) {
+    order_.Settle();
     Whiteout(entry, e, is_regular, parent, base);
     return;
   }
   const std::string path = parent + "/" + base;
-  if (is_regular) return WriteRegular(entry, parent, path, e);  // clears the name itself, only when taken
+  const bool seen = order_.Seen(path);
+  // A name used before may be queued, or be a directory with files queued
+  // in it; a hard link's target may be queued.
+  if (seen || hardlink != nullptr) order_.Settle();
+  order_.MarkSeen(path);
+  if (is_regular) {
+    if (!seen && order_.Pools(archive_entry_size(e))) {
+      return QueueRegular(entry, parent, path, e);
+    }
+    return WriteRegular(entry, parent, path, e);  // clears the name itself, only when taken
+  }
   bool kept_dir = false;
   RemoveExisting(path, type == AE_IFDIR && hardlink == nullptr, &kept_dir);
   if (hardlink != nullptr) {
@@ -396,6 +365,7 @@ void Applier::Entry(struct archive_entry* e) {
 }
 
 void Applier::Finish() {
+  order_.Settle();
   // Children first: creating entries inside a directory changes its mtime.
   for (auto it = dir_times_.rbegin(); it != dir_times_.rend(); ++it) {
     struct timespec times[2] = {it->mtime, it->mtime};

@@ -49,6 +49,10 @@ class LayerTarTee {
     size_t n = in_.Read(buffer_.data(), buffer_.size());
     sha_.Update(buffer_.data(), n);
     if (split_ != nullptr && frontier_ + n > keep_from_) {
+      // The bytes given away since the last chunk go in one move here,
+      // not one per entry: a chunk holds a hundred small entries.
+      retained_.erase(0, head_);
+      head_ = 0;
       size_t skip = frontier_ >= keep_from_ ? 0 : static_cast<size_t>(keep_from_ - frontier_);
       retained_.append(buffer_.data() + skip, n - skip);
     }
@@ -60,26 +64,27 @@ class LayerTarTee {
   void SegmentUpTo(uint64_t pos) {
     if (split_ == nullptr) return;
     size_t len = static_cast<size_t>(pos - keep_from_);
-    if (pos < keep_from_ || len > retained_.size()) throw Error("tar stream positions out of step (internal error)");
+    if (pos < keep_from_ || len > retained_.size() - head_) throw Error("tar stream positions out of step (internal error)");
+    const char* kept = retained_.data() + head_;
     for (size_t off = 0; off < len || (len == 0 && off == 0); off += kMaxSegmentLine) {
-      split_->Segment(retained_.data() + off, std::min(kMaxSegmentLine, len - off));
+      split_->Segment(kept + off, std::min(kMaxSegmentLine, len - off));
       if (len == 0) break;
     }
-    retained_.erase(0, len);
+    head_ += len;
     keep_from_ = pos;
   }
 
   // The next `len` bytes are a file payload: tar-split names them instead.
   void SkipPayload(uint64_t len) {
     keep_from_ += len;
-    retained_.erase(0, static_cast<size_t>(std::min<uint64_t>(len, retained_.size())));
+    head_ += static_cast<size_t>(std::min<uint64_t>(len, retained_.size() - head_));
   }
 
   // After the end-of-archive marker: the rest of the stream, trailing zeros
   // included, is digested (as Docker does) and kept as the last segment.
   void Drain() {
     while (Pull() > 0) {
-      if (retained_.size() > kMaxSegmentLine) SegmentUpTo(keep_from_ + retained_.size());
+      if (retained_.size() - head_ > kMaxSegmentLine) SegmentUpTo(keep_from_ + (retained_.size() - head_));
     }
     SegmentUpTo(frontier_);
   }
@@ -95,7 +100,8 @@ class LayerTarTee {
   Sha256 sha_;
   uint64_t frontier_ = 0;   // raw bytes read from the source
   uint64_t keep_from_ = 0;  // start of the not-yet-recorded, non-payload bytes
-  std::string retained_;    // raw bytes [keep_from_, frontier_)
+  std::string retained_;    // from head_ on: the raw bytes [keep_from_, frontier_)
+  size_t head_ = 0;
   std::exception_ptr error_;
 };
 

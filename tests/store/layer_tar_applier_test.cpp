@@ -16,7 +16,9 @@
 namespace ubuild::store {
 namespace {
 
+using testing::BuildTar;
 using testing::MakeWhiteout;
+using testing::Member;
 using testing::ReadFile;
 using testing::SetXattr;
 using testing::TempDir;
@@ -61,8 +63,20 @@ std::map<std::string, Node> Snapshot(const std::filesystem::path& root) {
   return out;
 }
 
-void MakeEveryKind(const std::filesystem::path& root) {
+// `pooled`: that many files sorted ahead of the rest, so that the
+// applier has handed its first files over and every kind below meets its pool.
+void MakeEveryKind(const std::filesystem::path& root, int pooled = 0) {
   namespace fs = std::filesystem;
+  if (pooled > 0) fs::create_directories(root / "aaa-pooled");
+  for (int i = 0; i < pooled; ++i) {
+    const fs::path f = root / "aaa-pooled" / ("f" + std::to_string(i));
+    WriteFile(f, std::string(static_cast<size_t>(i * 37), 'p'), i % 3 == 0 ? 0640 : 0755);
+    ASSERT_EQ(::lchown(f.c_str(), static_cast<uid_t>(i % 4), static_cast<gid_t>(i % 5)), 0);
+    if (i % 7 == 0) {
+      ASSERT_EQ(::chmod(f.c_str(), 04750), 0);
+    }
+    if (i % 11 == 0) SetXattr(f, "user.n", std::to_string(i));
+  }
   fs::create_directories(root / "usr/bin");
   fs::create_directories(root / "opaque/sub");
   fs::create_directories(root / "deleted-in");
@@ -97,12 +111,15 @@ void MakeEveryKind(const std::filesystem::path& root) {
   }
   // Directories last, as their mtimes moved when children were touched.
   for (const char* d : {"usr/bin", "usr", "opaque/sub", "opaque", "deleted-in"}) SetMtime(root / d, t += 1000);
+  if (pooled > 0) SetMtime(root / "aaa-pooled", t += 1000);
 }
 
-TEST(LayerTarApplier, RoundTripKeepsEveryKindOfFile) {
+class LayerTarApplierRoundTrip : public ::testing::TestWithParam<int> {};
+
+TEST_P(LayerTarApplierRoundTrip, KeepsEveryKindOfFile) {
   UBUILD_SKIP_UNLESS_ROOT("chown to other users and mknod of device nodes");
   TempDir src, dst;
-  MakeEveryKind(src.path());
+  MakeEveryKind(src.path(), GetParam());
   StringSink tar;
   LayerTarResult written = WriteLayerTar(src.path(), &tar, nullptr);
   StringSource in(tar.out);
@@ -130,6 +147,9 @@ TEST(LayerTarApplier, RoundTripKeepsEveryKindOfFile) {
   EXPECT_EQ(WriteLayerTar(dst.path(), nullptr, nullptr).diff_id, written.diff_id);
 }
 
+// 0: every file written by the reading thread; 200: most by the pool.
+INSTANTIATE_TEST_SUITE_P(LayerTarApplier, LayerTarApplierRoundTrip, ::testing::Values(0, 200));
+
 TEST(LayerTarApplier, ReadsTrailingPaddingIntoTheDigest) {
   TempDir src, dst;
   WriteFile(src / "f", "data");
@@ -141,42 +161,6 @@ TEST(LayerTarApplier, ReadsTrailingPaddingIntoTheDigest) {
   EXPECT_EQ(r.diff_id, Sha256Of(padded));
   EXPECT_EQ(r.tar_size, padded.size());
   EXPECT_EQ(ReadFile(dst / "f"), "data");
-}
-
-// A tar built member by member with libarchive, for inputs no honest
-// writer produces.
-struct Member {
-  std::string name;
-  mode_t type;
-  std::string link;  // symlink or hardlink target
-  std::string data;
-  bool hard = false;
-};
-
-std::string BuildTar(const std::vector<Member>& members) {
-  struct archive* a = archive_write_new();
-  archive_write_set_format_pax_restricted(a);
-  archive_write_set_bytes_in_last_block(a, 1);
-  std::vector<char> buf(1 << 20);
-  size_t used = 0;
-  archive_write_open_memory(a, buf.data(), buf.size(), &used);
-  for (const Member& m : members) {
-    struct archive_entry* e = archive_entry_new();
-    archive_entry_set_pathname(e, m.name.c_str());
-    archive_entry_set_mode(e, m.type | 0755);
-    if (m.hard) {
-      archive_entry_set_hardlink(e, m.link.c_str());
-    } else if (m.type == AE_IFLNK) {
-      archive_entry_set_symlink(e, m.link.c_str());
-    }
-    archive_entry_set_size(e, static_cast<la_int64_t>(m.data.size()));
-    archive_write_header(a, e);
-    if (!m.data.empty()) archive_write_data(a, m.data.data(), m.data.size());
-    archive_entry_free(e);
-  }
-  archive_write_close(a);
-  archive_write_free(a);
-  return std::string(buf.data(), used);
 }
 
 // Applies a hostile tar and returns the error text ("" if it was accepted).

@@ -129,4 +129,42 @@ inline std::vector<TarMember> ListTar(const std::string& bytes) {
   return out;
 }
 
+// A tar built member by member with libarchive, for inputs no honest
+// writer produces.
+struct Member {
+  std::string name;
+  mode_t type;
+  std::string link;  // symlink or hardlink target
+  std::string data;
+  bool hard = false;
+};
+
+inline std::string BuildTar(const std::vector<Member>& members) {
+  struct archive* a = archive_write_new();
+  archive_write_set_format_pax_restricted(a);
+  archive_write_set_bytes_in_last_block(a, 1);
+  size_t room = 1 << 20;
+  for (const Member& m : members) room += m.data.size() + 2048;
+  std::vector<char> buf(room);
+  size_t used = 0;
+  archive_write_open_memory(a, buf.data(), buf.size(), &used);
+  for (const Member& m : members) {
+    struct archive_entry* e = archive_entry_new();
+    archive_entry_set_pathname(e, m.name.c_str());
+    archive_entry_set_mode(e, m.type | 0755);
+    if (m.hard) {
+      archive_entry_set_hardlink(e, m.link.c_str());
+    } else if (m.type == AE_IFLNK) {
+      archive_entry_set_symlink(e, m.link.c_str());
+    }
+    archive_entry_set_size(e, static_cast<la_int64_t>(m.data.size()));
+    archive_write_header(a, e);
+    if (!m.data.empty()) archive_write_data(a, m.data.data(), m.data.size());
+    archive_entry_free(e);
+  }
+  archive_write_close(a);
+  archive_write_free(a);
+  return std::string(buf.data(), used);
+}
+
 }  // namespace ubuild::store::testing

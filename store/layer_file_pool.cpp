@@ -1,0 +1,104 @@
+#include "store/layer_file_pool.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "store/base/error.h"
+#include "store/base/interrupt_free_thread.h"
+
+namespace ubuild::store {
+
+unsigned LayerFilePool::DefaultThreads() {
+  // Beyond a few threads the directory and inode locks of the filesystem,
+  // not the cores, set the pace.
+  return std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
+}
+
+LayerFilePool::LayerFilePool(unsigned threads, size_t max_files, size_t max_bytes)
+    : threads_wanted_(std::max(threads, 1u)), max_files_(std::max<size_t>(max_files, 1)), max_bytes_(max_bytes) {}
+
+LayerFilePool::~LayerFilePool() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+    queue_.clear();
+  }
+  work_.notify_all();
+  for (std::thread& t : threads_) t.join();
+}
+
+void LayerFilePool::RethrowLocked() {
+  if (error_) std::rethrow_exception(error_);
+}
+
+void LayerFilePool::Add(File file) {
+  if (threads_.empty()) {
+    for (unsigned i = 0; i < threads_wanted_; ++i) threads_.push_back(InterruptFreeThread([this] { Work(); }));
+  }
+  std::unique_lock<std::mutex> lock(mu_);
+  // A file larger than the whole budget still goes, alone.
+  done_.wait(lock, [&] {
+    return error_ || queue_.empty() ||
+           (queue_.size() < max_files_ && queued_bytes_ + file.data.size() <= max_bytes_);
+  });
+  RethrowLocked();
+  queued_bytes_ += file.data.size();
+  queue_.push_back(std::move(file));
+  lock.unlock();
+  work_.notify_one();
+}
+
+void LayerFilePool::Wait() {
+  std::unique_lock<std::mutex> lock(mu_);
+  done_.wait(lock, [&] { return error_ || (queue_.empty() && busy_ == 0); });
+  RethrowLocked();
+}
+
+void LayerFilePool::Work() {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    work_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+    if (stop_) return;
+    File file = std::move(queue_.front());
+    queue_.pop_front();
+    queued_bytes_ -= file.data.size();
+    ++busy_;
+    lock.unlock();
+    std::exception_ptr failed;
+    try {
+      WriteLayerFile(file);
+    } catch (...) {
+      failed = std::current_exception();
+    }
+    file = File{};  // its data freed outside the lock
+    lock.lock();
+    --busy_;
+    if (failed && !error_) error_ = failed;
+    // Wait and a blocked Add look at different things: wake both.
+    done_.notify_all();
+  }
+}
+
+void WriteLayerFile(const LayerFilePool::File& file) {
+  constexpr int kCreate = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+  Fd fd(::openat(file.parent->get(), file.name.c_str(), kCreate, file.create_mode));
+  if (!fd.valid()) throw SysError("create", file.path, errno);
+  const char* p = file.data.data();
+  size_t left = file.data.size();
+  while (left > 0) {
+    ssize_t w = ::write(fd.get(), p, left);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      throw SysError("write", file.path, errno);
+    }
+    p += w;
+    left -= static_cast<size_t>(w);
+  }
+  ApplyEntryMetadata(file.meta, file.path, fd.get(), false, true);
+  fd.Close(file.path);
+}
+
+}  // namespace ubuild::store
