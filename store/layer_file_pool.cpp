@@ -8,6 +8,7 @@
 
 #include "store/base/error.h"
 #include "store/base/interrupt_free_thread.h"
+#include "store/byte_stream.h"
 
 namespace ubuild::store {
 
@@ -86,17 +87,7 @@ void WriteLayerFile(const LayerFilePool::File& file) {
   constexpr int kCreate = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
   Fd fd(::openat(file.parent->get(), file.name.c_str(), kCreate, file.create_mode));
   if (!fd.valid()) throw SysError("create", file.path, errno);
-  const char* p = file.data.data();
-  size_t left = file.data.size();
-  while (left > 0) {
-    ssize_t w = ::write(fd.get(), p, left);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      throw SysError("write", file.path, errno);
-    }
-    p += w;
-    left -= static_cast<size_t>(w);
-  }
+  FdSink(fd.get(), file.path).Write(file.data.data(), file.data.size());
   ApplyEntryMetadata(file.meta, file.path, fd.get(), false, true);
   fd.Close(file.path);
 }

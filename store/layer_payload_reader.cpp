@@ -1,12 +1,10 @@
 #include "store/layer_payload_reader.h"
 
-#include <unistd.h>
-
-#include <cerrno>
 #include <exception>
 
 #include "store/base/error.h"
 #include "store/base64.h"
+#include "store/byte_stream.h"
 #include "store/crc64.h"
 
 namespace ubuild::store {
@@ -38,17 +36,7 @@ void LayerPayloadReader::Read(const std::string& entry, struct archive_entry* e,
     if (n == 0) break;
     if (split_ != nullptr) crc.Update(buffer_.data(), static_cast<size_t>(n));
     if (keep != nullptr) keep->append(buffer_.data(), static_cast<size_t>(n));
-    const char* p = buffer_.data();
-    size_t left = static_cast<size_t>(n);
-    while (fd >= 0 && left > 0) {
-      ssize_t w = ::write(fd, p, left);
-      if (w < 0) {
-        if (errno == EINTR) continue;
-        throw SysError("write", path, errno);
-      }
-      p += w;
-      left -= static_cast<size_t>(w);
-    }
+    if (fd >= 0) FdSink(fd, path).Write(buffer_.data(), static_cast<size_t>(n));
     total += n;
   }
   if (total != size) Reject(entry, "file data is " + std::to_string(total) + " bytes, header says " + std::to_string(size));

@@ -33,13 +33,7 @@ std::vector<Member> Pooled(std::vector<Member> rest) {
 }
 
 std::string Apply(const std::vector<Member>& members, const std::filesystem::path& into) {
-  StringSource in(BuildTar(members));
-  try {
-    ApplyLayerTar(in, into, nullptr, "layer of order.tar");
-  } catch (const Error& e) {
-    return e.message();
-  }
-  return "";
+  return testing::ApplyError(members, into, "layer of order.tar");
 }
 
 TEST(LayerFilePool, WritesFilesAndReportsTheFirstError) {

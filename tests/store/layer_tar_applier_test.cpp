@@ -16,6 +16,7 @@
 namespace ubuild::store {
 namespace {
 
+using testing::ApplyError;
 using testing::BuildTar;
 using testing::MakeWhiteout;
 using testing::Member;
@@ -161,17 +162,6 @@ TEST(LayerTarApplier, ReadsTrailingPaddingIntoTheDigest) {
   EXPECT_EQ(r.diff_id, Sha256Of(padded));
   EXPECT_EQ(r.tar_size, padded.size());
   EXPECT_EQ(ReadFile(dst / "f"), "data");
-}
-
-// Applies a hostile tar and returns the error text ("" if it was accepted).
-std::string ApplyError(const std::vector<Member>& members, const std::filesystem::path& into) {
-  StringSource in(BuildTar(members));
-  try {
-    ApplyLayerTar(in, into, nullptr, "layer of hostile.tar");
-  } catch (const Error& e) {
-    return e.message();
-  }
-  return "";
 }
 
 TEST(LayerTarApplier, RejectsEscapes) {

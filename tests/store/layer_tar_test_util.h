@@ -17,6 +17,9 @@
 #include <string>
 #include <vector>
 
+#include "store/base/error.h"
+#include "store/byte_stream.h"
+#include "store/layer_tar.h"
 #include "store/utf8_locale.h"
 
 namespace ubuild::store::testing {
@@ -165,6 +168,18 @@ inline std::string BuildTar(const std::vector<Member>& members) {
   archive_write_close(a);
   archive_write_free(a);
   return std::string(buf.data(), used);
+}
+
+// Applies a tar the test built and returns the error text ("" if it was accepted).
+inline std::string ApplyError(const std::vector<Member>& members, const std::filesystem::path& into,
+                              const std::string& what = "layer of hostile.tar") {
+  StringSource in(BuildTar(members));
+  try {
+    ApplyLayerTar(in, into, nullptr, what);
+  } catch (const Error& e) {
+    return e.message();
+  }
+  return "";
 }
 
 }  // namespace ubuild::store::testing
