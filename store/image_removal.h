@@ -15,7 +15,8 @@ class Store;
 // True when nothing keeps the image: no tag, no child image, no running
 // build that pinned it (Store::Pin).
 bool ImageIsUnreferenced(const Store& store, const Digest& id);
-// Removes `id` and its newly unreferenced parents; returns them in order.
+// Removes `id` and its newly unreferenced parents, with one barrier for
+// them all (ImageStore::Remove); returns them in order.
 // Throws a conflict when a running build pinned `id`.
 std::vector<Digest> DeleteImageAndBareParents(Store& store, const Digest& id);
 

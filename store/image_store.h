@@ -23,7 +23,9 @@ class ImageStore {
   std::vector<Digest> List() const;
   // Unlinks each image's config, then one directory fsync for them all (so
   // their layers may go after it), then their metadata, which a kill may
-  // leave for recovery (metadata without content is debris).
+  // leave for recovery (metadata without content is debris). Give children
+  // before their parents: should a power loss keep a parent's unlink but
+  // not its child's, recovery removes the child (recovery.h).
   void Remove(const std::vector<Digest>& ids);
   void Remove(const Digest& id) { Remove(std::vector<Digest>{id}); }
   // Resolves a full id ("sha256:<hex>" or "<hex>") or a unique hex prefix.

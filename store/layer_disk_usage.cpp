@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <map>
 #include <utility>
+#include <vector>
 
 #include "store/base/error.h"
 
@@ -46,17 +47,27 @@ std::map<InodeKey, uint64_t> MultiplyLinkedInodes(const fs::path& diff) {
 
 LayerDiskUsage MeasureLayerDiskUsage(const LayerStore& layers, const std::set<Digest>& kept) {
   LayerDiskUsage usage;
-  std::map<InodeKey, SharedInode> shared;
+  // Only a --link rebase links one layer's files into another, and its copy
+  // keeps the source's diff_id (layer_rebase.h): a layer whose diff_id no
+  // other layer has shares no inode with another layer and is not walked.
+  std::map<Digest, std::vector<Layer>> by_diff_id;
   for (const Digest& chain : layers.List()) {
     std::optional<Layer> layer = layers.Get(chain);
     if (!layer) continue;
-    const bool keeps = kept.count(chain) != 0;
     usage.total += layer->size;
-    if (!keeps) usage.reclaimable += layer->size;
-    for (const auto& [key, size] : MultiplyLinkedInodes(layer->diff_dir)) {
-      SharedInode& s = shared[key];
-      s.size = size;
-      ++(keeps ? s.kept_layers : s.other_layers);
+    if (!kept.count(chain)) usage.reclaimable += layer->size;
+    by_diff_id[layer->diff_id].push_back(std::move(*layer));
+  }
+  std::map<InodeKey, SharedInode> shared;
+  for (const auto& [diff_id, same] : by_diff_id) {
+    if (same.size() < 2) continue;
+    for (const Layer& layer : same) {
+      const bool keeps = kept.count(layer.chain_id) != 0;
+      for (const auto& [key, size] : MultiplyLinkedInodes(layer.diff_dir)) {
+        SharedInode& s = shared[key];
+        s.size = size;
+        ++(keeps ? s.kept_layers : s.other_layers);
+      }
     }
   }
   // Each layer's size counted the inode once; it takes its bytes once, and

@@ -4,8 +4,9 @@
 // layer adds nothing), but a file can also be hard-linked into several
 // layers' diffs (a COPY --link rebase shares its source's inodes, see
 // layer_rebase.h), and adding the sizes would count it once per layer. So
-// the diff dirs are walked for inodes with more than one link, and each is
-// counted once.
+// the diff dirs of the layers that can share inodes — those whose diff_id
+// another layer has too, as a rebased copy keeps its source's — are walked
+// for inodes with more than one link, and each is counted once.
 #include <cstdint>
 #include <set>
 

@@ -36,12 +36,22 @@ void LoadTransaction::Rollback() noexcept {
       }
     });
   }
-  for (auto it = images_.rbegin(); it != images_.rend(); ++it) {
-    attempt("image " + it->str(), [&] { store_.images().Remove(*it); });
-  }
-  for (auto it = layers_.rbegin(); it != layers_.rend(); ++it) {
-    attempt("layer " + it->str(), [&] { store_.layers().Remove(*it); });
-  }
+  // Images, then layers, each kind as one batch behind one barrier, as rmi
+  // removes them (image_store.h, layer_store.h); newest first, so children
+  // go before their parents. Should a batch fail, its records are tried one
+  // at a time, and what the batch removed already is skipped.
+  auto remove_all = [&](const char* kind, const std::vector<Digest>& added, auto&& remove) {
+    const std::vector<Digest> newest_first(added.rbegin(), added.rend());
+    try {
+      remove(newest_first);
+      return;
+    } catch (const std::exception&) {
+      // Reported below, by whichever record still fails on its own.
+    }
+    for (const Digest& d : newest_first) attempt(std::string(kind) + " " + d.str(), [&] { remove({d}); });
+  };
+  remove_all("image", images_, [&](const std::vector<Digest>& ids) { store_.images().Remove(ids); });
+  remove_all("layer", layers_, [&](const std::vector<Digest>& ids) { store_.layers().Remove(ids); });
 }
 
 }  // namespace ubuild::store

@@ -10,14 +10,17 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "store/atomic_file.h"
 #include "store/base/error.h"
 #include "store/base/named_process.h"
+#include "store/image_store.h"
 #include "store/layer_store.h"
 #include "store/layout.h"
 #include "store/leftover_mounts.h"
 #include "store/pending_lock.h"
+#include "store/reference_store.h"
 #include "store/session_scratch.h"
 #include "store/store_session.h"
 
@@ -57,6 +60,34 @@ std::set<std::string> CacheIdsNamedByLayerDb(const fs::path& root, bool* all_rea
   return named;
 }
 
+// The records of `parent_of` (record -> its parent, nullopt for a root or a
+// record to keep) that lead up to a parent missing from it, children before
+// their parents: what an interrupted batch removal left.
+std::vector<Digest> OrphanedChildrenFirst(const std::map<Digest, std::optional<Digest>>& parent_of) {
+  // Depth within the broken part (nullopt: not broken), so children go
+  // before their parents.
+  std::map<Digest, std::optional<size_t>> memo;
+  std::set<Digest> visiting;  // a parent cycle in corrupt records is no orphan
+  std::function<std::optional<size_t>(const Digest&)> depth = [&](const Digest& id) -> std::optional<size_t> {
+    if (auto it = memo.find(id); it != memo.end()) return it->second;
+    const std::optional<Digest>& parent = parent_of.at(id);
+    if (!parent || !visiting.insert(id).second) return std::nullopt;
+    std::optional<size_t> d = parent_of.count(*parent) ? depth(*parent) : std::optional<size_t>(0);
+    visiting.erase(id);
+    if (d) ++*d;
+    memo[id] = d;
+    return d;
+  };
+  std::vector<std::pair<size_t, Digest>> order;
+  for (const auto& [id, parent] : parent_of) {
+    if (auto d = depth(id)) order.emplace_back(*d, id);
+  }
+  std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::vector<Digest> ids;
+  for (const auto& [d, id] : order) ids.push_back(id);
+  return ids;
+}
+
 // Layers whose parent is not registered. LayerStore::Remove unregisters a
 // batch children first and syncs once, so only a power loss before that
 // sync, keeping a child's rename but not its parent's, leaves one. Remove
@@ -72,26 +103,38 @@ void RemoveLayersWithoutParent(const fs::path& root) {
       parent_of[chain] = std::nullopt;  // a corrupt record is no reason to remove its children
     }
   }
-  // Depth within the broken part, so children go before their parents.
-  std::map<Digest, size_t> broken;
-  std::function<std::optional<size_t>(const Digest&)> depth = [&](const Digest& chain) -> std::optional<size_t> {
-    if (auto it = broken.find(chain); it != broken.end()) return it->second;
-    const std::optional<Digest>& parent = parent_of.at(chain);
-    if (!parent) return std::nullopt;
-    std::optional<size_t> d = parent_of.count(*parent) ? depth(*parent) : std::optional<size_t>(0);
-    if (!d) return std::nullopt;
-    broken[chain] = *d + 1;
-    return *d + 1;
-  };
-  std::vector<std::pair<size_t, Digest>> order;
-  for (const auto& [chain, parent] : parent_of) {
-    if (auto d = depth(chain)) order.emplace_back(*d, chain);
+  std::vector<Digest> chains = OrphanedChildrenFirst(parent_of);
+  if (!chains.empty()) layers.Remove(chains);
+}
+
+// Images whose parent image is gone. ImageStore::Remove unlinks a batch
+// children first and syncs once, and a parent goes only with all its
+// children (rmi's bare parents, prune's dangling ones), so only a power
+// loss before that sync, keeping a parent's unlink but not its child's,
+// leaves one. Such an image was untagged before its removal began; a
+// tagged one is not this debris and stays.
+void RemoveImagesWithoutParent(const fs::path& root) {
+  std::map<std::string, Digest> tags;
+  try {
+    tags = ReferenceStore(root).All();
+  } catch (const Error&) {
+    return;  // which images are tagged is unknown: none is removed
   }
-  if (order.empty()) return;
-  std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-  std::vector<Digest> chains;
-  for (const auto& [d, chain] : order) chains.push_back(chain);
-  layers.Remove(chains);
+  std::set<Digest> tagged;
+  for (const auto& [ref, id] : tags) tagged.insert(id);
+  ImageStore images(root);
+  std::map<Digest, std::optional<Digest>> parent_of;
+  for (const Digest& id : images.List()) {
+    std::optional<Digest> parent;
+    try {
+      if (!tagged.count(id)) parent = images.Parent(id);
+    } catch (const Error&) {
+      // a corrupt record is no reason to remove the image
+    }
+    parent_of[id] = parent;
+  }
+  std::vector<Digest> ids = OrphanedChildrenFirst(parent_of);
+  if (!ids.empty()) images.Remove(ids);
 }
 
 // `<digest>.tmp.<pid>` names its writer; a pid that still runs may be it.
@@ -153,6 +196,7 @@ void RemoveLeftovers(const fs::path& root) {
     if (!layout::IsCacheId(name) && !SaverIsAlive(name)) RemoveTree(entry.path());
   }
   RemoveTempFilesIn(layout::ImageContentDir(root));
+  RemoveImagesWithoutParent(root);
   for (const auto& entry : fs::directory_iterator(layout::ImageMetadataRoot(root), ec)) {
     std::string hex = entry.path().filename().string();
     // Metadata is written before the content it describes; alone it is debris.

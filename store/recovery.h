@@ -2,7 +2,8 @@
 // The sweep Store::Open runs after a writer died mid-command: detaches the
 // overlay mounts it left (store/leftover_mounts.h), removes staging dirs,
 // temp files and layer dirs nobody holds and no layerdb entry names,
-// finishes a layer removal (layers whose parent went), restores the
+// finishes a layer or image removal (layers or untagged images whose
+// parent went), restores the
 // `committed` marker of a layer that was registered just before the crash,
 // and removes
 // the sessions of dead processes, with their scratch, after killing the

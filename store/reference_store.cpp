@@ -4,6 +4,7 @@
 #include "store/reference_store.h"
 
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "store/atomic_file.h"
 #include "store/base/error.h"
@@ -166,12 +167,15 @@ std::vector<std::string> ReferenceStore::DigestsOf(const Digest& image_id) const
   return out;
 }
 
-void ReferenceStore::RemoveDigestsOf(const Digest& image_id) {
+void ReferenceStore::RemoveDigestsOf(const std::vector<Digest>& image_ids) {
+  if (image_ids.empty()) return;
+  std::set<std::string> gone;
+  for (const Digest& id : image_ids) gone.insert(id.str());
   Repositories repos = Load(root_);
   bool changed = false;
   for (auto& [repo, refs] : repos) {
     changed |= std::erase_if(refs, [&](const auto& r) {
-      return r.first.find('@') != std::string::npos && r.second == image_id.str();
+      return r.first.find('@') != std::string::npos && gone.count(r.second) != 0;
     }) > 0;
   }
   if (changed) Save(root_, repos);

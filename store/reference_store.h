@@ -34,7 +34,8 @@ class ReferenceStore {
   std::vector<std::string> DigestsOf(const Digest& image_id) const;
   // The image recorded for name@manifest (`name` as for AddDigest).
   std::optional<Digest> GetDigest(const std::string& name, const Digest& manifest) const;
-  void RemoveDigestsOf(const Digest& image_id);
+  // Drops every RepoDigest of the images, with one rewrite of the file.
+  void RemoveDigestsOf(const std::vector<Digest>& image_ids);
 
  private:
   std::filesystem::path root_;

@@ -27,7 +27,8 @@ inline constexpr size_t kSocketNameMax = 16;
 std::string SocketScratchTemplate(const std::filesystem::path& session_dir, std::string_view prefix);
 
 // Helper processes a session starts (an ssh agent, git fetching into its
-// scratch) name a path in its scratch on their command line or work in it,
+// scratch) name a path in its scratch on their command line or work in it
+// (the ssh agent works in the session dir from before its exec on),
 // and do not die with their builder (ssh-agent is setgid on Debian, which
 // clears a parent-death signal at its exec; git's children are git's).
 // Kills (SIGKILL) every process with a command-line argument or its working

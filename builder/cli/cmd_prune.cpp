@@ -57,7 +57,7 @@ int Prune(const GlobalOptions& g, bool all) {
     }
   }
   s.images().Remove(deleted_images);  // one barrier for all (image_store.h)
-  for (const store::Digest& id : deleted_images) s.refs().RemoveDigestsOf(id);  // as rmi: no RepoDigest outlives its image
+  s.refs().RemoveDigestsOf(deleted_images);  // as rmi: no RepoDigest outlives its image
   std::vector<store::RemovedLayer> layers = store::RemoveUnusedLayers(s);
   store::BuildCache(s.root(), s.images()).RemoveDangling();
 

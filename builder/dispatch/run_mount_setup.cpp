@@ -352,7 +352,8 @@ void SshMount(MountCtx& mc, ActiveRunMounts::Held& held, const RunMountSpec& m, 
       socket = held.relays.back()->socket();
     } else {
       held.agents.push_back(
-          std::make_unique<SshAgent>(AgentDir(held, mc.ctx.store.scratch()) / ("agent." + std::to_string(ssh_index)), paths));
+          std::make_unique<SshAgent>(AgentDir(held, mc.ctx.store.scratch()) / ("agent." + std::to_string(ssh_index)), paths,
+                                     mc.ctx.store.scratch()));
       socket = held.agents.back()->socket();
       if (::chown(socket.c_str(), m.uid.value_or(0), m.gid.value_or(0)) != 0 ||
           ::chmod(socket.c_str(), m.mode.value_or(0600)) != 0) {

@@ -19,7 +19,8 @@ namespace ubuild::builder {
 
 namespace {
 
-pid_t Spawn(const std::vector<std::string>& args, char** envp) {
+// `cwd` empty: the builder's own.
+pid_t Spawn(const std::vector<std::string>& args, char** envp, const std::filesystem::path& cwd = {}) {
   std::vector<char*> argv;
   for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
@@ -27,6 +28,7 @@ pid_t Spawn(const std::vector<std::string>& args, char** envp) {
   posix_spawn_file_actions_init(&actions);
   // The agent's "Agent pid N" chatter is not the build's output.
   posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
   pid_t pid = -1;
   const int rc = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), envp);
   posix_spawn_file_actions_destroy(&actions);
@@ -44,8 +46,16 @@ int Wait(pid_t pid) {
 
 }  // namespace
 
-SshAgent::SshAgent(const std::filesystem::path& socket, const std::vector<std::string>& keys) : socket_(socket) {
-  pid_ = Spawn({"ssh-agent", "-D", "-a", socket_.string()}, environ);
+SshAgent::SshAgent(const std::filesystem::path& socket, const std::vector<std::string>& keys,
+                   const std::filesystem::path& session_dir)
+    : socket_(socket) {
+  // The child changes to the session dir before its exec, while it still
+  // shares the builder's flock of the session (the fd closes at exec), and
+  // ssh-agent -D stays there: from the moment a killed builder's session
+  // can be seen dead, its agent is recognised by its cwd (session_scratch.h),
+  // also when its socket is outside the session ($TMPDIR for a long root)
+  // and in the moment of the exec when its command line reads empty.
+  pid_ = Spawn({"ssh-agent", "-D", "-a", socket_.string()}, environ, session_dir);
   try {
     // The agent binds its socket a moment after it starts.
     struct stat st {};

@@ -14,9 +14,12 @@ namespace ubuild::builder {
 
 class SshAgent {
  public:
-  // Starts ssh-agent on `socket` and adds `keys`; throws ubuild::Error
-  // naming the key file ssh-add refused.
-  SshAgent(const std::filesystem::path& socket, const std::vector<std::string>& keys);
+  // Starts ssh-agent on `socket`, working in `session_dir` (the build's
+  // session, so that the sweep after a kill finds it there: see
+  // store/session_scratch.h), and adds `keys`; throws ubuild::Error naming
+  // the key file ssh-add refused.
+  SshAgent(const std::filesystem::path& socket, const std::vector<std::string>& keys,
+           const std::filesystem::path& session_dir);
   ~SshAgent();
   SshAgent(const SshAgent&) = delete;
   SshAgent& operator=(const SshAgent&) = delete;

@@ -12,7 +12,8 @@
 # by prune names an image that exists, and images/history/layers read it.
 # Builds killed during ADD of a URL and of a git repository, an ssh-key mount
 # and a tar context leave nothing in TMPDIR, and their scratch and ssh-agent
-# go with their session at the next command.
+# go with their session at the next command, the agent also when a long
+# root puts its socket in TMPDIR.
 # Last, a store wedged by an older ubuild (an overlay mount left in the
 # host's table over a pending layer) heals on the next command.
 set -euo pipefail
@@ -324,6 +325,35 @@ for kind in url git ssh tar; do
     record "scratch-$kind"
   done
 done
+# A root so long that a socket in the session would not fit sun_path: the
+# agent's socket dir is made in TMPDIR (session_scratch.h), so its command
+# line names no path in the session. It works in the session dir instead,
+# and goes with the session at the next command all the same.
+LONG_ROOT=$T/$(printf 'long%.0s' $(seq 1 25))/root
+LONG_TMP=$T/long-tmp
+mkdir -p "$LONG_TMP"
+ub save -o "$T/busybox-save.tar" busybox
+TMPDIR=$LONG_TMP "$UBUILD_BIN" --root "$LONG_ROOT" load -i "$T/busybox-save.tar" >/dev/null
+printf '%s\n' 'FROM busybox' 'RUN --mount=type=ssh sleep 1 && : killsafe-run-ssh' >"$SC/ssh-long.df"
+TMPDIR=$LONG_TMP "$UBUILD_BIN" --root "$LONG_ROOT" build --no-cache --ssh "default=$T/ssh-key" -f "$SC/ssh-long.df" \
+  "$SC" >/dev/null 2>&1 &
+long_pid=$!
+agent=""
+for _ in $(seq 1 200); do
+  agent=$(pgrep -f "ssh-agent -D -a $LONG_TMP/" || true)
+  [[ -n $agent ]] && break
+  sleep 0.05
+done
+kill -KILL "$long_pid"
+wait "$long_pid" 2>/dev/null || true
+check "a long root's build runs its ssh-agent on a socket in TMPDIR" test -n "$agent"
+for _ in $(seq 1 50); do pgrep -f 'killsafe-ru[n]' >/dev/null || break; sleep 0.1; done  # its RUN holds the session
+TMPDIR=$LONG_TMP "$UBUILD_BIN" --root "$LONG_ROOT" tag busybox after:kill
+m=$(pgrep -f "ssh-agent -D -a $LONG_TMP/" || true)
+check "that ssh-agent goes with its session at the next command" test -z "$m"
+[[ -z $m ]] || kill $m
+rm -rf "$LONG_ROOT" "$LONG_TMP"
+
 kill "$SRV_PID"
 wait "$SRV_PID" 2>/dev/null || true
 echo "scratch: $((SCRATCH_KILLS * 4)) kills in $((($(now_ms) - scratch_start) / 1000)) s"

@@ -73,5 +73,31 @@ TEST_F(LayerDiskUsageTest, AFileLinkedIntoTwoLayersCountsOnce) {
   EXPECT_EQ(after.reclaimable, 100u + 5007u);
 }
 
+// A copy of a copy shares the first source's inodes too, and all keep its
+// diff_id: with the source gone, the two copies still hold one set of
+// bytes, which the kept one keeps on disk.
+TEST_F(LayerDiskUsageTest, CopiesOfACopyShareTheBytesAfterTheSourceGoes) {
+  Layer base_a = CommitFiles({{"a", std::string(100, 'a')}}, std::nullopt);
+  Layer base_b = CommitFiles({{"b", std::string(20, 'b')}}, std::nullopt);
+  Layer base_c = CommitFiles({{"c", std::string(3, 'c')}}, std::nullopt);
+  Layer source = CommitFiles({{"app/big", std::string(4000, 'x')}, {"app/small", "yy"}}, base_a.chain_id);
+  PendingLayer p = layers_.CreatePending();
+  Layer copy = layers_.Finish(p, PrepareLayerCopy(store_.root(), source, p), base_b.chain_id);
+  PendingLayer q = layers_.CreatePending();
+  Layer copy_of_copy = layers_.Finish(q, PrepareLayerCopy(store_.root(), copy, q), base_c.chain_id);
+  ASSERT_EQ(copy_of_copy.diff_id, source.diff_id);
+
+  LayerDiskUsage all = MeasureLayerDiskUsage(layers_, {base_c.chain_id, copy_of_copy.chain_id});
+  EXPECT_EQ(all.total, 100u + 20u + 3u + 4002u);
+  EXPECT_EQ(all.reclaimable, 100u + 20u);
+
+  layers_.Remove(source.chain_id);
+  LayerDiskUsage after = MeasureLayerDiskUsage(layers_, {base_c.chain_id, copy_of_copy.chain_id});
+  EXPECT_EQ(after.total, 100u + 20u + 3u + 4002u);
+  EXPECT_EQ(after.reclaimable, 100u + 20u);
+  LayerDiskUsage none_kept = MeasureLayerDiskUsage(layers_, {});
+  EXPECT_EQ(none_kept.reclaimable, after.total);
+}
+
 }  // namespace
 }  // namespace ubuild::store

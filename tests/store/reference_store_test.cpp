@@ -51,10 +51,21 @@ TEST_F(ReferenceStoreTest, RepoDigestsLiveBesideTagsButAreNotTags) {
   EXPECT_EQ(refs_.GetDigest("hello", manifest), kA);
   EXPECT_EQ(refs_.GetDigest("hello", Digest::FromHex(std::string(64, 'd'))), std::nullopt);
   EXPECT_EQ(refs_.GetDigest("other", manifest), std::nullopt);
-  refs_.RemoveDigestsOf(kA);
+  refs_.RemoveDigestsOf({kA});
   EXPECT_TRUE(refs_.DigestsOf(kA).empty());
   EXPECT_EQ(refs_.GetDigest("hello", manifest), std::nullopt);
   EXPECT_EQ(refs_.TagsOf(kA), std::vector<std::string>{"hello:latest"});
+}
+
+TEST_F(ReferenceStoreTest, RemoveDigestsOfTakesSeveralImagesAndLeavesOthers) {
+  const Digest kC = Digest::FromHex(std::string(64, 'c'));
+  refs_.AddDigest("a", Digest::FromHex(std::string(64, '1')), kA);
+  refs_.AddDigest("b", Digest::FromHex(std::string(64, '2')), kB);
+  refs_.AddDigest("c", Digest::FromHex(std::string(64, '3')), kC);
+  refs_.RemoveDigestsOf({kA, kC});
+  EXPECT_TRUE(refs_.DigestsOf(kA).empty());
+  EXPECT_TRUE(refs_.DigestsOf(kC).empty());
+  EXPECT_EQ(refs_.DigestsOf(kB), std::vector<std::string>{"b@sha256:" + std::string(64, '2')});
 }
 
 TEST_F(ReferenceStoreTest, GetNormalizes) {

@@ -153,6 +153,38 @@ TEST_F(StoreOpenTest, SweepRemovesALayerWhoseParentWasUnregistered) {
   EXPECT_TRUE(fs::is_empty(layout::LayerDbTmp(root_)));
 }
 
+// ImageStore::Remove unlinks rmi's chain of bare parents (or prune's
+// dangling images) children first and syncs once: a power loss may keep a
+// parent's unlink but not its child's. The sweep removes the untagged
+// images left below the gap, children first, and keeps a tagged one, a
+// sibling whose parent stayed, and every layer.
+TEST_F(StoreOpenTest, SweepRemovesAnUntaggedImageWhoseParentWasRemoved) {
+  Digest a, b, c, grandchild, tagged, sibling;
+  {
+    auto s = Store::Open(root_, Store::Mode::kWrite);
+    const auto config = [](const std::string& name) {
+      return R"({"rootfs":{"type":"layers","diff_ids":[]},"config":{"Labels":{"n":")" + name + R"("}}})";
+    };
+    a = s.images().Put(config("a"));
+    b = s.images().Put(config("b"), a);
+    c = s.images().Put(config("c"), b);
+    grandchild = s.images().Put(config("grandchild"), c);
+    tagged = s.images().Put(config("tagged"), b);
+    sibling = s.images().Put(config("sibling"), a);
+    s.refs().Tag("keep", tagged);
+    fs::remove(layout::ImageContent(root_, b));
+    WriteFileDurable(layout::DirtyMarker(root_), "");
+  }
+  auto s = Store::Open(root_, Store::Mode::kWrite);
+  std::vector<Digest> expected{a, tagged, sibling};
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(s.images().List(), expected);
+  for (const Digest& gone : {b, c, grandchild}) {
+    EXPECT_FALSE(fs::exists(layout::ImageMetadataDir(root_, gone))) << gone.str();
+  }
+  EXPECT_EQ(s.images().Parent(sibling), a);
+}
+
 // A layerdb entry whose cache-id cannot be read may name any dir: then a
 // dir with its `committed` marker stays, as it did before removals relied
 // on layerdb alone.

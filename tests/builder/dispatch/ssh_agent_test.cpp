@@ -1,0 +1,59 @@
+// The agent --ssh ID=KEY starts works in the build's session dir, so the
+// sweep after a killed build finds it there (store/session_scratch.h), also
+// when its socket lies outside the session (a long store root puts it in
+// $TMPDIR) and its command line names no path in the session.
+#include "builder/dispatch/ssh_agent.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "store/session_scratch.h"
+
+namespace ubuild::builder {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The pid whose command line holds `word`, or -1.
+pid_t ProcessNaming(const std::string& word) {
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(entry.path() / "cmdline", std::ios::binary);
+    const std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (cmdline.find(word) != std::string::npos) return static_cast<pid_t>(std::stol(name));
+  }
+  return -1;
+}
+
+// The state letter of /proc/PID/stat ('Z' once it has exited, unreaped).
+char StateOf(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t paren = stat.rfind(')');
+  return paren == std::string::npos || paren + 2 >= stat.size() ? '?' : stat[paren + 2];
+}
+
+TEST(SshAgentTest, WorksInTheSessionDirSoTheSweepFindsIt) {
+  std::string tmpl = (fs::temp_directory_path() / "ubuild-ssh-agent-test-XXXXXX").string();
+  ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+  const fs::path top = tmpl, session = top / "session", sockets = top / "sockets";
+  fs::create_directories(session);
+  fs::create_directories(sockets);
+  {
+    SshAgent agent(sockets / "agent.0", {}, session);
+    const pid_t pid = ProcessNaming((sockets / "agent.0").string());
+    ASSERT_GT(pid, 0);
+    EXPECT_EQ(fs::read_symlink("/proc/" + std::to_string(pid) + "/cwd"), session);
+    store::KillSessionHelpers(session);
+    EXPECT_EQ(StateOf(pid), 'Z') << "the sweep left the agent running";
+  }
+  fs::remove_all(top);
+}
+
+}  // namespace
+}  // namespace ubuild::builder
