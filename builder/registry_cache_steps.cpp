@@ -1,0 +1,88 @@
+#include "builder/registry_cache_steps.h"
+
+#include <algorithm>
+
+#include "store/base/error.h"
+#include "store/chain_id.h"
+
+namespace ubuild::builder {
+
+CacheSteps::Step CacheSteps::Read(std::string config, const std::string& what) {
+  Step step;
+  try {
+    const store::ImageConfig parsed = store::ImageConfig::Parse(config, what);
+    step.diff_ids = parsed.diff_ids();
+    step.history = parsed.history().size();
+    if (!parsed.history().empty()) step.created_by = parsed.history().back().created_by;
+  } catch (const Error&) {
+    // Not a config this build could take as a whole, but its layers still
+    // say which steps a lost blob drops.
+    step.diff_ids = store::ParseDiffIds(config, what);
+  }
+  step.config = std::move(config);
+  return step;
+}
+
+namespace {
+
+std::optional<store::Digest> TopChain(const std::vector<store::Digest>& diff_ids, size_t n) {
+  std::optional<store::Digest> chain;
+  for (size_t i = 0; i < n; ++i) chain = store::NextChainId(chain, diff_ids[i]);
+  return chain;
+}
+
+}  // namespace
+
+std::optional<CacheSteps::Parent> CacheSteps::ParentOf(const Step& step) {
+  // A step with no entry text cannot be a COPY's likely hit.
+  if (!step.created_by || step.diff_ids.empty() || step.history == 0) return std::nullopt;
+  return Parent{TopChain(step.diff_ids, step.diff_ids.size() - 1), step.history - 1};
+}
+
+void CacheSteps::Add(const store::Digest& key, Step step) {
+  auto [at, added] = steps_.emplace(key, std::move(step));
+  if (!added) return;
+  if (std::optional<Parent> parent = ParentOf(at->second)) by_parent_[*parent].insert(key);
+}
+
+const CacheSteps::Step* CacheSteps::Find(const store::Digest& key) const {
+  auto it = steps_.find(key);
+  return it == steps_.end() ? nullptr : &it->second;
+}
+
+void CacheSteps::DropWithLayer(const store::Digest& diff_id) {
+  for (auto it = steps_.begin(); it != steps_.end();) {
+    const std::vector<store::Digest>& d = it->second.diff_ids;
+    if (std::find(d.begin(), d.end(), diff_id) == d.end()) {
+      ++it;
+      continue;
+    }
+    if (std::optional<Parent> parent = ParentOf(it->second)) {
+      auto on = by_parent_.find(*parent);
+      on->second.erase(it->first);
+      if (on->second.empty()) by_parent_.erase(on);
+    }
+    it = steps_.erase(it);
+  }
+}
+
+std::optional<store::Digest> CacheSteps::LikelyLayer(const store::ImageConfig& parent, const std::string& head,
+                                                     const std::string& tail) const {
+  auto on = by_parent_.find({TopChain(parent.diff_ids(), parent.diff_ids().size()), parent.history().size()});
+  if (on == by_parent_.end()) return std::nullopt;
+  std::optional<store::Digest> likely;
+  for (const store::Digest& key : on->second) {
+    const Step& step = steps_.at(key);
+    const std::string& text = *step.created_by;
+    if (text.size() <= head.size() + tail.size() || text.compare(0, head.size(), head) != 0 ||
+        text.compare(text.size() - tail.size(), tail.size(), tail) != 0 ||
+        text.find(' ', head.size()) < text.size() - tail.size()) {
+      continue;
+    }
+    if (likely && *likely != step.diff_ids.back()) return std::nullopt;
+    likely = step.diff_ids.back();
+  }
+  return likely;
+}
+
+}  // namespace ubuild::builder
