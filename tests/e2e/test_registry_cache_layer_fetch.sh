@@ -70,7 +70,7 @@ truncate -s "$((MIB << 20))" "$ctx/big"  # as cached again
 under_fsize_limit() { (trap '' XFSZ; ulimit -f 65536; exec "$@"); }
 local_failure() {  # NAME CACHE-FROM
   local m
-  m=$(machine "$1")
+  m=$(machine "fsize-$RANDOM")
   out=$(under_fsize_limit "$UBUILD_BIN" --root "$m" build "${SDE[@]}" --cache-from "$2" -t big "$ctx" 2>&1) &&
     rc=0 || rc=$?
   check "$1: the build fails" test "$rc" != 0
