@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "store/base/error.h"
-#include "store/chain_id.h"
 
 namespace ubuild::builder {
 
@@ -23,20 +22,11 @@ CacheSteps::Step CacheSteps::Read(std::string config, const std::string& what) {
   return step;
 }
 
-namespace {
-
-std::optional<store::Digest> TopChain(const std::vector<store::Digest>& diff_ids, size_t n) {
-  std::optional<store::Digest> chain;
-  for (size_t i = 0; i < n; ++i) chain = store::NextChainId(chain, diff_ids[i]);
-  return chain;
-}
-
-}  // namespace
-
 std::optional<CacheSteps::Parent> CacheSteps::ParentOf(const Step& step) {
   // A step with no entry text cannot be a COPY's likely hit.
   if (!step.created_by || step.diff_ids.empty() || step.history == 0) return std::nullopt;
-  return Parent{TopChain(step.diff_ids, step.diff_ids.size() - 1), step.history - 1};
+  const size_t below = step.diff_ids.size() - 1;
+  return Parent{below == 0 ? std::nullopt : std::optional(step.diff_ids[below - 1]), below, step.history - 1};
 }
 
 void CacheSteps::Add(const store::Digest& key, Step step) {
@@ -68,11 +58,14 @@ void CacheSteps::DropWithLayer(const store::Digest& diff_id) {
 
 std::optional<store::Digest> CacheSteps::LikelyLayer(const store::ImageConfig& parent, const std::string& head,
                                                      const std::string& tail) const {
-  auto on = by_parent_.find({TopChain(parent.diff_ids(), parent.diff_ids().size()), parent.history().size()});
+  const std::vector<store::Digest>& below = parent.diff_ids();
+  auto on = by_parent_.find(
+      {below.empty() ? std::nullopt : std::optional(below.back()), below.size(), parent.history().size()});
   if (on == by_parent_.end()) return std::nullopt;
   std::optional<store::Digest> likely;
   for (const store::Digest& key : on->second) {
     const Step& step = steps_.at(key);
+    if (!std::equal(below.begin(), below.end(), step.diff_ids.begin())) continue;
     const std::string& text = *step.created_by;
     if (text.size() <= head.size() + tail.size() || text.compare(0, head.size(), head) != 0 ||
         text.compare(text.size() - tail.size(), tail.size(), tail) != 0 ||

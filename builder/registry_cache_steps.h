@@ -8,7 +8,7 @@
 #include <optional>
 #include <set>
 #include <string>
-#include <utility>
+#include <tuple>
 #include <vector>
 
 #include "store/digest.h"
@@ -43,9 +43,11 @@ class CacheSteps {
                                            const std::string& tail) const;
 
  private:
-  // What a step stands on: the chain_id of its layers but the last
-  // (nullopt: none), and its history entries but the last.
-  using Parent = std::pair<std::optional<store::Digest>, size_t>;
+  // What a step stands on, as far as a key of constant size tells: the
+  // top of its layers but the last (nullopt: none), their number, and its
+  // history entries but the last. The layers below are compared whole
+  // only for the few steps a lookup finds.
+  using Parent = std::tuple<std::optional<store::Digest>, size_t, size_t>;
   static std::optional<Parent> ParentOf(const Step& step);
 
   std::map<store::Digest, Step> steps_;

@@ -57,6 +57,13 @@ TEST(RegistryCacheSteps, AnotherDestinationFlagOrParentIsNotLikely) {
   store::ImageConfig other = Parent();
   other.diff_ids()[0] = D('e');
   EXPECT_FALSE(Likely({{D('1'), Step(kHead + "dir:0123abcd" + kTail, 'b', other)}}));
+  // The same top layer on another layer below it: another parent.
+  store::ImageConfig two = Parent();
+  two.diff_ids().push_back(D('f'));
+  store::ImageConfig two_other = two;
+  two_other.diff_ids()[0] = D('e');
+  EXPECT_FALSE(Likely({{D('1'), Step(kHead + "dir:0123abcd" + kTail, 'b', two_other)}}, two));
+  EXPECT_EQ(Likely({{D('1'), Step(kHead + "dir:0123abcd" + kTail, 'b', two)}}, two), D('b'));
   // The same layers below, but another history: another parent.
   store::ImageConfig longer = Parent();
   longer.AddHistory(store::HistoryEntry{"", "ENV A=1", "", "", true});
