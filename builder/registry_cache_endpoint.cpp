@@ -40,6 +40,34 @@ class Downloaded : public CacheEndpoint::FetchedLayer {
   store::registry::FetchedLayer fetched_;
 };
 
+// Runs `read`, a read of blob `blob`: any failure of it is the blob's.
+template <class F>
+auto BlameBlob(const Digest& blob, F read) {
+  try {
+    return read();
+  } catch (const BlobUnavailable&) {
+    throw;
+  } catch (const Error& e) {
+    if (e.exit_code() != 1) throw;  // interrupted
+    throw BlobUnavailable(e, blob);
+  }
+}
+
+// The tar a blob file decompresses to: failing to read or decompress the
+// file is the blob's failure, whatever the unpacking of it does.
+class BlobTar : public store::ByteSource {
+ public:
+  BlobTar(store::ByteSource& compressed, const std::string& path, const Digest& blob)
+      : blob_(blob), tar_(BlameBlob(blob, [&] { return std::make_unique<store::DecompressingSource>(compressed, path); })) {}
+  size_t Read(void* data, size_t len) override {
+    return BlameBlob(blob_, [&] { return tar_->Read(data, len); });
+  }
+
+ private:
+  Digest blob_;
+  std::unique_ptr<store::DecompressingSource> tar_;
+};
+
 // A blob file of an OCI layout directory, decompressed as it is read.
 class InPlace : public CacheEndpoint::FetchedLayer {
  public:
@@ -49,15 +77,30 @@ class InPlace : public CacheEndpoint::FetchedLayer {
     if (!fd_.valid()) throw BlobUnavailable(SysError("open", path_, errno), layer_.blob.digest);
   }
   store::Layer Register(store::Store& store, const std::optional<Digest>& parent) override {
+    const std::string what = "layer " + layer_.blob.digest.str();
+    store::LayerStore& layers = store.layers();
+    store::PendingLayer pending = layers.CreatePending();
+    store::PreparedLayer prepared;
     try {
-      store::DecompressingSource tar(compressed_, path_);
-      return store.layers().Register(tar, parent, layer_.diff_id, "layer " + layer_.blob.digest.str());
+      BlobTar tar(compressed_, path_, layer_.blob.digest);
+      prepared = layers.Unpack(pending, tar, what);  // drops the pending dir when it fails
+    } catch (const SystemError&) {
+      throw;  // the store's disk, not the blob
+    } catch (const BlobUnavailable&) {
+      throw;
     } catch (const Error& e) {
       // A damaged blob of the size the cache lists passed the stat at
-      // resolution: this is where it shows (not a tar, another diff_id).
+      // resolution: this is where it shows (not a tar ubuild accepts).
       if (e.exit_code() != 1) throw;
       throw BlobUnavailable(e, layer_.blob.digest);
     }
+    if (prepared.diff_id != layer_.diff_id) {
+      layers.Discard(pending);
+      throw BlobUnavailable(Error("layer digest mismatch: expected " + layer_.diff_id.str() + ", got " +
+                                      prepared.diff_id.str(), what),
+                            layer_.blob.digest);
+    }
+    return layers.Finish(pending, prepared, parent);
   }
 
  private:
@@ -120,17 +163,17 @@ class RegistryEndpoint : public CacheEndpoint {
     return bytes;
   }
 
-  std::vector<std::unique_ptr<FetchedLayer>> FetchLayers(
-      store::Store& store, const std::vector<store::registry::CacheLayer>& layers) override {
+  std::vector<std::unique_ptr<FetchedLayer>> FetchLayers(store::Store& store,
+                                                         const std::vector<store::registry::CacheLayer>& layers,
+                                                         const std::atomic<bool>* cancel) override {
     Ping();
     std::vector<std::unique_ptr<FetchedLayer>> fetched(layers.size());
     store::registry::RunConcurrently(layers.size(), Clients(), [&](store::registry::HttpClient& http, size_t i) {
       try {
-        fetched[i] = std::make_unique<Downloaded>(store::registry::FetchLayer(session_, http, ref_.path, layers[i].blob,
-                                                                              layers[i].diff_id, store.layers()));
-      } catch (const Error& e) {
+        fetched[i] = std::make_unique<Downloaded>(store::registry::FetchLayer(
+            session_, http, ref_.path, layers[i].blob, layers[i].diff_id, store.layers(), nullptr, cancel));
+      } catch (const store::registry::BadBlob& e) {
         // Deleted since its HEAD, or not what its digest says.
-        if (e.exit_code() != 1) throw;
         throw BlobUnavailable(e, layers[i].blob.digest);
       }
     });
@@ -271,11 +314,12 @@ class LayoutEndpoint : public CacheEndpoint {
     return size;
   }
 
-  // The blobs are here already: each is opened, and read once registered.
-  // The diff_id check Register makes covers the blob: a changed blob
-  // cannot decompress to the same tar.
-  std::vector<std::unique_ptr<FetchedLayer>> FetchLayers(
-      store::Store&, const std::vector<store::registry::CacheLayer>& layers) override {
+  // The blobs are here already: each is opened, and read once registered
+  // (nothing to cancel). The diff_id check Register makes covers the blob:
+  // a changed blob cannot decompress to the same tar.
+  std::vector<std::unique_ptr<FetchedLayer>> FetchLayers(store::Store&,
+                                                         const std::vector<store::registry::CacheLayer>& layers,
+                                                         const std::atomic<bool>*) override {
     std::vector<std::unique_ptr<FetchedLayer>> fetched;
     for (const store::registry::CacheLayer& layer : layers) fetched.push_back(std::make_unique<InPlace>(BlobPath(layer.blob.digest), layer));
     return fetched;

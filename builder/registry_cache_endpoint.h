@@ -7,6 +7,7 @@
 // manifest that names them, and the manifest (or index.json) is replaced
 // whole, so a reader — or a second writer racing this one — sees an old
 // valid cache or the new one.
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,7 +23,10 @@
 namespace ubuild::builder {
 
 // FetchLayers' or FetchedLayer::Register's failure to bring in the layer
-// whose blob is `blob`: the cause's text, and which blob of several.
+// whose blob is `blob` because of the blob: gone, or not what its digest
+// and diff_id say (its size, its bytes, its tar). The cause's text, and
+// which blob of several. A failure of this machine (a full disk, a store
+// dir it may not write, the network) is not this: it stays the error it is.
 class BlobUnavailable : public Error {
  public:
   BlobUnavailable(const Error& cause, const store::Digest& blob) : Error(cause.what(), cause.where()), blob(blob) {}
@@ -70,7 +74,8 @@ class CacheEndpoint {
   // A layer's blob brought here (a registry's: streamed, unpacked into a
   // pending layer and checked against its digest and diff_id), not yet
   // registered. FetchLayers and Register throw BlobUnavailable when the
-  // blob is not there or not what its digest says.
+  // blob is not there or not what its digest says, any other Error when
+  // something else failed.
   class FetchedLayer {
    public:
     virtual ~FetchedLayer() = default;
@@ -79,9 +84,12 @@ class CacheEndpoint {
   };
   // Fetches the layers' blobs, several at once where that saves time (a
   // registry: concurrent GETs, as pull makes them); in `layers`' order.
-  // REQUIRES: Store::Adding(), as pending layers are made.
+  // `cancel` (nullable) turning true ends the transfers and the unpacking
+  // within a chunk, with an Error. REQUIRES: Store::Adding(), as pending
+  // layers are made.
   virtual std::vector<std::unique_ptr<FetchedLayer>> FetchLayers(
-      store::Store& store, const std::vector<store::registry::CacheLayer>& layers) = 0;
+      store::Store& store, const std::vector<store::registry::CacheLayer>& layers,
+      const std::atomic<bool>* cancel) = 0;
 
   virtual void PutBlob(const store::Digest& digest, store::ByteSource& bytes, uint64_t size) = 0;
   // Takes the blob from `from_repository` of the same registry without

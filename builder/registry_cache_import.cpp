@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <iterator>
 #include <set>
+#include <utility>
 
 #include "store/base/error.h"
 #include "store/chain_id.h"
@@ -74,23 +75,21 @@ void RegistryCacheImport::Load(const CacheLocation& location, const OpenEndpoint
     }
   }
   for (const Source& source : sources) gone.erase(source.layer.diff_id);
-  std::map<store::Digest, std::vector<store::Digest>> diffs;  // key -> diff_ids of the step's image
-  std::vector<const store::registry::CacheStep*> kept;
+  std::vector<std::pair<store::Digest, CacheSteps::Step>> kept;
   std::set<store::Digest> warned;
   for (const store::registry::CacheStep& step : cache.steps) {
-    std::vector<store::Digest> d = store::ParseDiffIds(step.config, what);
+    CacheSteps::Step read = CacheSteps::Read(step.config, what);
+    const std::vector<store::Digest>& d = read.diff_ids;
     // A step whose image has a lost layer cannot be used, nor can any
     // step above it (their images have the layer too); the rest of the
     // cache still serves.
     auto lost = std::find_if(d.begin(), d.end(), [&](const store::Digest& id) { return gone.count(id) > 0; });
     if (lost == d.end()) {
-      diffs[step.key] = std::move(d);
-      kept.push_back(&step);
+      kept.emplace_back(step.key, std::move(read));
       continue;
     }
     if (step.layer && cache.layers[*step.layer].diff_id == *lost && warned.insert(*lost).second) {
-      const store::ImageConfig config = store::ImageConfig::Parse(step.config, what);
-      const std::string text = config.history().empty() ? step.key.str() : config.history().back().created_by;
+      const std::string text = read.created_by.value_or(step.key.str());
       say("[Warning] the build cache " + location.Describe() + " lost the blob of layer " + lost->str() +
           ": the step \"" + text + "\" and those after it will run");
     }
@@ -99,9 +98,9 @@ void RegistryCacheImport::Load(const CacheLocation& location, const OpenEndpoint
   const size_t base = sources_.size();
   for (size_t i = 0; i < sources.size(); ++i) by_diff_id_.emplace(sources[i].layer.diff_id, base + i);
   sources_.insert(sources_.end(), sources.begin(), sources.end());
-  for (const store::registry::CacheStep* step : kept) {
-    steps_.emplace(step->key, step->config);
-    AddChains(diffs[step->key]);
+  for (auto& [key, step] : kept) {
+    AddChains(step.diff_ids);
+    steps_.Add(key, std::move(step));
   }
   if (location.kind != CacheLocation::Kind::kLocal) locations_.emplace(endpoint.get(), location);
   endpoints_.push_back(std::move(endpoint));
@@ -123,12 +122,12 @@ void RegistryCacheImport::AddImage(CacheImage image, CacheEndpoint* endpoint, co
   // --cache-to type=inline's steps: their layers are the image's. Read
   // whole before anything is kept, as a cache is.
   store::registry::CacheManifest cache;
-  std::vector<std::vector<store::Digest>> diffs;  // of each step's image
+  std::vector<CacheSteps::Step> read;  // each step's
   if (std::string steps = image.config.OtherString(store::registry::kInlineBuildCacheKey); !steps.empty()) {
     const std::string what = ref + " (inline build cache)";
     for (const store::Digest& diff_id : image.config.diff_ids()) cache.layers.push_back({{}, diff_id});
     store::registry::ParseCacheConfig(steps, &cache, what);
-    for (const store::registry::CacheStep& step : cache.steps) diffs.push_back(store::ParseDiffIds(step.config, what));
+    for (const store::registry::CacheStep& step : cache.steps) read.push_back(CacheSteps::Read(step.config, what));
   }
   // A remote image's layers become sources as a cache's are: fetched only
   // when Materialize needs them, mounted by a --push from the cache. A
@@ -146,34 +145,38 @@ void RegistryCacheImport::AddImage(CacheImage image, CacheEndpoint* endpoint, co
   AddChains(image.config.diff_ids());
   for (size_t i = 0; i < cache.steps.size(); ++i) {
     // As a build cache's step: one whose image has a lost layer is dropped.
-    if (std::any_of(diffs[i].begin(), diffs[i].end(), [&](const store::Digest& d) { return image.lost.count(d) > 0; })) {
-      continue;
-    }
-    steps_.emplace(cache.steps[i].key, cache.steps[i].config);
-    AddChains(diffs[i]);
+    const std::vector<store::Digest>& d = read[i].diff_ids;
+    if (std::any_of(d.begin(), d.end(), [&](const store::Digest& id) { return image.lost.count(id) > 0; })) continue;
+    AddChains(d);
+    steps_.Add(cache.steps[i].key, std::move(read[i]));
   }
   image_configs_.emplace(image.id, image.config_bytes);
   images_.push_back(std::move(image));
 }
 
 std::optional<std::string> RegistryCacheImport::Lookup(const store::Digest& key) {
-  auto it = steps_.find(key);
-  if (it == steps_.end()) return std::nullopt;
-  return it->second;
+  const CacheSteps::Step* step = steps_.Find(key);
+  // The first probe after a prefetch began is its COPY's: a hit on a step
+  // with that layer keeps it; otherwise the sources changed (or the store
+  // had the step) and the fetch is cancelled now rather than left to run
+  // beside the steps that follow.
+  if (guess_) {
+    if (step != nullptr && !step->diff_ids.empty() && step->diff_ids.back() == guess_->diff_id()) {
+      prefetches_.push_back(std::move(guess_));
+    }
+    guess_.reset();
+  }
+  if (step == nullptr) return std::nullopt;
+  return step->config;
 }
 
 std::optional<store::Digest> RegistryCacheImport::LinkedLayer(const store::Digest& linked_key,
                                                              const std::optional<store::Digest>& parent) {
-  auto step = steps_.find(linked_key);
-  if (step == steps_.end()) return std::nullopt;
+  const CacheSteps::Step* step = steps_.Find(linked_key);
+  if (step == nullptr) return std::nullopt;
   // The step's image on the exporter's base: its last layer is the one the
   // step made (the exporter records a linked key only for such steps).
-  std::vector<store::Digest> diff_ids;
-  try {
-    diff_ids = store::ParseDiffIds(step->second, "build cache step " + linked_key.str());
-  } catch (const Error&) {
-    return std::nullopt;  // a damaged entry: the step runs
-  }
+  const std::vector<store::Digest>& diff_ids = step->diff_ids;
   if (diff_ids.empty()) return std::nullopt;
   auto source = by_diff_id_.find(diff_ids.back());
   if (source == by_diff_id_.end()) return std::nullopt;  // an inline cache's: no blob of its own to restack
@@ -202,15 +205,7 @@ void RegistryCacheImport::Forget(const store::Digest& diff_id) {
   const size_t index = source->second;
   by_diff_id_.erase(source);
   for (auto it = chains_.begin(); it != chains_.end();) it = it->second.source == index ? chains_.erase(it) : std::next(it);
-  for (auto it = steps_.begin(); it != steps_.end();) {
-    bool has = true;  // a damaged entry could not be taken anyway
-    try {
-      const std::vector<store::Digest> d = store::ParseDiffIds(it->second, "build cache step " + it->first.str());
-      has = std::find(d.begin(), d.end(), diff_id) != d.end();
-    } catch (const Error&) {
-    }
-    it = has ? steps_.erase(it) : std::next(it);
-  }
+  steps_.DropWithLayer(diff_id);
   // Only the images with that layer have a step that names it.
   for (CacheImage& image : images_) image.lost.insert(diff_id);
 }
@@ -237,7 +232,7 @@ void RegistryCacheImport::Bring(const std::optional<store::Digest>& top_chain) {
     std::vector<store::registry::CacheLayer> layers;
     for (size_t i : indexes) layers.push_back(sources_[chains_.at(missing[i]).source].layer);
     store::Store::Scope adding = store_.Adding();
-    std::vector<std::unique_ptr<CacheEndpoint::FetchedLayer>> got = endpoint->FetchLayers(store_, layers);
+    std::vector<std::unique_ptr<CacheEndpoint::FetchedLayer>> got = endpoint->FetchLayers(store_, layers, nullptr);
     for (size_t k = 0; k < indexes.size(); ++k) fetched[indexes[k]] = std::move(got[k]);
   }
   for (size_t i = 0; i < missing.size(); ++i) {
@@ -259,7 +254,8 @@ void RegistryCacheImport::Bring(const std::optional<store::Digest>& top_chain) {
 void RegistryCacheImport::PrefetchLikelyHit(const store::ImageConfig& parent,
                                             const std::optional<store::Digest>& parent_chain, const std::string& head,
                                             const std::string& tail) {
-  const std::optional<store::Digest> likely = LikelyLayer(steps_, parent, head, tail);
+  guess_.reset();  // its COPY had no remote probe (a hit in the store): not wanted
+  const std::optional<store::Digest> likely = steps_.LikelyLayer(parent, head, tail);
   if (!likely || store_.layers().Exists(store::NextChainId(parent_chain, *likely))) return;
   auto source = by_diff_id_.find(*likely);
   if (source == by_diff_id_.end()) return;
@@ -268,10 +264,11 @@ void RegistryCacheImport::PrefetchLikelyHit(const store::ImageConfig& parent,
   for (const auto& p : prefetches_) {
     if (p->diff_id() == *likely) return;
   }
-  prefetches_.push_back(std::make_unique<CachePrefetch>(store_, location->second, sources_[source->second].layer));
+  guess_ = std::make_unique<CachePrefetch>(store_, location->second, sources_[source->second].layer);
 }
 
 std::unique_ptr<CacheEndpoint::FetchedLayer> RegistryCacheImport::TakePrefetched(const store::Digest& diff_id) {
+  if (guess_ && guess_->diff_id() == diff_id) return std::exchange(guess_, nullptr)->Take();
   auto it = std::find_if(prefetches_.begin(), prefetches_.end(), [&](const auto& p) { return p->diff_id() == diff_id; });
   if (it == prefetches_.end()) return nullptr;
   std::unique_ptr<CacheEndpoint::FetchedLayer> fetched = (*it)->Take();

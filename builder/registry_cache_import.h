@@ -12,6 +12,9 @@
 // for the steps of its history. A blob that fails later, when Materialize
 // reads it (deleted since its HEAD, damaged at its size), is dropped the
 // same way and Materialize throws CacheLayerLost: the build starts over.
+// Any other failure while a layer comes in (a full disk, a store dir it
+// may not write, the network) is not the cache's: it is the build's error,
+// thrown as it is, and nothing is dropped.
 // An image given as cache (--cache-from IMAGE_REF, or a registry ref
 // naming an image) is matched by history instead of by key
 // (registry_cache_image.h).
@@ -27,6 +30,7 @@
 #include "builder/registry_cache_image.h"
 #include "builder/registry_cache_option.h"
 #include "builder/registry_cache_prefetch.h"
+#include "builder/registry_cache_steps.h"
 #include "store/store.h"
 
 namespace ubuild::builder {
@@ -80,13 +84,16 @@ class RegistryCacheImport : public RemoteStepCache {
   store::Store& store_;
   std::vector<std::unique_ptr<CacheEndpoint>> endpoints_;
   std::vector<Source> sources_;
-  std::map<store::Digest, std::string> steps_;      // key -> config bytes
+  CacheSteps steps_;
   std::map<store::Digest, size_t> by_diff_id_;      // diff_id -> index into sources_
   std::map<store::Digest, Link> chains_;            // chain_id -> how to make it
   std::vector<CacheImage> images_;                  // images as cache, in --cache-from order
   std::map<store::Digest, std::string> image_configs_;  // id -> config bytes of every image as cache
   std::map<const CacheEndpoint*, CacheLocation> locations_;  // a registry endpoint's, for a prefetch's own endpoint
-  std::vector<std::unique_ptr<CachePrefetch>> prefetches_;  // last: joined before the rest goes
+  // Last: cancelled and joined before the rest goes. guess_: the prefetch
+  // whose COPY has not been probed yet; prefetches_: those whose COPY hit.
+  std::vector<std::unique_ptr<CachePrefetch>> prefetches_;
+  std::unique_ptr<CachePrefetch> guess_;
 };
 
 }  // namespace ubuild::builder

@@ -6,35 +6,27 @@
 // endpoints are never shared between threads. Nothing is registered here:
 // the import hands the layer to Materialize only once a step's key hit and
 // its chain needs that layer; a layer no hit wants is dropped with its
-// pending dir, as a failed pull's is.
-#include <map>
+// pending dir, as a failed pull's is. Dropping it untaken cancels the
+// fetch: the GET and the unpacking end within a chunk, so a guess that
+// turned out wrong (the COPY's sources changed) costs neither the rest of
+// the blob's bandwidth nor a wait at the end of the build.
+#include <atomic>
 #include <memory>
-#include <optional>
-#include <string>
 #include <thread>
 
 #include "builder/registry_cache_endpoint.h"
 #include "builder/registry_cache_option.h"
-#include "store/image_config.h"
 #include "store/registry/build_cache_manifest.h"
 #include "store/store.h"
 
 namespace ubuild::builder {
-
-// The layer of the one step in `steps` (key -> config bytes) whose image is
-// `parent` plus one layer and one history entry reading `head`, one word (a
-// source hash), `tail`. nullopt when there is none, or two with different
-// layers (two versions of the sources: no likely one).
-std::optional<store::Digest> LikelyLayer(const std::map<store::Digest, std::string>& steps,
-                                         const store::ImageConfig& parent, const std::string& head,
-                                         const std::string& tail);
 
 class CachePrefetch {
  public:
   // Starts fetching `layer` from `location` (a registry); holds the store's
   // Adding() scope, which pending layers need, until destroyed.
   CachePrefetch(store::Store& store, const CacheLocation& location, const store::registry::CacheLayer& layer);
-  ~CachePrefetch();  // waits for the fetch; an untaken layer is dropped
+  ~CachePrefetch();  // cancels the fetch and waits for it to end; an untaken layer is dropped
   CachePrefetch(const CachePrefetch&) = delete;
   CachePrefetch& operator=(const CachePrefetch&) = delete;
 
@@ -49,6 +41,7 @@ class CachePrefetch {
 
   store::Store::Scope adding_;  // destroyed last: on the thread that made it, after the fetch is done
   store::registry::CacheLayer layer_;
+  std::atomic<bool> cancel_{false};
   std::unique_ptr<CacheEndpoint> endpoint_;
   std::unique_ptr<CacheEndpoint::FetchedLayer> fetched_;
   std::thread thread_;

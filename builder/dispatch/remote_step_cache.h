@@ -46,8 +46,10 @@ class RemoteStepCache {
   // `parent_chain`) whose created_by is `head`, a source hash, `tail`,
   // names the layer a hit would need. The cache may start fetching it so
   // that the hash and the download overlap. Only a hint: the hit is still
-  // decided by the key, and the layer registered only then. A cache that
-  // cannot fetch ahead ignores it.
+  // decided by the key, and the layer registered only then. The COPY's
+  // Lookup, the next one, tells the cache whether its guess was right: a
+  // miss (its sources changed) cancels the fetch. A cache that cannot
+  // fetch ahead ignores it.
   virtual void PrefetchLikelyHit(const store::ImageConfig& /*parent*/,
                                  const std::optional<store::Digest>& /*parent_chain*/,
                                  const std::string& /*head*/, const std::string& /*tail*/) {}

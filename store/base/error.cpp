@@ -7,7 +7,7 @@
 
 namespace ubuild {
 
-Error SysError(const std::string& call, const std::string& path, int err) {
+SystemError SysError(const std::string& call, const std::string& path, int err) {
   std::string what = call;
   if (!path.empty()) what += " " + path;
   what += ": ";
@@ -16,7 +16,7 @@ Error SysError(const std::string& call, const std::string& path, int err) {
     what += InChildUserNamespace() ? " (not permitted to rootless ubuild: see \"Rootless\" in the README)"
                                    : " (ubuild needs root for this: run it as root)";
   }
-  return Error(what);
+  return SystemError(what, err);
 }
 
 }  // namespace ubuild

@@ -33,8 +33,21 @@ class Error : public std::runtime_error {
   int exit_code_;
 };
 
+// A system call's failure: a fault of this machine (its disk, its
+// permissions, its limits), not of the data being read. A caller that must
+// tell the two apart (a cache layer whose blob is damaged is dropped, a
+// full disk is not the cache's fault) catches this type.
+class SystemError : public Error {
+ public:
+  SystemError(std::string what, int err) : Error(std::move(what)), err_(err) {}
+  int err() const { return err_; }
+
+ private:
+  int err_;
+};
+
 // errno-carrying failure of a system call, e.g. SysError("mount", path, errno).
 // Names the call and the path, as crun does, plus strerror — never a bare errno.
-Error SysError(const std::string& call, const std::string& path, int err);
+SystemError SysError(const std::string& call, const std::string& path, int err);
 
 }  // namespace ubuild

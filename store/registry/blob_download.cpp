@@ -10,10 +10,7 @@ class BoundedStringSink : public ByteSink {
  public:
   explicit BoundedStringSink(const Descriptor& blob) : blob_(blob) {}
   void Write(const void* data, size_t len) override {
-    if (out.size() + len > blob_.size) {
-      throw Error("the registry sent more than the " + std::to_string(blob_.size) + " bytes the manifest gives",
-                  "blob " + blob_.digest.str());
-    }
+    if (out.size() + len > blob_.size) throw LongerThanDescribed(blob_);
     out.append(static_cast<const char*>(data), len);
   }
   std::string out;
@@ -24,12 +21,21 @@ class BoundedStringSink : public ByteSink {
 
 }  // namespace
 
+BadBlob LongerThanDescribed(const Descriptor& blob) {
+  return BadBlob("the registry sent more than the " + std::to_string(blob.size) + " bytes the manifest gives",
+                 "blob " + blob.digest.str());
+}
+
 HttpResponse GetBlob(RegistrySession& session, HttpClient& http, const std::string& path, const Descriptor& blob,
-                     ByteSink* sink) {
+                     ByteSink* sink, const std::atomic<bool>* cancel) {
   HttpRequest get;
   get.url = "/v2/" + path + "/blobs/" + blob.digest.str();
   get.sink = sink;
+  get.cancel = cancel;
   HttpResponse r = session.Send(http, get);
+  if (r.status == 404) {
+    throw BadBlob("cannot fetch blob " + blob.digest.str() + ": " + RegistrySession::ErrorText(r), session.domain() + "/" + path);
+  }
   if (r.status != 200) {
     throw Error("cannot fetch blob " + blob.digest.str() + ": " + RegistrySession::ErrorText(r), session.domain() + "/" + path);
   }
@@ -38,11 +44,11 @@ HttpResponse GetBlob(RegistrySession& session, HttpClient& http, const std::stri
 
 void CheckReceived(uint64_t received, const Digest& actual, const Descriptor& blob) {
   if (received != blob.size) {
-    throw Error("truncated blob: received " + std::to_string(received) + " of " + std::to_string(blob.size) + " bytes",
+    throw BadBlob("truncated blob: received " + std::to_string(received) + " of " + std::to_string(blob.size) + " bytes",
                 "blob " + blob.digest.str());
   }
   if (actual != blob.digest) {
-    throw Error("the blob's bytes hash to " + actual.str() + ", not to its digest", "blob " + blob.digest.str());
+    throw BadBlob("the blob's bytes hash to " + actual.str() + ", not to its digest", "blob " + blob.digest.str());
   }
 }
 

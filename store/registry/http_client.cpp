@@ -99,6 +99,11 @@ size_t OnRead(char* buffer, size_t size, size_t n, void* p) {
   }
 }
 
+int OnProgress(void* p, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  auto* t = static_cast<Transfer*>(p);
+  return t->request->cancel->load() ? 1 : 0;  // non-zero: CURLE_ABORTED_BY_CALLBACK
+}
+
 bool IsRedirect(long status) {
   return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
@@ -205,6 +210,11 @@ HttpResponse HttpClient::SendOnce(const HttpRequest& request) {
   // costs a pulled layer a recv and a pass through hashing and inflate
   // per 16 KiB.
   curl_easy_setopt(curl_, CURLOPT_BUFFERSIZE, kReceiveBuffer);
+  if (request.cancel != nullptr) {
+    curl_easy_setopt(curl_, CURLOPT_XFERINFOFUNCTION, OnProgress);
+    curl_easy_setopt(curl_, CURLOPT_XFERINFODATA, &t);
+    curl_easy_setopt(curl_, CURLOPT_NOPROGRESS, 0L);
+  }
   SList headers;
   for (const std::string& h : request.headers) headers.list = curl_slist_append(headers.list, h.c_str());
   // libcurl would otherwise send "Expect: 100-continue" and wait on uploads.
@@ -227,6 +237,7 @@ HttpResponse HttpClient::SendOnce(const HttpRequest& request) {
 
   CURLcode rc = curl_easy_perform(curl_);
   if (t.error) std::rethrow_exception(t.error);
+  if (rc == CURLE_ABORTED_BY_CALLBACK) throw Error(request.method + " cancelled", request.url);
   if (rc != CURLE_OK) {
     std::string hint;
     if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE) {

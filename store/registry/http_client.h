@@ -9,6 +9,7 @@
 // place: an Authorization header is sent only to the host it was meant
 // for; a redirect to another host (a registry sending blobs to a CDN)
 // drops it.
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -41,6 +42,9 @@ struct HttpRequest {
   uint64_t max_body = 16 << 20;
   // The whole request, when set; else only a stalled transfer is given up.
   long timeout_seconds = 0;
+  // When set, the transfer ends with an Error soon after it turns true
+  // (libcurl asks at least once a second, and after each read).
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct HttpResponse {

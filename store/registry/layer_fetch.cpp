@@ -27,9 +27,7 @@ class BlobStreamSink : public ByteSink {
   BlobStreamSink(const Descriptor& blob, ByteSink& tar) : blob_(blob), tar_(tar) {}
 
   void Write(const void* data, size_t len) override {
-    if (received_ + len > blob_.size) {
-      throw Error("the registry sent more than the " + std::to_string(blob_.size) + " bytes the manifest gives", What());
-    }
+    if (received_ + len > blob_.size) throw LongerThanDescribed(blob_);
     hash_.Update(data, len);
     received_ += len;
     if (error_) return;
@@ -87,15 +85,35 @@ class BlobStreamSink : public ByteSink {
   uint64_t received_ = 0;
 };
 
+// The pipe's bytes for the unpacking, until `cancel` turns true: then the
+// next read throws, so the unpacking ends within a chunk even when the
+// download is over and the pipe still holds chunks.
+class CancellableSource : public ByteSource {
+ public:
+  CancellableSource(ByteSource& in, const std::atomic<bool>* cancel, const std::string& what)
+      : in_(in), cancel_(cancel), what_(what) {}
+  size_t Read(void* data, size_t len) override {
+    if (cancel_ != nullptr && cancel_->load()) throw Error("unpacking cancelled", what_);
+    return in_.Read(data, len);
+  }
+
+ private:
+  ByteSource& in_;
+  const std::atomic<bool>* cancel_;
+  std::string what_;
+};
+
 // The unpacking thread: LayerStore::Unpack reading from the pipe. Joined
 // before the pipe and the pending layer it uses go out of scope; when the
 // download side leaves early it aborts the pipe first.
 class Unpacker {
  public:
-  Unpacker(LayerStore& layers, PendingLayer& pending, ChunkPipe& pipe, const std::string& what)
-      : pipe_(pipe), thread_([this, &layers, &pending, what] {
+  Unpacker(LayerStore& layers, PendingLayer& pending, ChunkPipe& pipe, const std::string& what,
+           const std::atomic<bool>* cancel)
+      : pipe_(pipe), thread_([this, &layers, &pending, what, cancel] {
           try {
-            prepared_ = layers.Unpack(pending, pipe_.source(), what);
+            CancellableSource tar(pipe_.source(), cancel, what);
+            prepared_ = layers.Unpack(pending, tar, what);
           } catch (...) {
             error_ = std::current_exception();  // Unpack has dropped the pending dir
           }
@@ -121,6 +139,20 @@ class Unpacker {
   std::thread thread_;
 };
 
+// An error of the unpacking or the decompression of a blob whose bytes
+// are its digest's: the blob's (not a layer tar ubuild takes), unless a
+// system call failed, which is the store's disk, or the fetch was cancelled.
+[[noreturn]] void RethrowUnpackError(std::exception_ptr error, const std::atomic<bool>* cancel) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const SystemError&) {
+    throw;
+  } catch (const Error& e) {
+    if (e.exit_code() != 1 || (cancel != nullptr && cancel->load())) throw;
+    throw BadBlob(e.what(), e.where());
+  }
+}
+
 }  // namespace
 
 FetchedLayer::~FetchedLayer() {
@@ -133,7 +165,8 @@ FetchedLayer::~FetchedLayer() {
 }
 
 FetchedLayer FetchLayer(RegistrySession& session, HttpClient& http, const std::string& path, const Descriptor& blob,
-                        const Digest& diff_id, LayerStore& layers, ByteCounter* received) {
+                        const Digest& diff_id, LayerStore& layers, ByteCounter* received,
+                        const std::atomic<bool>* cancel) {
   const std::string what = "blob " + blob.digest.str();
   PendingLayer pending = layers.CreatePending();
   ChunkPipe pipe(what);
@@ -141,12 +174,12 @@ FetchedLayer FetchLayer(RegistrySession& session, HttpClient& http, const std::s
   std::exception_ptr stream_error;
   PreparedLayer prepared;
   {
-    Unpacker unpacker(layers, pending, pipe, "layer " + blob.digest.str());
+    Unpacker unpacker(layers, pending, pipe, "layer " + blob.digest.str(), cancel);
     if (received) {
       CountedSink counted(body, *received);
-      GetBlob(session, http, path, blob, &counted);
+      GetBlob(session, http, path, blob, &counted, cancel);
     } else {
-      GetBlob(session, http, path, blob, &body);
+      GetBlob(session, http, path, blob, &body, cancel);
     }
     CheckReceived(body.received(), body.BlobDigest(), blob);
     stream_error = body.Finish();
@@ -156,14 +189,18 @@ FetchedLayer FetchLayer(RegistrySession& session, HttpClient& http, const std::s
       pipe.Close();
     }
     // The unpacker's error is the decompressor's when that aborted it.
-    prepared = unpacker.Join();
-    if (stream_error) std::rethrow_exception(stream_error);
+    try {
+      prepared = unpacker.Join();
+    } catch (...) {
+      RethrowUnpackError(std::current_exception(), cancel);
+    }
+    if (stream_error) RethrowUnpackError(stream_error, cancel);
   }
   FetchedLayer fetched(layers, std::move(pending), prepared);
   if (prepared.diff_id != diff_id) {
-    throw Error("the layer's uncompressed content hashes to " + prepared.diff_id.str() +
-                    ", but the image config's diff_id is " + diff_id.str(),
-                what);
+    throw BadBlob("the layer's uncompressed content hashes to " + prepared.diff_id.str() +
+                      ", but the image config's diff_id is " + diff_id.str(),
+                  what);
   }
   return fetched;
 }

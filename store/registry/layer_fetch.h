@@ -6,6 +6,7 @@
 // its tar-split. The layer is registered only through Register(), after the
 // blob's digest and the tar's diff_id have both checked; a failure drops
 // the pending dir and leaves the store as it was.
+#include <atomic>
 #include <optional>
 #include <string>
 #include <utility>
@@ -42,11 +43,15 @@ class FetchedLayer {
 
 // GET of `blob` from repository `path` ("library/alpine"), unpacked into a
 // pending layer of `layers` (REQUIRES: ROOT/lock held, as
-// LayerStore::CreatePending). Throws unless the blob's size and digest are
-// the descriptor's and its uncompressed tar hashes to `diff_id`; a wrong
-// digest is reported as that, not as the corrupt data it also is.
-// `received` (nullable) counts the body's bytes as they arrive.
+// LayerStore::CreatePending). Throws BadBlob (blob_download.h) unless the
+// registry has the blob, its size and digest are the descriptor's and it
+// is a layer tar hashing to `diff_id`; a wrong digest is reported as that,
+// not as the corrupt data it also is. Any other Error is not the blob's:
+// the network's, or the store's (a system call failed, SystemError).
+// `received` (nullable) counts the body's bytes as they arrive; `cancel`
+// (nullable) turning true ends the GET and the unpacking within a chunk.
 FetchedLayer FetchLayer(RegistrySession& session, HttpClient& http, const std::string& path, const Descriptor& blob,
-                        const Digest& diff_id, LayerStore& layers, ByteCounter* received = nullptr);
+                        const Digest& diff_id, LayerStore& layers, ByteCounter* received = nullptr,
+                        const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace ubuild::store::registry

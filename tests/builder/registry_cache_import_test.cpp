@@ -5,6 +5,8 @@
 // wrong shape is dropped with a warning, never an exception.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <cerrno>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -31,6 +33,7 @@ class FakeEndpoint : public CacheEndpoint {
   std::optional<std::string> manifest;
   std::map<Digest, std::string> blobs;
   std::optional<Digest> unavailable;  // a blob gone after resolution: FetchLayers fails on it
+  std::optional<Digest> disk_full;    // FetchLayers fails on it for a reason of this machine
   int gets = 0;
   int fetches = 0;
 
@@ -48,10 +51,12 @@ class FakeEndpoint : public CacheEndpoint {
     return it->second.size();
   }
   std::vector<std::unique_ptr<FetchedLayer>> FetchLayers(store::Store&,
-                                                         const std::vector<store::registry::CacheLayer>& layers) override {
+                                                         const std::vector<store::registry::CacheLayer>& layers,
+                                                         const std::atomic<bool>*) override {
     ++fetches;
     for (const store::registry::CacheLayer& layer : layers) {
       if (layer.blob.digest == unavailable) throw BlobUnavailable(Error("404 Not Found", what()), layer.blob.digest);
+      if (layer.blob.digest == disk_full) throw SysError("write", "/store/overlay2/x/diff/data", ENOSPC);
     }
     ADD_FAILURE() << "the fake fetches no layer";
     return {};
@@ -243,6 +248,27 @@ TEST_F(RegistryCacheImportTest, ABuildCacheBlobGoneAtItsDownloadDropsItsSteps) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("in neither the store nor the build cache"), std::string::npos) << e.what();
   }
+}
+
+TEST_F(RegistryCacheImportTest, AFailureThatIsNotTheBlobsIsTheBuildsErrorAndDropsNothing) {
+  auto endpoint = CacheEndpointWith("1");
+  endpoint->disk_full = store::Sha256Of("L");
+  auto import = Import(RegistryRef(), std::move(endpoint));
+  ASSERT_TRUE(import->Lookup(D('d')));
+  try {
+    import->Materialize(store::TopChainId(Config(1)));
+    ADD_FAILURE() << "Materialize brought in a layer it could not write";
+  } catch (const CacheLayerLost& e) {
+    ADD_FAILURE() << "a full disk made the build start over: " << e.what();
+  } catch (const SystemError& e) {
+    EXPECT_EQ(e.err(), ENOSPC);
+    EXPECT_NE(std::string(e.what()).find("write /store/overlay2/x/diff/data: No space left on device"), std::string::npos)
+        << e.what();
+  }
+  // The cache still holds the step and its layer.
+  EXPECT_TRUE(import->Lookup(D('d')));
+  EXPECT_TRUE(import->BlobOf(D('a')));
+  EXPECT_EQ(fake_->fetches, 1);
 }
 
 TEST_F(RegistryCacheImportTest, ABuildCacheConfigBlobGoneDropsTheCacheWithAWarning) {

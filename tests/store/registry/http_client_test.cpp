@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
+#include <thread>
+
 #include "script_server.h"
 #include "store/base/error.h"
 
@@ -55,6 +59,54 @@ TEST_F(HttpClientTest, BodyLimit) {
   r.headers.push_back("Authorization: x-longer-than-ten-bytes");
   r.max_body = 10;
   EXPECT_THROW(http_.Send(r), Error);
+}
+
+// Counts a body's bytes; turns `cancel` true once `after` have come.
+class CancellingSink : public ByteSink {
+ public:
+  CancellingSink(std::atomic<bool>& cancel, uint64_t after) : cancel_(cancel), after_(after) {}
+  void Write(const void*, size_t len) override {
+    received += len;
+    if (received >= after_) cancel_ = true;
+  }
+  uint64_t received = 0;
+
+ private:
+  std::atomic<bool>& cancel_;
+  uint64_t after_;
+};
+
+TEST_F(HttpClientTest, ACancelledTransferEndsSoonWithAnError) {
+  std::atomic<bool> cancel{false};
+  CancellingSink sink(cancel, 256 << 10);
+  HttpRequest r;
+  r.url = "http://127.0.0.1:" + std::to_string(port_) + "/slow";
+  r.sink = &sink;
+  r.cancel = &cancel;
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    http_.Send(r);
+    ADD_FAILURE() << "the cancelled GET completed";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("cancelled"), std::string::npos) << e.what();
+  }
+  // The whole body takes the server ~50 s; the cancel is seen within a read or a second.
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+  EXPECT_GE(sink.received, 256u << 10);
+  EXPECT_LT(sink.received, 8u << 20);
+  // The client serves the next request.
+  EXPECT_EQ(Get("/echo").status, 200);
+}
+
+TEST_F(HttpClientTest, ATransferCancelledBeforeItStartsSendsNoBody) {
+  std::atomic<bool> cancel{true};
+  CancellingSink sink(cancel, 0);
+  HttpRequest r;
+  r.url = "http://127.0.0.1:" + std::to_string(port_) + "/slow";
+  r.sink = &sink;
+  r.cancel = &cancel;
+  EXPECT_THROW(http_.Send(r), Error);
+  EXPECT_EQ(sink.received, 0u);
 }
 
 TEST(UrlAuthority, HostAndPort) {

@@ -2,11 +2,14 @@
 """HTTP server for http_client_test: /same redirects to /echo on the same
 host and port, /other to /echo on "localhost" (another host name for the
 same server), /loop redirects to itself; /echo answers with the
-Authorization header it received, or "none". Writes its port to PORT_FILE.
+Authorization header it received, or "none"; /slow announces 64 MiB and
+sends 64 KiB every 50 ms (a transfer of a minute, for cancelling). Writes
+its port to PORT_FILE.
 usage: redirect_server.py PORT_FILE"""
 import http.server
 import os
 import sys
+import time
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -18,6 +21,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_header("Location", targets[self.path])
             self.send_header("Content-Length", "0")
             self.end_headers()
+            return
+        if self.path == "/slow":
+            self.send_response(200)
+            self.send_header("Content-Length", str(64 << 20))
+            self.end_headers()
+            try:
+                for _ in range(1024):
+                    self.wfile.write(b"x" * (64 << 10))
+                    self.wfile.flush()
+                    time.sleep(0.05)
+            except OSError:
+                pass  # the client went
             return
         body = self.headers.get("Authorization", "none").encode()
         self.send_response(200 if self.path == "/echo" else 404)
