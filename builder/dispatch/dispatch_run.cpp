@@ -154,14 +154,11 @@ void DispatchRun(BuildContext& ctx, StageState& st, const parser::LocatedInstruc
   WithMountSourceImages(ctx, in, mounts, [&](const std::vector<std::filesystem::path>& roots) {
     std::optional<ActiveRunMounts> active;
     std::optional<RunInitLayer> init;  // a lower layer: outlives the rootfs's overlay
-    LowerStacker stack;
-    if (!mounts.empty()) {
+    const LowerStacker stack = [&](std::vector<std::filesystem::path>& lower, const std::filesystem::path& pending_dir) {
       // The mounts first: their targets go in the init layer the rootfs stacks.
-      stack = [&](std::vector<std::filesystem::path>& lower, const std::filesystem::path& pending_dir) {
-        active.emplace(ctx, in, mounts, roots, pending_dir / "run-mounts", spec);
-        init.emplace(ctx.run_tmpfs, ctx.store.scratch(), spec, lower);
-      };
-    }
+      if (!mounts.empty()) active.emplace(ctx, in, mounts, roots, pending_dir / "run-mounts", spec);
+      if (ctx.runtime.ShowsLower()) init.emplace(ctx.run_tmpfs, ctx.store.scratch(), spec, lower);
+    };
     // What the mounts keep beside the rootfs goes before the layer is
     // committed (also when the step fails on the way).
     struct TakeDown {
