@@ -96,12 +96,12 @@ void AddMount(ContainerPlan& plan, const char* source, const fs::path& target, c
 
 std::string ContainerPath(const std::string& p) { return p.empty() || p[0] != '/' ? "/" + p : p; }
 
-const InitTarget kProc{"/proc", true};
-const InitTarget kSys{"/sys", true};
-const InitTarget kDev{"/dev", true};
-const InitTarget kHosts{"/etc/hosts", false};
-const InitTarget kResolvConf{"/etc/resolv.conf", false};
-const InitTarget kHostname{"/etc/hostname", false};
+const InitTarget kProc{"/proc", true, true};
+const InitTarget kSys{"/sys", true, true};
+const InitTarget kDev{"/dev", true, true};
+const InitTarget kHosts{"/etc/hosts", false, true};
+const InitTarget kResolvConf{"/etc/resolv.conf", false, true};
+const InitTarget kHostname{"/etc/hostname", false, true};
 
 fs::path Ensure(MountPoints& points, const InitTarget& t) { return points.Ensure(t.path, t.directory); }
 
