@@ -223,8 +223,8 @@ int RunInContainer(const RunSpec& spec) {
   std::optional<UserModeStack> stack;
   if (spec.network == RunNetwork::kDefault) stack = FindUserModeStack();
   const std::string hostname = spec.hostname.empty() ? "localhost" : spec.hostname;
-  // Beside the rootfs: in a build, inside the pending layer's dir.
-  ContainerEtcFiles etc(hostname, rootfs.parent_path(), EtcNetworkOf(stack, spec.extra_hosts));
+  ContainerEtcFiles etc(hostname, spec.etc_dir.empty() ? rootfs.parent_path() : spec.etc_dir,
+                        EtcNetworkOf(stack, spec.extra_hosts));
   RunCgroup cgroup(spec.limits);
 
   ContainerPlan plan;

@@ -51,6 +51,7 @@ struct RunSpec {
   std::vector<RunUlimit> ulimits;        // --ulimit
   int64_t shm_bytes = 64 << 20;          // --shm-size: /dev/shm's size (Docker's default 64m)
   std::vector<RunMount> mounts;          // RUN --mount, never part of the layer
+  std::filesystem::path etc_dir;         // where the /etc files are written (container_etc_files.h); empty: beside the rootfs
   bool insecure = false;                 // RUN --security=insecure: every capability, no seccomp
 };
 
