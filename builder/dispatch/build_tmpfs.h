@@ -1,7 +1,8 @@
 #pragma once
-// A tmpfs of the build's own for what RUN --mount keeps off the disk: each
-// secret's file, the mount points of a bind's overlay view and each RUN's
-// init layer of mount targets (run_init_layer.h). Mounted on
+// A tmpfs of the build's own for what a RUN keeps off the disk: each
+// secret's file, the mount points of a bind's overlay view, each RUN's init
+// layer of mount points and targets (run_init_layer.h) and the files its
+// /etc/hosts, resolv.conf and hostname show. Mounted on
 // first use in a dir of the session's scratch (in the builder's private
 // mount namespace, so the host never sees it) and taken down with the build.
 // One mount a build instead of one a RUN, and a step's dirs on it are made

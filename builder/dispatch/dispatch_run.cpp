@@ -1,6 +1,8 @@
 // RUN: the command runs in its own namespaces (the build's StepRuntime) on a
 // fresh upperdir stacked on the stage's layers; the upperdir becomes the
 // step's layer.
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -99,6 +101,29 @@ void CheckRunPlatform(const BuildContext& ctx, const StageState& st, const parse
   }
 }
 
+// Where a RUN's /etc/hosts, resolv.conf and hostname are written
+// (RunSpec::etc_dir): a dir of the step's own on the build's tmpfs, so that
+// making and removing them touches no disk; none (beside the rootfs) where
+// no tmpfs can be had.
+class EtcFilesDir {
+ public:
+  EtcFilesDir(BuildTmpfs& tmpfs, const std::filesystem::path& session_dir) {
+    try {
+      dir_ = tmpfs.MakeStepDir(session_dir);
+    } catch (const Error&) {
+    }
+  }
+  ~EtcFilesDir() {
+    if (!dir_.empty()) ::rmdir(dir_.c_str());
+  }
+  EtcFilesDir(const EtcFilesDir&) = delete;
+  EtcFilesDir& operator=(const EtcFilesDir&) = delete;
+  const std::filesystem::path& path() const { return dir_; }
+
+ private:
+  std::filesystem::path dir_;
+};
+
 }  // namespace
 
 void DispatchRun(BuildContext& ctx, StageState& st, const parser::LocatedInstruction& in,
@@ -154,14 +179,14 @@ void DispatchRun(BuildContext& ctx, StageState& st, const parser::LocatedInstruc
   WithMountSourceImages(ctx, in, mounts, [&](const std::vector<std::filesystem::path>& roots) {
     std::optional<ActiveRunMounts> active;
     std::optional<RunInitLayer> init;  // a lower layer: outlives the rootfs's overlay
-    LowerStacker stack;
-    if (!mounts.empty()) {
+    std::optional<EtcFilesDir> etc_files;
+    const LowerStacker stack = [&](std::vector<std::filesystem::path>& lower, const std::filesystem::path& pending_dir) {
       // The mounts first: their targets go in the init layer the rootfs stacks.
-      stack = [&](std::vector<std::filesystem::path>& lower, const std::filesystem::path& pending_dir) {
-        active.emplace(ctx, in, mounts, roots, pending_dir / "run-mounts", spec);
-        init.emplace(ctx.run_tmpfs, ctx.store.scratch(), spec, lower);
-      };
-    }
+      if (!mounts.empty()) active.emplace(ctx, in, mounts, roots, pending_dir / "run-mounts", spec);
+      if (!ctx.runtime.ShowsLower()) return;
+      init.emplace(ctx.run_tmpfs, ctx.store.scratch(), spec, lower);
+      spec.etc_dir = etc_files.emplace(ctx.run_tmpfs, ctx.store.scratch()).path();
+    };
     // What the mounts keep beside the rootfs goes before the layer is
     // committed (also when the step fails on the way).
     struct TakeDown {

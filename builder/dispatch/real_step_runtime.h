@@ -9,6 +9,7 @@ class RealStepRuntime : public StepRuntime {
  public:
   void WithRootfs(const std::vector<std::filesystem::path>& lower, const store::PendingLayer& pending,
                   const std::function<void(const std::filesystem::path& rootfs)>& fn) override;
+  bool ShowsLower() const override { return true; }
   int Run(const RunSpec& spec) override;
 };
 

@@ -25,7 +25,8 @@ bool Under(const std::string& path, const std::string& dir) {
 std::string ContainerPath(const std::string& p) { return p.empty() || p[0] != '/' ? "/" + p : p; }
 
 std::vector<InitTarget> TargetsOf(const std::vector<RunMount>& mounts) {
-  std::vector<InitTarget> out;
+  // Mounted before the RUN's own mounts, so never on one of their tmpfs.
+  std::vector<InitTarget> out = ContainerMountPoints();
   for (const RunMount& m : mounts) {
     bool on_tmpfs = m.target == "/dev" || Under(m.target, "/dev");
     for (const RunMount& t : mounts) on_tmpfs = on_tmpfs || (t.kind == RunMount::kTmpfs && Under(m.target, t.target));
@@ -41,11 +42,15 @@ RunInitLayer::RunInitLayer(BuildTmpfs& tmpfs, const fs::path& session_dir, const
   const std::vector<InitTarget> targets = TargetsOf(spec.mounts);
   // fuse-overlayfs's upperdir is normalized against the lower layers
   // (fuse_overlayfs.h), which must then be the image's alone.
-  if (targets.empty() || lower.size() + 1 > kMaxLower || OverlayMount::NextIsFuse()) return;
+  if (lower.size() + 1 > kMaxLower || OverlayMount::NextIsFuse()) return;
   insecure_ = spec.insecure;
   std::vector<std::string> kept = {ContainerPath(spec.workdir.empty() ? "/" : spec.workdir)};
   for (const auto& v : spec.volumes) kept.push_back(ContainerPath(v));
-  dir_ = tmpfs.MakeStepDir(session_dir);
+  try {
+    dir_ = tmpfs.MakeStepDir(session_dir);
+  } catch (const Error&) {
+    return;  // (a tmpfs refused) the run's own mount points stand in
+  }
   // The root's attributes are the upperdir's; this only lets a user the
   // run switches to look up the paths below.
   if (::chmod(dir_.c_str(), 0755) != 0) return;

@@ -1,6 +1,8 @@
 #pragma once
-// The init layer of one RUN with mounts (builder/rootfs/init_layer.h): its
-// mount targets made in a dir of the step's own on the build's tmpfs,
+// The init layer of one RUN (builder/rootfs/init_layer.h): the container's
+// mount points (/proc, /etc/hosts, …: ContainerMountPoints) and its RUN
+// --mount targets that the image lacks, made in a dir of the step's own on
+// the build's tmpfs,
 // stacked as the topmost lower layer of the step's overlay, and removed with
 // the step once the overlay is gone. Targets inside /dev or inside a tmpfs
 // mount are made by the container's init on that tmpfs and stay out of it.

@@ -24,6 +24,11 @@ class StepRuntime {
   virtual void WithRootfs(const std::vector<std::filesystem::path>& lower, const store::PendingLayer& pending,
                           const std::function<void(const std::filesystem::path& rootfs)>& fn) = 0;
 
+  // Whether the rootfs WithRootfs gives shows `lower` (an overlay of it):
+  // only then can a RUN's mount points be made in an init layer stacked on
+  // top (run_init_layer.h) rather than in the upperdir.
+  virtual bool ShowsLower() const = 0;
+
   // Runs spec.argv in spec.rootfs (a rootfs WithRootfs is showing) and
   // returns its exit code. Throws ubuild::Error when it cannot start.
   virtual int Run(const RunSpec& spec) = 0;

@@ -6,10 +6,10 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <deque>
 #include <map>
 #include <set>
 
+#include "builder/rootfs/rooted_walk.h"
 #include "store/base/error.h"
 #include "store/base/lexical_path.h"
 #include "store/base/fd.h"
@@ -50,7 +50,7 @@ class Builder {
 
   // Resolves `path`; creates what is missing when `create`, else returns
   // false if anything is.
-  bool Walk(const std::string& path, bool directory, bool create);
+  bool Walk(const InitTarget& target, bool create);
   bool SetCopiedTimes();
   InitLayerPaths paths;
   bool unsupported = false;  // an attribute `dir_` cannot take
@@ -64,6 +64,7 @@ class Builder {
   fs::path dir_;
   std::map<std::string, bool> made_;  // rel -> directory
   std::map<std::string, Level> copied_;
+  std::set<std::string> fresh_;  // copies whose time is their making's
 };
 
 Found Builder::Lookup(const std::string& rel, const std::vector<size_t>& layers) const {
@@ -138,49 +139,35 @@ void Builder::Make(const std::string& rel, bool directory) {
   paths.made.push_back(rel);
 }
 
-bool Builder::Walk(const std::string& path, bool directory, bool create) {
+bool Builder::Walk(const InitTarget& target, bool create) {
   std::vector<size_t> all;
   for (size_t i = 0; i < lower_.size(); ++i) all.push_back(i);
-  std::vector<Level> stack = {Level{"", all, {}, {}}};
-  std::deque<std::string> todo = PathComponents(path);
-  int links = 0;
-  while (!todo.empty()) {
-    std::string c = std::move(todo.front());
-    todo.pop_front();
-    if (c == ".") continue;
-    if (c == "..") {
-      if (stack.size() > 1) stack.pop_back();
-      continue;
-    }
-    const bool last = todo.empty();
-    const std::string rel = JoinRel(stack.back().rel, c);
+  RootedWalk<Level> walk(target.path, Level{"", all, {}, {}});
+  std::string c;
+  while (walk.Next(c)) {
+    const bool last = walk.Last();
+    const std::string rel = JoinRel(walk.top().rel, c);
     if (auto it = made_.find(rel); it != made_.end()) {
       if (!last && !it->second) throw SysError("mkdir", "/" + rel, ENOTDIR);
-      stack.push_back(Level{rel, {}, {}, {}});
+      walk.Push(Level{rel, {}, {}, {}});
       continue;
     }
-    const Found f = Lookup(rel, stack.back().layers);
+    const Found f = Lookup(rel, walk.top().layers);
     if (f.exists && S_ISLNK(f.st.st_mode)) {
-      if (++links > 40) throw SysError("resolve", "/" + path, ELOOP);
-      std::string target(4096, '\0');
-      const ssize_t n = ::readlink(f.where.c_str(), target.data(), target.size());
-      if (n < 0) throw SysError("readlink", "/" + rel, errno);
-      target.resize(static_cast<size_t>(n));
-      if (!target.empty() && target[0] == '/') stack.resize(1);
-      auto more = PathComponents(target);
-      todo.insert(todo.begin(), more.begin(), more.end());
+      walk.Follow(ReadSymlink(AT_FDCWD, f.where.string(), "/" + rel));
       continue;
     }
     if (f.exists) {
       if (!last && !S_ISDIR(f.st.st_mode)) throw SysError("mkdir", "/" + rel, ENOTDIR);
-      stack.push_back(Level{rel, f.layers, f.where, f.st});
+      walk.Push(Level{rel, f.layers, f.where, f.st});
       continue;
     }
     if (!create) return false;
-    CopyParents(stack);
+    CopyParents(walk.stack());
     if (unsupported) return false;
-    Make(rel, !last || directory);
-    stack.push_back(Level{rel, {}, {}, {}});
+    Make(rel, !last || target.directory);
+    if (last && target.fresh_parent) fresh_.insert(walk.top().rel);
+    walk.Push(Level{rel, {}, {}, {}});
   }
   return true;
 }
@@ -188,6 +175,7 @@ bool Builder::Walk(const std::string& path, bool directory, bool create) {
 // Last: making children changed the copies' times.
 bool Builder::SetCopiedTimes() {
   for (const auto& [rel, l] : copied_) {
+    if (fresh_.count(rel)) continue;
     const timespec times[2] = {l.st.st_atim, l.st.st_mtim};
     if (::utimensat(AT_FDCWD, (dir_ / rel).c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) return false;
   }
@@ -201,10 +189,10 @@ std::optional<InitLayerPaths> BuildInitLayer(const std::vector<fs::path>& lower,
                                              const std::vector<std::string>& kept) {
   Builder b(lower, dir);
   for (const std::string& k : kept) {
-    if (!b.Walk(k, true, false)) return std::nullopt;
+    if (!b.Walk(InitTarget{k, true}, false)) return std::nullopt;
   }
   for (const InitTarget& t : targets) {
-    if (!b.Walk(t.path, t.directory, true)) return std::nullopt;
+    if (!b.Walk(t, true)) return std::nullopt;
   }
   if (!b.SetCopiedTimes()) return std::nullopt;
   return std::move(b.paths);

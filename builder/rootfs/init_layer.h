@@ -8,7 +8,8 @@
 // A directory overlay copies up takes its attributes and xattrs from the
 // topmost lower that has it: every existing directory the init layer holds
 // (a target's parent) gets the real one's mode, owner, xattrs and times, so
-// a RUN that writes into it leaves the layer as it would without the mount.
+// a RUN that writes into it leaves the layer as it would without the mount
+// (the times but those of a fresh_parent target's parent).
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -19,6 +20,10 @@ namespace ubuild::builder {
 struct InitTarget {
   std::string path;        // absolute, inside the container
   bool directory = true;   // else an empty file (a bind of a file, a secret, a socket)
+  // One of the container's own mount points (/etc/hosts, …): Docker makes
+  // its parent afresh in its init layer, so a RUN writing beside it leaves
+  // the parent with the time of the run, not the image's.
+  bool fresh_parent = false;
 };
 
 struct InitLayerPaths {

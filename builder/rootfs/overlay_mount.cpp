@@ -91,6 +91,12 @@ bool KernelHasVolatile() {
 
 std::string SpeedOptions() { return KernelHasVolatile() ? ",volatile" : ""; }
 
+// A lower layer on another filesystem (a RUN's init layer, on the build's
+// tmpfs) would give the image's files st_dev numbers other than their
+// directories' and the directories made-up inode numbers; xino keeps them as
+// with every layer on one filesystem, where it changes nothing.
+bool KernelHasXino() { return KernelKnowsOption("xino_auto"); }
+
 // Inside a user namespace overlay may not touch trusted.* and keeps its
 // state in user.overlay.* instead (Linux 5.11+), as the store expects there.
 std::string NamespaceOptions() { return InChildUserNamespace() ? ",userxattr" : ""; }
@@ -108,7 +114,7 @@ std::string Options(const std::vector<fs::path>& lower, const fs::path& upper, c
                     const fs::path& base) {
   auto rel = [&](const fs::path& p) { return base.empty() ? p.string() : p.lexically_relative(base).string(); };
   return "lowerdir=" + JoinLower(lower, base) + ",upperdir=" + rel(upper) + ",workdir=" + rel(work) +
-         FidelityOptions() + SpeedOptions() + NamespaceOptions();
+         FidelityOptions() + SpeedOptions() + NamespaceOptions() + (KernelHasXino() ? ",xino=auto" : "");
 }
 
 bool IsUnder(const fs::path& p, const fs::path& dir) {
@@ -176,6 +182,7 @@ void MountWithFsconfig(const std::vector<fs::path>& lower, const fs::path& upper
   for (const char* name : {"redirect_dir", "metacopy", "index"}) {
     if (KernelKnowsOption(name)) set(name, FidelityValue(name));
   }
+  if (KernelHasXino()) set("xino", "auto");
   if (KernelHasVolatile() && ::fsconfig(fsfd.get(), FSCONFIG_SET_FLAG, "volatile", nullptr, 0) != 0) {
     throw SysError("fsconfig volatile", merged.string(), errno);
   }

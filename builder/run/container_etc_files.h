@@ -3,9 +3,10 @@
 // to a private temporary directory outside the rootfs and bind-mounted over
 // the image's files, so nothing the container sees there reaches the layer.
 //
-// The directory is made in `parent`: in a build, the pending layer's dir that
-// holds the rootfs, so a builder killed mid-RUN leaves it where the next
-// command's recovery removes the whole pending dir, not in /tmp.
+// The directory is made in `parent`: in a build, a dir of the step's own on
+// the build's tmpfs (gone with the builder's mount namespace, whatever kills
+// it), else the pending layer's dir that holds the rootfs, where the next
+// command's recovery removes it with the whole pending dir, not in /tmp.
 #include <filesystem>
 #include <string>
 #include <utility>

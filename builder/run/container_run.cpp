@@ -96,20 +96,29 @@ void AddMount(ContainerPlan& plan, const char* source, const fs::path& target, c
 
 std::string ContainerPath(const std::string& p) { return p.empty() || p[0] != '/' ? "/" + p : p; }
 
+const InitTarget kProc{"/proc", true, true};
+const InitTarget kSys{"/sys", true, true};
+const InitTarget kDev{"/dev", true, true};
+const InitTarget kHosts{"/etc/hosts", false, true};
+const InitTarget kResolvConf{"/etc/resolv.conf", false, true};
+const InitTarget kHostname{"/etc/hostname", false, true};
+
+fs::path Ensure(MountPoints& points, const InitTarget& t) { return points.Ensure(t.path, t.directory); }
+
 // The container's mounts, in the order init makes them: /proc and /sys
 // with their masks, /dev, then the generated /etc files over the image's.
 void PlanMounts(ContainerPlan& plan, MountPoints& points, const ContainerEtcFiles& etc, int64_t shm_bytes) {
-  const fs::path proc = points.Ensure("/proc", true);
-  const fs::path sys = points.Ensure("/sys", true);
+  const fs::path proc = Ensure(points, kProc);
+  const fs::path sys = Ensure(points, kSys);
   AddMount(plan, "proc", proc, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr, false);
   // sysfs may be refused (e.g. sharing the host's network namespace inside
   // another container); a RUN can live without it.
   AddMount(plan, "sysfs", sys, "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, nullptr, true);
   AddProcMasks(plan, proc.string(), sys.string());
-  AddDeviceOps(plan, points.Ensure("/dev", true).string(), shm_bytes);
-  AddBind(plan, etc.hosts(), points.Ensure("/etc/hosts", false));
-  AddBind(plan, etc.resolv_conf(), points.Ensure("/etc/resolv.conf", false));
-  AddBind(plan, etc.hostname(), points.Ensure("/etc/hostname", false));
+  AddDeviceOps(plan, Ensure(points, kDev).string(), shm_bytes);
+  AddBind(plan, etc.hosts(), Ensure(points, kHosts));
+  AddBind(plan, etc.resolv_conf(), Ensure(points, kResolvConf));
+  AddBind(plan, etc.hostname(), Ensure(points, kHostname));
 }
 
 // Who the command runs as, where, and what init execs.
@@ -197,6 +206,8 @@ EtcNetwork EtcNetworkOf(const std::optional<UserModeStack>& stack, const std::ve
 
 }  // namespace
 
+std::vector<InitTarget> ContainerMountPoints() { return {kProc, kSys, kDev, kHosts, kResolvConf, kHostname}; }
+
 int RunInContainer(const RunSpec& spec) {
   if (int sig = InterruptSignal()) throw Error("interrupted", "", InterruptExitCode(sig));
   if (spec.argv.empty()) throw Error("RUN: empty command");
@@ -212,8 +223,8 @@ int RunInContainer(const RunSpec& spec) {
   std::optional<UserModeStack> stack;
   if (spec.network == RunNetwork::kDefault) stack = FindUserModeStack();
   const std::string hostname = spec.hostname.empty() ? "localhost" : spec.hostname;
-  // Beside the rootfs: in a build, inside the pending layer's dir.
-  ContainerEtcFiles etc(hostname, rootfs.parent_path(), EtcNetworkOf(stack, spec.extra_hosts));
+  ContainerEtcFiles etc(hostname, spec.etc_dir.empty() ? rootfs.parent_path() : spec.etc_dir,
+                        EtcNetworkOf(stack, spec.extra_hosts));
   RunCgroup cgroup(spec.limits);
 
   ContainerPlan plan;

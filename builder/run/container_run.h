@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "builder/rootfs/init_layer.h"
 #include "builder/run/seccomp_option.h"
 #include "builder/run/run_cgroup.h"
 #include "builder/run/run_mounts.h"
@@ -50,8 +51,16 @@ struct RunSpec {
   std::vector<RunUlimit> ulimits;        // --ulimit
   int64_t shm_bytes = 64 << 20;          // --shm-size: /dev/shm's size (Docker's default 64m)
   std::vector<RunMount> mounts;          // RUN --mount, never part of the layer
+  std::filesystem::path etc_dir;         // where the /etc files are written (container_etc_files.h); empty: beside the rootfs
   bool insecure = false;                 // RUN --security=insecure: every capability, no seccomp
 };
+
+// The paths every RUN container mounts over before its command starts
+// (/proc, /sys, /dev and the generated /etc files). Where the image lacks
+// them, a build makes them in the step's init layer
+// (builder/dispatch/run_init_layer.h), as Docker does; what is still
+// missing then is made in the upperdir and taken back out (mount_points.h).
+std::vector<InitTarget> ContainerMountPoints();
 
 // Returns the process's exit code (128+N for a signal). Throws ubuild::Error
 // on setup failure. Killed (whole tree) when ubuild gets SIGINT/SIGTERM, and

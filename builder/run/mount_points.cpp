@@ -6,16 +6,14 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <deque>
 #include <set>
-#include <span>
 
 #include "builder/rootfs/fuse_overlayfs.h"
 #include "builder/rootfs/overlay_mount.h"
+#include "builder/rootfs/rooted_walk.h"
 #include "store/base/error.h"
 #include "store/base/lexical_path.h"
 #include "store/base/fd.h"
-#include "store/base/strings.h"
 
 namespace ubuild::builder {
 namespace fs = std::filesystem;
@@ -43,10 +41,10 @@ fs::path MountPoints::DiffPath(const std::string& rel) const { return (upper_.em
 // Directories that exist only below the upperdir get copied up when we create
 // something inside them; they are ours to remove as long as nothing else
 // lands in them.
-void MountPoints::NoteCopyUps(const std::vector<std::string>& stack) {
+void MountPoints::NoteCopyUps(const std::vector<std::string>& parents) {
   if (upper_.empty()) return;
-  for (size_t n = 1; n <= stack.size(); ++n) {
-    const std::string rel = Join(std::span(stack).first(n), "/");
+  for (const std::string& rel : parents) {
+    if (rel.empty()) continue;  // the root: the upperdir's own
     struct stat st {};
     if (::lstat((upper_ / rel).c_str(), &st) == 0) continue;
     const bool known = std::any_of(entries_.begin(), entries_.end(), [&](const Entry& e) { return e.rel == rel; });
@@ -55,41 +53,23 @@ void MountPoints::NoteCopyUps(const std::vector<std::string>& stack) {
 }
 
 std::string MountPoints::Walk(const std::string& path, bool directory, bool record) {
-  std::deque<std::string> todo = PathComponents(path);
-  std::vector<std::string> stack;
-  int links = 0;
-  while (!todo.empty()) {
-    std::string c = std::move(todo.front());
-    todo.pop_front();
-    if (c == ".") continue;
-    if (c == "..") {
-      if (!stack.empty()) stack.pop_back();
-      continue;
-    }
-    const bool last = todo.empty();
-    stack.push_back(c);
-    const std::string rel = Join(stack, "/");
+  RootedWalk<std::string> walk(path, "");
+  std::string c;
+  while (walk.Next(c)) {
+    const bool last = walk.Last();
+    const std::string rel = JoinRel(walk.top(), c);
     struct stat st {};
     if (::fstatat(root_fd_.get(), rel.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
       if (S_ISLNK(st.st_mode)) {
-        if (++links > 40) throw SysError("resolve", "/" + path, ELOOP);
-        std::string target(4096, '\0');
-        const ssize_t n = ::readlinkat(root_fd_.get(), rel.c_str(), target.data(), target.size());
-        if (n < 0) throw SysError("readlink", "/" + rel, errno);
-        target.resize(static_cast<size_t>(n));
-        stack.pop_back();
-        if (!target.empty() && target[0] == '/') stack.clear();
-        auto more = PathComponents(target);
-        todo.insert(todo.begin(), more.begin(), more.end());
+        walk.Follow(ReadSymlink(root_fd_.get(), rel, "/" + rel));
         continue;
       }
       if (!last && !S_ISDIR(st.st_mode)) throw SysError("mkdir", "/" + rel, ENOTDIR);
+      walk.Push(rel);
       continue;
     }
     if (errno != ENOENT) throw SysError("stat", "/" + rel, errno);
-    stack.pop_back();
-    if (record) NoteCopyUps(stack);
-    stack.push_back(c);
+    if (record) NoteCopyUps(walk.stack());
     const bool make_dir = !last || directory;
     if (make_dir) {
       if (::mkdirat(root_fd_.get(), rel.c_str(), 0755) != 0) throw SysError("mkdir", "/" + rel, errno);
@@ -106,8 +86,9 @@ std::string MountPoints::Walk(const std::string& path, bool directory, bool reco
       if (!fd.valid()) throw SysError("create", "/" + rel, errno);
     }
     if (record) entries_.push_back({rel, make_dir, false});
+    walk.Push(rel);
   }
-  return Join(stack, "/");
+  return walk.top();
 }
 
 fs::path MountPoints::Ensure(const std::string& path, bool directory) {

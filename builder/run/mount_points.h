@@ -50,7 +50,7 @@ class MountPoints {
     bool snapped = false;
   };
   std::string Walk(const std::string& path, bool directory, bool record);
-  void NoteCopyUps(const std::vector<std::string>& stack);
+  void NoteCopyUps(const std::vector<std::string>& parents);  // the rels resolved, root first
   std::filesystem::path DiffPath(const std::string& rel) const;
   // Cleanup's two phases over the entries, deepest first.
   std::set<std::string> Removable(const std::vector<const Entry*>& deepest_first) const;

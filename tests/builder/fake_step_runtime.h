@@ -32,6 +32,8 @@ class FakeStepRuntime : public StepRuntime {
     fn(pending.diff_dir);
   }
 
+  bool ShowsLower() const override { return false; }
+
   int Run(const RunSpec& spec) override {
     runs.push_back(spec);
     return on_run(spec);

@@ -55,6 +55,18 @@ expect_ub_failure() {
   if [[ $rc -ne 0 && $out == *"$message"* ]]; then pass "$what"; else fail "$what (rc=$rc): $out"; fi
   check "$what: store unchanged" test "$before" = "$(store_snapshot)"
 }
+# last_layer ARCHIVE [N]: "name mode uid:gid mtime" of the entries of a saved
+# image's top layer (or its layer N, counted from 0).
+last_layer() {
+  python3 - "$1" "${2:--1}" <<'PY'
+import io, json, sys, tarfile
+t = tarfile.open(sys.argv[1])
+layer = json.load(t.extractfile("manifest.json"))[0]["Layers"][int(sys.argv[2])]
+with tarfile.open(fileobj=io.BytesIO(t.extractfile(layer).read())) as lt:
+    for m in lt.getmembers():
+        print(m.name, oct(m.mode), "%d:%d" % (m.uid, m.gid), m.mtime if m.isdir() else "-")
+PY
+}
 e2e_finish() {
   echo "$PASSES passed, $FAILS failed"
   [[ $FAILS -eq 0 ]]

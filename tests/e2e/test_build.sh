@@ -121,6 +121,40 @@ out=$(ub build --no-cache --network bridge --memory 64M --pids-limit 100 "$ctx" 
 check "--network bridge (docker's other name for default), --memory 64M, --pids-limit 100 build" \
   grep -q "Successfully built" <<<"$out"
 
+# --- RUN's mount points: in its init layer ------------------------------------
+# /etc/hosts, resolv.conf and hostname (this busybox has none) are made in the
+# RUN's init layer, as in Docker's "-init" layer: the upperdir never holds
+# them, not even while the RUN runs. A write to one goes to the bind-mounted
+# file, as in Docker 20.10; an image's own /etc/hosts stays as it is. The
+# image's files and directories show one st_dev, as on Docker's overlay.
+rm -rf "$ctx"; mkdir -p "$ctx"; printf '10.9.9.9\tmine\n' >"$ctx/hosts"
+cat >"$ctx/Dockerfile" <<'DF'
+FROM busybox
+RUN echo one >> /etc/hosts && echo two > /etc/hostname && touch /ready && sleep 2 && stat -c %d / /etc /etc/passwd /bin/busybox | sort -u | wc -l > /devs
+COPY hosts /etc/hosts
+RUN echo three >> /etc/hosts && grep -c three /etc/hosts > /three
+DF
+ub build -t initlayer "$ctx" >"$E2E_TMP/initlayer.log" 2>&1 &
+pid=$!
+seen="(never saw /ready)"
+for _ in $(seq 1 200); do
+  ready=$(find "$ROOT" -path '*/diff/ready' 2>/dev/null | head -1)
+  if [[ -n $ready ]]; then seen=$(cd "${ready%/ready}" && find . -mindepth 1 | sort | tr '\n' ' '); break; fi
+  sleep 0.05
+done
+rc=0; wait $pid || rc=$?
+check "a RUN writing the /etc files builds" test $rc -eq 0
+check "while a RUN runs its upperdir holds none of its mount points (holds: $seen)" test "$seen" = "./ready "
+ub save -o "$E2E_TMP/initlayer.tar" initlayer
+check "the RUN's layer holds what it wrote only" test "$(last_layer "$E2E_TMP/initlayer.tar" 1 | cut -d' ' -f1 | tr '\n' ' ')" = "devs ready "
+rm -rf "$E2E_TMP/initlayer"; mkdir -p "$E2E_TMP/initlayer"
+python3 "$UBUILD_SOURCE_DIR/tests/e2e/archive_tools.py" merged "$E2E_TMP/initlayer.tar" "$E2E_TMP/initlayer"
+check "one st_dev for the image's files and directories in a RUN" test "$(cat "$E2E_TMP/initlayer/devs")" = 1
+check "an image's own /etc/hosts stays as it is" test "$(cat "$E2E_TMP/initlayer/etc/hosts")" = $'10.9.9.9\tmine'
+check "a write to /etc/hosts goes to the bind-mounted file" test "$(cat "$E2E_TMP/initlayer/three")" = 1
+check "a RUN appending to the image's /etc/hosts leaves no layer entry for it" \
+  test "$(last_layer "$E2E_TMP/initlayer.tar" 3 | cut -d' ' -f1)" = three
+
 # --- interruption ------------------------------------------------------------
 rm -rf "$ctx"; mkdir -p "$ctx"
 printf 'FROM busybox\nRUN sleep 4177\n' >"$ctx/Dockerfile"

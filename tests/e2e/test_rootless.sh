@@ -262,6 +262,44 @@ for i in 0 1; do
     test "$(tail -n 1 <<<"$got")" = "$(tail -n 1 <<<"$expected")"
 done
 
+# --- the kernel refusing its first overlay mid-build ----------------------
+# A store on overlayfs, which the kernel refuses as an upper layer: a build's
+# first RUN, its init layer (mount points and targets) already stacked, falls
+# back to fuse-overlayfs with it, and the later steps go to fuse-overlayfs
+# straight away. The image must be root's, with no mount point nor target in
+# a layer.
+OVL=$E2E_TMP/ovl
+mkdir -p "$OVL/lower" "$OVL/upper" "$OVL/work" "$OVL/merged"
+mount -t overlay overlay -o "lowerdir=$OVL/lower,upperdir=$OVL/upper,workdir=$OVL/work" "$OVL/merged"
+chown "$USER_FULL:" "$OVL/merged"
+mkdir -p "$E2E_TMP/ctx/fallback"
+printf '%s\n' 'FROM busybox:local' \
+  'RUN --mount=type=tmpfs,target=/t1/deep/tmp echo x >/etc/new && touch /t1/deep/tmp/x /pre' \
+  'RUN --mount=type=tmpfs,target=/t2/deep/tmp echo y >>/etc/new' >"$E2E_TMP/ctx/fallback/Dockerfile"
+chmod -R a+rX "$E2E_TMP/ctx/fallback"
+ofb() { as "$USER_FULL" -- --root "$OVL/merged/store" "$@"; }
+ofb import - busybox:local <"$E2E_TMP/conf-base.tar" >/dev/null
+check "kernel overlay refused: info names fuse-overlayfs for a store on overlayfs" \
+  grep -q '^ Overlay Mount: fuse-overlayfs$' <<<"$(ofb info)"
+fb_id=$(ofb build --network none -q "$E2E_TMP/ctx/fallback" 2>"$E2E_TMP/fallback.err") ||
+  fail "kernel overlay refused: the build failed: $(tail -2 "$E2E_TMP/fallback.err")"
+root_id=$(ub build --network none -q "$E2E_TMP/ctx/fallback")
+check "kernel overlay refused mid-build: fuse-overlayfs takes over with the init layer, root's id" \
+  test "${fb_id:-none}" = "$root_id"
+if [[ -n "${fb_id:-}" ]]; then
+  ofb save -o "$HOME_FULL/fallback.tar" "$fb_id"
+  got=$(python3 - "$HOME_FULL/fallback.tar" <<'PY'
+import io, json, sys, tarfile
+names = set()
+with tarfile.open(sys.argv[1]) as t:
+    for name in json.load(t.extractfile("manifest.json"))[0]["Layers"][1:]:
+        names.update(tarfile.open(fileobj=io.BytesIO(t.extractfile(name).read())).getnames())
+print(" ".join(sorted(names)))
+PY
+)
+  check "kernel overlay refused mid-build: the layers hold what the RUNs wrote only ($got)" test "$got" = "etc etc/new pre"
+fi
+
 # --- save, load, push, pull ----------------------------------------------
 ub save -o "$E2E_TMP/root-save.tar" ex-reproducible-ci conf-10-copy-files-dirs
 rl save -o "$HOME_FULL/rl-save.tar" ex-reproducible-ci conf-10-copy-files-dirs

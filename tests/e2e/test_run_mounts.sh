@@ -140,17 +140,6 @@ check "the files the RUNs wrote are in the layers" grep -qx bind-dir "$T/names"
 # A parent of a target is in the RUN's init layer (builder/rootfs/init_layer.h);
 # a RUN writing into it must leave it in the layer as it would without the
 # mount: mode, owner and time copied up from the real directory.
-# last_layer ARCHIVE: "name mode uid:gid mtime" of the top layer's entries.
-last_layer() {
-  python3 - "$1" <<'PY'
-import io, json, sys, tarfile
-t = tarfile.open(sys.argv[1])
-layer = json.load(t.extractfile("manifest.json"))[0]["Layers"][-1]
-with tarfile.open(fileobj=io.BytesIO(t.extractfile(layer).read())) as lt:
-    for m in lt.getmembers():
-        print(m.name, oct(m.mode), "%d:%d" % (m.uid, m.gid), m.mtime if m.isdir() else "-")
-PY
-}
 for kind in plain mounts; do
   mounts=""
   [[ $kind == mounts ]] && mounts="--mount=type=tmpfs,target=/a/b/c --mount=type=bind,source=f.txt,target=/a/one.txt"

@@ -7,6 +7,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -74,6 +75,20 @@ TEST_F(InitLayerTest, AParentCarriesTheRealDirectorysAttributes) {
   EXPECT_EQ(paths->copied, std::vector<std::string>{"a"});
   EXPECT_TRUE(RemoveInitLayer(P("init"), *paths));
   EXPECT_FALSE(fs::exists(P("init")));
+}
+
+// Docker's init layer makes /etc afresh for /etc/hosts: a RUN writing into
+// /etc leaves it with the time of the run, as under Docker 20.10.
+TEST_F(InitLayerTest, AContainerMountPointsParentHasTheTimeOfItsMaking) {
+  OddDir("far/a");
+  const time_t before = ::time(nullptr);
+  auto paths = BuildInitLayer(Lower(), P("init"), {{"/a/hosts", false, true}, {"/a/b/c", true}}, {});
+  ASSERT_TRUE(paths);
+  const struct stat init = Stat(P("init/a"));
+  EXPECT_EQ(init.st_mode, Stat(P("far/a")).st_mode);
+  EXPECT_EQ(init.st_uid, 1000u);
+  EXPECT_GE(init.st_mtim.tv_sec, before);
+  EXPECT_EQ(Xattr(P("init/a"), "user.colour"), "red");
 }
 
 TEST_F(InitLayerTest, RemovingLeavesWhatItDidNotMake) {
