@@ -175,6 +175,13 @@ class RegistryEndpoint : public CacheEndpoint {
       } catch (const store::registry::BadBlob& e) {
         // Deleted since its HEAD, or not what its digest says.
         throw BlobUnavailable(e, layers[i].blob.digest);
+      } catch (const SystemError&) {
+        throw;  // this machine's: its disk, its limits
+      } catch (const Error& e) {
+        // The registry's side (refused, reset, 5xx, timed out): a cache
+        // that cannot be read is a cold step, never a failed build.
+        if (cancel != nullptr && cancel->load()) throw;
+        throw BlobUnavailable(e, layers[i].blob.digest);
       }
     });
     return fetched;

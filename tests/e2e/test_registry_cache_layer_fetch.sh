@@ -7,6 +7,9 @@
 #   proxy slowed so the whole blob would take ~32 s, the build downloads
 #   only a part of it (counted from the registry's access log) and takes
 #   less than a --no-cache build of the same context plus half that time.
+# - The registry failing during the layer's GET (its proxy killed) is the
+#   cache's failure: the build starts over without the layer, finds the
+#   cache unreachable and builds cold, and succeeds.
 # - A local failure is the build's error, not a lost blob: the layer is
 #   written under a file size limit (RLIMIT_FSIZE, SIGXFSZ ignored, so the
 #   write fails with EFBIG as on a full disk). The build fails with that
@@ -63,8 +66,33 @@ check "stale prefetch: at most half the blob came" test "$got" -lt "$((blob_byte
 check "stale prefetch: the build did not wait for the blob" test "$stale_ms" -lt "$((cold_ms + blob_bytes * 500 / RATE))"
 check "stale prefetch: the store is consistent (no pending layer left)" store_ok "$m"
 
-# --- a local failure while the layer is written ----------------------------
+# --- the registry fails while the blob comes -------------------------------
+# The proxy dies during the layer's GET: the cache's failure, not the
+# build's. The build starts over without that layer, finds the cache gone
+# (a warning), and builds cold.
 truncate -s "$((MIB << 20))" "$ctx/big"  # as cached again
+dying=$(start_slow_proxy dying "$reg" "$RATE")
+m=$(machine dying)
+at=$(registry_log_mark fetch)
+"$UBUILD_BIN" --root "$m" build "${SDE[@]}" --cache-from "type=registry,ref=$dying/cache/big:c" -t big "$ctx" \
+  >"$E2E_TMP/dying.out" 2>&1 &
+build_pid=$!
+for _ in $(seq 100); do
+  [[ $(registry_blob_bytes fetch "$at" "$cache_config") -gt 0 ]] && break
+  sleep 0.1
+done
+sleep 0.5
+kill "$(cat "$E2E_TMP/registry-proxy-dying/pid")"
+wait "$build_pid" && rc=0 || rc=$?
+out=$(cat "$E2E_TMP/dying.out")
+check "registry dies mid-blob: the build succeeds" test "$rc" = 0
+[[ $rc == 0 ]] || echo "$out"
+check "registry dies mid-blob: it starts over without the layer" grep -q 'starts over' <<<"$out"
+check "registry dies mid-blob: after the start over, no step hits" bash -c "! sed -n '/starts over/,\$p' '$E2E_TMP/dying.out' | grep -q 'Using cache'"
+check "registry dies mid-blob: the image is stored" "$UBUILD_BIN" --root "$m" inspect big
+check "registry dies mid-blob: the store is consistent" store_ok "$m"
+
+# --- a local failure while the layer is written ----------------------------
 # under_fsize_limit CMD...: CMD with files limited to 64 MiB; SIGXFSZ
 # ignored (inherited through exec), so an over-long write fails with EFBIG.
 under_fsize_limit() { (trap '' XFSZ; ulimit -f 65536; exec "$@"); }
