@@ -3,15 +3,18 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/stat.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <thread>
 
 #include "store/base/error.h"
+#include "store/base/fd.h"
 
 extern char** environ;
 
@@ -44,6 +47,19 @@ int Wait(pid_t pid) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+// Whether the agent takes connections yet. Its socket file appears at
+// bind(), a moment before listen(): an ssh-add in between is refused.
+bool Listens(const std::filesystem::path& socket) {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  const std::string path = socket.string();
+  if (path.size() >= sizeof addr.sun_path) throw Error("socket path too long for ssh-agent", path);
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  const Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd.valid()) throw SysError("socket", path, errno);
+  return ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0;
+}
+
 }  // namespace
 
 SshAgent::SshAgent(const std::filesystem::path& socket, const std::vector<std::string>& keys,
@@ -57,13 +73,12 @@ SshAgent::SshAgent(const std::filesystem::path& socket, const std::vector<std::s
   // and in the moment of the exec when its command line reads empty.
   pid_ = Spawn({"ssh-agent", "-D", "-a", socket_.string()}, environ, session_dir);
   try {
-    // The agent binds its socket a moment after it starts.
-    struct stat st {};
-    for (int i = 0; ::stat(socket_.c_str(), &st) != 0; ++i) {
+    // The agent listens a moment after it starts.
+    for (int i = 0; !Listens(socket_); ++i) {
       int status = 0;
       if (i == 2000 || ::waitpid(pid_, &status, WNOHANG) == pid_) {
         if (i < 2000) pid_ = -1;
-        throw Error("ssh-agent did not create its socket", socket_.string());
+        throw Error("ssh-agent did not listen on its socket", socket_.string());
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }

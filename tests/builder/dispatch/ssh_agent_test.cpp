@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -52,6 +53,45 @@ TEST(SshAgentTest, WorksInTheSessionDirSoTheSweepFindsIt) {
     store::KillSessionHelpers(session);
     EXPECT_EQ(StateOf(pid), 'Z') << "the sweep left the agent running";
   }
+  fs::remove_all(top);
+}
+
+// ssh-agent binds its socket a moment before it listens; a key added in
+// between was refused ("Error connecting to agent: Connection refused").
+// A stand-in agent on PATH makes the moment 300 ms long.
+TEST(SshAgentTest, AddsKeysOnlyOnceTheAgentListens) {
+  std::string tmpl = (fs::temp_directory_path() / "ubuild-ssh-agent-test-XXXXXX").string();
+  ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+  const fs::path top = tmpl, bin = top / "bin", session = top / "session";
+  fs::create_directories(bin);
+  fs::create_directories(session);
+  {
+    std::ofstream agent(bin / "ssh-agent");
+    agent << R"(#!/usr/bin/env python3
+import socket, struct, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[sys.argv.index("-a") + 1])
+time.sleep(0.3)
+s.listen(8)
+while True:
+    c, _ = s.accept()
+    while len(head := c.recv(4, socket.MSG_WAITALL)) == 4:
+        c.recv(struct.unpack(">I", head)[0], socket.MSG_WAITALL)
+        c.sendall(struct.pack(">IB", 1, 6))  # SSH_AGENT_SUCCESS
+    c.close()
+)";
+  }
+  fs::permissions(bin / "ssh-agent", fs::perms::owner_all);
+  const fs::path key = top / "id";
+  ASSERT_EQ(std::system(("ssh-keygen -q -t ed25519 -N '' -f " + key.string()).c_str()), 0);
+  const std::string old_path = std::getenv("PATH");
+  ::setenv("PATH", (bin.string() + ":" + old_path).c_str(), 1);
+  try {
+    SshAgent agent(top / "agent.sock", {key.string()}, session);
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << e.what();
+  }
+  ::setenv("PATH", old_path.c_str(), 1);
   fs::remove_all(top);
 }
 
