@@ -41,10 +41,16 @@ void LayerFilePool::Add(File file) {
   }
   std::unique_lock<std::mutex> lock(mu_);
   // A file larger than the whole budget still goes, alone.
-  done_.wait(lock, [&] {
-    return error_ || queue_.empty() ||
-           (queue_.size() < max_files_ && queued_bytes_ + file.data.size() <= max_bytes_);
-  });
+  auto room = [&] {
+    return queue_.empty() || (queue_.size() < max_files_ && queued_bytes_ + file.data.size() <= max_bytes_);
+  };
+  if (!error_ && !room()) {
+    // Back once the queue is half empty, not at each file written: a
+    // thread switch per file would cost as much as the file.
+    adder_waiting_ = true;
+    done_.wait(lock, [&] { return error_ || (Drained() && room()) || queue_.empty(); });
+    adder_waiting_ = false;
+  }
   RethrowLocked();
   queued_bytes_ += file.data.size();
   queue_.push_back(std::move(file));
@@ -54,7 +60,9 @@ void LayerFilePool::Add(File file) {
 
 void LayerFilePool::Wait() {
   std::unique_lock<std::mutex> lock(mu_);
+  settler_waiting_ = true;
   done_.wait(lock, [&] { return error_ || (queue_.empty() && busy_ == 0); });
+  settler_waiting_ = false;
   RethrowLocked();
 }
 
@@ -78,8 +86,10 @@ void LayerFilePool::Work() {
     lock.lock();
     --busy_;
     if (failed && !error_) error_ = failed;
-    // Wait and a blocked Add look at different things: wake both.
-    done_.notify_all();
+    const bool idle = queue_.empty() && busy_ == 0;
+    if (failed || (adder_waiting_ && (Drained() || queue_.empty())) || (settler_waiting_ && idle)) {
+      done_.notify_all();
+    }
   }
 }
 

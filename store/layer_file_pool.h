@@ -52,6 +52,7 @@ class LayerFilePool {
  private:
   void Work();
   void RethrowLocked();
+  bool Drained() const { return queue_.size() <= max_files_ / 2 && queued_bytes_ <= max_bytes_ / 2; }
 
   const unsigned threads_wanted_;
   const size_t max_files_;
@@ -63,6 +64,8 @@ class LayerFilePool {
   size_t queued_bytes_ = 0;
   size_t busy_ = 0;
   bool stop_ = false;
+  bool adder_waiting_ = false;    // Add blocked on a full queue
+  bool settler_waiting_ = false;  // Wait for the queue to be done
   std::exception_ptr error_;
   std::vector<std::thread> threads_;
 };
