@@ -50,7 +50,9 @@ class LayerFilePool {
   void Wait();
 
  private:
-  void Work();
+  void Work(unsigned self);
+  // The queued file thread `self` should write next.
+  std::deque<File>::iterator NextFor(unsigned self);
   void RethrowLocked();
   bool Drained() const { return queue_.size() <= max_files_ / 2 && queued_bytes_ <= max_bytes_ / 2; }
 
@@ -67,6 +69,7 @@ class LayerFilePool {
   bool adder_waiting_ = false;    // Add blocked on a full queue
   bool settler_waiting_ = false;  // Wait for the queue to be done
   std::exception_ptr error_;
+  std::vector<const Fd*> writing_in_;  // per thread: the directory of its file, or null
   std::vector<std::thread> threads_;
 };
 

@@ -76,6 +76,31 @@ TEST(LayerFilePool, WritesFilesAndReportsTheFirstError) {
   }
 }
 
+// Threads prefer files in directories no other thread is writing in; every
+// file is still written, whichever directory it is in.
+TEST(LayerFilePool, WritesFilesOfManyDirectories) {
+  TempDir dir;
+  std::vector<std::shared_ptr<Fd>> parents;
+  for (int d = 0; d < 5; ++d) {
+    std::filesystem::create_directory(dir / ("d" + std::to_string(d)));
+    parents.push_back(std::make_shared<Fd>(::open((dir / ("d" + std::to_string(d))).c_str(), O_RDONLY | O_DIRECTORY)));
+  }
+  LayerFilePool pool(3, 16);
+  for (int i = 0; i < 500; ++i) {
+    LayerFilePool::File f;
+    f.parent = parents[static_cast<size_t>(i / 100)];
+    f.name = "f" + std::to_string(i);
+    f.path = (dir / f.name).string();
+    f.meta.mode_set = f.meta.owner_set = true;
+    f.data = std::to_string(i);
+    pool.Add(std::move(f));
+  }
+  pool.Wait();
+  for (int i = 0; i < 500; ++i) {
+    EXPECT_EQ(ReadFile(dir / ("d" + std::to_string(i / 100)) / ("f" + std::to_string(i))), std::to_string(i));
+  }
+}
+
 TEST(LayerTarApplierOrder, LaterEntriesWinOverPooledOnes) {
   UBUILD_SKIP_UNLESS_ROOT("applying a tar chowns each entry to its owner (0:0)");
   TempDir dst;
