@@ -141,7 +141,7 @@ void Applier::PrepareParents(const std::string& entry, const std::vector<std::st
     if (::lstat(prefix.c_str(), &st) != 0) {
       if (errno != ENOENT) throw SysError("lstat", prefix, errno);
       if (::mkdir(prefix.c_str(), 0755) != 0) throw SysError("mkdir", prefix, errno);
-      order_.MarkSeen(prefix);
+      order_.Remember(prefix);
       continue;
     }
     if (S_ISLNK(st.st_mode)) {
@@ -344,11 +344,10 @@ void Applier::Entry(struct archive_entry* e) {
     return;
   }
   const std::string path = parent + "/" + base;
-  const bool seen = order_.Seen(path);
+  const bool seen = order_.Remember(path);
   // A name used before may be queued, or be a directory with files queued
   // in it; a hard link's target may be queued.
   if (seen || hardlink != nullptr) order_.Settle();
-  order_.MarkSeen(path);
   if (is_regular) {
     if (!seen && order_.Pools(archive_entry_size(e))) {
       return QueueRegular(entry, parent, path, e);

@@ -19,8 +19,9 @@ class LayerWriteOrder {
  public:
   LayerWriteOrder();
 
-  bool Seen(const std::string& path) const { return seen_.count(Key(path)) != 0; }
-  void MarkSeen(const std::string& path) { seen_.insert(Key(path)); }
+  // Remembers `path`; whether an earlier entry (or a parent made for one)
+  // had it already. One hash and one lookup per entry.
+  bool Remember(const std::string& path) { return !seen_.insert(Key(path)).second; }
   // Whether a regular file of `size` bytes at a name not seen before goes
   // to the pool rather than being written at once.
   bool Pools(int64_t size);
