@@ -314,6 +314,8 @@ class LayoutEndpoint : public CacheEndpoint {
     return bytes;
   }
 
+  bool BlobSizeIsLocal() const override { return true; }
+
   std::optional<uint64_t> BlobSize(const Digest& digest) override {
     std::error_code ec;
     uint64_t size = std::filesystem::file_size(BlobPath(digest), ec);

@@ -55,6 +55,10 @@ class CacheEndpoint {
   virtual std::string ReadBlob(const store::registry::Descriptor& blob) = 0;
   // The blob's size when it is there.
   virtual std::optional<uint64_t> BlobSize(const store::Digest& digest) = 0;
+  // Whether BlobSize costs no more than a directory lookup (a directory: a
+  // stat) rather than a round trip (a registry: a HEAD). Loading a cache
+  // checks its layer blobs only then (RegistryCacheImport::Load).
+  virtual bool BlobSizeIsLocal() const { return false; }
   // BlobSize of each, in `digests`' order (a registry: several HEADs at once).
   virtual std::vector<std::optional<uint64_t>> BlobSizes(const std::vector<store::Digest>& digests) {
     std::vector<std::optional<uint64_t>> sizes;

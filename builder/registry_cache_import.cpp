@@ -57,10 +57,21 @@ void RegistryCacheImport::Load(const CacheLocation& location, const OpenEndpoint
   }
   store::registry::CacheManifest cache;
   const store::registry::Descriptor config = store::registry::ParseCacheManifest(*manifest, &cache, what);
-  std::vector<store::Digest> blobs;
-  for (const store::registry::CacheLayer& layer : cache.layers) blobs.push_back(layer.blob.digest);
+  // A directory's blobs are checked here, a stat each. A registry's are
+  // not: a HEAD per layer would cost every load a round trip and the
+  // registry a request per layer, for blobs that are nearly always there
+  // and that can go between any check and the GET anyway. A blob found gone
+  // when it is fetched starts the build over without it (Materialize); one
+  // never fetched (a stage the image does not need) costs nothing.
   std::vector<std::optional<uint64_t>> sizes;
-  store::registry::ParseCacheConfig(endpoint->ReadBlobWithSizes(config, blobs, sizes), &cache, what);
+  if (endpoint->BlobSizeIsLocal()) {
+    std::vector<store::Digest> blobs;
+    for (const store::registry::CacheLayer& layer : cache.layers) blobs.push_back(layer.blob.digest);
+    store::registry::ParseCacheConfig(endpoint->ReadBlobWithSizes(config, blobs, sizes), &cache, what);
+  } else {
+    store::registry::ParseCacheConfig(endpoint->ReadBlob(config), &cache, what);
+    for (const store::registry::CacheLayer& layer : cache.layers) sizes.push_back(layer.blob.size);
+  }
 
   // Everything is worked out aside and kept only once the whole cache has
   // been read: a cache that fails half way adds nothing.
@@ -196,13 +207,23 @@ void RegistryCacheImport::Materialize(const std::optional<store::Digest>& top_ch
     const std::string what = sources_[by_diff_id_.at(lost.front())].endpoint->what();
     for (const store::Digest& diff_id : lost) Forget(diff_id);
     throw CacheLayerLost("the build cache " + what + " lost the blob " + e.blob.str() + " of layer " +
-                         lost.front().str() + " after it was checked (" + e.message() + ")");
+                         lost.front().str() + " (" + e.message() + ")");
   }
 }
 
 void RegistryCacheImport::Forget(const store::Digest& diff_id) {
   auto source = by_diff_id_.find(diff_id);
   const size_t index = source->second;
+  lost_sources_.insert(index);
+  // Another loaded cache with the layer serves it from now on: its steps stay.
+  for (size_t other = 0; other < sources_.size(); ++other) {
+    if (sources_[other].layer.diff_id != diff_id || lost_sources_.count(other) > 0) continue;
+    source->second = other;
+    for (auto& [chain_id, link] : chains_) {
+      if (link.source == index) link.source = other;
+    }
+    return;
+  }
   by_diff_id_.erase(source);
   for (auto it = chains_.begin(); it != chains_.end();) it = it->second.source == index ? chains_.erase(it) : std::next(it);
   steps_.DropWithLayer(diff_id);

@@ -1,17 +1,18 @@
 #pragma once
 // --cache-from: the caches a build may take steps from, loaded before the
-// first step. Loading reads each cache's manifest and step list and asks
-// (HEAD, stat) whether each layer blob is still there — no layer is
-// downloaded. A step whose key is listed is a hit; its layers are fetched
-// only when Materialize is asked for them (a later step needs a rootfs, or
-// the image must land in the store), all it needs at once. A cache that is missing, unreadable
+// first step. Loading reads each cache's manifest and step list — no layer
+// is downloaded — and, for a directory, stats each layer blob. A step whose
+// key is listed is a hit; its layers are fetched only when Materialize is
+// asked for them (a later step needs a rootfs, or the image must land in
+// the store), all it needs at once. A cache that is missing, unreadable
 // or not a ubuild build cache is dropped whole with a warning: the build
-// goes on without it. A layer blob gone from a cache drops only the steps
-// whose images have that layer (the step that made it and those above),
-// with a warning naming the step; an image as cache's HEADs do the same
-// for the steps of its history. A blob that fails later, when Materialize
-// reads it (deleted since its HEAD, damaged at its size), is dropped the
-// same way and Materialize throws CacheLayerLost: the build starts over.
+// goes on without it. A directory's layer blob found gone at load drops
+// only the steps whose images have that layer (the step that made it and
+// those above), with a warning naming the step; an image as cache's HEADs
+// do the same for the steps of its history. A blob that fails when
+// Materialize reads it (a registry's gone, a blob damaged at its size) is
+// dropped the same way, unless another loaded cache has the layer, and
+// Materialize throws CacheLayerLost: the build starts over.
 // Any other failure while a layer comes in (a full disk, a store dir it
 // may not write, the network) is not the cache's: it is the build's error,
 // thrown as it is, and nothing is dropped.
@@ -22,6 +23,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -69,8 +71,9 @@ class RegistryCacheImport : public RemoteStepCache {
                 const std::function<void(const std::string&)>& say);
   // Materialize's work; a blob that is gone throws BlobUnavailable.
   void Bring(const std::optional<store::Digest>& top_chain);
-  // A layer whose blob turned out gone after resolution: no longer a
-  // source, nor any step whose image has it.
+  // A layer whose blob turned out gone after resolution: another loaded
+  // cache's blob of it is its source from now on; failing that, it is no
+  // longer a source, nor is any step whose image has it.
   void Forget(const store::Digest& diff_id);
   // Links each layer of a chain that a source holds to the chain below it.
   void AddChains(const std::vector<store::Digest>& diff_ids);
@@ -86,6 +89,7 @@ class RegistryCacheImport : public RemoteStepCache {
   std::vector<Source> sources_;
   CacheSteps steps_;
   std::map<store::Digest, size_t> by_diff_id_;      // diff_id -> index into sources_
+  std::set<size_t> lost_sources_;                   // indexes into sources_ whose blob turned out gone
   std::map<store::Digest, Link> chains_;            // chain_id -> how to make it
   std::vector<CacheImage> images_;                  // images as cache, in --cache-from order
   std::map<store::Digest, std::string> image_configs_;  // id -> config bytes of every image as cache

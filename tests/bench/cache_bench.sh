@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmark (issue 12, "Speed"): a fresh runner B rebuilding from the build
-# cache machine A exported to a local docker-registry, one run per case:
+# cache machine A exported to a local docker-registry:
 #   multi  a multi-stage build;  many  20,000 small files;  large  SIZE_MIB
 #   (default 128) of random data in one file.
 # Timed on B: a cold ubuild build; ubuild --cache-from into the store;
@@ -14,13 +14,17 @@
 # then DOCKER_BUILDKIT=0 docker build --cache-from), both timed with the
 # pull. Every B starts empty but for the base image (pulled, untimed).
 # The two runs the target compares (ubuild --cache-from into the store,
-# Docker's --cache-from) each start on a settled disk: see settle below.
+# Docker's --cache-from) are made REPS times (default 3), in turn, each on
+# its own fresh store or fresh engine, all made beforehand, after one settle
+# (below); the table shows their medians, the line under it every run.
+# The other columns are one run each.
 #   UBUILD_BIN=build/ubuild bash tests/bench/cache_bench.sh
-#   CACHE_BENCH_SETTLE=0 ...   (no settling: about 6 minutes shorter)
+#   CACHE_BENCH_SETTLE=0 ...   (no settling: about 3 minutes shorter)
 set -euo pipefail
 UBUILD_BIN=${UBUILD_BIN:-$(dirname "$0")/../../build/ubuild}
 SRC_DIR=$(cd "$(dirname "$0")/../.." && pwd)
 SIZE_MIB=${SIZE_MIB:-128}
+REPS=${REPS:-3}
 T=$(mktemp -d /tmp/ubuild-bench-cache.XXXXXX)
 ENGINES=()
 source "$SRC_DIR/tests/e2e/dockerd_lib.sh"
@@ -38,13 +42,14 @@ e2e_cleanup() {
 source "$SRC_DIR/tests/e2e/registry_lib.sh"
 
 now() { date +%s.%N; }
+median() { python3 -c 'import statistics, sys; print("%.3f" % statistics.median(map(float, sys.argv[1:])))' "$@"; }
 # settle: on an ext4 without a journal (this VM's), each new inode is checked
 # against the recently deleted ones, which the kernel skips for 60 s after
 # their inode table block is written back (6 min while it is dirty): files
 # are made 10-50x slower after a large delete, whoever makes them, and the
 # steps before a timed run here delete (Docker's engines, the last case's
 # cleanup). A sync and 65 s before each compared run put both on the same
-# footing.
+# footing. Nothing is deleted between the settle and the compared runs.
 settle() {
   local s=${CACHE_BENCH_SETTLE:-65}
   [[ $s -gt 0 ]] || return 0
@@ -102,7 +107,8 @@ printf 'FROM %s\nCOPY files /files\nRUN ls -R /files | wc -l > /count\nCMD ["cat
 head -c $((SIZE_MIB << 20)) /dev/urandom >"$T/large/big"
 printf 'FROM %s\nCOPY big /big\nRUN echo ok > /ok\nCMD ["cat", "/ok"]\n' "$BASE" >"$T/large/Dockerfile"
 
-echo "registry $reg; large = $SIZE_MIB MiB; $(nproc) cores shared with other work, one run each"
+echo "registry $reg; large = $SIZE_MIB MiB; $(nproc) cores; cached and docker: medians of $REPS runs, the rest one run each"
+runs=()
 printf '%-6s %9s %9s %9s %9s %9s %9s %11s %11s %13s\n' case cold cached push docker image classic \
   cold/cached docker/cached classic/image
 for c in multi many large; do
@@ -114,21 +120,31 @@ for c in multi many large; do
   dk "A-$c" push -q "$reg/docker/$c:1" >/dev/null
   stop_engine "A-$c"
 
-  # B: the context elsewhere with new mtimes; each store pulled the base.
+  # B: the context elsewhere with new mtimes; each store pulled the base,
+  # each engine too, before the settle.
   cp -r "$T/$c" "$T/$c-b"
   find "$T/$c-b" -exec touch -d '2031-05-06 07:08:09' {} +
-  for s in cold cached push; do "$UBUILD_BIN" --root "$T/B-$c-$s" pull -q "$BASE" >/dev/null; done
+  for s in cold push $(seq -f "cached%g" "$REPS"); do "$UBUILD_BIN" --root "$T/B-$c-$s" pull -q "$BASE" >/dev/null; done
   timed cold "$UBUILD_BIN" --root "$T/B-$c-cold" build -q "${SDE[@]}" -t b "$T/$c-b"
-  settle
-  timed cached "$UBUILD_BIN" --root "$T/B-$c-cached" build -q "${SDE[@]}" \
-    --cache-from "type=registry,ref=$reg/cache/$c:buildcache" -t b "$T/$c-b"
   timed push "$UBUILD_BIN" --root "$T/B-$c-push" build -q "${SDE[@]}" \
     --cache-from "type=registry,ref=$reg/cache/$c:buildcache" -t "$reg/app/$c:1" --push "$T/$c-b"
-  engine "B-$c"
-  dk "B-$c" pull -q "$BASE" >/dev/null
+  for r in $(seq "$REPS"); do
+    engine "B-$c-$r"
+    dk "B-$c-$r" pull -q "$BASE" >/dev/null
+  done
   settle
-  timed docker dk "B-$c" build -q --network none --cache-from "$reg/docker/$c:1" -t b "$T/$c-b"
-  stop_engine "B-$c"
+  cached_runs=() docker_runs=()
+  for r in $(seq "$REPS"); do
+    timed t "$UBUILD_BIN" --root "$T/B-$c-cached$r" build -q "${SDE[@]}" \
+      --cache-from "type=registry,ref=$reg/cache/$c:buildcache" -t b "$T/$c-b"
+    cached_runs+=("$t")
+    timed t dk "B-$c-$r" build -q --network none --cache-from "$reg/docker/$c:1" -t b "$T/$c-b"
+    docker_runs+=("$t")
+  done
+  for r in $(seq "$REPS"); do stop_engine "B-$c-$r"; done
+  cached=$(median "${cached_runs[@]}")
+  docker=$(median "${docker_runs[@]}")
+  runs+=("$c: cached ${cached_runs[*]}; docker ${docker_runs[*]}")
   "$UBUILD_BIN" --root "$T/B-$c-image" pull -q "$BASE" >/dev/null
   timed image "$UBUILD_BIN" --root "$T/B-$c-image" build -q --cache-from "$reg/app/$c:1" -t b "$T/$c-b"
   engine "C-$c"
@@ -144,6 +160,7 @@ print("%-6s %8.3fs %8.3fs %8.3fs %8.3fs %8.3fs %8.3fs %10.1fx %10.1fx %12.1fx" %
 ' "$c" "$cold" "$cached" "$push" "$docker" "$image" "$classic"
   rm -rf "$T/B-$c-"* "$T/$c-b"
 done
+printf 'runs: %s\n' "${runs[@]}"
 echo "cold: ubuild without cache; cached: --cache-from into the store; push: --cache-from --push (target < 1 s);"
 echo "docker: Docker 20.10 BuildKit --cache-from of an inline-cache image on a fresh engine (target: cached >= 5x faster)"
 echo "image: ubuild --cache-from IMAGE_REF (the pushed image; its layers fetched for the store); classic: Docker 20.10 classic builder, pull + --cache-from"

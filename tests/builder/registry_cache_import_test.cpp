@@ -1,8 +1,11 @@
 // Resolving --cache-from against a fake endpoint: a blob gone from the
-// cache (a registry's HEAD finds none, or one of another size) turns the
-// step that made its layer and those after it into misses, with one warning
-// naming the cache and the blob; a cache whose documents are gone or of the
-// wrong shape is dropped with a warning, never an exception.
+// cache (an image's HEAD or a directory's stat finds none, or one of
+// another size) turns the step that made its layer and those after it into
+// misses, with one warning naming the cache and the blob; a registry
+// cache's blobs are not asked for at load, and one found gone at its
+// download starts the build over (unless another cache has the layer); a
+// cache whose documents are gone or of the wrong shape is dropped with a
+// warning, never an exception.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -34,8 +37,12 @@ class FakeEndpoint : public CacheEndpoint {
   std::map<Digest, std::string> blobs;
   std::optional<Digest> unavailable;  // a blob gone after resolution: FetchLayers fails on it
   std::optional<Digest> disk_full;    // FetchLayers fails on it for a reason of this machine
+  bool local = false;                 // a directory: BlobSize is a stat
   int gets = 0;
+  int sizes = 0;
   int fetches = 0;
+
+  bool BlobSizeIsLocal() const override { return local; }
 
   std::optional<std::string> ReadManifest() override { return manifest; }
   std::string ReadManifestAt(const Descriptor& entry) override { return ReadBlob(entry); }
@@ -46,6 +53,7 @@ class FakeEndpoint : public CacheEndpoint {
     return it->second;
   }
   std::optional<uint64_t> BlobSize(const Digest& digest) override {
+    ++sizes;
     auto it = blobs.find(digest);
     if (it == blobs.end()) return std::nullopt;
     return it->second.size();
@@ -188,7 +196,7 @@ TEST_F(RegistryCacheImportTest, AnImageBlobGoneAtItsDownloadIsDroppedAndTheBuild
     ADD_FAILURE() << "Materialize brought in a blob that is gone";
   } catch (const CacheLayerLost& e) {
     EXPECT_EQ(std::string(e.what()).rfind("the build cache reg/app:1 lost the blob " + store::Sha256Of("blob-b").str() +
-                                              " of layer " + D('b').str() + " after it was checked (",
+                                              " of layer " + D('b').str() + " (",
                                           0),
               0u)
         << e.what();
@@ -222,13 +230,53 @@ TEST_F(RegistryCacheImportTest, ABuildCacheWithItsBlobsHits) {
   EXPECT_TRUE(import->Lookup(D('d')));
 }
 
-TEST_F(RegistryCacheImportTest, ABuildCacheLayerBlobGoneDropsTheStepWithAWarning) {
+TEST_F(RegistryCacheImportTest, ADirectoryCacheLayerBlobGoneDropsTheStepWithAWarning) {
   auto endpoint = CacheEndpointWith("1");
+  endpoint->local = true;
   endpoint->blobs.erase(store::Sha256Of("L"));
   auto import = Import(RegistryRef(), std::move(endpoint));
   ASSERT_EQ(warnings_.size(), 1u);
   EXPECT_NE(warnings_[0].find("lost the blob of layer " + D('a').str()), std::string::npos) << warnings_[0];
   EXPECT_FALSE(import->Lookup(D('d')));
+  EXPECT_EQ(fake_->sizes, 1);
+}
+
+TEST_F(RegistryCacheImportTest, ARegistryCacheLayerBlobIsNotAskedForAtLoadButFoundGoneAtItsDownload) {
+  auto endpoint = CacheEndpointWith("1");
+  endpoint->blobs.erase(store::Sha256Of("L"));
+  endpoint->unavailable = store::Sha256Of("L");
+  auto import = Import(RegistryRef(), std::move(endpoint));
+  EXPECT_TRUE(warnings_.empty());
+  EXPECT_EQ(fake_->sizes, 0);
+  EXPECT_EQ(fake_->gets, 1);  // the step list: the only request after the manifest
+  ASSERT_TRUE(import->Lookup(D('d')));
+  EXPECT_THROW(import->Materialize(store::TopChainId(Config(1))), CacheLayerLost);
+  EXPECT_FALSE(import->Lookup(D('d')));
+  EXPECT_FALSE(import->BlobOf(D('a')));
+}
+
+TEST_F(RegistryCacheImportTest, AnotherCacheWithTheLayerServesItOnceTheFirstsBlobIsFoundGone) {
+  auto first = CacheEndpointWith("1");
+  first->unavailable = store::Sha256Of("L");
+  FakeEndpoint* gone = first.get();
+  auto second = CacheEndpointWith("1");
+  FakeEndpoint* kept = second.get();
+  std::vector<std::unique_ptr<FakeEndpoint>> endpoints;
+  endpoints.push_back(std::move(first));
+  endpoints.push_back(std::move(second));
+  auto owned = std::make_shared<std::vector<std::unique_ptr<FakeEndpoint>>>(std::move(endpoints));
+  size_t opened = 0;
+  RegistryCacheImport import(
+      store_, {RegistryRef(), RegistryRef()}, [this](const std::string& line) { warnings_.push_back(line); },
+      [owned, &opened](const CacheLocation&) -> std::unique_ptr<CacheEndpoint> { return std::move((*owned)[opened++]); });
+  ASSERT_TRUE(import.BlobOf(D('a')));
+  EXPECT_EQ(import.BlobOf(D('a'))->endpoint, gone);
+  EXPECT_THROW(import.Materialize(store::TopChainId(Config(1))), CacheLayerLost);
+  // Started over, the step still hits, its layer now the second cache's.
+  EXPECT_TRUE(import.Lookup(D('d')));
+  ASSERT_TRUE(import.BlobOf(D('a')));
+  EXPECT_EQ(import.BlobOf(D('a'))->endpoint, kept);
+  EXPECT_TRUE(warnings_.empty());
 }
 
 TEST_F(RegistryCacheImportTest, ABuildCacheBlobGoneAtItsDownloadDropsItsSteps) {

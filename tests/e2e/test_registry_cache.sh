@@ -7,8 +7,8 @@
 # bytes B downloads — counted from the registry's access log — are the
 # final image's layers, none with --push. One edited file reruns only the
 # steps from its COPY on. A missing or garbage cache warns and builds cold;
-# a deleted blob warns and drops only the steps from the one that made its
-# layer. An image as cache (Docker's classic --cache-from IMAGE) gives its
+# a deleted blob the image needs starts the build over without it (one
+# it does not need is never asked for). An image as cache (Docker's classic --cache-from IMAGE) gives its
 # steps by history, and only the layers a step or the store needs come in. Cases: multi-stage, 20,000 files, 64 MiB (512 MiB with
 # UBUILD_CACHE_TEST_MIB=512).
 set -euo pipefail
@@ -165,20 +165,43 @@ echo 'not json' >"$E2E_TMP/garbage/index.json"
 cold "garbage index.json" "type=local,src=$E2E_TMP/garbage"
 cold "a directory without a cache" "type=local,src=$E2E_TMP/nowhere"
 cold "an unreachable registry" "type=registry,ref=127.0.0.1:1/cache/x:1"
-# A deleted blob: the cache names a layer the registry lost.
+# A deleted blob: the cache names a layer the registry lost. Loading a
+# registry cache asks for no layer blob, so a lost one shows only when it
+# is needed.
 ROOT=$A
 ub build -q "${SDE[@]}" --cache-to "type=registry,ref=$reg/cache/gone:c,mode=max" -t gone "$E2E_TMP/multi" >/dev/null
-blob=$(curl -s -H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://$reg/v2/cache/gone/manifests/c" |
-       python3 -c 'import json,sys; print(json.load(sys.stdin)["layers"][0]["digest"])')
-rm -rf "$(dirname "$(registry_blob_file cache "$blob")")"
-# The blob is the first layer, WORKDIR's in the build stage: that stage's
-# three steps run, the other seven still hit.
+gone_layers=$(curl -s -H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://$reg/v2/cache/gone/manifests/c")
+forget_cache_blob() { rm -rf "$(dirname "$(registry_blob_file cache "$1")")"; }
+# The first layer is WORKDIR's in the build stage, which the image does not
+# hold: its steps hit without it, nothing warns.
+forget_cache_blob "$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["layers"][0]["digest"])' "$gone_layers")"
 g=$(machine gone-B)
 out=$("$UBUILD_BIN" --root "$g" build "${SDE[@]}" --cache-from "type=registry,ref=$reg/cache/gone:c" -t gone "$E2E_TMP/multi" 2>&1)
-check "a deleted blob: a warning names the step that made the layer" \
-  grep -q "^\[Warning\] the build cache $reg/cache/gone:c lost the blob of layer sha256:[0-9a-f]*: the step \"/bin/sh -c #(nop) WORKDIR /w\" and those after it will run$" <<<"$out"
-check "a deleted blob: the steps from it on in its stage run, the other 7 hit" test "$(grep -c '^ ---> Using cache$' <<<"$out")" = 7
-check "a deleted blob: the image is A's" test "$(ROOT=$g image_id gone)" = "$(image_id gone)"
+check "a deleted blob the image does not hold: every step hits" test "$(grep -c '^ ---> Using cache$' <<<"$out")" = 10
+check "a deleted blob the image does not hold: nothing warns" bash -c "! grep -q Warning <<<'$out'"
+check "a deleted blob the image does not hold: the image is A's" test "$(ROOT=$g image_id gone)" = "$(image_id gone)"
+# The layer of COPY edit.txt, which the image holds (and no other step
+# makes): its download finds nothing, and the build starts over without
+# the steps whose images hold it: that COPY and the CMD after it run (the
+# same layer again: the image is A's), the 8 others hit.
+edit_diff_id=$(ub inspect gone | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["RootFS"]["Layers"][3])')
+blob=$(python3 -c '
+import json, sys
+m = json.loads(sys.argv[1])
+print([l["digest"] for l in m["layers"] if l["annotations"]["dev.ubuild.buildcache.diff_id"] == sys.argv[2]][0])' \
+  "$gone_layers" "$edit_diff_id")
+forget_cache_blob "$blob"
+g=$(machine gone-C)
+out=$("$UBUILD_BIN" --root "$g" build "${SDE[@]}" --cache-from "type=registry,ref=$reg/cache/gone:c" -t gone "$E2E_TMP/multi" 2>&1) && rc=0 || rc=$?
+check "a deleted blob the image holds: the build succeeds" test "$rc" = 0
+check "a deleted blob the image holds: the warning names the cache and the blob, and the build starts over" \
+  grep -q "^\[Warning\] the build cache $reg/cache/gone:c lost the blob $blob of layer $edit_diff_id (.*): the build starts over without it$" <<<"$out"
+rerun=$(sed -n '/the build starts over/,$p' <<<"$out")
+check "a deleted blob the image holds: started over, its step runs" \
+  test "$(sed -n '/^Step [0-9]*\/[0-9]* : COPY edit.txt/,/^Step /p' <<<"$rerun" | grep -c '^ ---> Using cache$')" = 0
+check "a deleted blob the image holds: started over, the other 8 steps hit" test "$(grep -c '^ ---> Using cache$' <<<"$rerun")" = 8
+[[ $rc == 0 ]] || echo "$out"
+check "a deleted blob the image holds: the image is A's" test "$(ROOT=$g image_id gone)" = "$(image_id gone)"
 
 # --- two exporters at once leave a valid cache ------------------------------
 ROOT=$A
