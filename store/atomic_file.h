@@ -9,7 +9,8 @@
 // entry: a built layer's by one SyncFilesystem (filesystem_sync.h), its
 // files having been synced while it was hashed; an unpacked (pulled,
 // loaded) layer's file by file, its files not at all, as Docker does, since
-// a syncfs would wait for all of them. The layerdb dir is synced after the
+// a syncfs would wait for all of them — unless the machine has under 1 MiB
+// unwritten (unwritten_page_cache.h), when one syncfs is the cheaper. The layerdb dir is synced after the
 // rename, so an image's config (WriteFileAtomic) never names a layer a
 // power loss could take back. The tag (repositories.json) keeps
 // WriteFileAtomic's fsyncs. What is written unsynced (lastUpdated, blob

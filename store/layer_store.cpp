@@ -30,12 +30,17 @@
 #include "store/pending_lock.h"
 #include "store/random_name.h"
 #include "store/tar_split.h"
+#include "store/unwritten_page_cache.h"
 
 namespace ubuild::store {
 
 namespace fs = std::filesystem;
 
 namespace {
+
+// Unwritten page cache under which one syncfs is the cheaper barrier for an
+// unpacked layer: 1 MiB, about what ten records' fsyncs cost to write.
+constexpr uint64_t kCheapSyncfsBytes = uint64_t{1} << 20;
 
 void MakeDir(const fs::path& p, mode_t mode) {
   if (::mkdir(p.c_str(), mode) != 0) throw SysError("mkdir", p.string(), errno);
@@ -288,8 +293,11 @@ Layer LayerStore::Publish(PendingLayer& pending, const PreparedLayer& prepared, 
   // files are not synced, as Docker does not sync what it pulls: a syncfs
   // would wait for all of them (128 MiB of a pulled layer made a cached
   // build 1.7x slower), so only its records are, written first and then
-  // synced together.
-  if (prepared.files_synced) {
+  // synced one by one — unless little is unwritten machine-wide (a small
+  // layer on a quiet disk): then one syncfs writes no more, in one flush
+  // instead of ten (on this VM's virtio disk, 0.4 ms against 1.5 ms).
+  const std::optional<uint64_t> unwritten = prepared.files_synced ? std::nullopt : UnwrittenPageCacheBytes();
+  if (prepared.files_synced || (unwritten && *unwritten <= kCheapSyncfsBytes)) {
     SyncFilesystem(root_);
   } else {
     for (const fs::path& record : records) FsyncPath(record);
