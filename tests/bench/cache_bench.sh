@@ -16,7 +16,8 @@
 # The two runs the target compares (ubuild --cache-from into the store,
 # Docker's --cache-from) are made REPS times (default 3), in turn, each on
 # its own fresh store or fresh engine, all made beforehand, after one settle
-# (below); the table shows their medians, the line under it every run.
+# (below) and each after a sync; the table shows their medians, the line
+# under it every run.
 # The other columns are one run each.
 #   UBUILD_BIN=build/ubuild bash tests/bench/cache_bench.sh
 #   CACHE_BENCH_SETTLE=0 ...   (no settling: about 3 minutes shorter)
@@ -134,10 +135,15 @@ for c in multi many large; do
   done
   settle
   cached_runs=() docker_runs=()
+  # Each compared run starts with nothing left to write back: the run before
+  # it (the other builder's, or its own) must not write its layers to disk
+  # while this one is timed.
   for r in $(seq "$REPS"); do
+    sync
     timed t "$UBUILD_BIN" --root "$T/B-$c-cached$r" build -q "${SDE[@]}" \
       --cache-from "type=registry,ref=$reg/cache/$c:buildcache" -t b "$T/$c-b"
     cached_runs+=("$t")
+    sync
     timed t dk "B-$c-$r" build -q --network none --cache-from "$reg/docker/$c:1" -t b "$T/$c-b"
     docker_runs+=("$t")
   done
