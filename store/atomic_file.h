@@ -10,12 +10,13 @@
 // files having been synced while it was hashed; an unpacked (pulled,
 // loaded) layer's file by file, its files not at all, as Docker does, since
 // a syncfs would wait for all of them — unless the machine has under 1 MiB
-// unwritten (unwritten_page_cache.h), when one syncfs is the cheaper. The layerdb dir is synced after the
-// rename, so an image's config (WriteFileAtomic) never names a layer a
-// power loss could take back. The tag (repositories.json) keeps
-// WriteFileAtomic's fsyncs. What is written unsynced (lastUpdated, blob
-// sightings, build-cache entries, the committed marker recovery restores)
-// may be lost to a power loss, and its readers treat it as absent.
+// unwritten (unwritten_page_cache.h), when one syncfs is the cheaper. The
+// layerdb dir is synced after the rename, so an image's config
+// (WriteFileAtomic) never names a layer a power loss could take back. The
+// tag (repositories.json) keeps WriteFileAtomic's fsyncs. What is written
+// unsynced (lastUpdated, blob sightings, build-cache entries, the committed
+// marker recovery restores) may be lost to a power loss, and its readers
+// treat it as absent.
 // Removal runs the rule backwards, one barrier per kind of record rather
 // than per record: `rmi` and `prune` unlink the images' configs and sync
 // their directory once, then rename the layers' layerdb entries away
