@@ -8,9 +8,10 @@
 # final image's layers, none with --push. One edited file reruns only the
 # steps from its COPY on. A missing or garbage cache warns and builds cold;
 # a deleted blob the image needs starts the build over without it (one
-# it does not need is never asked for). An image as cache (Docker's classic --cache-from IMAGE) gives its
-# steps by history, and only the layers a step or the store needs come in. Cases: multi-stage, 20,000 files, 64 MiB (512 MiB with
-# UBUILD_CACHE_TEST_MIB=512).
+# it does not need is never asked for). An image as cache (Docker's
+# classic --cache-from IMAGE) gives its steps by history, and only the
+# layers a step or the store needs come in. Cases: multi-stage, 20,000
+# files, 64 MiB (512 MiB with UBUILD_CACHE_TEST_MIB=512).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/registry_lib.sh"
