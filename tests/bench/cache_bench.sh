@@ -50,8 +50,8 @@ median() { python3 -c 'import statistics, sys; print("%.3f" % statistics.median(
 # their inode table block is written back (6 min while it is dirty): files
 # are made 10-50x slower after a large delete, whoever makes them, and the
 # steps before a timed run here delete (Docker's engines, the last case's
-# cleanup). A sync and 65 s before each compared run put both on the same
-# footing. Nothing is deleted between the settle and the compared runs.
+# cleanup). A sync and 65 s before each case's compared runs put both on
+# the same footing; nothing is deleted between the settle and those runs.
 settle() {
   local s=${CACHE_BENCH_SETTLE:-65}
   [[ $s -gt 0 ]] || return 0
